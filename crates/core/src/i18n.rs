@@ -1,0 +1,180 @@
+//! User-facing text, zh-CN first and en second, kept in message files under
+//! `crates/core/messages/` (one file per area, both locales side by side) and never in code.
+//!
+//! A domain error implements [`Localized`]: a stable message key (also its machine code) and
+//! the named arguments the message text interpolates as `{name}`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+/// The locales the product speaks, in order of preference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Locale {
+    ZhCn,
+    En,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::ZhCn, Locale::En];
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "zh-CN",
+            Locale::En => "en",
+        }
+    }
+
+    /// Picks a locale from a tag such as `en-US` or `zh-Hans-CN`; zh-CN is the default.
+    pub fn from_tag(tag: &str) -> Locale {
+        if tag.trim().to_ascii_lowercase().starts_with("en") {
+            Locale::En
+        } else {
+            Locale::ZhCn
+        }
+    }
+}
+
+impl fmt::Display for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.tag())
+    }
+}
+
+/// Something that can be shown to a person in their language.
+pub trait Localized {
+    /// The key of the message in the catalogue, e.g. `resident_id.bad_check_digit`.
+    fn message_key(&self) -> &'static str;
+    /// The values the message interpolates, by name.
+    fn message_args(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+    /// The message in `locale`.
+    fn localize(&self, locale: Locale) -> String {
+        render(locale, self.message_key(), &self.message_args())
+    }
+}
+
+/// Every message file. Each is a TOML document of tables keyed by message key, each table
+/// holding one string per locale tag:
+///
+/// ```toml
+/// [resident_id.bad_length]
+/// zh-CN = "身份证号应为 18 位"
+/// en = "a resident ID number has 18 characters"
+/// ```
+const FILES: &[(&str, &str)] = &[
+    ("common", include_str!("../messages/common.toml")),
+    ("province", include_str!("../messages/province.toml")),
+];
+
+type Catalogue = HashMap<String, HashMap<String, String>>;
+
+fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        let mut all = Catalogue::new();
+        for (name, text) in FILES {
+            // The files are compiled in and checked by a unit test; a broken file here is a
+            // build defect, so it shows as missing keys rather than a panic at run time.
+            match toml::from_str::<toml::Table>(text) {
+                Ok(table) => flatten("", &table, &mut all),
+                Err(_) => {
+                    all.insert(
+                        format!("__broken_file.{name}"),
+                        HashMap::from([("en".to_owned(), (*name).to_owned())]),
+                    );
+                }
+            }
+        }
+        all
+    })
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Catalogue) {
+    let mut texts = HashMap::new();
+    for (key, value) in table {
+        match value {
+            toml::Value::String(text) => {
+                texts.insert(key.clone(), text.clone());
+            }
+            toml::Value::Table(inner) => {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                flatten(&path, inner, out);
+            }
+            _ => {}
+        }
+    }
+    if !texts.is_empty() {
+        out.insert(prefix.to_owned(), texts);
+    }
+}
+
+/// The text of `key` in `locale`, with `{name}` placeholders filled from `args`. Falls back to
+/// zh-CN, then to the key itself, so a missing translation never hides the problem.
+pub fn render(locale: Locale, key: &str, args: &[(&str, String)]) -> String {
+    let texts = catalogue().get(key);
+    let template = texts
+        .and_then(|t| t.get(locale.tag()).or_else(|| t.get(Locale::ZhCn.tag())))
+        .map(String::as_str)
+        .unwrap_or(key);
+    let mut text = template.to_owned();
+    for (name, value) in args {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
+}
+
+/// Whether the catalogue has `key` in every locale (used by tests of each area).
+pub fn has_key(key: &str) -> bool {
+    catalogue()
+        .get(key)
+        .is_some_and(|t| Locale::ALL.iter().all(|l| t.contains_key(l.tag())))
+}
+
+/// Every key in the catalogue, for completeness tests.
+pub fn keys() -> Vec<&'static str> {
+    catalogue().keys().map(String::as_str).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_parses_and_every_key_has_both_locales() {
+        for (name, text) in FILES {
+            assert!(
+                toml::from_str::<toml::Table>(text).is_ok(),
+                "messages/{name}.toml does not parse"
+            );
+        }
+        for key in keys() {
+            assert!(!key.starts_with("__broken_file"), "{key}");
+            assert!(has_key(key), "{key} lacks a locale");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_missing_keys_show_themselves() {
+        let text = render(
+            Locale::En,
+            "common.field_required",
+            &[("field", "name".into())],
+        );
+        assert!(text.contains("name"), "{text}");
+        assert!(!text.contains('{'), "{text}");
+        assert_eq!(render(Locale::En, "no.such.key", &[]), "no.such.key");
+    }
+
+    #[test]
+    fn locale_tags() {
+        assert_eq!(Locale::from_tag("en-US"), Locale::En);
+        assert_eq!(Locale::from_tag("zh-Hans-CN"), Locale::ZhCn);
+        assert_eq!(Locale::from_tag(""), Locale::ZhCn);
+    }
+}

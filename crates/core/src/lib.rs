@@ -1,0 +1,10 @@
+//! beian's pure domain: identifiers and their validators, the province table, filing kinds
+//! and how a kind is decided, the order state machine, province rules with effective dates,
+//! and the Asia/Shanghai working-day calendar.
+//!
+//! Nothing here does I/O or is async; the data files (holidays, rules, messages) are compiled
+//! in with `include_str!` and parsed on first use.
+
+pub mod i18n;
+pub mod kind;
+pub mod province;
