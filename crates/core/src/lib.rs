@@ -8,5 +8,6 @@
 pub mod filing;
 pub mod i18n;
 pub mod kind;
+pub mod order;
 pub mod province;
 pub mod sponsor;
