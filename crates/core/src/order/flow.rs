@@ -65,8 +65,9 @@ pub enum Step {
     Sync,
 }
 
-/// The step order of one order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The step order of one order. Serialisable so that an order can keep the flow it was
+/// submitted under, even if the province rules change later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Flow {
     pub kind: FilingKind,
     /// Identity verified in the storefront app before the submission.
