@@ -66,6 +66,8 @@ pub trait Localized {
 const FILES: &[(&str, &str)] = &[
     ("common", include_str!("../messages/common.toml")),
     ("province", include_str!("../messages/province.toml")),
+    ("filing", include_str!("../messages/filing.toml")),
+    ("order", include_str!("../messages/order.toml")),
 ];
 
 type Catalogue = HashMap<String, HashMap<String, String>>;
