@@ -66,6 +66,7 @@ pub trait Localized {
 const FILES: &[(&str, &str)] = &[
     ("common", include_str!("../messages/common.toml")),
     ("province", include_str!("../messages/province.toml")),
+    ("calendar", include_str!("../messages/calendar.toml")),
 ];
 
 type Catalogue = HashMap<String, HashMap<String, String>>;
