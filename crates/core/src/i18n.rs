@@ -67,6 +67,7 @@ const FILES: &[(&str, &str)] = &[
     ("common", include_str!("../messages/common.toml")),
     ("province", include_str!("../messages/province.toml")),
     ("calendar", include_str!("../messages/calendar.toml")),
+    ("rules", include_str!("../messages/rules.toml")),
 ];
 
 type Catalogue = HashMap<String, HashMap<String, String>>;

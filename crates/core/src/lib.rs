@@ -9,3 +9,4 @@ pub mod calendar;
 pub mod i18n;
 pub mod kind;
 pub mod province;
+pub mod rules;

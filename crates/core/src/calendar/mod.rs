@@ -27,6 +27,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, 
 use chrono_tz::Tz;
 
 pub use data::{CalendarError, HolidayPeriod, MAX_PERIOD_DAYS, YEARS, YearSchedule};
+pub(crate) use data::{TomlDate, toml_date};
 
 /// The time zone every working day and deadline is reckoned in.
 pub const TIME_ZONE: Tz = chrono_tz::Asia::Shanghai;
