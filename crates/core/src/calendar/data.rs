@@ -295,3 +295,59 @@ impl YearSchedule {
         Ok(())
     }
 }
+
+/// A date as a TOML local date (a string only if it cannot be one).
+fn date_value(date: NaiveDate) -> toml::Value {
+    let parts = (
+        u16::try_from(date.year()),
+        u8::try_from(date.month()),
+        u8::try_from(date.day()),
+    );
+    match parts {
+        (Ok(year), Ok(month), Ok(day)) => toml::Value::Datetime(toml::value::Datetime {
+            date: Some(toml::value::Date { year, month, day }),
+            time: None,
+            offset: None,
+        }),
+        _ => toml::Value::String(date.to_string()),
+    }
+}
+
+/// Writes schedules in the format [`parse_file`] reads (for the holiday editor to save).
+pub(crate) fn write_file<'a>(
+    schedules: impl Iterator<Item = &'a YearSchedule>,
+) -> Result<String, CalendarError> {
+    let years: Vec<toml::Value> = schedules
+        .map(|s| {
+            let holidays: Vec<toml::Value> = s
+                .holidays
+                .iter()
+                .map(|p| {
+                    let mut t = toml::Table::new();
+                    t.insert("name_zh".into(), p.name_zh.clone().into());
+                    t.insert("name_en".into(), p.name_en.clone().into());
+                    t.insert("first".into(), date_value(p.first));
+                    t.insert("last".into(), date_value(p.last));
+                    if !p.make_up.is_empty() {
+                        let days = p.make_up.iter().copied().map(date_value).collect();
+                        t.insert("make_up".into(), toml::Value::Array(days));
+                    }
+                    if let Some(note) = &p.note {
+                        t.insert("note".into(), note.clone().into());
+                    }
+                    toml::Value::Table(t)
+                })
+                .collect();
+            let mut t = toml::Table::new();
+            t.insert("year".into(), i64::from(s.year).into());
+            t.insert("notice".into(), s.notice.clone().into());
+            t.insert("holidays".into(), toml::Value::Array(holidays));
+            toml::Value::Table(t)
+        })
+        .collect();
+    let mut doc = toml::Table::new();
+    doc.insert("years".into(), toml::Value::Array(years));
+    toml::to_string(&doc).map_err(|e| CalendarError::BadFile {
+        detail: e.to_string(),
+    })
+}

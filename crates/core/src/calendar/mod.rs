@@ -180,6 +180,12 @@ impl Calendar {
         Ok(replaced)
     }
 
+    /// The calendar as a holiday file (the format of `crates/core/data/holidays.toml`, without
+    /// its comments), for the holiday editor to save; [`Calendar::from_toml`] reads it back.
+    pub fn to_toml(&self) -> Result<String, CalendarError> {
+        data::write_file(self.years.values())
+    }
+
     /// Removes a year, returning it.
     pub fn remove_year(&mut self, year: i32) -> Option<YearSchedule> {
         let removed = self.years.remove(&year);

@@ -404,3 +404,35 @@ fn dates_may_be_written_as_strings() {
     .unwrap();
     assert!(!calendar.is_working_day(d("2031-10-02")).working);
 }
+
+#[test]
+fn the_calendar_round_trips_through_toml() {
+    let text = cal().to_toml().unwrap();
+    assert_eq!(Calendar::from_toml(&text).as_ref(), Ok(cal()));
+    assert!(text.contains("first = 2026-02-15"), "{text}");
+}
+
+#[test]
+fn every_exception_of_2026_is_the_notices() {
+    // Listed by hand from 国办发明电〔2025〕7号, independently of the data file: the weekdays
+    // off, and the weekend days worked.
+    let weekdays_off = [
+        "01-01", "01-02", "02-16", "02-17", "02-18", "02-19", "02-20", "02-23", "04-06", "05-01",
+        "05-04", "05-05", "06-19", "09-25", "10-01", "10-02", "10-05", "10-06", "10-07",
+    ];
+    let weekends_worked = ["01-04", "02-14", "02-28", "05-09", "09-20", "10-10"];
+    let mut off = Vec::new();
+    let mut worked = Vec::new();
+    for date in d("2026-01-01").iter_days().take_while(|x| x.year() == 2026) {
+        let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+        let working = cal().is_working_day(date).working;
+        let md = date.format("%m-%d").to_string();
+        if !weekend && !working {
+            off.push(md);
+        } else if weekend && working {
+            worked.push(md);
+        }
+    }
+    assert_eq!(off, weekdays_off);
+    assert_eq!(worked, weekends_worked);
+}
