@@ -68,6 +68,8 @@ const FILES: &[(&str, &str)] = &[
     ("province", include_str!("../messages/province.toml")),
     ("filing", include_str!("../messages/filing.toml")),
     ("order", include_str!("../messages/order.toml")),
+    ("calendar", include_str!("../messages/calendar.toml")),
+    ("rules", include_str!("../messages/rules.toml")),
 ];
 
 type Catalogue = HashMap<String, HashMap<String, String>>;

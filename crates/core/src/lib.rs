@@ -5,9 +5,11 @@
 //! Nothing here does I/O or is async; the data files (holidays, rules, messages) are compiled
 //! in with `include_str!` and parsed on first use.
 
+pub mod calendar;
 pub mod filing;
 pub mod i18n;
 pub mod kind;
 pub mod order;
 pub mod province;
+pub mod rules;
 pub mod sponsor;
