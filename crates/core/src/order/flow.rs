@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 use super::event::Requirement;
 use super::state::OrderState;
 use crate::kind::FilingKind;
-use crate::province::Province;
+pub use crate::rules::PhotoMethod;
+use crate::rules::ProvinceRules;
 
 /// The product the website will be hosted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -35,16 +36,6 @@ pub enum ProductLine {
     Server,
     /// The storefront / corporate-site products (阿里巴巴旺铺 / 企业官网).
     Storefront,
-}
-
-/// How the responsible person is photo-verified after provider review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PhotoMethod {
-    /// A photo before the provider's backdrop, reviewed by a reviewer.
-    Backdrop,
-    /// The Shanghai bureau's app face check.
-    ShanghaiApp,
 }
 
 /// One step of a flow, in order, for a progress display.
@@ -81,19 +72,26 @@ pub struct Flow {
 }
 
 impl Flow {
-    /// The flow of an order of `kind` on `product` in `province`; `sms_required` is what the
-    /// province rules in force say for this kind.
+    /// The flow of an order of `kind` on `product` under the province rules in force when it
+    /// is submitted (`rules_for(province, kind, at)`): they say how the responsible person is
+    /// photo-verified and whether the bureau checks by SMS.
+    pub fn from_rules(kind: FilingKind, product: ProductLine, rules: &ProvinceRules) -> Flow {
+        Flow::new(kind, product, rules.photo, rules.sms.is_some())
+    }
+
+    /// The flow of an order of `kind` on `product`, where the province verifies the person by
+    /// `photo_method` and `sms_required` says whether the bureau checks by SMS.
     pub fn new(
         kind: FilingKind,
         product: ProductLine,
-        province: Province,
+        photo_method: PhotoMethod,
         sms_required: bool,
     ) -> Flow {
         let verified_person = kind.needs_photo();
         let photo = if !verified_person {
             None
-        } else if province == Province::SHANGHAI {
-            Some(PhotoMethod::ShanghaiApp)
+        } else if photo_method == PhotoMethod::BureauAppFaceCheck {
+            Some(PhotoMethod::BureauAppFaceCheck)
         } else if product == ProductLine::Storefront {
             None
         } else {
@@ -181,8 +179,15 @@ impl Flow {
 mod tests {
     use super::*;
 
+    use crate::province::Province;
+
+    /// The flow as the province rules of 2026 make it.
     fn flow(kind: FilingKind, product: ProductLine, province: Province, sms: bool) -> Flow {
-        Flow::new(kind, product, province, sms)
+        let at = chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00+08:00")
+            .unwrap()
+            .to_utc();
+        let photo = crate::rules::rules_for(province, kind, at).photo;
+        Flow::new(kind, product, photo, sms)
     }
 
     #[test]
@@ -236,7 +241,7 @@ mod tests {
                 vec![
                     Application,
                     ProviderReview,
-                    Photo(PhotoMethod::ShanghaiApp),
+                    Photo(PhotoMethod::BureauAppFaceCheck),
                     BureauSubmission,
                     BureauReview,
                     Sync,
@@ -249,7 +254,7 @@ mod tests {
                     Application,
                     AppIdentity,
                     ProviderReview,
-                    Photo(PhotoMethod::ShanghaiApp),
+                    Photo(PhotoMethod::BureauAppFaceCheck),
                     BureauSubmission,
                     SmsVerification,
                     BureauReview,

@@ -108,14 +108,14 @@ fn not_in_flow(event: EventKind, flow: &Flow) -> Option<Refusal> {
         EventKind::PhotoUploaded | EventKind::PhotoApproved | EventKind::PhotoRejected => {
             match flow.photo {
                 None => Some(Refusal::NoPhotoStep),
-                Some(PhotoMethod::ShanghaiApp) => Some(Refusal::ShanghaiAppRequired),
+                Some(PhotoMethod::BureauAppFaceCheck) => Some(Refusal::ShanghaiAppRequired),
                 Some(PhotoMethod::Backdrop) => None,
             }
         }
         EventKind::ShanghaiAppVerified => match flow.photo {
             None => Some(Refusal::NoPhotoStep),
             Some(PhotoMethod::Backdrop) => Some(Refusal::BackdropRequired),
-            Some(PhotoMethod::ShanghaiApp) => None,
+            Some(PhotoMethod::BureauAppFaceCheck) => None,
         },
         EventKind::SmsRequired | EventKind::SmsVerified | EventKind::SmsExpired
             if !flow.sms_required =>

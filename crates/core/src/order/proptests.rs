@@ -40,9 +40,13 @@ fn arb_flow() -> impl Strategy<Value = Flow> {
         arb_kind(),
         prop_oneof![Just(ProductLine::Server), Just(ProductLine::Storefront)],
         proptest::sample::select(Province::all().collect::<Vec<_>>()),
-        any::<bool>(),
+        // Before and after the nationwide SMS rule of 2020-08-17.
+        prop_oneof![Just(1_546_300_800_i64), Just(1_780_000_000_i64)],
     )
-        .prop_map(|(kind, product, province, sms)| Flow::new(kind, product, province, sms));
+        .prop_map(|(kind, product, province, at)| {
+            let at = chrono::DateTime::from_timestamp(at, 0).unwrap_or_default();
+            Flow::from_rules(kind, product, &crate::rules::rules_for(province, kind, at))
+        });
     let any_fields = (
         arb_kind(),
         any::<bool>(),
@@ -50,7 +54,7 @@ fn arb_flow() -> impl Strategy<Value = Flow> {
         prop_oneof![
             Just(None),
             Just(Some(PhotoMethod::Backdrop)),
-            Just(Some(PhotoMethod::ShanghaiApp))
+            Just(Some(PhotoMethod::BureauAppFaceCheck))
         ],
         any::<bool>(),
     )

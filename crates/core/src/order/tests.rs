@@ -4,7 +4,6 @@
 use super::*;
 use crate::i18n::{self, Locale, Localized};
 use crate::kind::FilingKind;
-use crate::province::Province;
 
 use Event as E;
 use OrderState as S;
@@ -21,7 +20,7 @@ fn classic(sms: bool) -> Flow {
     Flow::new(
         FilingKind::FirstFiling,
         ProductLine::Server,
-        Province::ZHEJIANG,
+        PhotoMethod::Backdrop,
         sms,
     )
 }
@@ -30,7 +29,7 @@ fn storefront() -> Flow {
     Flow::new(
         FilingKind::FirstFiling,
         ProductLine::Storefront,
-        Province::ZHEJIANG,
+        PhotoMethod::Backdrop,
         false,
     )
 }
@@ -39,7 +38,7 @@ fn shanghai() -> Flow {
     Flow::new(
         FilingKind::NewAccess,
         ProductLine::Server,
-        Province::SHANGHAI,
+        PhotoMethod::BureauAppFaceCheck,
         false,
     )
 }
@@ -113,7 +112,7 @@ fn happy_paths_of_each_flow() {
     let cancel_access = Flow::new(
         FilingKind::CancelAccess,
         ProductLine::Server,
-        Province::ZHEJIANG,
+        PhotoMethod::Backdrop,
         false,
     );
     let mut cancel_path = vec![(E::Submit(READY), S::QueuedForBureau)];
@@ -123,7 +122,7 @@ fn happy_paths_of_each_flow() {
     let change = Flow::new(
         FilingKind::ChangeSponsor,
         ProductLine::Server,
-        Province::TIANJIN,
+        PhotoMethod::Backdrop,
         true,
     );
     run(
@@ -257,7 +256,7 @@ fn refusals_by_flow() {
             Flow::new(
                 FilingKind::CancelAccess,
                 ProductLine::Server,
-                Province::ZHEJIANG,
+                PhotoMethod::Backdrop,
                 false,
             ),
             S::ProviderReview,
@@ -325,7 +324,7 @@ fn submission_lists_what_is_missing() {
     let access = Flow::new(
         FilingKind::ContinueAccess,
         ProductLine::Server,
-        Province::ZHEJIANG,
+        PhotoMethod::Backdrop,
         false,
     );
     let cases = [
