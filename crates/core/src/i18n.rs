@@ -66,6 +66,11 @@ pub trait Localized {
 const FILES: &[(&str, &str)] = &[
     ("common", include_str!("../messages/common.toml")),
     ("province", include_str!("../messages/province.toml")),
+    ("resident_id", include_str!("../messages/resident_id.toml")),
+    ("credit_code", include_str!("../messages/credit_code.toml")),
+    ("contact", include_str!("../messages/contact.toml")),
+    ("domain", include_str!("../messages/domain.toml")),
+    ("icp_number", include_str!("../messages/icp_number.toml")),
 ];
 
 type Catalogue = HashMap<String, HashMap<String, String>>;

@@ -5,6 +5,12 @@
 //! Nothing here does I/O or is async; the data files (holidays, rules, messages) are compiled
 //! in with `include_str!` and parsed on first use.
 
+pub mod contact;
+pub mod credit_code;
+pub mod domain;
 pub mod i18n;
+pub mod icp_number;
 pub mod kind;
+mod mask;
 pub mod province;
+pub mod resident_id;
