@@ -216,3 +216,52 @@ fn every_error_has_a_message() {
     .localize(Locale::ZhCn);
     assert!(text.contains('I') && text.contains('2'), "{text}");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn valid_code() -> impl Strategy<Value = String> {
+        let chars: Vec<char> = ALPHABET.chars().collect();
+        (
+            prop::sample::select(vec!["91", "92", "93", "11", "51", "Y1", "N2"]),
+            prop::sample::select(vec!["11", "33", "44", "65", "10"]),
+            0u32..10_000,
+            prop::collection::vec(prop::sample::select(chars), 8),
+        )
+            .prop_map(|(head, province, county, org)| {
+                let org: String = org.into_iter().collect();
+                let code = CreditCode::from_parts(&format!("{head}{province}{county:04}{org}"));
+                code.map(String::from).unwrap_or_default()
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn built_codes_parse(code in valid_code()) {
+            prop_assert_eq!(CreditCode::parse(&code).map(String::from), Ok(code.clone()));
+        }
+
+        #[test]
+        fn any_single_substitution_is_refused(
+            code in valid_code(),
+            i in 0usize..18,
+            c in prop::sample::select(ALPHABET.chars().collect::<Vec<char>>()),
+        ) {
+            prop_assume!(code.chars().nth(i) != Some(c));
+            let mut chars: Vec<char> = code.chars().collect();
+            chars[i] = c;
+            let changed: String = chars.into_iter().collect();
+            prop_assert!(CreditCode::parse(&changed).is_err(), "{}", changed);
+        }
+
+        #[test]
+        fn any_adjacent_transposition_is_refused(code in valid_code(), i in 0usize..17) {
+            let mut chars: Vec<char> = code.chars().collect();
+            prop_assume!(chars[i] != chars[i + 1]);
+            chars.swap(i, i + 1);
+            let changed: String = chars.into_iter().collect();
+            prop_assert!(CreditCode::parse(&changed).is_err(), "{}", changed);
+        }
+    }
+}

@@ -187,3 +187,56 @@ fn every_error_has_a_message() {
             .contains("17")
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const REGIONS: [&str; 6] = ["11", "33", "44", "65", "81", "83"];
+
+    fn valid_number() -> impl Strategy<Value = String> {
+        (0..REGIONS.len(), 0u32..9999, 0i64..45_000, 0u32..1000).prop_map(
+            |(region, county, days, seq)| {
+                let base = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
+                let birth = base + chrono::Duration::days(days);
+                let body = format!(
+                    "{}{county:04}{}{seq:03}",
+                    REGIONS[region],
+                    birth.format("%Y%m%d")
+                );
+                let check = check_character(&body).unwrap();
+                format!("{body}{check}")
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn built_numbers_parse_with_their_parts(n in valid_number()) {
+            let id = ResidentId::parse_at(&n, today()).unwrap();
+            prop_assert_eq!(id.as_str(), n.as_str());
+            prop_assert_eq!(id.birth_date().format("%Y%m%d").to_string(), &n[6..14]);
+            let odd = (n.as_bytes()[16] - b'0') % 2 == 1;
+            prop_assert_eq!(id.sex() == Sex::Male, odd);
+        }
+
+        #[test]
+        fn any_single_substitution_is_refused(n in valid_number(), i in 0usize..18, d in 0u32..11) {
+            let replacement = if d == 10 { 'X' } else { char::from_digit(d, 10).unwrap() };
+            prop_assume!(n.chars().nth(i) != Some(replacement));
+            let mut chars: Vec<char> = n.chars().collect();
+            chars[i] = replacement;
+            let changed: String = chars.into_iter().collect();
+            prop_assert!(ResidentId::parse_at(&changed, today()).is_err(), "{}", changed);
+        }
+
+        #[test]
+        fn any_adjacent_transposition_is_refused(n in valid_number(), i in 0usize..17) {
+            let mut chars: Vec<char> = n.chars().collect();
+            prop_assume!(chars[i] != chars[i + 1]);
+            chars.swap(i, i + 1);
+            let changed: String = chars.into_iter().collect();
+            prop_assert!(ResidentId::parse_at(&changed, today()).is_err(), "{}", changed);
+        }
+    }
+}
