@@ -57,10 +57,21 @@ fn resident_ids_agree_with_stdnum() {
     let fixture = include_str!("fixtures/stdnum_ric.csv");
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     let mut checks = 0;
+    let mut differences = std::collections::BTreeMap::<&str, usize>::new();
     for row in rows(fixture) {
         *counts.entry(row.stdnum).or_default() += 1;
         let n = row.number;
         let ours = ResidentId::parse_at(n, today);
+        let stdnum_ok = row.stdnum == "valid";
+        if stdnum_ok != ours.is_ok() {
+            let why = match &ours {
+                Err(ResidentIdError::UnknownRegion { .. }) => "we refuse region 71",
+                Err(ResidentIdError::FutureBirthDate) => "we refuse future birth dates",
+                Ok(_) => "stdnum refuses the county for the birth year",
+                Err(_) => "unexpected",
+            };
+            *differences.entry(why).or_default() += 1;
+        }
         if !row.check.is_empty() {
             assert_eq!(
                 resident_id::check_character(&n[..17]).map(String::from),
@@ -108,7 +119,10 @@ fn resident_ids_agree_with_stdnum() {
             other => panic!("unknown verdict {other}"),
         }
     }
-    // The fixture is big enough to mean something.
+    // The fixture is big enough to mean something, and shows each intended difference.
+    eprintln!("resident ID verdicts {counts:?}; differences {differences:?}");
+    assert_eq!(differences.len(), 3, "{differences:?}");
+    assert!(!differences.contains_key("unexpected"), "{differences:?}");
     assert!(
         counts.get("valid").copied().unwrap_or(0) >= 100,
         "{counts:?}"
@@ -125,11 +139,25 @@ fn credit_codes_agree_with_stdnum() {
     let fixture = include_str!("fixtures/stdnum_uscc.csv");
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     let mut checks = 0;
+    let mut differences = std::collections::BTreeMap::<&str, usize>::new();
     for row in rows(fixture) {
         *counts.entry(row.stdnum).or_default() += 1;
         let n = row.number;
         let upper = n.to_ascii_uppercase();
         let ours = CreditCode::parse(n);
+        if (row.stdnum == "valid") != ours.is_ok() {
+            let why = match &ours {
+                Ok(_) => "we accept authorities A N Y",
+                Err(CreditCodeError::BadOrganisationCode) => "we check the organisation code",
+                Err(
+                    CreditCodeError::UnknownAuthority { .. }
+                    | CreditCodeError::UnknownKind { .. }
+                    | CreditCodeError::UnknownDivision { .. },
+                ) => "we check authority, kind and division",
+                Err(_) => "unexpected",
+            };
+            *differences.entry(why).or_default() += 1;
+        }
         if !row.check.is_empty() {
             assert_eq!(
                 credit_code::check_character(&upper[..17]).map(String::from),
@@ -168,6 +196,8 @@ fn credit_codes_agree_with_stdnum() {
             other => panic!("unknown verdict {other}"),
         }
     }
+    eprintln!("credit code verdicts {counts:?}; differences {differences:?}");
+    assert!(!differences.contains_key("unexpected"), "{differences:?}");
     assert!(
         counts.get("valid").copied().unwrap_or(0) >= 150,
         "{counts:?}"
