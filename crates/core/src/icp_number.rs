@@ -3,7 +3,9 @@
 //! (`浙ICP备2021012345号-1`), its apps `-NA` and its mini-programs `-NX`.
 //!
 //! The prefix is the bureau's abbreviation, one of the 31 of [`crate::province`] (`蜀`, not
-//! `川`; `陇`, not `甘`). The serial is 8 digits (older numbers) or 10 (the year and 6 digits).
+//! `川`; `陇`, not `甘`); the everyday abbreviations the bureaus do not use (川 甘 贵 云 秦) are
+//! refused with a message naming the right one. The serial is 8 digits (older numbers) or 10
+//! (the year and 6 digits); the year of a 10-digit serial is not checked.
 //!
 //! Parsing tidies messy input: full-width digits, letters and hyphens (`０-９`, `ＩＣＰ`, `－`),
 //! other dashes, spaces anywhere, a lower-case `icp` or suffix letter, and a missing `号`
@@ -74,6 +76,9 @@ pub enum IcpNumberError {
     MissingAbbreviation,
     #[error("{value} is not a bureau abbreviation")]
     UnknownAbbreviation { value: String },
+    /// A province's everyday abbreviation that its bureau does not use (`川` for `蜀`).
+    #[error("{value} is not a bureau abbreviation; the bureau of that province uses {expected:?}")]
+    WrongAbbreviation { value: char, expected: Province },
     #[error("the abbreviation must be followed by ICP备")]
     MissingIcp,
     #[error("the serial has 8 or 10 digits, not {length}")]
@@ -91,6 +96,7 @@ impl Localized for IcpNumberError {
             IcpNumberError::Licence => "icp_number.licence",
             IcpNumberError::MissingAbbreviation => "icp_number.missing_abbreviation",
             IcpNumberError::UnknownAbbreviation { .. } => "icp_number.unknown_abbreviation",
+            IcpNumberError::WrongAbbreviation { .. } => "icp_number.wrong_abbreviation",
             IcpNumberError::MissingIcp => "icp_number.missing_icp",
             IcpNumberError::BadSerialLength { .. } => "icp_number.bad_serial_length",
             IcpNumberError::Malformed => "icp_number.malformed",
@@ -100,6 +106,12 @@ impl Localized for IcpNumberError {
     fn message_args(&self) -> Vec<(&'static str, String)> {
         match self {
             IcpNumberError::UnknownAbbreviation { value } => vec![("value", value.clone())],
+            IcpNumberError::WrongAbbreviation { value, expected } => vec![
+                ("value", value.to_string()),
+                ("expected", expected.abbreviation().to_string()),
+                ("province", expected.name().to_owned()),
+                ("province_en", expected.info().name_en.to_owned()),
+            ],
             IcpNumberError::BadSerialLength { length } => vec![("length", length.to_string())],
             _ => Vec::new(),
         }
@@ -118,6 +130,34 @@ fn tidy(value: &str) -> String {
         .filter(|c| !c.is_whitespace())
         .map(|c| c.to_ascii_uppercase())
         .collect()
+}
+
+/// Everyday abbreviations of provinces whose bureaus use another one in ICP numbers.
+const EVERYDAY_ABBREVIATIONS: [(char, &str); 5] = [
+    ('川', "51"),
+    ('甘', "62"),
+    ('贵', "52"),
+    ('云', "53"),
+    ('秦', "61"),
+];
+
+fn province_of(first: char) -> Result<Province, IcpNumberError> {
+    if let Ok(p) = Province::from_abbreviation(first) {
+        return Ok(p);
+    }
+    let everyday = EVERYDAY_ABBREVIATIONS
+        .iter()
+        .find(|(c, _)| *c == first)
+        .and_then(|(_, code)| Province::parse(code).ok());
+    Err(match everyday {
+        Some(expected) => IcpNumberError::WrongAbbreviation {
+            value: first,
+            expected,
+        },
+        None => IcpNumberError::UnknownAbbreviation {
+            value: first.to_string(),
+        },
+    })
 }
 
 fn serial_ok(serial: &str) -> Result<(), IcpNumberError> {
@@ -169,11 +209,7 @@ impl IcpNumber {
         if first.is_ascii() {
             return Err(IcpNumberError::MissingAbbreviation);
         }
-        let province = Province::from_abbreviation(first).map_err(|_| {
-            IcpNumberError::UnknownAbbreviation {
-                value: first.to_string(),
-            }
-        })?;
+        let province = province_of(first)?;
         let after = rest
             .strip_prefix("ICP备")
             .ok_or(IcpNumberError::MissingIcp)?;

@@ -57,6 +57,10 @@ fn every_abbreviation_is_accepted() {
 #[test]
 fn refused() {
     let unknown = |v: &str| E::UnknownAbbreviation { value: v.into() };
+    let wrong = |v: char, code: &str| E::WrongAbbreviation {
+        value: v,
+        expected: Province::parse(code).unwrap(),
+    };
     let cases: Vec<(&str, E)> = vec![
         ("", E::Empty),
         ("  ", E::Empty),
@@ -69,8 +73,11 @@ fn refused() {
         ("增值电信业务经营许可证 浙B2-20080224", E::Licence),
         // Not abbreviations: 川 and 甘 are the provinces' common short names, but the
         // bureaus use 蜀 and 陇.
-        ("川ICP备2021012345号", unknown("川")),
-        ("甘ICP备2021012345号", unknown("甘")),
+        ("川ICP备2021012345号", wrong('川', "51")),
+        ("甘ICP备2021012345号", wrong('甘', "62")),
+        ("贵ICP备2021012345号", wrong('贵', "52")),
+        ("云ICP备2021012345号", wrong('云', "53")),
+        ("秦ICP备2021012345号", wrong('秦', "61")),
         ("港ICP备2021012345号", unknown("港")),
         ("台ICP备2021012345号", unknown("台")),
         ("ICP备2021012345号", E::MissingAbbreviation),
@@ -179,7 +186,11 @@ fn every_error_has_a_message() {
         E::Licence,
         E::MissingAbbreviation,
         E::UnknownAbbreviation {
-            value: "川".into()
+            value: "港".into()
+        },
+        E::WrongAbbreviation {
+            value: '川',
+            expected: Province::parse("51").unwrap(),
         },
         E::MissingIcp,
         E::BadSerialLength { length: 9 },
@@ -192,6 +203,12 @@ fn every_error_has_a_message() {
             assert!(!e.localize(locale).contains('{'), "{}", e.localize(locale));
         }
     }
+    let sichuan = IcpNumber::parse("川ICP备2021012345号").unwrap_err();
+    assert_eq!(
+        sichuan.localize(Locale::ZhCn),
+        "“川”不是管局简称：四川省通信管理局的备案号以“蜀”开头"
+    );
+    assert!(sichuan.localize(Locale::En).contains("Sichuan"));
     assert_eq!(
         E::Licence.localize(Locale::ZhCn),
         "这是经营许可证号，不是备案号"
