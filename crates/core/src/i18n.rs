@@ -70,6 +70,11 @@ const FILES: &[(&str, &str)] = &[
     ("order", include_str!("../messages/order.toml")),
     ("calendar", include_str!("../messages/calendar.toml")),
     ("rules", include_str!("../messages/rules.toml")),
+    ("resident_id", include_str!("../messages/resident_id.toml")),
+    ("credit_code", include_str!("../messages/credit_code.toml")),
+    ("contact", include_str!("../messages/contact.toml")),
+    ("domain", include_str!("../messages/domain.toml")),
+    ("icp_number", include_str!("../messages/icp_number.toml")),
 ];
 
 type Catalogue = HashMap<String, HashMap<String, String>>;

@@ -6,10 +6,17 @@
 //! in with `include_str!` and parsed on first use.
 
 pub mod calendar;
+pub mod contact;
+pub mod credit_code;
+pub mod domain;
 pub mod filing;
 pub mod i18n;
+pub mod icp_number;
 pub mod kind;
 pub mod order;
 pub mod province;
+pub mod resident_id;
 pub mod rules;
 pub mod sponsor;
+
+mod mask;

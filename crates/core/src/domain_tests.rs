@@ -1,0 +1,246 @@
+//! Unit tests of [`super::Domain`].
+
+use super::*;
+use crate::i18n::{Locale, has_key};
+use DomainError as E;
+
+#[test]
+fn accepted_with_their_registrable_domain() {
+    let label63 = "a".repeat(63);
+    let long_ok = format!("{label63}.{label63}.{label63}.{}.com", "b".repeat(57));
+    assert_eq!(long_ok.len(), 253);
+    let with63 = format!("{label63}.com");
+    let cases: Vec<(&str, &str, &str)> = vec![
+        ("example.com", "example.com", "example.com"),
+        ("WWW.Example.COM.", "www.example.com", "example.com"),
+        (
+            "  www.example.com.cn ",
+            "www.example.com.cn",
+            "example.com.cn",
+        ),
+        (
+            "a.b.c.example.org.cn",
+            "a.b.c.example.org.cn",
+            "example.org.cn",
+        ),
+        (
+            "例子.中国",
+            "xn--fsqu00a.xn--fiqs8s",
+            "xn--fsqu00a.xn--fiqs8s",
+        ),
+        (
+            "例子。中国",
+            "xn--fsqu00a.xn--fiqs8s",
+            "xn--fsqu00a.xn--fiqs8s",
+        ),
+        (
+            "www.例子.中国",
+            "www.xn--fsqu00a.xn--fiqs8s",
+            "xn--fsqu00a.xn--fiqs8s",
+        ),
+        (
+            "xn--fsqu00a.xn--fiqs8s",
+            "xn--fsqu00a.xn--fiqs8s",
+            "xn--fsqu00a.xn--fiqs8s",
+        ),
+        ("ＥＸＡＭＰＬＥ.ＣＯＭ", "example.com", "example.com"),
+        ("test-site.net", "test-site.net", "test-site.net"),
+        ("123.com", "123.com", "123.com"),
+        ("www.beijing.gov.cn", "www.beijing.gov.cn", "beijing.gov.cn"),
+        (&with63, &with63, &with63),
+        (
+            &long_ok,
+            &long_ok,
+            "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.com",
+        ),
+    ];
+    for (input, want, registrable) in cases {
+        match Domain::parse(input) {
+            Ok(d) => {
+                assert_eq!(d.as_str(), want, "{input:?}");
+                assert_eq!(d.registrable().as_str(), registrable, "{input:?}");
+                assert_eq!(d.is_registrable(), want == registrable, "{input:?}");
+            }
+            Err(e) => panic!("{input:?} refused: {e}"),
+        }
+    }
+}
+
+#[test]
+fn refused() {
+    let label64 = "a".repeat(64);
+    let too_long = format!("{0}.{0}.{0}.{0}.com", "a".repeat(63));
+    let label64_com = format!("{label64}.com");
+    let label = |l: &str| l.to_owned();
+    let cases: Vec<(&str, E)> = vec![
+        ("", E::Empty),
+        ("   ", E::Empty),
+        ("192.168.1.1", E::IpAddress),
+        ("8.8.8.8.", E::IpAddress),
+        ("::1", E::IpAddress),
+        ("2001:db8::1", E::IpAddress),
+        ("[2001:db8::1]", E::IpAddress),
+        ("1.2.3", E::IpAddress),
+        ("*.example.com", E::Wildcard),
+        ("www.*.com", E::Wildcard),
+        (
+            "com.cn",
+            E::PublicSuffix {
+                suffix: "com.cn".into(),
+            },
+        ),
+        (
+            "COM",
+            E::PublicSuffix {
+                suffix: "com".into(),
+            },
+        ),
+        (
+            "中国",
+            E::PublicSuffix {
+                suffix: "xn--fiqs8s".into(),
+            },
+        ),
+        (
+            "gov.cn.",
+            E::PublicSuffix {
+                suffix: "gov.cn".into(),
+            },
+        ),
+        ("example..com", E::EmptyLabel),
+        (".example.com", E::EmptyLabel),
+        ("example.com..", E::EmptyLabel),
+        (".", E::EmptyLabel),
+        (
+            "-example.com",
+            E::HyphenAtEdge {
+                label: label("-example"),
+            },
+        ),
+        (
+            "example-.com",
+            E::HyphenAtEdge {
+                label: label("example-"),
+            },
+        ),
+        (
+            "exa_mple.com",
+            E::BadCharacter {
+                label: label("exa_mple"),
+            },
+        ),
+        (
+            "exa mple.com",
+            E::BadCharacter {
+                label: label("exa mple"),
+            },
+        ),
+        (
+            "http://example.com",
+            E::BadCharacter {
+                label: label("http://example"),
+            },
+        ),
+        (
+            &label64_com,
+            E::LabelTooLong {
+                label: label64.clone(),
+                length: 64,
+            },
+        ),
+        (&too_long, E::TooLong { length: 259 }),
+        (
+            "example.invalidtld",
+            E::UnknownSuffix {
+                suffix: "invalidtld".into(),
+            },
+        ),
+        (
+            "localhost",
+            E::UnknownSuffix {
+                suffix: "localhost".into(),
+            },
+        ),
+    ];
+    for (input, want) in &cases {
+        assert_eq!(Domain::parse(input).as_ref(), Err(want), "{input:?}");
+    }
+}
+
+#[test]
+fn bad_internationalised_names() {
+    // An invalid punycode label, and a code point IDNA disallows.
+    for input in ["xn--a.com", "例\u{FFFF}子.中国"] {
+        let err = Domain::parse(input).unwrap_err();
+        assert!(
+            matches!(err, E::BadIdn | E::BadCharacter { .. }),
+            "{input:?}: {err:?}"
+        );
+    }
+    assert_eq!(Domain::parse("例\u{FFFF}子.中国"), Err(E::BadIdn));
+}
+
+#[test]
+fn registrable_level() {
+    let www = Domain::parse("www.example.com.cn").unwrap();
+    let apex = Domain::parse("example.com.cn").unwrap();
+    assert!(!www.is_registrable());
+    assert!(apex.is_registrable());
+    assert_eq!(www.suffix(), "com.cn");
+    assert!(www.is_within(&apex));
+    assert!(apex.is_within(&apex));
+    assert!(!apex.is_within(&www));
+    let other = Domain::parse("badexample.com.cn").unwrap();
+    assert!(!other.is_within(&apex));
+    assert_eq!(
+        Domain::parse_registrable("www.example.com.cn"),
+        Err(E::NotRegistrable {
+            registrable: "example.com.cn".into()
+        })
+    );
+    assert_eq!(Domain::parse_registrable("Example.com.cn."), Ok(apex));
+}
+
+#[test]
+fn unicode_display_and_serde() {
+    let d = Domain::parse("www.例子.中国").unwrap();
+    assert_eq!(d.to_unicode(), "www.例子.中国");
+    assert_eq!(
+        serde_json::to_string(&d).unwrap(),
+        "\"www.xn--fsqu00a.xn--fiqs8s\""
+    );
+    let back: Domain = serde_json::from_str("\"WWW.例子.中国.\"").unwrap();
+    assert_eq!(back, d);
+    assert!(serde_json::from_str::<Domain>("\"com.cn\"").is_err());
+}
+
+#[test]
+fn every_error_has_a_message() {
+    let errors = [
+        E::Empty,
+        E::IpAddress,
+        E::Wildcard,
+        E::EmptyLabel,
+        E::LabelTooLong {
+            label: "x".into(),
+            length: 64,
+        },
+        E::BadCharacter { label: "x".into() },
+        E::HyphenAtEdge { label: "x".into() },
+        E::BadIdn,
+        E::TooLong { length: 300 },
+        E::UnknownSuffix { suffix: "x".into() },
+        E::PublicSuffix {
+            suffix: "com.cn".into(),
+        },
+        E::NotRegistrable {
+            registrable: "example.com".into(),
+        },
+    ];
+    for e in errors {
+        assert!(has_key(e.message_key()), "{}", e.message_key());
+        for locale in Locale::ALL {
+            assert!(!e.localize(locale).contains('{'), "{}", e.localize(locale));
+        }
+    }
+}
