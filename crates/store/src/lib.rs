@@ -22,6 +22,22 @@
 //! appended to the chain at commit, just before the database commit, so the chain-head lock
 //! is held for as short a time as possible and always taken last.
 
+//!
+//! # Personal data
+//! Certificate and mobile numbers are sealed with AES-256-GCM and indexed by a keyed HMAC
+//! ([`crypto`]); outbox payloads are sealed whole. Job payloads, audit summaries, timeline
+//! notes and error texts must not carry personal data (mask it with [`crypto::mask`]).
+//!
+//! # Tests and CI
+//! The cargo feature `testing` exposes [`testing`], which runs each test on SQLite and on
+//! PostgreSQL. PostgreSQL comes from `BEIAN_TEST_DATABASE_URL` (a server URL whose user may
+//! create databases; one database per test, dropped after it) or from a throwaway cluster that
+//! the harness starts once per test process from `initdb`/`pg_ctl` (on `PATH` or under
+//! `/usr/lib/postgresql/*/bin`; Debian: `apt-get install postgresql`) and that a reaper process
+//! stops when the test process ends. The S3 test needs `s3s-fs` on `PATH` or in
+//! `~/.cargo/bin` (`cargo install s3s-fs --version 0.14.1`). With `CI=true`, a missing
+//! PostgreSQL or s3s-fs fails the tests instead of skipping them.
+
 /// `format!` for SQL assembled from constant column lists (never from input).
 macro_rules! sql {
     ($($arg:tt)*) => {

@@ -8,4 +8,5 @@ mod encryption;
 mod fixtures;
 mod jobs;
 mod objects_s3;
+mod records;
 mod story;
