@@ -197,20 +197,29 @@ pub fn read_head_file(path: &Path) -> std::io::Result<Option<AuditHead>> {
     Ok(Some(AuditHead { seq, hash }))
 }
 
-/// Writes the head file atomically (temp file + rename), never moving it backwards.
+/// Serialises head-file writes in this process (across all `Store`s sharing a data dir).
+static HEAD_FILE_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Writes the head file atomically (unique temp file + rename), never moving it backwards
+/// within a process. Several processes sharing one data dir can at worst leave it *behind*
+/// the database, which verification accepts; it is never left ahead or half written.
 pub(crate) async fn write_head_file(store: &Store, head: AuditHead) -> std::io::Result<()> {
-    let _guard = store.inner.head_file_lock.lock().await;
+    let _guard = HEAD_FILE_LOCK.lock().await;
     let path = head_file_path(store);
     if let Some(current) = read_head_file(&path)?
         && current.seq >= head.seq
     {
         return Ok(());
     }
-    let tmp = path.with_extension("tmp");
+    let tmp = path.with_extension(format!(
+        "tmp-{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
     {
         use std::io::Write;
         let mut f = std::fs::File::create(&tmp)?;
-        writeln!(f, "{} {}", head.seq, hex(&head.hash))?;
+        f.write_all(format!("{} {}\n", head.seq, hex(&head.hash)).as_bytes())?;
         f.sync_all()?;
     }
     std::fs::rename(&tmp, &path)

@@ -100,8 +100,6 @@ pub(crate) struct Inner {
     pub(crate) crypto: Crypto,
     pub(crate) data_dir: PathBuf,
     pub(crate) clock: Clock,
-    /// Serialises writes of the chain-head file within this process.
-    pub(crate) head_file_lock: tokio::sync::Mutex<()>,
 }
 
 /// The persistence handle; cheap to clone.
@@ -172,7 +170,6 @@ impl Store {
                 crypto: Crypto::new(&key),
                 data_dir: config.data_dir,
                 clock: config.clock.unwrap_or_else(|| Arc::new(Utc::now)),
-                head_file_lock: tokio::sync::Mutex::new(()),
             }),
         })
     }
