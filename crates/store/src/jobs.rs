@@ -228,6 +228,35 @@ impl Store {
         Ok(status)
     }
 
+    /// Claims one batch for `owner` and runs each job with `handler`: `Ok` completes it, `Err`
+    /// (a message free of personal data) fails it (retry or dead). Returns how many jobs ran.
+    /// A job whose lease was lost meanwhile is skipped silently (its new owner decides).
+    pub async fn run_jobs_once<F, Fut>(
+        &self,
+        owner: &str,
+        batch: i64,
+        lease: Duration,
+        handler: &F,
+    ) -> Result<usize>
+    where
+        F: Fn(Job) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<(), String>>,
+    {
+        let jobs = self.claim_jobs(owner, batch, lease).await?;
+        let n = jobs.len();
+        for job in jobs {
+            let outcome = match handler(job.clone()).await {
+                Ok(()) => self.complete_job(&job).await,
+                Err(e) => self.fail_job(&job, &e).await.map(|_| ()),
+            };
+            match outcome {
+                Ok(()) | Err(StoreError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(n)
+    }
+
     pub async fn job_info(&self, id: &str) -> Result<JobInfo> {
         let row =
             sqlx::query("SELECT status, attempts, due_at, last_error FROM jobs WHERE id = $1")

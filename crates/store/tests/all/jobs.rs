@@ -130,6 +130,40 @@ async fn expired_lease_is_taken_over_and_the_old_owner_is_fenced() {
 }
 
 #[tokio::test]
+async fn run_jobs_once_completes_successes_and_retries_failures() {
+    each_backend(async |t| {
+        let s = &t.store;
+        let mut tx = s.begin().await.unwrap();
+        let ok = tx.enqueue_job("ok", &json!({}), Utc::now()).await.unwrap();
+        let bad = tx.enqueue_job("bad", &json!({}), Utc::now()).await.unwrap();
+        tx.commit().await.unwrap();
+        let handler = |job: beian_store::jobs::Job| async move {
+            if job.kind == "ok" {
+                Ok(())
+            } else {
+                Err("bureau unreachable".to_string())
+            }
+        };
+        let n = s
+            .run_jobs_once("w", 10, Duration::from_secs(60), &handler)
+            .await
+            .unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(s.job_info(&ok).await.unwrap().status, JobStatus::Done);
+        let info = s.job_info(&bad).await.unwrap();
+        assert_eq!(info.status, JobStatus::Pending);
+        assert_eq!(info.last_error.as_deref(), Some("bureau unreachable"));
+        // Backing off: nothing due now.
+        let n = s
+            .run_jobs_once("w", 10, Duration::from_secs(60), &handler)
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn job_enqueued_in_a_rolled_back_transaction_does_not_exist() {
     each_backend(async |t| {
         let s = &t.store;
@@ -141,27 +175,28 @@ async fn job_enqueued_in_a_rolled_back_transaction_does_not_exist() {
     .await;
 }
 
-/// A worker: claims batches and "runs" each job by counting it, until none are left.
+/// A worker: runs batches through `run_jobs_once`, "running" each job by recording who ran
+/// it, until the queue stays empty.
 async fn worker(store: Store, name: String, runs: Arc<Mutex<HashMap<String, Vec<String>>>>) {
     let mut idle = 0;
+    let handler = |job: beian_store::jobs::Job| {
+        runs.lock()
+            .unwrap()
+            .entry(job.id)
+            .or_default()
+            .push(name.clone());
+        std::future::ready(Ok(()))
+    };
     while idle < 20 {
-        let jobs = store
-            .claim_jobs(&name, 10, Duration::from_secs(120))
+        let n = store
+            .run_jobs_once(&name, 10, Duration::from_secs(120), &handler)
             .await
             .unwrap();
-        if jobs.is_empty() {
+        if n == 0 {
             idle += 1;
             tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        }
-        idle = 0;
-        for job in jobs {
-            runs.lock()
-                .unwrap()
-                .entry(job.id.clone())
-                .or_default()
-                .push(name.clone());
-            store.complete_job(&job).await.unwrap();
+        } else {
+            idle = 0;
         }
     }
 }
