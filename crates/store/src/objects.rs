@@ -1,0 +1,179 @@
+//! The object store for uploaded materials (the bytes; metadata is in `materials`): a local
+//! folder by default, any S3-compatible service by configuration, both through the
+//! `object_store` crate. Keys are random (128-bit, hex) and never derived from the user's file
+//! name; a key that is not of that form is refused before it reaches the backend.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, PutPayload};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, StoreError};
+
+/// Where objects go.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ObjectConfig {
+    /// A folder (created if missing), e.g. `data/objects`.
+    Local { dir: PathBuf },
+    /// An S3-compatible service. `endpoint` `None` means AWS itself.
+    S3 {
+        endpoint: Option<String>,
+        bucket: String,
+        region: String,
+        access_key_id: String,
+        secret_access_key: String,
+        /// Allow `http://` endpoints (a local test server).
+        allow_http: bool,
+    },
+}
+
+impl std::fmt::Debug for ObjectConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ObjectConfig::Local { dir } => f.debug_struct("Local").field("dir", dir).finish(),
+            ObjectConfig::S3 {
+                endpoint, bucket, ..
+            } => f
+                .debug_struct("S3")
+                .field("endpoint", endpoint)
+                .field("bucket", bucket)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// A stored object's key, size and SHA-256 (hex), for the `materials` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub key: String,
+    pub size: i64,
+    pub sha256_hex: String,
+}
+
+/// Handle on the configured object store; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Objects {
+    inner: Arc<dyn ObjectStore>,
+}
+
+const PREFIX: &str = "o/";
+
+fn check_key(key: &str) -> Result<ObjectPath> {
+    let ok = key
+        .strip_prefix(PREFIX)
+        .is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !ok {
+        return Err(StoreError::NotFound { what: "object" });
+    }
+    Ok(ObjectPath::from(key))
+}
+
+impl Objects {
+    pub fn open(config: &ObjectConfig) -> Result<Objects> {
+        let inner: Arc<dyn ObjectStore> = match config {
+            ObjectConfig::Local { dir } => {
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                    what: "object dir",
+                    source,
+                })?;
+                Arc::new(LocalFileSystem::new_with_prefix(dir)?)
+            }
+            ObjectConfig::S3 {
+                endpoint,
+                bucket,
+                region,
+                access_key_id,
+                secret_access_key,
+                allow_http,
+            } => {
+                let mut b = AmazonS3Builder::new()
+                    .with_bucket_name(bucket)
+                    .with_region(region)
+                    .with_access_key_id(access_key_id)
+                    .with_secret_access_key(secret_access_key)
+                    .with_allow_http(*allow_http);
+                if let Some(e) = endpoint {
+                    b = b.with_endpoint(e);
+                }
+                Arc::new(b.build()?)
+            }
+        };
+        Ok(Objects { inner })
+    }
+
+    /// Stores bytes under a fresh random key.
+    pub async fn put(&self, bytes: Vec<u8>) -> Result<StoredObject> {
+        let key = format!("{PREFIX}{}", uuid::Uuid::new_v4().simple());
+        let sha: [u8; 32] = Sha256::digest(&bytes).into();
+        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        self.inner
+            .put(&ObjectPath::from(key.as_str()), PutPayload::from(bytes))
+            .await?;
+        Ok(StoredObject {
+            key,
+            size,
+            sha256_hex: sha.iter().map(|b| format!("{b:02x}")).collect(),
+        })
+    }
+
+    /// The bytes under `key`; `NotFound` if absent or not a key this store made.
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>> {
+        let path = check_key(key)?;
+        let bytes = self.inner.get(&path).await?.bytes().await?;
+        Ok(bytes.to_vec())
+    }
+
+    /// Deletes the object (idempotent where the backend is).
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        let path = check_key(key)?;
+        self.inner.delete(&path).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_generated_keys_are_accepted() {
+        let cases = [
+            ("o/0123456789abcdef0123456789abcdef", true),
+            ("o/../../etc/passwd", false),
+            ("o/0123456789abcdef0123456789abcdeg", false),
+            ("photo.jpg", false),
+            ("o/0123", false),
+        ];
+        for (key, ok) in cases {
+            assert_eq!(check_key(key).is_ok(), ok, "{key}");
+        }
+    }
+
+    #[tokio::test]
+    async fn local_put_get_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let objs = Objects::open(&ObjectConfig::Local {
+            dir: dir.path().join("objects"),
+        })
+        .unwrap();
+        let a = objs.put(b"hello".to_vec()).await.unwrap();
+        let b = objs.put(b"hello".to_vec()).await.unwrap();
+        assert_ne!(a.key, b.key);
+        assert_eq!(a.size, 5);
+        assert_eq!(
+            a.sha256_hex,
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+        assert_eq!(objs.get(&a.key).await.unwrap(), b"hello");
+        objs.delete(&a.key).await.unwrap();
+        assert!(matches!(
+            objs.get(&a.key).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        assert_eq!(objs.get(&b.key).await.unwrap(), b"hello");
+    }
+}

@@ -1,0 +1,388 @@
+//! Orders (备案订单) with optimistic concurrency, their timeline, and materials metadata.
+//!
+//! An order row carries a `version`. [`Tx::transition_order`] writes only
+//! `WHERE id = … AND version = expected`; if another transaction moved the order first, no row
+//! matches and the caller gets [`StoreError::Conflict`] (HTTP 409). The state is the
+//! snake_case text of the core state machine's states (API.md); the store does not judge
+//! transitions, the core does.
+
+use serde_json::{Value, json};
+use sqlx::Row;
+
+use crate::audit::AuditEntry;
+use crate::db::{Store, Tx, new_id};
+use crate::error::{Result, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder<'a> {
+    pub account_id: &'a str,
+    pub sponsor_id: Option<&'a str>,
+    pub website_id: Option<&'a str>,
+    /// `beian_core::kind::FilingKind::as_str()`.
+    pub kind: &'a str,
+    pub state: &'a str,
+    /// GB/T 2260 province code.
+    pub province: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    pub id: String,
+    pub account_id: String,
+    pub sponsor_id: Option<String>,
+    pub website_id: Option<String>,
+    pub kind: String,
+    pub state: String,
+    pub province: String,
+    pub version: i64,
+    pub deadlines: Value,
+    pub return_reasons: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A timeline event recorded with a transition. `note` must hold no personal data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEvent {
+    /// `account:<id>`, `system`, `bureau`, …
+    pub actor: String,
+    /// e.g. `submit`, `approve`, `return`.
+    pub event: String,
+    pub note: Value,
+}
+
+impl TimelineEvent {
+    pub fn new(actor: &str, event: &str) -> TimelineEvent {
+        TimelineEvent {
+            actor: actor.to_string(),
+            event: event.to_string(),
+            note: json!({}),
+        }
+    }
+}
+
+/// A stored timeline entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEntry {
+    pub at: i64,
+    pub actor: String,
+    pub event: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub version: i64,
+    pub note: Value,
+}
+
+/// What a transition may also change besides the state.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TransitionExtras {
+    pub deadlines: Option<Value>,
+    pub return_reasons: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMaterial<'a> {
+    pub order_id: &'a str,
+    /// API.md material kind, e.g. `sponsor_id_front`.
+    pub kind: &'a str,
+    /// The object store key (random, never from the user's file name).
+    pub object_key: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub sha256_hex: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Material {
+    pub id: String,
+    pub order_id: String,
+    pub kind: String,
+    pub object_key: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256_hex: String,
+    pub created_at: i64,
+}
+
+const ORDER_COLS: &str = "id, account_id, sponsor_id, website_id, kind, state, province, \
+    version, deadlines, return_reasons, created_at, updated_at";
+
+fn json_col(row: &sqlx::any::AnyRow, col: &'static str) -> Result<Value> {
+    let s: String = row.try_get(col)?;
+    serde_json::from_str(&s).map_err(|_| StoreError::Corrupt(col))
+}
+
+fn order_from_row(row: &sqlx::any::AnyRow) -> Result<Order> {
+    Ok(Order {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        sponsor_id: row.try_get("sponsor_id")?,
+        website_id: row.try_get("website_id")?,
+        kind: row.try_get("kind")?,
+        state: row.try_get("state")?,
+        province: row.try_get("province")?,
+        version: row.try_get("version")?,
+        deadlines: json_col(row, "deadlines")?,
+        return_reasons: json_col(row, "return_reasons")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+impl Tx {
+    /// Creates an order at version 1, with its first timeline entry and audit record.
+    pub async fn insert_order(&mut self, actor: &str, o: &NewOrder<'_>) -> Result<String> {
+        let id = new_id();
+        let now = self.store.now_ms();
+        sqlx::query(
+            "INSERT INTO orders (id, account_id, sponsor_id, website_id, kind, state, province, \
+             version, deadlines, return_reasons, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, '{}', '[]', $8, $8)",
+        )
+        .bind(&id)
+        .bind(o.account_id)
+        .bind(o.sponsor_id)
+        .bind(o.website_id)
+        .bind(o.kind)
+        .bind(o.state)
+        .bind(o.province)
+        .bind(now)
+        .execute(self.conn())
+        .await?;
+        self.insert_event(&id, None, o.state, 1, &TimelineEvent::new(actor, "create"))
+            .await?;
+        self.append_audit(
+            AuditEntry::new(actor, "order.create", format!("order:{id}")).after(json!({
+                "kind": o.kind, "state": o.state, "province": o.province, "version": 1,
+            })),
+        );
+        Ok(id)
+    }
+
+    async fn insert_event(
+        &mut self,
+        order_id: &str,
+        from: Option<&str>,
+        to: &str,
+        version: i64,
+        ev: &TimelineEvent,
+    ) -> Result<()> {
+        let now = self.store.now_ms();
+        sqlx::query(
+            "INSERT INTO order_events (id, order_id, at, actor, event, from_state, to_state, \
+             version, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(new_id())
+        .bind(order_id)
+        .bind(now)
+        .bind(&ev.actor)
+        .bind(&ev.event)
+        .bind(from)
+        .bind(to)
+        .bind(version)
+        .bind(ev.note.to_string())
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Moves the order to `new_state` if its version is still `expected_version`; returns the
+    /// new version. `Conflict` when the version moved (before or during this call),
+    /// `NotFound` when there is no such order. Records the timeline event and an audit record.
+    pub async fn transition_order(
+        &mut self,
+        order_id: &str,
+        expected_version: i64,
+        new_state: &str,
+        event: &TimelineEvent,
+    ) -> Result<i64> {
+        self.transition_order_with(
+            order_id,
+            expected_version,
+            new_state,
+            event,
+            &TransitionExtras::default(),
+        )
+        .await
+    }
+
+    /// [`Tx::transition_order`] that also replaces deadlines and/or return reasons.
+    pub async fn transition_order_with(
+        &mut self,
+        order_id: &str,
+        expected_version: i64,
+        new_state: &str,
+        event: &TimelineEvent,
+        extras: &TransitionExtras,
+    ) -> Result<i64> {
+        let row = sqlx::query("SELECT state, version FROM orders WHERE id = $1")
+            .bind(order_id)
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or(StoreError::NotFound { what: "order" })?;
+        let from: String = row.try_get("state")?;
+        let version: i64 = row.try_get("version")?;
+        if version != expected_version {
+            return Err(StoreError::Conflict { what: "order" });
+        }
+        let now = self.store.now_ms();
+        let new_version = expected_version + 1;
+        let res = sqlx::query(
+            "UPDATE orders SET state = $1, version = $2, updated_at = $3, \
+             deadlines = COALESCE($4, deadlines), return_reasons = COALESCE($5, return_reasons) \
+             WHERE id = $6 AND version = $7",
+        )
+        .bind(new_state)
+        .bind(new_version)
+        .bind(now)
+        .bind(extras.deadlines.as_ref().map(Value::to_string))
+        .bind(extras.return_reasons.as_ref().map(Value::to_string))
+        .bind(order_id)
+        .bind(expected_version)
+        .execute(self.conn())
+        .await?;
+        if res.rows_affected() != 1 {
+            return Err(StoreError::Conflict { what: "order" });
+        }
+        self.insert_event(order_id, Some(&from), new_state, new_version, event)
+            .await?;
+        self.append_audit(
+            AuditEntry::new(
+                &event.actor,
+                "order.transition",
+                format!("order:{order_id}"),
+            )
+            .before(json!({"state": from, "version": expected_version}))
+            .after(json!({"state": new_state, "version": new_version, "event": event.event})),
+        );
+        Ok(new_version)
+    }
+
+    /// Records an uploaded material's metadata (the bytes are in the object store).
+    pub async fn insert_material(&mut self, actor: &str, m: &NewMaterial<'_>) -> Result<String> {
+        let id = new_id();
+        let now = self.store.now_ms();
+        sqlx::query(
+            "INSERT INTO materials (id, order_id, kind, object_key, content_type, size, sha256, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(m.order_id)
+        .bind(m.kind)
+        .bind(m.object_key)
+        .bind(m.content_type)
+        .bind(m.size)
+        .bind(m.sha256_hex)
+        .bind(now)
+        .execute(self.conn())
+        .await?;
+        self.append_audit(
+            AuditEntry::new(actor, "material.add", format!("order:{}", m.order_id)).after(
+                json!({"material": id, "kind": m.kind, "size": m.size, "sha256": m.sha256_hex}),
+            ),
+        );
+        Ok(id)
+    }
+
+    /// Marks a material deleted (e.g. a raw face photo after the decision).
+    pub async fn delete_material(&mut self, actor: &str, id: &str) -> Result<()> {
+        let now = self.store.now_ms();
+        let res = sqlx::query(
+            "UPDATE materials SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "material" });
+        }
+        self.append_audit(AuditEntry::new(
+            actor,
+            "material.delete",
+            format!("material:{id}"),
+        ));
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn order(&self, id: &str) -> Result<Order> {
+        let row = sqlx::query(sql!("SELECT {ORDER_COLS} FROM orders WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound { what: "order" })?;
+        order_from_row(&row)
+    }
+
+    pub async fn orders_of_account(&self, account_id: &str) -> Result<Vec<Order>> {
+        let rows = sqlx::query(sql!(
+            "SELECT {ORDER_COLS} FROM orders WHERE account_id = $1 ORDER BY created_at"
+        ))
+        .bind(account_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(order_from_row).collect()
+    }
+
+    pub async fn orders_in_state(&self, state: &str, limit: i64) -> Result<Vec<Order>> {
+        let rows = sqlx::query(sql!(
+            "SELECT {ORDER_COLS} FROM orders WHERE state = $1 ORDER BY updated_at LIMIT $2"
+        ))
+        .bind(state)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(order_from_row).collect()
+    }
+
+    /// The order's timeline, oldest first.
+    pub async fn order_timeline(&self, order_id: &str) -> Result<Vec<TimelineEntry>> {
+        let rows = sqlx::query(
+            "SELECT at, actor, event, from_state, to_state, version, note FROM order_events \
+             WHERE order_id = $1 ORDER BY version",
+        )
+        .bind(order_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TimelineEntry {
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    event: r.try_get("event")?,
+                    from_state: r.try_get("from_state")?,
+                    to_state: r.try_get("to_state")?,
+                    version: r.try_get("version")?,
+                    note: json_col(r, "note")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The order's materials that are not deleted.
+    pub async fn materials(&self, order_id: &str) -> Result<Vec<Material>> {
+        let rows = sqlx::query(
+            "SELECT id, order_id, kind, object_key, content_type, size, sha256, created_at \
+             FROM materials WHERE order_id = $1 AND deleted_at IS NULL ORDER BY created_at",
+        )
+        .bind(order_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Material {
+                    id: r.try_get("id")?,
+                    order_id: r.try_get("order_id")?,
+                    kind: r.try_get("kind")?,
+                    object_key: r.try_get("object_key")?,
+                    content_type: r.try_get("content_type")?,
+                    size: r.try_get("size")?,
+                    sha256_hex: r.try_get("sha256")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests of the store, each on SQLite and on PostgreSQL (see
+//! `beian_store::testing`). One binary, so one throwaway PostgreSQL cluster serves them all.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod audit_tamper;
+mod concurrency;
+mod encryption;
+mod fixtures;
+mod jobs;
+mod objects_s3;
+mod records;
+mod story;
