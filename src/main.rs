@@ -1,7 +1,9 @@
 //! The `beian` command. Each subcommand lives in its own module; this file only parses the
 //! command line and dispatches.
 
+mod audit;
 mod check;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -26,11 +28,41 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         value: String,
     },
+    /// Run the whole system (embedded default: SQLite and files in the data dir).
+    Serve(serve::Args),
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: audit::Command,
+    },
+}
+
+/// Where the data lives; every command that reads or writes data takes these.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataArgs {
+    /// The data dir: SQLite file, objects, data key, audit head.
+    #[arg(long, default_value = "./data", env = "BEIAN_DATA_DIR")]
+    pub data_dir: std::path::PathBuf,
+    /// `postgres://…`; default: the SQLite file in the data dir.
+    #[arg(long, env = "BEIAN_DATABASE_URL")]
+    pub database_url: Option<String>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { kind, value } => check::run(kind, &value),
+        Command::Serve(args) => serve::run(args),
+        Command::Audit { command } => audit::run(command),
     }
+}
+
+/// Logs go to stderr; `RUST_LOG` filters them (default `info`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

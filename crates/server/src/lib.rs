@@ -1,2 +1,10 @@
 //! beian's server: the portal pages and the REST API over the workflow, the background jobs
 //! (outbox to the bureau, deadlines, notifications), and the domain gate for the edge.
+//!
+//! [`startup::Application::build`] assembles the whole system from [`settings::Settings`] and
+//! binds its listener, so tests start it on port 0 and read the bound address back.
+
+pub mod error;
+pub mod routes;
+pub mod settings;
+pub mod startup;
