@@ -70,6 +70,11 @@ const FILES: &[(&str, &str)] = &[
     ("order", include_str!("../messages/order.toml")),
     ("calendar", include_str!("../messages/calendar.toml")),
     ("rules", include_str!("../messages/rules.toml")),
+    ("materials", include_str!("../messages/materials.toml")),
+    (
+        "verification_form",
+        include_str!("../messages/verification_form.toml"),
+    ),
 ];
 
 type Catalogue = HashMap<String, HashMap<String, String>>;
