@@ -3,11 +3,12 @@
 //! stops early), recognised by content ([`sniff`]) and cleaned before it is stored
 //! ([`sanitize`]: images re-encoded without EXIF, PDFs checked).
 //!
-//! Storing (under random keys) and the HTTP handler live elsewhere; this module is pure
-//! except for [`read_capped`], which only pulls from a stream.
+//! Storing happens elsewhere, under the random key [`new_storage_key`] gives; so does the HTTP
+//! handler. This module is pure except for [`read_capped`], which only pulls from a stream.
 
 mod capped;
 mod error;
+mod key;
 mod kind;
 mod required;
 mod sanitize;
@@ -15,6 +16,7 @@ mod sniff;
 
 pub use capped::{ReadCappedError, TooLarge, check_declared_length, read_capped};
 pub use error::{FILE_FIELD, UploadError};
+pub use key::{KEY_PREFIX, new_storage_key};
 pub use kind::MaterialKind;
 pub use required::required_materials;
 pub use sanitize::{JPEG_QUALITY, Sanitized, UploadLimits, sanitize};

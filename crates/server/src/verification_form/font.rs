@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use skrifa::charmap::Charmap;
 use skrifa::instance::{LocationRef, Size};
 use skrifa::metrics::GlyphMetrics;
@@ -18,6 +19,31 @@ pub const DEFAULT_FONT_PATH: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.
 pub const DEFAULT_FONT_INDEX: u32 = 0;
 /// The Debian package that provides [`DEFAULT_FONT_PATH`].
 pub const DEFAULT_FONT_PACKAGE: &str = "fonts-wqy-microhei";
+
+/// Where to find the form's font: a setting of the server's configuration
+/// (`path`, `index`; both optional, defaulting to WenQuanYi Micro Hei).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FontConfig {
+    pub path: PathBuf,
+    /// The face within a collection (`.ttc`); 0 for a single font.
+    pub index: u32,
+}
+
+impl Default for FontConfig {
+    fn default() -> FontConfig {
+        FontConfig {
+            path: PathBuf::from(DEFAULT_FONT_PATH),
+            index: DEFAULT_FONT_INDEX,
+        }
+    }
+}
+
+impl FontConfig {
+    pub fn load(&self) -> Result<FormFont, FormError> {
+        FormFont::load(&self.path, self.index)
+    }
+}
 
 /// A loaded font: the bytes (shared with the PDF writer, which subsets and embeds them).
 #[derive(Clone)]
@@ -50,7 +76,7 @@ impl FormFont {
 
     /// [`FormFont::load`] of [`DEFAULT_FONT_PATH`].
     pub fn load_default() -> Result<FormFont, FormError> {
-        FormFont::load(Path::new(DEFAULT_FONT_PATH), DEFAULT_FONT_INDEX)
+        FontConfig::default().load()
     }
 
     /// A font from bytes already read.

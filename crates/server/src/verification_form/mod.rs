@@ -25,7 +25,7 @@ use beian_core::sponsor::{Certificate, SponsorNature};
 use chrono::NaiveDate;
 use thiserror::Error;
 
-pub use font::{DEFAULT_FONT_INDEX, DEFAULT_FONT_PACKAGE, DEFAULT_FONT_PATH, FormFont};
+pub use font::{DEFAULT_FONT_INDEX, DEFAULT_FONT_PACKAGE, DEFAULT_FONT_PATH, FontConfig, FormFont};
 
 /// The data printed on the form.
 #[derive(Clone, PartialEq, Eq)]

@@ -4,8 +4,9 @@ use std::process::Command;
 use beian_core::i18n::has_key;
 use beian_core::sponsor::CertificateType;
 
-use super::layout::{CONTENT_WIDTH, Flow};
+use super::layout::Flow;
 use super::*;
+use crate::materials::{FileType, UploadLimits, sanitize};
 
 /// The default font, or `None` with a notice; under CI (`CI=true`) a missing font fails.
 fn font() -> Option<FormFont> {
@@ -185,6 +186,20 @@ fn the_form_is_a_pdf_with_real_chinese_text() {
 }
 
 #[test]
+fn the_form_passes_the_upload_checks_and_the_config_defaults_to_wqy() {
+    let config: FontConfig = serde_json::from_str("{}").unwrap();
+    assert_eq!(
+        config.path,
+        Path::new("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+    );
+    assert_eq!(config.index, 0);
+    let Some(font) = font() else { return };
+    let pdf = generate(&sample(), &font).unwrap();
+    let uploaded = sanitize(&pdf, &UploadLimits::default()).unwrap();
+    assert_eq!(uploaded.file_type, FileType::Pdf);
+}
+
+#[test]
 fn long_data_flows_onto_a_second_page() {
     let Some(font) = font() else { return };
     let mut data = sample();
@@ -198,5 +213,4 @@ fn long_data_flows_onto_a_second_page() {
     assert!(text.matches('\u{c}').count() >= 2);
     assert!(contains(&text, "10.0.1.149"), "the last IP is printed");
     assert!(contains(&text, "黑色签字笔"));
-    let _ = CONTENT_WIDTH;
 }

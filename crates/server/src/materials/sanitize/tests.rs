@@ -126,6 +126,32 @@ fn png_loses_text_chunks_and_trailing_payload() {
 }
 
 #[test]
+fn colour_types_survive_re_encoding() {
+    use image::{ColorType, DynamicImage, GrayImage, Luma, Rgba, RgbaImage};
+    let grey = DynamicImage::ImageLuma8(GrayImage::from_fn(20, 10, |x, _| Luma([x as u8 * 10])));
+    let rgba = DynamicImage::ImageRgba8(RgbaImage::from_fn(20, 10, |x, y| {
+        Rgba([x as u8, y as u8, 0, (x * 12) as u8])
+    }));
+    let deep = DynamicImage::ImageRgb16(DynamicImage::ImageRgb8(picture(20, 10)).to_rgb16());
+    let cases = [
+        (&grey, ImageFormat::Jpeg, ColorType::L8),
+        (&grey, ImageFormat::Png, ColorType::L8),
+        (&rgba, ImageFormat::Png, ColorType::Rgba8),
+        (&deep, ImageFormat::Png, ColorType::Rgb16),
+    ];
+    for (image, format, colour) in cases {
+        let mut input = Cursor::new(Vec::new());
+        image.write_to(&mut input, format).unwrap();
+        let out = sanitize(input.get_ref(), &UploadLimits::default()).unwrap();
+        let decoded = image::load_from_memory_with_format(&out.bytes, format).unwrap();
+        assert_eq!(decoded.color(), colour, "{format:?}");
+        if format == ImageFormat::Png {
+            assert_eq!(&decoded, image, "PNG is lossless");
+        }
+    }
+}
+
+#[test]
 fn refused_uploads() {
     let jpeg = encoded(&picture(64, 64), ImageFormat::Jpeg);
     let png = encoded(&picture(64, 64), ImageFormat::Png);
