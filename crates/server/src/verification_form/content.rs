@@ -138,23 +138,25 @@ pub(super) fn lay_out(data: &VerificationFormData, measure: Measure<'_>) -> Vec<
     flow.space(4.0);
     for (key, value) in rows(data) {
         if value.is_empty() && key.starts_with("section.") {
-            flow.row(&[(CONTENT_WIDTH, &text(key))], 11.0, 0.0);
+            flow.row(&[(CONTENT_WIDTH, &text(key))], 11.0, 0.0, true);
         } else {
             let label = text(key);
             flow.row(
                 &[(LABEL_WIDTH, &label), (CONTENT_WIDTH - LABEL_WIDTH, &value)],
                 BODY_SIZE,
                 20.0,
+                false,
             );
         }
     }
-    flow.row(&[(CONTENT_WIDTH, &text("pledge"))], BODY_SIZE, 0.0);
+    flow.row(&[(CONTENT_WIDTH, &text("pledge"))], BODY_SIZE, 0.0, true);
     let half = CONTENT_WIDTH / 2.0;
     let sign = |key: &str| format!("{}\n\n\n\n{}", text(key), text("sign.date"));
     flow.row(
         &[(half, &sign("sign.sponsor")), (half, &sign("sign.website"))],
         BODY_SIZE,
         86.0,
+        true,
     );
     let verifier = format!(
         "{}\n{}\n\n{}",
@@ -165,7 +167,7 @@ pub(super) fn lay_out(data: &VerificationFormData, measure: Measure<'_>) -> Vec<
         text("verifier.sign"),
         text("verifier.date"),
     );
-    flow.row(&[(CONTENT_WIDTH, &verifier)], BODY_SIZE, 0.0);
+    flow.row(&[(CONTENT_WIDTH, &verifier)], BODY_SIZE, 0.0, true);
     flow.space(6.0);
     flow.paragraph(&text("instructions.title"), 10.0, MARGIN, CONTENT_WIDTH);
     for key in ["print", "sign", "upload"] {

@@ -137,8 +137,9 @@ impl<'a> Flow<'a> {
 
     /// A table row: cells side by side (widths summing to the content width), each with its
     /// text wrapped, at least `min_height` high, framed. A row taller than what is left of
-    /// the page continues on the next one.
-    pub fn row(&mut self, cells: &[(f32, &str)], size: f32, min_height: f32) {
+    /// the page continues on the next one, unless `keep` asks to move it whole (a signature
+    /// box is never cut); a row taller than a whole page is cut all the same.
+    pub fn row(&mut self, cells: &[(f32, &str)], size: f32, min_height: f32, keep: bool) {
         let leading = size * 1.45;
         let wrapped: Vec<Vec<String>> = cells
             .iter()
@@ -166,7 +167,7 @@ impl<'a> Flow<'a> {
                 if start == total {
                     return;
                 }
-            } else if here >= 3 && remaining > here {
+            } else if !keep && here >= 3 && remaining > here {
                 self.row_part(&widths, &wrapped, start..start + here, size, left);
                 start += here;
             }

@@ -4,7 +4,9 @@ use std::process::Command;
 use beian_core::i18n::has_key;
 use beian_core::sponsor::CertificateType;
 
-use super::layout::Flow;
+use beian_core::i18n::Locale;
+
+use super::layout::{Flow, Op};
 use super::*;
 use crate::materials::{FileType, UploadLimits, sanitize};
 
@@ -200,6 +202,31 @@ fn the_form_passes_the_upload_checks_and_the_config_defaults_to_wqy() {
 }
 
 #[test]
+fn the_signature_box_is_never_cut_across_pages() {
+    let Some(font) = font() else { return };
+    let zh = |key: &str| beian_core::i18n::render(Locale::ZhCn, key, &[]);
+    let (sign, date) = (
+        zh("verification_form.sign.sponsor"),
+        zh("verification_form.sign.date"),
+    );
+    let has = |page: &[Op], wanted: &str| {
+        page.iter()
+            .filter(|op| matches!(op, Op::Text { text, .. } if text == wanted))
+            .count()
+    };
+    // Enough IP counts that the box falls on every position relative to a page break.
+    for count in (0..500).step_by(7) {
+        let mut data = sample();
+        data.ips = (0..count)
+            .map(|i| format!("10.1.{}.{}", i / 250, i % 250))
+            .collect();
+        let pages = content::lay_out(&data, font.measure().unwrap());
+        let page = pages.iter().find(|p| has(p, &sign) == 1).unwrap();
+        assert_eq!(has(page, &date), 2, "{count} IPs");
+    }
+}
+
+#[test]
 fn long_data_flows_onto_a_second_page() {
     let Some(font) = font() else { return };
     let mut data = sample();
@@ -209,6 +236,9 @@ fn long_data_flows_onto_a_second_page() {
     let pages = content::lay_out(&data, font.measure().unwrap());
     assert!(pages.len() >= 2, "{}", pages.len());
     let pdf = generate(&data, &font).unwrap();
+    if std::env::var_os("BEIAN_FORM_OUT").is_some() {
+        std::fs::write("/tmp/verification_form_long.pdf", &pdf).unwrap();
+    }
     let Some(text) = pdftotext(&pdf) else { return };
     assert!(text.matches('\u{c}').count() >= 2);
     assert!(contains(&text, "10.0.1.149"), "the last IP is printed");
