@@ -75,6 +75,11 @@ const FILES: &[(&str, &str)] = &[
     ("contact", include_str!("../messages/contact.toml")),
     ("domain", include_str!("../messages/domain.toml")),
     ("icp_number", include_str!("../messages/icp_number.toml")),
+    ("materials", include_str!("../messages/materials.toml")),
+    (
+        "verification_form",
+        include_str!("../messages/verification_form.toml"),
+    ),
 ];
 
 type Catalogue = HashMap<String, HashMap<String, String>>;

@@ -5,6 +5,8 @@
 //! binds its listener, so tests start it on port 0 and read the bound address back.
 
 pub mod error;
+pub mod materials;
 pub mod routes;
 pub mod settings;
 pub mod startup;
+pub mod verification_form;
