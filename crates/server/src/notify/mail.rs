@@ -77,7 +77,7 @@ pub struct SmtpConfig {
     pub password: Option<String>,
     /// The sender, e.g. `示例云备案 <beian@example.com>`.
     pub from: String,
-    /// Limit for connecting and for each SMTP command.
+    /// Limit for connecting, and for the whole exchange of one email.
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,
 }
@@ -104,6 +104,7 @@ impl fmt::Debug for SmtpConfig {
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    limit: Duration,
 }
 
 impl SmtpMailer {
@@ -123,7 +124,8 @@ impl SmtpMailer {
                 .map_err(|e| MailError::permanent(format!("TLS settings: {e}")))?
                 .port(config.port.unwrap_or(465)),
         };
-        let mut builder = builder.timeout(Some(Duration::from_secs(config.timeout_secs)));
+        let limit = Duration::from_secs(config.timeout_secs);
+        let mut builder = builder.timeout(Some(limit));
         if let Some(username) = &config.username {
             let password = config.password.clone().unwrap_or_default();
             builder = builder.credentials(Credentials::new(username.clone(), password));
@@ -131,6 +133,7 @@ impl SmtpMailer {
         Ok(SmtpMailer {
             transport: builder.build(),
             from,
+            limit,
         })
     }
 
@@ -159,11 +162,15 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
         let message = self.message(mail)?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| classify(&e))
+        // lettre's async transport bounds only the connect; a server that accepts and then
+        // stays silent would hold the job forever, so the whole exchange is bounded here.
+        match tokio::time::timeout(self.limit, self.transport.send(message)).await {
+            Ok(sent) => sent.map(|_| ()).map_err(|e| classify(&e)),
+            Err(_) => Err(MailError {
+                class: ErrorClass::Transient,
+                reason: format!("no answer from the mail server within {:?}", self.limit),
+            }),
+        }
     }
 }
 

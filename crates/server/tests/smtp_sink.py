@@ -1,0 +1,72 @@
+"""A real SMTP server on loopback for beian's mail tests (aiosmtpd).
+
+Usage: python3 smtp_sink.py OUT_DIR
+Listens on 127.0.0.1 on a free port and prints `LISTENING <port>` once it accepts
+connections. Each accepted message is written to OUT_DIR as NNNN.eml (the raw message as
+received) and NNNN.json (envelope and decoded subject, text, html, Message-ID), each file
+renamed into place only when complete. Recipients starting with `reject-permanent@` get 550,
+with `reject-transient@` get 451. Exits when its standard input closes.
+"""
+
+import asyncio
+import email
+import email.policy
+import json
+import os
+import pathlib
+import sys
+
+from aiosmtpd.smtp import SMTP
+
+
+class Handler:
+    def __init__(self, out_dir):
+        self.out_dir = out_dir
+        self.count = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("reject-permanent@"):
+            return "550 5.1.1 <%s>: mailbox unavailable" % address
+        if address.startswith("reject-transient@"):
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        raw = envelope.original_content or envelope.content
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        text = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
+        decoded = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "subject": str(message["Subject"]),
+            "from": str(message["From"]),
+            "to": str(message["To"]),
+            "message_id": str(message["Message-ID"]),
+            "text": text.get_content() if text is not None else None,
+            "html": html.get_content() if html is not None else None,
+        }
+        name = "%04d" % self.count
+        for suffix, data in ((".eml", raw), (".json", json.dumps(decoded).encode())):
+            tmp = self.out_dir / (name + suffix + ".tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, self.out_dir / (name + suffix))
+        return "250 Message accepted"
+
+
+async def main():
+    out_dir = pathlib.Path(sys.argv[1])
+    loop = asyncio.get_running_loop()
+    handler = Handler(out_dir)
+    server = await loop.create_server(
+        lambda: SMTP(handler, enable_SMTPUTF8=True), "127.0.0.1", 0
+    )
+    port = server.sockets[0].getsockname()[1]
+    print("LISTENING %d" % port, flush=True)
+    await loop.run_in_executor(None, sys.stdin.read)
+    server.close()
+
+
+asyncio.run(main())
