@@ -50,6 +50,11 @@ fn python_with_aiosmtpd() -> Option<String> {
 
 /// Starts the sink, or `None` (with a notice) when it cannot run outside CI.
 fn start_sink() -> Option<Sink> {
+    start_sink_with(None)
+}
+
+/// The sink, requiring AUTH with `user:password` when given.
+fn start_sink_with(credentials: Option<&str>) -> Option<Sink> {
     let Some(python) = python_with_aiosmtpd() else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("python3 with aiosmtpd is required under CI (apt-get install python3-aiosmtpd)");
@@ -62,6 +67,7 @@ fn start_sink() -> Option<Sink> {
     let mut child = Command::new(python)
         .arg(script)
         .arg(dir.path())
+        .args(credentials)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -259,4 +265,34 @@ async fn a_recipient_address_that_is_not_valid_is_permanent_without_connecting()
     let err = mailer.send(&mail).await.unwrap_err();
     assert_eq!(err.class, ErrorClass::Permanent, "{err}");
     assert!(!err.reason.contains("13812345678"), "{}", err.reason);
+}
+
+#[tokio::test]
+async fn credentials_are_used_and_a_refused_login_is_permanent() {
+    let Some(sink) = start_sink_with(Some("beian:s3cret")) else {
+        return;
+    };
+    let cases = [
+        (Some("s3cret"), None),
+        (Some("wrong"), Some(ErrorClass::Permanent)),
+        (None, Some(ErrorClass::Permanent)),
+    ];
+    for (i, (password, want)) in cases.into_iter().enumerate() {
+        let mailer = SmtpMailer::new(&SmtpConfig {
+            username: password.map(|_| "beian".to_owned()),
+            password: password.map(str::to_owned),
+            ..config(sink.port, 10)
+        })
+        .unwrap();
+        let mail = OutgoingMail {
+            message_id: format!("auth-{i}"),
+            to: Contact::new("a@example.org"),
+            email: render_email(&approved(), Locale::ZhCn, &ctx()),
+        };
+        let got = mailer.send(&mail).await.err().map(|e| e.class);
+        assert_eq!(got, want, "{password:?}");
+    }
+    let mails = received(sink.dir.path(), 1);
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0]["message_id"], "<auth-0@example.com>");
 }

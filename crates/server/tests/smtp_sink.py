@@ -1,7 +1,8 @@
 """A real SMTP server on loopback for beian's mail tests (aiosmtpd).
 
-Usage: python3 smtp_sink.py OUT_DIR
-Listens on 127.0.0.1 on a free port and prints `LISTENING <port>` once it accepts
+Usage: python3 smtp_sink.py OUT_DIR [USER:PASSWORD]
+With USER:PASSWORD, AUTH (PLAIN or LOGIN, allowed without TLS on loopback) is required and
+only those credentials pass (535 otherwise). Listens on 127.0.0.1 on a free port and prints `LISTENING <port>` once it accepts
 connections. Each accepted message is written to OUT_DIR as NNNN.eml (the raw message as
 received) and NNNN.json (envelope and decoded subject, text, html, Message-ID), each file
 renamed into place only when complete. Recipients starting with `reject-permanent@` get 550,
@@ -16,7 +17,7 @@ import os
 import pathlib
 import sys
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Handler:
@@ -56,12 +57,34 @@ class Handler:
         return "250 Message accepted"
 
 
+def authenticator_for(credentials):
+    user, password = credentials.encode().split(b":", 1)
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == user
+            and auth_data.password == password
+        )
+        # handled=False: let aiosmtpd answer 535 itself on failure.
+        return AuthResult(success=ok, handled=False)
+
+    return authenticate
+
+
 async def main():
     out_dir = pathlib.Path(sys.argv[1])
+    options = {"enable_SMTPUTF8": True}
+    if len(sys.argv) > 2:
+        options.update(
+            authenticator=authenticator_for(sys.argv[2]),
+            auth_required=True,
+            auth_require_tls=False,
+        )
     loop = asyncio.get_running_loop()
     handler = Handler(out_dir)
     server = await loop.create_server(
-        lambda: SMTP(handler, enable_SMTPUTF8=True), "127.0.0.1", 0
+        lambda: SMTP(handler, **options), "127.0.0.1", 0
     )
     port = server.sockets[0].getsockname()[1]
     print("LISTENING %d" % port, flush=True)

@@ -412,3 +412,31 @@ fn retry_policy_backs_off_and_gives_up() {
     let total: u64 = (1..policy.max_attempts).filter_map(secs).sum();
     assert!((2 * 3600..4 * 3600).contains(&total), "{total}");
 }
+
+#[test]
+fn the_message_file_has_no_key_that_nothing_uses() {
+    let mut used: Vec<String> = ["greeting", "footer", "reason_line"]
+        .iter()
+        .map(|k| format!("notify.common.{k}"))
+        .collect();
+    for n in examples() {
+        let event = n.event();
+        if n.channels().contains(&Channel::Email) {
+            used.push(format!("notify.{event}.subject"));
+            used.push(format!("notify.{event}.body"));
+        }
+        if n.channels().contains(&Channel::Sms) {
+            used.push(format!("notify.{event}.sms"));
+        }
+    }
+    for task in ["finish_draft", "answer_return", "upload_photo"] {
+        used.push(format!("notify.task.{task}"));
+    }
+    for duty in ["review", "photo_review", "submit_to_bureau"] {
+        used.push(format!("notify.duty.{duty}"));
+    }
+    let mut keys: Vec<&str> = messages().keys();
+    keys.sort_unstable();
+    used.sort_unstable();
+    assert_eq!(keys, used);
+}
