@@ -6,131 +6,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use beian_core::i18n::Locale;
 use beian_server::notify::{
-    Contact, ErrorClass, Mailer, MemorySmsOutbox, Notification, NotifyJob, OutboxSmsGateway,
-    OutgoingMail, Recipients, RenderContext, SmtpConfig, SmtpMailer, SmtpTls, deliver, jobs_for,
-    render_email,
+    Contact, ErrorClass, Mailer, MemorySmsOutbox, NotifyJob, OutboxSmsGateway, OutgoingMail,
+    Recipients, SmtpConfig, SmtpMailer, SmtpTls, deliver, jobs_for, render_email,
 };
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// The sink process; killed when dropped.
-struct Sink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn python_with_aiosmtpd() -> Option<String> {
-    let mut candidates = Vec::new();
-    if let Ok(p) = std::env::var("BEIAN_PYTHON") {
-        candidates.push(p);
-    }
-    // Debian's python3-aiosmtpd lives with the system python, which a pyenv shim may hide.
-    candidates.extend(["/usr/bin/python3".to_owned(), "python3".to_owned()]);
-    candidates.into_iter().find(|p| {
-        Command::new(p)
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    })
-}
-
-/// Starts the sink, or `None` (with a notice) when it cannot run outside CI.
-fn start_sink() -> Option<Sink> {
-    start_sink_with(None)
-}
-
-/// The sink, requiring AUTH with `user:password` when given.
-fn start_sink_with(credentials: Option<&str>) -> Option<Sink> {
-    let Some(python) = python_with_aiosmtpd() else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("python3 with aiosmtpd is required under CI (apt-get install python3-aiosmtpd)");
-        }
-        eprintln!("NOTICE: skipping the SMTP sink test: no python3 with aiosmtpd");
-        return None;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
-    let mut child = Command::new(python)
-        .arg(script)
-        .arg(dir.path())
-        .args(credentials)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .trim()
-        .strip_prefix("LISTENING ")
-        .unwrap_or_else(|| panic!("sink said {line:?}"))
-        .parse()
-        .unwrap();
-    Some(Sink { child, port, dir })
-}
-
-fn config(port: u16, timeout_secs: u64) -> SmtpConfig {
-    SmtpConfig {
-        host: "127.0.0.1".into(),
-        port: Some(port),
-        tls: SmtpTls::None,
-        username: None,
-        password: None,
-        from: "示例云备案 <beian@example.com>".into(),
-        timeout_secs,
-    }
-}
-
-fn ctx() -> RenderContext {
-    RenderContext {
-        provider_name: "示例云".into(),
-        portal_url: "https://beian.example.com".into(),
-    }
-}
-
-fn approved() -> Notification {
-    Notification::Approved {
-        order_id: "0193a6b2-7c41-7d2e-9f0a-3b5c8d1e2f40".into(),
-        domain: "example-shop.cn".into(),
-        icp_number: "浙ICP备2021012345号-1".into(),
-    }
-}
-
-/// Waits for the sink's `NNNN.json` files, up to 10 seconds.
-fn received(dir: &Path, count: usize) -> Vec<serde_json::Value> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        if files.len() >= count || Instant::now() > deadline {
-            files.sort();
-            return files
-                .iter()
-                .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
-                .collect();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use support::{approved, config, ctx, received, start_sink, start_sink_with};
 
 #[tokio::test]
 async fn a_notification_job_arrives_at_a_real_smtp_server_in_both_languages() {
@@ -269,7 +153,7 @@ async fn a_recipient_address_that_is_not_valid_is_permanent_without_connecting()
 
 #[tokio::test]
 async fn credentials_are_used_and_a_refused_login_is_permanent() {
-    let Some(sink) = start_sink_with(Some("beian:s3cret")) else {
+    let Some(sink) = start_sink_with(&["--auth".as_ref(), "beian:s3cret".as_ref()]) else {
         return;
     };
     let cases = [

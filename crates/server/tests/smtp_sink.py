@@ -1,20 +1,24 @@
 """A real SMTP server on loopback for beian's mail tests (aiosmtpd).
 
-Usage: python3 smtp_sink.py OUT_DIR [USER:PASSWORD]
-With USER:PASSWORD, AUTH (PLAIN or LOGIN, allowed without TLS on loopback) is required and
-only those credentials pass (535 otherwise). Listens on 127.0.0.1 on a free port and prints `LISTENING <port>` once it accepts
+Usage: python3 smtp_sink.py OUT_DIR [--auth USER:PASSWORD]
+                            [--tls {starttls,implicit} --cert PEM --key PEM]
+With --auth, AUTH (PLAIN or LOGIN, allowed without TLS on loopback) is required and only
+those credentials pass (535 otherwise). With --tls starttls the server offers and requires
+STARTTLS; with --tls implicit it speaks TLS from the start (SMTPS). Listens on 127.0.0.1 on a free port and prints `LISTENING <port>` once it accepts
 connections. Each accepted message is written to OUT_DIR as NNNN.eml (the raw message as
 received) and NNNN.json (envelope and decoded subject, text, html, Message-ID), each file
 renamed into place only when complete. Recipients starting with `reject-permanent@` get 550,
 with `reject-transient@` get 451. Exits when its standard input closes.
 """
 
+import argparse
 import asyncio
 import email
 import email.policy
 import json
 import os
 import pathlib
+import ssl
 import sys
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
@@ -73,18 +77,33 @@ def authenticator_for(credentials):
 
 
 async def main():
-    out_dir = pathlib.Path(sys.argv[1])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out_dir", type=pathlib.Path)
+    parser.add_argument("--auth")
+    parser.add_argument("--tls", choices=["starttls", "implicit"])
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    args = parser.parse_args()
     options = {"enable_SMTPUTF8": True}
-    if len(sys.argv) > 2:
+    if args.auth:
         options.update(
-            authenticator=authenticator_for(sys.argv[2]),
+            authenticator=authenticator_for(args.auth),
             auth_required=True,
             auth_require_tls=False,
         )
+    context = None
+    if args.tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.cert, args.key)
+    if args.tls == "starttls":
+        options.update(tls_context=context, require_starttls=True)
     loop = asyncio.get_running_loop()
-    handler = Handler(out_dir)
+    handler = Handler(args.out_dir)
     server = await loop.create_server(
-        lambda: SMTP(handler, **options), "127.0.0.1", 0
+        lambda: SMTP(handler, **options),
+        "127.0.0.1",
+        0,
+        ssl=context if args.tls == "implicit" else None,
     )
     port = server.sockets[0].getsockname()[1]
     print("LISTENING %d" % port, flush=True)

@@ -11,9 +11,11 @@ use super::{Contact, ErrorClass, redact};
 use async_trait::async_trait;
 use lettre::message::{Mailbox, MultiPart, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Deserialize;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -77,6 +79,9 @@ pub struct SmtpConfig {
     pub password: Option<String>,
     /// The sender, e.g. `示例云备案 <beian@example.com>`.
     pub from: String,
+    /// A PEM root certificate to trust besides the public roots (a private relay's CA).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// Limit for connecting, and for the whole exchange of one email.
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,
@@ -95,6 +100,7 @@ impl fmt::Debug for SmtpConfig {
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "******"))
             .field("from", &self.from)
+            .field("ca_file", &self.ca_file)
             .field("timeout_secs", &self.timeout_secs)
             .finish()
     }
@@ -114,16 +120,32 @@ impl SmtpMailer {
             .from
             .parse()
             .map_err(|_| MailError::permanent("the configured sender address is not valid"))?;
-        let builder = match config.tls {
-            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
-                .port(config.port.unwrap_or(25)),
-            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
-                .map_err(|e| MailError::permanent(format!("TLS settings: {e}")))?
-                .port(config.port.unwrap_or(587)),
-            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)
-                .map_err(|e| MailError::permanent(format!("TLS settings: {e}")))?
-                .port(config.port.unwrap_or(465)),
+        let tls = |wrap: fn(TlsParameters) -> Tls| -> Result<Tls, MailError> {
+            let mut params = TlsParameters::builder(config.host.clone());
+            if let Some(path) = &config.ca_file {
+                let pem = std::fs::read(path).map_err(|e| {
+                    MailError::permanent(format!("ca_file {}: {e}", path.display()))
+                })?;
+                if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+                    return Err(MailError::permanent("ca_file holds no PEM certificate"));
+                }
+                let cert = Certificate::from_pem(&pem)
+                    .map_err(|e| MailError::permanent(format!("ca_file: {e}")))?;
+                params = params.add_root_certificate(cert);
+            }
+            let params = params
+                .build()
+                .map_err(|e| MailError::permanent(format!("TLS settings: {e}")))?;
+            Ok(wrap(params))
         };
+        let (tls, default_port) = match config.tls {
+            SmtpTls::None => (Tls::None, 25),
+            SmtpTls::Starttls => (tls(Tls::Required)?, 587),
+            SmtpTls::Tls => (tls(Tls::Wrapper)?, 465),
+        };
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
+            .port(config.port.unwrap_or(default_port))
+            .tls(tls);
         let limit = Duration::from_secs(config.timeout_secs);
         let mut builder = builder.timeout(Some(limit));
         if let Some(username) = &config.username {
