@@ -10,7 +10,7 @@
 use super::mail::{MailError, Mailer, OutgoingMail};
 use super::render::{RenderContext, render_email, render_sms};
 use super::sms::{OutgoingSms, SmsError, SmsGateway};
-use super::{Channel, ErrorClass, NotifyJob};
+use super::{Channel, ErrorClass, NotifyJob, redact};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,6 +81,55 @@ pub async fn deliver(
         }
     }
     Ok(())
+}
+
+/// What the job queue should do with a notification job after one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// Sent: mark the job done.
+    Done,
+    /// Failed for now: run it again after the delay. The reason is safe to log and store.
+    RetryAfter(Duration, String),
+    /// Failed for good (permanent error, attempts used up, or a payload that does not
+    /// parse): keep the job as failed, visible to the admins, retriable by hand.
+    Failed(String),
+}
+
+/// Runs one job from its stored payload (the JSON of a [`NotifyJob`]); `attempt` counts this
+/// run, from 1. The queue applies the outcome; nothing here touches the database.
+pub async fn run_job(
+    payload: &str,
+    attempt: u32,
+    policy: &RetryPolicy,
+    ctx: &RenderContext,
+    mailer: &dyn Mailer,
+    sms: &dyn SmsGateway,
+) -> JobOutcome {
+    let job: NotifyJob = match serde_json::from_str(payload) {
+        Ok(job) => job,
+        Err(e) => return JobOutcome::Failed(format!("the notify job payload does not parse: {e}")),
+    };
+    let event = job.notification.event();
+    match deliver(&job, ctx, mailer, sms).await {
+        Ok(()) => {
+            tracing::info!(job = %job.id, event, channel = job.channel.name(), "notification sent");
+            JobOutcome::Done
+        }
+        Err(e) => {
+            // Mailers and gateways redact their reasons; this is the last guard before logs.
+            let reason = redact(&e.to_string());
+            match policy.delay_after(attempt, &e) {
+                Some(delay) => {
+                    tracing::warn!(job = %job.id, event, attempt, %reason, "notification will be retried");
+                    JobOutcome::RetryAfter(delay, reason)
+                }
+                None => {
+                    tracing::error!(job = %job.id, event, attempt, %reason, "notification failed");
+                    JobOutcome::Failed(reason)
+                }
+            }
+        }
+    }
 }
 
 /// When to try a failed delivery again: exponential back-off from `first_delay`, doubling up

@@ -4,8 +4,9 @@
 //! `crates/server/messages/notify.toml`, and delivered by email over SMTP and by SMS through a
 //! gateway (an outbox a page shows, or an HTTP gateway).
 //!
-//! Delivery runs in the job queue: one [`NotifyJob`] per channel and recipient, its payload
-//! the serde JSON of the job, handed to [`deliver`]. A transient failure (mail server down,
+//! Delivery runs in the job queue: one [`NotifyJob`] per channel and recipient (made by
+//! [`jobs_for`]), its payload the serde JSON of the job, run by [`run_job`] (which calls
+//! [`deliver`]) and its [`JobOutcome`] applied by the queue. A transient failure (mail server down,
 //! 4xx, gateway 5xx) is retried by the queue after [`RetryPolicy::delay_after`]; a permanent
 //! one (5xx, bad address) ends the job as failed and visible, so nothing is lost silently.
 //!
@@ -18,7 +19,7 @@ mod message;
 mod render;
 mod sms;
 
-pub use deliver::{DeliveryError, RetryPolicy, deliver};
+pub use deliver::{DeliveryError, JobOutcome, RetryPolicy, deliver, run_job};
 pub use mail::{Mailer, MemoryMailOutbox, OutgoingMail, SmtpConfig, SmtpMailer, SmtpTls};
 pub use message::{Audience, Notification, PendingTask, ProviderDuty, ReturnReason, SecretCode};
 pub use render::{RenderContext, RenderedEmail, RenderedSms, messages, render_email, render_sms};
@@ -191,5 +192,7 @@ mod locale_tag {
     }
 }
 
+#[cfg(test)]
+mod delivery_tests;
 #[cfg(test)]
 mod tests;

@@ -1,12 +1,11 @@
-//! Unit tests of notify: every event renders in both locales from the message file, payloads
-//! round-trip through JSON, secrets and contacts are masked, jobs fan out per channel, and
-//! delivery to the in-memory outboxes works and is idempotent.
+//! Unit tests of notify's texts: every event renders in both locales from the message file,
+//! payloads round-trip through JSON, secrets and contacts are masked.
 
 use super::*;
 use beian_core::i18n::Locale;
 use chrono::{TimeZone, Utc};
 
-fn ctx() -> RenderContext {
+pub(super) fn ctx() -> RenderContext {
     RenderContext {
         provider_name: "示例云".into(),
         portal_url: "https://beian.example.com".into(),
@@ -320,97 +319,6 @@ fn masking_and_redaction() {
         redact("550 <li@example.com> rejected, call 13812345678 now"),
         "550 <***@example.com> rejected, call 138****5678 now"
     );
-}
-
-#[test]
-fn jobs_fan_out_per_channel_and_address() {
-    let both = Recipients {
-        email: Some(Contact::new("a@example.com")),
-        mobile: Some(Contact::new("13812345678")),
-        locale: Locale::ZhCn,
-    };
-    let mail_only = Recipients {
-        mobile: None,
-        ..both.clone()
-    };
-    let ex = examples();
-    let find = |e: &str| ex.iter().find(|n| n.event() == e).cloned();
-    let cases = [
-        ("approved", &both, vec!["evt.email", "evt.sms"]),
-        ("approved", &mail_only, vec!["evt.email"]),
-        ("cancel_access_code", &both, vec!["evt.sms"]),
-        ("cancel_access_code", &mail_only, vec![]),
-        ("provider_deadline_breach", &both, vec!["evt.email"]),
-    ];
-    for (event, to, want) in cases {
-        let n = find(event);
-        assert!(n.is_some(), "{event}");
-        let jobs = n.map(|n| jobs_for("evt", &n, to)).unwrap_or_default();
-        let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
-        assert_eq!(ids, want, "{event}");
-    }
-}
-
-#[tokio::test]
-async fn delivery_to_the_outboxes_is_idempotent_per_job() {
-    let mails = MemoryMailOutbox::new();
-    let texts = OutboxSmsGateway::new(MemorySmsOutbox::new(), "示例云");
-    let to = Recipients {
-        email: Some(Contact::new("a@example.com")),
-        mobile: Some(Contact::new("138 1234 5678")),
-        locale: Locale::ZhCn,
-    };
-    let jobs = jobs_for("evt-9", &examples()[2], &to);
-    for job in jobs.iter().chain(jobs.iter()) {
-        deliver(job, &ctx(), &mails, &texts).await.unwrap();
-    }
-    let sent = mails.list("A@example.com");
-    assert_eq!(sent.len(), 1);
-    assert!(
-        sent[0].email.subject.starts_with("备案已通过"),
-        "{}",
-        sent[0].email.subject
-    );
-    let inbox = texts.sink().list("+86 138-1234-5678");
-    assert_eq!(inbox.len(), 1);
-    assert!(
-        inbox[0].text.starts_with("【示例云】恭喜"),
-        "{}",
-        inbox[0].text
-    );
-    assert!(texts.sink().list("13900000000").is_empty());
-}
-
-#[tokio::test]
-async fn a_job_for_a_channel_its_event_does_not_use_fails_permanently() {
-    let job = NotifyJob {
-        id: "x.email".into(),
-        channel: Channel::Email,
-        to: Contact::new("a@example.com"),
-        locale: Locale::ZhCn,
-        notification: examples()[5].clone(),
-    };
-    let texts = OutboxSmsGateway::new(MemorySmsOutbox::new(), "s");
-    let err = deliver(&job, &ctx(), &MemoryMailOutbox::new(), &texts).await;
-    let err = err.unwrap_err();
-    assert!(!err.is_transient(), "{err}");
-    assert!(matches!(err, DeliveryError::NoSuchChannel { .. }));
-}
-
-#[test]
-fn retry_policy_backs_off_and_gives_up() {
-    let policy = RetryPolicy::default();
-    let transient = DeliveryError::Sms(SmsError::transient("down"));
-    let permanent = DeliveryError::Sms(SmsError::permanent("bad number"));
-    let secs = |n| policy.delay_after(n, &transient).map(|d| d.as_secs());
-    assert_eq!(secs(1), Some(30));
-    assert_eq!(secs(2), Some(60));
-    assert_eq!(secs(8), Some(3600));
-    assert_eq!(secs(9), Some(3600));
-    assert_eq!(secs(10), None);
-    assert_eq!(policy.delay_after(1, &permanent), None);
-    let total: u64 = (1..policy.max_attempts).filter_map(secs).sum();
-    assert!((2 * 3600..4 * 3600).contains(&total), "{total}");
 }
 
 #[test]
