@@ -62,6 +62,11 @@ async fn delivery_to_the_outboxes_is_idempotent_per_job() {
         inbox[0].text
     );
     assert!(texts.sink().list("13900000000").is_empty());
+    let shown = format!("{inbox:?}");
+    assert!(
+        !shown.contains("恭喜") && !shown.contains("1234"),
+        "{shown}"
+    );
 }
 
 #[tokio::test]

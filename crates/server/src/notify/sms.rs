@@ -159,8 +159,9 @@ impl SmsGateway for HttpSmsGateway {
     }
 }
 
-/// A text as the outbox page shows it: to whom, what (signature included), when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A text as the outbox page shows it: to whom, what (signature included), when. `Debug`
+/// hides the text, which may hold a code.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxSms {
     pub id: String,
     pub to: Contact,
@@ -168,6 +169,20 @@ pub struct OutboxSms {
     /// the owner of the mobile (or on the embedded default's demo page).
     pub text: String,
     pub at: DateTime<Utc>,
+}
+
+impl fmt::Debug for OutboxSms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutboxSms")
+            .field("id", &self.id)
+            .field("to", &self.to)
+            .field(
+                "text",
+                &format_args!("<{} chars>", self.text.chars().count()),
+            )
+            .field("at", &self.at)
+            .finish()
+    }
 }
 
 /// Where the outbox gateway writes. Implementations must be idempotent on `id`: a retried
