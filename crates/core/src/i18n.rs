@@ -136,11 +136,30 @@ pub fn render(locale: Locale, key: &str, args: &[(&str, String)]) -> String {
         .and_then(|t| t.get(locale.tag()).or_else(|| t.get(Locale::ZhCn.tag())))
         .map(String::as_str)
         .unwrap_or(key);
-    let mut text = template.to_owned();
-    for (name, value) in args {
-        text = text.replace(&format!("{{{name}}}"), value);
+    fill(template, args)
+}
+
+/// Fills `{name}` placeholders in one pass, so a value that itself contains `{other}` (text a
+/// person typed) is inserted as it is and never expanded. Unknown placeholders stay visible.
+fn fill(template: &str, args: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = &after[..end];
+        match args.iter().find(|(n, _)| *n == name) {
+            Some((_, value)) => out.push_str(value),
+            None => out.push_str(&rest[start..start + end + 2]),
+        }
+        rest = &after[end + 1..];
     }
-    text
+    out.push_str(rest);
+    out
 }
 
 /// Whether the catalogue has `key` in every locale (used by tests of each area).
@@ -153,6 +172,67 @@ pub fn has_key(key: &str) -> bool {
 /// Every key in the catalogue, for completeness tests.
 pub fn keys() -> Vec<&'static str> {
     catalogue().keys().map(String::as_str).collect()
+}
+
+/// A catalogue of message files kept outside core (for example the server's notification
+/// texts), in the same TOML shape as [`FILES`] and with the same fallbacks as [`render`].
+/// Core's own catalogue stays the global one behind [`render`]; this is for other crates.
+#[derive(Debug, Clone, Default)]
+pub struct Messages {
+    texts: Catalogue,
+}
+
+/// A message file that does not parse: names the file and what is wrong. It is a build
+/// defect (the files are compiled in), shown to the operator, never to a user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("message file {file} does not parse: {reason}")]
+pub struct MessagesError {
+    pub file: String,
+    pub reason: String,
+}
+
+impl Messages {
+    /// Reads `(name, text)` pairs, each a TOML document like the files in `messages/`.
+    pub fn from_files(files: &[(&str, &str)]) -> Result<Messages, MessagesError> {
+        let mut texts = Catalogue::new();
+        for (name, text) in files {
+            let table = toml::from_str::<toml::Table>(text).map_err(|e| MessagesError {
+                file: (*name).to_owned(),
+                reason: e.message().to_owned(),
+            })?;
+            flatten("", &table, &mut texts);
+        }
+        Ok(Messages { texts })
+    }
+
+    /// The text of `key` in `locale` with `{name}` placeholders filled; falls back to zh-CN,
+    /// then to the key itself, like [`render`].
+    pub fn render(&self, locale: Locale, key: &str, args: &[(&str, String)]) -> String {
+        let template = self
+            .texts
+            .get(key)
+            .and_then(|t| t.get(locale.tag()).or_else(|| t.get(Locale::ZhCn.tag())))
+            .map(String::as_str)
+            .unwrap_or(key);
+        fill(template, args)
+    }
+
+    /// The unfilled text of `key` in exactly `locale`, without fallback.
+    pub fn text(&self, locale: Locale, key: &str) -> Option<&str> {
+        self.texts.get(key)?.get(locale.tag()).map(String::as_str)
+    }
+
+    /// Whether `key` is present in every locale.
+    pub fn has_key(&self, key: &str) -> bool {
+        self.texts
+            .get(key)
+            .is_some_and(|t| Locale::ALL.iter().all(|l| t.contains_key(l.tag())))
+    }
+
+    /// Every key, for completeness tests.
+    pub fn keys(&self) -> Vec<&str> {
+        self.texts.keys().map(String::as_str).collect()
+    }
 }
 
 #[cfg(test)]
@@ -190,5 +270,38 @@ mod tests {
         assert_eq!(Locale::from_tag("en-US"), Locale::En);
         assert_eq!(Locale::from_tag("zh-Hans-CN"), Locale::ZhCn);
         assert_eq!(Locale::from_tag(""), Locale::ZhCn);
+    }
+
+    #[test]
+    fn outside_files_load_render_and_name_a_broken_file() {
+        let file = "[x.hello]\nzh-CN = \"你好 {who}\"\nen = \"hello {who}\"\n[x.zh_only]\nzh-CN = \"只有中文\"\n";
+        let messages = Messages::from_files(&[("x", file)]).unwrap_or_default();
+        assert_eq!(
+            messages.render(Locale::En, "x.hello", &[("who", "Li".into())]),
+            "hello Li"
+        );
+        assert_eq!(messages.render(Locale::En, "x.zh_only", &[]), "只有中文");
+        assert_eq!(messages.render(Locale::En, "x.none", &[]), "x.none");
+        assert!(messages.has_key("x.hello"));
+        assert!(!messages.has_key("x.zh_only"));
+        assert_eq!(messages.text(Locale::En, "x.zh_only"), None);
+        let broken = Messages::from_files(&[("x", file), ("bad", "[a\nzh-CN = 1")]);
+        assert_eq!(broken.err().map(|e| e.file), Some("bad".to_owned()));
+    }
+
+    #[test]
+    fn fill_is_one_pass_and_keeps_unknown_placeholders() {
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case] = &[
+            ("a {x} b", &[("x", "{y}"), ("y", "no")], "a {y} b"),
+            ("{x}{x}", &[("x", "1")], "11"),
+            ("{unknown} {x}", &[("x", "1")], "{unknown} 1"),
+            ("open { end", &[("x", "1")], "open { end"),
+            ("", &[], ""),
+        ];
+        for (template, args, want) in cases {
+            let args: Vec<(&str, String)> = args.iter().map(|(n, v)| (*n, v.to_string())).collect();
+            assert_eq!(fill(template, &args), *want, "{template}");
+        }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod materials;
+pub mod notify;
 pub mod routes;
 pub mod settings;
 pub mod startup;
