@@ -1,5 +1,7 @@
-//! Sample messages of every kind, shared by the integration tests.
+//! Sample messages of every kind and a test backend, shared by the integration tests.
 #![allow(dead_code)]
+
+pub mod backend;
 
 use beian_core::province::Province;
 use beian_miit::v3::codes::*;
