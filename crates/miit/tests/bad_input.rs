@@ -310,7 +310,8 @@ async fn other_methods_check_credentials_and_parameters() {
         password: "x".into(),
         ..backend::credentials()
     };
-    let cases: Vec<(Method, Vec<(&str, String)>, ReturnCode)> = vec![
+    type Params = Vec<(&'static str, String)>;
+    let cases: Vec<(Method, Params, ReturnCode)> = vec![
         (
             Method::Download,
             auth_soap_params(&wrong.sign(), true),

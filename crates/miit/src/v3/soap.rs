@@ -196,12 +196,11 @@ fn body_element(body: &[u8]) -> Result<Node, SoapError> {
                 path.pop();
             }
             Event::End(_) => {
-                if in_body(&path) {
-                    if let Some(node) = stack.pop() {
-                        if let Some(done) = attach(&mut stack, node) {
-                            return Ok(done);
-                        }
-                    }
+                if in_body(&path)
+                    && let Some(node) = stack.pop()
+                    && let Some(done) = attach(&mut stack, node)
+                {
+                    return Ok(done);
                 }
                 path.pop();
             }
