@@ -360,3 +360,23 @@ async fn other_methods_check_credentials_and_parameters() {
         assert_eq!(ret.code(), Some(want), "{method:?}");
     }
 }
+
+#[tokio::test]
+async fn debug_output_masks_personal_data() {
+    let backend = TestBackend::new(false);
+    let req = upload_request(&good_xml(), 1);
+    call(&backend, Method::Upload, &req.to_params()).await;
+    let state = backend.state.lock().unwrap();
+    let shown = [
+        format!("{:?}", common::first_filing()),
+        format!("{:?}", state.uploads[0]),
+        format!("{req:?}"),
+        format!("{:?}", backend::credentials()),
+    ];
+    for text in shown {
+        for secret in ["330106199001011234", "13800138000", backend::PASSWORD] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+    assert!(format!("{:?}", common::first_filing()).contains("3301**********1234"));
+}

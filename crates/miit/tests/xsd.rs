@@ -60,6 +60,10 @@ fn every_upload_kind_validates_and_round_trips() {
         }
         let back: UploadData = from_document_bytes(&to_gbk_document(&doc).unwrap()).unwrap();
         assert_eq!(back, doc, "{name}");
+        // Indented the way other systems write it.
+        let pretty = to_utf8_document(&doc).unwrap().replace("><", ">\n    <");
+        let back: UploadData = from_document_bytes(pretty.as_bytes()).unwrap();
+        assert_eq!(back, doc, "{name} (indented)");
     }
 }
 
@@ -74,6 +78,9 @@ fn every_download_kind_validates_and_round_trips() {
         }
         let back: DownloadData = from_document_bytes(&to_gbk_document(&doc).unwrap()).unwrap();
         assert_eq!(back, doc, "{name}");
+        let pretty = to_utf8_document(&doc).unwrap().replace("><", ">\n    <");
+        let back: DownloadData = from_document_bytes(pretty.as_bytes()).unwrap();
+        assert_eq!(back, doc, "{name} (indented)");
     }
 }
 

@@ -111,8 +111,9 @@ impl AesKey {
     }
 }
 
-/// The transfer fields of one file, as the methods carry them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The transfer fields of one file, as the methods carry them. `Debug` shows sizes only
+/// (the data holds personal data).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Encoded {
     pub beian_info: String,
     pub beian_info_hash: String,
@@ -121,11 +122,32 @@ pub struct Encoded {
     pub compression_format: CompressionFormat,
 }
 
+impl std::fmt::Debug for Encoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoded")
+            .field("beian_info_len", &self.beian_info.len())
+            .field("beian_info_hash", &self.beian_info_hash)
+            .field("encrypt_algorithm", &self.encrypt_algorithm)
+            .field("hash_algorithm", &self.hash_algorithm)
+            .field("compression_format", &self.compression_format)
+            .finish()
+    }
+}
+
 /// A decoded file: its name inside the archive and its bytes (the XML, GBK).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct DecodedFile {
     pub file_name: String,
     pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for DecodedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecodedFile")
+            .field("file_name", &self.file_name)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// base64(MD5(data)).

@@ -34,8 +34,8 @@ pub struct IspAccount {
     pub last_sequence: Option<DataSequence>,
 }
 
-/// An upload that passed every check of the call itself.
-#[derive(Debug, Clone)]
+/// An upload that passed every check of the call itself. `Debug` omits the file's bytes.
+#[derive(Clone)]
 pub struct DecodedUpload {
     pub sequence: DataSequence,
     /// The file name inside the zip archive.
@@ -46,6 +46,18 @@ pub struct DecodedUpload {
     pub encoded: Encoded,
     /// The parsed file, or the processing result to report for it in a later download.
     pub data: Result<UploadData, ResultCode>,
+}
+
+impl std::fmt::Debug for DecodedUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecodedUpload")
+            .field("sequence", &self.sequence)
+            .field("file_name", &self.file_name)
+            .field("xml_len", &self.xml.len())
+            .field("encoded", &self.encoded)
+            .field("data_ok", &self.data.as_ref().map(|_| ()))
+            .finish()
+    }
 }
 
 /// A file the bureau hands out through `isp_download`.
@@ -122,8 +134,8 @@ impl Rejection {
     }
 }
 
-/// The parameters of `isp_upload`, raw as received.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The parameters of `isp_upload`, raw as received. `Debug` shows the data's size only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct UploadRequest {
     pub auth: AuthParams,
     pub beian_info: String,
@@ -131,6 +143,19 @@ pub struct UploadRequest {
     pub data_sequence: String,
     pub encrypt_algorithm: i64,
     pub compression_format: i64,
+}
+
+impl std::fmt::Debug for UploadRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadRequest")
+            .field("isp_id", &self.auth.isp_id)
+            .field("user_name", &self.auth.user_name)
+            .field("beian_info_len", &self.beian_info.len())
+            .field("data_sequence", &self.data_sequence)
+            .field("encrypt_algorithm", &self.encrypt_algorithm)
+            .field("compression_format", &self.compression_format)
+            .finish()
+    }
 }
 
 fn int_param(req: &SoapRequest, name: &str, bad: ReturnCode) -> Result<i64, ReturnCode> {
