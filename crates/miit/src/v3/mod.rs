@@ -16,6 +16,7 @@ pub mod codec;
 pub mod codes;
 pub mod download;
 pub mod mapping;
+pub mod parts;
 pub mod personal;
 pub mod results;
 pub mod returns;
