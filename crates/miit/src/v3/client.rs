@@ -1,0 +1,248 @@
+//! The provider's end: [`RegulatorClient`], the six methods as typed async calls, and
+//! [`HttpRegulatorClient`], which speaks SOAP over HTTP to a bureau (or the simulator).
+//! Each call signs itself with a fresh `randVal`; downloaded files are checked (hash) and
+//! decoded before they are returned.
+
+use async_trait::async_trait;
+
+use super::auth::Credentials;
+use super::codec::{self, AesKey, Encoded};
+use super::codes::{
+    CompressionFormat, EncryptAlgorithm, HashAlgorithm, QueryConditionType, ReturnCode,
+};
+use super::download::DownloadData;
+use super::returns::MethodReturn;
+use super::sequence::DataSequence;
+use super::server::{UploadRequest, auth_soap_params};
+use super::soap::{self, Method};
+use super::upload::UploadData;
+use super::xml::{self, XmlError};
+
+/// Why a call failed before a return document could be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("HTTP: {0}")]
+    Http(String),
+    #[error("SOAP: {0}")]
+    Soap(#[from] soap::SoapError),
+    #[error("return document: {0}")]
+    Return(XmlError),
+    #[error("document: {0}")]
+    Document(XmlError),
+    #[error("codec: {0}")]
+    Codec(#[from] codec::CodecError),
+}
+
+/// The outcome of `isp_download`: the return, and the file when there was one.
+#[derive(Debug, Clone)]
+pub struct DownloadOutcome {
+    pub ret: MethodReturn,
+    pub file: Option<ReceivedFile>,
+}
+
+/// A downloaded file, decoded.
+#[derive(Debug, Clone)]
+pub struct ReceivedFile {
+    /// `return_FileName`, to acknowledge with `isp_downloadack`.
+    pub file_name: String,
+    pub data: DownloadData,
+}
+
+/// The outcome of `isp_querypreviousupload`: the last sequence number the bureau accepted
+/// (0 when none) and that file's XML, if any.
+#[derive(Debug, Clone)]
+pub struct PreviousUploadOutcome {
+    pub ret: MethodReturn,
+    pub last_sequence: Option<DataSequence>,
+    pub xml: Option<Vec<u8>>,
+}
+
+/// The methods of the interface, as the provider's side calls them.
+#[async_trait]
+pub trait RegulatorClient: Send + Sync {
+    /// `isp_upload`: encodes `data` as file `file_name` with number `sequence`.
+    async fn upload(
+        &self,
+        data: &UploadData,
+        sequence: DataSequence,
+        file_name: &str,
+    ) -> Result<MethodReturn, ClientError>;
+    /// `isp_download`: the next file, decoded (acknowledge it with [`Self::download_ack`]).
+    async fn download(&self) -> Result<DownloadOutcome, ClientError>;
+    /// `isp_downloadack`.
+    async fn download_ack(&self, file_name: &str) -> Result<MethodReturn, ClientError>;
+    /// `isp_querypreviousupload`.
+    async fn query_previous_upload(&self) -> Result<PreviousUploadOutcome, ClientError>;
+    /// `isp_querybeianstatus`.
+    async fn query_beian_status(
+        &self,
+        condition_type: QueryConditionType,
+        condition: &str,
+    ) -> Result<MethodReturn, ClientError>;
+    /// `isp_verifybamm`: whether `password` is the filing password of `icp_number`.
+    async fn verify_password(
+        &self,
+        icp_number: &str,
+        password: &str,
+    ) -> Result<MethodReturn, ClientError>;
+}
+
+/// A client over HTTP.
+#[derive(Debug, Clone)]
+pub struct HttpRegulatorClient {
+    /// `http://host[:port]`, without a path.
+    pub base_url: String,
+    pub credentials: Credentials,
+    /// Set to encrypt uploads (and to decrypt encrypted downloads).
+    pub aes_key: Option<AesKey>,
+    /// The service namespace written in requests.
+    pub namespace: String,
+    http: reqwest::Client,
+}
+
+impl HttpRegulatorClient {
+    pub fn new(
+        base_url: &str,
+        credentials: Credentials,
+        aes_key: Option<AesKey>,
+    ) -> HttpRegulatorClient {
+        HttpRegulatorClient {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            credentials,
+            aes_key,
+            namespace: soap::NAMESPACE.to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        params: &[(&str, String)],
+    ) -> Result<MethodReturn, ClientError> {
+        let body = soap::write_request(&self.namespace, method, params);
+        let response = self
+            .http
+            .post(format!("{}{}", self.base_url, method.path()))
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .header("SOAPAction", "\"\"")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        let text = soap::parse_response(&bytes)?;
+        xml::from_xml_str(&text).map_err(ClientError::Return)
+    }
+
+    fn signed(&self) -> Vec<(&'static str, String)> {
+        auth_soap_params(&self.credentials.sign(), true)
+    }
+}
+
+fn encoded_of(infos: &super::returns::FileInfos) -> Result<Encoded, ClientError> {
+    let bad = |what: &str, v: u8| codec::CodecError::Zip(format!("unknown {what} {v}"));
+    Ok(Encoded {
+        beian_info: infos.beian_info.clone(),
+        beian_info_hash: infos.beian_info_hash.clone(),
+        encrypt_algorithm: EncryptAlgorithm::from_code(infos.encrypt_algorithm)
+            .ok_or(bad("encryptAlgorithm", infos.encrypt_algorithm))?,
+        hash_algorithm: HashAlgorithm::from_code(infos.hash_algorithm)
+            .ok_or(bad("hashAlgorithm", infos.hash_algorithm))?,
+        compression_format: CompressionFormat::from_code(infos.compression_format)
+            .ok_or(bad("compressionFormat", infos.compression_format))?,
+    })
+}
+
+#[async_trait]
+impl RegulatorClient for HttpRegulatorClient {
+    async fn upload(
+        &self,
+        data: &UploadData,
+        sequence: DataSequence,
+        file_name: &str,
+    ) -> Result<MethodReturn, ClientError> {
+        let bytes = xml::to_gbk_document(data).map_err(ClientError::Document)?;
+        let enc = codec::encode(file_name, &bytes, self.aes_key.as_ref())?;
+        let req = UploadRequest {
+            auth: self.credentials.sign(),
+            beian_info: enc.beian_info,
+            beian_info_hash: enc.beian_info_hash,
+            data_sequence: sequence.to_string(),
+            encrypt_algorithm: i64::from(enc.encrypt_algorithm.code()),
+            compression_format: i64::from(enc.compression_format.code()),
+        };
+        self.call(Method::Upload, &req.to_params()).await
+    }
+
+    async fn download(&self) -> Result<DownloadOutcome, ClientError> {
+        let ret = self.call(Method::Download, &self.signed()).await?;
+        let file = match (&ret.file_infos, ret.code()) {
+            (Some(infos), Some(code)) if code.is_success() => {
+                let decoded = codec::decode(&encoded_of(infos)?, self.aes_key.as_ref())?;
+                let data =
+                    xml::from_document_bytes(&decoded.bytes).map_err(ClientError::Document)?;
+                Some(ReceivedFile {
+                    file_name: infos.file_name.clone(),
+                    data,
+                })
+            }
+            _ => None,
+        };
+        Ok(DownloadOutcome { ret, file })
+    }
+
+    async fn download_ack(&self, file_name: &str) -> Result<MethodReturn, ClientError> {
+        let mut params = self.signed();
+        params.push(("fileName", file_name.to_owned()));
+        self.call(Method::DownloadAck, &params).await
+    }
+
+    async fn query_previous_upload(&self) -> Result<PreviousUploadOutcome, ClientError> {
+        let ret = self
+            .call(Method::QueryPreviousUpload, &self.signed())
+            .await?;
+        let mut last_sequence = None;
+        let mut xml = None;
+        if let Some(infos) = ret
+            .file_infos
+            .as_ref()
+            .filter(|_| ret.code() == Some(ReturnCode::Success))
+        {
+            last_sequence = infos.data_sequence.and_then(|n| DataSequence::new(n).ok());
+            if !infos.beian_info.trim().is_empty() {
+                xml = Some(codec::decode(&encoded_of(infos)?, self.aes_key.as_ref())?.bytes);
+            }
+        }
+        Ok(PreviousUploadOutcome {
+            ret,
+            last_sequence,
+            xml,
+        })
+    }
+
+    async fn query_beian_status(
+        &self,
+        condition_type: QueryConditionType,
+        condition: &str,
+    ) -> Result<MethodReturn, ClientError> {
+        let mut params = self.signed();
+        params.push(("queryConditionType", condition_type.code().to_string()));
+        params.push(("queryCondition", condition.to_owned()));
+        self.call(Method::QueryBeianStatus, &params).await
+    }
+
+    async fn verify_password(
+        &self,
+        icp_number: &str,
+        password: &str,
+    ) -> Result<MethodReturn, ClientError> {
+        let mut params = self.signed();
+        params.push(("baxh", icp_number.to_owned()));
+        params.push(("bamm", password.to_owned()));
+        self.call(Method::VerifyBamm, &params).await
+    }
+}

@@ -1,0 +1,156 @@
+//! The return documents of the methods (§3-3-x-5): `<return version="V.3.0">` with
+//! `msg_code`, `msg` and, per method, `dataSequences` (upload, code 14), `fileInfos`
+//! (download, previous upload), `StatusInfo` (status query) or `VerifyRes` (password check,
+//! which has no schema; it follows the spec's sample).
+//!
+//! The schemas declare `msg` with `xs:length value="256"`: a conforming `msg` is exactly 256
+//! characters. We pad with spaces when writing (longer texts are cut) and trim when reading.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::VERSION;
+use super::codes::{FilingStatus, PasswordCheck, QueryConditionType, ReturnCode};
+
+/// The length the schemas fix for `msg`.
+pub const MSG_LENGTH: usize = 256;
+
+/// One return document; only the parts the method uses are `Some`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "return")]
+pub struct MethodReturn {
+    #[serde(rename = "@version")]
+    pub version: String,
+    pub msg_code: u16,
+    #[serde(serialize_with = "pad_msg", deserialize_with = "trim_msg")]
+    pub msg: String,
+    #[serde(rename = "fileInfos", skip_serializing_if = "Option::is_none")]
+    pub file_infos: Option<FileInfos>,
+    #[serde(rename = "dataSequences", skip_serializing_if = "Option::is_none")]
+    pub data_sequences: Option<DataSequences>,
+    #[serde(rename = "StatusInfo", skip_serializing_if = "Option::is_none")]
+    pub status_info: Option<StatusInfo>,
+    #[serde(rename = "VerifyRes", skip_serializing_if = "Option::is_none")]
+    pub verify_res: Option<PasswordCheck>,
+}
+
+impl MethodReturn {
+    /// A bare return with `code` and its description.
+    pub fn of(code: ReturnCode) -> MethodReturn {
+        MethodReturn {
+            version: VERSION.to_owned(),
+            msg_code: code.code(),
+            msg: code.description_zh().to_owned(),
+            file_infos: None,
+            data_sequences: None,
+            status_info: None,
+            verify_res: None,
+        }
+    }
+
+    /// Code 14 with the missing sequence numbers.
+    pub fn sequence_gap(missing: &[u32]) -> MethodReturn {
+        MethodReturn {
+            data_sequences: Some(DataSequences {
+                items: missing.iter().map(u32::to_string).collect(),
+            }),
+            ..MethodReturn::of(ReturnCode::SequenceGap)
+        }
+    }
+
+    /// The code as the table knows it (`None` for a code outside the table).
+    pub fn code(&self) -> Option<ReturnCode> {
+        ReturnCode::from_code(self.msg_code)
+    }
+
+    /// The missing sequence numbers of a code-14 return.
+    pub fn missing_sequences(&self) -> Vec<u32> {
+        self.data_sequences
+            .as_ref()
+            .map(|d| {
+                d.items
+                    .iter()
+                    .filter_map(|s| s.trim().parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn pad_msg<S: Serializer>(msg: &str, s: S) -> Result<S::Ok, S::Error> {
+    let mut text: String = msg.chars().take(MSG_LENGTH).collect();
+    let n = text.chars().count();
+    text.extend(std::iter::repeat_n(' ', MSG_LENGTH - n));
+    s.serialize_str(&text)
+}
+
+fn trim_msg<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(String::deserialize(d)?.trim().to_owned())
+}
+
+/// `<fileInfos>`: an encoded file. `dataSequence` only in the previous-upload return.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileInfos {
+    #[serde(rename = "hashAlgorithm")]
+    pub hash_algorithm: u8,
+    #[serde(rename = "compressionFormat")]
+    pub compression_format: u8,
+    #[serde(rename = "encryptAlgorithm")]
+    pub encrypt_algorithm: u8,
+    #[serde(rename = "dataSequence", skip_serializing_if = "Option::is_none")]
+    pub data_sequence: Option<u32>,
+    #[serde(rename = "return_FileName")]
+    pub file_name: String,
+    #[serde(rename = "beianInfo")]
+    pub beian_info: String,
+    #[serde(rename = "beianInfoHash")]
+    pub beian_info_hash: String,
+}
+
+/// `<dataSequences>` of a code-14 upload return.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DataSequences {
+    #[serde(rename = "dataSequence", default)]
+    pub items: Vec<String>,
+}
+
+/// `<StatusInfo>` of the status query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusInfo {
+    /// 查询条件类型 `Cxtjlx`.
+    #[serde(rename = "Cxtjlx")]
+    pub condition_type: QueryConditionType,
+    /// 查询条件 `Cxtj`: the domain or certificate number.
+    #[serde(rename = "Cxtj")]
+    pub condition: String,
+    /// 网站名称, when a website is filed.
+    #[serde(rename = "Wzmc", skip_serializing_if = "Option::is_none")]
+    pub website_name: Option<String>,
+    /// 主体备案号, when filed.
+    #[serde(rename = "Ztbah", skip_serializing_if = "Option::is_none")]
+    pub sponsor_number: Option<String>,
+    /// 网站备案号, when a website is filed.
+    #[serde(rename = "Wzbah", skip_serializing_if = "Option::is_none")]
+    pub website_number: Option<String>,
+    /// 备案状态 `Bazt`.
+    #[serde(rename = "Bazt")]
+    pub status: FilingStatus,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::v3::xml::{from_xml_str, to_xml_body};
+
+    #[test]
+    fn msg_is_padded_to_256_and_trimmed_back() {
+        let ret = MethodReturn::sequence_gap(&[501, 502]);
+        let xml = to_xml_body(&ret).unwrap();
+        let start = xml.find("<msg>").unwrap() + 5;
+        let end = xml.find("</msg>").unwrap();
+        assert_eq!(xml[start..end].chars().count(), MSG_LENGTH);
+        let back: MethodReturn = from_xml_str(&xml).unwrap();
+        assert_eq!(back, ret);
+        assert_eq!(back.code(), Some(ReturnCode::SequenceGap));
+        assert_eq!(back.missing_sequences(), vec![501, 502]);
+    }
+}
