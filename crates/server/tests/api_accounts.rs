@@ -292,6 +292,21 @@ async fn idempotent_retries_replay_the_first_answer() {
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(error_of(res).await["code"], "idempotency_key_reused");
 
+        // Two at once with one key: one runs; the other is 409 or, if late, the replay.
+        let mut carol = alice();
+        carol["username"] = json!("carol");
+        let (a, b) = tokio::join!(send("k-3", &carol), send("k-3", &carol));
+        let mut answers = Vec::new();
+        for res in [a, b] {
+            let replayed = res.headers().contains_key("idempotent-replayed");
+            answers.push((res.status().as_u16(), replayed));
+        }
+        answers.sort();
+        assert!(
+            answers == [(201, false), (201, true)] || answers == [(201, false), (409, false)],
+            "{answers:?}"
+        );
+
         // Refusals are kept too; bad keys are 400.
         let bad = json!({"username": "x"});
         let res = send("k-2", &bad).await;
@@ -345,6 +360,15 @@ async fn the_openapi_document_and_viewer_are_served() {
             assert!(doc["paths"].get(path).is_some(), "{path}");
         }
         assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+        // Unknown API paths answer with the error body too.
+        let res = api
+            .http
+            .get(format!("{}/api/v1/nope", api.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+        assert_eq!(error_of(res).await["code"], "not_found");
         let res = api
             .http
             .get(format!("{}/api/docs/", api.base))

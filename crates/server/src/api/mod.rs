@@ -71,6 +71,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
 /// The whole API: `/api/v1/…` behind its layers, `/api/openapi.json` and `/api/docs`.
 pub fn router(state: AppState) -> Router<AppState> {
     let v1 = v1_routes()
+        .fallback(async || ApiError::NotFound)
         .layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         .layer(from_fn_with_state(state.clone(), auth::resolve))
         .layer(from_fn_with_state(state, throttle::limit_requests))
