@@ -137,6 +137,25 @@ async fn register_login_keys_and_logout() {
             .await
             .unwrap();
         assert_eq!(error_of(res).await["fields"]["username"], "already taken");
+        // Core validators' messages follow the language too.
+        let mut bad_email = alice();
+        bad_email["email"] = json!("a@b@c");
+        let mut messages = Vec::new();
+        for language in ["zh-CN", "en"] {
+            let res = api
+                .post("/api/v1/accounts")
+                .header("accept-language", language)
+                .json(&bad_email)
+                .send()
+                .await
+                .unwrap();
+            let error = error_of(res).await;
+            messages.push(error["fields"]["email"].as_str().unwrap().to_owned());
+        }
+        assert!(
+            !messages[0].is_ascii() && messages[1].is_ascii(),
+            "{messages:?}"
+        );
 
         // Login sets the cookie; the session authenticates.
         let res = api.login("alice", "correct horse 1", None).await;
