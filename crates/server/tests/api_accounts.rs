@@ -390,7 +390,7 @@ async fn the_openapi_document_and_viewer_are_served() {
         assert_eq!(error_of(res).await["code"], "not_found");
         let res = api
             .http
-            .get(format!("{}/api/docs/", api.base))
+            .get(format!("{}/api/docs", api.base))
             .send()
             .await
             .unwrap();
