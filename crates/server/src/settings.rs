@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use beian_store::DataKey;
 
@@ -17,6 +18,48 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// The personal-data key; `None` reads `BEIAN_DATA_KEY`, then the key file in the data dir.
     pub data_key: Option<DataKey>,
+    /// The REST API's sessions and limits.
+    pub api: ApiSettings,
+}
+
+/// Sessions, cookies and abuse limits of the REST API (`crate::api`).
+///
+/// The per-IP limits are kept in each instance's memory (several instances behind a balancer
+/// each allow this much); the per-account login limit is kept in the database and shared.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    /// Whether the session cookie is marked `Secure` (true behind HTTPS; false for plain-HTTP
+    /// local set-ups and tests).
+    pub secure_cookies: bool,
+    /// How long a session lasts after login.
+    pub session_ttl: Duration,
+    /// Failed logins allowed per username per hour; then 429 until the hour has passed.
+    pub login_failures_per_account_per_hour: u32,
+    /// Failed logins allowed per client address per minute.
+    pub login_failures_per_ip_per_minute: u32,
+    /// Sustained API requests per second allowed per client address (token bucket rate).
+    pub requests_per_ip_per_second: u32,
+    /// Burst of API requests allowed per client address (token bucket size).
+    pub request_burst_per_ip: u32,
+    /// Largest POST body kept for an `Idempotency-Key` (bigger ones get 413).
+    pub idempotency_body_limit: usize,
+    /// After how long an unfinished idempotent request is presumed dead and its key reusable.
+    pub idempotency_stale_after: Duration,
+}
+
+impl Default for ApiSettings {
+    fn default() -> ApiSettings {
+        ApiSettings {
+            secure_cookies: true,
+            session_ttl: Duration::from_secs(12 * 3600),
+            login_failures_per_account_per_hour: 100,
+            login_failures_per_ip_per_minute: 20,
+            requests_per_ip_per_second: 20,
+            request_burst_per_ip: 100,
+            idempotency_body_limit: 16 * 1024 * 1024,
+            idempotency_stale_after: Duration::from_secs(120),
+        }
+    }
 }
 
 impl Settings {
@@ -27,6 +70,7 @@ impl Settings {
             listen,
             database_url: None,
             data_key: None,
+            api: ApiSettings::default(),
         }
     }
 }

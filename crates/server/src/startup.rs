@@ -17,6 +17,8 @@ use crate::settings::Settings;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
+    /// The REST API's settings and in-memory limits.
+    pub api: Arc<crate::api::ApiContext>,
 }
 
 /// Why the application could not start.
@@ -54,7 +56,8 @@ impl Application {
         config.database_url = settings.database_url.clone();
         config.data_key = settings.data_key.clone();
         let store = Arc::new(Store::open(config).await?);
-        let state = AppState { store };
+        let api = Arc::new(crate::api::ApiContext::new(settings.api.clone()));
+        let state = AppState { store, api };
         let router = router(state.clone());
         let listener =
             TcpListener::bind(settings.listen)
@@ -88,7 +91,10 @@ impl Application {
 
     /// Serves until the process is stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).await
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app).await
     }
 }
 
@@ -96,5 +102,6 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .merge(crate::api::router(state.clone()))
         .with_state(state)
 }
