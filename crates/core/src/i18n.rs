@@ -66,6 +66,7 @@ pub trait Localized {
 const FILES: &[(&str, &str)] = &[
     ("common", include_str!("../messages/common.toml")),
     ("province", include_str!("../messages/province.toml")),
+    ("regulator", include_str!("../messages/regulator.toml")),
 ];
 
 type Catalogue = HashMap<String, HashMap<String, String>>;

@@ -1,0 +1,134 @@
+//! The public ICP query (`/miit/query`): by domain, by number, or by a substring of the
+//! sponsor's name. Sponsor names are indexed by an FTS5 trigram index, so substrings of three
+//! characters or more are looked up; shorter ones fall back to a scan that stops at the limit.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqliteConnection};
+
+use crate::Error;
+use crate::registry::normalize_domain;
+
+/// What to look for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicQuery {
+    Domain(String),
+    Number(String),
+    Sponsor(String),
+}
+
+/// One filed website as the public sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicRecord {
+    pub sponsor_name: String,
+    pub sponsor_nature: String,
+    pub sponsor_number: String,
+    pub website_name: String,
+    pub domain: String,
+    pub website_number: String,
+    /// The Asia/Shanghai date the website was approved.
+    pub approved_on: String,
+}
+
+/// The most records one query answers.
+pub const LIMIT: i64 = 50;
+
+const SELECT: &str = "SELECT s.name AS sponsor_name, s.nature, s.number AS sponsor_number, \
+     w.name AS website_name, w.domain, w.number AS website_number, w.filed_at \
+     FROM websites w JOIN sponsors s ON s.id = w.sponsor_id ";
+
+/// Runs a public query.
+pub async fn run(
+    conn: &mut SqliteConnection,
+    query: &PublicQuery,
+) -> Result<Vec<PublicRecord>, Error> {
+    let rows = match query {
+        PublicQuery::Domain(domain) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SELECT} WHERE w.domain = ? AND w.status = 'filed'"
+            )))
+            .bind(normalize_domain(domain))
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        PublicQuery::Number(number) => {
+            let number = number.trim();
+            if number.contains("号-") {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{SELECT} WHERE w.number = ? AND w.status = 'filed'"
+                )))
+                .bind(number)
+                .fetch_all(&mut *conn)
+                .await?
+            } else {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{SELECT} WHERE s.number = ? AND w.status = 'filed' ORDER BY w.id LIMIT ?"
+                )))
+                .bind(number)
+                .bind(LIMIT)
+                .fetch_all(&mut *conn)
+                .await?
+            }
+        }
+        PublicQuery::Sponsor(part) => {
+            let part = part.trim();
+            if part.is_empty() {
+                return Ok(Vec::new());
+            }
+            if part.chars().count() >= 3 {
+                // The trigram index answers LIKE for patterns of three characters or more.
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{SELECT} WHERE w.sponsor_id IN (SELECT rowid FROM sponsor_names \
+                     WHERE sponsor_names MATCH ? LIMIT ?) AND w.status = 'filed' \
+                     AND s.status = 'filed' ORDER BY s.id, w.id LIMIT ?"
+                )))
+                .bind(fts_phrase(part))
+                .bind(LIMIT)
+                .bind(LIMIT)
+                .fetch_all(&mut *conn)
+                .await?
+            } else {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{SELECT} WHERE s.name LIKE ? ESCAPE '\\' AND w.status = 'filed' \
+                     AND s.status = 'filed' ORDER BY s.id, w.id LIMIT ?"
+                )))
+                .bind(format!("%{}%", escape_like(part)))
+                .bind(LIMIT)
+                .fetch_all(&mut *conn)
+                .await?
+            }
+        }
+    };
+    rows.iter()
+        .map(|row| {
+            let filed_at: String = row.try_get("filed_at")?;
+            let approved_on = chrono::DateTime::parse_from_rfc3339(&filed_at)
+                .map(|t| {
+                    t.with_timezone(&chrono_tz::Asia::Shanghai)
+                        .format("%Y-%m-%d")
+                        .to_string()
+                })
+                .unwrap_or(filed_at);
+            Ok(PublicRecord {
+                sponsor_name: row.try_get("sponsor_name")?,
+                sponsor_nature: row.try_get("nature")?,
+                sponsor_number: row.try_get("sponsor_number")?,
+                website_name: row.try_get("website_name")?,
+                domain: row.try_get("domain")?,
+                website_number: row.try_get("website_number")?,
+                approved_on,
+            })
+        })
+        .collect()
+}
+
+/// An FTS5 phrase matching the text literally (double quotes doubled).
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
