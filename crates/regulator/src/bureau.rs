@@ -557,3 +557,32 @@ pub async fn ack_download(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_key_used_exists() {
+        let checks = [
+            SmsCheck::Verified { submission_id: 1 },
+            SmsCheck::WrongCode { remaining: 1 },
+            SmsCheck::Returned { submission_id: 1 },
+            SmsCheck::Expired { submission_id: 1 },
+            SmsCheck::NoPendingCode,
+        ];
+        let mut keys: Vec<&str> = checks.iter().map(SmsCheck::message_key).collect();
+        keys.extend([
+            "regulator.sms.verification_code",
+            "regulator.sms.filing_approved",
+            "regulator.sms.recovery_code",
+            "regulator.sms.new_password",
+            "regulator.return.sms_expired",
+            "regulator.return.sms_failed",
+            "regulator.refused.by_officer",
+        ]);
+        for key in keys {
+            assert!(beian_core::i18n::has_key(key), "{key}");
+        }
+    }
+}

@@ -13,6 +13,7 @@ pub mod codes;
 pub mod config;
 pub mod db;
 pub mod filing;
+pub mod fixture;
 pub mod http;
 pub mod model;
 pub mod password;
