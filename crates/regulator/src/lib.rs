@@ -16,6 +16,7 @@ pub mod filing;
 pub mod fixture;
 pub mod http;
 pub mod model;
+pub mod pages;
 pub mod password;
 pub mod query;
 pub mod registry;

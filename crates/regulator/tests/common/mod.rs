@@ -30,7 +30,10 @@ pub fn manual_without_sms() -> Config {
 pub fn with_sms(hours: i64) -> Config {
     Config {
         review: ReviewMode::Manual,
-        sms_rule: Arc::new(move |_, _, _| Some(chrono::Duration::hours(hours))),
+        sms_rule: Arc::new(move |_, kind, _| {
+            (kind != beian_core::kind::FilingKind::CancelAccess)
+                .then(|| chrono::Duration::hours(hours))
+        }),
         ..Config::default()
     }
 }
