@@ -467,29 +467,13 @@ async fn finish(
     .execute(&mut *conn)
     .await?;
     let result = FilingResult {
-        submission_id: id,
+        submission_id: Some(id),
         upload_ref: submission.upload_ref.clone(),
-        kind: submission.kind,
+        kind: Some(submission.kind),
         outcome,
         decided_at: ts(at),
     };
-    let file_name = format!(
-        "{}_{}_{:010}.xml",
-        submission.provider_id,
-        at.format("%Y%m%d%H%M%S"),
-        id
-    );
-    sqlx::query(
-        "INSERT INTO downloads (provider_id, submission_id, file_name, payload, created_at) \
-         VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(submission.provider_id)
-    .bind(id)
-    .bind(&file_name)
-    .bind(serde_json::to_string(&result)?)
-    .bind(ts(at))
-    .execute(&mut *conn)
-    .await?;
+    let file_name = queue_download(conn, at, submission.provider_id, Some(id), &result).await?;
     registry::record(
         conn,
         at,
@@ -499,6 +483,33 @@ async fn finish(
     )
     .await?;
     Ok(())
+}
+
+/// Queues a result for the provider's `isp_download`; returns the file name it goes by.
+pub async fn queue_download(
+    conn: &mut SqliteConnection,
+    at: DateTime<Utc>,
+    provider_id: i64,
+    submission_id: Option<i64>,
+    result: &FilingResult,
+) -> Result<String, Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO downloads (provider_id, submission_id, file_name, payload, created_at) \
+         VALUES (?, ?, '', ?, ?) RETURNING id",
+    )
+    .bind(provider_id)
+    .bind(submission_id)
+    .bind(serde_json::to_string(result)?)
+    .bind(ts(at))
+    .fetch_one(&mut *conn)
+    .await?;
+    let file_name = format!("{provider_id}_{}_{id:010}.xml", at.format("%Y%m%d%H%M%S"));
+    sqlx::query("UPDATE downloads SET file_name = ? WHERE id = ?")
+        .bind(&file_name)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(file_name)
 }
 
 /// The oldest result not yet acknowledged by the provider, and how many wait in all. Each

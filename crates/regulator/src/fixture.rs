@@ -58,19 +58,19 @@ pub type Sites = &'static [(&'static str, &'static [i64])];
 pub const SPONSORS: [(&str, &str, &str, Sites); 3] = [
     (
         "浙ICP备2020000001号",
-        "91330106MA2CFWXY4B",
+        "91330106MA2CFWXY4W",
         "杭州云栖示例科技有限公司",
         &[("yunqi-example.com", &[PROVIDER_A])],
     ),
     (
         "浙ICP备2020000002号",
-        "91330100MA27XL0E2F",
+        "91330100MA27XL0E2G",
         "杭州西湖双接入网络有限公司",
         &[("shared-example.cn", &[PROVIDER_A, PROVIDER_B])],
     ),
     (
         "京ICP备2019000001号",
-        "91110108MA01R0HY5J",
+        "91110108MA01R0HY5D",
         "北京中关村示例信息技术有限公司",
         &[
             ("zgc-example.com.cn", &[PROVIDER_B]),
@@ -110,6 +110,13 @@ pub async fn load(regulator: &Regulator) -> Result<(), Error> {
         let data = sponsor(province, code, name, &sponsor_mobile(index));
         insert_filed(&mut tx, at, &data, number, sites).await?;
     }
+    // The counters know the fixture's serials, so later numbers never collide with them.
+    sqlx::query(
+        "INSERT INTO number_counters (abbreviation, year, last_serial) VALUES ('浙', 2020, 2), ('京', 2019, 1) \
+         ON CONFLICT (abbreviation, year) DO UPDATE SET last_serial = MAX(last_serial, excluded.last_serial)",
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }

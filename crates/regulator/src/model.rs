@@ -243,9 +243,13 @@ pub struct IssuedNumbers {
 /// What the bureau sends back to the provider through `isp_download`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FilingResult {
-    pub submission_id: i64,
+    /// The submission decided; `None` for a problem with the upload file itself.
+    pub submission_id: Option<i64>,
+    /// Opaque to the simulator: what the provider's upload named (file name, its own record
+    /// ids…), echoed so the download can refer back to it.
     pub upload_ref: String,
-    pub kind: FilingKind,
+    /// The kind decided; `None` for a problem with the upload file itself.
+    pub kind: Option<FilingKind>,
     pub outcome: Outcome,
     /// RFC 3339 instant of the decision.
     pub decided_at: String,

@@ -88,11 +88,14 @@ pub async fn run(
                 .fetch_all(&mut *conn)
                 .await?
             } else {
+                // Sponsors first, in id order, so the scan stops at the limit.
                 sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "{SELECT} WHERE s.name LIKE ? ESCAPE '\\' AND w.status = 'filed' \
-                     AND s.status = 'filed' ORDER BY s.id, w.id LIMIT ?"
+                    "{SELECT} WHERE w.sponsor_id IN (SELECT id FROM sponsors \
+                     WHERE name LIKE ? ESCAPE '\\' AND status = 'filed' ORDER BY id LIMIT ?) \
+                     AND w.status = 'filed' ORDER BY s.id, w.id LIMIT ?"
                 )))
                 .bind(format!("%{}%", escape_like(part)))
+                .bind(LIMIT)
                 .bind(LIMIT)
                 .fetch_all(&mut *conn)
                 .await?

@@ -485,3 +485,42 @@ async fn public_query_by_domain_number_and_name() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn uploads_keep_their_sequence_and_file_problems_reach_the_provider() {
+    let sim = sim(manual_without_sms()).await;
+    let r = &sim.regulator;
+    assert!(r.last_upload(PROVIDER_A).await.unwrap().is_none());
+    r.record_upload(PROVIDER_A, 7, "a.xml", "{\"hash\":\"x\"}")
+        .await
+        .unwrap();
+    assert!(r.record_upload(PROVIDER_A, 7, "b.xml", "{}").await.is_err());
+    assert!(r.record_upload(PROVIDER_A, 6, "b.xml", "{}").await.is_err());
+    r.record_upload(PROVIDER_B, 1, "other.xml", "{}")
+        .await
+        .unwrap();
+    r.record_upload(PROVIDER_A, 9, "c.xml", "t").await.unwrap();
+    let last = r.last_upload(PROVIDER_A).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            last.sequence,
+            last.file_name.as_str(),
+            last.transfer.as_str()
+        ),
+        (9, "c.xml", "t")
+    );
+
+    let file = r
+        .report_upload_problem(
+            PROVIDER_A,
+            "c.xml",
+            5001,
+            "数据文件格式不符合接口XSD规范，请核实后再次报备",
+        )
+        .await
+        .unwrap();
+    let got = sim.take_download(PROVIDER_A).await;
+    assert_eq!(got.file_name, file);
+    assert_eq!((got.result.submission_id, got.result.kind), (None, None));
+    assert_eq!(codes_of(&got.result.outcome), vec![5001]);
+}
