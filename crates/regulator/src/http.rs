@@ -44,6 +44,19 @@ pub async fn serve(listener: tokio::net::TcpListener, regulator: Regulator) -> s
     served
 }
 
+/// `beian regulator serve`: opens (or creates) the registry in `data_dir` and serves it on
+/// `listener` with its review driver, until the server stops.
+pub async fn serve_data_dir(
+    listener: tokio::net::TcpListener,
+    data_dir: &std::path::Path,
+    clock: crate::SharedClock,
+    config: crate::Config,
+) -> Result<(), Error> {
+    let regulator = Regulator::open(data_dir, clock, config).await?;
+    serve(listener, regulator).await?;
+    Ok(())
+}
+
 /// An error answered as API.md's JSON error; internal causes are logged, not sent.
 struct ApiError(StatusCode, &'static str, String);
 

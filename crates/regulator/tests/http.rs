@@ -248,5 +248,53 @@ async fn the_simulator_over_http() {
         vec!["材料不全".to_owned(), "照片模糊".to_owned()]
     );
     assert_eq!(done.codes[0].code, 1002);
+
+    // Password recovery: a code to the sponsor's responsible mobile, then a new password.
+    let number = enc(fixture::SPONSORS[1].0);
+    assert_eq!(
+        call(addr, "GET", "/bureau/password-recovery", &[], "")
+            .await
+            .status,
+        200
+    );
+    let r = call(
+        addr,
+        "POST",
+        "/bureau/password-recovery",
+        &[FORM],
+        &format!("number={number}"),
+    )
+    .await;
+    assert!(r.body.contains("验证码已发送"), "{}", r.body);
+    let mobile = fixture::sponsor_mobile(1);
+    let inbox = call(
+        addr,
+        "GET",
+        &format!("/sim/phone-inbox?mobile={mobile}"),
+        &[],
+        "",
+    )
+    .await
+    .json();
+    let code = code_in(inbox["texts"][0]["text"].as_str().unwrap());
+    let body = format!("number={number}&code={code}");
+    let r = call(
+        addr,
+        "POST",
+        "/bureau/password-recovery/confirm",
+        &[FORM],
+        &body,
+    )
+    .await;
+    assert!(r.body.contains("新备案密码已发送"), "{}", r.body);
+    let r = call(
+        addr,
+        "POST",
+        "/bureau/password-recovery/confirm",
+        &[FORM],
+        &body,
+    )
+    .await;
+    assert!(r.body.contains("不正确"), "{}", r.body);
     server.abort();
 }
