@@ -4,8 +4,15 @@
 //! the filing-password check with its daily lockout, results for `isp_download`, and the public
 //! ICP query.
 //!
-//! [`Regulator`] is the business API; the HTTP pages live in [`http`], and the V3.0 SOAP
-//! services are a thin adapter over [`Regulator`] (see the crate's README in the report).
+//! [`Regulator`] is the business API; the HTTP pages live in [`http`]. The V3.0 SOAP services
+//! are a thin adapter over it (written after merging `beian-miit`):
+//! - `account` → [`Regulator::provider`] and [`Regulator::last_upload`];
+//! - `accept_upload` → [`Regulator::record_upload`], then [`Regulator::submit`] per record, or
+//!   [`Regulator::report_upload_problem`] for a file the bureau cannot process;
+//! - `next_download` / `ack_download` → [`Regulator::next_download`] / [`Regulator::ack_download`];
+//! - `previous_upload` → [`Regulator::last_upload`];
+//! - `query_status` → [`Regulator::status_by_domain`] / [`Regulator::status_by_certificate`];
+//! - `verify_password` → [`Regulator::verify_password`].
 
 pub mod bureau;
 pub mod clock;
