@@ -6,7 +6,8 @@
 pub mod ids;
 pub mod names;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::time::Instant;
 
 use beian_core::province::Province;
@@ -169,6 +170,9 @@ struct State {
     next_sponsor: i64,
     next_website: i64,
     provinces: Vec<Province>,
+    /// Hashes of every domain in the registry, to skip names already used.
+    domains_seen: HashSet<u64>,
+    domain_cursor: u64,
 }
 
 impl State {
@@ -202,6 +206,10 @@ impl State {
             };
             provinces.extend(std::iter::repeat_n(p, weight));
         }
+        let existing: Vec<String> = sqlx::query_scalar("SELECT domain FROM websites")
+            .fetch_all(&mut *conn)
+            .await?;
+        let domains_seen = existing.iter().map(|d| domain_hash(d)).collect();
         let mut all_providers: Vec<i64> = providers.values().flatten().copied().collect();
         all_providers.sort_unstable();
         Ok(State {
@@ -211,6 +219,8 @@ impl State {
             next_sponsor,
             next_website,
             provinces,
+            domains_seen,
+            domain_cursor: u64::try_from(next_website).unwrap_or(0),
         })
     }
 
@@ -267,7 +277,7 @@ impl State {
             for k in 1..=sites {
                 let website_id = self.next_website;
                 self.next_website += 1;
-                let domain = names::domain(u64::try_from(website_id).unwrap_or(0));
+                let domain = self.next_domain();
                 let site_name = if enterprise {
                     names::enterprise_site(rng, &trade)
                 } else {
@@ -316,6 +326,17 @@ impl State {
         batch
     }
 
+    /// The next domain name not yet in the registry.
+    fn next_domain(&mut self) -> String {
+        loop {
+            let domain = names::domain(self.domain_cursor);
+            self.domain_cursor += 1;
+            if self.domains_seen.insert(domain_hash(&domain)) {
+                return domain;
+            }
+        }
+    }
+
     /// Mostly a provider of the sponsor's province, sometimes one elsewhere.
     fn pick_provider(&self, rng: &mut StdRng, province: Province, not: Option<i64>) -> i64 {
         let local = self
@@ -347,6 +368,12 @@ impl State {
         }
         Ok(())
     }
+}
+
+/// A 64-bit hash of a domain (SipHash with fixed keys); a false "already used" merely skips a
+/// name.
+fn domain_hash(domain: &str) -> u64 {
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(domain)
 }
 
 /// A random instant in `year` (Shanghai working hours are not modelled).
