@@ -325,6 +325,7 @@ pub async fn apply(
             .bind(s.id)
             .execute(&mut *conn)
             .await?;
+            registry::index_sponsor_name(conn, s.id, &sponsor.name).await?;
             issued.sponsor_number = Some(s.number);
         }
         FilingRequest::ChangeWebsite {

@@ -1,6 +1,7 @@
 //! The public ICP query (`/miit/query`): by domain, by number, or by a substring of the
-//! sponsor's name. Sponsor names are indexed by an FTS5 trigram index, so substrings of three
-//! characters or more are looked up; shorter ones fall back to a scan that stops at the limit.
+//! sponsor's name. Sponsor names are indexed twice in FTS5: by trigrams (substrings of three
+//! characters or more) and one character per token (phrase queries for shorter substrings),
+//! so no query scans the table.
 
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
@@ -75,31 +76,29 @@ pub async fn run(
             if part.is_empty() {
                 return Ok(Vec::new());
             }
-            if part.chars().count() >= 3 {
-                // The trigram index answers LIKE for patterns of three characters or more.
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "{SELECT} WHERE w.sponsor_id IN (SELECT rowid FROM sponsor_names \
-                     WHERE sponsor_names MATCH ? LIMIT ?) AND w.status = 'filed' \
-                     AND s.status = 'filed' ORDER BY s.id, w.id LIMIT ?"
-                )))
-                .bind(fts_phrase(part))
-                .bind(LIMIT)
-                .bind(LIMIT)
-                .fetch_all(&mut *conn)
-                .await?
+            // Three characters or more: the trigram index; fewer: the one-character-per-token
+            // index, as a phrase. Either way the sponsors come first, in id order, and stop at
+            // the limit.
+            let (sql, pattern) = if part.chars().count() >= 3 {
+                (
+                    "SELECT rowid FROM sponsor_names WHERE sponsor_names MATCH ? ORDER BY rowid LIMIT ?",
+                    fts_phrase(part),
+                )
             } else {
-                // Sponsors first, in id order, so the scan stops at the limit.
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "{SELECT} WHERE w.sponsor_id IN (SELECT id FROM sponsors \
-                     WHERE name LIKE ? ESCAPE '\\' AND status = 'filed' ORDER BY id LIMIT ?) \
-                     AND w.status = 'filed' ORDER BY s.id, w.id LIMIT ?"
-                )))
-                .bind(format!("%{}%", escape_like(part)))
-                .bind(LIMIT)
-                .bind(LIMIT)
-                .fetch_all(&mut *conn)
-                .await?
-            }
+                (
+                    "SELECT rowid FROM sponsor_chars WHERE sponsor_chars MATCH ? ORDER BY rowid LIMIT ?",
+                    fts_phrase(&crate::registry::spaced_chars(part)),
+                )
+            };
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SELECT} WHERE w.sponsor_id IN ({sql}) AND w.status = 'filed' \
+                 AND s.status = 'filed' ORDER BY s.id, w.id LIMIT ?"
+            )))
+            .bind(pattern)
+            .bind(LIMIT)
+            .bind(LIMIT)
+            .fetch_all(&mut *conn)
+            .await?
         }
     };
     rows.iter()
@@ -128,10 +127,4 @@ pub async fn run(
 /// An FTS5 phrase matching the text literally (double quotes doubled).
 fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
-}
-
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }

@@ -287,7 +287,38 @@ pub async fn insert_sponsor(
     .bind(&now)
     .fetch_one(&mut *conn)
     .await?;
+    index_sponsor_name(conn, id, &sponsor.name).await?;
     Ok((id, password))
+}
+
+/// A name spaced one character per token, as `sponsor_chars` indexes it.
+pub fn spaced_chars(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() * 2);
+    for c in name.chars().filter(|c| !c.is_whitespace()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// (Re)indexes a sponsor's name for substring queries of two characters.
+pub async fn index_sponsor_name(
+    conn: &mut SqliteConnection,
+    sponsor_id: i64,
+    name: &str,
+) -> Result<(), Error> {
+    sqlx::query("DELETE FROM sponsor_chars WHERE rowid = ?")
+        .bind(sponsor_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO sponsor_chars (rowid, chars) VALUES (?, ?)")
+        .bind(sponsor_id)
+        .bind(spaced_chars(name))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Inserts a filed website with the sponsor's next `-N` number; returns its id and number.
@@ -412,6 +443,12 @@ mod tests {
         ] {
             assert_eq!(normalize_domain(input), want);
         }
+    }
+
+    #[test]
+    fn names_are_spaced_one_character_per_token() {
+        assert_eq!(spaced_chars("华信 ABC"), "华 信 A B C");
+        assert_eq!(spaced_chars(""), "");
     }
 
     #[test]

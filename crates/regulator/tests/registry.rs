@@ -324,6 +324,26 @@ async fn change_and_cancel_do_what_the_spec_says() {
         .unwrap();
     assert_eq!(found.len(), 2);
     assert!(found.iter().all(|f| f.sponsor_number == number));
+    // Both name indexes follow the change.
+    assert_eq!(
+        r.public_query(&PublicQuery::Sponsor("新名".into()))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        r.public_query(&PublicQuery::Sponsor("中关".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        r.public_query(&PublicQuery::Sponsor("中关村".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // 注销网站: that website leaves the registry; the other stays.
     let outcome = sim
         .submit_and_approve(
