@@ -14,11 +14,13 @@
 //! - `query_status` → [`Regulator::status_by_domain`] / [`Regulator::status_by_certificate`];
 //! - `verify_password` → [`Regulator::verify_password`].
 
+pub mod approve;
 pub mod bureau;
 pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod db;
+pub mod downloads;
 pub mod filing;
 pub mod fixture;
 pub mod http;
@@ -26,9 +28,12 @@ pub mod model;
 pub mod pages;
 pub mod password;
 pub mod query;
+pub mod recovery;
 pub mod registry;
 pub mod seed;
 pub mod service;
+pub mod sms;
+pub mod uploads;
 
 pub use clock::{Clock, SharedClock, SimulatedClock, SystemClock};
 pub use config::{Config, ReviewDelay, ReviewMode};

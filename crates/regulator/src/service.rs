@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
-use sqlx::{SqliteConnection, SqlitePool, Transaction};
+use sqlx::{SqlitePool, Transaction};
 
 use crate::bureau::{self, Decision, SmsCheck, Submission};
 use crate::clock::SharedClock;
@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::model::{DownloadFile, FilingRequest, FilingStatus, Outcome, SubmissionState};
 use crate::password::{self, PasswordCheck};
 use crate::query::{self, PublicQuery, PublicRecord};
-use crate::{Error, db, registry, ts};
+use crate::{Error, db, registry};
 
 /// A provider (接入商) as the registry knows it, with its interface credentials.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
@@ -49,16 +49,6 @@ pub struct Text {
     pub mobile: String,
     pub text: String,
     pub sent_at: String,
-}
-
-/// An upload as [`Regulator::record_upload`] kept it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct StoredUpload {
-    pub sequence: i64,
-    pub file_name: String,
-    /// The transfer fields, as the SOAP adapter serialised them.
-    pub transfer: String,
-    pub received_at: String,
 }
 
 /// What one pass of the review driver did.
@@ -129,11 +119,11 @@ impl Regulator {
         self.inner.clock.now()
     }
 
-    async fn write(&self) -> Result<Tx, Error> {
+    pub(crate) async fn write(&self) -> Result<Tx, Error> {
         Ok(self.inner.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, Error> {
+    pub(crate) async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, Error> {
         Ok(self.inner.pool.acquire().await?)
     }
 
@@ -240,90 +230,6 @@ impl Regulator {
         Ok(id)
     }
 
-    /// `isp_upload`, before its records are submitted: remembers the upload's `dataSequence`,
-    /// file name and transfer fields (opaque text chosen by the SOAP adapter). Refused with
-    /// [`Error::Conflict`] when the sequence is not above the last one.
-    pub async fn record_upload(
-        &self,
-        provider_id: i64,
-        sequence: i64,
-        file_name: &str,
-        transfer: &str,
-    ) -> Result<(), Error> {
-        let mut tx = self.write().await?;
-        let last: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(sequence) FROM uploads WHERE provider_id = ?")
-                .bind(provider_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if last.is_some_and(|last| sequence <= last) {
-            return Err(Error::Conflict("dataSequence is not above the last one"));
-        }
-        sqlx::query(
-            "INSERT INTO uploads (provider_id, sequence, file_name, transfer, received_at) \
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(provider_id)
-        .bind(sequence)
-        .bind(file_name)
-        .bind(transfer)
-        .bind(ts(self.now()))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// `isp_querypreviousupload` (and the account's last sequence): the provider's last
-    /// upload as recorded by [`Regulator::record_upload`].
-    pub async fn last_upload(&self, provider_id: i64) -> Result<Option<StoredUpload>, Error> {
-        let mut conn = self.read().await?;
-        Ok(sqlx::query_as(
-            "SELECT sequence, file_name, transfer, received_at FROM uploads \
-             WHERE provider_id = ? ORDER BY sequence DESC LIMIT 1",
-        )
-        .bind(provider_id)
-        .fetch_optional(&mut *conn)
-        .await?)
-    }
-
-    /// An upload file the bureau cannot process (schema, version, requesting unit: codes
-    /// 5001, 5003, 5004…): its result is queued for `isp_download` like a decision.
-    pub async fn report_upload_problem(
-        &self,
-        provider_id: i64,
-        upload_ref: &str,
-        code: u32,
-        text: &str,
-    ) -> Result<String, Error> {
-        let at = self.now();
-        let result = crate::model::FilingResult {
-            submission_id: None,
-            upload_ref: upload_ref.to_owned(),
-            kind: None,
-            outcome: Outcome::Refused {
-                codes: vec![crate::model::CodedReason {
-                    code,
-                    text: text.to_owned(),
-                }],
-                reasons: Vec::new(),
-            },
-            decided_at: ts(at),
-        };
-        let mut tx = self.write().await?;
-        let file = bureau::queue_download(&mut tx, at, provider_id, None, &result).await?;
-        registry::record(
-            &mut tx,
-            at,
-            "upload.problem",
-            &format!("provider:{provider_id}"),
-            serde_json::json!({"code": code, "file": file}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(file)
-    }
-
     /// `isp_querybeianstatus` by domain (condition type 0).
     pub async fn status_by_domain(&self, domain: &str) -> Result<FilingStatus, Error> {
         let mut conn = self.read().await?;
@@ -378,7 +284,7 @@ impl Regulator {
         provider_id: i64,
     ) -> Result<Option<(DownloadFile, u32)>, Error> {
         let mut tx = self.write().await?;
-        let next = bureau::next_download(&mut tx, provider_id).await?;
+        let next = crate::downloads::next_download(&mut tx, provider_id).await?;
         tx.commit().await?;
         Ok(next)
     }
@@ -386,7 +292,8 @@ impl Regulator {
     /// `isp_downloadack`: false when the file is not one of the provider's pending files.
     pub async fn ack_download(&self, provider_id: i64, file_name: &str) -> Result<bool, Error> {
         let mut tx = self.write().await?;
-        let done = bureau::ack_download(&mut tx, self.now(), provider_id, file_name).await?;
+        let done =
+            crate::downloads::ack_download(&mut tx, self.now(), provider_id, file_name).await?;
         tx.commit().await?;
         Ok(done)
     }
@@ -398,8 +305,8 @@ impl Regulator {
     pub async fn tick(&self) -> Result<TickReport, Error> {
         let at = self.now();
         let mut tx = self.write().await?;
-        let texts_sent = bureau::send_due_texts(&mut tx, at).await?;
-        let expired = bureau::expire_sms_windows(&mut tx, at).await?;
+        let texts_sent = crate::sms::send_due_texts(&mut tx, at).await?;
+        let expired = crate::sms::expire_sms_windows(&mut tx, at).await?;
         tx.commit().await?;
         let mut decided = Vec::new();
         let due = {
@@ -454,7 +361,8 @@ impl Regulator {
     pub async fn enter_sms_code(&self, mobile: &str, code: &str) -> Result<SmsCheck, Error> {
         let mut tx = self.write().await?;
         let check =
-            bureau::enter_sms_code(&mut tx, self.now(), &self.inner.config, mobile, code).await?;
+            crate::sms::enter_sms_code(&mut tx, self.now(), &self.inner.config, mobile, code)
+                .await?;
         tx.commit().await?;
         Ok(check)
     }
@@ -474,119 +382,6 @@ impl Regulator {
     pub async fn public_query(&self, q: &PublicQuery) -> Result<Vec<PublicRecord>, Error> {
         let mut conn = self.read().await?;
         query::run(&mut conn, q).await
-    }
-
-    // ----- password recovery -----
-
-    /// Texts a recovery code to the sponsor's responsible mobile; false for an unknown number.
-    pub async fn request_password_recovery(&self, number: &str) -> Result<bool, Error> {
-        let mut rng = StdRng::from_os_rng();
-        let at = self.now();
-        let mut tx = self.write().await?;
-        let Some(sponsor) = registry::sponsor_by_number(&mut tx, number).await? else {
-            return Ok(false);
-        };
-        if !sponsor.filed {
-            return Ok(false);
-        }
-        close_recovery_codes(&mut tx, sponsor.id).await?;
-        let code = format!("{:06}", rand::Rng::random_range(&mut rng, 0..1_000_000u32));
-        let validity = self.inner.config.recovery_code_validity;
-        sqlx::query(
-            "INSERT INTO sms_codes (purpose, sponsor_id, mobile, code, send_at, sent_at, expires_at) \
-             VALUES ('password_recovery', ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(sponsor.id)
-        .bind(&sponsor.responsible_mobile)
-        .bind(&code)
-        .bind(ts(at))
-        .bind(ts(at))
-        .bind(ts(at + validity))
-        .execute(&mut *tx)
-        .await?;
-        let text = beian_core::i18n::render(
-            beian_core::i18n::Locale::ZhCn,
-            "regulator.sms.recovery_code",
-            &[
-                ("number", sponsor.number.clone()),
-                ("code", code),
-                ("minutes", validity.num_minutes().to_string()),
-            ],
-        );
-        registry::text_phone(&mut tx, at, &sponsor.responsible_mobile, &text).await?;
-        registry::record(
-            &mut tx,
-            at,
-            "password.recovery_requested",
-            &format!("sponsor:{}", sponsor.id),
-            serde_json::json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Checks a recovery code; when right, issues a new filing password texted to the
-    /// sponsor's responsible mobile (and clears today's lockout). False when wrong or expired.
-    pub async fn recover_password(&self, number: &str, code: &str) -> Result<bool, Error> {
-        let mut rng = StdRng::from_os_rng();
-        let at = self.now();
-        let mut tx = self.write().await?;
-        let Some(sponsor) = registry::sponsor_by_number(&mut tx, number).await? else {
-            return Ok(false);
-        };
-        let row: Option<(i64, String, String, i64)> = sqlx::query_as(
-            "SELECT id, code, expires_at, wrong_tries FROM sms_codes WHERE purpose = 'password_recovery' \
-             AND sponsor_id = ? AND closed = 0 ORDER BY id DESC LIMIT 1",
-        )
-        .bind(sponsor.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((code_id, expected, expires_at, tries)) = row else {
-            return Ok(false);
-        };
-        if expires_at <= ts(at) || code.trim() != expected {
-            let close =
-                expires_at <= ts(at) || tries + 1 > i64::from(self.inner.config.sms_max_wrong);
-            sqlx::query(
-                "UPDATE sms_codes SET wrong_tries = wrong_tries + 1, closed = ? WHERE id = ?",
-            )
-            .bind(i64::from(close))
-            .bind(code_id)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            return Ok(false);
-        }
-        let new_password = password::reset(&mut tx, sponsor.id, &mut rng).await?;
-        sqlx::query("UPDATE sms_codes SET verified_at = ?, closed = 1 WHERE id = ?")
-            .bind(ts(at))
-            .bind(code_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM password_failures WHERE sponsor_id = ?")
-            .bind(sponsor.id)
-            .execute(&mut *tx)
-            .await?;
-        let text = beian_core::i18n::render(
-            beian_core::i18n::Locale::ZhCn,
-            "regulator.sms.new_password",
-            &[
-                ("number", sponsor.number.clone()),
-                ("password", new_password),
-            ],
-        );
-        registry::text_phone(&mut tx, at, &sponsor.responsible_mobile, &text).await?;
-        registry::record(
-            &mut tx,
-            at,
-            "password.recovered",
-            &format!("sponsor:{}", sponsor.id),
-            serde_json::json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     // ----- the driver -----
@@ -609,14 +404,4 @@ impl Regulator {
     pub fn spawn_driver(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
         tokio::spawn(self.clone().run_driver(every))
     }
-}
-
-async fn close_recovery_codes(conn: &mut SqliteConnection, sponsor_id: i64) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE sms_codes SET closed = 1 WHERE purpose = 'password_recovery' AND sponsor_id = ?",
-    )
-    .bind(sponsor_id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
