@@ -4,6 +4,7 @@
 //! and year, hashed filing passwords, and access records — in batched multi-row inserts.
 
 pub mod ids;
+mod insert;
 pub mod names;
 
 use std::collections::{HashMap, HashSet};
@@ -14,7 +15,7 @@ use beian_core::province::Province;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 
 use crate::{Error, password, registry::sponsor_number, ts};
 
@@ -80,7 +81,7 @@ pub async fn seed_with(
         let count = BATCH.min(n - done);
         let batch = state.generate(&mut rng, count);
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        insert_batch(&mut tx, &batch).await?;
+        insert::insert_batch(&mut tx, &batch).await?;
         tx.commit().await?;
         report.websites += batch.websites.len() as u64;
         report.accesses += batch.accesses.len() as u64;
@@ -138,37 +139,37 @@ async fn ensure_providers(
     Ok((by_province, added))
 }
 
-struct SponsorRow {
-    id: i64,
-    province: Province,
-    nature: &'static str,
-    certificate_type: &'static str,
-    certificate_number: String,
-    name: String,
-    responsible_name: String,
-    responsible_mobile: String,
-    number: String,
-    salt: [u8; 16],
-    hash: [u8; 32],
-    next_serial: i64,
-    filed_at: String,
+pub(crate) struct SponsorRow {
+    pub(crate) id: i64,
+    pub(crate) province: Province,
+    pub(crate) nature: &'static str,
+    pub(crate) certificate_type: &'static str,
+    pub(crate) certificate_number: String,
+    pub(crate) name: String,
+    pub(crate) responsible_name: String,
+    pub(crate) responsible_mobile: String,
+    pub(crate) number: String,
+    pub(crate) salt: [u8; 16],
+    pub(crate) hash: [u8; 32],
+    pub(crate) next_serial: i64,
+    pub(crate) filed_at: String,
 }
 
-struct WebsiteRow {
-    id: i64,
-    sponsor_id: i64,
-    name: String,
-    domain: String,
-    responsible_name: String,
-    responsible_mobile: String,
-    number: String,
-    filed_at: String,
+pub(crate) struct WebsiteRow {
+    pub(crate) id: i64,
+    pub(crate) sponsor_id: i64,
+    pub(crate) name: String,
+    pub(crate) domain: String,
+    pub(crate) responsible_name: String,
+    pub(crate) responsible_mobile: String,
+    pub(crate) number: String,
+    pub(crate) filed_at: String,
 }
 
-struct Batch {
-    sponsors: Vec<SponsorRow>,
-    websites: Vec<WebsiteRow>,
-    accesses: Vec<(i64, i64, String)>,
+pub(crate) struct Batch {
+    pub(crate) sponsors: Vec<SponsorRow>,
+    pub(crate) websites: Vec<WebsiteRow>,
+    pub(crate) accesses: Vec<(i64, i64, String)>,
 }
 
 struct State {
@@ -391,71 +392,6 @@ fn filed_instant(rng: &mut StdRng, year: i32) -> DateTime<Utc> {
         .single()
         .unwrap_or_else(Utc::now);
     start + Duration::seconds(rng.random_range(0..364 * 24 * 3600))
-}
-
-async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<(), Error> {
-    // Rows per statement, under SQLite's 32766 bound variables.
-    for chunk in batch.sponsors.chunks(1_000) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO sponsors (id, province, nature, certificate_type, certificate_number, name, \
-             responsible_name, responsible_mobile, number, password_salt, password_hash, \
-             next_website_serial, filed_at, updated_at) ",
-        );
-        q.push_values(chunk, |mut b, s| {
-            b.push_bind(s.id)
-                .push_bind(s.province.code())
-                .push_bind(s.nature)
-                .push_bind(s.certificate_type)
-                .push_bind(s.certificate_number.clone())
-                .push_bind(s.name.clone())
-                .push_bind(s.responsible_name.clone())
-                .push_bind(s.responsible_mobile.clone())
-                .push_bind(s.number.clone())
-                .push_bind(s.salt.to_vec())
-                .push_bind(s.hash.to_vec())
-                .push_bind(s.next_serial)
-                .push_bind(s.filed_at.clone())
-                .push_bind(s.filed_at.clone());
-        });
-        q.build().execute(&mut *conn).await?;
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO sponsor_chars (rowid, chars) ");
-        q.push_values(chunk, |mut b, s| {
-            b.push_bind(s.id)
-                .push_bind(crate::registry::spaced_chars(&s.name));
-        });
-        q.build().execute(&mut *conn).await?;
-    }
-    for chunk in batch.websites.chunks(2_000) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO websites (id, sponsor_id, name, domain, home_url, responsible_name, \
-             responsible_mobile, number, filed_at, updated_at) ",
-        );
-        q.push_values(chunk, |mut b, w| {
-            b.push_bind(w.id)
-                .push_bind(w.sponsor_id)
-                .push_bind(w.name.clone())
-                .push_bind(w.domain.clone())
-                .push_bind(format!("http://www.{}/", w.domain))
-                .push_bind(w.responsible_name.clone())
-                .push_bind(w.responsible_mobile.clone())
-                .push_bind(w.number.clone())
-                .push_bind(w.filed_at.clone())
-                .push_bind(w.filed_at.clone());
-        });
-        q.build().execute(&mut *conn).await?;
-    }
-    for chunk in batch.accesses.chunks(5_000) {
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO accesses (website_id, provider_id, created_at) ");
-        q.push_values(chunk, |mut b, (website, provider, at)| {
-            b.push_bind(*website)
-                .push_bind(*provider)
-                .push_bind(at.clone());
-        });
-        q.build().execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use beian_core::province::Province;
 use beian_regulator::bureau::Decision;
-use beian_regulator::model::{DownloadFile, Outcome};
+use beian_regulator::model::{AccessData, DownloadFile, FilingRequest, NewWebsite, Outcome};
 use beian_regulator::{Config, Regulator, ReviewMode, SimulatedClock, fixture};
 use chrono::{TimeZone, Utc};
 
@@ -112,5 +113,26 @@ pub fn codes_of(outcome: &Outcome) -> Vec<u32> {
         Outcome::Refused { codes, .. } | Outcome::Returned { codes, .. } => {
             codes.iter().map(|c| c.code).collect()
         }
+    }
+}
+
+/// A first filing in Zhejiang of one website on `domain`.
+pub fn first_filing(domain: &str, home_url: &str, credit_code: &str) -> FilingRequest {
+    let mut website = fixture::website("新站", domain, "13800000002");
+    website.home_url = home_url.to_owned();
+    FilingRequest::FirstFiling {
+        sponsor: fixture::sponsor(
+            Province::ZHEJIANG,
+            credit_code,
+            "杭州新申请人科技有限公司",
+            "13800000001",
+        ),
+        websites: vec![NewWebsite {
+            website,
+            access: AccessData {
+                ips: vec!["203.0.113.7".into()],
+                method: "virtual_host".into(),
+            },
+        }],
     }
 }
