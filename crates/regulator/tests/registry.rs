@@ -388,3 +388,30 @@ async fn manual_mode_waits_for_the_officer() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn auto_review_in_working_days_skips_the_weekend() {
+    // Submitted on Friday 2026-03-06 10:00 Shanghai; 1 working day later is Monday 10:00.
+    let sim = sim(Config {
+        review: ReviewMode::Auto(ReviewDelay::WorkingDays(1)),
+        ..manual_without_sms()
+    })
+    .await;
+    let r = &sim.regulator;
+    sim.clock.advance_minutes(4 * 24 * 60).unwrap();
+    let id = r
+        .submit(
+            PROVIDER_A,
+            "fri",
+            &first_filing("weekend.cn", "http://weekend.cn", "91330106MA2HY0077W"),
+        )
+        .await
+        .unwrap();
+    sim.clock.advance_minutes(3 * 24 * 60 - 1).unwrap();
+    assert!(
+        r.tick().await.unwrap().decided.is_empty(),
+        "decided before Monday 10:00"
+    );
+    sim.clock.advance_minutes(1).unwrap();
+    assert_eq!(r.tick().await.unwrap().decided, vec![id]);
+}
