@@ -1,0 +1,417 @@
+//! The registry's filing logic through the business API: approvals, each refusal code, access
+//! records, downloads re-sent until acknowledged, manual refusals, and the public query.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use beian_core::province::Province;
+use beian_regulator::bureau::Decision;
+use beian_regulator::fixture::{self, PASSWORD, PROVIDER_A, PROVIDER_B};
+use beian_regulator::model::{AccessData, FilingRequest, FilingStatus, Outcome, SubmissionState};
+use beian_regulator::password::PasswordCheck;
+use beian_regulator::query::PublicQuery;
+use beian_regulator::{Config, ReviewDelay, ReviewMode};
+use common::{codes_of, first_filing, manual_without_sms, sim};
+
+#[tokio::test]
+async fn first_filing_issues_numbers_and_texts_the_password() {
+    let sim = sim(Config {
+        review: ReviewMode::Auto(ReviewDelay::Minutes(30)),
+        ..manual_without_sms()
+    })
+    .await;
+    let r = &sim.regulator;
+    let request = first_filing(
+        "new-site.cn",
+        "http://www.new-site.cn/",
+        "91330106MA2HY1234X",
+    );
+    let id = r.submit(PROVIDER_A, "up-1", &request).await.unwrap();
+
+    // Not due yet.
+    assert!(r.tick().await.unwrap().decided.is_empty());
+    assert_eq!(
+        r.submission(id).await.unwrap().state,
+        SubmissionState::Queued
+    );
+    sim.clock.advance_minutes(30).unwrap();
+    assert_eq!(r.tick().await.unwrap().decided, vec![id]);
+
+    let file = sim.take_download(PROVIDER_A).await;
+    assert_eq!(file.result.upload_ref, "up-1");
+    let Outcome::Approved { numbers } = file.result.outcome else {
+        panic!("not approved: {:?}", file.result.outcome);
+    };
+    assert_eq!(
+        numbers.sponsor_number.as_deref(),
+        Some("浙ICP备2026000001号")
+    );
+    assert_eq!(
+        numbers.websites,
+        vec![("浙ICP备2026000001号-1".to_owned(), "new-site.cn".to_owned())]
+    );
+    assert_eq!(
+        r.status_by_domain("NEW-SITE.cn").await.unwrap(),
+        FilingStatus::Website {
+            website_name: "新站".into(),
+            sponsor_number: "浙ICP备2026000001号".into(),
+            website_number: "浙ICP备2026000001号-1".into(),
+        }
+    );
+    assert_eq!(
+        r.status_by_certificate("91330106MA2HY1234X").await.unwrap(),
+        FilingStatus::Sponsor {
+            sponsor_number: "浙ICP备2026000001号".into()
+        }
+    );
+
+    // The password reaches the sponsor by SMS, not the provider, and it works.
+    let texts = sim.inbox("13800000001").await;
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    let password = texts[0]
+        .split("备案密码：")
+        .nth(1)
+        .and_then(|rest| rest.split('，').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        r.verify_password("浙ICP备2026000001号-1", &password)
+            .await
+            .unwrap(),
+        PasswordCheck::Correct
+    );
+
+    // The next first filing of the same bureau and year gets the next serial.
+    let second = first_filing(
+        "second-site.cn",
+        "http://second-site.cn",
+        "91330106MA2HY5678Y",
+    );
+    let Outcome::Approved { numbers } = sim.submit_and_approve(PROVIDER_A, &second).await else {
+        panic!("second not approved");
+    };
+    assert_eq!(
+        numbers.sponsor_number.as_deref(),
+        Some("浙ICP备2026000002号")
+    );
+}
+
+/// Each documented refusal, produced by a filing that breaks exactly that rule.
+#[tokio::test]
+async fn each_refusal_code() {
+    let sim = sim(manual_without_sms()).await;
+    sim.regulator
+        .blacklist_sponsor("91330106MA2BLACK0X", "测试")
+        .await
+        .unwrap();
+    let (zj_sponsor, _, zj_name, _) = fixture::SPONSORS[0];
+    let cases: Vec<(u32, i64, FilingRequest)> = vec![
+        (
+            1041,
+            PROVIDER_A,
+            first_filing(
+                "good-domain.cn",
+                "http://www.other-domain.cn/",
+                "91330106MA2HY0001A",
+            ),
+        ),
+        (
+            1005,
+            PROVIDER_A,
+            first_filing(
+                "yunqi-example.com",
+                "http://yunqi-example.com/",
+                "91330106MA2HY0002B",
+            ),
+        ),
+        (
+            1065,
+            PROVIDER_A,
+            first_filing(
+                "black-sponsor.cn",
+                "http://black-sponsor.cn/",
+                "91330106MA2BLACK0X",
+            ),
+        ),
+        (
+            1046,
+            PROVIDER_A,
+            FilingRequest::ChangeSponsor {
+                sponsor_number: zj_sponsor.into(),
+                sponsor: fixture::sponsor(
+                    Province::SHANGHAI,
+                    fixture::SPONSORS[0].1,
+                    zj_name,
+                    "13900000000",
+                ),
+            },
+        ),
+        (
+            1025,
+            PROVIDER_A,
+            FilingRequest::CancelAccess {
+                website_number: format!("{zj_sponsor}-1"),
+                password: PASSWORD.into(),
+            },
+        ),
+        (
+            1018,
+            PROVIDER_A,
+            FilingRequest::NewAccess {
+                website_number: "京ICP备2019000001号-1".into(),
+                password: "wrong-pw".into(),
+                access: AccessData::default(),
+            },
+        ),
+        (
+            1038,
+            PROVIDER_B,
+            FilingRequest::ContinueAccess {
+                website_number: "京ICP备2019000001号-1".into(),
+                password: PASSWORD.into(),
+                access: AccessData::default(),
+            },
+        ),
+        (
+            1047,
+            PROVIDER_A,
+            FilingRequest::CancelAccess {
+                website_number: "京ICP备2019000001号-2".into(),
+                password: PASSWORD.into(),
+            },
+        ),
+        (
+            1016,
+            PROVIDER_A,
+            FilingRequest::NewAccess {
+                website_number: "浙ICP备2099999999号-1".into(),
+                password: PASSWORD.into(),
+                access: AccessData::default(),
+            },
+        ),
+        (
+            1003,
+            PROVIDER_A,
+            first_filing(
+                "dup-sponsor.cn",
+                "http://dup-sponsor.cn/",
+                fixture::SPONSORS[0].1,
+            ),
+        ),
+    ];
+    for (want, provider, request) in cases {
+        let outcome = sim.submit_and_approve(provider, &request).await;
+        let Outcome::Refused { codes, reasons } = &outcome else {
+            panic!("{want}: not refused: {outcome:?}");
+        };
+        assert_eq!(codes.iter().map(|c| c.code).collect::<Vec<_>>(), vec![want]);
+        assert!(!codes[0].text.is_empty() && !reasons.is_empty());
+        // The refusal changed nothing: the result still reaches the provider.
+        let file = sim.take_download(provider).await;
+        assert_eq!(codes_of(&file.result.outcome), vec![want]);
+    }
+    // The blacklisted domain (1064), while at it.
+    sim.regulator
+        .blacklist_domain("bad.cn", "测试")
+        .await
+        .unwrap();
+    let outcome = sim
+        .submit_and_approve(
+            PROVIDER_A,
+            &first_filing("bad.cn", "http://bad.cn", "91330106MA2HY0003C"),
+        )
+        .await;
+    assert_eq!(codes_of(&outcome), vec![1064]);
+}
+
+#[tokio::test]
+async fn access_records_are_added_and_removed_and_the_number_stays() {
+    let sim = sim(manual_without_sms()).await;
+    let r = &sim.regulator;
+    let site = "浙ICP备2020000001号-1";
+    let outcome = sim
+        .submit_and_approve(
+            PROVIDER_B,
+            &FilingRequest::NewAccess {
+                website_number: site.into(),
+                password: PASSWORD.into(),
+                access: AccessData::default(),
+            },
+        )
+        .await;
+    assert!(matches!(outcome, Outcome::Approved { .. }), "{outcome:?}");
+    // Now two accesses: A may cancel its own.
+    let cancel = FilingRequest::CancelAccess {
+        website_number: site.into(),
+        password: PASSWORD.into(),
+    };
+    let outcome = sim.submit_and_approve(PROVIDER_A, &cancel).await;
+    assert!(matches!(outcome, Outcome::Approved { .. }), "{outcome:?}");
+    // The number stays; B is now the only access, and cannot cancel it.
+    assert!(matches!(
+        r.status_by_domain("yunqi-example.com").await.unwrap(),
+        FilingStatus::Website { .. }
+    ));
+    let outcome = sim
+        .submit_and_approve(
+            PROVIDER_B,
+            &FilingRequest::CancelAccess {
+                website_number: site.into(),
+                password: PASSWORD.into(),
+            },
+        )
+        .await;
+    assert_eq!(codes_of(&outcome), vec![1025]);
+    // A no longer hosts it, so A's change of the website is not A's to make.
+    let outcome = sim
+        .submit_and_approve(
+            PROVIDER_A,
+            &FilingRequest::ChangeAccess {
+                website_number: site.into(),
+                access: AccessData::default(),
+            },
+        )
+        .await;
+    assert_eq!(codes_of(&outcome), vec![1048]);
+}
+
+#[tokio::test]
+async fn change_and_cancel_do_what_the_spec_says() {
+    let sim = sim(manual_without_sms()).await;
+    let r = &sim.regulator;
+    let (number, code, _, _) = fixture::SPONSORS[2];
+    // 变更主体 within the province: the name changes, the number stays.
+    let outcome = sim
+        .submit_and_approve(
+            PROVIDER_B,
+            &FilingRequest::ChangeSponsor {
+                sponsor_number: number.into(),
+                sponsor: fixture::sponsor(
+                    Province::BEIJING,
+                    code,
+                    "北京新名称科技有限公司",
+                    "13911112222",
+                ),
+            },
+        )
+        .await;
+    assert!(matches!(outcome, Outcome::Approved { .. }), "{outcome:?}");
+    let found = r
+        .public_query(&PublicQuery::Sponsor("新名称科技".into()))
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2);
+    assert!(found.iter().all(|f| f.sponsor_number == number));
+    // Both name indexes follow the change.
+    assert_eq!(
+        r.public_query(&PublicQuery::Sponsor("新名".into()))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        r.public_query(&PublicQuery::Sponsor("中关".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        r.public_query(&PublicQuery::Sponsor("中关村".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // 注销网站: that website leaves the registry; the other stays.
+    let outcome = sim
+        .submit_and_approve(
+            PROVIDER_B,
+            &FilingRequest::CancelWebsite {
+                website_number: format!("{number}-2"),
+                reason: String::new(),
+            },
+        )
+        .await;
+    assert!(matches!(outcome, Outcome::Approved { .. }), "{outcome:?}");
+    assert_eq!(
+        r.status_by_domain("zgc-example.net").await.unwrap(),
+        FilingStatus::NotFiled
+    );
+    // 注销主体: everything goes; a second cancel is refused as cancelled (1049).
+    let cancel = FilingRequest::CancelSponsor {
+        sponsor_number: number.into(),
+        reason: String::new(),
+    };
+    assert!(matches!(
+        sim.submit_and_approve(PROVIDER_B, &cancel).await,
+        Outcome::Approved { .. }
+    ));
+    assert_eq!(
+        r.status_by_domain("zgc-example.com.cn").await.unwrap(),
+        FilingStatus::NotFiled
+    );
+    assert_eq!(
+        r.status_by_certificate(code).await.unwrap(),
+        FilingStatus::NotFiled
+    );
+    assert_eq!(
+        codes_of(&sim.submit_and_approve(PROVIDER_B, &cancel).await),
+        vec![1049]
+    );
+}
+
+#[tokio::test]
+async fn manual_mode_waits_for_the_officer() {
+    let sim = sim(manual_without_sms()).await;
+    let r = &sim.regulator;
+    let id = r
+        .submit(
+            PROVIDER_A,
+            "x",
+            &first_filing("wait.cn", "http://wait.cn", "91330106MA2HY0009Z"),
+        )
+        .await
+        .unwrap();
+    sim.clock.advance_minutes(60 * 24 * 30).unwrap();
+    assert!(r.tick().await.unwrap().decided.is_empty());
+    let pending = r.reviews(Some(SubmissionState::Queued)).await.unwrap();
+    assert_eq!(pending.iter().map(|s| s.id).collect::<Vec<_>>(), vec![id]);
+    r.decide(id, Decision::Approve).await.unwrap();
+    assert!(
+        r.decide(id, Decision::Approve).await.is_err(),
+        "decided twice"
+    );
+    assert!(
+        r.reviews(Some(SubmissionState::Queued))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn auto_review_in_working_days_skips_the_weekend() {
+    // Submitted on Friday 2026-03-06 10:00 Shanghai; 1 working day later is Monday 10:00.
+    let sim = sim(Config {
+        review: ReviewMode::Auto(ReviewDelay::WorkingDays(1)),
+        ..manual_without_sms()
+    })
+    .await;
+    let r = &sim.regulator;
+    sim.clock.advance_minutes(4 * 24 * 60).unwrap();
+    let id = r
+        .submit(
+            PROVIDER_A,
+            "fri",
+            &first_filing("weekend.cn", "http://weekend.cn", "91330106MA2HY0077W"),
+        )
+        .await
+        .unwrap();
+    sim.clock.advance_minutes(3 * 24 * 60 - 1).unwrap();
+    assert!(
+        r.tick().await.unwrap().decided.is_empty(),
+        "decided before Monday 10:00"
+    );
+    sim.clock.advance_minutes(1).unwrap();
+    assert_eq!(r.tick().await.unwrap().decided, vec![id]);
+}
