@@ -4,9 +4,11 @@
 use std::fmt;
 use std::sync::Arc;
 
+use beian_core::calendar::Calendar;
 use beian_core::kind::FilingKind;
 use beian_core::province::Province;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use beian_core::rules::rules_for;
+use chrono::{DateTime, Duration, TimeZone, Utc};
 
 /// Whether the bureau decides by itself or waits for an officer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,24 +36,17 @@ impl ReviewDelay {
     }
 }
 
-/// `n` working days after `from`, at the same Shanghai wall-clock time.
-///
-/// TODO(lead): use beian_core::calendar (statutory holidays and make-up working days); this
-/// stand-in only skips Saturdays and Sundays.
+/// `n` working days after `from`, at the same Shanghai wall-clock time, counted with the
+/// statutory holidays and make-up working days of [`beian_core::calendar`].
 pub fn add_working_days(from: DateTime<Utc>, n: u32) -> DateTime<Utc> {
     let local = from.with_timezone(&chrono_tz::Asia::Shanghai);
-    let mut day: NaiveDate = local.date_naive();
-    let mut left = n;
-    while left > 0 {
-        day += Duration::days(1);
-        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
-            left -= 1;
-        }
-    }
+    let day = Calendar::builtin()
+        .add_working_days(local.date_naive(), n)
+        .date;
     let naive = day.and_time(local.time());
     chrono_tz::Asia::Shanghai
         .from_local_datetime(&naive)
-        .single()
+        .earliest()
         .map_or(from + Duration::days(i64::from(n)), |t| {
             t.with_timezone(&Utc)
         })
@@ -102,29 +97,15 @@ impl Default for Config {
     }
 }
 
-/// The SMS rule as DESIGN.md §6 states it: before 2020-08-17 only the 7 pilot provinces, with
-/// a 48-hour window; since then every province and every kind but cancel access, 24 hours.
-///
-/// TODO(lead): use beian_core::rules::rules_for(province, kind, at) instead.
+/// The SMS rule in force: [`beian_core::rules::rules_for`] (DESIGN.md §6: the 7 pilot
+/// provinces with 48 hours before 2020-08-17, then every province and every kind but cancel
+/// access with 24 hours).
 pub fn default_sms_window(
     province: Province,
     kind: FilingKind,
     at: DateTime<Utc>,
 ) -> Option<Duration> {
-    let nationwide = Utc.with_ymd_and_hms(2020, 8, 16, 16, 0, 0).single()?;
-    if at >= nationwide {
-        return (kind != FilingKind::CancelAccess).then(|| Duration::hours(24));
-    }
-    let pilots = [
-        Province::TIANJIN,
-        Province::GANSU,
-        Province::TIBET,
-        Province::NINGXIA,
-        Province::HAINAN,
-        Province::XINJIANG,
-        Province::QINGHAI,
-    ];
-    (pilots.contains(&province) && kind != FilingKind::CancelAccess).then(|| Duration::hours(48))
+    rules_for(province, kind, at).sms.map(|rule| rule.window)
 }
 
 #[cfg(test)]
