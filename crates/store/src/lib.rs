@@ -59,6 +59,7 @@ pub mod products;
 pub mod sponsors;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod workflow_support;
 
 pub use audit::{AuditBreak, AuditEntry, AuditReport, verify_audit};
 pub use crypto::DataKey;

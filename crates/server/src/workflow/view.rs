@@ -1,0 +1,144 @@
+//! Reading an order for its owner: [`OrderView`] (what `GET /orders/{id}` shows, forms
+//! included, plus the events the applicant may cause now) and the loading helpers the other
+//! services share.
+
+use beian_core::kind::FilingKind;
+use beian_core::order::{Actor, EventKind, Flow, OrderState, ProductLine};
+use beian_core::province::Province;
+use beian_core::rules::rules_for;
+use beian_store::StoreError;
+use beian_store::orders::Order;
+use beian_store::workflow_support::OrderWorkflow;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::error::WorkflowError;
+use super::forms::{SponsorForm, WebsiteForm};
+use super::{Acting, Workflow};
+
+/// The order's forms, as stored (sealed) with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Forms {
+    pub sponsor: SponsorForm,
+    pub website: WebsiteForm,
+}
+
+impl Forms {
+    pub fn to_json(&self) -> Result<Value, WorkflowError> {
+        serde_json::to_value(self).map_err(|e| WorkflowError::Store(StoreError::Json(e)))
+    }
+
+    pub fn from_json(v: Option<&Value>) -> Result<Forms, WorkflowError> {
+        match v {
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|_| WorkflowError::Store(StoreError::Corrupt("order_workflow.forms"))),
+            None => Ok(Forms::default()),
+        }
+    }
+}
+
+/// An order as its owner sees it. Holds personal data (the forms): for the owner's own
+/// pages and API answers only; `Debug` goes through the forms' masking `Debug`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderView {
+    pub id: String,
+    pub kind: FilingKind,
+    pub state: OrderState,
+    pub province: String,
+    pub version: i64,
+    pub product_line: Option<ProductLine>,
+    pub service_number: Option<String>,
+    pub password_verified: bool,
+    pub forms: Forms,
+    pub return_reasons: Value,
+    pub deadlines: Value,
+    /// The applicant's buttons (submission guards aside).
+    pub allowed_events: Vec<EventKind>,
+}
+
+/// An order with its working data, parsed.
+#[derive(Debug, Clone)]
+pub(super) struct Loaded {
+    pub order: Order,
+    pub work: OrderWorkflow,
+    pub kind: FilingKind,
+    pub state: OrderState,
+    pub province: Province,
+    pub forms: Forms,
+}
+
+impl Loaded {
+    pub fn product_line(&self) -> Option<ProductLine> {
+        match self.work.product_line.as_deref() {
+            Some("server") => Some(ProductLine::Server),
+            Some("storefront") => Some(ProductLine::Storefront),
+            _ => None,
+        }
+    }
+
+    /// The flow under the rules in force `at` (the product line defaults to server until a
+    /// product is verified; the product requirement is then unmet anyway).
+    pub fn flow_at(&self, at: chrono::DateTime<chrono::Utc>) -> Flow {
+        Flow::from_rules(
+            self.kind,
+            self.product_line().unwrap_or(ProductLine::Server),
+            &rules_for(self.province, self.kind, at),
+        )
+    }
+}
+
+impl Workflow<'_> {
+    /// The acting account's order (NotFound for another account's).
+    pub(super) async fn load(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+    ) -> Result<Loaded, WorkflowError> {
+        let order = self.store.order(order_id).await?;
+        if order.account_id != acting.account_id {
+            return Err(WorkflowError::NotFound { what: "order" });
+        }
+        self.load_any(order).await
+    }
+
+    pub(super) async fn load_any(&self, order: Order) -> Result<Loaded, WorkflowError> {
+        let corrupt = |what| WorkflowError::Store(StoreError::Corrupt(what));
+        let work = self.store.order_workflow(&order.id).await?;
+        let kind = FilingKind::parse(&order.kind).ok_or(corrupt("orders.kind"))?;
+        let state = OrderState::parse(&order.state).ok_or(corrupt("orders.state"))?;
+        let province = Province::parse(&order.province).map_err(|_| corrupt("orders.province"))?;
+        let forms = Forms::from_json(work.forms.as_ref())?;
+        Ok(Loaded {
+            order,
+            work,
+            kind,
+            state,
+            province,
+            forms,
+        })
+    }
+
+    /// `GET /orders/{id}`: the acting account's order.
+    pub async fn order_view(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+    ) -> Result<OrderView, WorkflowError> {
+        let l = self.load(acting, order_id).await?;
+        let flow = l.flow_at(self.store.now());
+        Ok(OrderView {
+            id: l.order.id.clone(),
+            kind: l.kind,
+            state: l.state,
+            province: l.order.province.clone(),
+            version: l.order.version,
+            product_line: l.product_line(),
+            service_number: l.work.service_number.clone(),
+            password_verified: l.work.password_verified_at.is_some(),
+            return_reasons: l.order.return_reasons.clone(),
+            deadlines: l.order.deadlines.clone(),
+            allowed_events: beian_core::order::allowed_events_for(l.state, &flow, Actor::Applicant),
+            forms: l.forms,
+        })
+    }
+}
