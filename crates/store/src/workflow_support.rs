@@ -186,6 +186,25 @@ impl Tx {
         Ok(())
     }
 
+    /// Records that the storefront app's identity check (真实性核验) passed.
+    pub async fn set_identity_verified(&mut self, actor: &str, order_id: &str) -> Result<()> {
+        let now = self.store.now_ms();
+        sqlx::query(
+            "UPDATE order_workflow SET identity_verified_at = $1, updated_at = $1 \
+             WHERE order_id = $2",
+        )
+        .bind(now)
+        .bind(order_id)
+        .execute(self.conn())
+        .await?;
+        self.append_audit(AuditEntry::new(
+            actor,
+            "order.identity_verified",
+            format!("order:{order_id}"),
+        ));
+        Ok(())
+    }
+
     /// Stores the flow the order was submitted under.
     pub async fn set_order_flow(&mut self, order_id: &str, flow: &Value) -> Result<()> {
         let now = self.store.now_ms();

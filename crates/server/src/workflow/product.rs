@@ -11,6 +11,7 @@
 //! number the filing check found. When the registry locks the check after too many
 //! attempts, the refusal says where the password can be recovered (the bureau's site).
 
+use beian_core::order::{Event, apply};
 use beian_miit::v3::codes::{PasswordCheck, ReturnCode};
 use beian_store::StoreError;
 use beian_store::orders::TimelineEvent;
@@ -227,6 +228,31 @@ impl Workflow<'_> {
         )
         .await?;
         tx.set_password_verified(&actor, order_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The storefront app reports that the responsible person's identity check (真实性核验)
+    /// passed (seed 2: before the submission). `actor` names the reporting system. Refused
+    /// (`no_app_identity`) for an order whose flow has no app identity check.
+    pub async fn record_app_identity(
+        &self,
+        actor: &str,
+        order_id: &str,
+    ) -> Result<(), WorkflowError> {
+        let order = self.store.order(order_id).await?;
+        let l = self.load_any(order).await?;
+        let flow = l.flow_at(self.store.now());
+        apply(l.state, Event::IdentityVerified, &flow)?;
+        let mut tx = self.store.begin().await?;
+        tx.transition_order(
+            order_id,
+            l.order.version,
+            l.state.as_str(),
+            &TimelineEvent::new(actor, "identity_verified"),
+        )
+        .await?;
+        tx.set_identity_verified(actor, order_id).await?;
         tx.commit().await?;
         Ok(())
     }
