@@ -288,6 +288,15 @@ async fn storefront_needs_an_active_subscription() {
             view.product_line,
             Some(beian_core::order::ProductLine::Storefront)
         );
+        assert!(view.steps.contains(&beian_core::order::Step::AppIdentity));
+        assert!(
+            !view
+                .steps
+                .iter()
+                .any(|s| matches!(s, beian_core::order::Step::Photo(_))),
+            "a storefront order outside Shanghai has no photo step: {:?}",
+            view.steps
+        );
         // The storefront flow asks for the app identity check before the submission.
         let missing = |e: WorkflowError| match e {
             WorkflowError::NotReady { transition, .. } => match transition.refusal {

@@ -63,6 +63,18 @@ async fn submit_return_edit_resubmit() {
         let id = ready_first_filing(&wf, &a, "flow.cn", "SN-FLOW").await;
         let submitted = wf.submit(&a, &id).await.unwrap();
         assert_eq!(submitted.state, OrderState::ProviderReview);
+        let view = wf.order_view(&a, &id).await.unwrap();
+        use beian_core::order::{PhotoMethod, Step};
+        assert_eq!(
+            view.steps[..3],
+            [
+                Step::Application,
+                Step::ProviderReview,
+                Step::Photo(PhotoMethod::Backdrop)
+            ],
+            "a Zhejiang server order: review, then the backdrop photo"
+        );
+        assert!(store.order_workflow(&id).await.unwrap().flow.is_some());
         assert_eq!(store.order(&id).await.unwrap().state, "provider_review");
         assert_eq!(
             store.service_number("SN-FLOW").await.unwrap().status,

@@ -11,7 +11,8 @@
 //! number the filing check found. When the registry locks the check after too many
 //! attempts, the refusal says where the password can be recovered (the bureau's site).
 
-use beian_core::order::{Event, apply};
+use beian_core::order::{Event, Flow, ProductLine, apply};
+use beian_core::rules::rules_for;
 use beian_miit::v3::codes::{PasswordCheck, ReturnCode};
 use beian_store::StoreError;
 use beian_store::orders::TimelineEvent;
@@ -24,6 +25,17 @@ use super::{Acting, Workflow};
 
 /// The shortest remaining term of an instance that can back a filing, in months.
 pub const MIN_TERM_MONTHS: u32 = 3;
+
+/// The flow once the product line is known (the rules in force now; the submission stores
+/// the flow again under the rules in force then).
+fn known_flow(
+    l: &Loaded,
+    line: ProductLine,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<serde_json::Value, WorkflowError> {
+    let flow = Flow::from_rules(l.kind, line, &rules_for(l.province, l.kind, now));
+    serde_json::to_value(flow).map_err(|e| WorkflowError::Store(StoreError::Json(e)))
+}
 
 fn needs_product(l: &Loaded) -> Result<(), WorkflowError> {
     if !l.kind.needs_product() {
@@ -120,6 +132,11 @@ impl Workflow<'_> {
         })?;
         tx.set_order_product(&actor, order_id, "server", Some(number))
             .await?;
+        tx.set_order_flow(
+            order_id,
+            &known_flow(&l, ProductLine::Server, self.store.now())?,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -164,6 +181,11 @@ impl Workflow<'_> {
         }
         tx.set_order_product(&actor, order_id, "storefront", None)
             .await?;
+        tx.set_order_flow(
+            order_id,
+            &known_flow(&l, ProductLine::Storefront, self.store.now())?,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -242,7 +264,7 @@ impl Workflow<'_> {
     ) -> Result<(), WorkflowError> {
         let order = self.store.order(order_id).await?;
         let l = self.load_any(order).await?;
-        let flow = l.flow_at(self.store.now());
+        let flow = l.flow(self.store.now());
         apply(l.state, Event::IdentityVerified, &flow)?;
         let mut tx = self.store.begin().await?;
         tx.transition_order(

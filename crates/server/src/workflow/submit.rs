@@ -214,7 +214,7 @@ impl Workflow<'_> {
         order_id: &str,
     ) -> Result<AbandonOutcome, WorkflowError> {
         let l = self.load(acting, order_id).await?;
-        let flow = l.flow_at(self.store.now());
+        let flow = l.flow(self.store.now());
         let next = apply(l.state, Event::Abandon, &flow)?;
         let service_number = match l.work.service_number.as_deref() {
             Some(n) => Some(self.store.service_number(n).await?),
@@ -289,7 +289,7 @@ impl Workflow<'_> {
         }
         let order = self.store.order(order_id).await?;
         let l = self.load_any(order).await?;
-        let flow = l.flow_at(self.store.now());
+        let flow = l.flow(self.store.now());
         let next = apply(l.state, Event::ProviderReturn, &flow)?;
         let reasons_json =
             serde_json::to_value(reasons).map_err(|e| WorkflowError::Store(StoreError::Json(e)))?;

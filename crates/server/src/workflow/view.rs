@@ -3,7 +3,7 @@
 //! services share.
 
 use beian_core::kind::FilingKind;
-use beian_core::order::{Actor, EventKind, Flow, OrderState, ProductLine};
+use beian_core::order::{Actor, EventKind, Flow, OrderState, ProductLine, Step};
 use beian_core::province::Province;
 use beian_core::rules::rules_for;
 use beian_store::StoreError;
@@ -54,6 +54,8 @@ pub struct OrderView {
     pub deadlines: Value,
     /// The applicant's buttons (submission guards aside).
     pub allowed_events: Vec<EventKind>,
+    /// The order's steps in order, for a progress display.
+    pub steps: Vec<Step>,
 }
 
 /// An order with its working data, parsed.
@@ -84,6 +86,21 @@ impl Loaded {
             self.product_line().unwrap_or(ProductLine::Server),
             &rules_for(self.province, self.kind, at),
         )
+    }
+
+    /// The flow the order runs under: once submitted (not editable), the flow stored at the
+    /// submission, so later rule changes do not alter an order under way; before (and for a
+    /// resubmission), the flow under the rules in force `at`.
+    pub fn flow(&self, at: chrono::DateTime<chrono::Utc>) -> Flow {
+        let stored = self
+            .work
+            .flow
+            .as_ref()
+            .and_then(|f| serde_json::from_value::<Flow>(f.clone()).ok());
+        match stored {
+            Some(flow) if !self.state.is_editable() => flow,
+            _ => self.flow_at(at),
+        }
     }
 }
 
@@ -125,7 +142,7 @@ impl Workflow<'_> {
         order_id: &str,
     ) -> Result<OrderView, WorkflowError> {
         let l = self.load(acting, order_id).await?;
-        let flow = l.flow_at(self.store.now());
+        let flow = l.flow(self.store.now());
         Ok(OrderView {
             id: l.order.id.clone(),
             kind: l.kind,
@@ -138,6 +155,7 @@ impl Workflow<'_> {
             return_reasons: l.order.return_reasons.clone(),
             deadlines: l.order.deadlines.clone(),
             allowed_events: beian_core::order::allowed_events_for(l.state, &flow, Actor::Applicant),
+            steps: flow.steps(),
             forms: l.forms,
         })
     }
