@@ -249,6 +249,11 @@ async fn create_order_makes_sponsor_website_and_draft() {
         let timeline = store.order_timeline(&created.order_id).await.unwrap();
         assert_eq!(timeline.len(), 1);
         assert_eq!(timeline[0].event, "create");
+        let list = wf.orders(&a).await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].domain.as_deref(), Some("example.cn"));
+        assert_eq!(list[0].state, OrderState::Draft);
+        assert!(wf.orders(&b).await.unwrap().is_empty());
         let view = wf.order_view(&a, &created.order_id).await.unwrap();
         assert_eq!(view.forms.website.domain, "example.cn");
         assert_eq!(view.forms.sponsor.identity.name, "杭州示例科技有限公司");
@@ -266,6 +271,53 @@ async fn create_order_makes_sponsor_website_and_draft() {
             .await
             .unwrap_err();
         assert_eq!(e.code(), "domain_in_use");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_creations_leave_one_open_order() {
+    each_backend(async |t| {
+        let store = &t.store;
+        let other = t.open_another().await;
+        let a = account(store, "a").await;
+        let cert = credit_code(100);
+        filed_sponsor(store, &a, &cert, "杭州甲公司", ZJ_SPONSOR).await;
+        let registry = FakeRegistry::default().sponsor(&cert, ZJ_SPONSOR, "pw");
+        let wf = Workflow::new(store, &registry, PROVIDER);
+        let wf2 = Workflow::new(&other, &registry, PROVIDER);
+        let one = check("one.cn", &cert, "杭州甲公司");
+        let two = check("two.cn", &cert, "杭州甲公司");
+        let (r1, r2) = tokio::join!(wf.create_order(&a, &one), wf2.create_order(&a, &two));
+        let results = [r1, r2];
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        let loser = results.into_iter().find_map(Result::err).unwrap();
+        assert!(
+            matches!(
+                loser,
+                WorkflowError::Refused(FilingRefusal::OrderInProgress { .. })
+                    | WorkflowError::Conflict
+            ),
+            "{loser:?}"
+        );
+        let sponsor = store
+            .sponsor_of_account(&a.account_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let open = store
+            .orders_of_sponsor(&sponsor.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.state == "draft")
+            .count();
+        assert_eq!(open, 1);
+        other.close().await;
     })
     .await;
 }

@@ -41,7 +41,7 @@ pub use forms::{
 };
 pub use product::MIN_TERM_MONTHS;
 pub use submit::{ABANDON_ACCESS_WARNING, AbandonOutcome, ReturnReasonInput, Submitted};
-pub use view::{Forms, OrderView};
+pub use view::{Forms, OrderSummary, OrderView};
 
 /// The account a service acts for (from the session or API key).
 #[derive(Debug, Clone, PartialEq, Eq)]

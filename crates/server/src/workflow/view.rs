@@ -58,6 +58,20 @@ pub struct OrderView {
     pub steps: Vec<Step>,
 }
 
+/// One line of the account's order list (`GET /orders`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderSummary {
+    pub id: String,
+    pub kind: FilingKind,
+    pub state: OrderState,
+    pub province: String,
+    pub domain: Option<String>,
+    pub version: i64,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// An order with its working data, parsed.
 #[derive(Debug, Clone)]
 pub(super) struct Loaded {
@@ -158,5 +172,28 @@ impl Workflow<'_> {
             steps: flow.steps(),
             forms: l.forms,
         })
+    }
+
+    /// `GET /orders`: the acting account's orders, oldest first.
+    pub async fn orders(&self, acting: &Acting) -> Result<Vec<OrderSummary>, WorkflowError> {
+        let corrupt = |what| WorkflowError::Store(StoreError::Corrupt(what));
+        let mut out = Vec::new();
+        for o in self.store.orders_of_account(&acting.account_id).await? {
+            let domain = match &o.website_id {
+                Some(w) => Some(self.store.website(w).await?.data.domain),
+                None => None,
+            };
+            out.push(OrderSummary {
+                kind: FilingKind::parse(&o.kind).ok_or(corrupt("orders.kind"))?,
+                state: OrderState::parse(&o.state).ok_or(corrupt("orders.state"))?,
+                id: o.id,
+                province: o.province,
+                domain,
+                version: o.version,
+                created_at: o.created_at,
+                updated_at: o.updated_at,
+            });
+        }
+        Ok(out)
     }
 }
