@@ -161,6 +161,13 @@ async fn filing_check_refusals() {
             .await
             .unwrap();
         assert_eq!(open.check.kind, FilingKind::NewWebsite);
+        let view = wf.order_view(&a, &open.order_id).await.unwrap();
+        assert_eq!(
+            view.forms.sponsor.address, "杭州市",
+            "prefilled from our sponsor"
+        );
+        assert_eq!(view.forms.sponsor.responsible.name, "张三");
+        assert_eq!(view.forms.sponsor.responsible.mobile, "13800138000");
         let r = refusal(
             wf.filing_check(&a, &check("new-two.cn", &cert_a, "杭州甲公司"))
                 .await

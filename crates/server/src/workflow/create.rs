@@ -1,7 +1,8 @@
 //! Creating an order (`POST /orders`): the filing check again, then in one transaction the
 //! sponsor (created, or linked to the account, or the account's own), the website (one
 //! domain per website), the order in `draft` with its decided kind, its working data (the
-//! registry's answer, the forms prefilled with what the check established), its timeline
+//! registry's answer, the forms prefilled with what the check established and, for a
+//! sponsor we hold, its address and responsible person), its timeline
 //! entry and audit records.
 //!
 //! One sponsor has at most one order in progress: the sponsor row is updated first inside
@@ -17,7 +18,7 @@ use serde_json::json;
 
 use super::check::FilingCheckResult;
 use super::error::WorkflowError;
-use super::forms::{FilingCheckInput, SponsorForm, SponsorIdentityInput, WebsiteForm};
+use super::forms::{FilingCheckInput, PersonForm, SponsorForm, SponsorIdentityInput, WebsiteForm};
 use super::view::Forms;
 use super::{Acting, Workflow};
 
@@ -151,10 +152,26 @@ impl Workflow<'_> {
         let registry = serde_json::to_value(&checked.result.registry)
             .map_err(|e| WorkflowError::Store(StoreError::Json(e)))?;
         tx.insert_order_workflow(&order_id, &registry).await?;
+        // A sponsor we hold already: its address and responsible person as we know them.
+        let (address, responsible) = match &checked.local_sponsor {
+            Some(s) => (
+                s.data.address.clone(),
+                PersonForm {
+                    name: s.data.responsible.name.clone(),
+                    certificate_type: s.data.responsible.certificate_type.clone(),
+                    certificate_number: s.data.responsible.certificate_number.clone(),
+                    mobile: s.data.responsible.mobile.clone(),
+                    email: s.data.responsible.email.clone(),
+                    ..PersonForm::default()
+                },
+            ),
+            None => (String::new(), PersonForm::default()),
+        };
         let forms = Forms {
             sponsor: SponsorForm {
                 identity,
-                ..SponsorForm::default()
+                address,
+                responsible,
             },
             website: WebsiteForm {
                 name: checked
