@@ -12,3 +12,4 @@ pub mod routes;
 pub mod settings;
 pub mod startup;
 pub mod verification_form;
+pub mod workflow;

@@ -60,6 +60,7 @@ pub mod sponsors;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;
+pub mod workflow_support;
 
 pub use audit::{AuditBreak, AuditEntry, AuditReport, verify_audit};
 pub use crypto::DataKey;

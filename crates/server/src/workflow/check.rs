@@ -1,0 +1,222 @@
+//! 验证备案类型: the filing check. Validates the input, asks the registry
+//! (`isp_querybeianstatus` by domain and by certificate) and our records, and lets
+//! [`beian_core::filing::decide`] choose the kind.
+//!
+//! What the V3 status query answers is thin: whether the domain or certificate is filed, and
+//! the sponsor and website numbers. So the registry's record of a sponsor is completed from
+//! what we know: its province from the bureau abbreviation of its number, and — when we hold
+//! the sponsor with that number — its name and nature as filed (our copy of the original
+//! filing). The registry does not list a website's access providers through V3; whether we
+//! host the domain comes from our own records.
+
+use beian_core::filing::{
+    FilingFacts, OurRecords, RegistryAnswer, RegistrySponsor, RegistryWebsite, decide,
+};
+use beian_core::icp_number::IcpNumber;
+use beian_core::kind::FilingKind;
+use beian_core::order::OrderState;
+use beian_core::sponsor::{Certificate, CertificateType, SponsorNature};
+use beian_miit::v3::codes::{FilingStatus, QueryConditionType};
+use beian_miit::v3::mapping::CertificateType as MiitCertificateType;
+use beian_miit::v3::returns::StatusInfo;
+use beian_store::sponsors::Sponsor;
+use serde::{Deserialize, Serialize};
+
+use super::error::WorkflowError;
+use super::forms::{FilingCheckInput, ValidCheck, validate_check};
+use super::{Acting, Workflow};
+
+/// What the registry told us, kept with the order (filing numbers only, no personal data)
+/// and shown to prefill an access filing's forms.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RegistryPrefill {
+    /// 主体备案号, when the sponsor is filed.
+    pub sponsor_number: Option<String>,
+    /// 网站备案号, when the domain is filed.
+    pub website_number: Option<String>,
+    /// 网站名称 as filed.
+    pub website_name: Option<String>,
+}
+
+/// The answer of a filing check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FilingCheckResult {
+    pub kind: FilingKind,
+    /// The registry's data for the forms (access kinds take the website as filed).
+    pub registry: RegistryPrefill,
+    /// The applicant must verify the sponsor's filing password (备案密码).
+    pub needs_filing_password: bool,
+    /// Sponsor and website data come from the registry; only contact fields may change.
+    pub access_only: bool,
+}
+
+/// Everything the check found, for [`Workflow::create_order`].
+#[derive(Debug, Clone)]
+pub(super) struct Checked {
+    pub valid: ValidCheck,
+    pub result: FilingCheckResult,
+    /// Our sponsor with this certificate, if any.
+    pub local_sponsor: Option<Sponsor>,
+}
+
+impl Workflow<'_> {
+    /// 验证备案类型: the kind an order for `input` would have, or why there can be none.
+    pub async fn filing_check(
+        &self,
+        acting: &Acting,
+        input: &FilingCheckInput,
+    ) -> Result<FilingCheckResult, WorkflowError> {
+        Ok(self.check(acting, input).await?.result)
+    }
+
+    pub(super) async fn check(
+        &self,
+        acting: &Acting,
+        input: &FilingCheckInput,
+    ) -> Result<Checked, WorkflowError> {
+        let valid = validate_check(input).map_err(WorkflowError::Invalid)?;
+        let claim = &valid.claim;
+        let cert = &claim.certificate;
+
+        let account_sponsor = self.store.sponsor_of_account(&acting.account_id).await?;
+        let local_sponsor = self
+            .store
+            .sponsor_by_certificate(cert.certificate_type.as_str(), &cert.number)
+            .await?;
+        let account_certificate = account_sponsor.as_ref().and_then(certificate_of);
+        if account_certificate.as_ref().is_none_or(|c| c.same_as(cert))
+            && local_sponsor
+                .as_ref()
+                .and_then(|s| s.data.account_id.as_deref())
+                .is_some_and(|holder| holder != acting.account_id)
+        {
+            return Err(WorkflowError::SponsorOfOtherAccount);
+        }
+
+        let by_domain = self
+            .query(QueryConditionType::Domain, valid.domain.as_str())
+            .await?;
+        let by_certificate = match certificate_condition(cert.certificate_type) {
+            Some(condition) => self.query(condition, &cert.number).await?,
+            None => None,
+        };
+
+        let mut prefill = RegistryPrefill::default();
+        let sponsor = by_certificate.and_then(|info| {
+            let number = info.sponsor_number?;
+            prefill.sponsor_number = Some(number.clone());
+            let ours = local_sponsor
+                .as_ref()
+                .filter(|s| s.icp_number.as_deref().map(str::trim) == Some(number.trim()));
+            Some(RegistrySponsor {
+                name: ours.map(|s| s.data.name.clone()),
+                nature: ours.and_then(|s| SponsorNature::parse(&s.data.nature)),
+                certificate_type: Some(cert.certificate_type),
+                province: IcpNumber::parse(&number).ok().map(|n| n.province()),
+                sponsor_number: number,
+            })
+        });
+        let website = by_domain.and_then(|info| {
+            prefill.website_number = info.website_number.clone();
+            prefill.website_name = info.website_name.clone();
+            Some(RegistryWebsite {
+                sponsor_number: info.sponsor_number?,
+                access_providers: Vec::new(),
+            })
+        });
+
+        let records = self
+            .records(
+                local_sponsor.as_ref(),
+                account_certificate,
+                valid.domain.as_str(),
+            )
+            .await?;
+        let facts = FilingFacts {
+            claim: claim.clone(),
+            registry: RegistryAnswer { sponsor, website },
+            records,
+            this_provider: self.provider,
+        };
+        let kind = decide(&facts).map_err(WorkflowError::Refused)?;
+        Ok(Checked {
+            valid,
+            result: FilingCheckResult {
+                kind,
+                registry: prefill,
+                needs_filing_password: kind.needs_filing_password(),
+                access_only: kind.is_access(),
+            },
+            local_sponsor,
+        })
+    }
+
+    /// `isp_querybeianstatus`: the status info when filed, `None` when not.
+    async fn query(
+        &self,
+        condition_type: QueryConditionType,
+        condition: &str,
+    ) -> Result<Option<StatusInfo>, WorkflowError> {
+        let ret = self
+            .regulator
+            .query_beian_status(condition_type, condition)
+            .await
+            .map_err(|e| WorkflowError::Registry(e.to_string()))?;
+        match ret.code() {
+            Some(code) if code.is_success() => {}
+            _ => {
+                return Err(WorkflowError::Registry(format!(
+                    "isp_querybeianstatus answered {}",
+                    ret.msg_code
+                )));
+            }
+        }
+        Ok(ret
+            .status_info
+            .filter(|info| info.status == FilingStatus::Filed))
+    }
+
+    async fn records(
+        &self,
+        local_sponsor: Option<&Sponsor>,
+        account_sponsor: Option<Certificate>,
+        domain: &str,
+    ) -> Result<OurRecords, WorkflowError> {
+        let mut records = OurRecords {
+            account_sponsor,
+            ..OurRecords::default()
+        };
+        if let Some(sponsor) = local_sponsor {
+            let orders = self.store.orders_of_sponsor(&sponsor.id).await?;
+            records.sponsor_filed_here = sponsor.icp_number.is_some()
+                || orders
+                    .iter()
+                    .any(|o| o.state == OrderState::Completed.as_str());
+            records.open_order = orders
+                .iter()
+                .find(|o| OrderState::parse(&o.state).is_some_and(OrderState::is_open))
+                .map(|o| o.id.clone());
+        }
+        if let Some(website) = self.store.website_by_domain(domain).await? {
+            let orders = self.store.orders_of_website(&website.id).await?;
+            records.domain_accessed_here = website.icp_number.is_some()
+                || orders
+                    .iter()
+                    .any(|o| o.state == OrderState::Completed.as_str());
+        }
+        Ok(records)
+    }
+}
+
+fn certificate_of(s: &Sponsor) -> Option<Certificate> {
+    CertificateType::parse(&s.data.certificate_type)
+        .map(|t| Certificate::new(t, s.data.certificate_number.clone()))
+}
+
+/// The status-query condition for a certificate type; `None` for the types interface V3.0
+/// predates (e.g. the Hong Kong and Macao permit), which the registry cannot be asked about.
+fn certificate_condition(t: CertificateType) -> Option<QueryConditionType> {
+    MiitCertificateType::from_api(t.as_str())
+        .ok()
+        .map(|m| m.query_condition())
+}

@@ -1,0 +1,423 @@
+//! The inputs of the workflow (the filing-check body, the sponsor and website forms, a
+//! person) and their validation with core's validators: every bad field is reported at once,
+//! by its API path (`sponsor.responsible.mobile`).
+//!
+//! The forms are stored with the order as JSON (sealed, see `beian_store::workflow_support`);
+//! [`SponsorForm`] and [`WebsiteForm`] are that JSON's shape.
+
+use beian_core::contact::{Email, Mobile, OfficePhone};
+use beian_core::credit_code::CreditCode;
+use beian_core::domain::Domain;
+use beian_core::filing::SponsorClaim;
+use beian_core::province::Province;
+use beian_core::resident_id::ResidentId;
+use beian_core::sponsor::{Certificate, CertificateType, SponsorNature};
+use serde::{Deserialize, Serialize};
+
+use super::error::{FieldError, FieldErrors};
+
+/// Longest name, address or service text we accept (characters).
+pub const MAX_TEXT: usize = 128;
+
+/// The sponsor part of a filing check (`sponsor` in `POST /filing-checks`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SponsorIdentityInput {
+    pub province: String,
+    pub nature: String,
+    pub certificate_type: String,
+    pub certificate_number: String,
+    pub name: String,
+}
+
+impl std::fmt::Debug for SponsorIdentityInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SponsorIdentityInput")
+            .field("province", &self.province)
+            .field("nature", &self.nature)
+            .field("certificate_type", &self.certificate_type)
+            .field(
+                "certificate_number",
+                &beian_store::crypto::mask(&self.certificate_number),
+            )
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// The body of `POST /filing-checks` and `POST /orders`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FilingCheckInput {
+    pub domain: String,
+    pub sponsor: SponsorIdentityInput,
+}
+
+/// A filing-check input that validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidCheck {
+    pub domain: Domain,
+    pub claim: SponsorClaim,
+}
+
+/// A responsible person (负责人) as the forms carry it. `Debug` masks the numbers.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PersonForm {
+    pub name: String,
+    pub certificate_type: String,
+    pub certificate_number: String,
+    pub mobile: String,
+    pub email: String,
+    pub emergency_mobile: String,
+    /// Optional (empty when none).
+    #[serde(default)]
+    pub office_phone: String,
+}
+
+impl std::fmt::Debug for PersonForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use beian_store::crypto::mask;
+        f.debug_struct("PersonForm")
+            .field("name", &self.name)
+            .field("certificate_type", &self.certificate_type)
+            .field("certificate_number", &mask(&self.certificate_number))
+            .field("mobile", &mask(&self.mobile))
+            .field("emergency_mobile", &mask(&self.emergency_mobile))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The sponsor form (`PUT /orders/{id}/sponsor`). The identity fields must stay those the
+/// filing check decided the kind on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SponsorForm {
+    #[serde(flatten)]
+    pub identity: SponsorIdentityInput,
+    pub address: String,
+    pub responsible: PersonForm,
+}
+
+/// The website form (`PUT /orders/{id}/website`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct WebsiteForm {
+    pub name: String,
+    pub domain: String,
+    pub home_url: String,
+    pub service_content: String,
+    pub languages: Vec<String>,
+    pub responsible: PersonForm,
+    #[serde(default)]
+    pub pre_approvals: Vec<String>,
+}
+
+/// The language codes a website may declare (语言类别).
+pub const LANGUAGES: &[&str] = &[
+    "zh_cn", "zh_tw", "en", "ja", "ko", "fr", "de", "ru", "es", "pt", "ar", "it", "other",
+];
+
+fn required(errors: &mut FieldErrors, path: &str, value: &str) -> bool {
+    let value = value.trim();
+    if value.is_empty() {
+        errors.insert(path.to_owned(), FieldError::new("workflow.required"));
+        false
+    } else if value.chars().count() > MAX_TEXT {
+        errors.insert(
+            path.to_owned(),
+            FieldError {
+                key: "workflow.too_long",
+                args: vec![("max", MAX_TEXT.to_string())],
+            },
+        );
+        false
+    } else {
+        true
+    }
+}
+
+/// Validates a certificate number for its type with the type's validator (resident ID and
+/// credit code have check characters; the others are checked for shape).
+fn certificate_number(
+    errors: &mut FieldErrors,
+    path: &str,
+    ty: Option<CertificateType>,
+    number: &str,
+) {
+    if !required(errors, path, number) {
+        return;
+    }
+    let Some(ty) = ty else { return };
+    let result = match ty {
+        CertificateType::ResidentId => ResidentId::parse(number)
+            .map(|_| ())
+            .map_err(|e| FieldError::from_localized(&e)),
+        CertificateType::CreditCode => CreditCode::parse(number)
+            .map(|_| ())
+            .map_err(|e| FieldError::from_localized(&e)),
+        _ => {
+            let n = number.trim();
+            let ok = (5..=30).contains(&n.chars().count())
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if ok {
+                Ok(())
+            } else {
+                Err(FieldError::new("workflow.certificate_number_shape"))
+            }
+        }
+    };
+    if let Err(e) = result {
+        errors.insert(path.to_owned(), e);
+    }
+}
+
+fn certificate_type(errors: &mut FieldErrors, path: &str, value: &str) -> Option<CertificateType> {
+    let ty = CertificateType::parse(value.trim());
+    if ty.is_none() {
+        errors.insert(path.to_owned(), FieldError::new("workflow.unknown_choice"));
+    }
+    ty
+}
+
+/// Validates the filing-check body; all errors at once.
+pub fn validate_check(input: &FilingCheckInput) -> Result<ValidCheck, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let domain = match Domain::parse(input.domain.trim()) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            errors.insert("domain".into(), FieldError::from_localized(&e));
+            None
+        }
+    };
+    let (claim, mut sponsor_errors) = validate_identity(&input.sponsor, "sponsor");
+    errors.append(&mut sponsor_errors);
+    match (domain, claim) {
+        (Some(domain), Some(claim)) if errors.is_empty() => Ok(ValidCheck { domain, claim }),
+        _ => Err(errors),
+    }
+}
+
+fn validate_identity(
+    s: &SponsorIdentityInput,
+    prefix: &str,
+) -> (Option<SponsorClaim>, FieldErrors) {
+    let mut errors = FieldErrors::new();
+    let p = |f: &str| format!("{prefix}.{f}");
+    let province = match Province::parse(s.province.trim()) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.insert(p("province"), FieldError::from_localized(&e));
+            None
+        }
+    };
+    let nature = SponsorNature::parse(s.nature.trim());
+    if nature.is_none() {
+        errors.insert(p("nature"), FieldError::new("workflow.unknown_choice"));
+    }
+    let ty = certificate_type(&mut errors, &p("certificate_type"), &s.certificate_type);
+    if let (Some(n), Some(t)) = (nature, ty)
+        && (n == SponsorNature::Individual) != t.is_personal()
+    {
+        errors.insert(
+            p("certificate_type"),
+            FieldError::new("workflow.certificate_type_for_nature"),
+        );
+    }
+    certificate_number(
+        &mut errors,
+        &p("certificate_number"),
+        ty,
+        &s.certificate_number,
+    );
+    required(&mut errors, &p("name"), &s.name);
+    let claim = match (province, nature, ty) {
+        (Some(province), Some(nature), Some(t)) if errors.is_empty() => Some(SponsorClaim {
+            province,
+            nature,
+            certificate: Certificate::new(t, s.certificate_number.trim()),
+            name: s.name.trim().to_owned(),
+        }),
+        _ => None,
+    };
+    (claim, errors)
+}
+
+/// Validates a person at `prefix` (e.g. `sponsor.responsible`).
+pub fn validate_person(errors: &mut FieldErrors, prefix: &str, person: &PersonForm) {
+    let p = |f: &str| format!("{prefix}.{f}");
+    required(errors, &p("name"), &person.name);
+    let ty = certificate_type(errors, &p("certificate_type"), &person.certificate_type);
+    if let Some(t) = ty
+        && !t.is_personal()
+    {
+        errors.insert(
+            p("certificate_type"),
+            FieldError::new("workflow.person_certificate_type"),
+        );
+    }
+    certificate_number(
+        errors,
+        &p("certificate_number"),
+        ty,
+        &person.certificate_number,
+    );
+    let mobile = match Mobile::parse(&person.mobile) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            errors.insert(p("mobile"), FieldError::from_localized(&e));
+            None
+        }
+    };
+    if let Err(e) = Email::parse(&person.email) {
+        errors.insert(p("email"), FieldError::from_localized(&e));
+    }
+    match Mobile::parse(&person.emergency_mobile) {
+        Ok(m) if mobile.as_ref().is_some_and(|x| x.as_str() == m.as_str()) => {
+            errors.insert(
+                p("emergency_mobile"),
+                FieldError::new("workflow.emergency_mobile_same"),
+            );
+        }
+        Ok(_) => {}
+        Err(e) => {
+            errors.insert(p("emergency_mobile"), FieldError::from_localized(&e));
+        }
+    }
+    if !person.office_phone.trim().is_empty()
+        && let Err(e) = OfficePhone::parse(&person.office_phone)
+    {
+        errors.insert(p("office_phone"), FieldError::from_localized(&e));
+    }
+}
+
+/// Validates the sponsor form.
+pub fn validate_sponsor(form: &SponsorForm) -> FieldErrors {
+    let (_, mut errors) = validate_identity(&form.identity, "sponsor");
+    required(&mut errors, "sponsor.address", &form.address);
+    validate_person(&mut errors, "sponsor.responsible", &form.responsible);
+    errors
+}
+
+/// Validates the website form: one domain, a home URL on that domain, a declared service
+/// and language, its responsible person (who may differ from the sponsor's).
+pub fn validate_website(form: &WebsiteForm) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    required(&mut errors, "website.name", &form.name);
+    let domain = match Domain::parse(form.domain.trim()) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            errors.insert("website.domain".into(), FieldError::from_localized(&e));
+            None
+        }
+    };
+    if required(&mut errors, "website.home_url", &form.home_url)
+        && let Some(domain) = &domain
+        && !home_url_on_domain(&form.home_url, domain)
+    {
+        errors.insert(
+            "website.home_url".into(),
+            FieldError {
+                key: "workflow.home_url_domain",
+                args: vec![("domain", domain.as_str().to_owned())],
+            },
+        );
+    }
+    required(
+        &mut errors,
+        "website.service_content",
+        &form.service_content,
+    );
+    if form.languages.is_empty() {
+        errors.insert(
+            "website.languages".into(),
+            FieldError::new("workflow.required"),
+        );
+    } else if form
+        .languages
+        .iter()
+        .any(|l| !LANGUAGES.contains(&l.trim()))
+    {
+        errors.insert(
+            "website.languages".into(),
+            FieldError::new("workflow.unknown_choice"),
+        );
+    }
+    validate_person(&mut errors, "website.responsible", &form.responsible);
+    errors
+}
+
+/// Whether the home URL's host is the domain or one of its subdomains
+/// (`https://www.example.cn/index.html` for `example.cn`).
+pub fn home_url_on_domain(url: &str, domain: &Domain) -> bool {
+    let rest = url.trim();
+    let rest = rest
+        .strip_prefix("https://")
+        .or_else(|| rest.strip_prefix("http://"))
+        .unwrap_or(rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    match Domain::parse(host) {
+        Ok(h) => h == *domain || h.is_within(domain),
+        Err(_) => false,
+    }
+}
+
+/// The paths whose values differ between two JSON documents (leaves only).
+pub fn changed_paths(
+    prefix: &str,
+    old: &serde_json::Value,
+    new: &serde_json::Value,
+) -> Vec<String> {
+    use serde_json::Value;
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter()
+                .flat_map(|k| {
+                    let path = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    changed_paths(
+                        &path,
+                        a.get(k).unwrap_or(&Value::Null),
+                        b.get(k).unwrap_or(&Value::Null),
+                    )
+                })
+                .collect()
+        }
+        (a, b) if a == b => Vec::new(),
+        _ => vec![prefix.to_owned()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn home_url_must_be_on_the_domain() {
+        let d = Domain::parse("example.cn").unwrap();
+        for (url, ok) in [
+            ("https://www.example.cn/", true),
+            ("http://example.cn", true),
+            ("example.cn/index.html", true),
+            ("https://example.cn:8443/a", true),
+            ("https://example.com/", false),
+            ("https://notexample.cn/", false),
+            ("https://example.cn.evil.com/", false),
+            ("", false),
+        ] {
+            assert_eq!(home_url_on_domain(url, &d), ok, "{url}");
+        }
+    }
+
+    #[test]
+    fn changed_paths_names_leaves() {
+        let a = serde_json::json!({"a": {"b": 1, "c": "x"}, "d": [1]});
+        let b = serde_json::json!({"a": {"b": 2, "c": "x"}, "d": [1, 2], "e": true});
+        assert_eq!(
+            changed_paths("sponsor", &a, &b),
+            vec!["sponsor.a.b", "sponsor.d", "sponsor.e"]
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! The sponsor and website forms (`PUT /orders/{id}/sponsor`, `…/website`): every field
+//! validated, all errors at once; then the fields this order may not change are refused
+//! together ([`WorkflowError::FieldLocked`]):
+//!
+//! - the identity the kind was decided on: the sponsor's province, nature, certificate type
+//!   and number, and the website's domain (to change them, abandon and start again — the seed:
+//!   "若想修改域名，需单击放弃当前备案"); the sponsor's name too, except in a first filing (the
+//!   registry does not know the sponsor yet);
+//! - access kinds: "接入备案只是增加一个服务商数据，接入过程中无法变更信息" — only the
+//!   responsible persons' contact fields (mobile, email, emergency mobile, office phone) may
+//!   change; other fields may be filled in while empty (V3's status query does not return
+//!   them) but not changed once set;
+//! - after a return (`returned`, `bureau_returned`): only the fields the return reasons name
+//!   (a reason naming `sponsor.responsible` covers its sub-fields).
+//!
+//! A save moves the order's version (timeline entry `sponsor_updated` / `website_updated`),
+//! so a concurrent save or submission is a conflict.
+
+use beian_core::kind::FilingKind;
+use beian_store::orders::TimelineEvent;
+use serde_json::{Value, json};
+
+use super::error::WorkflowError;
+use super::forms::{SponsorForm, WebsiteForm, changed_paths, validate_sponsor, validate_website};
+use super::view::Loaded;
+use super::{Acting, Workflow};
+
+const CONTACT_FIELDS: &[&str] = &["mobile", "email", "emergency_mobile", "office_phone"];
+
+fn is_contact(path: &str) -> bool {
+    path.rsplit_once('.').is_some_and(|(parent, leaf)| {
+        parent.ends_with("responsible") && CONTACT_FIELDS.contains(&leaf)
+    })
+}
+
+fn identity_paths(kind: FilingKind) -> Vec<&'static str> {
+    let mut paths = vec![
+        "sponsor.province",
+        "sponsor.nature",
+        "sponsor.certificate_type",
+        "sponsor.certificate_number",
+        "website.domain",
+    ];
+    if kind != FilingKind::FirstFiling {
+        paths.push("sponsor.name");
+    }
+    paths
+}
+
+/// The value at a dotted path of a JSON document.
+fn at<'v>(doc: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(doc, |v, key| v.get(key))
+}
+
+fn is_empty(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        _ => false,
+    }
+}
+
+/// The changed paths `l` may not change.
+fn locked(l: &Loaded, old: &Value, changed: &[String]) -> Vec<String> {
+    let identity = identity_paths(l.kind);
+    let returned: Option<Vec<String>> = l.state.is_editable().then(|| {
+        l.order
+            .return_reasons
+            .as_array()
+            .map(|rs| {
+                rs.iter()
+                    .filter_map(|r| r.get("field").and_then(Value::as_str))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let after_return = l.state != beian_core::order::OrderState::Draft;
+    changed
+        .iter()
+        .filter(|path| {
+            if identity.contains(&path.as_str()) {
+                return true;
+            }
+            if l.kind.is_access() && !is_contact(path) && !is_empty(at(old, path)) {
+                return true;
+            }
+            if after_return && let Some(fields) = &returned {
+                let covered = fields
+                    .iter()
+                    .any(|f| *path == f || path.starts_with(&format!("{f}.")));
+                return !covered;
+            }
+            false
+        })
+        .cloned()
+        .collect()
+}
+
+impl Workflow<'_> {
+    /// Saves the sponsor form.
+    pub async fn update_sponsor(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+        form: &SponsorForm,
+    ) -> Result<(), WorkflowError> {
+        let errors = validate_sponsor(form);
+        if !errors.is_empty() {
+            return Err(WorkflowError::Invalid(errors));
+        }
+        let l = self.load(acting, order_id).await?;
+        let mut forms = l.forms.clone();
+        forms.sponsor = form.clone();
+        self.save_forms(acting, &l, forms.to_json()?, "sponsor_updated")
+            .await
+    }
+
+    /// Saves the website form.
+    pub async fn update_website(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+        form: &WebsiteForm,
+    ) -> Result<(), WorkflowError> {
+        let errors = validate_website(form);
+        if !errors.is_empty() {
+            return Err(WorkflowError::Invalid(errors));
+        }
+        let l = self.load(acting, order_id).await?;
+        let mut forms = l.forms.clone();
+        forms.website = form.clone();
+        self.save_forms(acting, &l, forms.to_json()?, "website_updated")
+            .await
+    }
+
+    async fn save_forms(
+        &self,
+        acting: &Acting,
+        l: &Loaded,
+        new: Value,
+        event: &str,
+    ) -> Result<(), WorkflowError> {
+        if !l.state.is_editable() {
+            return Err(WorkflowError::NotEditable { state: l.state });
+        }
+        let old = l.forms.to_json()?;
+        let changed = changed_paths("", &old, &new);
+        let refused = locked(l, &old, &changed);
+        if !refused.is_empty() {
+            return Err(WorkflowError::FieldLocked { fields: refused });
+        }
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let actor = acting.actor();
+        let mut tx = self.store.begin().await?;
+        let mut ev = TimelineEvent::new(&actor, event);
+        ev.note = json!({ "changed": changed });
+        tx.transition_order(&l.order.id, l.order.version, l.state.as_str(), &ev)
+            .await?;
+        tx.set_order_forms(&actor, &l.order.id, &new, &changed)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_fields_are_those_of_a_responsible_person() {
+        for (path, contact) in [
+            ("sponsor.responsible.mobile", true),
+            ("website.responsible.email", true),
+            ("website.responsible.office_phone", true),
+            ("sponsor.responsible.name", false),
+            ("sponsor.address", false),
+            ("website.mobile", false),
+        ] {
+            assert_eq!(is_contact(path), contact, "{path}");
+        }
+    }
+
+    #[test]
+    fn at_and_empty() {
+        let doc = json!({"sponsor": {"address": "", "responsible": {"name": "张三"}}});
+        assert!(is_empty(at(&doc, "sponsor.address")));
+        assert!(is_empty(at(&doc, "sponsor.nothing")));
+        assert!(!is_empty(at(&doc, "sponsor.responsible.name")));
+    }
+}

@@ -1,0 +1,113 @@
+//! The workflow service layer (DESIGN.md §4–§5): what the API and the portal call to check a
+//! filing's kind, create an order, fill its forms, verify its product and filing password,
+//! and submit, resubmit or abandon it. No HTTP here: each service takes the acting account
+//! and typed input and returns a typed result or a [`WorkflowError`] (which knows its API
+//! code, HTTP status, field map and message).
+//!
+//! Every change is one store transaction: the order's version moves (so a concurrent change
+//! is a [`WorkflowError::Conflict`]), with its timeline entry, its audit records and the
+//! notification jobs of the step.
+//!
+//! - [`Workflow::filing_check`] / [`Workflow::create_order`] — `check`, `create`;
+//! - [`Workflow::update_sponsor`] / [`Workflow::update_website`] — `forms_update`;
+//! - [`Workflow::bind_service_number`], [`Workflow::verify_storefront`],
+//!   [`Workflow::verify_filing_password`] — `product`;
+//! - [`Workflow::submit`], [`Workflow::resubmit`], [`Workflow::abandon`],
+//!   [`Workflow::provider_return`] — `submit`.
+
+mod check;
+mod create;
+mod error;
+mod forms;
+mod forms_update;
+mod product;
+mod submit;
+mod view;
+
+use std::sync::OnceLock;
+
+use beian_core::filing::ProviderId;
+use beian_core::i18n::Messages;
+use beian_miit::v3::client::RegulatorClient;
+use beian_store::Store;
+use beian_store::accounts::Role;
+
+pub use check::{FilingCheckResult, RegistryPrefill};
+pub use create::CreatedOrder;
+pub use error::{FieldError, FieldErrors, ServiceNumberRefusal, WorkflowError};
+pub use forms::{
+    FilingCheckInput, LANGUAGES, PersonForm, SponsorForm, SponsorIdentityInput, WebsiteForm,
+    home_url_on_domain, validate_check, validate_sponsor, validate_website,
+};
+pub use product::MIN_TERM_MONTHS;
+pub use submit::{ABANDON_ACCESS_WARNING, AbandonOutcome, ReturnReasonInput, Submitted};
+pub use view::{Forms, OrderSummary, OrderView};
+
+/// The account a service acts for (from the session or API key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acting {
+    pub account_id: String,
+    pub role: Role,
+}
+
+impl Acting {
+    pub fn applicant(account_id: impl Into<String>) -> Acting {
+        Acting {
+            account_id: account_id.into(),
+            role: Role::Applicant,
+        }
+    }
+
+    /// The actor string of timeline entries and audit records.
+    pub fn actor(&self) -> String {
+        format!("account:{}", self.account_id)
+    }
+}
+
+/// The services, over one store and one regulator.
+#[derive(Clone, Copy)]
+pub struct Workflow<'a> {
+    pub store: &'a Store,
+    pub regulator: &'a dyn RegulatorClient,
+    /// This deployment's provider id at the registry (`ispId`).
+    pub provider: ProviderId,
+}
+
+impl std::fmt::Debug for Workflow<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workflow")
+            .field("store", self.store)
+            .field("provider", &self.provider)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Workflow<'a> {
+    pub fn new(
+        store: &'a Store,
+        regulator: &'a dyn RegulatorClient,
+        provider: ProviderId,
+    ) -> Workflow<'a> {
+        Workflow {
+            store,
+            regulator,
+            provider,
+        }
+    }
+}
+
+const FILES: &[(&str, &str)] = &[("workflow", include_str!("../../messages/workflow.toml"))];
+
+/// The workflow's texts (`messages/workflow.toml`).
+pub fn messages() -> &'static Messages {
+    static MESSAGES: OnceLock<Messages> = OnceLock::new();
+    MESSAGES.get_or_init(|| {
+        Messages::from_files(FILES).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "workflow texts do not parse");
+            Messages::default()
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests;

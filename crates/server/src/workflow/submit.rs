@@ -1,0 +1,341 @@
+//! Submitting, resubmitting and abandoning an order, and the provider's return (初审退回).
+//!
+//! Each goes through [`beian_core::order::apply`] with the order's [`Flow`] (under the
+//! province rules in force now) and, for a submission, the [`Readiness`] computed from the
+//! order: forms valid, required materials uploaded ([`required_materials`]), product
+//! verified, filing password verified, app identity check done. A refused submission names
+//! the missing requirements, materials and form fields. The change is then one transaction:
+//! the state moves with the expected version ([`WorkflowError::Conflict`] when another
+//! change came first), with its timeline entry, audit records, the service number's status
+//! and the step's notification jobs.
+
+use beian_core::i18n::Locale;
+use beian_core::order::{Event, OrderState, Readiness, Refusal, apply};
+use beian_core::sponsor::{Certificate, CertificateType, SponsorNature};
+use beian_store::StoreError;
+use beian_store::accounts::Role;
+use beian_store::orders::{TimelineEvent, TransitionExtras};
+use beian_store::products::ServiceNumberStatus;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::error::{FieldError, FieldErrors, WorkflowError};
+use super::forms::{validate_sponsor, validate_website};
+use super::view::Loaded;
+use super::{Acting, Workflow};
+use crate::materials::{MaterialKind, required_materials};
+use crate::notify::{Contact, Notification, NotifyJob, Recipients, ReturnReason, jobs_for};
+
+/// The message key of the warning an abandoned access filing carries (seed 2: the site may be
+/// shut down at any time, and the bureau may cancel the number, if it is not filed again soon).
+pub const ABANDON_ACCESS_WARNING: &str = "workflow.abandon_access_warning";
+
+/// The result of a submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Submitted {
+    pub state: OrderState,
+    pub version: i64,
+}
+
+/// The result of abandoning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AbandonOutcome {
+    pub state: OrderState,
+    pub version: i64,
+    /// A message key to show (access kinds), see [`ABANDON_ACCESS_WARNING`].
+    pub warning: Option<&'static str>,
+}
+
+/// One reason of a return: the field's API path and the reviewer's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnReasonInput {
+    pub field: String,
+    pub message: String,
+}
+
+/// What a submission found missing.
+struct Gaps {
+    readiness: Readiness,
+    materials: Vec<MaterialKind>,
+    fields: Vec<String>,
+}
+
+impl Workflow<'_> {
+    async fn gaps(&self, l: &Loaded) -> Result<Gaps, WorkflowError> {
+        let mut field_errors = validate_sponsor(&l.forms.sponsor);
+        field_errors.append(&mut validate_website(&l.forms.website));
+        let sponsor = &l.forms.sponsor;
+        let nature = SponsorNature::parse(&sponsor.identity.nature).unwrap_or(SponsorNature::Other);
+        let certificate_type = CertificateType::parse(&sponsor.identity.certificate_type)
+            .unwrap_or(CertificateType::CreditCode);
+        let person_certificate = |p: &super::forms::PersonForm| {
+            CertificateType::parse(&p.certificate_type)
+                .map(|t| Certificate::new(t, p.certificate_number.clone()))
+        };
+        let same_person = match (
+            person_certificate(&sponsor.responsible),
+            person_certificate(&l.forms.website.responsible),
+        ) {
+            (Some(a), Some(b)) => a.same_as(&b),
+            _ => false,
+        };
+        let rules = beian_core::rules::rules_for(l.province, l.kind, self.store.now());
+        let required = required_materials(
+            nature,
+            certificate_type,
+            l.kind,
+            &rules,
+            same_person,
+            !l.forms.website.pre_approvals.is_empty(),
+        );
+        let present: Vec<String> = self
+            .store
+            .materials(&l.order.id)
+            .await?
+            .into_iter()
+            .map(|m| m.kind)
+            .collect();
+        let materials: Vec<MaterialKind> = required
+            .into_iter()
+            .filter(|k| !present.iter().any(|p| p == k.as_str()))
+            .collect();
+        Ok(Gaps {
+            readiness: Readiness {
+                forms_complete: field_errors.is_empty(),
+                materials_complete: materials.is_empty(),
+                product_verified: l.work.product_line.is_some(),
+                password_verified: l.work.password_verified_at.is_some(),
+                identity_verified: l.work.identity_verified_at.is_some(),
+            },
+            materials,
+            fields: field_errors.into_keys().collect(),
+        })
+    }
+
+    /// `POST /orders/{id}/submit` from `draft`.
+    pub async fn submit(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+    ) -> Result<Submitted, WorkflowError> {
+        self.submission(acting, order_id, false).await
+    }
+
+    /// `POST /orders/{id}/submit` after a return (`returned`, `bureau_returned`).
+    pub async fn resubmit(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+    ) -> Result<Submitted, WorkflowError> {
+        self.submission(acting, order_id, true).await
+    }
+
+    /// Submits from `draft`, or resubmits from a returned state (whichever the state allows).
+    pub async fn submit_any(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+    ) -> Result<Submitted, WorkflowError> {
+        let l = self.load(acting, order_id).await?;
+        let again = matches!(l.state, OrderState::Returned | OrderState::BureauReturned);
+        self.submission(acting, order_id, again).await
+    }
+
+    async fn submission(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+        again: bool,
+    ) -> Result<Submitted, WorkflowError> {
+        let l = self.load(acting, order_id).await?;
+        let flow = l.flow_at(self.store.now());
+        let gaps = self.gaps(&l).await?;
+        let event = if again {
+            Event::Resubmit(gaps.readiness)
+        } else {
+            Event::Submit(gaps.readiness)
+        };
+        let next = apply(l.state, event, &flow).map_err(|e| match e.refusal {
+            Refusal::NotReady { .. } => WorkflowError::NotReady {
+                transition: e,
+                materials: gaps.materials.clone(),
+                fields: gaps.fields.clone(),
+            },
+            _ => WorkflowError::InvalidTransition(e),
+        })?;
+        let service_number = match l.work.service_number.as_deref() {
+            Some(n) => Some(self.store.service_number(n).await?),
+            None => None,
+        };
+
+        let actor = acting.actor();
+        let mut tx = self.store.begin().await?;
+        let extras = TransitionExtras {
+            return_reasons: again.then(|| json!([])),
+            ..TransitionExtras::default()
+        };
+        let name = if again { "resubmit" } else { "submit" };
+        let version = tx
+            .transition_order_with(
+                order_id,
+                l.order.version,
+                next.as_str(),
+                &TimelineEvent::new(&actor, name),
+                &extras,
+            )
+            .await?;
+        let flow_json =
+            serde_json::to_value(flow).map_err(|e| WorkflowError::Store(StoreError::Json(e)))?;
+        tx.set_order_flow(order_id, &flow_json).await?;
+        if let Some(sn) = service_number
+            && sn.status == ServiceNumberStatus::Bound
+        {
+            tx.set_service_number_status(
+                &actor,
+                &sn.number,
+                ServiceNumberStatus::Bound,
+                ServiceNumberStatus::Filing,
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Submitted {
+            state: next,
+            version,
+        })
+    }
+
+    /// `POST /orders/{id}/abandon`: allowed in every open state. The service number goes back
+    /// to unbound; an access filing carries [`ABANDON_ACCESS_WARNING`].
+    pub async fn abandon(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+    ) -> Result<AbandonOutcome, WorkflowError> {
+        let l = self.load(acting, order_id).await?;
+        let flow = l.flow(self.store.now());
+        let next = apply(l.state, Event::Abandon, &flow)?;
+        let service_number = match l.work.service_number.as_deref() {
+            Some(n) => Some(self.store.service_number(n).await?),
+            None => None,
+        };
+        let actor = acting.actor();
+        let mut tx = self.store.begin().await?;
+        let version = tx
+            .transition_order(
+                order_id,
+                l.order.version,
+                next.as_str(),
+                &TimelineEvent::new(&actor, "abandon"),
+            )
+            .await?;
+        if let Some(sn) = service_number
+            && matches!(
+                sn.status,
+                ServiceNumberStatus::Bound | ServiceNumberStatus::Filing
+            )
+        {
+            tx.set_service_number_status(
+                &actor,
+                &sn.number,
+                sn.status,
+                ServiceNumberStatus::Unbound,
+                None,
+            )
+            .await?;
+            tx.clear_order_service_number(order_id).await?;
+        }
+        tx.commit().await?;
+        Ok(AbandonOutcome {
+            state: next,
+            version,
+            warning: l.kind.is_access().then_some(ABANDON_ACCESS_WARNING),
+        })
+    }
+
+    /// `POST /review/orders/{id}/return` (reviewers and admins): back to the applicant with
+    /// reasons naming the fields to correct; the applicant is notified by email and SMS
+    /// (jobs queued in the same transaction).
+    pub async fn provider_return(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+        reasons: &[ReturnReasonInput],
+    ) -> Result<Submitted, WorkflowError> {
+        if !matches!(acting.role, Role::Reviewer | Role::Admin) {
+            return Err(WorkflowError::NotFound { what: "order" });
+        }
+        let mut errors = FieldErrors::new();
+        if reasons.is_empty() {
+            errors.insert("reasons".into(), FieldError::new("workflow.required"));
+        }
+        for (i, r) in reasons.iter().enumerate() {
+            if r.field.trim().is_empty() {
+                errors.insert(
+                    format!("reasons.{i}.field"),
+                    FieldError::new("workflow.required"),
+                );
+            }
+            if r.message.trim().is_empty() {
+                errors.insert(
+                    format!("reasons.{i}.message"),
+                    FieldError::new("workflow.required"),
+                );
+            }
+        }
+        if !errors.is_empty() {
+            return Err(WorkflowError::Invalid(errors));
+        }
+        let order = self.store.order(order_id).await?;
+        let l = self.load_any(order).await?;
+        let flow = l.flow(self.store.now());
+        let next = apply(l.state, Event::ProviderReturn, &flow)?;
+        let reasons_json =
+            serde_json::to_value(reasons).map_err(|e| WorkflowError::Store(StoreError::Json(e)))?;
+        let account = self.store.account(&l.order.account_id).await?;
+        let recipients = Recipients {
+            email: (!account.email.trim().is_empty()).then(|| Contact::new(account.email.clone())),
+            mobile: account.mobile.clone().map(Contact::new),
+            locale: Locale::ZhCn,
+        };
+        let notification = Notification::ReturnedByProvider {
+            order_id: order_id.to_owned(),
+            domain: l.forms.website.domain.clone(),
+            reasons: reasons
+                .iter()
+                .map(|r| ReturnReason {
+                    field: r.field.clone(),
+                    message: r.message.clone(),
+                })
+                .collect(),
+        };
+
+        let actor = acting.actor();
+        let mut tx = self.store.begin().await?;
+        let version = tx
+            .transition_order_with(
+                order_id,
+                l.order.version,
+                next.as_str(),
+                &TimelineEvent::new(&actor, "provider_return"),
+                &TransitionExtras {
+                    return_reasons: Some(reasons_json),
+                    ..TransitionExtras::default()
+                },
+            )
+            .await?;
+        let event_id = format!("order:{order_id}:v{version}");
+        for job in jobs_for(&event_id, &notification, &recipients) {
+            let payload = serde_json::to_value(&job)
+                .map_err(|e| WorkflowError::Store(StoreError::Json(e)))?;
+            tx.enqueue_job(NotifyJob::KIND, &payload, self.store.now())
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Submitted {
+            state: next,
+            version,
+        })
+    }
+}

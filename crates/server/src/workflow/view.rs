@@ -1,0 +1,199 @@
+//! Reading an order for its owner: [`OrderView`] (what `GET /orders/{id}` shows, forms
+//! included, plus the events the applicant may cause now) and the loading helpers the other
+//! services share.
+
+use beian_core::kind::FilingKind;
+use beian_core::order::{Actor, EventKind, Flow, OrderState, ProductLine, Step};
+use beian_core::province::Province;
+use beian_core::rules::rules_for;
+use beian_store::StoreError;
+use beian_store::orders::Order;
+use beian_store::workflow_support::OrderWorkflow;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::error::WorkflowError;
+use super::forms::{SponsorForm, WebsiteForm};
+use super::{Acting, Workflow};
+
+/// The order's forms, as stored (sealed) with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Forms {
+    pub sponsor: SponsorForm,
+    pub website: WebsiteForm,
+}
+
+impl Forms {
+    pub fn to_json(&self) -> Result<Value, WorkflowError> {
+        serde_json::to_value(self).map_err(|e| WorkflowError::Store(StoreError::Json(e)))
+    }
+
+    pub fn from_json(v: Option<&Value>) -> Result<Forms, WorkflowError> {
+        match v {
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|_| WorkflowError::Store(StoreError::Corrupt("order_workflow.forms"))),
+            None => Ok(Forms::default()),
+        }
+    }
+}
+
+/// An order as its owner sees it. Holds personal data (the forms): for the owner's own
+/// pages and API answers only; `Debug` goes through the forms' masking `Debug`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderView {
+    pub id: String,
+    pub kind: FilingKind,
+    pub state: OrderState,
+    pub province: String,
+    pub version: i64,
+    pub product_line: Option<ProductLine>,
+    pub service_number: Option<String>,
+    pub password_verified: bool,
+    pub forms: Forms,
+    pub return_reasons: Value,
+    pub deadlines: Value,
+    /// The applicant's buttons (submission guards aside).
+    pub allowed_events: Vec<EventKind>,
+    /// The order's steps in order, for a progress display.
+    pub steps: Vec<Step>,
+}
+
+/// One line of the account's order list (`GET /orders`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderSummary {
+    pub id: String,
+    pub kind: FilingKind,
+    pub state: OrderState,
+    pub province: String,
+    pub domain: Option<String>,
+    pub version: i64,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An order with its working data, parsed.
+#[derive(Debug, Clone)]
+pub(super) struct Loaded {
+    pub order: Order,
+    pub work: OrderWorkflow,
+    pub kind: FilingKind,
+    pub state: OrderState,
+    pub province: Province,
+    pub forms: Forms,
+}
+
+impl Loaded {
+    pub fn product_line(&self) -> Option<ProductLine> {
+        match self.work.product_line.as_deref() {
+            Some("server") => Some(ProductLine::Server),
+            Some("storefront") => Some(ProductLine::Storefront),
+            _ => None,
+        }
+    }
+
+    /// The flow under the rules in force `at` (the product line defaults to server until a
+    /// product is verified; the product requirement is then unmet anyway).
+    pub fn flow_at(&self, at: chrono::DateTime<chrono::Utc>) -> Flow {
+        Flow::from_rules(
+            self.kind,
+            self.product_line().unwrap_or(ProductLine::Server),
+            &rules_for(self.province, self.kind, at),
+        )
+    }
+
+    /// The flow the order runs under: once submitted (not editable), the flow stored at the
+    /// submission, so later rule changes do not alter an order under way; before (and for a
+    /// resubmission), the flow under the rules in force `at`.
+    pub fn flow(&self, at: chrono::DateTime<chrono::Utc>) -> Flow {
+        let stored = self
+            .work
+            .flow
+            .as_ref()
+            .and_then(|f| serde_json::from_value::<Flow>(f.clone()).ok());
+        match stored {
+            Some(flow) if !self.state.is_editable() => flow,
+            _ => self.flow_at(at),
+        }
+    }
+}
+
+impl Workflow<'_> {
+    /// The acting account's order (NotFound for another account's).
+    pub(super) async fn load(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+    ) -> Result<Loaded, WorkflowError> {
+        let order = self.store.order(order_id).await?;
+        if order.account_id != acting.account_id {
+            return Err(WorkflowError::NotFound { what: "order" });
+        }
+        self.load_any(order).await
+    }
+
+    pub(super) async fn load_any(&self, order: Order) -> Result<Loaded, WorkflowError> {
+        let corrupt = |what| WorkflowError::Store(StoreError::Corrupt(what));
+        let work = self.store.order_workflow(&order.id).await?;
+        let kind = FilingKind::parse(&order.kind).ok_or(corrupt("orders.kind"))?;
+        let state = OrderState::parse(&order.state).ok_or(corrupt("orders.state"))?;
+        let province = Province::parse(&order.province).map_err(|_| corrupt("orders.province"))?;
+        let forms = Forms::from_json(work.forms.as_ref())?;
+        Ok(Loaded {
+            order,
+            work,
+            kind,
+            state,
+            province,
+            forms,
+        })
+    }
+
+    /// `GET /orders/{id}`: the acting account's order.
+    pub async fn order_view(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+    ) -> Result<OrderView, WorkflowError> {
+        let l = self.load(acting, order_id).await?;
+        let flow = l.flow(self.store.now());
+        Ok(OrderView {
+            id: l.order.id.clone(),
+            kind: l.kind,
+            state: l.state,
+            province: l.order.province.clone(),
+            version: l.order.version,
+            product_line: l.product_line(),
+            service_number: l.work.service_number.clone(),
+            password_verified: l.work.password_verified_at.is_some(),
+            return_reasons: l.order.return_reasons.clone(),
+            deadlines: l.order.deadlines.clone(),
+            allowed_events: beian_core::order::allowed_events_for(l.state, &flow, Actor::Applicant),
+            steps: flow.steps(),
+            forms: l.forms,
+        })
+    }
+
+    /// `GET /orders`: the acting account's orders, oldest first.
+    pub async fn orders(&self, acting: &Acting) -> Result<Vec<OrderSummary>, WorkflowError> {
+        let corrupt = |what| WorkflowError::Store(StoreError::Corrupt(what));
+        let mut out = Vec::new();
+        for o in self.store.orders_of_account(&acting.account_id).await? {
+            let domain = match &o.website_id {
+                Some(w) => Some(self.store.website(w).await?.data.domain),
+                None => None,
+            };
+            out.push(OrderSummary {
+                kind: FilingKind::parse(&o.kind).ok_or(corrupt("orders.kind"))?,
+                state: OrderState::parse(&o.state).ok_or(corrupt("orders.state"))?,
+                id: o.id,
+                province: o.province,
+                domain,
+                version: o.version,
+                created_at: o.created_at,
+                updated_at: o.updated_at,
+            });
+        }
+        Ok(out)
+    }
+}
