@@ -80,6 +80,7 @@ const FILES: &[(&str, &str)] = &[
         "verification_form",
         include_str!("../messages/verification_form.toml"),
     ),
+    ("regulator", include_str!("../messages/regulator.toml")),
 ];
 
 type Catalogue = HashMap<String, HashMap<String, String>>;

@@ -1,0 +1,548 @@
+//! The bureau's documented refusal rules, and what an approved filing does to the registry.
+//! Both run inside the caller's transaction; nothing here waits or reads the clock.
+
+use beian_core::province::Province;
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use sqlx::SqliteConnection;
+
+use crate::codes::ResultCode;
+use crate::model::{FilingRequest, IssuedNumbers, NewWebsite, SponsorData, WebsiteData};
+use crate::registry::{self, SponsorRow, WebsiteRow, normalize_domain};
+use crate::{Error, password};
+
+/// The codes refusing `request` from `provider_id`, in the order found; empty when it may be
+/// approved.
+pub async fn refusals(
+    conn: &mut SqliteConnection,
+    provider_id: i64,
+    request: &FilingRequest,
+) -> Result<Vec<ResultCode>, Error> {
+    let mut codes = Vec::new();
+    match request {
+        FilingRequest::FirstFiling { sponsor, websites } => {
+            if registry::is_blacklisted(conn, "sponsor", &cert(sponsor)).await? {
+                codes.push(ResultCode::SponsorBlacklisted);
+            }
+            if registry::filed_sponsor_by_certificate(conn, &sponsor.certificate_number)
+                .await?
+                .is_some()
+            {
+                codes.push(ResultCode::SponsorConflict);
+            }
+            for w in websites {
+                new_website_refusals(conn, &w.website, None, &mut codes).await?;
+            }
+        }
+        FilingRequest::NewWebsite {
+            sponsor_number,
+            website,
+        } => {
+            if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await? {
+                sponsor_blacklisted(conn, &s, &mut codes).await?;
+                if !registry::provider_hosts_sponsor(conn, provider_id, s.id).await? {
+                    codes.push(ResultCode::NotYourFiling);
+                }
+                new_website_refusals(conn, &website.website, None, &mut codes).await?;
+            }
+        }
+        FilingRequest::NewWebsiteElsewhereSponsor {
+            sponsor_number,
+            password,
+            website,
+        } => {
+            if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await? {
+                sponsor_blacklisted(conn, &s, &mut codes).await?;
+                if !password::check_stored(conn, s.id, password).await? {
+                    codes.push(ResultCode::WrongPassword);
+                }
+                new_website_refusals(conn, &website.website, None, &mut codes).await?;
+            }
+        }
+        FilingRequest::NewAccess {
+            website_number,
+            password,
+            ..
+        }
+        | FilingRequest::ContinueAccess {
+            website_number,
+            password,
+            ..
+        } => {
+            if let Some((w, s)) = filed_website(conn, website_number, &mut codes).await? {
+                sponsor_blacklisted(conn, &s, &mut codes).await?;
+                if !password::check_stored(conn, s.id, password).await? {
+                    codes.push(ResultCode::WrongPassword);
+                }
+                if registry::access_providers(conn, w.id)
+                    .await?
+                    .contains(&provider_id)
+                {
+                    codes.push(ResultCode::AccessAlreadyFiled);
+                }
+            }
+        }
+        FilingRequest::CancelAccess {
+            website_number,
+            password,
+        } => {
+            if let Some((w, s)) = filed_website(conn, website_number, &mut codes).await? {
+                if !password::check_stored(conn, s.id, password).await? {
+                    codes.push(ResultCode::WrongPassword);
+                }
+                let providers = registry::access_providers(conn, w.id).await?;
+                if !providers.contains(&provider_id) {
+                    codes.push(ResultCode::OnlyOwnAccess);
+                } else if providers.len() == 1 {
+                    codes.push(ResultCode::OnlyAccess);
+                }
+            }
+        }
+        FilingRequest::ChangeSponsor {
+            sponsor_number,
+            sponsor,
+        } => {
+            if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await? {
+                if !registry::provider_hosts_sponsor(conn, provider_id, s.id).await? {
+                    codes.push(ResultCode::NotYourFiling);
+                }
+                if s.province != sponsor.province.code() {
+                    codes.push(ResultCode::ProvinceChanged);
+                }
+                if registry::is_blacklisted(conn, "sponsor", &cert(sponsor)).await? {
+                    codes.push(ResultCode::SponsorBlacklisted);
+                }
+                if let Some(other) =
+                    registry::filed_sponsor_by_certificate(conn, &sponsor.certificate_number)
+                        .await?
+                    && other.id != s.id
+                {
+                    codes.push(ResultCode::SponsorConflict);
+                }
+            }
+        }
+        FilingRequest::ChangeWebsite {
+            website_number,
+            website,
+        } => {
+            if let Some((w, _)) = filed_website(conn, website_number, &mut codes).await? {
+                if !registry::access_providers(conn, w.id)
+                    .await?
+                    .contains(&provider_id)
+                {
+                    codes.push(ResultCode::NotYourFiling);
+                }
+                new_website_refusals(conn, website, Some(w.id), &mut codes).await?;
+            }
+        }
+        FilingRequest::ChangeAccess { website_number, .. } => {
+            if let Some((w, _)) = filed_website(conn, website_number, &mut codes).await?
+                && !registry::access_providers(conn, w.id)
+                    .await?
+                    .contains(&provider_id)
+            {
+                codes.push(ResultCode::NotYourFiling);
+            }
+        }
+        FilingRequest::CancelSponsor { sponsor_number, .. } => {
+            if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await?
+                && !registry::provider_hosts_sponsor(conn, provider_id, s.id).await?
+            {
+                codes.push(ResultCode::NotYourFiling);
+            }
+        }
+        FilingRequest::CancelWebsite { website_number, .. } => {
+            if let Some((w, _)) = filed_website(conn, website_number, &mut codes).await?
+                && !registry::access_providers(conn, w.id)
+                    .await?
+                    .contains(&provider_id)
+            {
+                codes.push(ResultCode::NotYourFiling);
+            }
+        }
+    }
+    Ok(codes)
+}
+
+fn cert(sponsor: &SponsorData) -> String {
+    sponsor.certificate_number.trim().to_uppercase()
+}
+
+async fn sponsor_blacklisted(
+    conn: &mut SqliteConnection,
+    sponsor: &SponsorRow,
+    codes: &mut Vec<ResultCode>,
+) -> Result<(), Error> {
+    if registry::is_blacklisted(conn, "sponsor", &sponsor.certificate_number).await? {
+        codes.push(ResultCode::SponsorBlacklisted);
+    }
+    Ok(())
+}
+
+/// The filed sponsor of a number, or the code saying why there is none.
+async fn filed_sponsor(
+    conn: &mut SqliteConnection,
+    number: &str,
+    codes: &mut Vec<ResultCode>,
+) -> Result<Option<SponsorRow>, Error> {
+    match registry::sponsor_by_number(conn, number).await? {
+        None => codes.push(ResultCode::NotInRegistry),
+        Some(s) if !s.filed => codes.push(ResultCode::SponsorCancelled),
+        Some(s) => return Ok(Some(s)),
+    }
+    Ok(None)
+}
+
+/// The filed website of a number with its sponsor, or the code saying why there is none.
+async fn filed_website(
+    conn: &mut SqliteConnection,
+    number: &str,
+    codes: &mut Vec<ResultCode>,
+) -> Result<Option<(WebsiteRow, SponsorRow)>, Error> {
+    match registry::website_by_number(conn, number).await? {
+        None => codes.push(ResultCode::NotInRegistry),
+        Some(w) if !w.filed => codes.push(ResultCode::WebsiteCancelled),
+        Some(w) => {
+            let s = registry::sponsor_by_id(conn, w.sponsor_id).await?;
+            if !s.filed {
+                codes.push(ResultCode::SponsorCancelled);
+                return Ok(None);
+            }
+            return Ok(Some((w, s)));
+        }
+    }
+    Ok(None)
+}
+
+/// The rules on a website's own data: home URL within the domain, domain not filed by another
+/// website, domain not blacklisted. `this` is the website being changed, if any.
+async fn new_website_refusals(
+    conn: &mut SqliteConnection,
+    website: &WebsiteData,
+    this: Option<i64>,
+    codes: &mut Vec<ResultCode>,
+) -> Result<(), Error> {
+    if !home_url_has_domain(&website.home_url, &website.domain) {
+        codes.push(ResultCode::HomeUrlWithoutDomain);
+    }
+    if let Some(existing) = registry::filed_website_by_domain(conn, &website.domain).await?
+        && Some(existing.id) != this
+    {
+        codes.push(ResultCode::DomainConflict);
+    }
+    if registry::is_blacklisted(conn, "domain", &normalize_domain(&website.domain)).await? {
+        codes.push(ResultCode::DomainBlacklisted);
+    }
+    Ok(())
+}
+
+/// 1041: the home URL's host must be the domain or a subdomain of it.
+pub fn home_url_has_domain(home_url: &str, domain: &str) -> bool {
+    let host = normalize_domain(home_url);
+    let host = host.split(':').next().unwrap_or(&host);
+    let domain = normalize_domain(domain);
+    !domain.is_empty() && (host == domain || host.ends_with(&format!(".{domain}")))
+}
+
+/// Applies an approved filing to the registry. Returns the numbers it issued or touched, and
+/// the filing password when a first filing issued one (texted to the sponsor, never returned
+/// to the provider).
+pub async fn apply(
+    conn: &mut SqliteConnection,
+    at: DateTime<Utc>,
+    provider_id: i64,
+    request: &FilingRequest,
+    rng: &mut (impl Rng + Send),
+) -> Result<(IssuedNumbers, Option<String>), Error> {
+    let mut issued = IssuedNumbers::default();
+    let mut new_password = None;
+    match request {
+        FilingRequest::FirstFiling { sponsor, websites } => {
+            let number = registry::issue_sponsor_number(conn, sponsor.province, at).await?;
+            let (sponsor_id, password) =
+                registry::insert_sponsor(conn, sponsor, &number, at, rng).await?;
+            for w in websites {
+                add_website(conn, at, provider_id, sponsor_id, w, &mut issued).await?;
+            }
+            issued.sponsor_number = Some(number);
+            new_password = Some(password);
+        }
+        FilingRequest::NewWebsite {
+            sponsor_number,
+            website,
+        }
+        | FilingRequest::NewWebsiteElsewhereSponsor {
+            sponsor_number,
+            website,
+            ..
+        } => {
+            let s = need_sponsor(conn, sponsor_number).await?;
+            add_website(conn, at, provider_id, s.id, website, &mut issued).await?;
+            issued.sponsor_number = Some(s.number);
+        }
+        FilingRequest::NewAccess {
+            website_number,
+            access,
+            ..
+        }
+        | FilingRequest::ContinueAccess {
+            website_number,
+            access,
+            ..
+        } => {
+            let w = need_website(conn, website_number).await?;
+            registry::insert_access(conn, w.id, provider_id, access, at).await?;
+            issued.websites.push((w.number, w.domain));
+        }
+        FilingRequest::CancelAccess { website_number, .. } => {
+            let w = need_website(conn, website_number).await?;
+            sqlx::query("DELETE FROM accesses WHERE website_id = ? AND provider_id = ?")
+                .bind(w.id)
+                .bind(provider_id)
+                .execute(&mut *conn)
+                .await?;
+            issued.websites.push((w.number, w.domain));
+        }
+        FilingRequest::ChangeSponsor {
+            sponsor_number,
+            sponsor,
+        } => {
+            let s = need_sponsor(conn, sponsor_number).await?;
+            sqlx::query(
+                "UPDATE sponsors SET nature = ?, certificate_type = ?, certificate_number = ?, \
+                 name = ?, address = ?, responsible_name = ?, responsible_mobile = ?, \
+                 responsible_email = ?, updated_at = ? WHERE id = ?",
+            )
+            .bind(&sponsor.nature)
+            .bind(&sponsor.certificate_type)
+            .bind(cert(sponsor))
+            .bind(&sponsor.name)
+            .bind(&sponsor.address)
+            .bind(&sponsor.responsible.name)
+            .bind(&sponsor.responsible.mobile)
+            .bind(&sponsor.responsible.email)
+            .bind(crate::ts(at))
+            .bind(s.id)
+            .execute(&mut *conn)
+            .await?;
+            registry::index_sponsor_name(conn, s.id, &sponsor.name).await?;
+            issued.sponsor_number = Some(s.number);
+        }
+        FilingRequest::ChangeWebsite {
+            website_number,
+            website,
+        } => {
+            let w = need_website(conn, website_number).await?;
+            sqlx::query(
+                "UPDATE websites SET name = ?, domain = ?, home_url = ?, service_content = ?, \
+                 responsible_name = ?, responsible_certificate_type = ?, \
+                 responsible_certificate_number = ?, responsible_mobile = ?, updated_at = ? \
+                 WHERE id = ?",
+            )
+            .bind(&website.name)
+            .bind(normalize_domain(&website.domain))
+            .bind(&website.home_url)
+            .bind(&website.service_content)
+            .bind(&website.responsible.name)
+            .bind(&website.responsible.certificate_type)
+            .bind(&website.responsible.certificate_number)
+            .bind(&website.responsible.mobile)
+            .bind(crate::ts(at))
+            .bind(w.id)
+            .execute(&mut *conn)
+            .await?;
+            issued
+                .websites
+                .push((w.number, normalize_domain(&website.domain)));
+        }
+        FilingRequest::ChangeAccess {
+            website_number,
+            access,
+        } => {
+            let w = need_website(conn, website_number).await?;
+            sqlx::query(
+                "UPDATE accesses SET ips = ?, method = ? WHERE website_id = ? AND provider_id = ?",
+            )
+            .bind(serde_json::to_string(&access.ips)?)
+            .bind(&access.method)
+            .bind(w.id)
+            .bind(provider_id)
+            .execute(&mut *conn)
+            .await?;
+            issued.websites.push((w.number, w.domain));
+        }
+        FilingRequest::CancelSponsor { sponsor_number, .. } => {
+            let s = need_sponsor(conn, sponsor_number).await?;
+            for w in registry::websites_of(conn, s.id).await? {
+                cancel_website(conn, at, w.id).await?;
+            }
+            sqlx::query("UPDATE sponsors SET status = 'cancelled', updated_at = ? WHERE id = ?")
+                .bind(crate::ts(at))
+                .bind(s.id)
+                .execute(&mut *conn)
+                .await?;
+            issued.sponsor_number = Some(s.number);
+        }
+        FilingRequest::CancelWebsite { website_number, .. } => {
+            let w = need_website(conn, website_number).await?;
+            cancel_website(conn, at, w.id).await?;
+            issued.websites.push((w.number, w.domain));
+        }
+    }
+    Ok((issued, new_password))
+}
+
+async fn add_website(
+    conn: &mut SqliteConnection,
+    at: DateTime<Utc>,
+    provider_id: i64,
+    sponsor_id: i64,
+    w: &NewWebsite,
+    issued: &mut IssuedNumbers,
+) -> Result<(), Error> {
+    let (website_id, number) = registry::insert_website(conn, sponsor_id, &w.website, at).await?;
+    registry::insert_access(conn, website_id, provider_id, &w.access, at).await?;
+    issued
+        .websites
+        .push((number, normalize_domain(&w.website.domain)));
+    Ok(())
+}
+
+async fn cancel_website(
+    conn: &mut SqliteConnection,
+    at: DateTime<Utc>,
+    website_id: i64,
+) -> Result<(), Error> {
+    sqlx::query("DELETE FROM accesses WHERE website_id = ?")
+        .bind(website_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE websites SET status = 'cancelled', updated_at = ? WHERE id = ?")
+        .bind(crate::ts(at))
+        .bind(website_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn need_sponsor(conn: &mut SqliteConnection, number: &str) -> Result<SponsorRow, Error> {
+    registry::sponsor_by_number(conn, number)
+        .await?
+        .ok_or(Error::NotFound("sponsor"))
+}
+
+async fn need_website(conn: &mut SqliteConnection, number: &str) -> Result<WebsiteRow, Error> {
+    registry::website_by_number(conn, number)
+        .await?
+        .ok_or(Error::NotFound("website"))
+}
+
+/// The province a request is filed in: the new sponsor's, or the registry's sponsor's.
+pub async fn province_of(
+    conn: &mut SqliteConnection,
+    request: &FilingRequest,
+) -> Result<Option<Province>, Error> {
+    let sponsor = match request {
+        FilingRequest::FirstFiling { sponsor, .. } => return Ok(Some(sponsor.province)),
+        FilingRequest::NewWebsite { sponsor_number, .. }
+        | FilingRequest::NewWebsiteElsewhereSponsor { sponsor_number, .. }
+        | FilingRequest::ChangeSponsor { sponsor_number, .. }
+        | FilingRequest::CancelSponsor { sponsor_number, .. } => {
+            registry::sponsor_by_number(conn, sponsor_number).await?
+        }
+        FilingRequest::NewAccess { website_number, .. }
+        | FilingRequest::ContinueAccess { website_number, .. }
+        | FilingRequest::CancelAccess { website_number, .. }
+        | FilingRequest::ChangeWebsite { website_number, .. }
+        | FilingRequest::ChangeAccess { website_number, .. }
+        | FilingRequest::CancelWebsite { website_number, .. } => {
+            match registry::website_by_number(conn, website_number).await? {
+                Some(w) => Some(registry::sponsor_by_id(conn, w.sponsor_id).await?),
+                None => None,
+            }
+        }
+    };
+    Ok(sponsor.and_then(|s| Province::parse(&s.province).ok()))
+}
+
+/// The distinct mobiles of the responsible persons a filing's SMS check texts.
+pub async fn responsible_mobiles(
+    conn: &mut SqliteConnection,
+    request: &FilingRequest,
+) -> Result<Vec<String>, Error> {
+    let mut mobiles = Vec::new();
+    match request {
+        FilingRequest::FirstFiling { sponsor, websites } => {
+            mobiles.push(sponsor.responsible.mobile.clone());
+            mobiles.extend(
+                websites
+                    .iter()
+                    .map(|w| w.website.responsible.mobile.clone()),
+            );
+        }
+        FilingRequest::NewWebsite {
+            sponsor_number,
+            website,
+        }
+        | FilingRequest::NewWebsiteElsewhereSponsor {
+            sponsor_number,
+            website,
+            ..
+        } => {
+            if let Some(s) = registry::sponsor_by_number(conn, sponsor_number).await? {
+                mobiles.push(s.responsible_mobile);
+            }
+            mobiles.push(website.website.responsible.mobile.clone());
+        }
+        FilingRequest::ChangeSponsor { sponsor, .. } => {
+            mobiles.push(sponsor.responsible.mobile.clone());
+        }
+        FilingRequest::ChangeWebsite { website, .. } => {
+            mobiles.push(website.responsible.mobile.clone());
+        }
+        FilingRequest::CancelSponsor { sponsor_number, .. } => {
+            if let Some(s) = registry::sponsor_by_number(conn, sponsor_number).await? {
+                mobiles.push(s.responsible_mobile);
+            }
+        }
+        FilingRequest::NewAccess { website_number, .. }
+        | FilingRequest::ContinueAccess { website_number, .. }
+        | FilingRequest::CancelAccess { website_number, .. }
+        | FilingRequest::ChangeAccess { website_number, .. }
+        | FilingRequest::CancelWebsite { website_number, .. } => {
+            if let Some(w) = registry::website_by_number(conn, website_number).await? {
+                let s = registry::sponsor_by_id(conn, w.sponsor_id).await?;
+                mobiles.push(s.responsible_mobile);
+                mobiles.push(w.responsible_mobile);
+            }
+        }
+    }
+    let mut distinct: Vec<String> = Vec::new();
+    for m in mobiles {
+        let m = m.trim().to_owned();
+        if !m.is_empty() && !distinct.contains(&m) {
+            distinct.push(m);
+        }
+    }
+    Ok(distinct)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn home_url_must_be_within_the_domain() {
+        for (url, domain, ok) in [
+            ("http://www.example.com/", "example.com", true),
+            ("https://example.com", "example.com", true),
+            ("example.com/index.html", "example.com", true),
+            ("http://www.example.com:8080/", "example.com", true),
+            ("http://www.other.com/", "example.com", false),
+            ("http://notexample.com/", "example.com", false),
+            ("http://example.com.evil.cn/", "example.com", false),
+        ] {
+            assert_eq!(home_url_has_domain(url, domain), ok, "{url} {domain}");
+        }
+    }
+}

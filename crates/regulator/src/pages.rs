@@ -1,0 +1,195 @@
+//! The simulator's small HTML pages (public query, the bureau's SMS page, password recovery,
+//! the review console), hand-escaped, with texts from the message catalogue.
+
+use beian_core::i18n::{Locale, render};
+
+use crate::bureau::Submission;
+use crate::query::PublicRecord;
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn t(locale: Locale, key: &str) -> String {
+    esc(&render(locale, key, &[]))
+}
+
+fn page(locale: Locale, title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ccc;padding:4px 8px}}</style></head><body><h1>{title}</h1>{body}</body></html>",
+        locale.tag()
+    )
+}
+
+/// The public query page with its results.
+pub fn query(locale: Locale, records: &[PublicRecord], asked: bool) -> String {
+    let mut body = format!(
+        "<form method=\"get\"><input name=\"domain\" placeholder=\"{}\"> \
+         <input name=\"number\" placeholder=\"{}\"> <input name=\"sponsor\" placeholder=\"{}\"> \
+         <button>{}</button></form>",
+        t(locale, "regulator.page.domain"),
+        t(locale, "regulator.page.website_number"),
+        t(locale, "regulator.page.sponsor_name"),
+        t(locale, "regulator.page.submit"),
+    );
+    if asked && records.is_empty() {
+        body.push_str(&format!(
+            "<p>{}</p>",
+            t(locale, "regulator.page.query_none")
+        ));
+    } else if !records.is_empty() {
+        body.push_str("<table><tr>");
+        for key in [
+            "sponsor_name",
+            "nature",
+            "sponsor_number",
+            "website_name",
+            "domain",
+            "website_number",
+            "approved_on",
+        ] {
+            body.push_str(&format!(
+                "<th>{}</th>",
+                t(locale, &format!("regulator.page.{key}"))
+            ));
+        }
+        body.push_str("</tr>");
+        for r in records {
+            body.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&r.sponsor_name),
+                esc(&r.sponsor_nature),
+                esc(&r.sponsor_number),
+                esc(&r.website_name),
+                esc(&r.domain),
+                esc(&r.website_number),
+                esc(&r.approved_on)
+            ));
+        }
+        body.push_str("</table>");
+    }
+    page(locale, &t(locale, "regulator.page.query_title"), &body)
+}
+
+/// The bureau's SMS verification form, with the answer to the last try if any.
+pub fn sms_form(locale: Locale, message: Option<&str>) -> String {
+    let mut body = String::new();
+    if let Some(message) = message {
+        body.push_str(&format!("<p class=\"result\">{}</p>", esc(message)));
+    }
+    body.push_str(&format!(
+        "<form method=\"post\"><label>{} <input name=\"mobile\"></label> \
+         <label>{} <input name=\"code\"></label> <button>{}</button></form>",
+        t(locale, "regulator.page.mobile"),
+        t(locale, "regulator.page.code"),
+        t(locale, "regulator.page.submit"),
+    ));
+    page(locale, &t(locale, "regulator.page.sms_title"), &body)
+}
+
+/// The password-recovery page: ask for a code, then enter it.
+pub fn recovery_form(locale: Locale, message: Option<&str>) -> String {
+    let mut body = String::new();
+    if let Some(message) = message {
+        body.push_str(&format!("<p class=\"result\">{}</p>", esc(message)));
+    }
+    body.push_str(&format!(
+        "<form method=\"post\"><label>{number} <input name=\"number\"></label> \
+         <button>{submit}</button></form>\
+         <form method=\"post\" action=\"/bureau/password-recovery/confirm\"><label>{number} \
+         <input name=\"number\"></label> <label>{code} <input name=\"code\"></label> \
+         <button>{submit}</button></form>",
+        number = t(locale, "regulator.page.sponsor_number"),
+        code = t(locale, "regulator.page.code"),
+        submit = t(locale, "regulator.page.submit"),
+    ));
+    page(locale, &t(locale, "regulator.page.recovery_title"), &body)
+}
+
+/// The review console: queued submissions with approve / refuse forms.
+pub fn console(locale: Locale, pending: &[Submission]) -> String {
+    let mut body = String::new();
+    if pending.is_empty() {
+        body.push_str(&format!(
+            "<p>{}</p>",
+            t(locale, "regulator.page.no_pending")
+        ));
+    }
+    for s in pending {
+        let payload = serde_json::to_string_pretty(&s.request).unwrap_or_default();
+        body.push_str(&format!(
+            "<section><h2>#{id} {kind} · {province} · ISP {isp}</h2><pre>{payload}</pre>\
+             <form method=\"post\" action=\"/sim/bureau/console/{id}\">\
+             <label>{reasons} <textarea name=\"reasons\"></textarea></label>\
+             <button name=\"approve\" value=\"true\">{approve}</button> \
+             <button name=\"approve\" value=\"false\">{refuse}</button></form></section>",
+            id = s.id,
+            kind = esc(s.kind.name_zh()),
+            province = esc(&s.province),
+            isp = s.provider_id,
+            payload = esc(&payload),
+            reasons = t(locale, "regulator.page.reasons"),
+            approve = t(locale, "regulator.page.approve"),
+            refuse = t(locale, "regulator.page.refuse"),
+        ));
+    }
+    page(locale, &t(locale, "regulator.page.console_title"), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn page_keys_exist() {
+        for key in [
+            "sms_title",
+            "mobile",
+            "code",
+            "submit",
+            "query_title",
+            "query_none",
+            "sponsor_name",
+            "nature",
+            "sponsor_number",
+            "website_name",
+            "domain",
+            "website_number",
+            "approved_on",
+            "console_title",
+            "approve",
+            "refuse",
+            "reasons",
+            "no_pending",
+            "recovery_title",
+            "recovery_sent",
+            "recovery_done",
+            "recovery_failed",
+        ] {
+            let key = format!("regulator.page.{key}");
+            assert!(beian_core::i18n::has_key(&key), "{key}");
+        }
+    }
+}

@@ -1,0 +1,461 @@
+//! The national registry's records and the small queries over them: sponsors, websites,
+//! accesses, numbers, filing passwords and the history. Every function works inside the
+//! caller's transaction.
+
+use beian_core::province::Province;
+use chrono::{DateTime, Datelike, Utc};
+use rand::Rng;
+use sqlx::{Row, SqliteConnection};
+
+use crate::model::{FilingStatus, SponsorData, WebsiteData};
+use crate::{Error, password, ts};
+
+/// A sponsor as the registry holds it.
+#[derive(Debug, Clone)]
+pub struct SponsorRow {
+    pub id: i64,
+    pub province: String,
+    pub certificate_type: String,
+    pub certificate_number: String,
+    pub name: String,
+    pub responsible_name: String,
+    pub responsible_mobile: String,
+    pub number: String,
+    pub filed: bool,
+}
+
+/// A website as the registry holds it.
+#[derive(Debug, Clone)]
+pub struct WebsiteRow {
+    pub id: i64,
+    pub sponsor_id: i64,
+    pub name: String,
+    pub domain: String,
+    pub responsible_mobile: String,
+    pub number: String,
+    pub filed: bool,
+}
+
+fn sponsor_row(row: &sqlx::sqlite::SqliteRow) -> Result<SponsorRow, Error> {
+    Ok(SponsorRow {
+        id: row.try_get("id")?,
+        province: row.try_get("province")?,
+        certificate_type: row.try_get("certificate_type")?,
+        certificate_number: row.try_get("certificate_number")?,
+        name: row.try_get("name")?,
+        responsible_name: row.try_get("responsible_name")?,
+        responsible_mobile: row.try_get("responsible_mobile")?,
+        number: row.try_get("number")?,
+        filed: row.try_get::<String, _>("status")? == "filed",
+    })
+}
+
+fn website_row(row: &sqlx::sqlite::SqliteRow) -> Result<WebsiteRow, Error> {
+    Ok(WebsiteRow {
+        id: row.try_get("id")?,
+        sponsor_id: row.try_get("sponsor_id")?,
+        name: row.try_get("name")?,
+        domain: row.try_get("domain")?,
+        responsible_mobile: row.try_get("responsible_mobile")?,
+        number: row.try_get("number")?,
+        filed: row.try_get::<String, _>("status")? == "filed",
+    })
+}
+
+/// The sponsor with this sponsor number (also accepts a website number `…号-N`).
+pub async fn sponsor_by_number(
+    conn: &mut SqliteConnection,
+    number: &str,
+) -> Result<Option<SponsorRow>, Error> {
+    let sponsor_number = number.split_once("号-").map_or(number.trim(), |(s, _)| s);
+    let sponsor_number = if sponsor_number.ends_with('号') {
+        sponsor_number.to_owned()
+    } else {
+        format!("{sponsor_number}号")
+    };
+    let sql = "SELECT id, province, certificate_type, certificate_number, name, \
+               responsible_name, responsible_mobile, number, status FROM sponsors WHERE number = ?";
+    let row = sqlx::query(sql)
+        .bind(&sponsor_number)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(sponsor_row).transpose()
+}
+
+/// The sponsor by id.
+pub async fn sponsor_by_id(conn: &mut SqliteConnection, id: i64) -> Result<SponsorRow, Error> {
+    let row = sqlx::query(
+        "SELECT id, province, certificate_type, certificate_number, name, \
+         responsible_name, responsible_mobile, number, status FROM sponsors WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    sponsor_row(&row)
+}
+
+/// The filed sponsor holding this certificate number, if any.
+pub async fn filed_sponsor_by_certificate(
+    conn: &mut SqliteConnection,
+    certificate_number: &str,
+) -> Result<Option<SponsorRow>, Error> {
+    let row = sqlx::query(
+        "SELECT id, province, certificate_type, certificate_number, name, \
+         responsible_name, responsible_mobile, number, status FROM sponsors \
+         WHERE certificate_number = ? AND status = 'filed' LIMIT 1",
+    )
+    .bind(certificate_number.trim().to_uppercase())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(sponsor_row).transpose()
+}
+
+/// The website with this website number.
+pub async fn website_by_number(
+    conn: &mut SqliteConnection,
+    number: &str,
+) -> Result<Option<WebsiteRow>, Error> {
+    let row = sqlx::query(
+        "SELECT id, sponsor_id, name, domain, responsible_mobile, number, status \
+         FROM websites WHERE number = ?",
+    )
+    .bind(number.trim())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(website_row).transpose()
+}
+
+/// The filed website for this domain, if any.
+pub async fn filed_website_by_domain(
+    conn: &mut SqliteConnection,
+    domain: &str,
+) -> Result<Option<WebsiteRow>, Error> {
+    let row = sqlx::query(
+        "SELECT id, sponsor_id, name, domain, responsible_mobile, number, status \
+         FROM websites WHERE domain = ? AND status = 'filed'",
+    )
+    .bind(normalize_domain(domain))
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(website_row).transpose()
+}
+
+/// The filed websites of a sponsor.
+pub async fn websites_of(
+    conn: &mut SqliteConnection,
+    sponsor_id: i64,
+) -> Result<Vec<WebsiteRow>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, sponsor_id, name, domain, responsible_mobile, number, status \
+         FROM websites WHERE sponsor_id = ? AND status = 'filed' ORDER BY id",
+    )
+    .bind(sponsor_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(website_row).collect()
+}
+
+/// The providers hosting a website.
+pub async fn access_providers(
+    conn: &mut SqliteConnection,
+    website_id: i64,
+) -> Result<Vec<i64>, Error> {
+    let rows = sqlx::query("SELECT provider_id FROM accesses WHERE website_id = ? ORDER BY id")
+        .bind(website_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get::<i64, _>(0).map_err(Error::from))
+        .collect()
+}
+
+/// Whether `provider_id` hosts at least one website of the sponsor.
+pub async fn provider_hosts_sponsor(
+    conn: &mut SqliteConnection,
+    provider_id: i64,
+    sponsor_id: i64,
+) -> Result<bool, Error> {
+    let found = sqlx::query(
+        "SELECT 1 FROM accesses a JOIN websites w ON w.id = a.website_id \
+         WHERE w.sponsor_id = ? AND a.provider_id = ? LIMIT 1",
+    )
+    .bind(sponsor_id)
+    .bind(provider_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Lower-case, no trailing dot, no scheme or path.
+pub fn normalize_domain(domain: &str) -> String {
+    let d = domain.trim();
+    let d = d
+        .strip_prefix("http://")
+        .or_else(|| d.strip_prefix("https://"))
+        .unwrap_or(d);
+    let d = d.split(['/', '?', '#']).next().unwrap_or(d);
+    d.trim_end_matches('.').to_lowercase()
+}
+
+/// What `isp_querybeianstatus` answers for a domain.
+pub async fn status_by_domain(
+    conn: &mut SqliteConnection,
+    domain: &str,
+) -> Result<FilingStatus, Error> {
+    let Some(website) = filed_website_by_domain(conn, domain).await? else {
+        return Ok(FilingStatus::NotFiled);
+    };
+    let sponsor = sponsor_by_id(conn, website.sponsor_id).await?;
+    Ok(FilingStatus::Website {
+        website_name: website.name,
+        sponsor_number: sponsor.number,
+        website_number: website.number,
+    })
+}
+
+/// What `isp_querybeianstatus` answers for a certificate number.
+pub async fn status_by_certificate(
+    conn: &mut SqliteConnection,
+    certificate_number: &str,
+) -> Result<FilingStatus, Error> {
+    Ok(
+        match filed_sponsor_by_certificate(conn, certificate_number).await? {
+            Some(s) => FilingStatus::Sponsor {
+                sponsor_number: s.number,
+            },
+            None => FilingStatus::NotFiled,
+        },
+    )
+}
+
+/// Issues the next sponsor number of the bureau for `at`'s year: `浙ICP备2026000123号`.
+pub async fn issue_sponsor_number(
+    conn: &mut SqliteConnection,
+    province: Province,
+    at: DateTime<Utc>,
+) -> Result<String, Error> {
+    let abbreviation = province.abbreviation().to_string();
+    let year = at.with_timezone(&chrono_tz::Asia::Shanghai).year();
+    let serial: i64 = sqlx::query_scalar(
+        "INSERT INTO number_counters (abbreviation, year, last_serial) VALUES (?, ?, 1) \
+         ON CONFLICT (abbreviation, year) DO UPDATE SET last_serial = last_serial + 1 \
+         RETURNING last_serial",
+    )
+    .bind(&abbreviation)
+    .bind(year)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(sponsor_number(province, year, serial))
+}
+
+/// Formats a sponsor number from its parts.
+pub fn sponsor_number(province: Province, year: i32, serial: i64) -> String {
+    format!("{}ICP备{year}{serial:06}号", province.abbreviation())
+}
+
+/// Inserts a filed sponsor with a new filing password; returns its id and the password.
+pub async fn insert_sponsor(
+    conn: &mut SqliteConnection,
+    sponsor: &SponsorData,
+    number: &str,
+    at: DateTime<Utc>,
+    rng: &mut impl Rng,
+) -> Result<(i64, String), Error> {
+    let password = password::generate(rng);
+    let salt = password::salt(rng);
+    let hash = password::hash(&salt, &password);
+    let now = ts(at);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO sponsors (province, nature, certificate_type, certificate_number, name, \
+         address, responsible_name, responsible_mobile, responsible_email, number, \
+         password_salt, password_hash, filed_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(sponsor.province.code())
+    .bind(&sponsor.nature)
+    .bind(&sponsor.certificate_type)
+    .bind(sponsor.certificate_number.trim().to_uppercase())
+    .bind(&sponsor.name)
+    .bind(&sponsor.address)
+    .bind(&sponsor.responsible.name)
+    .bind(&sponsor.responsible.mobile)
+    .bind(&sponsor.responsible.email)
+    .bind(number)
+    .bind(&salt[..])
+    .bind(&hash[..])
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(&mut *conn)
+    .await?;
+    index_sponsor_name(conn, id, &sponsor.name).await?;
+    Ok((id, password))
+}
+
+/// A name spaced one character per token, as `sponsor_chars` indexes it.
+pub fn spaced_chars(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() * 2);
+    for c in name.chars().filter(|c| !c.is_whitespace()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// (Re)indexes a sponsor's name for substring queries of two characters.
+pub async fn index_sponsor_name(
+    conn: &mut SqliteConnection,
+    sponsor_id: i64,
+    name: &str,
+) -> Result<(), Error> {
+    sqlx::query("DELETE FROM sponsor_chars WHERE rowid = ?")
+        .bind(sponsor_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO sponsor_chars (rowid, chars) VALUES (?, ?)")
+        .bind(sponsor_id)
+        .bind(spaced_chars(name))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts a filed website with the sponsor's next `-N` number; returns its id and number.
+pub async fn insert_website(
+    conn: &mut SqliteConnection,
+    sponsor_id: i64,
+    website: &WebsiteData,
+    at: DateTime<Utc>,
+) -> Result<(i64, String), Error> {
+    let (sponsor_number, serial): (String, i64) = sqlx::query_as(
+        "UPDATE sponsors SET next_website_serial = next_website_serial + 1 WHERE id = ? \
+         RETURNING number, next_website_serial - 1",
+    )
+    .bind(sponsor_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let number = format!("{sponsor_number}-{serial}");
+    let now = ts(at);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO websites (sponsor_id, name, domain, home_url, service_content, \
+         responsible_name, responsible_certificate_type, responsible_certificate_number, \
+         responsible_mobile, number, filed_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(sponsor_id)
+    .bind(&website.name)
+    .bind(normalize_domain(&website.domain))
+    .bind(&website.home_url)
+    .bind(&website.service_content)
+    .bind(&website.responsible.name)
+    .bind(&website.responsible.certificate_type)
+    .bind(&website.responsible.certificate_number)
+    .bind(&website.responsible.mobile)
+    .bind(&number)
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((id, number))
+}
+
+/// Records that `provider_id` hosts `website_id`.
+pub async fn insert_access(
+    conn: &mut SqliteConnection,
+    website_id: i64,
+    provider_id: i64,
+    access: &crate::model::AccessData,
+    at: DateTime<Utc>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO accesses (website_id, provider_id, ips, method, created_at) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(website_id)
+    .bind(provider_id)
+    .bind(serde_json::to_string(&access.ips)?)
+    .bind(&access.method)
+    .bind(ts(at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether a sponsor's certificate number, or a domain, is blacklisted.
+pub async fn is_blacklisted(
+    conn: &mut SqliteConnection,
+    kind: &str,
+    value: &str,
+) -> Result<bool, Error> {
+    let found = sqlx::query("SELECT 1 FROM blacklist WHERE kind = ? AND value = ?")
+        .bind(kind)
+        .bind(value)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Appends to the history.
+pub async fn record(
+    conn: &mut SqliteConnection,
+    at: DateTime<Utc>,
+    event: &str,
+    subject: &str,
+    detail: serde_json::Value,
+) -> Result<(), Error> {
+    sqlx::query("INSERT INTO history (at, event, subject, detail) VALUES (?, ?, ?, ?)")
+        .bind(ts(at))
+        .bind(event)
+        .bind(subject)
+        .bind(detail.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Texts a phone (the simulated SMS gateway of the ministry).
+pub async fn text_phone(
+    conn: &mut SqliteConnection,
+    at: DateTime<Utc>,
+    mobile: &str,
+    text: &str,
+) -> Result<(), Error> {
+    sqlx::query("INSERT INTO phone_inbox (mobile, text, sent_at) VALUES (?, ?, ?)")
+        .bind(mobile)
+        .bind(text)
+        .bind(ts(at))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_are_normalised() {
+        for (input, want) in [
+            ("Example.COM", "example.com"),
+            ("https://www.a.cn/x?y", "www.a.cn"),
+            ("a.com.", "a.com"),
+        ] {
+            assert_eq!(normalize_domain(input), want);
+        }
+    }
+
+    #[test]
+    fn names_are_spaced_one_character_per_token() {
+        assert_eq!(spaced_chars("华信 ABC"), "华 信 A B C");
+        assert_eq!(spaced_chars(""), "");
+    }
+
+    #[test]
+    fn sponsor_numbers_are_year_and_six_digits() {
+        assert_eq!(
+            sponsor_number(Province::ZHEJIANG, 2026, 123),
+            "浙ICP备2026000123号"
+        );
+    }
+}

@@ -1,0 +1,622 @@
+//! [`Regulator`]: the simulator's business API over its database and clock. Each call is one
+//! write transaction (`BEGIN IMMEDIATE`) or one read; the SOAP adapter, the HTTP pages and the
+//! review driver all go through it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+use sqlx::{SqliteConnection, SqlitePool, Transaction};
+
+use crate::bureau::{self, Decision, SmsCheck, Submission};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::model::{DownloadFile, FilingRequest, FilingStatus, Outcome, SubmissionState};
+use crate::password::{self, PasswordCheck};
+use crate::query::{self, PublicQuery, PublicRecord};
+use crate::{Error, db, registry, ts};
+
+/// A provider (接入商) as the registry knows it, with its interface credentials.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Provider {
+    /// ispId.
+    pub id: i64,
+    pub name: String,
+    /// GB/T 2260 code of its bureau.
+    pub province: String,
+    pub username: String,
+    pub password: String,
+    pub aes_key: String,
+    pub aes_iv: String,
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provider")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A text in a simulated phone's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Text {
+    pub mobile: String,
+    pub text: String,
+    pub sent_at: String,
+}
+
+/// An upload as [`Regulator::record_upload`] kept it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct StoredUpload {
+    pub sequence: i64,
+    pub file_name: String,
+    /// The transfer fields, as the SOAP adapter serialised them.
+    pub transfer: String,
+    pub received_at: String,
+}
+
+/// What one pass of the review driver did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TickReport {
+    pub texts_sent: usize,
+    pub expired: Vec<i64>,
+    pub decided: Vec<i64>,
+}
+
+struct Inner {
+    pool: SqlitePool,
+    clock: SharedClock,
+    config: Config,
+}
+
+/// The simulated regulator. Cheap to clone.
+#[derive(Clone)]
+pub struct Regulator {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Regulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Regulator")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+type Tx = Transaction<'static, sqlx::Sqlite>;
+
+impl Regulator {
+    /// Opens the registry in `data_dir` (`regulator.sqlite`), migrating it.
+    pub async fn open(
+        data_dir: &Path,
+        clock: SharedClock,
+        config: Config,
+    ) -> Result<Regulator, Error> {
+        Ok(Regulator::new(db::open(data_dir).await?, clock, config))
+    }
+
+    /// A regulator over an open, migrated pool.
+    pub fn new(pool: SqlitePool, clock: SharedClock, config: Config) -> Regulator {
+        Regulator {
+            inner: Arc::new(Inner {
+                pool,
+                clock,
+                config,
+            }),
+        }
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.inner.pool
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.inner.clock
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The current instant on the shared clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    async fn write(&self) -> Result<Tx, Error> {
+        Ok(self.inner.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, Error> {
+        Ok(self.inner.pool.acquire().await?)
+    }
+
+    // ----- providers and blacklist -----
+
+    /// Registers a provider with its interface credentials; returns its ispId.
+    pub async fn add_provider(&self, provider: &Provider) -> Result<i64, Error> {
+        let mut tx = self.write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO providers (id, name, province, username, password, aes_key, aes_iv) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(provider.id)
+        .bind(&provider.name)
+        .bind(&provider.province)
+        .bind(&provider.username)
+        .bind(&provider.password)
+        .bind(&provider.aes_key)
+        .bind(&provider.aes_iv)
+        .fetch_one(&mut *tx)
+        .await?;
+        registry::record(
+            &mut tx,
+            self.now(),
+            "provider.added",
+            &format!("provider:{id}"),
+            serde_json::json!({"name": provider.name}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The provider with this ispId (to check a SOAP call's credentials).
+    pub async fn provider(&self, isp_id: i64) -> Result<Option<Provider>, Error> {
+        let mut conn = self.read().await?;
+        Ok(sqlx::query_as(
+            "SELECT id, name, province, username, password, aes_key, aes_iv FROM providers WHERE id = ?",
+        )
+        .bind(isp_id)
+        .fetch_optional(&mut *conn)
+        .await?)
+    }
+
+    /// Blacklists a sponsor by certificate number (refused with 1065).
+    pub async fn blacklist_sponsor(
+        &self,
+        certificate_number: &str,
+        reason: &str,
+    ) -> Result<(), Error> {
+        self.blacklist("sponsor", &certificate_number.trim().to_uppercase(), reason)
+            .await
+    }
+
+    /// Blacklists a domain (refused with 1064).
+    pub async fn blacklist_domain(&self, domain: &str, reason: &str) -> Result<(), Error> {
+        self.blacklist("domain", &registry::normalize_domain(domain), reason)
+            .await
+    }
+
+    async fn blacklist(&self, kind: &str, value: &str, reason: &str) -> Result<(), Error> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT OR IGNORE INTO blacklist (kind, value, reason) VALUES (?, ?, ?)")
+            .bind(kind)
+            .bind(value)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+        registry::record(
+            &mut tx,
+            self.now(),
+            "blacklist.added",
+            kind,
+            serde_json::json!({"reason": reason}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ----- what the SOAP services call -----
+
+    /// `isp_upload`: receives one filing of `provider_id`; returns the submission id.
+    /// `upload_ref` (the upload's file name or record id) is echoed in the result.
+    pub async fn submit(
+        &self,
+        provider_id: i64,
+        upload_ref: &str,
+        request: &FilingRequest,
+    ) -> Result<i64, Error> {
+        let mut rng = StdRng::from_os_rng();
+        let mut tx = self.write().await?;
+        let id = bureau::receive(
+            &mut tx,
+            self.now(),
+            &self.inner.config,
+            provider_id,
+            upload_ref,
+            request,
+            &mut rng,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// `isp_upload`, before its records are submitted: remembers the upload's `dataSequence`,
+    /// file name and transfer fields (opaque text chosen by the SOAP adapter). Refused with
+    /// [`Error::Conflict`] when the sequence is not above the last one.
+    pub async fn record_upload(
+        &self,
+        provider_id: i64,
+        sequence: i64,
+        file_name: &str,
+        transfer: &str,
+    ) -> Result<(), Error> {
+        let mut tx = self.write().await?;
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(sequence) FROM uploads WHERE provider_id = ?")
+                .bind(provider_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if last.is_some_and(|last| sequence <= last) {
+            return Err(Error::Conflict("dataSequence is not above the last one"));
+        }
+        sqlx::query(
+            "INSERT INTO uploads (provider_id, sequence, file_name, transfer, received_at) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(provider_id)
+        .bind(sequence)
+        .bind(file_name)
+        .bind(transfer)
+        .bind(ts(self.now()))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `isp_querypreviousupload` (and the account's last sequence): the provider's last
+    /// upload as recorded by [`Regulator::record_upload`].
+    pub async fn last_upload(&self, provider_id: i64) -> Result<Option<StoredUpload>, Error> {
+        let mut conn = self.read().await?;
+        Ok(sqlx::query_as(
+            "SELECT sequence, file_name, transfer, received_at FROM uploads \
+             WHERE provider_id = ? ORDER BY sequence DESC LIMIT 1",
+        )
+        .bind(provider_id)
+        .fetch_optional(&mut *conn)
+        .await?)
+    }
+
+    /// An upload file the bureau cannot process (schema, version, requesting unit: codes
+    /// 5001, 5003, 5004…): its result is queued for `isp_download` like a decision.
+    pub async fn report_upload_problem(
+        &self,
+        provider_id: i64,
+        upload_ref: &str,
+        code: u32,
+        text: &str,
+    ) -> Result<String, Error> {
+        let at = self.now();
+        let result = crate::model::FilingResult {
+            submission_id: None,
+            upload_ref: upload_ref.to_owned(),
+            kind: None,
+            outcome: Outcome::Refused {
+                codes: vec![crate::model::CodedReason {
+                    code,
+                    text: text.to_owned(),
+                }],
+                reasons: Vec::new(),
+            },
+            decided_at: ts(at),
+        };
+        let mut tx = self.write().await?;
+        let file = bureau::queue_download(&mut tx, at, provider_id, None, &result).await?;
+        registry::record(
+            &mut tx,
+            at,
+            "upload.problem",
+            &format!("provider:{provider_id}"),
+            serde_json::json!({"code": code, "file": file}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(file)
+    }
+
+    /// `isp_querybeianstatus` by domain (condition type 0).
+    pub async fn status_by_domain(&self, domain: &str) -> Result<FilingStatus, Error> {
+        let mut conn = self.read().await?;
+        registry::status_by_domain(&mut conn, domain).await
+    }
+
+    /// `isp_querybeianstatus` by certificate number (condition types 1–11).
+    pub async fn status_by_certificate(
+        &self,
+        certificate_number: &str,
+    ) -> Result<FilingStatus, Error> {
+        let mut conn = self.read().await?;
+        registry::status_by_certificate(&mut conn, certificate_number).await
+    }
+
+    /// `isp_verifybamm`: checks a filing password given a sponsor or website number, with the
+    /// daily lockout.
+    pub async fn verify_password(
+        &self,
+        number: &str,
+        password: &str,
+    ) -> Result<PasswordCheck, Error> {
+        let mut tx = self.write().await?;
+        let Some(sponsor) = registry::sponsor_by_number(&mut tx, number).await? else {
+            return Ok(PasswordCheck::UnknownNumber);
+        };
+        let at = self.now();
+        let check = password::verify(
+            &mut tx,
+            at,
+            sponsor.id,
+            password,
+            self.inner.config.password_max_failures,
+        )
+        .await?;
+        registry::record(
+            &mut tx,
+            at,
+            "password.checked",
+            &format!("sponsor:{}", sponsor.id),
+            serde_json::json!({"result": format!("{check:?}")}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(check)
+    }
+
+    /// `isp_download`: the oldest unacknowledged result and how many wait; handed out again
+    /// on every call until acknowledged.
+    pub async fn next_download(
+        &self,
+        provider_id: i64,
+    ) -> Result<Option<(DownloadFile, u32)>, Error> {
+        let mut tx = self.write().await?;
+        let next = bureau::next_download(&mut tx, provider_id).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// `isp_downloadack`: false when the file is not one of the provider's pending files.
+    pub async fn ack_download(&self, provider_id: i64, file_name: &str) -> Result<bool, Error> {
+        let mut tx = self.write().await?;
+        let done = bureau::ack_download(&mut tx, self.now(), provider_id, file_name).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    // ----- the bureau -----
+
+    /// One pass of the review driver: sends due SMS codes, returns filings whose SMS window
+    /// passed, and (in auto mode) decides due submissions.
+    pub async fn tick(&self) -> Result<TickReport, Error> {
+        let at = self.now();
+        let mut tx = self.write().await?;
+        let texts_sent = bureau::send_due_texts(&mut tx, at).await?;
+        let expired = bureau::expire_sms_windows(&mut tx, at).await?;
+        tx.commit().await?;
+        let mut decided = Vec::new();
+        let due = {
+            let mut conn = self.read().await?;
+            bureau::due(&mut conn, at).await?
+        };
+        for id in due {
+            match self.decide_at(at, id, Decision::Approve).await {
+                Ok(_) => decided.push(id),
+                Err(Error::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(TickReport {
+            texts_sent,
+            expired,
+            decided,
+        })
+    }
+
+    /// Decides a queued submission (the console, or manual mode's `/decide`).
+    pub async fn decide(&self, id: i64, decision: Decision) -> Result<Outcome, Error> {
+        self.decide_at(self.now(), id, decision).await
+    }
+
+    async fn decide_at(
+        &self,
+        at: DateTime<Utc>,
+        id: i64,
+        decision: Decision,
+    ) -> Result<Outcome, Error> {
+        let mut rng = StdRng::from_os_rng();
+        let mut tx = self.write().await?;
+        let outcome = bureau::decide(&mut tx, at, id, decision, &mut rng).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Submissions in a state (all when `None`), oldest first.
+    pub async fn reviews(&self, state: Option<SubmissionState>) -> Result<Vec<Submission>, Error> {
+        let mut conn = self.read().await?;
+        bureau::list(&mut conn, state, 500).await
+    }
+
+    /// One submission.
+    pub async fn submission(&self, id: i64) -> Result<Submission, Error> {
+        let mut conn = self.read().await?;
+        bureau::load(&mut conn, id).await
+    }
+
+    /// The bureau's SMS page: a responsible person enters a code.
+    pub async fn enter_sms_code(&self, mobile: &str, code: &str) -> Result<SmsCheck, Error> {
+        let mut tx = self.write().await?;
+        let check =
+            bureau::enter_sms_code(&mut tx, self.now(), &self.inner.config, mobile, code).await?;
+        tx.commit().await?;
+        Ok(check)
+    }
+
+    /// Texts sent to a phone, oldest first.
+    pub async fn phone_inbox(&self, mobile: &str) -> Result<Vec<Text>, Error> {
+        let mut conn = self.read().await?;
+        Ok(sqlx::query_as(
+            "SELECT mobile, text, sent_at FROM phone_inbox WHERE mobile = ? ORDER BY id",
+        )
+        .bind(mobile.trim())
+        .fetch_all(&mut *conn)
+        .await?)
+    }
+
+    /// The public ICP query.
+    pub async fn public_query(&self, q: &PublicQuery) -> Result<Vec<PublicRecord>, Error> {
+        let mut conn = self.read().await?;
+        query::run(&mut conn, q).await
+    }
+
+    // ----- password recovery -----
+
+    /// Texts a recovery code to the sponsor's responsible mobile; false for an unknown number.
+    pub async fn request_password_recovery(&self, number: &str) -> Result<bool, Error> {
+        let mut rng = StdRng::from_os_rng();
+        let at = self.now();
+        let mut tx = self.write().await?;
+        let Some(sponsor) = registry::sponsor_by_number(&mut tx, number).await? else {
+            return Ok(false);
+        };
+        if !sponsor.filed {
+            return Ok(false);
+        }
+        close_recovery_codes(&mut tx, sponsor.id).await?;
+        let code = format!("{:06}", rand::Rng::random_range(&mut rng, 0..1_000_000u32));
+        let validity = self.inner.config.recovery_code_validity;
+        sqlx::query(
+            "INSERT INTO sms_codes (purpose, sponsor_id, mobile, code, send_at, sent_at, expires_at) \
+             VALUES ('password_recovery', ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(sponsor.id)
+        .bind(&sponsor.responsible_mobile)
+        .bind(&code)
+        .bind(ts(at))
+        .bind(ts(at))
+        .bind(ts(at + validity))
+        .execute(&mut *tx)
+        .await?;
+        let text = beian_core::i18n::render(
+            beian_core::i18n::Locale::ZhCn,
+            "regulator.sms.recovery_code",
+            &[
+                ("number", sponsor.number.clone()),
+                ("code", code),
+                ("minutes", validity.num_minutes().to_string()),
+            ],
+        );
+        registry::text_phone(&mut tx, at, &sponsor.responsible_mobile, &text).await?;
+        registry::record(
+            &mut tx,
+            at,
+            "password.recovery_requested",
+            &format!("sponsor:{}", sponsor.id),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Checks a recovery code; when right, issues a new filing password texted to the
+    /// sponsor's responsible mobile (and clears today's lockout). False when wrong or expired.
+    pub async fn recover_password(&self, number: &str, code: &str) -> Result<bool, Error> {
+        let mut rng = StdRng::from_os_rng();
+        let at = self.now();
+        let mut tx = self.write().await?;
+        let Some(sponsor) = registry::sponsor_by_number(&mut tx, number).await? else {
+            return Ok(false);
+        };
+        let row: Option<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT id, code, expires_at, wrong_tries FROM sms_codes WHERE purpose = 'password_recovery' \
+             AND sponsor_id = ? AND closed = 0 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(sponsor.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((code_id, expected, expires_at, tries)) = row else {
+            return Ok(false);
+        };
+        if expires_at <= ts(at) || code.trim() != expected {
+            let close =
+                expires_at <= ts(at) || tries + 1 > i64::from(self.inner.config.sms_max_wrong);
+            sqlx::query(
+                "UPDATE sms_codes SET wrong_tries = wrong_tries + 1, closed = ? WHERE id = ?",
+            )
+            .bind(i64::from(close))
+            .bind(code_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(false);
+        }
+        let new_password = password::reset(&mut tx, sponsor.id, &mut rng).await?;
+        sqlx::query("UPDATE sms_codes SET verified_at = ?, closed = 1 WHERE id = ?")
+            .bind(ts(at))
+            .bind(code_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM password_failures WHERE sponsor_id = ?")
+            .bind(sponsor.id)
+            .execute(&mut *tx)
+            .await?;
+        let text = beian_core::i18n::render(
+            beian_core::i18n::Locale::ZhCn,
+            "regulator.sms.new_password",
+            &[
+                ("number", sponsor.number.clone()),
+                ("password", new_password),
+            ],
+        );
+        registry::text_phone(&mut tx, at, &sponsor.responsible_mobile, &text).await?;
+        registry::record(
+            &mut tx,
+            at,
+            "password.recovered",
+            &format!("sponsor:{}", sponsor.id),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    // ----- the driver -----
+
+    /// Runs the review driver until the task is dropped: a pass every `every` of real time,
+    /// and at once whenever the simulated clock moves.
+    pub async fn run_driver(self, every: std::time::Duration) {
+        loop {
+            if let Err(error) = self.tick().await {
+                tracing::warn!(%error, "regulator review pass failed");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                () = self.inner.clock.changed() => {}
+            }
+        }
+    }
+
+    /// Starts [`Regulator::run_driver`] on the runtime.
+    pub fn spawn_driver(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.clone().run_driver(every))
+    }
+}
+
+async fn close_recovery_codes(conn: &mut SqliteConnection, sponsor_id: i64) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE sms_codes SET closed = 1 WHERE purpose = 'password_recovery' AND sponsor_id = ?",
+    )
+    .bind(sponsor_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
