@@ -29,6 +29,7 @@ pub mod query;
 pub mod registry;
 pub mod seed;
 pub mod service;
+pub mod soap;
 
 pub use clock::{Clock, SharedClock, SimulatedClock, SystemClock};
 pub use config::{Config, ReviewDelay, ReviewMode};
