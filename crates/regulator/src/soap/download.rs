@@ -101,7 +101,13 @@ pub async fn render(regulator: &Regulator, result: &FilingResult) -> Result<Down
         }),
         ..IcpDownload::default()
     };
-    if let Outcome::Approved { numbers } = &result.outcome {
+    let cancels = matches!(
+        operation,
+        OperationType::CancelAccess | OperationType::CancelSponsor | OperationType::CancelWebsite
+    );
+    if let Outcome::Approved { numbers } = &result.outcome
+        && !cancels
+    {
         let isp_sponsor_id = (operation == OperationType::FirstFiling)
             .then(|| subject.as_deref().and_then(|s| s.parse().ok()))
             .flatten();
@@ -112,13 +118,15 @@ pub async fn render(regulator: &Regulator, result: &FilingResult) -> Result<Down
                 items: vec![registration],
             });
         }
-        if let Some(id) = result.submission_id {
-            let request = regulator.submission(id).await?.request;
-            if let Some(record) = cancelled(regulator, &request).await? {
-                icp.cancelled = Some(CancelledRecords {
-                    items: vec![record],
-                });
-            }
+    }
+    if let (Outcome::Approved { .. }, Some(id), true) =
+        (&result.outcome, result.submission_id, cancels)
+    {
+        let request = regulator.submission(id).await?.request;
+        if let Some(record) = cancelled(regulator, &request).await? {
+            icp.cancelled = Some(CancelledRecords {
+                items: vec![record],
+            });
         }
     }
     Ok(DownloadData::icp(icp))

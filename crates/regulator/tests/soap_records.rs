@@ -1,0 +1,264 @@
+//! The SOAP adapter's record mapping over a real listener, without the SMS check: one upload
+//! carrying a website cancellation (by registry id), a new website of an unknown sponsor and
+//! verification materials; results come back one file at a time (3 while more wait), the
+//! cancellation with its `ZXSJ` record once reviewed. A file whose requesting unit is another
+//! provider is accepted by the call and refused in a download (5003).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use beian_miit::v3::auth::Credentials;
+use beian_miit::v3::client::{DownloadOutcome, HttpRegulatorClient, RegulatorClient};
+use beian_miit::v3::codec::AesKey;
+use beian_miit::v3::codes::{
+    AttachmentOwner, CancelCategory, OperationType, ReturnCode, ReviewOutcome,
+};
+use beian_miit::v3::download::IcpDownload;
+use beian_miit::v3::personal::{PersonalData, Secret};
+use beian_miit::v3::sequence::DataSequence;
+use beian_miit::v3::upload::{
+    Attachment, AttachmentOwnerRef, Cancellation, Cancellations, IcpUpload, Languages, Materials,
+    NewDomain, NewWebsite, NewWebsiteInfo, NewWebsites, RecordRef, Responsible, ServiceContents,
+    SponsorRef, UploadData,
+};
+use beian_regulator::fixture::{self, PROVIDER_A, PROVIDER_B};
+use beian_regulator::soap::simulator_router;
+use beian_regulator::{Config, Regulator, ReviewDelay, ReviewMode, SimulatedClock};
+use chrono::{TimeZone, Utc};
+
+struct Sim {
+    base: String,
+    regulator: Regulator,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Sim {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(SimulatedClock::new(
+        Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap(),
+    ));
+    let config = Config {
+        review: ReviewMode::Auto(ReviewDelay::Minutes(30)),
+        sms_rule: Arc::new(|_, _, _| None),
+        ..Config::default()
+    };
+    let regulator = Regulator::open(dir.path(), clock, config).await.unwrap();
+    fixture::load(&regulator).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(axum::serve(listener, simulator_router(regulator.clone())).into_future());
+    Sim {
+        base: format!("http://{addr}"),
+        regulator,
+        _dir: dir,
+    }
+}
+
+fn client(sim: &Sim) -> HttpRegulatorClient {
+    HttpRegulatorClient::new(
+        &sim.base,
+        Credentials {
+            isp_id: PROVIDER_A,
+            user_name: "isp-zj".to_owned(),
+            password: Secret::new("isp-zj-secret"),
+        },
+        Some(AesKey::parse("0123456789abcdef", "0102030405060708").unwrap()),
+    )
+}
+
+/// Downloads the next file, checks the return code, acknowledges it.
+async fn take(client: &HttpRegulatorClient, want: ReturnCode) -> IcpDownload {
+    let DownloadOutcome { ret, file } = client.download().await.unwrap();
+    assert_eq!(ret.code(), Some(want), "{ret:?}");
+    let file = file.unwrap();
+    let ack = client.download_ack(&file.file_name).await.unwrap();
+    assert_eq!(ack.code(), Some(ReturnCode::Success));
+    file.data.icp.unwrap()
+}
+
+fn site() -> NewWebsiteInfo {
+    let person = Responsible {
+        name: Some("李娜".to_owned()),
+        office_phone: None,
+        mobile: PersonalData::new("13700000000"),
+        email: PersonalData::new("ops@example.cn"),
+        msn: None,
+        qq: None,
+        certificate_type: None,
+        certificate_number: None,
+    };
+    NewWebsiteInfo {
+        isp_website_id: 1,
+        name: "新网站".to_owned(),
+        pre_approvals: None,
+        service_content: ServiceContents { ids: vec![1] },
+        languages: Languages { ids: vec![1] },
+        domains: vec![NewDomain {
+            isp_domain_id: 1,
+            domain: "new-site-example.cn".to_owned(),
+        }],
+        accesses: Vec::new(),
+        responsible: person,
+        home_url: None,
+        remark: None,
+    }
+}
+
+fn codes(icp: &IcpDownload) -> (OperationType, Vec<u16>) {
+    let result = &icp.results.as_ref().unwrap().results[0];
+    (
+        result.operation,
+        result.items.iter().map(|i| i.code).collect(),
+    )
+}
+
+#[tokio::test]
+async fn records_map_to_submissions_and_results() {
+    let sim = start().await;
+    let client = client(&sim);
+    let (website_id, website_number): (i64, String) =
+        sqlx::query_as("SELECT id, number FROM websites WHERE domain = 'yunqi-example.com'")
+            .fetch_one(sim.regulator.pool())
+            .await
+            .unwrap();
+    let upload = UploadData::icp(IcpUpload {
+        cancellations: Some(Cancellations {
+            items: vec![Cancellation {
+                category: CancelCategory::Website,
+                record_id: website_id,
+                reason: 1,
+                reason_remark: Some("网站关闭".to_owned()),
+                password_hash: None,
+            }],
+        }),
+        materials: Some(Materials {
+            items: vec![Attachment {
+                format: 1,
+                purpose: 1,
+                content: "aGVsbG8=".to_owned(),
+                owner: AttachmentOwnerRef {
+                    kind: AttachmentOwner::Website,
+                    record: RecordRef {
+                        id: None,
+                        icp_number: Some(website_number.clone()),
+                    },
+                },
+                remark: None,
+            }],
+        }),
+        requester_id: PROVIDER_A,
+        ..IcpUpload::default()
+    });
+    // The materials are answered at once; the cancellation waits for the review.
+    let ret = client
+        .upload(&upload, DataSequence::FIRST, "records.xml")
+        .await
+        .unwrap();
+    assert_eq!(ret.code(), Some(ReturnCode::Success), "{ret:?}");
+
+    let materials = take(&client, ReturnCode::Success).await;
+    assert_eq!(
+        codes(&materials),
+        (OperationType::VerificationMaterials, vec![1060])
+    );
+    assert_eq!(
+        materials.results.as_ref().unwrap().results[0]
+            .subject
+            .as_deref(),
+        Some(website_number.as_str())
+    );
+    assert_eq!(
+        client.download().await.unwrap().ret.code(),
+        Some(ReturnCode::NothingToDownload)
+    );
+
+    // Reviewed after the delay: the website is cancelled.
+    sim.regulator
+        .clock()
+        .simulated()
+        .unwrap()
+        .advance_minutes(31)
+        .unwrap();
+    sim.regulator.tick().await.unwrap();
+    let cancelled = take(&client, ReturnCode::Success).await;
+    assert_eq!(
+        codes(&cancelled),
+        (OperationType::CancelWebsite, vec![1001])
+    );
+    let record = &cancelled.cancelled.as_ref().unwrap().items[0];
+    assert_eq!(record.category, CancelCategory::Website);
+    assert_eq!(record.record_id, website_id);
+    let review = &cancelled
+        .results
+        .as_ref()
+        .unwrap()
+        .reviews
+        .as_ref()
+        .unwrap()
+        .items[0];
+    assert_eq!(review.outcome, ReviewOutcome::Approved);
+    assert!(cancelled.registrations.is_none());
+}
+
+#[tokio::test]
+async fn unknown_records_and_foreign_files_are_refused_in_downloads() {
+    let sim = start().await;
+    let client = client(&sim);
+    // A new website whose sponsor id is unknown, and a website cancellation of a record id
+    // that does not exist: 1058 and 1059, both at once (3 while the other waits).
+    let upload = UploadData::icp(IcpUpload {
+        new_websites: Some(NewWebsites {
+            items: vec![NewWebsite {
+                sponsor: SponsorRef {
+                    icp_number: None,
+                    id: Some(999_999),
+                },
+                websites: vec![site()],
+                attachments: Vec::new(),
+                password_hash: None,
+            }],
+        }),
+        cancellations: Some(Cancellations {
+            items: vec![Cancellation {
+                category: CancelCategory::Website,
+                record_id: 888_888,
+                reason: 1,
+                reason_remark: None,
+                password_hash: None,
+            }],
+        }),
+        requester_id: PROVIDER_A,
+        ..IcpUpload::default()
+    });
+    let ret = client
+        .upload(&upload, DataSequence::FIRST, "unknown.xml")
+        .await
+        .unwrap();
+    assert_eq!(ret.code(), Some(ReturnCode::Success), "{ret:?}");
+    let first = take(&client, ReturnCode::MoreToDownload).await;
+    let second = take(&client, ReturnCode::Success).await;
+    let mut got = vec![codes(&first), codes(&second)];
+    got.sort_by_key(|(op, _)| op.code());
+    assert_eq!(
+        got,
+        vec![
+            (OperationType::NewWebsite, vec![1058]),
+            (OperationType::CancelWebsite, vec![1059]),
+        ]
+    );
+
+    // A file whose requesting unit is the other provider: accepted, then refused with 5003.
+    let foreign = UploadData::icp(IcpUpload {
+        cancellations: upload.icp.as_ref().unwrap().cancellations.clone(),
+        requester_id: PROVIDER_B,
+        ..IcpUpload::default()
+    });
+    let ret = client
+        .upload(&foreign, DataSequence::new(2).unwrap(), "foreign.xml")
+        .await
+        .unwrap();
+    assert_eq!(ret.code(), Some(ReturnCode::Success), "{ret:?}");
+    let refused = take(&client, ReturnCode::Success).await;
+    assert_eq!(codes(&refused).1, vec![5003]);
+    assert!(refused.results.as_ref().unwrap().reviews.is_none());
+}
