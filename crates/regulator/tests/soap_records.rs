@@ -262,3 +262,51 @@ async fn unknown_records_and_foreign_files_are_refused_in_downloads() {
     assert_eq!(codes(&refused).1, vec![5003]);
     assert!(refused.results.as_ref().unwrap().reviews.is_none());
 }
+
+#[tokio::test]
+async fn a_refusal_comes_back_with_its_code_and_no_registration() {
+    let sim = start().await;
+    let client = client(&sim);
+    let site = site();
+    let domain = site.domains[0].domain.clone();
+    sim.regulator
+        .blacklist_domain(&domain, "测试黑名单")
+        .await
+        .unwrap();
+    let sponsor_number = fixture::SPONSORS[0].0;
+    let upload = UploadData::icp(IcpUpload {
+        new_websites: Some(NewWebsites {
+            items: vec![NewWebsite {
+                sponsor: SponsorRef {
+                    icp_number: Some(sponsor_number.to_owned()),
+                    id: None,
+                },
+                websites: vec![site],
+                attachments: Vec::new(),
+                password_hash: None,
+            }],
+        }),
+        requester_id: PROVIDER_A,
+        ..IcpUpload::default()
+    });
+    let ret = client
+        .upload(&upload, DataSequence::FIRST, "blacklisted.xml")
+        .await
+        .unwrap();
+    assert_eq!(ret.code(), Some(ReturnCode::Success), "{ret:?}");
+    sim.regulator
+        .clock()
+        .simulated()
+        .unwrap()
+        .advance_minutes(31)
+        .unwrap();
+    sim.regulator.tick().await.unwrap();
+    let refused = take(&client, ReturnCode::Success).await;
+    assert_eq!(codes(&refused), (OperationType::NewWebsite, vec![1064]));
+    let results = refused.results.as_ref().unwrap();
+    assert_eq!(results.results[0].subject.as_deref(), Some(sponsor_number));
+    let review = &results.reviews.as_ref().unwrap().items[0];
+    assert_eq!(review.outcome, ReviewOutcome::Rejected);
+    assert_eq!(review.reviewed, "2026-03-02");
+    assert!(refused.registrations.is_none());
+}

@@ -387,29 +387,5 @@ pub async fn plan(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn upload_refs_round_trip() {
-        let cases = [
-            UploadRef::new("a.xml", OperationType::FirstFiling, "42"),
-            UploadRef::new("b.xml", OperationType::NewAccess, "浙ICP备2026000001号-1"),
-            UploadRef::new("c.xml", OperationType::Change, ""),
-        ];
-        for r in cases {
-            assert_eq!(UploadRef::parse(&r.encode()), Some(r.clone()), "{r:?}");
-        }
-        for bad in ["", "a.xml", "a.xml|99|x", "a.xml|x|y"] {
-            assert_eq!(UploadRef::parse(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn access_ranges_as_dotted_quads() {
-        let methods = AccessMethods { ids: vec![4] };
-        let got = access_data(&methods, [(0x0A00_0001, 0x0A00_00FF)].into_iter());
-        assert_eq!(got.ips, vec!["10.0.0.1-10.0.0.255".to_owned()]);
-        assert_eq!(got.method, "cloud_server");
-    }
-}
+#[path = "upload_tests.rs"]
+mod tests;
