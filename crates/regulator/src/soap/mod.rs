@@ -63,6 +63,19 @@ pub async fn serve(listener: tokio::net::TcpListener, regulator: Regulator) -> s
     served
 }
 
+/// `beian regulator serve`: opens (or creates) the registry in `data_dir` and serves the whole
+/// simulator ([`serve`]) on `listener` until the server stops.
+pub async fn serve_data_dir(
+    listener: tokio::net::TcpListener,
+    data_dir: &std::path::Path,
+    clock: crate::SharedClock,
+    config: crate::Config,
+) -> Result<(), Error> {
+    let regulator = Regulator::open(data_dir, clock, config).await?;
+    serve(listener, regulator).await?;
+    Ok(())
+}
+
 /// The transfer fields of an upload as kept in the regulator's `uploads.transfer`.
 #[derive(Debug, Serialize, Deserialize)]
 struct Transfer {

@@ -327,6 +327,15 @@ pub async fn plan(
                 website,
             });
             push(OperationType::Change, subject.clone(), request);
+            // This provider's access as corrected (the simulator keeps one per provider).
+            if let Some(a) = w.accesses.first() {
+                let access = access_data(&a.methods, a.ips.iter().map(|r| (r.start, r.end)));
+                let request = Ok(FilingRequest::ChangeAccess {
+                    website_number: w.icp_number.trim().to_owned(),
+                    access,
+                });
+                push(OperationType::Change, subject.clone(), request);
+            }
         }
     }
     for item in icp.cancellations.iter().flat_map(|x| &x.items) {
