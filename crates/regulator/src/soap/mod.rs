@@ -137,9 +137,18 @@ impl IspBackend for SoapBackend {
                 return None;
             }
         };
-        let aes_key = (!provider.aes_key.is_empty())
-            .then(|| AesKey::parse(&provider.aes_key, &provider.aes_iv).ok())
-            .flatten();
+        let aes_key = if provider.aes_key.is_empty() {
+            None
+        } else {
+            match AesKey::parse(&provider.aes_key, &provider.aes_iv) {
+                Ok(key) => Some(key),
+                Err(error) => {
+                    // Encrypted calls of this provider then fail with 6 (解密失败).
+                    tracing::warn!(isp_id, %error, "provider's AES key is unusable");
+                    None
+                }
+            }
+        };
         Some(IspAccount {
             credentials: Credentials {
                 isp_id: provider.id,
@@ -171,6 +180,8 @@ impl IspBackend for SoapBackend {
         let icp = match &upload.data {
             Ok(data) => data.icp.as_ref(),
             Err(code) => {
+                // A problem with the whole file has no operation of its own; the result
+                // names the file and carries Czlx 1 because the schema requires one.
                 let reference = UploadRef::new(
                     &upload.file_name,
                     beian_miit::v3::codes::OperationType::FirstFiling,
