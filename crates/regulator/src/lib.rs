@@ -33,6 +33,7 @@ pub mod registry;
 pub mod seed;
 pub mod service;
 pub mod sms;
+pub mod soap;
 pub mod uploads;
 
 pub use clock::{Clock, SharedClock, SimulatedClock, SystemClock};
