@@ -3,6 +3,7 @@
 
 mod audit;
 mod check;
+mod regulator;
 mod serve;
 
 use std::process::ExitCode;
@@ -30,6 +31,11 @@ enum Command {
     },
     /// Run the whole system (embedded default: SQLite and files in the data dir).
     Serve(serve::Args),
+    /// The regulator simulator on its own.
+    Regulator {
+        #[command(subcommand)]
+        command: regulator::Command,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -54,6 +60,7 @@ fn main() -> ExitCode {
         Command::Check { kind, value } => check::run(kind, &value),
         Command::Serve(args) => serve::run(args),
         Command::Audit { command } => audit::run(command),
+        Command::Regulator { command } => regulator::run(command),
     }
 }
 

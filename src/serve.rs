@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use beian_server::settings::Settings;
+use beian_server::settings::{Settings, SimulatorSettings};
 use beian_server::startup::Application;
 
 use crate::DataArgs;
@@ -15,6 +15,16 @@ pub struct Args {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", env = "BEIAN_LISTEN")]
     listen: SocketAddr,
+    /// How the bundled regulator simulator decides: by its rules after its delay (`auto`), or
+    /// by a person at its console (`manual`).
+    #[arg(long, value_enum, default_value = "auto")]
+    bureau_review: crate::regulator::ReviewArg,
+    /// Review delay of `auto` mode, in minutes (default: 3 working days).
+    #[arg(long)]
+    bureau_review_minutes: Option<i64>,
+    /// Start a simulated clock for the whole system, moved by `POST /sim/clock/advance`.
+    #[arg(long)]
+    simulated_clock: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -29,6 +39,10 @@ pub fn run(args: Args) -> ExitCode {
     runtime.block_on(async {
         let mut settings = Settings::embedded(&args.data.data_dir, args.listen);
         settings.database_url = args.data.database_url;
+        settings.simulator = Some(SimulatorSettings {
+            review: args.bureau_review.mode(args.bureau_review_minutes),
+            simulated_clock: args.simulated_clock,
+        });
         let app = match Application::build(settings).await {
             Ok(app) => app,
             Err(e) => {
@@ -38,6 +52,18 @@ pub fn run(args: Args) -> ExitCode {
         };
         println!("beian is listening on http://{}/", app.addr());
         println!("health: http://{}/healthz", app.addr());
+        println!(
+            "API: http://{0}/api/v1 (OpenAPI document: http://{0}/api/docs)",
+            app.addr()
+        );
+        println!(
+            "regulator simulator: http://{0}/miit/query, http://{0}/sim/bureau/console",
+            app.addr()
+        );
+        println!(
+            "create an account: POST http://{}/api/v1/accounts",
+            app.addr()
+        );
         match app.run_until_stopped().await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -18,6 +18,10 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// The personal-data key; `None` reads `BEIAN_DATA_KEY`, then the key file in the data dir.
     pub data_key: Option<DataKey>,
+    /// The bundled regulator simulator, started in-process and mounted on the same listener
+    /// under its own paths (the spec's SOAP paths, `/miit`, `/bureau`, `/sim`); `None` when a
+    /// real bureau endpoint is configured.
+    pub simulator: Option<SimulatorSettings>,
     /// The REST API's sessions and limits.
     pub api: ApiSettings,
 }
@@ -71,6 +75,25 @@ impl Settings {
             database_url: None,
             data_key: None,
             api: ApiSettings::default(),
+            simulator: Some(SimulatorSettings::default()),
+        }
+    }
+}
+
+/// How the in-process regulator simulator runs.
+#[derive(Debug, Clone, Copy)]
+pub struct SimulatorSettings {
+    /// Automatic review after a delay, or manual decisions at the console.
+    pub review: beian_regulator::ReviewMode,
+    /// Start a simulated clock that `POST /sim/clock/advance` moves, for the whole system.
+    pub simulated_clock: bool,
+}
+
+impl Default for SimulatorSettings {
+    fn default() -> SimulatorSettings {
+        SimulatorSettings {
+            review: beian_regulator::ReviewMode::Auto(beian_regulator::ReviewDelay::WorkingDays(3)),
+            simulated_clock: false,
         }
     }
 }
