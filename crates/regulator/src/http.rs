@@ -35,28 +35,6 @@ pub fn router(regulator: Regulator) -> Router {
         .with_state(regulator)
 }
 
-/// Serves the simulator alone on `listener`, with its review driver (a pass every 5 s of real
-/// time, and at once when the simulated clock moves).
-pub async fn serve(listener: tokio::net::TcpListener, regulator: Regulator) -> std::io::Result<()> {
-    let driver = regulator.spawn_driver(std::time::Duration::from_secs(5));
-    let served = axum::serve(listener, router(regulator)).await;
-    driver.abort();
-    served
-}
-
-/// `beian regulator serve`: opens (or creates) the registry in `data_dir` and serves it on
-/// `listener` with its review driver, until the server stops.
-pub async fn serve_data_dir(
-    listener: tokio::net::TcpListener,
-    data_dir: &std::path::Path,
-    clock: crate::SharedClock,
-    config: crate::Config,
-) -> Result<(), Error> {
-    let regulator = Regulator::open(data_dir, clock, config).await?;
-    serve(listener, regulator).await?;
-    Ok(())
-}
-
 /// An error answered as API.md's JSON error; internal causes are logged, not sent.
 struct ApiError(StatusCode, &'static str, String);
 
