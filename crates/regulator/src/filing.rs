@@ -52,7 +52,7 @@ pub async fn refusals(
         } => {
             if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await? {
                 sponsor_blacklisted(conn, &s, &mut codes).await?;
-                if !password::check_stored(conn, s.id, password).await? {
+                if !password::check_icp_mm(conn, s.id, password).await? {
                     codes.push(ResultCode::WrongPassword);
                 }
                 new_website_refusals(conn, &website.website, None, &mut codes).await?;
@@ -70,7 +70,7 @@ pub async fn refusals(
         } => {
             if let Some((w, s)) = filed_website(conn, website_number, &mut codes).await? {
                 sponsor_blacklisted(conn, &s, &mut codes).await?;
-                if !password::check_stored(conn, s.id, password).await? {
+                if !password::check_icp_mm(conn, s.id, password).await? {
                     codes.push(ResultCode::WrongPassword);
                 }
                 if registry::access_providers(conn, w.id)
@@ -86,7 +86,7 @@ pub async fn refusals(
             password,
         } => {
             if let Some((w, s)) = filed_website(conn, website_number, &mut codes).await? {
-                if !password::check_stored(conn, s.id, password).await? {
+                if !password::check_icp_mm(conn, s.id, password).await? {
                     codes.push(ResultCode::WrongPassword);
                 }
                 let providers = registry::access_providers(conn, w.id).await?;

@@ -102,6 +102,8 @@ pub enum FilingRequest {
     /// 无主体新增网站: the sponsor filed through another provider; needs its password.
     NewWebsiteElsewhereSponsor {
         sponsor_number: String,
+        /// `ICPmm`: the hex MD5 of the GBK-encoded filing password ([`crate::password::icp_mm`]),
+        /// as uploads carry it; likewise in the other variants' `password`.
         password: String,
         website: NewWebsite,
     },
