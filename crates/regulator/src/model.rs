@@ -6,7 +6,7 @@ use beian_core::kind::FilingKind;
 use beian_core::province::Province;
 use serde::{Deserialize, Serialize};
 
-use crate::codes::ResultCode;
+use beian_miit::v3::results::ResultCode;
 
 /// A person: a sponsor's or a website's responsible person.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,8 +227,8 @@ pub struct CodedReason {
 impl From<ResultCode> for CodedReason {
     fn from(code: ResultCode) -> CodedReason {
         CodedReason {
-            code: code.code(),
-            text: code.text().to_owned(),
+            code: code.code().into(),
+            text: code.description_zh().to_owned(),
         }
     }
 }
