@@ -10,12 +10,12 @@ use rand::Rng;
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 
-use crate::codes::ResultCode;
 use crate::config::{Config, ReviewMode};
 use crate::downloads::queue_download;
 use crate::model::{CodedReason, FilingRequest, FilingResult, Outcome, SubmissionState};
 pub use crate::sms::SmsCheck;
 use crate::{Error, filing, registry, ts};
+use beian_miit::v3::results::ResultCode;
 /// A submission as the bureau's queue holds it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Submission {
@@ -128,7 +128,7 @@ pub(crate) async fn return_submission(
 ) -> Result<(), Error> {
     let reason = render(Locale::ZhCn, reason_key, &[]);
     let outcome = Outcome::Returned {
-        codes: vec![ResultCode::Refused.into()],
+        codes: vec![ResultCode::BureauRejected.into()],
         reasons: vec![reason],
     };
     sqlx::query("UPDATE sms_codes SET closed = 1 WHERE submission_id = ?")
@@ -226,7 +226,7 @@ pub async fn decide(
             (
                 SubmissionState::Refused,
                 Outcome::Refused {
-                    codes: vec![ResultCode::Refused.into()],
+                    codes: vec![ResultCode::BureauRejected.into()],
                     reasons,
                 },
             )
@@ -258,7 +258,10 @@ pub async fn decide(
                 }
                 (SubmissionState::Approved, Outcome::Approved { numbers })
             } else {
-                let reasons = codes.iter().map(|c| c.text().to_owned()).collect();
+                let reasons = codes
+                    .iter()
+                    .map(|c| c.description_zh().to_owned())
+                    .collect();
                 (
                     SubmissionState::Refused,
                     Outcome::Refused {
@@ -283,7 +286,10 @@ async fn finish(
 ) -> Result<(), Error> {
     let submission = load(conn, id).await?;
     let (codes, reasons) = match &outcome {
-        Outcome::Approved { .. } => (vec![CodedReason::from(ResultCode::Approved)], Vec::new()),
+        Outcome::Approved { .. } => (
+            vec![CodedReason::from(ResultCode::BureauApproved)],
+            Vec::new(),
+        ),
         Outcome::Refused { codes, reasons } | Outcome::Returned { codes, reasons } => {
             (codes.clone(), reasons.clone())
         }

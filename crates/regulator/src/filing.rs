@@ -5,10 +5,10 @@
 use beian_core::province::Province;
 use sqlx::SqliteConnection;
 
-use crate::codes::ResultCode;
 use crate::model::{FilingRequest, SponsorData, WebsiteData};
 use crate::registry::{self, SponsorRow, WebsiteRow, normalize_domain};
 use crate::{Error, password};
+use beian_miit::v3::results::ResultCode;
 
 /// The codes refusing `request` from `provider_id`, in the order found; empty when it may be
 /// approved.
@@ -40,7 +40,7 @@ pub async fn refusals(
             if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await? {
                 sponsor_blacklisted(conn, &s, &mut codes).await?;
                 if !registry::provider_hosts_sponsor(conn, provider_id, s.id).await? {
-                    codes.push(ResultCode::NotYourFiling);
+                    codes.push(ResultCode::NotAccessedByYou);
                 }
                 new_website_refusals(conn, &website.website, None, &mut codes).await?;
             }
@@ -52,8 +52,8 @@ pub async fn refusals(
         } => {
             if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await? {
                 sponsor_blacklisted(conn, &s, &mut codes).await?;
-                if !password::check_stored(conn, s.id, password).await? {
-                    codes.push(ResultCode::WrongPassword);
+                if !password::check_icp_mm(conn, s.id, password).await? {
+                    codes.push(ResultCode::WrongFilingPassword);
                 }
                 new_website_refusals(conn, &website.website, None, &mut codes).await?;
             }
@@ -70,8 +70,8 @@ pub async fn refusals(
         } => {
             if let Some((w, s)) = filed_website(conn, website_number, &mut codes).await? {
                 sponsor_blacklisted(conn, &s, &mut codes).await?;
-                if !password::check_stored(conn, s.id, password).await? {
-                    codes.push(ResultCode::WrongPassword);
+                if !password::check_icp_mm(conn, s.id, password).await? {
+                    codes.push(ResultCode::WrongFilingPassword);
                 }
                 if registry::access_providers(conn, w.id)
                     .await?
@@ -86,12 +86,12 @@ pub async fn refusals(
             password,
         } => {
             if let Some((w, s)) = filed_website(conn, website_number, &mut codes).await? {
-                if !password::check_stored(conn, s.id, password).await? {
-                    codes.push(ResultCode::WrongPassword);
+                if !password::check_icp_mm(conn, s.id, password).await? {
+                    codes.push(ResultCode::WrongFilingPassword);
                 }
                 let providers = registry::access_providers(conn, w.id).await?;
                 if !providers.contains(&provider_id) {
-                    codes.push(ResultCode::OnlyOwnAccess);
+                    codes.push(ResultCode::NotOwnAccess);
                 } else if providers.len() == 1 {
                     codes.push(ResultCode::OnlyAccess);
                 }
@@ -103,10 +103,10 @@ pub async fn refusals(
         } => {
             if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await? {
                 if !registry::provider_hosts_sponsor(conn, provider_id, s.id).await? {
-                    codes.push(ResultCode::NotYourFiling);
+                    codes.push(ResultCode::NotAccessedByYou);
                 }
                 if s.province != sponsor.province.code() {
-                    codes.push(ResultCode::ProvinceChanged);
+                    codes.push(ResultCode::ProvinceChangeForbidden);
                 }
                 if registry::is_blacklisted(conn, "sponsor", &cert(sponsor)).await? {
                     codes.push(ResultCode::SponsorBlacklisted);
@@ -129,7 +129,7 @@ pub async fn refusals(
                     .await?
                     .contains(&provider_id)
                 {
-                    codes.push(ResultCode::NotYourFiling);
+                    codes.push(ResultCode::NotAccessedByYou);
                 }
                 new_website_refusals(conn, website, Some(w.id), &mut codes).await?;
             }
@@ -140,14 +140,14 @@ pub async fn refusals(
                     .await?
                     .contains(&provider_id)
             {
-                codes.push(ResultCode::NotYourFiling);
+                codes.push(ResultCode::NotAccessedByYou);
             }
         }
         FilingRequest::CancelSponsor { sponsor_number, .. } => {
             if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await?
                 && !registry::provider_hosts_sponsor(conn, provider_id, s.id).await?
             {
-                codes.push(ResultCode::NotYourFiling);
+                codes.push(ResultCode::NotAccessedByYou);
             }
         }
         FilingRequest::CancelWebsite { website_number, .. } => {
@@ -156,7 +156,7 @@ pub async fn refusals(
                     .await?
                     .contains(&provider_id)
             {
-                codes.push(ResultCode::NotYourFiling);
+                codes.push(ResultCode::NotAccessedByYou);
             }
         }
     }

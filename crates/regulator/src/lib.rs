@@ -17,7 +17,6 @@
 pub mod approve;
 pub mod bureau;
 pub mod clock;
-pub mod codes;
 pub mod config;
 pub mod db;
 pub mod downloads;

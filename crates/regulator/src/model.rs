@@ -6,7 +6,7 @@ use beian_core::kind::FilingKind;
 use beian_core::province::Province;
 use serde::{Deserialize, Serialize};
 
-use crate::codes::ResultCode;
+use beian_miit::v3::results::ResultCode;
 
 /// A person: a sponsor's or a website's responsible person.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +102,8 @@ pub enum FilingRequest {
     /// 无主体新增网站: the sponsor filed through another provider; needs its password.
     NewWebsiteElsewhereSponsor {
         sponsor_number: String,
+        /// `ICPmm`: the hex MD5 of the GBK-encoded filing password ([`crate::password::icp_mm`]),
+        /// as uploads carry it; likewise in the other variants' `password`.
         password: String,
         website: NewWebsite,
     },
@@ -225,8 +227,8 @@ pub struct CodedReason {
 impl From<ResultCode> for CodedReason {
     fn from(code: ResultCode) -> CodedReason {
         CodedReason {
-            code: code.code(),
-            text: code.text().to_owned(),
+            code: code.code().into(),
+            text: code.description_zh().to_owned(),
         }
     }
 }

@@ -1,6 +1,12 @@
 //! Filing passwords (备案密码): issued at a first filing, stored as a salted HMAC-SHA-256, and
 //! checked by `isp_verifybamm` with a daily lockout.
 //!
+//! What is stored is HMAC(salt, `ICPmm`), where `ICPmm` is the lowercase hex MD5 of the
+//! GBK-encoded password ([`beian_miit::v3::auth::icp_password_hash`]): uploads (新增接入,
+//! 无主体新增网站, 取消接入) carry only that MD5 form (§4-1-1-3), while `isp_verifybamm` and
+//! people carry the plain password, which is hashed to the same form before the HMAC. So both
+//! are checked against one stored value.
+//!
 //! Why not argon2: the passwords are issued by the registry itself (8 random characters from a
 //! 56-letter alphabet, about 46 bits), not chosen by people, so a slow hash buys little, while
 //! seeding a registry of a million sponsors must hash a million passwords in seconds. A random
@@ -13,6 +19,18 @@ use sha2::Sha256;
 use sqlx::SqliteConnection;
 
 use crate::Error;
+
+/// `ICPmm` of a plain filing password: the lowercase hex MD5 of its GBK encoding.
+pub fn icp_mm(password: &str) -> String {
+    beian_miit::v3::auth::icp_password_hash(password)
+        .expose()
+        .to_owned()
+}
+
+/// An `ICPmm` as received, normalised (trimmed, hex in lower case).
+fn normalise_icp_mm(icp_mm: &str) -> String {
+    icp_mm.trim().to_ascii_lowercase()
+}
 
 /// Letters and digits without the look-alikes 0 O 1 l I.
 const ALPHABET: &[u8] = b"23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -29,24 +47,34 @@ pub fn salt(rng: &mut impl Rng) -> [u8; 16] {
     rng.random()
 }
 
-/// HMAC-SHA-256 of the password keyed by the salt.
+/// What is stored for a plain password: HMAC-SHA-256 of its `ICPmm`, keyed by the salt.
 pub fn hash(salt: &[u8], password: &str) -> [u8; 32] {
+    hmac_of(salt, &icp_mm(password))
+}
+
+fn hmac_of(salt: &[u8], icp_mm: &str) -> [u8; 32] {
     // HMAC accepts keys of any length, so this cannot fail; were it to, a plain salted digest
     // (which `matches` then never accepts) is stored rather than a panic.
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(salt) else {
         use sha2::Digest;
-        return Sha256::digest([salt, password.as_bytes()].concat()).into();
+        return Sha256::digest([salt, icp_mm.as_bytes()].concat()).into();
     };
-    mac.update(password.as_bytes());
+    mac.update(icp_mm.as_bytes());
     mac.finalize().into_bytes().into()
 }
 
-/// Whether `password` matches the stored salt and hash (constant time).
+/// Whether the plain `password` matches the stored salt and hash (constant time).
 pub fn matches(salt: &[u8], stored: &[u8], password: &str) -> bool {
+    matches_icp_mm(salt, stored, &icp_mm(password))
+}
+
+/// Whether an `ICPmm` (hex MD5 of the password, either case) matches the stored salt and hash
+/// (constant time).
+pub fn matches_icp_mm(salt: &[u8], stored: &[u8], icp_mm: &str) -> bool {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(salt) else {
         return false;
     };
-    mac.update(password.as_bytes());
+    mac.update(normalise_icp_mm(icp_mm).as_bytes());
     mac.verify_slice(stored).is_ok()
 }
 
@@ -75,7 +103,7 @@ pub fn shanghai_day(at: DateTime<Utc>) -> (NaiveDate, DateTime<Utc>) {
     (day, until)
 }
 
-/// Checks a sponsor's password, counting wrong tries per Shanghai day; after `max_failures`
+/// Checks a sponsor's plain password (`isp_verifybamm` sends it plain), counting wrong tries per Shanghai day; after `max_failures`
 /// wrong tries the sponsor is locked until the next day (even for the right password).
 pub async fn verify(
     conn: &mut SqliteConnection,
@@ -97,7 +125,8 @@ pub async fn verify(
     if failures >= i64::from(max_failures) {
         return Ok(PasswordCheck::Locked { until });
     }
-    if check_stored(conn, sponsor_id, password).await? {
+    let (salt, stored) = stored(conn, sponsor_id).await?;
+    if matches(&salt, &stored, password) {
         return Ok(PasswordCheck::Correct);
     }
     let failures: i64 = sqlx::query_scalar(
@@ -114,19 +143,25 @@ pub async fn verify(
     })
 }
 
-/// Whether the password matches, without counting anything (the bureau's own check of an
-/// uploaded filing).
-pub async fn check_stored(
+/// Whether an uploaded `ICPmm` matches the sponsor's password, without counting anything (the
+/// bureau's own check of an uploaded filing).
+pub async fn check_icp_mm(
     conn: &mut SqliteConnection,
     sponsor_id: i64,
-    password: &str,
+    icp_mm: &str,
 ) -> Result<bool, Error> {
-    let (salt, stored): (Vec<u8>, Vec<u8>) =
+    let (salt, stored) = stored(conn, sponsor_id).await?;
+    Ok(matches_icp_mm(&salt, &stored, icp_mm))
+}
+
+/// A sponsor's salt and stored hash.
+async fn stored(conn: &mut SqliteConnection, sponsor_id: i64) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    Ok(
         sqlx::query_as("SELECT password_salt, password_hash FROM sponsors WHERE id = ?")
             .bind(sponsor_id)
             .fetch_one(&mut *conn)
-            .await?;
-    Ok(matches(&salt, &stored, password))
+            .await?,
+    )
 }
 
 /// Replaces a sponsor's password; returns the new one.
@@ -162,6 +197,36 @@ mod tests {
         assert!(!matches(&salt_a, &stored, "wrong"));
         assert!(!matches(&salt_b, &stored, &password));
         assert_ne!(hash(&salt_a, &password), hash(&salt_b, &password));
+    }
+
+    #[test]
+    fn the_plain_password_and_its_icp_mm_match_one_stored_hash() {
+        let salt = [7u8; 16];
+        let stored = hash(&salt, "Fx7pQ2mK");
+        let right = icp_mm("Fx7pQ2mK");
+        // (ICPmm as sent, whether it matches)
+        let cases = [
+            (right.clone(), true),
+            (right.to_ascii_uppercase(), true),
+            (format!(" {right}\n"), true),
+            (icp_mm("fx7pQ2mK"), false),
+            ("Fx7pQ2mK".to_owned(), false),
+            (String::new(), false),
+        ];
+        for (sent, want) in cases {
+            assert_eq!(matches_icp_mm(&salt, &stored, &sent), want, "{sent:?}");
+        }
+        assert_eq!(right.len(), 32);
+        assert!(matches(&salt, &stored, "Fx7pQ2mK"));
+        // The plain path does not take the MD5 form for the password itself.
+        assert!(!matches(&salt, &stored, &right));
+        // GBK: a Chinese password hashes its GBK bytes, as miit's ICPmm does.
+        let stored = hash(&salt, "备案2024");
+        assert!(matches_icp_mm(
+            &salt,
+            &stored,
+            beian_miit::v3::auth::icp_password_hash("备案2024").expose()
+        ));
     }
 
     #[test]

@@ -6,8 +6,8 @@ mod common;
 
 use beian_core::province::Province;
 use beian_regulator::fixture::{self, PROVIDER_A};
-use beian_regulator::http;
 use beian_regulator::model::{AccessData, FilingRequest, NewWebsite, SubmissionState};
+use beian_regulator::{http, password};
 use common::{code_in, sim, with_sms};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -220,7 +220,7 @@ async fn the_simulator_over_http() {
     // The console form refuses with reasons (cancel access needs no SMS check).
     let cancel = FilingRequest::CancelAccess {
         website_number: "浙ICP备2020000002号-1".into(),
-        password: fixture::PASSWORD.into(),
+        password: password::icp_mm(fixture::PASSWORD),
     };
     let id2 = sim
         .regulator

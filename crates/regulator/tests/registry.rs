@@ -8,7 +8,7 @@ use beian_core::province::Province;
 use beian_regulator::bureau::Decision;
 use beian_regulator::fixture::{self, PASSWORD, PROVIDER_A, PROVIDER_B};
 use beian_regulator::model::{AccessData, FilingRequest, FilingStatus, Outcome, SubmissionState};
-use beian_regulator::password::PasswordCheck;
+use beian_regulator::password::{self, PasswordCheck};
 use beian_regulator::query::PublicQuery;
 use beian_regulator::{Config, ReviewDelay, ReviewMode};
 use common::{codes_of, first_filing, manual_without_sms, sim};
@@ -151,7 +151,7 @@ async fn each_refusal_code() {
             PROVIDER_A,
             FilingRequest::CancelAccess {
                 website_number: format!("{zj_sponsor}-1"),
-                password: PASSWORD.into(),
+                password: password::icp_mm(PASSWORD),
             },
         ),
         (
@@ -159,7 +159,7 @@ async fn each_refusal_code() {
             PROVIDER_A,
             FilingRequest::NewAccess {
                 website_number: "京ICP备2019000001号-1".into(),
-                password: "wrong-pw".into(),
+                password: password::icp_mm("wrong-pw"),
                 access: AccessData::default(),
             },
         ),
@@ -168,7 +168,7 @@ async fn each_refusal_code() {
             PROVIDER_B,
             FilingRequest::ContinueAccess {
                 website_number: "京ICP备2019000001号-1".into(),
-                password: PASSWORD.into(),
+                password: password::icp_mm(PASSWORD),
                 access: AccessData::default(),
             },
         ),
@@ -177,7 +177,7 @@ async fn each_refusal_code() {
             PROVIDER_A,
             FilingRequest::CancelAccess {
                 website_number: "京ICP备2019000001号-2".into(),
-                password: PASSWORD.into(),
+                password: password::icp_mm(PASSWORD),
             },
         ),
         (
@@ -185,7 +185,7 @@ async fn each_refusal_code() {
             PROVIDER_A,
             FilingRequest::NewAccess {
                 website_number: "浙ICP备2099999999号-1".into(),
-                password: PASSWORD.into(),
+                password: password::icp_mm(PASSWORD),
                 access: AccessData::default(),
             },
         ),
@@ -234,7 +234,7 @@ async fn access_records_are_added_and_removed_and_the_number_stays() {
             PROVIDER_B,
             &FilingRequest::NewAccess {
                 website_number: site.into(),
-                password: PASSWORD.into(),
+                password: password::icp_mm(PASSWORD),
                 access: AccessData::default(),
             },
         )
@@ -243,7 +243,7 @@ async fn access_records_are_added_and_removed_and_the_number_stays() {
     // Now two accesses: A may cancel its own.
     let cancel = FilingRequest::CancelAccess {
         website_number: site.into(),
-        password: PASSWORD.into(),
+        password: password::icp_mm(PASSWORD),
     };
     let outcome = sim.submit_and_approve(PROVIDER_A, &cancel).await;
     assert!(matches!(outcome, Outcome::Approved { .. }), "{outcome:?}");
@@ -257,7 +257,7 @@ async fn access_records_are_added_and_removed_and_the_number_stays() {
             PROVIDER_B,
             &FilingRequest::CancelAccess {
                 website_number: site.into(),
-                password: PASSWORD.into(),
+                password: password::icp_mm(PASSWORD),
             },
         )
         .await;
