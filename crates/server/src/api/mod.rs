@@ -19,6 +19,7 @@ pub mod accounts;
 pub mod auth;
 pub mod idempotency;
 pub mod openapi;
+pub mod review;
 pub mod throttle;
 
 use std::convert::Infallible;
@@ -66,6 +67,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::create_session))
         .routes(routes!(accounts::delete_session))
         .routes(routes!(accounts::create_api_key))
+        .merge(review::api_routes())
 }
 
 /// The whole API: `/api/v1/…` behind its layers, `/api/openapi.json` and `/api/docs`.

@@ -126,6 +126,9 @@ pub enum WorkflowError {
     /// The order changed concurrently; reload and retry. (409)
     #[error("concurrent change")]
     Conflict,
+    /// A reviewer may not review an order of their own account. (403)
+    #[error("own order")]
+    OwnOrder,
     /// No such order (or not the acting account's). (404)
     #[error("not found: {what}")]
     NotFound { what: &'static str },
@@ -175,6 +178,7 @@ impl WorkflowError {
             WorkflowError::NotReady { .. } => "not_ready",
             WorkflowError::InvalidTransition(t) => t.code(),
             WorkflowError::Conflict => "conflict",
+            WorkflowError::OwnOrder => "own_order",
             WorkflowError::NotFound { .. } => "not_found",
             WorkflowError::Registry(_) => "registry_unavailable",
             WorkflowError::Store(_) => "internal",
@@ -198,6 +202,7 @@ impl WorkflowError {
             | WorkflowError::NotReady { .. }
             | WorkflowError::InvalidTransition(_)
             | WorkflowError::Conflict => 409,
+            WorkflowError::OwnOrder => 403,
             WorkflowError::NotFound { .. } => 404,
             WorkflowError::Registry(_) => 502,
             WorkflowError::Store(_) => 500,
@@ -267,6 +272,7 @@ impl WorkflowError {
             WorkflowError::NotReady { transition, .. } => transition.message_key(),
             WorkflowError::InvalidTransition(t) => t.message_key(),
             WorkflowError::Conflict => "workflow.conflict",
+            WorkflowError::OwnOrder => "workflow.own_order",
             WorkflowError::NotFound { .. } => "workflow.not_found",
             WorkflowError::Registry(_) => "workflow.registry_unavailable",
             WorkflowError::Store(_) => "workflow.internal",

@@ -13,7 +13,9 @@
 //! - [`Workflow::bind_service_number`], [`Workflow::verify_storefront`],
 //!   [`Workflow::verify_filing_password`] — `product`;
 //! - [`Workflow::submit`], [`Workflow::resubmit`], [`Workflow::abandon`],
-//!   [`Workflow::provider_return`] — `submit`.
+//!   [`Workflow::provider_return`] — `submit`;
+//! - [`Workflow::review_queue`], [`Workflow::review_order`], [`Workflow::provider_approve`] —
+//!   `review` (the provider's 初审).
 
 mod check;
 mod create;
@@ -21,6 +23,7 @@ mod error;
 mod forms;
 mod forms_update;
 mod product;
+mod review;
 mod submit;
 mod view;
 
@@ -40,6 +43,10 @@ pub use forms::{
     home_url_on_domain, validate_check, validate_sponsor, validate_website,
 };
 pub use product::MIN_TERM_MONTHS;
+pub use review::{
+    Approved, QUEUE_LIMIT, QueueItem, REVIEW_STATES, ReviewMaterial, ReviewOrder,
+    ReviewTimelineEntry, mask_person_name,
+};
 pub use submit::{ABANDON_ACCESS_WARNING, AbandonOutcome, ReturnReasonInput, Submitted};
 pub use view::{Forms, OrderSummary, OrderView};
 

@@ -44,6 +44,7 @@ fn every_workflow_message_key_exists() {
         WorkflowError::PasswordIncorrect,
         WorkflowError::PasswordLocked { bureau: "x".into() },
         WorkflowError::Conflict,
+        WorkflowError::OwnOrder,
         WorkflowError::NotFound { what: "order" },
         WorkflowError::Registry("x".into()),
         WorkflowError::Store(beian_store::StoreError::Corrupt("x")),

@@ -1,0 +1,257 @@
+//! The provider's review routes (API.md "Provider"), reviewers and admins only:
+//! `GET /review/orders?state=…` (the queue, oldest deadline first), `GET /review/orders/{id}`
+//! (the order in full: forms unmasked, see [`crate::workflow::ReviewOrder`]),
+//! `POST /review/orders/{id}/approve` and `POST /review/orders/{id}/return`. Over the
+//! workflow services ([`Workflow::review_queue`], [`Workflow::review_order`],
+//! [`Workflow::provider_approve`], [`Workflow::provider_return`]).
+
+use async_trait::async_trait;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use beian_core::filing::ProviderId;
+use beian_core::order::OrderState;
+use beian_miit::v3::client::{
+    ClientError, DownloadOutcome, PreviousUploadOutcome, RegulatorClient,
+};
+use beian_miit::v3::codes::QueryConditionType;
+use beian_miit::v3::returns::MethodReturn;
+use beian_miit::v3::sequence::DataSequence;
+use beian_miit::v3::upload::UploadData;
+use beian_store::accounts::Role;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::ApiJson;
+use super::auth::CurrentAccount;
+use super::openapi::ErrorBody;
+use crate::error::{ApiError, FieldError, Message};
+use crate::startup::AppState;
+use crate::workflow::{Acting, ReturnReasonInput, Workflow, WorkflowError};
+
+/// The review services never call the registry; this client says so if one ever does.
+struct NoRegistry;
+
+fn unused() -> ClientError {
+    ClientError::Http("the review services do not call the registry".into())
+}
+
+#[async_trait]
+impl RegulatorClient for NoRegistry {
+    async fn upload(
+        &self,
+        _: &UploadData,
+        _: DataSequence,
+        _: &str,
+    ) -> Result<MethodReturn, ClientError> {
+        Err(unused())
+    }
+    async fn download(&self) -> Result<DownloadOutcome, ClientError> {
+        Err(unused())
+    }
+    async fn download_ack(&self, _: &str) -> Result<MethodReturn, ClientError> {
+        Err(unused())
+    }
+    async fn query_previous_upload(&self) -> Result<PreviousUploadOutcome, ClientError> {
+        Err(unused())
+    }
+    async fn query_beian_status(
+        &self,
+        _: QueryConditionType,
+        _: &str,
+    ) -> Result<MethodReturn, ClientError> {
+        Err(unused())
+    }
+    async fn verify_password(&self, _: &str, _: &str) -> Result<MethodReturn, ClientError> {
+        Err(unused())
+    }
+}
+
+/// The provider id is not used by the review services either.
+const UNUSED_PROVIDER: ProviderId = ProviderId(0);
+
+/// The reviewer acting, after the role check (403 `forbidden` for applicants).
+fn reviewer(account: &CurrentAccount) -> Result<Acting, ApiError> {
+    account.require_role(Role::Reviewer)?;
+    Ok(Acting {
+        account_id: account.id.clone(),
+        role: account.role,
+    })
+}
+
+/// A workflow refusal as an API error.
+fn api_error(e: WorkflowError) -> ApiError {
+    match e {
+        WorkflowError::NotFound { .. } => ApiError::NotFound,
+        WorkflowError::Conflict => ApiError::Conflict,
+        WorkflowError::OwnOrder => {
+            ApiError::coded(StatusCode::FORBIDDEN, "own_order", "api.error.own_order")
+        }
+        WorkflowError::InvalidTransition(t) => {
+            ApiError::rejected(StatusCode::CONFLICT, t.code(), &t)
+        }
+        WorkflowError::Invalid(fields) => ApiError::Validation {
+            fields: fields
+                .into_iter()
+                .map(|(path, f)| FieldError {
+                    path,
+                    message: if f.key == "workflow.required" {
+                        Message::new("api.field.required")
+                    } else {
+                        Message {
+                            key: f.key,
+                            args: f.args,
+                        }
+                    },
+                })
+                .collect(),
+        },
+        WorkflowError::Store(e) => ApiError::internal(e),
+        other => {
+            tracing::error!(
+                code = other.code(),
+                "unexpected refusal of a review service"
+            );
+            ApiError::internal(other)
+        }
+    }
+}
+
+/// `?state=`: one of `provider_review` (the default), `photo_review`, `queued_for_bureau`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct QueueQuery {
+    pub state: Option<String>,
+}
+
+/// The queue (see `QueueItem` in the workflow: id, kind, state, domain, masked sponsor name,
+/// `submitted_at`, `deadline`, `deadline_remaining_seconds`, `deadline_fallback_used`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueView {
+    #[schema(value_type = Vec<Object>)]
+    pub orders: Vec<Value>,
+}
+
+/// `{reasons: [{field, message}]}`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReturnRequest {
+    #[schema(value_type = Vec<Object>)]
+    pub reasons: Vec<ReturnReasonInput>,
+}
+
+/// The order's new state and version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransitionView {
+    pub state: String,
+    pub version: i64,
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(v).map_err(ApiError::internal)
+}
+
+#[utoipa::path(get, path = "/review/orders", tag = "review", params(QueueQuery),
+    responses(
+        (status = 200, body = QueueView, description = "oldest deadline first"),
+        (status = 403, description = "not a reviewer", body = ErrorBody),
+        (status = 422, description = "`state` is not a review state", body = ErrorBody),
+    ))]
+pub async fn review_queue(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Query(query): Query<QueueQuery>,
+) -> Result<Json<QueueView>, ApiError> {
+    let acting = reviewer(&account)?;
+    let wanted = match query.state.as_deref() {
+        None => OrderState::ProviderReview,
+        Some(s) => OrderState::parse(s)
+            .filter(|s| crate::workflow::REVIEW_STATES.contains(s))
+            .ok_or_else(|| ApiError::field("state", "api.field.review_state"))?,
+    };
+    let wf = Workflow::new(&state.store, &NoRegistry, UNUSED_PROVIDER);
+    let items = wf.review_queue(&acting, wanted).await.map_err(api_error)?;
+    let orders = items.iter().map(to_json).collect::<Result<_, _>>()?;
+    Ok(Json(QueueView { orders }))
+}
+
+#[utoipa::path(get, path = "/review/orders/{id}", tag = "review",
+    params(("id" = String, Path, description = "the order id")),
+    responses(
+        (status = 200, body = Object, description = "the order in full, forms unmasked, materials and timeline"),
+        (status = 403, description = "not a reviewer", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn review_order(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let acting = reviewer(&account)?;
+    let wf = Workflow::new(&state.store, &NoRegistry, UNUSED_PROVIDER);
+    let order = wf.review_order(&acting, &id).await.map_err(api_error)?;
+    Ok(Json(to_json(&order)?))
+}
+
+#[utoipa::path(post, path = "/review/orders/{id}/approve", tag = "review",
+    params(("id" = String, Path, description = "the order id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+    responses(
+        (status = 200, body = TransitionView, description = "approved: `photo_pending`, or `queued_for_bureau` for flows without a photo"),
+        (status = 403, description = "`forbidden` (not a reviewer) or `own_order`", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "not in review, or changed concurrently (`conflict`)", body = ErrorBody),
+    ))]
+pub async fn approve(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+) -> Result<Json<TransitionView>, ApiError> {
+    let acting = reviewer(&account)?;
+    let wf = Workflow::new(&state.store, &NoRegistry, UNUSED_PROVIDER);
+    let done = wf.provider_approve(&acting, &id).await.map_err(api_error)?;
+    Ok(Json(TransitionView {
+        state: done.state.as_str().to_owned(),
+        version: done.version,
+    }))
+}
+
+#[utoipa::path(post, path = "/review/orders/{id}/return", tag = "review", request_body = ReturnRequest,
+    params(("id" = String, Path, description = "the order id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+    responses(
+        (status = 200, body = TransitionView, description = "returned to the applicant, who is notified"),
+        (status = 403, description = "`forbidden` (not a reviewer) or `own_order`", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "not in review, or changed concurrently", body = ErrorBody),
+        (status = 422, description = "no reasons, or a reason without field or message", body = ErrorBody),
+    ))]
+pub async fn return_order(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReturnRequest>,
+) -> Result<Json<TransitionView>, ApiError> {
+    let acting = reviewer(&account)?;
+    let wf = Workflow::new(&state.store, &NoRegistry, UNUSED_PROVIDER);
+    let order = state.store.order(&id).await?;
+    if order.account_id == acting.account_id {
+        return Err(api_error(WorkflowError::OwnOrder));
+    }
+    let done = wf
+        .provider_return(&acting, &id, &body.reasons)
+        .await
+        .map_err(api_error)?;
+    Ok(Json(TransitionView {
+        state: done.state.as_str().to_owned(),
+        version: done.version,
+    }))
+}
+
+/// The review routes, relative to `/api/v1`.
+pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(review_queue))
+        .routes(utoipa_axum::routes!(review_order))
+        .routes(utoipa_axum::routes!(approve))
+        .routes(utoipa_axum::routes!(return_order))
+}
