@@ -352,3 +352,42 @@ async fn return_sends_the_order_back_with_reasons() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_next_state_comes_from_the_order_flow() {
+    use beian_core::order::{Flow, PhotoMethod, ProductLine};
+    each_backend(async |t| {
+        let store = &t.store;
+        let registry = FakeRegistry::default();
+        let wf = Workflow::new(store, &registry, PROVIDER);
+        let (reviewer_id, _) = account_with_key(store, "reviewer", Role::Reviewer).await;
+        let (a_id, _) = account_with_key(store, "a", Role::Applicant).await;
+        let id = in_review(&wf, &Acting::applicant(&a_id), "shop.cn", 51).await;
+        // The flow stored at submission governs: a storefront flow has no photo step.
+        let storefront = Flow::new(
+            FilingKind::FirstFiling,
+            ProductLine::Storefront,
+            PhotoMethod::Backdrop,
+            false,
+        );
+        let mut tx = store.begin().await.unwrap();
+        tx.set_order_flow(&id, &serde_json::to_value(storefront).unwrap())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let reviewer = Acting {
+            account_id: reviewer_id,
+            role: Role::Reviewer,
+        };
+        let done = wf.provider_approve(&reviewer, &id).await.unwrap();
+        assert_eq!(done.state, OrderState::QueuedForBureau);
+        assert_eq!(store.order(&id).await.unwrap().state, "queued_for_bureau");
+        // An applicant is not a reviewer, even through the service.
+        let e = wf
+            .provider_approve(&Acting::applicant(&a_id), &id)
+            .await
+            .unwrap_err();
+        assert_eq!(e.status(), 404);
+    })
+    .await;
+}

@@ -255,3 +255,50 @@ pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .routes(utoipa_axum::routes!(approve))
         .routes(utoipa_axum::routes!(return_order))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_lists_the_review_paths() {
+        let doc = crate::api::openapi::document(crate::api::v1_routes());
+        let json = serde_json::to_value(&doc).unwrap();
+        for (path, method) in [
+            ("/api/v1/review/orders", "get"),
+            ("/api/v1/review/orders/{id}", "get"),
+            ("/api/v1/review/orders/{id}/approve", "post"),
+            ("/api/v1/review/orders/{id}/return", "post"),
+        ] {
+            assert!(json["paths"][path][method].is_object(), "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn review_errors_have_their_codes_and_texts() {
+        use beian_core::i18n::Locale;
+        let own = api_error(WorkflowError::OwnOrder).parts();
+        assert_eq!(own.status, StatusCode::FORBIDDEN);
+        assert_eq!(own.code, "own_order");
+        let mut invalid = crate::workflow::FieldErrors::new();
+        invalid.insert(
+            "reasons".into(),
+            crate::workflow::FieldError::new("workflow.required"),
+        );
+        let parts = api_error(WorkflowError::Invalid(invalid)).parts();
+        for key in [
+            own.message.key,
+            parts.fields[0].message.key,
+            "api.field.review_state",
+        ] {
+            assert!(crate::error::messages().has_key(key), "{key}");
+        }
+        for locale in Locale::ALL {
+            assert_ne!(own.message.render(locale), own.message.key);
+        }
+        assert_eq!(
+            api_error(WorkflowError::Conflict).parts().status,
+            StatusCode::CONFLICT
+        );
+    }
+}
