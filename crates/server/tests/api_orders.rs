@@ -2,123 +2,14 @@
 //! The applicant's order API over HTTP on each backend, with the real in-process regulator
 //! simulator (reached over SOAP on the server's own listener): filing checks, order creation
 //! and idempotent retries, forms with bad values, incomplete submission, abandonment (with
-//! the access warning), another applicant's 404 and the reviewer-only return.
+//! the access warning), another applicant's 404.
 
-use beian_core::credit_code::CreditCode;
-use beian_regulator::Regulator;
-use beian_server::settings::{ApiSettings, Settings};
-use beian_server::startup::Application;
-use beian_store::testing::{self, TestStore};
-use reqwest::{Client, RequestBuilder, StatusCode};
-use serde_json::{Value, json};
+mod orders_support;
 
-struct Api {
-    base: String,
-    http: Client,
-    regulator: Regulator,
-}
-
-async fn start(t: &TestStore) -> Api {
-    let mut settings = Settings::embedded(t.data_dir(), "127.0.0.1:0".parse().unwrap());
-    settings.database_url = t.database_url.clone();
-    settings.data_key = Some(t.key.clone());
-    settings.api = ApiSettings {
-        secure_cookies: false,
-        ..ApiSettings::default()
-    };
-    let app = Application::build(settings).await.unwrap();
-    let base = format!("http://{}", app.addr());
-    let regulator = app.state().regulator.clone().unwrap();
-    tokio::spawn(app.run_until_stopped());
-    Api {
-        base,
-        http: Client::new(),
-        regulator,
-    }
-}
-
-/// A logged-in client (its session cookie).
-struct Session<'a> {
-    api: &'a Api,
-    cookie: String,
-}
-
-impl Api {
-    async fn applicant(&self, username: &str) -> Session<'_> {
-        let res = self
-            .http
-            .post(format!("{}/api/v1/accounts", self.base))
-            .json(&json!({"username": username, "password": "correct horse 1",
-                          "email": format!("{username}@example.com"), "mobile": "13812345678"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::CREATED);
-        let res = self
-            .http
-            .post(format!("{}/api/v1/sessions", self.base))
-            .json(&json!({"username": username, "password": "correct horse 1"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        let cookie = res.headers()["set-cookie"].to_str().unwrap();
-        let value = cookie
-            .split(';')
-            .next()
-            .unwrap()
-            .trim()
-            .strip_prefix("beian_session=")
-            .unwrap()
-            .to_owned();
-        Session {
-            api: self,
-            cookie: value,
-        }
-    }
-}
-
-impl Session<'_> {
-    fn req(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
-        self.api
-            .http
-            .request(method, format!("{}/api/v1{path}", self.api.base))
-            .header("cookie", format!("beian_session={}", self.cookie))
-    }
-
-    async fn send(&self, req: RequestBuilder) -> (StatusCode, Value) {
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let body = res.json().await.unwrap_or(Value::Null);
-        (status, body)
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(self.req(reqwest::Method::POST, path).json(&body))
-            .await
-    }
-
-    async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(self.req(reqwest::Method::PUT, path).json(&body))
-            .await
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(self.req(reqwest::Method::GET, path)).await
-    }
-}
-
-fn credit_code(serial: u32) -> String {
-    CreditCode::from_parts(&format!("91330106{serial:08}"))
-        .unwrap()
-        .as_str()
-        .to_owned()
-}
-
-fn check(domain: &str, cert: &str, name: &str) -> Value {
-    json!({"domain": domain, "sponsor": {"province": "33", "nature": "enterprise",
-           "certificate_type": "credit_code", "certificate_number": cert, "name": name}})
-}
+use beian_store::testing;
+use orders_support::{check, credit_code, fixture_sponsor, start, start_with};
+use reqwest::StatusCode;
+use serde_json::json;
 
 #[tokio::test]
 async fn an_applicant_checks_creates_fills_submits_and_abandons_a_first_filing() {
@@ -290,27 +181,9 @@ async fn orders_are_private_and_creation_is_idempotent() {
 #[tokio::test]
 async fn the_registry_is_asked_over_soap_for_filed_domains() {
     testing::each_backend(async |t| {
-        let api = start(t).await;
-        beian_regulator::fixture::load(&api.regulator)
-            .await
-            .unwrap();
-        // The fixture's credit codes do not pass core's check-digit validation (a fixture
-        // bug reported to the lead), so the first fixture sponsor gets a valid one here.
-        let (number, fixture_code, name, sites) = beian_regulator::fixture::SPONSORS[0];
-        let code = if CreditCode::parse(fixture_code).is_ok() {
-            fixture_code.to_owned()
-        } else {
-            let code = credit_code(9);
-            sqlx::query("UPDATE sponsors SET certificate_number = ? WHERE number = ?")
-                .bind(&code)
-                .bind(number)
-                .execute(api.regulator.pool())
-                .await
-                .unwrap();
-            code
-        };
+        let api = start_with(t, true).await;
+        let (_, code, name, domain) = fixture_sponsor();
         let code = code.as_str();
-        let domain = sites[0].0;
         let alice = api.applicant("alice").await;
 
         // Someone else's filed domain.
