@@ -27,6 +27,8 @@ pub const CREDENTIALS_FILE: &str = "regulator-credentials.json";
 pub enum LinkError {
     #[error("no regulator endpoint: set a base URL or run the simulator in-process")]
     NoEndpoint,
+    #[error("a bureau endpoint needs the provider's user name and password")]
+    MissingCredentials,
     #[error("the regulator AES key or IV is unusable (16 bytes each, both or neither)")]
     BadAesKey,
     #[error("regulator credentials file {path}: {source}")]
@@ -137,6 +139,9 @@ pub fn resolve(
         _ => return Err(LinkError::BadAesKey),
     };
     let complete = endpoint.user.is_some() && endpoint.password.is_some();
+    if !embedded && !complete {
+        return Err(LinkError::MissingCredentials);
+    }
     let stored = if embedded && (!complete || configured_aes.is_none()) {
         Some(load_or_create(data_dir)?)
     } else {
@@ -250,6 +255,19 @@ mod tests {
             resolve(&half, dir.path(), true),
             Err(LinkError::BadAesKey)
         ));
+        let bureau = RegulatorEndpoint {
+            base_url: Some("http://bureau.example".into()),
+            ..RegulatorEndpoint::default()
+        };
+        assert!(matches!(
+            resolve(&bureau, dir.path(), false),
+            Err(LinkError::MissingCredentials)
+        ));
+        let r = resolve(&configured, dir.path(), false).unwrap();
+        assert!(
+            r.aes.is_none(),
+            "no AES without a configured key for a bureau"
+        );
     }
 
     #[test]

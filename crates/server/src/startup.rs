@@ -114,14 +114,15 @@ impl Application {
                 addr: settings.listen,
                 source,
             })?;
-        let resolved =
-            regulator_link::resolve(&settings.regulator, &settings.data_dir, regulator.is_some())?;
         let base_url = match (&settings.regulator.base_url, &regulator) {
             (Some(url), _) => url.clone(),
             (None, Some(_)) => regulator_link::own_base_url(addr),
             (None, None) => return Err(regulator_link::LinkError::NoEndpoint.into()),
         };
-        if let (None, Some(sim)) = (&settings.regulator.base_url, &regulator) {
+        // Embedded: the workflow talks to the in-process simulator on our own listener.
+        let embedded = settings.regulator.base_url.is_none() && regulator.is_some();
+        let resolved = regulator_link::resolve(&settings.regulator, &settings.data_dir, embedded)?;
+        if let (true, Some(sim)) = (embedded, &regulator) {
             regulator_link::ensure_provider(sim, &resolved).await?;
         }
         let regulator_client = regulator_link::client(&base_url, &resolved)?;
