@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! A complete order over HTTP on each backend: forms, product, submission to the provider's
-//! review, and a reviewer's return that the applicant then sees.
+//! review, and a reviewer's return that the applicant then sees; the storefront product.
 
 mod orders_support;
 
@@ -64,6 +64,47 @@ async fn a_complete_order_is_submitted_and_a_reviewer_returns_it() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(order["state"], "returned");
         assert!(order.to_string().contains("请填写门牌号"), "{order}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_storefront_order_needs_an_active_subscription() {
+    testing::each_backend(async |t| {
+        let api = start(t).await;
+        let alice = api.applicant("alice").await;
+        let body = check("shop-example.cn", &credit_code(5), "杭州戊科技有限公司");
+        let (status, created) = alice.post("/orders", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = created["order_id"].as_str().unwrap().to_owned();
+        let path = format!("/orders/{id}/product");
+
+        let (status, err) = alice.put(&path, json!({"storefront_account": true})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert_eq!(err["error"]["code"], "no_storefront_subscription");
+
+        let now = api.store.now().timestamp_millis();
+        let mut tx = api.store.begin().await.unwrap();
+        tx.insert_storefront_subscription("test", &alice.account_id, "active", now + 86_400_000)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let (status, order) = alice.put(&path, json!({"storefront_account": true})).await;
+        assert_eq!(status, StatusCode::OK, "{order}");
+        assert_eq!(order["product_line"], "storefront", "{order}");
+
+        // Both at once is refused, naming the field.
+        let (status, err) = alice
+            .put(
+                &path,
+                json!({"storefront_account": true, "service_number": "SN1"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert!(
+            err["error"]["fields"]["service_number"].is_string(),
+            "{err}"
+        );
     })
     .await;
 }

@@ -58,6 +58,7 @@ pub async fn start_with(t: &TestStore, fixture: bool) -> Api {
 pub struct Session<'a> {
     pub api: &'a Api,
     pub cookie: String,
+    pub account_id: String,
 }
 
 impl Api {
@@ -112,9 +113,11 @@ impl Api {
             .strip_prefix("beian_session=")
             .unwrap()
             .to_owned();
+        let session: Value = res.json().await.unwrap();
         Session {
             api: self,
             cookie: value,
+            account_id: session["account_id"].as_str().unwrap().to_owned(),
         }
     }
 }
