@@ -11,7 +11,8 @@
 //! `api.field.<what>`), or from core's catalogue for core's [`Localized`] errors. Internal
 //! causes are logged here and never sent to the client.
 
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use axum::Json;
 use axum::body::Body;
@@ -20,6 +21,8 @@ use axum::response::{IntoResponse, Response};
 use beian_core::i18n::{self, Locale, Localized, Messages};
 use beian_store::StoreError;
 use serde_json::{Map, Value, json};
+
+use crate::workflow::WorkflowError;
 
 /// The server's message files.
 const FILES: &[(&str, &str)] = &[("api", include_str!("../messages/api.toml"))];
@@ -143,6 +146,10 @@ pub enum ApiError {
     /// The service cannot do its work right now (the database is unreachable).
     #[error("unavailable")]
     Unavailable,
+    /// A workflow service's refusal (see `From<WorkflowError>`): its status, code, message
+    /// and fields come from the [`WorkflowError`] itself, rendered in the request's language.
+    #[error("{0}")]
+    Workflow(Arc<WorkflowError>),
     /// Something went wrong that the client cannot fix; the cause is logged, not sent.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -187,6 +194,7 @@ impl ApiError {
             code,
             message: Message::new(key),
             fields: Vec::new(),
+            workflow: None,
         };
         match self {
             ApiError::BadRequest(code) => ErrorParts {
@@ -194,6 +202,7 @@ impl ApiError {
                 code,
                 message: Message::new(bad_request_key(code)),
                 fields: Vec::new(),
+                workflow: None,
             },
             ApiError::Unauthenticated => simple(
                 StatusCode::UNAUTHORIZED,
@@ -220,6 +229,7 @@ impl ApiError {
                 code: "validation_failed",
                 message: Message::new("api.error.validation_failed"),
                 fields: fields.clone(),
+                workflow: None,
             },
             ApiError::Coded {
                 status,
@@ -230,6 +240,7 @@ impl ApiError {
                 code,
                 message: message.clone(),
                 fields: Vec::new(),
+                workflow: None,
             },
             ApiError::TooManyRequests {
                 code,
@@ -244,12 +255,21 @@ impl ApiError {
                     Message::new("api.error.too_many_requests")
                 },
                 fields: Vec::new(),
+                workflow: None,
             },
             ApiError::Unavailable => simple(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "api.error.unavailable",
             ),
+            ApiError::Workflow(e) => ErrorParts {
+                status: StatusCode::from_u16(e.status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                code: e.code(),
+                message: Message::new(e.message_key()),
+                fields: Vec::new(),
+                workflow: Some(e.clone()),
+            },
             ApiError::Internal(_) => simple(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -293,6 +313,22 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// The one mapping of workflow refusals to API errors: a store failure is internal (logged,
+/// not shown); every other refusal keeps the workflow's status, code, localized message and
+/// field map (a foreign or unknown order is its 404 `not_found`).
+impl From<WorkflowError> for ApiError {
+    fn from(e: WorkflowError) -> ApiError {
+        match e {
+            WorkflowError::Store(cause) => ApiError::Internal(Box::new(cause)),
+            WorkflowError::Registry(cause) => {
+                tracing::warn!(error = %cause, "registry unavailable");
+                ApiError::Workflow(Arc::new(WorkflowError::Registry(cause)))
+            }
+            other => ApiError::Workflow(Arc::new(other)),
+        }
+    }
+}
+
 /// An error body's parts, kept on the response (as an extension) so that the locale layer
 /// can render it in the request's language.
 #[derive(Debug, Clone)]
@@ -301,11 +337,23 @@ pub struct ErrorParts {
     pub code: &'static str,
     pub message: Message,
     pub fields: Vec<FieldError>,
+    /// A workflow refusal renders its message and fields itself.
+    pub workflow: Option<Arc<WorkflowError>>,
 }
 
 impl ErrorParts {
     /// The JSON body in `locale`.
     pub fn body(&self, locale: Locale) -> Value {
+        if let Some(e) = &self.workflow {
+            let mut error = Map::new();
+            error.insert("code".into(), json!(self.code));
+            error.insert("message".into(), json!(e.localize(locale)));
+            let fields: BTreeMap<String, String> = e.fields(locale);
+            if !fields.is_empty() {
+                error.insert("fields".into(), json!(fields));
+            }
+            return json!({ "error": error });
+        }
         let mut error = Map::new();
         error.insert("code".into(), json!(self.code));
         error.insert("message".into(), json!(self.message.render(locale)));

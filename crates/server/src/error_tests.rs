@@ -108,3 +108,55 @@ fn internal_causes_are_not_sent() {
     assert!(!body.contains("secret"), "{body}");
     assert!(body.contains("\"internal\""));
 }
+
+#[test]
+fn workflow_refusals_keep_their_status_code_message_and_fields() {
+    use crate::workflow::{FieldError as WfField, FieldErrors};
+    let mut invalid = FieldErrors::new();
+    invalid.insert(
+        "sponsor.address".to_owned(),
+        WfField::new("workflow.required"),
+    );
+    let cases: [(WorkflowError, u16, &str, Option<&str>); 4] = [
+        (
+            WorkflowError::Invalid(invalid),
+            422,
+            "invalid_input",
+            Some("sponsor.address"),
+        ),
+        (
+            WorkflowError::NotFound { what: "order" },
+            404,
+            "not_found",
+            None,
+        ),
+        (WorkflowError::Conflict, 409, "conflict", None),
+        (
+            WorkflowError::FieldLocked {
+                fields: vec!["website.domain".to_owned()],
+            },
+            409,
+            "field_locked",
+            Some("website.domain"),
+        ),
+    ];
+    for (wf, status, code, field) in cases {
+        let en_message = wf.localize(Locale::En);
+        let zh_message = wf.localize(Locale::ZhCn);
+        let parts = ApiError::from(wf).parts();
+        assert_eq!(parts.status.as_u16(), status, "{code}");
+        assert_eq!(parts.code, code);
+        let en = parts.body(Locale::En);
+        let zh = parts.body(Locale::ZhCn);
+        assert_eq!(en["error"]["code"], code);
+        assert_eq!(en["error"]["message"], en_message.as_str());
+        assert_eq!(zh["error"]["message"], zh_message.as_str());
+        assert_ne!(en_message, zh_message, "{code} is translated");
+        match field {
+            Some(f) => assert!(en["error"]["fields"][f].is_string(), "{en}"),
+            None => assert!(en["error"].get("fields").is_none(), "{en}"),
+        }
+    }
+    let store = WorkflowError::Store(StoreError::Corrupt("x"));
+    assert_eq!(ApiError::from(store).parts().code, "internal");
+}

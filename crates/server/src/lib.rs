@@ -8,6 +8,7 @@ pub mod api;
 pub mod error;
 pub mod materials;
 pub mod notify;
+pub mod regulator_link;
 pub mod routes;
 pub mod settings;
 pub mod startup;

@@ -24,6 +24,51 @@ pub struct Settings {
     pub simulator: Option<SimulatorSettings>,
     /// The REST API's sessions and limits.
     pub api: ApiSettings,
+    /// Where the platform reaches the registry (MIIT interface V3.0) and as whom.
+    pub regulator: RegulatorEndpoint,
+}
+
+/// The registry endpoint the workflow talks to, over SOAP/HTTP, and this provider's
+/// credentials there (see [`crate::regulator_link`]).
+///
+/// With `base_url` `None` the in-process simulator on our own listener is used; a missing
+/// `user` or `password` is then generated once and kept in
+/// `<data_dir>/regulator-credentials.json` (mode 0600), and this provider is registered in
+/// the simulator's registry at startup if it is absent.
+#[derive(Clone)]
+pub struct RegulatorEndpoint {
+    /// `http://host[:port]` of the bureau's interface; `None` = the in-process simulator.
+    pub base_url: Option<String>,
+    /// This provider's `ispId`; also the [`beian_core::filing::ProviderId`] of the workflow.
+    pub isp_id: i64,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// The AES key and IV (16 bytes each) given by the bureau; both or neither.
+    pub aes_key: Option<String>,
+    pub aes_iv: Option<String>,
+}
+
+impl Default for RegulatorEndpoint {
+    fn default() -> RegulatorEndpoint {
+        RegulatorEndpoint {
+            base_url: None,
+            isp_id: 1,
+            user: None,
+            password: None,
+            aes_key: None,
+            aes_iv: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for RegulatorEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegulatorEndpoint")
+            .field("base_url", &self.base_url)
+            .field("isp_id", &self.isp_id)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Sessions, cookies and abuse limits of the REST API (`crate::api`).
@@ -75,6 +120,7 @@ impl Settings {
             database_url: None,
             data_key: None,
             api: ApiSettings::default(),
+            regulator: RegulatorEndpoint::default(),
             simulator: Some(SimulatorSettings::default()),
         }
     }

@@ -7,12 +7,16 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::get;
+use beian_core::filing::ProviderId;
+use beian_miit::v3::client::RegulatorClient;
 use beian_regulator::{Regulator, SharedClock, SimulatedClock, SystemClock};
 use beian_store::{Store, StoreConfig};
 use tokio::net::TcpListener;
 
+use crate::regulator_link;
 use crate::routes;
 use crate::settings::Settings;
+use crate::workflow::Workflow;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -24,6 +28,18 @@ pub struct AppState {
     pub clock: SharedClock,
     /// The in-process regulator simulator, when it runs.
     pub regulator: Option<Regulator>,
+    /// The registry as the workflow reaches it: SOAP over HTTP (to our own listener when the
+    /// simulator runs in-process), see [`crate::regulator_link`].
+    pub regulator_client: Arc<dyn RegulatorClient>,
+    /// This deployment's provider id at the registry (the configured `isp_id`).
+    pub provider: ProviderId,
+}
+
+impl AppState {
+    /// The workflow services over this state's store and registry link.
+    pub fn workflow(&self) -> Workflow<'_> {
+        Workflow::new(&self.store, self.regulator_client.as_ref(), self.provider)
+    }
 }
 
 /// Why the application could not start.
@@ -38,6 +54,8 @@ pub enum StartupError {
     Store(#[from] beian_store::StoreError),
     #[error("cannot open the regulator simulator: {0}")]
     Regulator(#[from] beian_regulator::Error),
+    #[error("cannot set up the registry link: {0}")]
+    RegulatorLink(#[from] crate::regulator_link::LinkError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -83,13 +101,6 @@ impl Application {
             None => None,
         };
         let api = Arc::new(crate::api::ApiContext::new(settings.api.clone()));
-        let state = AppState {
-            store,
-            api,
-            clock,
-            regulator,
-        };
-        let router = router(state.clone());
         let listener =
             TcpListener::bind(settings.listen)
                 .await
@@ -103,6 +114,28 @@ impl Application {
                 addr: settings.listen,
                 source,
             })?;
+        let base_url = match (&settings.regulator.base_url, &regulator) {
+            (Some(url), _) => url.clone(),
+            (None, Some(_)) => regulator_link::own_base_url(addr),
+            (None, None) => return Err(regulator_link::LinkError::NoEndpoint.into()),
+        };
+        // Embedded: the workflow talks to the in-process simulator on our own listener.
+        let embedded = settings.regulator.base_url.is_none() && regulator.is_some();
+        let resolved = regulator_link::resolve(&settings.regulator, &settings.data_dir, embedded)?;
+        if let (true, Some(sim)) = (embedded, &regulator) {
+            regulator_link::ensure_provider(sim, &resolved).await?;
+        }
+        let regulator_client = regulator_link::client(&base_url, &resolved)?;
+        let provider = ProviderId(u64::try_from(resolved.isp_id).unwrap_or_default());
+        let state = AppState {
+            store,
+            api,
+            clock,
+            regulator,
+            regulator_client,
+            provider,
+        };
+        let router = router(state.clone());
         Ok(Application {
             addr,
             listener,

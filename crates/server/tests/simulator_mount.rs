@@ -75,6 +75,10 @@ async fn without_the_simulator_its_paths_are_not_served() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::embedded(dir.path(), "127.0.0.1:0".parse().unwrap());
     settings.simulator = None;
+    // Without the simulator, a bureau endpoint must be configured (nothing listens here).
+    settings.regulator.base_url = Some("http://127.0.0.1:9".into());
+    settings.regulator.user = Some("isp".into());
+    settings.regulator.password = Some("secret".into());
     let app = Application::build(settings).await.unwrap();
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
@@ -83,4 +87,26 @@ async fn without_the_simulator_its_paths_are_not_served() {
         .unwrap();
     assert_eq!(res.status(), 404);
     assert!(!dir.path().join("regulator").exists());
+    assert!(
+        !dir.path()
+            .join(beian_server::regulator_link::CREDENTIALS_FILE)
+            .exists()
+    );
+}
+
+#[tokio::test]
+async fn without_the_simulator_or_an_endpoint_startup_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::embedded(dir.path(), "127.0.0.1:0".parse().unwrap());
+    settings.simulator = None;
+    let err = Application::build(settings).await.err().unwrap();
+    assert!(
+        matches!(
+            err,
+            beian_server::startup::StartupError::RegulatorLink(
+                beian_server::regulator_link::LinkError::NoEndpoint
+            )
+        ),
+        "{err}"
+    );
 }

@@ -19,6 +19,7 @@ pub mod accounts;
 pub mod auth;
 pub mod idempotency;
 pub mod openapi;
+pub mod orders;
 pub mod review;
 pub mod throttle;
 
@@ -68,6 +69,15 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::delete_session))
         .routes(routes!(accounts::create_api_key))
         .merge(review::api_routes())
+        .routes(routes!(orders::filing_check))
+        .routes(routes!(orders::create_order, orders::list_orders))
+        .routes(routes!(orders::get_order))
+        .routes(routes!(orders::put_sponsor))
+        .routes(routes!(orders::put_website))
+        .routes(routes!(orders::put_product))
+        .routes(routes!(orders::verify_password))
+        .routes(routes!(orders::submit))
+        .routes(routes!(orders::abandon))
 }
 
 /// The whole API: `/api/v1/…` behind its layers, `/api/openapi.json` and `/api/docs`.

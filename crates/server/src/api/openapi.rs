@@ -66,7 +66,11 @@ impl Modify for Security {
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
-    tags((name = "accounts", description = "accounts, sessions and API keys"))
+    tags(
+        (name = "accounts", description = "accounts, sessions and API keys"),
+        (name = "orders", description = "filing checks and the applicant's orders"),
+        (name = "review", description = "the provider's review")
+    )
 )]
 pub struct ApiDoc;
 
@@ -98,6 +102,16 @@ mod tests {
             "/api/v1/sessions",
             "/api/v1/sessions/current",
             "/api/v1/api-keys",
+            "/api/v1/filing-checks",
+            "/api/v1/orders",
+            "/api/v1/orders/{id}",
+            "/api/v1/orders/{id}/sponsor",
+            "/api/v1/orders/{id}/website",
+            "/api/v1/orders/{id}/product",
+            "/api/v1/orders/{id}/password-verification",
+            "/api/v1/orders/{id}/submit",
+            "/api/v1/orders/{id}/abandon",
+            "/api/v1/review/orders/{id}/return",
         ] {
             assert!(json["paths"].get(path).is_some(), "{path} missing");
         }

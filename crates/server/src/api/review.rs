@@ -2,22 +2,13 @@
 //! `GET /review/orders?state=…` (the queue, oldest deadline first), `GET /review/orders/{id}`
 //! (the order in full: forms unmasked, see [`crate::workflow::ReviewOrder`]),
 //! `POST /review/orders/{id}/approve` and `POST /review/orders/{id}/return`. Over the
-//! workflow services ([`Workflow::review_queue`], [`Workflow::review_order`],
-//! [`Workflow::provider_approve`], [`Workflow::provider_return`]).
+//! workflow services ([`crate::workflow::Workflow::review_queue`], [`crate::workflow::Workflow::review_order`],
+//! [`crate::workflow::Workflow::provider_approve`], [`crate::workflow::Workflow::provider_return`]).
 
-use async_trait::async_trait;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use beian_core::filing::ProviderId;
 use beian_core::order::OrderState;
-use beian_miit::v3::client::{
-    ClientError, DownloadOutcome, PreviousUploadOutcome, RegulatorClient,
-};
-use beian_miit::v3::codes::QueryConditionType;
-use beian_miit::v3::returns::MethodReturn;
-use beian_miit::v3::sequence::DataSequence;
-use beian_miit::v3::upload::UploadData;
 use beian_store::accounts::Role;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -28,48 +19,7 @@ use super::auth::CurrentAccount;
 use super::openapi::ErrorBody;
 use crate::error::{ApiError, FieldError, Message};
 use crate::startup::AppState;
-use crate::workflow::{Acting, ReturnReasonInput, Workflow, WorkflowError};
-
-/// The review services never call the registry; this client says so if one ever does.
-struct NoRegistry;
-
-fn unused() -> ClientError {
-    ClientError::Http("the review services do not call the registry".into())
-}
-
-#[async_trait]
-impl RegulatorClient for NoRegistry {
-    async fn upload(
-        &self,
-        _: &UploadData,
-        _: DataSequence,
-        _: &str,
-    ) -> Result<MethodReturn, ClientError> {
-        Err(unused())
-    }
-    async fn download(&self) -> Result<DownloadOutcome, ClientError> {
-        Err(unused())
-    }
-    async fn download_ack(&self, _: &str) -> Result<MethodReturn, ClientError> {
-        Err(unused())
-    }
-    async fn query_previous_upload(&self) -> Result<PreviousUploadOutcome, ClientError> {
-        Err(unused())
-    }
-    async fn query_beian_status(
-        &self,
-        _: QueryConditionType,
-        _: &str,
-    ) -> Result<MethodReturn, ClientError> {
-        Err(unused())
-    }
-    async fn verify_password(&self, _: &str, _: &str) -> Result<MethodReturn, ClientError> {
-        Err(unused())
-    }
-}
-
-/// The provider id is not used by the review services either.
-const UNUSED_PROVIDER: ProviderId = ProviderId(0);
+use crate::workflow::{Acting, ReturnReasonInput, WorkflowError};
 
 /// The reviewer acting, after the role check (403 `forbidden` for applicants).
 fn reviewer(account: &CurrentAccount) -> Result<Acting, ApiError> {
@@ -168,7 +118,7 @@ pub async fn review_queue(
             .filter(|s| crate::workflow::REVIEW_STATES.contains(s))
             .ok_or_else(|| ApiError::field("state", "api.field.review_state"))?,
     };
-    let wf = Workflow::new(&state.store, &NoRegistry, UNUSED_PROVIDER);
+    let wf = state.workflow();
     let items = wf.review_queue(&acting, wanted).await.map_err(api_error)?;
     let orders = items.iter().map(to_json).collect::<Result<_, _>>()?;
     Ok(Json(QueueView { orders }))
@@ -187,7 +137,7 @@ pub async fn review_order(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let acting = reviewer(&account)?;
-    let wf = Workflow::new(&state.store, &NoRegistry, UNUSED_PROVIDER);
+    let wf = state.workflow();
     let order = wf.review_order(&acting, &id).await.map_err(api_error)?;
     Ok(Json(to_json(&order)?))
 }
@@ -207,7 +157,7 @@ pub async fn approve(
     Path(id): Path<String>,
 ) -> Result<Json<TransitionView>, ApiError> {
     let acting = reviewer(&account)?;
-    let wf = Workflow::new(&state.store, &NoRegistry, UNUSED_PROVIDER);
+    let wf = state.workflow();
     let done = wf.provider_approve(&acting, &id).await.map_err(api_error)?;
     Ok(Json(TransitionView {
         state: done.state.as_str().to_owned(),
@@ -232,7 +182,7 @@ pub async fn return_order(
     ApiJson(body): ApiJson<ReturnRequest>,
 ) -> Result<Json<TransitionView>, ApiError> {
     let acting = reviewer(&account)?;
-    let wf = Workflow::new(&state.store, &NoRegistry, UNUSED_PROVIDER);
+    let wf = state.workflow();
     let order = state.store.order(&id).await?;
     if order.account_id == acting.account_id {
         return Err(api_error(WorkflowError::OwnOrder));
