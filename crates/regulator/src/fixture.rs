@@ -58,19 +58,19 @@ pub type Sites = &'static [(&'static str, &'static [i64])];
 pub const SPONSORS: [(&str, &str, &str, Sites); 3] = [
     (
         "浙ICP备2020000001号",
-        "91330106MA2CFWXY4W",
+        "91330106MA2CFWXY9C",
         "杭州云栖示例科技有限公司",
         &[("yunqi-example.com", &[PROVIDER_A])],
     ),
     (
         "浙ICP备2020000002号",
-        "91330100MA27XL0E2G",
+        "91330100MA27XL0E96",
         "杭州西湖双接入网络有限公司",
         &[("shared-example.cn", &[PROVIDER_A, PROVIDER_B])],
     ),
     (
         "京ICP备2019000001号",
-        "91110108MA01R0HY5D",
+        "91110108MA01R0HY11",
         "北京中关村示例信息技术有限公司",
         &[
             ("zgc-example.com.cn", &[PROVIDER_B]),
@@ -150,4 +150,26 @@ async fn insert_filed(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use beian_core::credit_code::CreditCode;
+    use beian_core::domain::Domain;
+    use beian_core::icp_number::IcpNumber;
+
+    use super::SPONSORS;
+
+    /// The fixture is what the platform's tests file against, so the platform's own
+    /// validators must accept every identifier in it.
+    #[test]
+    fn fixture_identifiers_pass_the_platforms_validators() {
+        for (number, code, _, sites) in SPONSORS {
+            assert!(CreditCode::parse(code).is_ok(), "{code}");
+            assert!(IcpNumber::parse(number).is_ok(), "{number}");
+            for (domain, _) in sites {
+                assert!(Domain::parse(domain).is_ok(), "{domain}");
+            }
+        }
+    }
 }

@@ -50,7 +50,7 @@ fn address(province_id: i64) -> Address {
 fn certificate(kind: u32) -> Certificate {
     Certificate {
         kind,
-        number: " 91330106MA2CFWXY4W ".into(),
+        number: " 91330106MA2CFWXY9C ".into(),
         residence: String::new(),
     }
 }
@@ -81,7 +81,7 @@ fn sponsors_translate_codes_or_name_the_bad_one() {
             (Ok(s), Ok((nature, certificate_type))) => {
                 assert_eq!(s.nature, *nature);
                 assert_eq!(s.certificate_type, *certificate_type);
-                assert_eq!(s.certificate_number, "91330106MA2CFWXY4W");
+                assert_eq!(s.certificate_number, "91330106MA2CFWXY9C");
                 assert_eq!(s.province.code(), &province_id.to_string()[..2]);
                 assert_eq!(s.responsible.certificate_type, "resident_id");
                 assert_eq!(s.responsible.mobile, "13912345678");
