@@ -25,6 +25,28 @@ pub struct Args {
     /// Start a simulated clock for the whole system, moved by `POST /sim/clock/advance`.
     #[arg(long)]
     simulated_clock: bool,
+    /// Mark the session cookie `Secure`: `auto` does so unless the listen address is loopback
+    /// (the embedded default serves plain HTTP on 127.0.0.1; behind HTTPS it must be `yes`).
+    #[arg(long, value_enum, default_value = "auto")]
+    secure_cookies: SecureCookies,
+}
+
+/// `--secure-cookies`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SecureCookies {
+    Auto,
+    Yes,
+    No,
+}
+
+impl SecureCookies {
+    fn resolve(self, listen: SocketAddr) -> bool {
+        match self {
+            SecureCookies::Auto => !listen.ip().is_loopback(),
+            SecureCookies::Yes => true,
+            SecureCookies::No => false,
+        }
+    }
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -39,6 +61,7 @@ pub fn run(args: Args) -> ExitCode {
     runtime.block_on(async {
         let mut settings = Settings::embedded(&args.data.data_dir, args.listen);
         settings.database_url = args.data.database_url;
+        settings.api.secure_cookies = args.secure_cookies.resolve(args.listen);
         settings.simulator = Some(SimulatorSettings {
             review: args.bureau_review.mode(args.bureau_review_minutes),
             simulated_clock: args.simulated_clock,
@@ -72,4 +95,19 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SecureCookies;
+
+    #[test]
+    fn secure_cookies_auto_follows_the_listen_address() {
+        let loopback = "127.0.0.1:8080".parse().unwrap();
+        let public = "0.0.0.0:8080".parse().unwrap();
+        assert!(!SecureCookies::Auto.resolve(loopback));
+        assert!(SecureCookies::Auto.resolve(public));
+        assert!(SecureCookies::Yes.resolve(loopback));
+        assert!(!SecureCookies::No.resolve(public));
+    }
 }
