@@ -3,7 +3,8 @@
 //! and stored in the object store (a second one of the same kind replaces it), a text file
 //! and an unknown kind refused by field, bodies over the cap refused with 413 (declared, and
 //! streamed), another applicant's 404, an order in review's 409; the verification form as a
-//! PDF that names the domain.
+//! PDF that names the domain (503 `font_unavailable` without its font), both in the OpenAPI
+//! document.
 
 mod orders_support;
 
@@ -24,6 +25,10 @@ const CAP: usize = 200 * 1024;
 
 /// The server of `orders_support::start`, with a small upload cap; also its address.
 async fn start(t: &TestStore) -> (Api, String) {
+    start_with(t, |_| {}).await
+}
+
+async fn start_with(t: &TestStore, adjust: impl FnOnce(&mut Settings)) -> (Api, String) {
     let mut settings = Settings::embedded(t.data_dir(), "127.0.0.1:0".parse().unwrap());
     settings.database_url = t.database_url.clone();
     settings.data_key = Some(t.key.clone());
@@ -32,6 +37,7 @@ async fn start(t: &TestStore) -> (Api, String) {
         ..ApiSettings::default()
     };
     settings.uploads.max_bytes = CAP;
+    adjust(&mut settings);
     let app = Application::build(settings).await.unwrap();
     let addr = app.addr().to_string();
     let api = Api {
@@ -322,6 +328,45 @@ async fn the_verification_form_downloads_as_a_pdf_naming_the_domain() {
             assert!(squashed.contains("form-example.cn"), "{text}");
             assert!(squashed.contains("beian接入商"), "{text}");
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_missing_font_is_503_on_the_form_not_a_startup_failure() {
+    testing::each_backend(async |t| {
+        let (api, _) = start_with(t, |s| {
+            s.form_font.path = t.data_dir().join("no-such-font.ttc");
+        })
+        .await;
+        let alice = api.applicant("alice").await;
+        let id = draft(&alice, "nofont-example.cn", 14).await;
+        let (status, err) = alice.get(&format!("/orders/{id}/verification-form")).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{err}");
+        assert_eq!(err["error"]["code"], "font_unavailable");
+        assert!(
+            err["error"]["message"].as_str().unwrap().contains("字体"),
+            "{err}"
+        );
+
+        let doc: Value = api
+            .http
+            .get(format!("{}/api/openapi.json", api.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let paths = &doc["paths"];
+        assert!(
+            paths["/api/v1/orders/{id}/materials"]["post"].is_object(),
+            "{paths}"
+        );
+        assert!(
+            paths["/api/v1/orders/{id}/verification-form"]["get"].is_object(),
+            "{paths}"
+        );
     })
     .await;
 }
