@@ -6,6 +6,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use beian_store::DataKey;
+use beian_store::objects::ObjectConfig;
+
+use crate::materials::UploadLimits;
+use crate::verification_form::FontConfig;
+
+/// The provider name printed on verification forms unless configured.
+pub const DEFAULT_PROVIDER_NAME: &str = "beian 接入商";
 
 /// How the server is configured.
 #[derive(Clone)]
@@ -26,6 +33,14 @@ pub struct Settings {
     pub api: ApiSettings,
     /// Where the platform reaches the registry (MIIT interface V3.0) and as whom.
     pub regulator: RegulatorEndpoint,
+    /// Where uploaded materials are stored; by default the folder `<data_dir>/objects`.
+    pub objects: ObjectConfig,
+    /// What an upload may be; `max_bytes` (10 MiB by default) also caps the request body.
+    pub uploads: UploadLimits,
+    /// The CJK font of the verification form, loaded on first use.
+    pub form_font: FontConfig,
+    /// This provider's name (接入服务提供者) on the verification form.
+    pub provider_name: String,
 }
 
 /// The registry endpoint the workflow talks to, over SOAP/HTTP, and this provider's
@@ -114,8 +129,15 @@ impl Default for ApiSettings {
 impl Settings {
     /// The embedded default in `data_dir`, listening on `listen`.
     pub fn embedded(data_dir: impl Into<PathBuf>, listen: SocketAddr) -> Settings {
+        let data_dir = data_dir.into();
         Settings {
-            data_dir: data_dir.into(),
+            objects: ObjectConfig::Local {
+                dir: data_dir.join("objects"),
+            },
+            uploads: UploadLimits::default(),
+            form_font: FontConfig::default(),
+            provider_name: DEFAULT_PROVIDER_NAME.to_owned(),
+            data_dir,
             listen,
             database_url: None,
             data_key: None,

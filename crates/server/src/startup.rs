@@ -10,12 +10,16 @@ use axum::routing::get;
 use beian_core::filing::ProviderId;
 use beian_miit::v3::client::RegulatorClient;
 use beian_regulator::{Regulator, SharedClock, SimulatedClock, SystemClock};
+use beian_store::objects::Objects;
 use beian_store::{Store, StoreConfig};
 use tokio::net::TcpListener;
+use tokio::sync::OnceCell;
 
+use crate::materials::UploadLimits;
 use crate::regulator_link;
 use crate::routes;
 use crate::settings::Settings;
+use crate::verification_form::{FontConfig, FormError, FormFont};
 use crate::workflow::Workflow;
 
 /// What every handler can reach.
@@ -33,6 +37,47 @@ pub struct AppState {
     pub regulator_client: Arc<dyn RegulatorClient>,
     /// This deployment's provider id at the registry (the configured `isp_id`).
     pub provider: ProviderId,
+    /// The object store of uploaded materials.
+    pub objects: Arc<Objects>,
+    /// What an upload may be (its `max_bytes` caps the request body).
+    pub uploads: UploadLimits,
+    /// The verification form's font, loaded on first use.
+    pub form_font: Arc<LazyFont>,
+    /// This provider's name on the verification form.
+    pub provider_name: Arc<str>,
+}
+
+/// A font loaded on first use and kept once loaded; a failed load is retried on the next use
+/// (the font may be installed while the server runs), so a missing font is not a startup
+/// failure, only the verification form is unavailable.
+#[derive(Debug)]
+pub struct LazyFont {
+    config: FontConfig,
+    font: OnceCell<FormFont>,
+}
+
+impl LazyFont {
+    pub fn new(config: FontConfig) -> LazyFont {
+        LazyFont {
+            config,
+            font: OnceCell::new(),
+        }
+    }
+
+    /// The font, loading it (off the async threads) if it is not loaded yet.
+    pub async fn get(&self) -> Result<&FormFont, FormError> {
+        self.font
+            .get_or_try_init(|| async {
+                let config = self.config.clone();
+                tokio::task::spawn_blocking(move || config.load())
+                    .await
+                    .map_err(|e| FormError::FontMissing {
+                        path: self.config.path.clone(),
+                        reason: e.to_string(),
+                    })?
+            })
+            .await
+    }
 }
 
 impl AppState {
@@ -52,6 +97,8 @@ pub enum StartupError {
     },
     #[error("cannot open the database: {0}")]
     Store(#[from] beian_store::StoreError),
+    #[error("cannot open the object store: {0}")]
+    Objects(beian_store::StoreError),
     #[error("cannot open the regulator simulator: {0}")]
     Regulator(#[from] beian_regulator::Error),
     #[error("cannot set up the registry link: {0}")]
@@ -89,6 +136,7 @@ impl Application {
         let store_clock = clock.clone();
         config.clock = Some(Arc::new(move || store_clock.now()));
         let store = Arc::new(Store::open(config).await?);
+        let objects = Arc::new(Objects::open(&settings.objects).map_err(StartupError::Objects)?);
         let regulator = match settings.simulator {
             Some(sim) => {
                 let dir = settings.data_dir.join("regulator");
@@ -134,6 +182,10 @@ impl Application {
             regulator,
             regulator_client,
             provider,
+            objects,
+            uploads: settings.uploads,
+            form_font: Arc::new(LazyFont::new(settings.form_font.clone())),
+            provider_name: Arc::from(settings.provider_name.as_str()),
         };
         let router = router(state.clone());
         Ok(Application {

@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod idempotency;
+pub mod materials;
 pub mod openapi;
 pub mod orders;
 pub mod review;
@@ -78,6 +79,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::verify_password))
         .routes(routes!(orders::submit))
         .routes(routes!(orders::abandon))
+        .merge(materials::api_routes())
 }
 
 /// The whole API: `/api/v1/…` behind its layers, `/api/openapi.json` and `/api/docs`.

@@ -15,13 +15,15 @@
 //! - [`Workflow::submit`], [`Workflow::resubmit`], [`Workflow::abandon`],
 //!   [`Workflow::provider_return`] — `submit`;
 //! - [`Workflow::review_queue`], [`Workflow::review_order`], [`Workflow::provider_approve`] —
-//!   `review` (the provider's 初审).
+//!   `review` (the provider's 初审);
+//! - [`Workflow::add_material`], [`Workflow::verification_form_data`] — `materials`.
 
 mod check;
 mod create;
 mod error;
 mod forms;
 mod forms_update;
+mod materials;
 mod product;
 mod review;
 mod submit;
@@ -42,6 +44,7 @@ pub use forms::{
     FilingCheckInput, LANGUAGES, PersonForm, SponsorForm, SponsorIdentityInput, WebsiteForm,
     home_url_on_domain, validate_check, validate_sponsor, validate_website,
 };
+pub use materials::AddedMaterial;
 pub use product::MIN_TERM_MONTHS;
 pub use review::{
     Approved, QUEUE_LIMIT, QueueItem, REVIEW_STATES, ReviewMaterial, ReviewOrder,
