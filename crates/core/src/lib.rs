@@ -13,10 +13,9 @@ pub mod filing;
 pub mod i18n;
 pub mod icp_number;
 pub mod kind;
+pub mod mask;
 pub mod order;
 pub mod province;
 pub mod resident_id;
 pub mod rules;
 pub mod sponsor;
-
-mod mask;

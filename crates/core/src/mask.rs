@@ -4,7 +4,7 @@
 
 /// `value` with all but the first `head` and the last `tail` characters replaced by `*`.
 /// A value too short to keep both ends is masked whole.
-pub(crate) fn mask(value: &str, head: usize, tail: usize) -> String {
+pub fn mask(value: &str, head: usize, tail: usize) -> String {
     let chars: Vec<char> = value.chars().collect();
     if chars.len() <= head + tail {
         return "*".repeat(chars.len());
@@ -14,6 +14,12 @@ pub(crate) fn mask(value: &str, head: usize, tail: usize) -> String {
     out.extend(std::iter::repeat_n('*', chars.len() - head - tail));
     out.extend(&chars[chars.len() - tail..]);
     out
+}
+
+/// A certificate or account number for display and logs: the first and last four characters
+/// stay (`3301**********1234`); a value of eight characters or fewer is masked whole.
+pub fn mask_number(value: &str) -> String {
+    mask(value, 4, 4)
 }
 
 #[cfg(test)]
@@ -31,5 +37,10 @@ mod tests {
         for (value, head, tail, want) in cases {
             assert_eq!(mask(value, head, tail), want, "{value}");
         }
+        assert_eq!(
+            super::mask_number("330106199001011234"),
+            "3301**********1234"
+        );
+        assert_eq!(super::mask_number("12345678"), "********");
     }
 }

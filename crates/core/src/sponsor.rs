@@ -186,7 +186,7 @@ impl Certificate {
     /// The number masked for display and logs: the first and last four characters stay,
     /// the rest become `*`; numbers of eight characters or fewer are masked whole.
     pub fn masked_number(&self) -> String {
-        mask(&self.number)
+        crate::mask::mask_number(self.number.trim())
     }
 }
 
@@ -204,25 +204,6 @@ fn normalise_number(number: &str) -> String {
         .chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
-
-fn mask(value: &str) -> String {
-    let chars: Vec<char> = value.trim().chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len());
-    }
-    let keep = 4;
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if i < keep || i >= chars.len() - keep {
-                *c
-            } else {
-                '*'
-            }
-        })
         .collect()
 }
 

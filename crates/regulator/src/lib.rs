@@ -70,16 +70,7 @@ pub fn ts(at: DateTime<Utc>) -> String {
 /// Masks personal data for logs and `Debug`: the first 4 and last 4 characters stay
 /// (`3301**********1234`); short values are masked whole.
 pub fn mask(value: &str) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len());
-    }
-    let n = chars.len();
-    chars[..4]
-        .iter()
-        .chain(std::iter::repeat_n(&'*', n - 8))
-        .chain(chars[n - 4..].iter())
-        .collect()
+    beian_core::mask::mask_number(value)
 }
 
 #[cfg(test)]

@@ -233,25 +233,15 @@ pub fn normalise(field: Field, value: &str) -> String {
 /// Masks a certificate or mobile number for display and logs: first 4 and last 4 kept when
 /// long enough (`3301**********1234`), mobiles as `138****8000`, else everything but the last 2 hidden.
 pub fn mask(value: &str) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    let n = chars.len();
-    if n == 11 && chars.iter().all(char::is_ascii_digit) {
+    use beian_core::mask::mask as keep_ends;
+    let n = value.chars().count();
+    if n == 11 && value.chars().all(|c| c.is_ascii_digit()) {
         // A mainland mobile: 138****8000.
-        let mut s: String = chars[..3].iter().collect();
-        s.push_str("****");
-        s.extend(&chars[7..]);
-        s
+        keep_ends(value, 3, 4)
     } else if n >= 12 {
-        let mut s: String = chars[..4].iter().collect();
-        s.extend(std::iter::repeat_n('*', n - 8));
-        s.extend(&chars[n - 4..]);
-        s
-    } else if n > 2 {
-        let mut s: String = std::iter::repeat_n('*', n - 2).collect();
-        s.extend(&chars[n - 2..]);
-        s
+        keep_ends(value, 4, 4)
     } else {
-        "*".repeat(n)
+        keep_ends(value, 0, 2)
     }
 }
 

@@ -24,24 +24,13 @@ impl PersonalData {
 
     /// The masked form, e.g. `3301**********1234`.
     pub fn masked(&self) -> String {
-        let chars: Vec<char> = self.0.chars().collect();
-        let keep = match chars.len() {
+        let keep = match self.0.chars().count() {
             0..=4 => 0,
             5..=8 => 1,
             9..=11 => 3,
             _ => 4,
         };
-        chars
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i < keep || i + keep >= chars.len() {
-                    *c
-                } else {
-                    '*'
-                }
-            })
-            .collect()
+        beian_core::mask::mask(&self.0, keep, keep)
     }
 }
 

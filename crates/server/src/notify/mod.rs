@@ -150,13 +150,14 @@ pub fn mask_contact(value: &str) -> String {
         let first: String = local.chars().take(1).collect();
         return format!("{first}***@{domain}");
     }
-    let chars: Vec<char> = value.chars().collect();
-    if chars.len() >= 11 {
-        let head: String = chars[..3].iter().collect();
-        let tail: String = chars[chars.len() - 4..].iter().collect();
+    let n = value.chars().count();
+    if n >= 11 {
+        // Keep 3 and 4 with exactly four stars between, whatever the length.
+        let head: String = value.chars().take(3).collect();
+        let tail: String = value.chars().skip(n - 4).collect();
         format!("{head}****{tail}")
     } else {
-        "*".repeat(chars.len())
+        beian_core::mask::mask(value, 0, 0)
     }
 }
 
