@@ -169,39 +169,29 @@ impl Tx {
 
     /// Records that the filing password was checked with the registry.
     pub async fn set_password_verified(&mut self, actor: &str, order_id: &str) -> Result<()> {
-        let now = self.store.now_ms();
-        sqlx::query(
-            "UPDATE order_workflow SET password_verified_at = $1, updated_at = $1 \
-             WHERE order_id = $2",
-        )
-        .bind(now)
-        .bind(order_id)
-        .execute(self.conn())
-        .await?;
-        self.append_audit(AuditEntry::new(
-            actor,
-            "order.password_verified",
-            format!("order:{order_id}"),
-        ));
-        Ok(())
+        self.stamp_check(actor, order_id, Check::Password).await
     }
 
     /// Records that the storefront app's identity check (真实性核验) passed.
     pub async fn set_identity_verified(&mut self, actor: &str, order_id: &str) -> Result<()> {
+        self.stamp_check(actor, order_id, Check::Identity).await
+    }
+
+    /// Stamps the time of a passed check on the order, with its audit record.
+    async fn stamp_check(&mut self, actor: &str, order_id: &str, check: Check) -> Result<()> {
+        let (column, action) = match check {
+            Check::Password => ("password_verified_at", "order.password_verified"),
+            Check::Identity => ("identity_verified_at", "order.identity_verified"),
+        };
         let now = self.store.now_ms();
-        sqlx::query(
-            "UPDATE order_workflow SET identity_verified_at = $1, updated_at = $1 \
-             WHERE order_id = $2",
-        )
+        sqlx::query(sql!(
+            "UPDATE order_workflow SET {column} = $1, updated_at = $1 WHERE order_id = $2"
+        ))
         .bind(now)
         .bind(order_id)
         .execute(self.conn())
         .await?;
-        self.append_audit(AuditEntry::new(
-            actor,
-            "order.identity_verified",
-            format!("order:{order_id}"),
-        ));
+        self.append_audit(AuditEntry::new(actor, action, format!("order:{order_id}")));
         Ok(())
     }
 
@@ -484,4 +474,11 @@ impl Store {
         .await?;
         rows.iter().map(order_from_row).collect()
     }
+}
+
+/// The checks an order records the time of.
+#[derive(Debug, Clone, Copy)]
+enum Check {
+    Password,
+    Identity,
 }
