@@ -119,6 +119,8 @@ pub enum Field {
     Mobile,
     /// An outbox payload (may hold any of the above).
     Outbox,
+    /// A stored API response replayed for an idempotency key (an order view holds the forms).
+    StoredResponse,
 }
 
 impl Field {
@@ -127,6 +129,7 @@ impl Field {
             Field::Certificate => b"beian/certificate",
             Field::Mobile => b"beian/mobile",
             Field::Outbox => b"beian/outbox",
+            Field::StoredResponse => b"beian/stored-response",
         }
     }
 }
@@ -215,7 +218,7 @@ impl Crypto {
 /// check digits match), mobiles as digits without a `+86`/`86` country prefix.
 pub fn normalise(field: Field, value: &str) -> String {
     match field {
-        Field::Certificate | Field::Outbox => value
+        Field::Certificate | Field::Outbox | Field::StoredResponse => value
             .chars()
             .filter(|c| !c.is_whitespace())
             .flat_map(char::to_uppercase)

@@ -5,9 +5,13 @@
 //! a row with status 0 and an empty body marks it in progress), then completes the row with
 //! the response or releases it. `account_id` is the key's scope: an account id, or `ip:ADDR`
 //! for requests without an account (migration 0002 dropped its reference to accounts).
+//!
+//! Stored response bodies are sealed ([`Field::StoredResponse`]): a replayed order view holds
+//! the same personal data the forms keep encrypted.
 
 use sqlx::Row;
 
+use crate::crypto::Field;
 use crate::db::{Store, Tx};
 use crate::error::Result;
 
@@ -37,7 +41,7 @@ impl Tx {
         .bind(key)
         .bind(resp.request_hash.clone())
         .bind(resp.status)
-        .bind(resp.body.clone())
+        .bind(self.store.crypto().seal(Field::StoredResponse, &resp.body))
         .bind(now)
         .execute(self.conn())
         .await?;
@@ -127,7 +131,7 @@ impl Store {
              WHERE account_id = $3 AND key = $4 AND response_status = $5",
         )
         .bind(status)
-        .bind(body.to_vec())
+        .bind(self.crypto().seal(Field::StoredResponse, body))
         .bind(scope)
         .bind(key)
         .bind(IN_PROGRESS)
@@ -165,10 +169,18 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         row.map(|r| {
+            let status: i64 = r.try_get("response_status")?;
+            let stored: Vec<u8> = r.try_get("response_body")?;
+            // A reservation in progress has no body yet; a completed one is sealed.
+            let body = if status == IN_PROGRESS {
+                stored
+            } else {
+                self.crypto().open(Field::StoredResponse, &stored)?
+            };
             Ok(IdempotentResponse {
                 request_hash: r.try_get("request_hash")?,
-                status: r.try_get("response_status")?,
-                body: r.try_get("response_body")?,
+                status,
+                body,
             })
         })
         .transpose()
@@ -227,6 +239,30 @@ mod tests {
             assert_eq!(freed.await.unwrap(), Reservation::Reserved);
             let taken = s.reserve_idempotency_key("ip:10.0.0.1", "k1", b"h4", now + 60_000);
             assert_eq!(taken.await.unwrap(), Reservation::Reserved);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn stored_responses_are_sealed_at_rest() {
+        testing::each_backend(async |t| {
+            let s = &t.store;
+            let stale = s.now().timestamp_millis() - 60_000;
+            let body = br#"{"certificate_number":"330106199001011234"}"#;
+            let r = s.reserve_idempotency_key("acct", "k", b"h", stale);
+            assert_eq!(r.await.unwrap(), Reservation::Reserved);
+            s.complete_idempotency_key("acct", "k", 201, body)
+                .await
+                .unwrap();
+            let raw: Vec<u8> = sqlx::query_scalar(
+                "SELECT response_body FROM idempotency_keys WHERE account_id = 'acct'",
+            )
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+            assert!(!raw.windows(18).any(|w| w == b"330106199001011234"));
+            let replay = s.idempotent_response("acct", "k").await.unwrap().unwrap();
+            assert_eq!(replay.body, body.to_vec());
         })
         .await;
     }
