@@ -43,7 +43,7 @@ pub fn run(command: Command) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(bad) => {
-                eprintln!("audit chain broken: {bad}");
+                eprintln!("{bad}");
                 ExitCode::FAILURE
             }
         }

@@ -76,7 +76,7 @@ pub fn run(args: Args) -> ExitCode {
         println!("beian is listening on http://{}/", app.addr());
         println!("health: http://{}/healthz", app.addr());
         println!(
-            "API: http://{0}/api/v1 (OpenAPI document: http://{0}/api/docs)",
+            "API: http://{0}/api/v1 (OpenAPI: http://{0}/api/openapi.json, viewer: http://{0}/api/docs)",
             app.addr()
         );
         println!(

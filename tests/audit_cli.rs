@@ -58,7 +58,10 @@ async fn intact_chain_exits_0_and_an_edit_exits_1_naming_the_record() {
         .unwrap();
     let (code, _, stderr) = verify(dir.path());
     assert_eq!(code, 1);
-    assert!(stderr.contains('2'), "the break names record 2: {stderr}");
+    assert!(
+        stderr.contains("record 2"),
+        "the break names record 2: {stderr}"
+    );
 }
 
 #[tokio::test]
@@ -75,4 +78,5 @@ async fn a_cut_tail_is_caught_by_the_head_file() {
         .unwrap();
     let (code, _, stderr) = verify(dir.path());
     assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("audit chain broken"), "{stderr}");
 }

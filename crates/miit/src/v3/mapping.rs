@@ -122,7 +122,7 @@ impl CertificateType {
     /// From an API name, refusing the kinds V3.0 predates (e.g. `hk_macao_permit`).
     pub fn from_api(name: &str) -> Result<CertificateType, MappingError> {
         match name {
-            "hk_macao_permit" | "foreign_permanent_resident" => Err(MappingError::NotInV3 {
+            "hk_macao_permit" | "foreign_permanent_resident_id" => Err(MappingError::NotInV3 {
                 table: "Zjlx",
                 name: name.to_owned(),
             }),
@@ -248,5 +248,23 @@ mod tests {
         }
         assert_eq!(AttachmentPurpose::ALL.len(), 10);
         assert!(Language::from_code(99).is_err());
+    }
+
+    /// Every sponsor nature and certificate type the platform knows maps to a V3.0 code, or is
+    /// refused as one V3.0 predates: never an unknown name (the two tables must not drift).
+    #[test]
+    fn every_core_name_is_known_here() {
+        for nature in beian_core::sponsor::SponsorNature::ALL {
+            assert!(
+                SponsorNature::from_api_name(nature.as_str()).is_ok(),
+                "{nature:?}"
+            );
+        }
+        for kind in beian_core::sponsor::CertificateType::ALL {
+            match CertificateType::from_api(kind.as_str()) {
+                Ok(_) | Err(MappingError::NotInV3 { .. }) => {}
+                Err(e) => panic!("{kind:?}: {e}"),
+            }
+        }
     }
 }
