@@ -7,7 +7,6 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use beian_core::order::OrderState;
 use beian_store::accounts::Role;
 use serde::{Deserialize, Serialize};
@@ -17,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::ApiJson;
 use super::auth::CurrentAccount;
 use super::openapi::ErrorBody;
-use crate::error::{ApiError, FieldError, Message};
+use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::workflow::{Acting, ReturnReasonInput, WorkflowError};
 
@@ -28,44 +27,6 @@ fn reviewer(account: &CurrentAccount) -> Result<Acting, ApiError> {
         account_id: account.id.clone(),
         role: account.role,
     })
-}
-
-/// A workflow refusal as an API error.
-fn api_error(e: WorkflowError) -> ApiError {
-    match e {
-        WorkflowError::NotFound { .. } => ApiError::NotFound,
-        WorkflowError::Conflict => ApiError::Conflict,
-        WorkflowError::OwnOrder => {
-            ApiError::coded(StatusCode::FORBIDDEN, "own_order", "api.error.own_order")
-        }
-        WorkflowError::InvalidTransition(t) => {
-            ApiError::rejected(StatusCode::CONFLICT, t.code(), &t)
-        }
-        WorkflowError::Invalid(fields) => ApiError::Validation {
-            fields: fields
-                .into_iter()
-                .map(|(path, f)| FieldError {
-                    path,
-                    message: if f.key == "workflow.required" {
-                        Message::new("api.field.required")
-                    } else {
-                        Message {
-                            key: f.key,
-                            args: f.args,
-                        }
-                    },
-                })
-                .collect(),
-        },
-        WorkflowError::Store(e) => ApiError::internal(e),
-        other => {
-            tracing::error!(
-                code = other.code(),
-                "unexpected refusal of a review service"
-            );
-            ApiError::internal(other)
-        }
-    }
 }
 
 /// `?state=`: one of `provider_review` (the default), `photo_review`, `queued_for_bureau`.
@@ -119,7 +80,7 @@ pub async fn review_queue(
             .ok_or_else(|| ApiError::field("state", "api.field.review_state"))?,
     };
     let wf = state.workflow();
-    let items = wf.review_queue(&acting, wanted).await.map_err(api_error)?;
+    let items = wf.review_queue(&acting, wanted).await?;
     let orders = items.iter().map(to_json).collect::<Result<_, _>>()?;
     Ok(Json(QueueView { orders }))
 }
@@ -138,7 +99,7 @@ pub async fn review_order(
 ) -> Result<Json<Value>, ApiError> {
     let acting = reviewer(&account)?;
     let wf = state.workflow();
-    let order = wf.review_order(&acting, &id).await.map_err(api_error)?;
+    let order = wf.review_order(&acting, &id).await?;
     Ok(Json(to_json(&order)?))
 }
 
@@ -158,7 +119,7 @@ pub async fn approve(
 ) -> Result<Json<TransitionView>, ApiError> {
     let acting = reviewer(&account)?;
     let wf = state.workflow();
-    let done = wf.provider_approve(&acting, &id).await.map_err(api_error)?;
+    let done = wf.provider_approve(&acting, &id).await?;
     Ok(Json(TransitionView {
         state: done.state.as_str().to_owned(),
         version: done.version,
@@ -185,12 +146,9 @@ pub async fn return_order(
     let wf = state.workflow();
     let order = state.store.order(&id).await?;
     if order.account_id == acting.account_id {
-        return Err(api_error(WorkflowError::OwnOrder));
+        return Err(WorkflowError::OwnOrder.into());
     }
-    let done = wf
-        .provider_return(&acting, &id, &body.reasons)
-        .await
-        .map_err(api_error)?;
+    let done = wf.provider_return(&acting, &id, &body.reasons).await?;
     Ok(Json(TransitionView {
         state: done.state.as_str().to_owned(),
         version: done.version,
@@ -209,6 +167,7 @@ pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     #[test]
     fn the_document_lists_the_review_paths() {
@@ -227,7 +186,7 @@ mod tests {
     #[test]
     fn review_errors_have_their_codes_and_texts() {
         use beian_core::i18n::Locale;
-        let own = api_error(WorkflowError::OwnOrder).parts();
+        let own = ApiError::from(WorkflowError::OwnOrder).parts();
         assert_eq!(own.status, StatusCode::FORBIDDEN);
         assert_eq!(own.code, "own_order");
         let mut invalid = crate::workflow::FieldErrors::new();
@@ -235,19 +194,18 @@ mod tests {
             "reasons".into(),
             crate::workflow::FieldError::new("workflow.required"),
         );
-        let parts = api_error(WorkflowError::Invalid(invalid)).parts();
-        for key in [
-            own.message.key,
-            parts.fields[0].message.key,
-            "api.field.review_state",
-        ] {
-            assert!(crate::error::messages().has_key(key), "{key}");
-        }
+        let parts = ApiError::from(WorkflowError::Invalid(invalid)).parts();
+        assert_eq!(parts.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let workflow = parts.workflow.as_deref().unwrap();
+        assert!(crate::error::messages().has_key("api.field.review_state"));
         for locale in Locale::ALL {
-            assert_ne!(own.message.render(locale), own.message.key);
+            let own_text = ApiError::from(WorkflowError::OwnOrder).parts();
+            let text = own_text.workflow.as_deref().unwrap().localize(locale);
+            assert_ne!(text, own.message.key, "{locale}");
+            assert!(workflow.fields(locale).contains_key("reasons"), "{locale}");
         }
         assert_eq!(
-            api_error(WorkflowError::Conflict).parts().status,
+            ApiError::from(WorkflowError::Conflict).parts().status,
             StatusCode::CONFLICT
         );
     }
