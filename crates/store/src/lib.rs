@@ -45,6 +45,7 @@ macro_rules! sql {
     };
 }
 
+pub mod accesses;
 pub mod accounts;
 pub mod audit;
 pub mod crypto;

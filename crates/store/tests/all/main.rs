@@ -2,6 +2,7 @@
 //! `beian_store::testing`). One binary, so one throwaway PostgreSQL cluster serves them all.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accesses;
 mod audit_tamper;
 mod concurrency;
 mod encryption;
