@@ -137,6 +137,13 @@ impl Session<'_> {
         (status, body)
     }
 
+    /// The answer's bytes (a PDF, a page).
+    pub async fn send_raw(&self, req: RequestBuilder) -> (StatusCode, Vec<u8>) {
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        (status, res.bytes().await.unwrap().to_vec())
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(self.req(reqwest::Method::POST, path).json(&body))
             .await
