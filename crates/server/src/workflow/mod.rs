@@ -51,7 +51,7 @@ pub use review::{
     ReviewTimelineEntry, mask_person_name,
 };
 pub use submit::{ABANDON_ACCESS_WARNING, AbandonOutcome, ReturnReasonInput, Submitted};
-pub use view::{Forms, OrderSummary, OrderView};
+pub use view::{Forms, MaterialSummary, OrderSummary, OrderView, TimelineItem};
 
 /// The account a service acts for (from the session or API key).
 #[derive(Debug, Clone, PartialEq, Eq)]

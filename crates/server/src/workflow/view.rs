@@ -49,13 +49,54 @@ pub struct OrderView {
     pub product_line: Option<ProductLine>,
     pub service_number: Option<String>,
     pub password_verified: bool,
+    /// `sponsor` and `website`, at the top level (API.md).
+    #[serde(flatten)]
     pub forms: Forms,
+    /// The materials uploaded so far (no file content).
+    pub materials: Vec<MaterialSummary>,
+    /// What happened to the order, oldest first.
+    pub timeline: Vec<TimelineItem>,
     pub return_reasons: Value,
     pub deadlines: Value,
     /// The applicant's buttons (submission guards aside).
     pub allowed_events: Vec<EventKind>,
     /// The order's steps in order, for a progress display.
     pub steps: Vec<Step>,
+}
+
+/// One uploaded material, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MaterialSummary {
+    pub id: String,
+    pub kind: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    /// Unix milliseconds.
+    pub uploaded_at: i64,
+}
+
+/// One timeline entry, as the order's owner sees it: who acted is told by party
+/// (`applicant`, `provider`, `bureau`, `system`), not by staff account.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineItem {
+    /// Unix milliseconds.
+    pub at: i64,
+    pub by: &'static str,
+    pub event: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub note: Value,
+}
+
+/// The party behind a timeline actor string, seen from the order's owner.
+pub(super) fn party(actor: &str, owner_account: &str) -> &'static str {
+    match actor.strip_prefix("account:") {
+        Some(id) if id == owner_account => "applicant",
+        Some(_) => "provider",
+        None if actor.starts_with("bureau") || actor.starts_with("regulator") => "bureau",
+        None => "system",
+    }
 }
 
 /// One line of the account's order list (`GET /orders`).
@@ -157,7 +198,37 @@ impl Workflow<'_> {
     ) -> Result<OrderView, WorkflowError> {
         let l = self.load(acting, order_id).await?;
         let flow = l.flow(self.store.now());
+        let materials = self
+            .store
+            .materials(order_id)
+            .await?
+            .into_iter()
+            .map(|m| MaterialSummary {
+                id: m.id,
+                kind: m.kind,
+                content_type: m.content_type,
+                size: m.size,
+                sha256: m.sha256_hex,
+                uploaded_at: m.created_at,
+            })
+            .collect();
+        let timeline = self
+            .store
+            .order_timeline(order_id)
+            .await?
+            .into_iter()
+            .map(|e| TimelineItem {
+                at: e.at,
+                by: party(&e.actor, &l.order.account_id),
+                event: e.event,
+                from_state: e.from_state,
+                to_state: e.to_state,
+                note: e.note,
+            })
+            .collect();
         Ok(OrderView {
+            materials,
+            timeline,
             id: l.order.id.clone(),
             kind: l.kind,
             state: l.state,
@@ -195,5 +266,24 @@ impl Workflow<'_> {
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod party_tests {
+    use super::party;
+
+    #[test]
+    fn the_owner_sees_parties_not_staff_accounts() {
+        for (actor, want) in [
+            ("account:a1", "applicant"),
+            ("account:r9", "provider"),
+            ("bureau", "bureau"),
+            ("regulator:download", "bureau"),
+            ("system", "system"),
+            ("job:deadline", "system"),
+        ] {
+            assert_eq!(party(actor, "a1"), want, "{actor}");
+        }
     }
 }

@@ -17,7 +17,9 @@ pub fn jpeg() -> Vec<u8> {
         image::Rgb([(x * 3) as u8, (y * 4) as u8, 160])
     });
     let mut out = Cursor::new(Vec::new());
-    picture.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    picture
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .unwrap();
     out.into_inner()
 }
 
@@ -99,7 +101,9 @@ pub async fn first_filing(s: &Session<'_>, domain: &str, serial: u32, name: &str
     sponsor["responsible"] = person();
     let (status, order) = s.put(&format!("/orders/{id}/sponsor"), sponsor).await;
     assert_eq!(status, StatusCode::OK, "{order}");
-    let (status, order) = s.put(&format!("/orders/{id}/website"), website(domain)).await;
+    let (status, order) = s
+        .put(&format!("/orders/{id}/website"), website(domain))
+        .await;
     assert_eq!(status, StatusCode::OK, "{order}");
     id
 }
