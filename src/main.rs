@@ -3,6 +3,7 @@
 
 mod audit;
 mod check;
+mod demo;
 mod regulator;
 mod serve;
 
@@ -36,6 +37,8 @@ enum Command {
         #[command(subcommand)]
         command: regulator::Command,
     },
+    /// Fill a fresh data dir with a demo provider, accounts, products and a seeded registry.
+    Demo(demo::Args),
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Check { kind, value } => check::run(kind, &value),
         Command::Serve(args) => serve::run(args),
         Command::Audit { command } => audit::run(command),
+        Command::Demo(args) => demo::run(args),
         Command::Regulator { command } => regulator::run(command),
     }
 }
