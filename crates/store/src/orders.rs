@@ -337,6 +337,30 @@ impl Store {
         rows.iter().map(order_from_row).collect()
     }
 
+    /// Up to `limit` orders in `state` with the instant (Unix ms) each entered it — its last
+    /// timeline entry into the state, or its last update without one — earliest entry first
+    /// (then id), ordered before the limit applies: a queue's head is never cut off.
+    pub async fn orders_in_state_by_entry(
+        &self,
+        state: &str,
+        limit: i64,
+    ) -> Result<Vec<(Order, i64)>> {
+        let rows = sqlx::query(sql!(
+            "SELECT {ORDER_COLS}, entered_at FROM ( \
+               SELECT o.*, COALESCE((SELECT MAX(e.at) FROM order_events e \
+                 WHERE e.order_id = o.id AND e.to_state = o.state), o.updated_at) AS entered_at \
+               FROM orders o WHERE o.state = $1) q \
+             ORDER BY entered_at, id LIMIT $2"
+        ))
+        .bind(state)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((order_from_row(r)?, r.try_get("entered_at")?)))
+            .collect()
+    }
+
     /// The order's timeline, oldest first.
     pub async fn order_timeline(&self, order_id: &str) -> Result<Vec<TimelineEntry>> {
         let rows = sqlx::query(

@@ -21,7 +21,7 @@ use beian_core::kind::FilingKind;
 use beian_core::order::{Actor, Event, EventKind, OrderState, ProductLine, apply};
 use beian_core::sponsor::SponsorNature;
 use beian_store::accounts::Role;
-use beian_store::orders::{Order, TimelineEvent};
+use beian_store::orders::TimelineEvent;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -167,17 +167,6 @@ fn is_reviewer(acting: &Acting) -> bool {
 }
 
 impl Workflow<'_> {
-    /// When the order entered its current state: the last timeline entry into it (the
-    /// order's last update if the timeline has none).
-    async fn entered_state_at(&self, order: &Order) -> Result<i64, WorkflowError> {
-        let timeline = self.store.order_timeline(&order.id).await?;
-        Ok(timeline
-            .iter()
-            .rev()
-            .find(|e| e.to_state == order.state)
-            .map_or(order.updated_at, |e| e.at))
-    }
-
     /// `GET /review/orders?state=…`: the orders in `state` (one of [`REVIEW_STATES`]),
     /// oldest deadline first (then oldest submission, then id). Reviewers and admins only
     /// (others: `NotFound`, as for [`Workflow::provider_return`]).
@@ -191,12 +180,13 @@ impl Workflow<'_> {
         }
         let now = self.store.now();
         let mut items = Vec::new();
-        for order in self
+        // Ordered by entry into the state in the store, so the limit keeps the queue's head
+        // (the deadline grows with the entry instant).
+        for (order, submitted_at) in self
             .store
-            .orders_in_state(state.as_str(), QUEUE_LIMIT)
+            .orders_in_state_by_entry(state.as_str(), QUEUE_LIMIT)
             .await?
         {
-            let submitted_at = self.entered_state_at(&order).await?;
             let l = self.load_any(order).await?;
             let (deadline, remaining, fallback) = step_deadline(submitted_at, now);
             items.push(QueueItem {
