@@ -187,15 +187,24 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::JsonDataError(e)) => {
-                tracing::debug!(error = %e, "request body of the wrong shape");
-                Err(ApiError::coded(
-                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_body",
-                    "api.error.invalid_body",
-                ))
+                // serde's text may quote the value (personal data): only the path is kept.
+                match wrong_field(&e.body_text()) {
+                    Some(path) => {
+                        tracing::debug!(field = %path, "request body field of the wrong type");
+                        Err(ApiError::field(path, "api.field.wrong_type"))
+                    }
+                    None => {
+                        tracing::debug!("request body of the wrong shape");
+                        Err(ApiError::coded(
+                            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                            "invalid_body",
+                            "api.error.invalid_body",
+                        ))
+                    }
+                }
             }
             Err(e) => {
-                tracing::debug!(error = %e, "request body rejected");
+                tracing::debug!(status = %e.status(), "request body rejected");
                 Err(ApiError::BadRequest("invalid_body"))
             }
         }
@@ -224,6 +233,52 @@ mod tests {
                 headers.insert(axum::http::header::ACCEPT_LANGUAGE, h.parse().unwrap());
             }
             assert_eq!(locale_of(&headers), want, "{header:?}");
+        }
+    }
+}
+
+/// The field path of a JSON data error (`sponsor.responsible.mobile: invalid type: …`), when
+/// the error names one; missing fields and top-level shape errors name none.
+fn wrong_field(text: &str) -> Option<String> {
+    let rest = text
+        .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+        .unwrap_or(text);
+    let (path, _) = rest.split_once(": ")?;
+    let plausible = !path.is_empty()
+        && path != "."
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
+    plausible.then(|| path.to_owned())
+}
+
+#[cfg(test)]
+mod wrong_field_tests {
+    use super::wrong_field;
+
+    #[test]
+    fn only_a_path_is_taken_from_serde_text() {
+        let prefix = "Failed to deserialize the JSON body into the target type: ";
+        for (text, want) in [
+            (
+                "sponsor.responsible.mobile: invalid type: integer `13800138000`, expected a string at line 1 column 40",
+                Some("sponsor.responsible.mobile"),
+            ),
+            (
+                "languages[0]: invalid type: integer `1`, expected a string",
+                Some("languages[0]"),
+            ),
+            ("missing field `password` at line 1 column 2", None),
+            (
+                "invalid type: string \"x\", expected struct Body at line 1 column 3",
+                None,
+            ),
+        ] {
+            assert_eq!(
+                wrong_field(&format!("{prefix}{text}")).as_deref(),
+                want,
+                "{text}"
+            );
         }
     }
 }
