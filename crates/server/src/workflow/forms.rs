@@ -76,7 +76,7 @@ impl std::fmt::Debug for PersonForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use beian_store::crypto::mask;
         f.debug_struct("PersonForm")
-            .field("name", &self.name)
+            .field("name", &super::review::mask_person_name(&self.name))
             .field("certificate_type", &self.certificate_type)
             .field("certificate_number", &mask(&self.certificate_number))
             .field("mobile", &mask(&self.mobile))

@@ -69,3 +69,27 @@ fn password_lock_names_where_to_recover() {
     );
     assert_eq!(e.status(), 429);
 }
+
+#[test]
+fn a_person_form_debug_shows_no_personal_data_whole() {
+    let p = PersonForm {
+        name: "欧阳明月".into(),
+        certificate_type: "resident_id".into(),
+        certificate_number: "330106199001010018".into(),
+        mobile: "13800138000".into(),
+        email: "mingyue@example.cn".into(),
+        emergency_mobile: "13900139000".into(),
+        office_phone: String::new(),
+    };
+    let shown = format!("{p:?}");
+    for secret in [
+        "欧阳明月",
+        "330106199001010018",
+        "13800138000",
+        "13900139000",
+        "mingyue@example.cn",
+    ] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert!(shown.contains("欧***"), "{shown}");
+}
