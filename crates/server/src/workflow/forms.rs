@@ -178,7 +178,7 @@ fn certificate_type(errors: &mut FieldErrors, path: &str, value: &str) -> Option
 /// Validates the filing-check body; all errors at once.
 pub fn validate_check(input: &FilingCheckInput) -> Result<ValidCheck, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let domain = match Domain::parse(input.domain.trim()) {
+    let domain = match Domain::parse_registrable(input.domain.trim()) {
         Ok(d) => Some(d),
         Err(e) => {
             errors.insert("domain".into(), FieldError::from_localized(&e));
@@ -299,7 +299,7 @@ pub fn validate_sponsor(form: &SponsorForm) -> FieldErrors {
 pub fn validate_website(form: &WebsiteForm) -> FieldErrors {
     let mut errors = FieldErrors::new();
     required(&mut errors, "website.name", &form.name);
-    let domain = match Domain::parse(form.domain.trim()) {
+    let domain = match Domain::parse_registrable(form.domain.trim()) {
         Ok(d) => Some(d),
         Err(e) => {
             errors.insert("website.domain".into(), FieldError::from_localized(&e));
@@ -409,6 +409,20 @@ mod tests {
         ] {
             assert_eq!(home_url_on_domain(url, &d), ok, "{url}");
         }
+    }
+
+    #[test]
+    fn a_filing_is_for_the_registrable_domain() {
+        let input = |domain: &str| FilingCheckInput {
+            domain: domain.into(),
+            sponsor: SponsorIdentityInput::default(),
+        };
+        let errors = validate_check(&input("www.example.com.cn")).unwrap_err();
+        let message = errors["domain"].localize(beian_core::i18n::Locale::En);
+        assert!(message.contains("example.com.cn"), "{message}");
+        // A registrable name passes the domain check (the sponsor fields fail on their own).
+        let errors = validate_check(&input("example.com.cn")).unwrap_err();
+        assert!(!errors.contains_key("domain"), "{errors:?}");
     }
 
     #[test]
