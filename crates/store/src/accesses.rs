@@ -164,6 +164,17 @@ impl Store {
             .collect()
     }
 
+    /// The website's access records, oldest first (cancelled ones included).
+    pub async fn accesses_of_website(&self, website_id: &str) -> Result<Vec<Access>> {
+        sqlx::query(select!("WHERE website_id = $1 ORDER BY created_at, id"))
+            .bind(website_id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(access_of)
+            .collect()
+    }
+
     /// The website's access that is not cancelled, if any.
     pub async fn open_access_of_website(&self, website_id: &str) -> Result<Option<Access>> {
         sqlx::query(select!(

@@ -19,6 +19,7 @@ use beian_core::sponsor::{Certificate, CertificateType, SponsorNature};
 use beian_miit::v3::codes::{FilingStatus, QueryConditionType};
 use beian_miit::v3::mapping::CertificateType as MiitCertificateType;
 use beian_miit::v3::returns::StatusInfo;
+use beian_store::accesses::AccessStatus;
 use beian_store::sponsors::Sponsor;
 use serde::{Deserialize, Serialize};
 
@@ -198,11 +199,19 @@ impl Workflow<'_> {
                 .map(|o| o.id.clone());
         }
         if let Some(website) = self.store.website_by_domain(domain).await? {
-            let orders = self.store.orders_of_website(&website.id).await?;
-            records.domain_accessed_here = website.icp_number.is_some()
-                || orders
-                    .iter()
-                    .any(|o| o.state == OrderState::Completed.as_str());
+            let accesses = self.store.accesses_of_website(&website.id).await?;
+            records.domain_accessed_here = if accesses.is_empty() {
+                // No access record: filed here before records were kept (a number or a
+                // completed order says so).
+                let orders = self.store.orders_of_website(&website.id).await?;
+                website.icp_number.is_some()
+                    || orders
+                        .iter()
+                        .any(|o| o.state == OrderState::Completed.as_str())
+            } else {
+                // After 取消接入 the site is no longer hosted here and may be accessed anew.
+                accesses.iter().any(|a| a.status != AccessStatus::Cancelled)
+            };
         }
         Ok(records)
     }

@@ -7,5 +7,7 @@
 #[path = "../orders_support/mod.rs"]
 mod orders_support;
 
+mod access;
 mod driver;
 mod provider_steps;
+mod registry;
