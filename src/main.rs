@@ -3,6 +3,7 @@
 
 mod audit;
 mod check;
+mod import;
 mod regulator;
 mod serve;
 
@@ -36,6 +37,11 @@ enum Command {
         #[command(subcommand)]
         command: regulator::Command,
     },
+    /// Import another platform's data (the legacy 万网 export).
+    Import {
+        #[command(subcommand)]
+        command: import::Command,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -60,6 +66,7 @@ fn main() -> ExitCode {
         Command::Check { kind, value } => check::run(kind, &value),
         Command::Serve(args) => serve::run(args),
         Command::Audit { command } => audit::run(command),
+        Command::Import { command } => import::run(command),
         Command::Regulator { command } => regulator::run(command),
     }
 }
