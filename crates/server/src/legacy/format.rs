@@ -241,5 +241,35 @@ pub fn verify_legacy_password(password: &str, hash: &str) -> bool {
     })
 }
 
+/// An example record (one export line) of an enterprise in Zhejiang with one website
+/// `www.{domain}` numbered `{sponsor_number}-1` and one active access: the shape
+/// `docs/legacy-export.md` shows, for demos and tests.
+pub fn example_record(
+    username: &str,
+    password_hash: &str,
+    credit_code: &str,
+    sponsor_number: &str,
+    domain: &str,
+) -> String {
+    let person = |mobile: &str, emergency: &str| {
+        serde_json::json!({"name": "张伟", "certificate_type": "resident_id",
+            "certificate_number": "11010519491231002X", "mobile": mobile,
+            "email": "webmaster@example.cn", "emergency_mobile": emergency})
+    };
+    serde_json::json!({
+        "legacy_username": username,
+        "password_hash": password_hash,
+        "sponsor": {"province": "33", "nature": "enterprise", "certificate_type": "credit_code",
+            "certificate_number": credit_code, "name": format!("{username}示例有限公司"),
+            "address": "杭州市西湖区文三路1号", "responsible": person("13900000000", "13900000001"),
+            "icp_number": sponsor_number},
+        "websites": [{"name": "官网", "domain": domain, "home_url": format!("http://www.{domain}/"),
+            "service_content": "综合门户", "languages": ["zh_cn"],
+            "responsible": person("13700000000", "13700000001"),
+            "icp_number": format!("{sponsor_number}-1"), "accesses": [{"status": "active"}]}]
+    })
+    .to_string()
+}
+
 #[cfg(test)]
 mod tests;

@@ -10,7 +10,7 @@ pub mod load;
 
 pub use format::{
     LegacyAccess, LegacyRecord, LegacySponsor, LegacyWebsite, PASSWORD_SCHEME, RecordRefusal,
-    parse_record, record_digest, verify_legacy_password,
+    example_record, parse_record, record_digest, verify_legacy_password,
 };
 pub use import::{ImportedWebsite, LegacyImported, import_into_account};
 pub use load::{LineOutcome, LoadReport, RefusedLine, count_records, load_export, load_line};
