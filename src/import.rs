@@ -153,11 +153,11 @@ async fn wanwang(args: WanwangArgs) -> ExitCode {
     for l in &lines {
         eprintln!("refused {l}");
     }
-    if let Some(path) = &args.report {
-        if let Err(e) = write_report(path, &lines) {
-            eprintln!("cannot write the report {}: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
+    if let Some(path) = &args.report
+        && let Err(e) = write_report(path, &lines)
+    {
+        eprintln!("cannot write the report {}: {e}", path.display());
+        return ExitCode::FAILURE;
     }
     if !report.refused.is_empty() {
         return ExitCode::FAILURE;

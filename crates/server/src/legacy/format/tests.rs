@@ -99,7 +99,7 @@ fn a_complete_record_parses_and_each_defect_is_named_by_path() {
             "{what}: {:?}",
             refusal.reasons.keys()
         );
-        for (_, e) in &refusal.reasons {
+        for e in refusal.reasons.values() {
             assert!(
                 crate::workflow::messages().has_key(e.key) || beian_core::i18n::has_key(e.key),
                 "{}",
