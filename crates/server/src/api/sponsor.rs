@@ -188,3 +188,51 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel_access))
         .routes(routes!(legacy_import))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::{SponsorRefusal, WorkflowError};
+
+    #[test]
+    fn the_document_lists_the_sponsor_paths_with_their_schemas() {
+        let doc = crate::api::openapi::document(crate::api::v1_routes());
+        let json = serde_json::to_value(&doc).unwrap();
+        for (path, method) in [
+            ("/api/v1/sponsor", "get"),
+            ("/api/v1/websites/{id}/cancel-access/code", "post"),
+            ("/api/v1/websites/{id}/cancel-access", "post"),
+            ("/api/v1/legacy-imports", "post"),
+        ] {
+            assert!(json["paths"][path][method].is_object(), "{method} {path}");
+        }
+        for schema in ["SponsorView", "CancelAccessInput", "LegacyImportInput"] {
+            assert!(
+                json["components"]["schemas"][schema].is_object(),
+                "{schema}"
+            );
+        }
+    }
+
+    #[test]
+    fn refusals_keep_their_status_code_and_field_through_the_api() {
+        use beian_core::i18n::Locale;
+        let cases = [
+            (
+                SponsorRefusal::CodeIncorrect { tries_left: 2 },
+                422,
+                "sms_code",
+            ),
+            (SponsorRefusal::ConfirmRequired, 422, "confirm"),
+            (SponsorRefusal::LegacyCredentials, 401, "legacy_password"),
+        ];
+        for (refusal, status, field) in cases {
+            let code = refusal.code();
+            let parts = ApiError::from(WorkflowError::Sponsor(refusal)).parts();
+            assert_eq!(parts.status.as_u16(), status);
+            assert_eq!(parts.code, code);
+            let body = parts.body(Locale::En);
+            assert!(body["error"]["fields"][field].is_string(), "{body}");
+        }
+    }
+}
