@@ -273,14 +273,24 @@ async fn cancel_access_wrong_code_then_wrong_password_then_right_password() {
             .get("code_hash");
         assert_eq!(stored.len(), 32);
         assert!(!stored.windows(6).any(|w| w == code.as_bytes()));
-        // A re-send right away is refused.
-        let (status, body) = alice
-            .post(
+        // A re-send right away is refused, saying when to come back.
+        let res = alice
+            .req(
+                reqwest::Method::POST,
                 &format!("/websites/{website}/cancel-access/code"),
-                json!({}),
             )
-            .await;
-        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        let wait: u64 = res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+        let body: Value = res.json().await.unwrap();
         assert_eq!(body["error"]["code"], "cancel_code_too_soon");
 
         // A wrong code: 422 naming sms_code with the tries left.

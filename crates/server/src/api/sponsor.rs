@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -20,7 +20,7 @@ use crate::legacy::LegacyImported;
 use crate::startup::AppState;
 use crate::workflow::{
     Acting, CancelAccessInput, CancelCodeSent, CancelledAccess, LegacyImportInput, SponsorView,
-    messages,
+    WorkflowError, messages,
 };
 
 fn acting(account: &CurrentAccount) -> Acting {
@@ -28,6 +28,20 @@ fn acting(account: &CurrentAccount) -> Acting {
         account_id: account.id.clone(),
         role: account.role,
     }
+}
+
+/// A refusal as a response; a rate limit's carries `Retry-After`.
+fn refusal(e: WorkflowError) -> Response {
+    let retry = match &e {
+        WorkflowError::Sponsor(r) => r.retry_after_secs(),
+        _ => None,
+    };
+    let mut res = ApiError::from(e).into_response();
+    if let Some(secs) = retry {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    res
 }
 
 /// The answer of `POST /websites/{id}/cancel-access/code`.
@@ -93,10 +107,14 @@ pub async fn send_cancel_code(
     RequestLocale(locale): RequestLocale,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let sent = state
+    let sent = match state
         .workflow()
         .send_cancel_access_code(&acting(&account), &id)
-        .await?;
+        .await
+    {
+        Ok(sent) => sent,
+        Err(e) => return Ok(refusal(e)),
+    };
     let message = messages().render(
         locale,
         "sponsor.code_sent",
@@ -168,10 +186,14 @@ pub async fn legacy_import(
     RequestLocale(locale): RequestLocale,
     ApiJson(input): ApiJson<LegacyImportInput>,
 ) -> Result<Response, ApiError> {
-    let imported = state
+    let imported = match state
         .workflow()
         .import_legacy(&acting(&account), &input)
-        .await?;
+        .await
+    {
+        Ok(imported) => imported,
+        Err(e) => return Ok(refusal(e)),
+    };
     let message = messages().render(locale, "sponsor.legacy_imported", &[]);
     Ok((
         StatusCode::CREATED,

@@ -10,4 +10,5 @@ mod fixtures;
 mod jobs;
 mod objects_s3;
 mod records;
+mod sponsor_codes;
 mod story;
