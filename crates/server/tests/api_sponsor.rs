@@ -2,66 +2,26 @@
 //! After success, over HTTP on both backends with the in-process simulator (issue 5, items 9
 //! and 10, must-show (i) and (k)): `GET /sponsor`; 取消接入 with a wrong code, then the right
 //! code and a wrong password, then the right password (access `cancelling`, a `bureau.upload`
-//! job naming it); the code's ten minutes (simulated clock) and its five tries; the legacy
-//! (万网) import and a second import refused.
+//! job naming it); the code's ten minutes (simulated clock) and its five tries. The legacy
+//! import is in `api_legacy_import.rs`.
 //!
 //! The registry side (a sponsor filed with a number, its website accessed at this provider)
 //! is built in the store over the simulator's fixture sponsor, whose filing password the
 //! simulator checks.
 
 mod orders_support;
+mod sponsor_support;
 
 use beian_regulator::fixture;
-use beian_server::legacy::{example_record, load_line};
-use beian_server::settings::{ApiSettings, Settings, SimulatorSettings};
-use beian_server::startup::Application;
 use beian_store::Store;
 use beian_store::accesses::NewAccess;
 use beian_store::sponsors::{Person, SponsorData, WebsiteData};
-use beian_store::testing::{TestStore, each_backend};
+use beian_store::testing::each_backend;
 use beian_store::workflow_support::FiledTable;
-use orders_support::{Api, credit_code};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use sponsor_support::{advance_minutes, start};
 use sqlx::Row;
-
-/// The server with the fixture registry and a simulated clock (`/sim/clock/advance`).
-async fn start(t: &TestStore) -> Api {
-    let mut settings = Settings::embedded(t.data_dir(), "127.0.0.1:0".parse().unwrap());
-    settings.database_url = t.database_url.clone();
-    settings.data_key = Some(t.key.clone());
-    settings.api = ApiSettings {
-        secure_cookies: false,
-        ..ApiSettings::default()
-    };
-    settings.simulator = Some(SimulatorSettings {
-        simulated_clock: true,
-        ..SimulatorSettings::default()
-    });
-    let app = Application::build(settings).await.unwrap();
-    let base = format!("http://{}", app.addr());
-    let regulator = app.state().regulator.clone().unwrap();
-    let store = app.state().store.clone();
-    fixture::load(&regulator).await.unwrap();
-    tokio::spawn(app.run_until_stopped());
-    Api {
-        base,
-        http: reqwest::Client::new(),
-        regulator,
-        store,
-    }
-}
-
-async fn advance_minutes(api: &Api, minutes: i64) {
-    let res = api
-        .http
-        .post(format!("{}/sim/clock/advance", api.base))
-        .json(&json!({ "minutes": minutes }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-}
 
 fn person(name: &str, mobile: &str) -> Person {
     Person {
@@ -437,111 +397,6 @@ async fn a_code_expires_after_ten_minutes_and_dies_after_five_wrong_tries() {
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-    })
-    .await;
-}
-
-fn hash(password: &str) -> String {
-    beian_server::api::auth::hash_password(password).unwrap()
-}
-
-#[tokio::test]
-async fn legacy_import_once_and_a_second_import_refused() {
-    each_backend(async |t| {
-        let api = start(t).await;
-        let records = [
-            ("wanwang_a", "浙ICP备2015000101号", "legacy-a.com"),
-            ("wanwang_b", "浙ICP备2015000102号", "legacy-b.com"),
-        ];
-        for (i, (user, number, domain)) in records.iter().enumerate() {
-            let line = example_record(
-                user,
-                &hash("old secret"),
-                &credit_code(900 + u32::try_from(i).unwrap()),
-                number,
-                domain,
-            );
-            let outcome = load_line(&api.store, "test", &line).await.unwrap();
-            assert_eq!(outcome, beian_server::legacy::LineOutcome::Loaded);
-        }
-        let alice = api.applicant("alice").await;
-        let body = |password: &str, confirm: bool| {
-            json!({"legacy_username": "wanwang_a", "legacy_password": password, "confirm": confirm})
-        };
-
-        let (status, res) = alice.post("/legacy-imports", body("old secret", false)).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(res["error"]["code"], "confirmation_required");
-        assert!(res["error"]["fields"]["confirm"].is_string());
-        let (status, res) = alice.post("/legacy-imports", body("guess", true)).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert_eq!(res["error"]["code"], "legacy_credentials_invalid");
-        assert!(res["error"]["fields"]["legacy_password"].is_string());
-        let (status, res) = alice
-            .post(
-                "/legacy-imports",
-                json!({"legacy_username": "nobody", "legacy_password": "x", "confirm": true}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{res}");
-        assert_eq!(alice.get("/sponsor").await.0, StatusCode::NOT_FOUND);
-
-        let (status, res) = alice.post("/legacy-imports", body("old secret", true)).await;
-        assert_eq!(status, StatusCode::CREATED, "{res}");
-        assert_eq!(res["icp_number"], "浙ICP备2015000101号");
-        assert_eq!(res["websites"][0]["icp_number"], "浙ICP备2015000101号-1");
-        let (_, view) = alice.get("/sponsor").await;
-        assert_eq!(view["icp_number"], "浙ICP备2015000101号");
-        assert_eq!(view["websites"][0]["domain"], "legacy-a.com");
-        assert_eq!(view["websites"][0]["access_status"], "active");
-        assert_eq!(view["accesses"].as_array().unwrap().len(), 1);
-
-        // The same legacy account again, from another account: refused.
-        let bob = api.applicant("bob").await;
-        let (status, res) = bob.post("/legacy-imports", body("old secret", true)).await;
-        assert_eq!(status, StatusCode::CONFLICT);
-        assert_eq!(res["error"]["code"], "legacy_already_imported");
-        assert_eq!(bob.get("/sponsor").await.0, StatusCode::NOT_FOUND);
-        // Another legacy account into alice, who holds a sponsor now: refused.
-        let (status, res) = alice
-            .post(
-                "/legacy-imports",
-                json!({"legacy_username": "wanwang_b", "legacy_password": "old secret",
-                       "confirm": true}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CONFLICT);
-        assert_eq!(res["error"]["code"], "account_has_sponsor");
-
-        // Wrong passwords are throttled per legacy username.
-        for _ in 0..10 {
-            let (status, _) = bob
-                .post(
-                    "/legacy-imports",
-                    json!({"legacy_username": "wanwang_b", "legacy_password": "guess",
-                           "confirm": true}),
-                )
-                .await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED);
-        }
-        let (status, res) = bob
-            .post(
-                "/legacy-imports",
-                json!({"legacy_username": "wanwang_b", "legacy_password": "old secret",
-                       "confirm": true}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{res}");
-        assert_eq!(res["error"]["code"], "too_many_attempts");
-        advance_minutes(&api, 61).await;
-        let (status, res) = bob
-            .post(
-                "/legacy-imports",
-                json!({"legacy_username": "wanwang_b", "legacy_password": "old secret",
-                       "confirm": true}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{res}");
     })
     .await;
 }
