@@ -4,6 +4,7 @@
 mod audit;
 mod check;
 mod demo;
+mod import;
 mod regulator;
 mod serve;
 
@@ -39,6 +40,11 @@ enum Command {
     },
     /// Fill a fresh data dir with a demo provider, accounts, products and a seeded registry.
     Demo(demo::Args),
+    /// Import another platform's data (the legacy 万网 export).
+    Import {
+        #[command(subcommand)]
+        command: import::Command,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -64,6 +70,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Audit { command } => audit::run(command),
         Command::Demo(args) => demo::run(args),
+        Command::Import { command } => import::run(command),
         Command::Regulator { command } => regulator::run(command),
     }
 }

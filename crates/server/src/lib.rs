@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod error;
+pub mod legacy;
 pub mod materials;
 pub mod notify;
 pub mod regulator_link;

@@ -121,6 +121,10 @@ pub enum Field {
     Outbox,
     /// A stored API response replayed for an idempotency key (an order view holds the forms).
     StoredResponse,
+    /// A one-time code (the 取消接入 code): only its keyed hash is kept.
+    OneTimeCode,
+    /// A legacy (万网) export record, sealed whole (it holds certificates and mobiles).
+    LegacyRecord,
 }
 
 impl Field {
@@ -130,6 +134,8 @@ impl Field {
             Field::Mobile => b"beian/mobile",
             Field::Outbox => b"beian/outbox",
             Field::StoredResponse => b"beian/stored-response",
+            Field::OneTimeCode => b"beian/one-time-code",
+            Field::LegacyRecord => b"beian/legacy-record",
         }
     }
 }
@@ -218,7 +224,11 @@ impl Crypto {
 /// check digits match), mobiles as digits without a `+86`/`86` country prefix.
 pub fn normalise(field: Field, value: &str) -> String {
     match field {
-        Field::Certificate | Field::Outbox | Field::StoredResponse => value
+        Field::Certificate
+        | Field::Outbox
+        | Field::StoredResponse
+        | Field::OneTimeCode
+        | Field::LegacyRecord => value
             .chars()
             .filter(|c| !c.is_whitespace())
             .flat_map(char::to_uppercase)

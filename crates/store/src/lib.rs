@@ -48,11 +48,13 @@ macro_rules! sql {
 pub mod accesses;
 pub mod accounts;
 pub mod audit;
+pub mod cancel_codes;
 pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod idempotency;
 pub mod jobs;
+pub mod legacy;
 pub mod objects;
 pub mod orders;
 pub mod outbox;

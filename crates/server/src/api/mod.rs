@@ -22,6 +22,7 @@ pub mod materials;
 pub mod openapi;
 pub mod orders;
 pub mod review;
+pub mod sponsor;
 pub mod throttle;
 
 use std::convert::Infallible;
@@ -80,6 +81,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::submit))
         .routes(routes!(orders::abandon))
         .merge(materials::api_routes())
+        .merge(sponsor::api_routes())
 }
 
 /// The whole API: `/api/v1/…` behind its layers, `/api/openapi.json` and `/api/docs`.

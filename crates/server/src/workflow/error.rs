@@ -135,6 +135,9 @@ pub enum WorkflowError {
     /// The registry did not answer usably. (502)
     #[error("registry unavailable: {0}")]
     Registry(String),
+    /// A refusal of the after-success services (sponsor view, 取消接入, legacy import).
+    #[error("refused: {}", .0.code())]
+    Sponsor(super::SponsorRefusal),
     /// A store failure (500; logged, not shown).
     #[error("store: {0}")]
     Store(StoreError),
@@ -181,6 +184,7 @@ impl WorkflowError {
             WorkflowError::OwnOrder => "own_order",
             WorkflowError::NotFound { .. } => "not_found",
             WorkflowError::Registry(_) => "registry_unavailable",
+            WorkflowError::Sponsor(r) => r.code(),
             WorkflowError::Store(_) => "internal",
         }
     }
@@ -205,6 +209,7 @@ impl WorkflowError {
             WorkflowError::OwnOrder => 403,
             WorkflowError::NotFound { .. } => 404,
             WorkflowError::Registry(_) => 502,
+            WorkflowError::Sponsor(r) => r.status(),
             WorkflowError::Store(_) => 500,
         }
     }
@@ -244,6 +249,7 @@ impl WorkflowError {
                 }
                 out
             }
+            WorkflowError::Sponsor(r) => r.fields(locale),
             _ => BTreeMap::new(),
         }
     }
@@ -275,6 +281,7 @@ impl WorkflowError {
             WorkflowError::OwnOrder => "workflow.own_order",
             WorkflowError::NotFound { .. } => "workflow.not_found",
             WorkflowError::Registry(_) => "workflow.registry_unavailable",
+            WorkflowError::Sponsor(r) => r.message_key(),
             WorkflowError::Store(_) => "workflow.internal",
         }
     }
@@ -296,6 +303,7 @@ impl WorkflowError {
             WorkflowError::PasswordLocked { bureau } => {
                 messages().render(locale, self.message_key(), &[("bureau", bureau.clone())])
             }
+            WorkflowError::Sponsor(r) => r.localize(locale),
             _ => messages().render(locale, self.message_key(), &[]),
         }
     }

@@ -16,7 +16,11 @@
 //!   [`Workflow::provider_return`] — `submit`;
 //! - [`Workflow::review_queue`], [`Workflow::review_order`], [`Workflow::provider_approve`] —
 //!   `review` (the provider's 初审);
-//! - [`Workflow::add_material`], [`Workflow::verification_form_data`] — `materials`.
+//! - [`Workflow::add_material`], [`Workflow::verification_form_data`] — `materials`;
+//! - [`Workflow::sponsor_view`] — `sponsor_view` (`GET /sponsor`);
+//! - [`Workflow::send_cancel_access_code`], [`Workflow::cancel_access`] — `cancel_access`
+//!   (取消接入);
+//! - [`Workflow::import_legacy`] — `legacy_import` (万网), over [`crate::legacy`].
 
 mod check;
 mod create;
@@ -28,6 +32,11 @@ mod product;
 mod review;
 mod submit;
 mod view;
+// After success: the account's sponsor, 取消接入, the legacy import.
+mod cancel_access;
+mod legacy_import;
+mod sponsor_error;
+mod sponsor_view;
 
 use std::sync::OnceLock;
 
@@ -37,6 +46,10 @@ use beian_miit::v3::client::RegulatorClient;
 use beian_store::Store;
 use beian_store::accounts::Role;
 
+pub use cancel_access::{
+    CANCEL_CODE_ATTEMPTS, CANCEL_CODE_VALID_MINUTES, CancelAccessInput, CancelCodeSent,
+    CancelledAccess,
+};
 pub use check::{FilingCheckResult, RegistryPrefill};
 pub use create::CreatedOrder;
 pub use error::{FieldError, FieldErrors, ServiceNumberRefusal, WorkflowError};
@@ -44,12 +57,15 @@ pub use forms::{
     FilingCheckInput, LANGUAGES, PersonForm, SponsorForm, SponsorIdentityInput, WebsiteForm,
     home_url_on_domain, validate_check, validate_sponsor, validate_website,
 };
+pub use legacy_import::{LegacyImportInput, LegacyImported};
 pub use materials::AddedMaterial;
 pub use product::MIN_TERM_MONTHS;
 pub use review::{
     Approved, QUEUE_LIMIT, QueueItem, REVIEW_STATES, ReviewMaterial, ReviewOrder,
     ReviewTimelineEntry, mask_person_name,
 };
+pub use sponsor_error::SponsorRefusal;
+pub use sponsor_view::{AccessView, SponsorView, SponsorWebsiteView};
 pub use submit::{ABANDON_ACCESS_WARNING, AbandonOutcome, ReturnReasonInput, Submitted};
 pub use view::{Forms, MaterialSummary, OrderSummary, OrderView, TimelineItem};
 
@@ -106,7 +122,10 @@ impl<'a> Workflow<'a> {
     }
 }
 
-const FILES: &[(&str, &str)] = &[("workflow", include_str!("../../messages/workflow.toml"))];
+const FILES: &[(&str, &str)] = &[
+    ("workflow", include_str!("../../messages/workflow.toml")),
+    ("sponsor", include_str!("../../messages/sponsor.toml")),
+];
 
 /// The workflow's texts (`messages/workflow.toml`).
 pub fn messages() -> &'static Messages {

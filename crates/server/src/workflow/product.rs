@@ -212,15 +212,41 @@ impl Workflow<'_> {
             .and_then(|v| v.as_str())
             .ok_or(WorkflowError::NotForThisKind)?
             .to_owned();
+        self.check_filing_password(&sponsor_number, password, l.province)
+            .await?;
+        let actor = acting.actor();
+        let mut tx = self.store.begin().await?;
+        tx.transition_order(
+            order_id,
+            l.order.version,
+            l.state.as_str(),
+            &TimelineEvent::new(&actor, "password_verified"),
+        )
+        .await?;
+        tx.set_password_verified(&actor, order_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Asks the registry (`isp_verifybamm`) whether `password` is the filing password of the
+    /// sponsor number: a wrong password is [`WorkflowError::PasswordIncorrect`], the registry's
+    /// lockout [`WorkflowError::PasswordLocked`] naming where to recover it (the bureau of
+    /// `province`). The password is never stored or logged. Shared with 取消接入.
+    pub(super) async fn check_filing_password(
+        &self,
+        sponsor_number: &str,
+        password: &str,
+        province: beian_core::province::Province,
+    ) -> Result<(), WorkflowError> {
         let ret = self
             .regulator
-            .verify_password(&sponsor_number, password)
+            .verify_password(sponsor_number, password)
             .await
             .map_err(|e| WorkflowError::Registry(e.to_string()))?;
         match ret.code() {
             Some(ReturnCode::PasswordCheckLimit) => {
                 return Err(WorkflowError::PasswordLocked {
-                    bureau: l.province.bureau().to_owned(),
+                    bureau: province.bureau().to_owned(),
                 });
             }
             Some(code) if code.is_success() => {}
@@ -240,17 +266,6 @@ impl Workflow<'_> {
                 ));
             }
         }
-        let actor = acting.actor();
-        let mut tx = self.store.begin().await?;
-        tx.transition_order(
-            order_id,
-            l.order.version,
-            l.state.as_str(),
-            &TimelineEvent::new(&actor, "password_verified"),
-        )
-        .await?;
-        tx.set_password_verified(&actor, order_id).await?;
-        tx.commit().await?;
         Ok(())
     }
 

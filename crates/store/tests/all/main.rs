@@ -11,4 +11,5 @@ mod jobs;
 mod objects_s3;
 mod queue;
 mod records;
+mod sponsor_codes;
 mod story;
