@@ -56,6 +56,7 @@ pub mod jobs;
 pub mod objects;
 pub mod orders;
 pub mod outbox;
+pub mod photos;
 pub mod products;
 pub mod sponsors;
 #[cfg(feature = "testing")]

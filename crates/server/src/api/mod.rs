@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod materials;
 pub mod openapi;
 pub mod orders;
+pub mod photo;
 pub mod review;
 pub mod throttle;
 
@@ -80,6 +81,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::submit))
         .routes(routes!(orders::abandon))
         .merge(materials::api_routes())
+        .merge(photo::api_routes())
 }
 
 /// The whole API: `/api/v1/…` behind its layers, `/api/openapi.json` and `/api/docs`.

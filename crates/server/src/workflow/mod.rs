@@ -16,7 +16,10 @@
 //!   [`Workflow::provider_return`] — `submit`;
 //! - [`Workflow::review_queue`], [`Workflow::review_order`], [`Workflow::provider_approve`] —
 //!   `review` (the provider's 初审);
-//! - [`Workflow::add_material`], [`Workflow::verification_form_data`] — `materials`.
+//! - [`Workflow::add_material`], [`Workflow::verification_form_data`] — `materials`;
+//! - [`Workflow::request_backdrop`], [`Workflow::backdrop_requests`],
+//!   [`Workflow::ship_backdrop`], [`Workflow::upload_photo`],
+//!   [`Workflow::submit_shanghai_code`], [`Workflow::decide_photo`] — `photo` (拍照核验).
 
 mod check;
 mod create;
@@ -24,6 +27,8 @@ mod error;
 mod forms;
 mod forms_update;
 mod materials;
+mod photo;
+mod photo_input;
 mod product;
 mod review;
 mod submit;
@@ -45,6 +50,14 @@ pub use forms::{
     home_url_on_domain, validate_check, validate_sponsor, validate_website,
 };
 pub use materials::AddedMaterial;
+pub use photo::{
+    BACKDROP_LIST_LIMIT, BUREAU_UPLOAD_JOB, BackdropListItem, BackdropRequested, PHOTO_PURGE_JOB,
+    PhotoForReview, PhotoStepDone, PhotoVerdict, run_purge_job, with_bureau_deadline,
+};
+pub use photo_input::{
+    AddressInput, BackdropRequestInput, PhotoRefusal, PhotoRejectCode, PhotoRejectReason,
+    RejectReasonInput, ShanghaiAppCode, address_province, tracking_number,
+};
 pub use product::MIN_TERM_MONTHS;
 pub use review::{
     Approved, QUEUE_LIMIT, QueueItem, REVIEW_STATES, ReviewMaterial, ReviewOrder,
@@ -106,7 +119,10 @@ impl<'a> Workflow<'a> {
     }
 }
 
-const FILES: &[(&str, &str)] = &[("workflow", include_str!("../../messages/workflow.toml"))];
+const FILES: &[(&str, &str)] = &[
+    ("workflow", include_str!("../../messages/workflow.toml")),
+    ("photo", include_str!("../../messages/photo.toml")),
+];
 
 /// The workflow's texts (`messages/workflow.toml`).
 pub fn messages() -> &'static Messages {
