@@ -18,9 +18,10 @@
 //!   `review` (the provider's 初审);
 //! - [`Workflow::add_material`], [`Workflow::verification_form_data`] — `materials`;
 //! - [`Workflow::request_backdrop`], [`Workflow::backdrop_requests`],
-//!   [`Workflow::ship_backdrop`], [`Workflow::upload_photo`],
+//!   [`Workflow::ship_backdrop`] — `backdrop`; [`Workflow::upload_photo`],
 //!   [`Workflow::submit_shanghai_code`], [`Workflow::decide_photo`] — `photo` (拍照核验).
 
+mod backdrop;
 mod check;
 mod create;
 mod error;
@@ -42,6 +43,7 @@ use beian_miit::v3::client::RegulatorClient;
 use beian_store::Store;
 use beian_store::accounts::Role;
 
+pub use backdrop::{BackdropListItem, BackdropRequested};
 pub use check::{FilingCheckResult, RegistryPrefill};
 pub use create::CreatedOrder;
 pub use error::{FieldError, FieldErrors, ServiceNumberRefusal, WorkflowError};
@@ -51,8 +53,8 @@ pub use forms::{
 };
 pub use materials::AddedMaterial;
 pub use photo::{
-    BACKDROP_LIST_LIMIT, BUREAU_UPLOAD_JOB, BackdropListItem, BackdropRequested, PHOTO_PURGE_JOB,
-    PhotoForReview, PhotoStepDone, PhotoVerdict, run_purge_job, with_bureau_deadline,
+    BACKDROP_LIST_LIMIT, BUREAU_UPLOAD_JOB, PHOTO_PURGE_JOB, PhotoForReview, PhotoStepDone,
+    PhotoVerdict, run_purge_job, with_bureau_deadline,
 };
 pub use photo_input::{
     AddressInput, BackdropRequestInput, PhotoRefusal, PhotoRejectCode, PhotoRejectReason,

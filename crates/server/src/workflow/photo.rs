@@ -27,30 +27,22 @@
 
 use beian_core::calendar::deadline_after;
 use beian_core::i18n::Locale;
-use beian_core::mask::mask;
-use beian_core::order::{Event, OrderState, PhotoMethod, apply};
-use beian_core::province::Province;
+use beian_core::order::{Event, apply};
 use beian_store::StoreError;
 use beian_store::accounts::Role;
 use beian_store::objects::Objects;
 use beian_store::orders::{TimelineEvent, TransitionExtras};
-use beian_store::photos::{
-    BackdropRequest, NewBackdropRequest, NewPhotoCheck, PhotoDecision, PhotoMethodRecord,
-};
+use beian_store::photos::{NewPhotoCheck, PhotoDecision, PhotoMethodRecord};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::error::{FieldErrors, WorkflowError};
-use super::photo_input::{
-    BackdropRequestInput, PhotoRefusal, PhotoRejectReason, ShanghaiAppCode, ValidBackdropRequest,
-    tracking_number,
-};
+use super::photo_input::{PhotoRefusal, PhotoRejectReason, ShanghaiAppCode};
 use super::view::Loaded;
-use super::{Acting, Workflow, mask_person_name, messages};
+use super::{Acting, Workflow, messages};
 use crate::materials::{FileType, Sanitized};
-use crate::notify::{Contact, Notification, NotifyJob, Recipients, jobs_for};
 
 /// The job that submits an order to the bureau (built elsewhere).
 pub const BUREAU_UPLOAD_JOB: &str = "bureau.upload";
@@ -60,38 +52,6 @@ pub const PHOTO_PURGE_JOB: &str = "photo.purge";
 pub const BACKDROP_LIST_LIMIT: i64 = 500;
 /// Working days the provider has to submit to the bureau after the photo step.
 const BUREAU_SUBMIT_WORKING_DAYS: u32 = 1;
-
-/// A backdrop request as the applicant's answer shows it (masked).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct BackdropRequested {
-    pub id: String,
-    pub order_id: String,
-    pub status: String,
-    pub recipient: String,
-    pub mobile: String,
-    pub province: String,
-    pub requested_at: i64,
-}
-
-/// One line of the reviewers' backdrop list. Whole while `requested` (to post it), masked
-/// once `shipped` (see the module doc).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct BackdropListItem {
-    pub id: String,
-    pub order_id: String,
-    pub status: String,
-    pub recipient: String,
-    pub mobile: String,
-    /// GB/T 2260 code and name.
-    pub province: String,
-    pub province_name: String,
-    pub city: String,
-    pub district: String,
-    pub detail: String,
-    pub tracking_number: Option<String>,
-    pub requested_at: i64,
-    pub shipped_at: Option<i64>,
-}
 
 /// The result of a photo step change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -127,26 +87,12 @@ impl std::fmt::Debug for PhotoForReview {
     }
 }
 
-fn json_err(e: serde_json::Error) -> WorkflowError {
+pub(super) fn json_err(e: serde_json::Error) -> WorkflowError {
     WorkflowError::Store(StoreError::Json(e))
 }
 
-fn is_reviewer(acting: &Acting) -> bool {
+pub(super) fn is_reviewer(acting: &Acting) -> bool {
     matches!(acting.role, Role::Reviewer | Role::Admin)
-}
-
-/// The states in which a backdrop may be requested: open, photo not yet approved (a bureau
-/// return runs the photo step again after the resubmission).
-fn backdrop_state_ok(state: OrderState) -> bool {
-    matches!(
-        state,
-        OrderState::Draft
-            | OrderState::ProviderReview
-            | OrderState::Returned
-            | OrderState::PhotoPending
-            | OrderState::PhotoReview
-            | OrderState::BureauReturned
-    )
 }
 
 /// The order's deadlines with `bureau_submit` set: the end of the first Shanghai working
@@ -179,177 +125,7 @@ fn reason_entry(reason: &PhotoRejectReason) -> Value {
     }])
 }
 
-fn list_item(r: &BackdropRequest) -> Result<BackdropListItem, WorkflowError> {
-    let c: ValidBackdropRequest = serde_json::from_value(r.contact.clone())
-        .map_err(|_| WorkflowError::Store(StoreError::Corrupt("backdrop_requests.contact")))?;
-    let whole = r.status == "requested";
-    let province_name = Province::parse(&r.province)
-        .map(|p| p.name().to_owned())
-        .unwrap_or_default();
-    Ok(BackdropListItem {
-        id: r.id.clone(),
-        order_id: r.order_id.clone(),
-        status: r.status.clone(),
-        recipient: if whole {
-            c.recipient
-        } else {
-            mask_person_name(&c.recipient)
-        },
-        mobile: if whole {
-            c.mobile
-        } else {
-            mask(&c.mobile, 3, 4)
-        },
-        province: r.province.clone(),
-        province_name,
-        city: c.city,
-        district: c.district,
-        detail: if whole {
-            c.detail
-        } else {
-            mask(&c.detail, 0, 0)
-        },
-        tracking_number: r.tracking_number.clone(),
-        requested_at: r.requested_at,
-        shipped_at: r.shipped_at,
-    })
-}
-
 impl Workflow<'_> {
-    /// `POST /orders/{id}/backdrop-requests`: asks for the backdrop by post.
-    pub async fn request_backdrop(
-        &self,
-        acting: &Acting,
-        order_id: &str,
-        input: &BackdropRequestInput,
-    ) -> Result<BackdropRequested, WorkflowError> {
-        let valid = input.validate().map_err(WorkflowError::Invalid)?;
-        let l = self.load(acting, order_id).await?;
-        let flow = l.flow(self.store.now());
-        if flow.photo != Some(PhotoMethod::Backdrop) {
-            return Err(WorkflowError::Photo(PhotoRefusal::NoBackdropStep));
-        }
-        if !backdrop_state_ok(l.state) {
-            return Err(WorkflowError::Photo(PhotoRefusal::BackdropNotNeeded));
-        }
-        let contact = serde_json::to_value(&valid).map_err(json_err)?;
-        let actor = acting.actor();
-        let mut tx = self.store.begin().await?;
-        if tx.open_backdrop_request(order_id).await?.is_some() {
-            return Err(WorkflowError::Photo(PhotoRefusal::BackdropRequestOpen));
-        }
-        let mut ev = TimelineEvent::new(&actor, "backdrop_requested");
-        ev.note = json!({ "province": valid.province });
-        tx.transition_order(order_id, l.order.version, l.state.as_str(), &ev)
-            .await?;
-        let id = tx
-            .insert_backdrop_request(
-                &actor,
-                &NewBackdropRequest {
-                    order_id,
-                    account_id: &l.order.account_id,
-                    province: &valid.province,
-                    contact: &contact,
-                },
-            )
-            .await
-            .map_err(|e| match e {
-                StoreError::Unique { .. } => {
-                    WorkflowError::Photo(PhotoRefusal::BackdropRequestOpen)
-                }
-                other => other.into(),
-            })?;
-        tx.commit().await?;
-        Ok(BackdropRequested {
-            id,
-            order_id: order_id.to_owned(),
-            status: "requested".into(),
-            recipient: mask_person_name(&valid.recipient),
-            mobile: mask(&valid.mobile, 3, 4),
-            province: valid.province,
-            requested_at: self.store.now().timestamp_millis(),
-        })
-    }
-
-    /// `GET /review/backdrops?status=`: the requests in `status` (`requested` or `shipped`),
-    /// oldest first. Reviewers and admins (others: `NotFound`).
-    pub async fn backdrop_requests(
-        &self,
-        acting: &Acting,
-        status: &str,
-    ) -> Result<Vec<BackdropListItem>, WorkflowError> {
-        if !is_reviewer(acting) || !matches!(status, "requested" | "shipped") {
-            return Err(WorkflowError::NotFound {
-                what: "backdrop request",
-            });
-        }
-        self.store
-            .backdrop_requests(status, BACKDROP_LIST_LIMIT)
-            .await?
-            .iter()
-            .map(list_item)
-            .collect()
-    }
-
-    /// `POST /review/backdrops/{id}/shipped`: records the posting; the applicant is told by
-    /// email and SMS (jobs in the same transaction).
-    pub async fn ship_backdrop(
-        &self,
-        acting: &Acting,
-        request_id: &str,
-        tracking: &str,
-    ) -> Result<BackdropListItem, WorkflowError> {
-        if !is_reviewer(acting) {
-            return Err(WorkflowError::NotFound {
-                what: "backdrop request",
-            });
-        }
-        let tracking = tracking_number(tracking).map_err(|e| {
-            WorkflowError::Invalid(FieldErrors::from([("tracking_number".to_owned(), e)]))
-        })?;
-        let request = self.store.backdrop_request(request_id).await?;
-        if request.account_id == acting.account_id {
-            return Err(WorkflowError::OwnOrder);
-        }
-        if request.status != "requested" {
-            return Err(WorkflowError::Photo(PhotoRefusal::BackdropAlreadyShipped));
-        }
-        let order = self.store.order(&request.order_id).await?;
-        let account = self.store.account(&order.account_id).await?;
-        let recipients = Recipients {
-            email: (!account.email.trim().is_empty()).then(|| Contact::new(account.email.clone())),
-            mobile: account.mobile.clone().map(Contact::new),
-            locale: Locale::ZhCn,
-        };
-        let notification = Notification::BackdropShipped {
-            order_id: order.id.clone(),
-            tracking_number: tracking.clone(),
-        };
-        let actor = acting.actor();
-        let mut tx = self.store.begin().await?;
-        tx.mark_backdrop_shipped(&actor, request_id, &tracking)
-            .await
-            .map_err(|e| match e {
-                StoreError::InvalidState { .. } => {
-                    WorkflowError::Photo(PhotoRefusal::BackdropAlreadyShipped)
-                }
-                other => other.into(),
-            })?;
-        let mut ev = TimelineEvent::new(&actor, "backdrop_shipped");
-        ev.note = json!({ "tracking_number": tracking });
-        let version = tx
-            .transition_order(&order.id, order.version, &order.state, &ev)
-            .await?;
-        let event_id = format!("order:{}:v{version}", order.id);
-        for job in jobs_for(&event_id, &notification, &recipients) {
-            let payload = serde_json::to_value(&job).map_err(json_err)?;
-            tx.enqueue_job(NotifyJob::KIND, &payload, self.store.now())
-                .await?;
-        }
-        tx.commit().await?;
-        list_item(&self.store.backdrop_request(request_id).await?)
-    }
-
     /// `POST /orders/{id}/photo` (multipart): the photo before the backdrop, already cleaned
     /// (JPEG or PNG only). `photo_pending → photo_review`; the object is deleted again if the
     /// transaction fails.
@@ -623,71 +399,5 @@ pub async fn run_purge_job(objects: &Objects, payload: &Value) -> Result<(), Str
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_bureau_deadline_is_the_end_of_the_next_working_day_and_keeps_other_deadlines() {
-        // Friday 2026-11-20 15:00 Shanghai → end of Monday 2026-11-23 Shanghai.
-        let now = DateTime::parse_from_rfc3339("2026-11-20T15:00:00+08:00")
-            .unwrap()
-            .to_utc();
-        let monday_end = DateTime::parse_from_rfc3339("2026-11-23T23:59:59.999+08:00")
-            .unwrap()
-            .to_utc();
-        let d = with_bureau_deadline(&json!({"sms": 5}), now);
-        assert_eq!(d["bureau_submit"], json!(monday_end.timestamp_millis()));
-        assert_eq!(d["sms"], 5);
-        let d = with_bureau_deadline(&json!([]), now);
-        assert_eq!(d.as_object().map(serde_json::Map::len), Some(1));
-    }
-
-    #[test]
-    fn the_reason_entry_names_the_photo_in_both_languages() {
-        use super::super::photo_input::PhotoRejectCode;
-        let entry = reason_entry(&PhotoRejectReason {
-            code: PhotoRejectCode::RedOrBlueTop,
-            text: Some("请换浅色上衣".into()),
-        });
-        assert_eq!(entry[0]["field"], "photo");
-        assert_eq!(entry[0]["code"], "red_or_blue_top");
-        let zh = entry[0]["message"].as_str().unwrap();
-        assert!(
-            zh.contains("红色或蓝色上衣") && zh.contains("请换浅色上衣"),
-            "{zh}"
-        );
-        let en = entry[0]["message_en"].as_str().unwrap();
-        assert!(en.contains("red or blue"), "{en}");
-    }
-
-    #[test]
-    fn backdrops_are_requested_only_before_the_photo_is_approved() {
-        for state in OrderState::ALL {
-            let want = !matches!(
-                state,
-                OrderState::QueuedForBureau
-                    | OrderState::AtBureau
-                    | OrderState::SmsPending
-                    | OrderState::Approved
-                    | OrderState::Completed
-                    | OrderState::Abandoned
-            );
-            assert_eq!(backdrop_state_ok(state), want, "{state}");
-        }
-    }
-
-    #[tokio::test]
-    async fn the_purge_job_is_idempotent() {
-        let dir = tempfile::tempdir().unwrap();
-        let objects = Objects::open(&beian_store::objects::ObjectConfig::Local {
-            dir: dir.path().join("objects"),
-        })
-        .unwrap();
-        let stored = objects.put(b"face".to_vec()).await.unwrap();
-        let payload = json!({ "object_key": stored.key });
-        run_purge_job(&objects, &payload).await.unwrap();
-        assert!(objects.get(&stored.key).await.is_err());
-        run_purge_job(&objects, &payload).await.unwrap();
-        assert!(run_purge_job(&objects, &json!({})).await.is_err());
-    }
-}
+#[path = "photo_tests.rs"]
+mod tests;
