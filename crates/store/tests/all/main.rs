@@ -9,5 +9,6 @@ mod encryption;
 mod fixtures;
 mod jobs;
 mod objects_s3;
+mod photos;
 mod records;
 mod story;
