@@ -320,6 +320,16 @@ async fn a_photo_is_rejected_then_approved_and_the_raw_photo_is_purged() {
         let (status, err) = upload(&alice, &id, b"just text, not a photo").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
         assert!(err["error"]["fields"]["file"].is_string(), "{err}");
+        let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+        let (status, err) = upload(&alice, &id, pdf).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert!(
+            err["error"]["fields"]["file"]
+                .as_str()
+                .unwrap()
+                .contains("JPEG"),
+            "{err}"
+        );
         let (status, err) = alice
             .post(
                 &format!("/orders/{id}/photo"),

@@ -363,7 +363,13 @@ impl Workflow<'_> {
         tx.commit().await?;
         if let Some(key) = &photo.object_key {
             match purge(objects, key).await {
-                Ok(()) => self.store.mark_photo_object_deleted(&photo.id).await?,
+                // The decision is committed: a failure to note the deletion is only logged.
+                Ok(()) => {
+                    if let Err(e) = self.store.mark_photo_object_deleted(&photo.id).await {
+                        tracing::warn!(error = %e, photo = %photo.id,
+                            "photo object deleted but not noted");
+                    }
+                }
                 Err(e) => tracing::warn!(error = %e, photo = %photo.id,
                     "photo object not deleted yet; the photo.purge job retries"),
             }
