@@ -297,6 +297,18 @@ async fn backdrops_are_validated_sealed_listed_and_shipped_with_a_notification()
         let (_, list) = rita.get("/review/backdrops?status=shipped").await;
         assert_eq!(list["requests"][0]["mobile"], "138****5678", "{list}");
 
+        // The applicant sees the tracking number on the order's photo step; others do not.
+        let (status, step) = alice.get(&format!("/orders/{id}/photo")).await;
+        assert_eq!(status, StatusCode::OK, "{step}");
+        assert_eq!(step["method"], "backdrop");
+        assert_eq!(
+            step["backdrop_requests"][0]["tracking_number"],
+            "SF1234567890"
+        );
+        assert_eq!(step["backdrop_requests"][0]["mobile"], "138****5678");
+        let (status, _) = rita.get(&format!("/orders/{id}/photo")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
         // Shipped: another may be asked for (lost in the post).
         let (status, again) = alice.post(&path, good).await;
         assert_eq!(status, StatusCode::CREATED, "{again}");
@@ -396,6 +408,20 @@ async fn a_photo_is_rejected_then_approved_and_the_raw_photo_is_purged() {
         assert!(
             text.contains("红色或蓝色上衣") && text.contains("请换浅色上衣"),
             "{text}"
+        );
+
+        let (status, step) = alice.get(&format!("/orders/{id}/photo")).await;
+        assert_eq!(status, StatusCode::OK, "{step}");
+        let seen = &step["photos"][0];
+        assert_eq!(seen["decision"], "rejected", "{step}");
+        assert_eq!(seen["sha256"], digest.as_str());
+        assert!(
+            seen["reason"].as_str().unwrap().contains("请换浅色上衣"),
+            "{step}"
+        );
+        assert!(
+            !step.to_string().contains(&rita.account_id),
+            "the decider is not shown"
         );
 
         // The raw photo is gone; digest, decision, reason and decider stay.

@@ -26,8 +26,8 @@ use crate::error::ApiError;
 use crate::materials::{FILE_FIELD, check_declared_length, sanitize};
 use crate::startup::AppState;
 use crate::workflow::{
-    Acting, BackdropListItem, BackdropRequestInput, BackdropRequested, PhotoStepDone, PhotoVerdict,
-    RejectReasonInput,
+    Acting, BackdropListItem, BackdropRequestInput, BackdropRequested, PhotoStatus, PhotoStepDone,
+    PhotoVerdict, RejectReasonInput,
 };
 
 fn acting(account: &CurrentAccount) -> Acting {
@@ -198,6 +198,25 @@ pub async fn upload_photo(
     Ok(Json(done))
 }
 
+#[utoipa::path(get, path = "/orders/{id}/photo", tag = "orders",
+    params(("id" = String, Path, description = "the order id")),
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, body = PhotoStatus, description = "the photo step: method, backdrop requests (masked, tracking number once shipped), every photo with its digest, decision and reason"),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn photo_status(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+) -> Result<Json<PhotoStatus>, ApiError> {
+    let status = state
+        .workflow()
+        .photo_status(&acting(&account), &id)
+        .await?;
+    Ok(Json(status))
+}
+
 #[utoipa::path(get, path = "/review/backdrops", tag = "review", params(BackdropQuery),
     security(("session" = []), ("api_key" = [])),
     responses(
@@ -357,7 +376,7 @@ pub async fn app_identity(
 pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(request_backdrop))
-        .routes(routes!(upload_photo).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(upload_photo, photo_status).layer(DefaultBodyLimit::disable()))
         .routes(routes!(list_backdrops))
         .routes(routes!(ship_backdrop))
         .routes(routes!(review_photo))
@@ -375,6 +394,7 @@ mod tests {
         for (path, method) in [
             ("/api/v1/orders/{id}/backdrop-requests", "post"),
             ("/api/v1/orders/{id}/photo", "post"),
+            ("/api/v1/orders/{id}/photo", "get"),
             ("/api/v1/review/backdrops", "get"),
             ("/api/v1/review/backdrops/{id}/shipped", "post"),
             ("/api/v1/review/orders/{id}/photo", "get"),

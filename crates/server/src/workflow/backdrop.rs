@@ -30,6 +30,28 @@ pub struct BackdropRequested {
     pub mobile: String,
     pub province: String,
     pub requested_at: i64,
+    /// Once shipped.
+    pub tracking_number: Option<String>,
+    pub shipped_at: Option<i64>,
+}
+
+impl BackdropRequested {
+    /// The applicant's (masked) view of a stored request.
+    pub(super) fn of(r: &BackdropRequest) -> Result<BackdropRequested, WorkflowError> {
+        let c: ValidBackdropRequest = serde_json::from_value(r.contact.clone())
+            .map_err(|_| WorkflowError::Store(StoreError::Corrupt("backdrop_requests.contact")))?;
+        Ok(BackdropRequested {
+            id: r.id.clone(),
+            order_id: r.order_id.clone(),
+            status: r.status.clone(),
+            recipient: mask_person_name(&c.recipient),
+            mobile: mask(&c.mobile, 3, 4),
+            province: r.province.clone(),
+            requested_at: r.requested_at,
+            tracking_number: r.tracking_number.clone(),
+            shipped_at: r.shipped_at,
+        })
+    }
 }
 
 /// One line of the reviewers' backdrop list. Whole while `requested` (to post it), masked
@@ -155,6 +177,8 @@ impl Workflow<'_> {
             mobile: mask(&valid.mobile, 3, 4),
             province: valid.province,
             requested_at: self.store.now().timestamp_millis(),
+            tracking_number: None,
+            shipped_at: None,
         })
     }
 

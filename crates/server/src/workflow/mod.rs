@@ -19,7 +19,8 @@
 //! - [`Workflow::add_material`], [`Workflow::verification_form_data`] — `materials`;
 //! - [`Workflow::request_backdrop`], [`Workflow::backdrop_requests`],
 //!   [`Workflow::ship_backdrop`] — `backdrop`; [`Workflow::upload_photo`],
-//!   [`Workflow::submit_shanghai_code`], [`Workflow::decide_photo`] — `photo` (拍照核验).
+//!   [`Workflow::submit_shanghai_code`], [`Workflow::decide_photo`] — `photo` (拍照核验);
+//!   [`Workflow::photo_status`] — `photo_status`.
 
 mod backdrop;
 mod check;
@@ -30,6 +31,7 @@ mod forms_update;
 mod materials;
 mod photo;
 mod photo_input;
+mod photo_status;
 mod product;
 mod review;
 mod submit;
@@ -60,6 +62,7 @@ pub use photo_input::{
     AddressInput, BackdropRequestInput, PhotoRefusal, PhotoRejectCode, PhotoRejectReason,
     RejectReasonInput, ShanghaiAppCode, address_province, tracking_number,
 };
+pub use photo_status::{PhotoCheckView, PhotoStatus};
 pub use product::MIN_TERM_MONTHS;
 pub use review::{
     Approved, QUEUE_LIMIT, QueueItem, REVIEW_STATES, ReviewMaterial, ReviewOrder,
