@@ -56,7 +56,7 @@ impl BackdropRequested {
 
 /// One line of the reviewers' backdrop list. Whole while `requested` (to post it), masked
 /// once `shipped` (see the module doc).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct BackdropListItem {
     pub id: String,
     pub order_id: String,
@@ -74,6 +74,18 @@ pub struct BackdropListItem {
     pub shipped_at: Option<i64>,
 }
 
+/// Personal data: only ids, status and province show.
+impl std::fmt::Debug for BackdropListItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackdropListItem")
+            .field("id", &self.id)
+            .field("order_id", &self.order_id)
+            .field("status", &self.status)
+            .field("province", &self.province)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The states in which a backdrop may be requested: open, photo not yet approved (a bureau
 /// return runs the photo step again after the resubmission).
 pub(super) fn backdrop_state_ok(state: OrderState) -> bool {
@@ -88,7 +100,7 @@ pub(super) fn backdrop_state_ok(state: OrderState) -> bool {
     )
 }
 
-fn list_item(r: &BackdropRequest) -> Result<BackdropListItem, WorkflowError> {
+pub(super) fn list_item(r: &BackdropRequest) -> Result<BackdropListItem, WorkflowError> {
     let c: ValidBackdropRequest = serde_json::from_value(r.contact.clone())
         .map_err(|_| WorkflowError::Store(StoreError::Corrupt("backdrop_requests.contact")))?;
     let whole = r.status == "requested";

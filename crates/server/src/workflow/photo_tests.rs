@@ -67,3 +67,38 @@ async fn the_purge_job_is_idempotent() {
     run_purge_job(&objects, &payload).await.unwrap();
     assert!(run_purge_job(&objects, &json!({})).await.is_err());
 }
+
+#[test]
+fn a_posting_label_is_masked_in_debug() {
+    use beian_store::photos::BackdropRequest;
+    let request = BackdropRequest {
+        id: "b1".into(),
+        order_id: "o1".into(),
+        account_id: "a1".into(),
+        province: "33".into(),
+        contact: json!({"recipient": "张三", "mobile": "13812345678", "province": "33",
+                        "city": "杭州市", "district": "西湖区", "detail": "文三路 1 号"}),
+        status: "requested".into(),
+        tracking_number: None,
+        requested_by: "account:a1".into(),
+        requested_at: 0,
+        shipped_by: None,
+        shipped_at: None,
+    };
+    let item = crate::workflow::backdrop::list_item(&request).unwrap();
+    assert_eq!(item.mobile, "13812345678", "whole while requested");
+    let shown = format!("{item:?} {request:?}");
+    for secret in ["张三", "13812345678", "文三路"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    let shipped = BackdropRequest {
+        status: "shipped".into(),
+        ..request
+    };
+    let item = crate::workflow::backdrop::list_item(&shipped).unwrap();
+    assert_eq!(
+        (item.recipient.as_str(), item.mobile.as_str()),
+        ("张*", "138****5678")
+    );
+    assert!(!item.detail.contains("文三路"));
+}
