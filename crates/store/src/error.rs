@@ -74,6 +74,7 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[
     ),
     ("service_numbers_pkey", "service_numbers.number"),
     ("sessions_pkey", "sessions.id_hash"),
+    ("backdrop_requests_open_key", "backdrop_requests.order_id"),
 ];
 
 fn unique_name(db: &dyn sqlx::error::DatabaseError) -> Option<&'static str> {

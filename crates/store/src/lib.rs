@@ -58,6 +58,7 @@ pub mod legacy;
 pub mod objects;
 pub mod orders;
 pub mod outbox;
+pub mod photos;
 pub mod products;
 pub mod sponsors;
 #[cfg(feature = "testing")]

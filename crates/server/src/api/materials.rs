@@ -31,7 +31,7 @@ use crate::startup::AppState;
 use crate::workflow::Acting;
 
 /// Room for the multipart framing and the `kind` field beyond the file's own cap.
-const FRAMING_ALLOWANCE: usize = 64 * 1024;
+pub(crate) const FRAMING_ALLOWANCE: usize = 64 * 1024;
 /// The longest `kind` value read.
 const KIND_CAP: usize = 256;
 
@@ -60,7 +60,7 @@ fn acting(account: &CurrentAccount) -> Acting {
     }
 }
 
-fn upload_error(e: UploadError) -> ApiError {
+pub(crate) fn upload_error(e: UploadError) -> ApiError {
     match e {
         UploadError::TooLarge { .. } => ApiError::PayloadTooLarge,
         UploadError::Reencode { .. } => ApiError::internal(e),
@@ -73,7 +73,7 @@ fn upload_error(e: UploadError) -> ApiError {
     }
 }
 
-fn multipart_error(e: &MultipartError) -> ApiError {
+pub(crate) fn multipart_error(e: &MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::PayloadTooLarge
     } else {
@@ -82,7 +82,7 @@ fn multipart_error(e: &MultipartError) -> ApiError {
     }
 }
 
-async fn read_field(field: Field<'_>, cap: usize) -> Result<bytes::Bytes, ApiError> {
+pub(crate) async fn read_field(field: Field<'_>, cap: usize) -> Result<bytes::Bytes, ApiError> {
     read_capped(field, cap).await.map_err(|e| match e {
         ReadCappedError::TooLarge(_) => ApiError::PayloadTooLarge,
         ReadCappedError::Body(e) => multipart_error(&e),

@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod materials;
 pub mod openapi;
 pub mod orders;
+pub mod photo;
 pub mod review;
 pub mod sponsor;
 pub mod throttle;
@@ -82,6 +83,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::abandon))
         .merge(materials::api_routes())
         .merge(sponsor::api_routes())
+        .merge(photo::api_routes())
 }
 
 /// The whole API: `/api/v1/…` behind its layers, `/api/openapi.json` and `/api/docs`.

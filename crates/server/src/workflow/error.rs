@@ -10,6 +10,7 @@ use beian_core::order::{OrderState, TransitionError};
 use beian_store::StoreError;
 
 use super::messages;
+use super::photo_input::PhotoRefusal;
 use crate::materials::MaterialKind;
 
 /// One field's problem: a message key (core's catalogue for validator errors, the workflow
@@ -132,6 +133,9 @@ pub enum WorkflowError {
     /// No such order (or not the acting account's). (404)
     #[error("not found: {what}")]
     NotFound { what: &'static str },
+    /// A refusal of the photo step (backdrop requests, photo decisions). (409)
+    #[error("photo step refused: {}", .0.code())]
+    Photo(PhotoRefusal),
     /// The registry did not answer usably. (502)
     #[error("registry unavailable: {0}")]
     Registry(String),
@@ -183,6 +187,7 @@ impl WorkflowError {
             WorkflowError::Conflict => "conflict",
             WorkflowError::OwnOrder => "own_order",
             WorkflowError::NotFound { .. } => "not_found",
+            WorkflowError::Photo(r) => r.code(),
             WorkflowError::Registry(_) => "registry_unavailable",
             WorkflowError::Sponsor(r) => r.code(),
             WorkflowError::Store(_) => "internal",
@@ -208,6 +213,7 @@ impl WorkflowError {
             | WorkflowError::Conflict => 409,
             WorkflowError::OwnOrder => 403,
             WorkflowError::NotFound { .. } => 404,
+            WorkflowError::Photo(r) => r.status(),
             WorkflowError::Registry(_) => 502,
             WorkflowError::Sponsor(r) => r.status(),
             WorkflowError::Store(_) => 500,
@@ -280,6 +286,7 @@ impl WorkflowError {
             WorkflowError::Conflict => "workflow.conflict",
             WorkflowError::OwnOrder => "workflow.own_order",
             WorkflowError::NotFound { .. } => "workflow.not_found",
+            WorkflowError::Photo(r) => r.message_key(),
             WorkflowError::Registry(_) => "workflow.registry_unavailable",
             WorkflowError::Sponsor(r) => r.message_key(),
             WorkflowError::Store(_) => "workflow.internal",

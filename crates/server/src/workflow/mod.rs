@@ -21,13 +21,21 @@
 //! - [`Workflow::send_cancel_access_code`], [`Workflow::cancel_access`] — `cancel_access`
 //!   (取消接入);
 //! - [`Workflow::import_legacy`] — `legacy_import` (万网), over [`crate::legacy`].
+//! - [`Workflow::request_backdrop`], [`Workflow::backdrop_requests`],
+//!   [`Workflow::ship_backdrop`] — `backdrop`; [`Workflow::upload_photo`],
+//!   [`Workflow::submit_shanghai_code`], [`Workflow::decide_photo`] — `photo` (拍照核验);
+//!   [`Workflow::photo_status`] — `photo_status`.
 
+mod backdrop;
 mod check;
 mod create;
 mod error;
 mod forms;
 mod forms_update;
 mod materials;
+mod photo;
+mod photo_input;
+mod photo_status;
 mod product;
 mod review;
 mod submit;
@@ -50,6 +58,7 @@ pub use cancel_access::{
     CANCEL_CODE_ATTEMPTS, CANCEL_CODE_VALID_MINUTES, CancelAccessInput, CancelCodeSent,
     CancelledAccess,
 };
+pub use backdrop::{BackdropListItem, BackdropRequested};
 pub use check::{FilingCheckResult, RegistryPrefill};
 pub use create::CreatedOrder;
 pub use error::{FieldError, FieldErrors, ServiceNumberRefusal, WorkflowError};
@@ -59,6 +68,15 @@ pub use forms::{
 };
 pub use legacy_import::{LegacyImportInput, LegacyImported};
 pub use materials::AddedMaterial;
+pub use photo::{
+    BACKDROP_LIST_LIMIT, BUREAU_UPLOAD_JOB, PHOTO_PURGE_JOB, PhotoForReview, PhotoStepDone,
+    PhotoVerdict, run_purge_job, with_bureau_deadline,
+};
+pub use photo_input::{
+    AddressInput, BackdropRequestInput, PhotoRefusal, PhotoRejectCode, PhotoRejectReason,
+    RejectReasonInput, ShanghaiAppCode, address_province, tracking_number,
+};
+pub use photo_status::{PhotoCheckView, PhotoStatus};
 pub use product::MIN_TERM_MONTHS;
 pub use review::{
     Approved, QUEUE_LIMIT, QueueItem, REVIEW_STATES, ReviewMaterial, ReviewOrder,
@@ -125,6 +143,7 @@ impl<'a> Workflow<'a> {
 const FILES: &[(&str, &str)] = &[
     ("workflow", include_str!("../../messages/workflow.toml")),
     ("sponsor", include_str!("../../messages/sponsor.toml")),
+    ("photo", include_str!("../../messages/photo.toml")),
 ];
 
 /// The workflow's texts (`messages/workflow.toml`).

@@ -10,6 +10,7 @@ mod fixtures;
 mod jobs;
 mod objects_s3;
 mod queue;
+mod photos;
 mod records;
 mod sponsor_codes;
 mod story;
