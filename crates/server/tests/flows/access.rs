@@ -30,6 +30,11 @@ async fn c_continue_access_to_provider_review_and_approval() {
         assert_eq!(status, StatusCode::OK, "{checked}");
         assert_eq!(checked["kind"], "continue_access", "{checked}");
         assert_eq!(checked["needs_filing_password"], true, "{checked}");
+        assert_eq!(
+            checked["registry"]["sponsor_number"],
+            filed.number.as_str(),
+            "{checked}"
+        );
 
         let (status, created) = carol.post("/orders", body).await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
