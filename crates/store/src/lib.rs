@@ -47,6 +47,7 @@ macro_rules! sql {
 
 pub mod accesses;
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod crypto;
 pub mod db;
@@ -57,6 +58,7 @@ pub mod objects;
 pub mod orders;
 pub mod outbox;
 pub mod products;
+pub mod reports;
 pub mod sponsors;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -16,7 +16,9 @@
 //!   [`Workflow::provider_return`] — `submit`;
 //! - [`Workflow::review_queue`], [`Workflow::review_order`], [`Workflow::provider_approve`] —
 //!   `review` (the provider's 初审);
-//! - [`Workflow::add_material`], [`Workflow::verification_form_data`] — `materials`.
+//! - [`Workflow::add_material`], [`Workflow::verification_form_data`] — `materials`;
+//! - [`Workflow::remind_applicant`], [`Workflow::expire_draft`] — `waiting` (the deadline
+//!   jobs' side of an order that waits on its applicant).
 
 mod check;
 mod create;
@@ -28,6 +30,7 @@ mod product;
 mod review;
 mod submit;
 mod view;
+mod waiting;
 
 use std::sync::OnceLock;
 
@@ -52,6 +55,10 @@ pub use review::{
 };
 pub use submit::{ABANDON_ACCESS_WARNING, AbandonOutcome, ReturnReasonInput, Submitted};
 pub use view::{Forms, OrderSummary, OrderView};
+pub use waiting::{
+    DEADLINE_ACTOR, DRAFT_EXPIRY_DAYS, REMINDER_THRESHOLDS_DAYS, WAITING_STATES, days_waited,
+    pending_task,
+};
 
 /// The account a service acts for (from the session or API key).
 #[derive(Debug, Clone, PartialEq, Eq)]
