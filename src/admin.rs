@@ -92,13 +92,23 @@ pub fn run(command: Command) -> ExitCode {
         store.close().await;
         match outcome {
             Ok(added) => {
-                println!(
-                    "account {} ({}) created, id {}",
-                    added.username,
-                    added.role.as_str(),
-                    added.id
-                );
-                println!("one-time password: {}", added.password);
+                let texts = beian_server::error::messages();
+                let added_args = [
+                    ("username", added.username.clone()),
+                    ("role", added.role.as_str().to_owned()),
+                    ("id", added.id.clone()),
+                ];
+                let password_args = [("password", added.password.clone())];
+                for locale in [Locale::ZhCn, Locale::En] {
+                    println!(
+                        "{}",
+                        texts.render(locale, "cli.admin.user_added", &added_args)
+                    );
+                    println!(
+                        "{}",
+                        texts.render(locale, "cli.admin.one_time_password", &password_args)
+                    );
+                }
                 ExitCode::SUCCESS
             }
             Err(AdminError::Invalid(fields)) => {

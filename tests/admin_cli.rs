@@ -40,6 +40,10 @@ async fn user_add_prints_a_one_time_password_for_the_role() {
         .trim()
         .to_owned();
     assert_eq!(password.chars().count(), 20, "{stdout}");
+    assert!(
+        stdout.contains(&format!("一次性密码：{password}")),
+        "zh-CN first: {stdout}"
+    );
 
     let store = Store::open(StoreConfig::embedded(dir.path()))
         .await

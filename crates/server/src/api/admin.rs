@@ -303,6 +303,8 @@ mod tests {
             "api.field.instant",
             "api.field.outbox_channel",
             "api.field.year",
+            "cli.admin.user_added",
+            "cli.admin.one_time_password",
         ] {
             assert!(m.has_key(key), "{key}");
         }
