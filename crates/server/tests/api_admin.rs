@@ -204,6 +204,19 @@ async fn a_holiday_year_for_2027_changes_a_computed_deadline() {
         // The refused years changed nothing.
         let (_, year) = admin.get("/admin/holidays/2027").await;
         assert_eq!(year["schedule"]["holidays"].as_array().unwrap().len(), 2);
+
+        // Removed: the weekends-only fallback again.
+        let (status, year) = admin
+            .send(admin.req(reqwest::Method::DELETE, "/admin/holidays/2027"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{year}");
+        assert_eq!(year["source"], "none");
+        let (_, queue) = reviewer.get("/review/orders").await;
+        assert_eq!(queue["orders"][0]["deadline"], thursday_end.timestamp_millis());
+        let (status, _) = admin
+            .send(admin.req(reqwest::Method::DELETE, "/admin/holidays/2027"))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
     })
     .await;
 }

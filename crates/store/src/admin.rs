@@ -206,6 +206,26 @@ impl Tx {
         );
         Ok(())
     }
+
+    /// Removes an admin's holiday year (the builtin data, if any, applies again). `NotFound`
+    /// when none is stored.
+    pub async fn delete_calendar_year(&mut self, actor: &str, year: i32) -> Result<()> {
+        let res = sqlx::query("DELETE FROM calendar_years WHERE year = $1")
+            .bind(i64::from(year))
+            .execute(self.conn())
+            .await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "calendar year",
+            });
+        }
+        self.append_audit(AuditEntry::new(
+            actor,
+            "calendar.year_removed",
+            format!("calendar:{year}"),
+        ));
+        Ok(())
+    }
 }
 
 impl Store {

@@ -229,7 +229,11 @@ pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .routes(utoipa_axum::routes!(prod::revoke_number))
         .routes(utoipa_axum::routes!(prod::get_policy, prod::put_policy))
         .routes(utoipa_axum::routes!(cal::rules))
-        .routes(utoipa_axum::routes!(cal::get_holidays, cal::put_holidays))
+        .routes(utoipa_axum::routes!(
+            cal::get_holidays,
+            cal::put_holidays,
+            cal::delete_holidays
+        ))
         .routes(utoipa_axum::routes!(ops::outbox))
         .routes(utoipa_axum::routes!(ops::audit))
         .routes(utoipa_axum::routes!(ops::verify_audit))
@@ -271,6 +275,7 @@ mod tests {
             ("/api/v1/admin/rules", "get"),
             ("/api/v1/admin/holidays/{year}", "get"),
             ("/api/v1/admin/holidays/{year}", "put"),
+            ("/api/v1/admin/holidays/{year}", "delete"),
             ("/api/v1/admin/outbox", "get"),
             ("/api/v1/admin/audit", "get"),
             ("/api/v1/admin/audit/verify", "post"),

@@ -1,7 +1,8 @@
 //! Admin routes of the rules and the calendar: `GET /admin/rules?province=&at=` (the province
 //! rules in force, from [`beian_core::rules`]), and the holiday editor `GET/PUT
-//! /admin/holidays/{year}`: a year stored here replaces that year of the builtin calendar in
-//! every deadline the server computes ([`beian_store::Store::calendar`]).
+//! /admin/holidays/{year}` (and `DELETE` to return to the builtin data): a year stored here
+//! replaces that year of the builtin calendar in every deadline the server computes
+//! ([`beian_store::Store::calendar`]).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -243,5 +244,25 @@ pub async fn put_holidays(
 ) -> Result<Json<HolidayYearView>, ApiError> {
     let actor = admin(&account)?;
     svc::put_year(&state.store, &actor, year_param(year)?, &body).await?;
+    Ok(Json(year_view(&state, year).await?))
+}
+
+#[utoipa::path(delete, path = "/admin/holidays/{year}", tag = "admin",
+    params(("year" = i32, Path, description = "the year")),
+    responses(
+        (status = 200, body = HolidayYearView, description = "the admin's schedule is removed; the builtin data (if any) applies again"),
+        (status = 403, description = "not an admin", body = ErrorBody),
+        (status = 404, description = "no schedule of that year was stored", body = ErrorBody),
+    ))]
+pub async fn delete_holidays(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(year): Path<i32>,
+) -> Result<Json<HolidayYearView>, ApiError> {
+    let actor = admin(&account)?;
+    let year = year_param(year)?;
+    let mut tx = state.store.begin().await?;
+    tx.delete_calendar_year(&actor, year).await?;
+    tx.commit().await?;
     Ok(Json(year_view(&state, year).await?))
 }
