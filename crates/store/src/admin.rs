@@ -173,6 +173,22 @@ impl Tx {
         Ok(r.try_get("n")?)
     }
 
+    /// The ids of the enabled accounts holding `role`, locked until this transaction ends
+    /// (PostgreSQL: `FOR UPDATE`; SQLite holds the write lock), so that two admins demoting
+    /// each other cannot both see another admin left.
+    pub async fn lock_role_holders(&mut self, role: &str) -> Result<Vec<String>> {
+        let sql = match self.store.backend() {
+            Backend::Postgres => {
+                "SELECT id FROM accounts WHERE role = $1 AND disabled = 0 ORDER BY id FOR UPDATE"
+            }
+            Backend::Sqlite => {
+                "SELECT id FROM accounts WHERE role = $1 AND disabled = 0 ORDER BY id"
+            }
+        };
+        let rows = sqlx::query(sql).bind(role).fetch_all(self.conn()).await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
     /// Stores (or replaces) an admin's holiday year. The caller checked it against the
     /// merged calendar.
     pub async fn put_calendar_year(&mut self, actor: &str, schedule: &YearSchedule) -> Result<()> {
@@ -255,17 +271,6 @@ impl Store {
             .await?
             .try_get("n")?;
         Ok((accounts, total))
-    }
-
-    /// How many accounts hold `role` and are not disabled.
-    pub async fn count_role(&self, role: &str) -> Result<i64> {
-        Ok(
-            sqlx::query("SELECT COUNT(*) AS n FROM accounts WHERE role = $1 AND disabled = 0")
-                .bind(role)
-                .fetch_one(self.pool())
-                .await?
-                .try_get("n")?,
-        )
     }
 
     /// Product instances, newest first, `limit` from `offset`, and how many there are.

@@ -156,15 +156,18 @@ pub async fn add_user(
 
 /// Changes an account's role; refused (409 `last_admin`) when it would leave no admin.
 pub async fn set_role(store: &Store, actor: &str, id: &str, role: Role) -> Result<(), AdminError> {
-    let account = store.account(id).await?;
-    if account.role == Role::Admin && role != Role::Admin && store.count_role("admin").await? <= 1 {
+    store.account(id).await?;
+    let mut tx = store.begin().await?;
+    let admins = tx.lock_role_holders(Role::Admin.as_str()).await?;
+    let demoting_an_admin = admins.iter().any(|a| a == id) && role != Role::Admin;
+    if demoting_an_admin && admins.len() <= 1 {
+        tx.rollback().await?;
         return Err(AdminError::Refused(
             409,
             "last_admin",
             Message::new("api.error.last_admin"),
         ));
     }
-    let mut tx = store.begin().await?;
     tx.set_account_role(actor, id, role).await?;
     tx.commit().await?;
     Ok(())
