@@ -51,11 +51,12 @@ async fn reminders_go_out_at_7_15_and_30_days_once_each() {
             h.advance_to(
                 order_created_at(&h, &order).await + Duration::days(day) + Duration::minutes(1),
             );
+            // Two sweeps at once (two workers): the reminder goes out once.
+            let (a, b) = tokio::join!(sweep(&h.state), sweep(&h.state));
+            assert_eq!(a.unwrap().reminded + b.unwrap().reminded, 1, "day {day}");
+            // The scheduled sweep then runs from the queue: nothing more is sent.
             let ran = h.run_due_jobs().await;
-            assert_eq!(ran, vec![SWEEP_KIND.to_owned()], "day {day}");
-            // The sweep runs again (a retry, a second worker): nothing more is sent.
-            sweep(&h.state).await.unwrap();
-            sweep(&h.state).await.unwrap();
+            assert!(ran.contains(&SWEEP_KIND.to_owned()), "day {day}: {ran:?}");
             let sent = h.notifications("deadline_reminder").await;
             // Email and SMS for each threshold reached so far.
             let mut want: Vec<u64> = expected.iter().flat_map(|d| [*d, *d]).collect();
