@@ -1,6 +1,7 @@
 //! The `beian` command. Each subcommand lives in its own module; this file only parses the
 //! command line and dispatches.
 
+mod admin;
 mod audit;
 mod check;
 mod demo;
@@ -45,6 +46,11 @@ enum Command {
         #[command(subcommand)]
         command: import::Command,
     },
+    /// Administration: accounts and roles.
+    Admin {
+        #[command(subcommand)]
+        command: admin::Command,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -68,6 +74,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { kind, value } => check::run(kind, &value),
         Command::Serve(args) => serve::run(args),
+        Command::Admin { command } => admin::run(command),
         Command::Audit { command } => audit::run(command),
         Command::Demo(args) => demo::run(args),
         Command::Import { command } => import::run(command),

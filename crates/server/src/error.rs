@@ -25,7 +25,10 @@ use serde_json::{Map, Value, json};
 use crate::workflow::WorkflowError;
 
 /// The server's message files.
-const FILES: &[(&str, &str)] = &[("api", include_str!("../messages/api.toml"))];
+const FILES: &[(&str, &str)] = &[
+    ("api", include_str!("../messages/api.toml")),
+    ("admin", include_str!("../messages/admin.toml")),
+];
 
 /// The API's catalogue (`messages/api.toml`); empty, with an error logged, if it does not
 /// parse (a test guards against that).

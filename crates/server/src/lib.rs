@@ -4,7 +4,10 @@
 //! [`startup::Application::build`] assembles the whole system from [`settings::Settings`] and
 //! binds its listener, so tests start it on port 0 and read the bound address back.
 
+pub mod admin;
 pub mod api;
+pub mod dashboard;
+pub mod deadlines;
 pub mod error;
 pub mod legacy;
 pub mod materials;

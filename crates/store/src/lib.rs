@@ -47,6 +47,7 @@ macro_rules! sql {
 
 pub mod accesses;
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod cancel_codes;
 pub mod crypto;
@@ -60,6 +61,7 @@ pub mod orders;
 pub mod outbox;
 pub mod photos;
 pub mod products;
+pub mod reports;
 pub mod sponsors;
 #[cfg(feature = "testing")]
 pub mod testing;

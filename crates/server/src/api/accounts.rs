@@ -83,7 +83,7 @@ pub struct ApiKeyView {
     pub key: String,
 }
 
-fn check_username(username: &str, fields: &mut Vec<FieldError>) {
+pub(crate) fn check_username(username: &str, fields: &mut Vec<FieldError>) {
     let len = username.chars().count();
     if !(3..=32).contains(&len) {
         fields.push(FieldError::new("username", "api.field.username_length"));
@@ -95,7 +95,7 @@ fn check_username(username: &str, fields: &mut Vec<FieldError>) {
     }
 }
 
-fn check_password(password: &str, fields: &mut Vec<FieldError>) {
+pub(crate) fn check_password(password: &str, fields: &mut Vec<FieldError>) {
     let len = password.chars().count();
     let error = if len < PASSWORD_MIN_CHARS {
         FieldError::new("password", "api.field.password_too_short")

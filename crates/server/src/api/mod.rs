@@ -16,6 +16,10 @@
 //! to `/api/v1`; the OpenAPI document picks them up with their schemas.
 
 pub mod accounts;
+pub mod admin;
+pub mod admin_calendar;
+pub mod admin_ops;
+pub mod admin_products;
 pub mod auth;
 pub mod idempotency;
 pub mod materials;
@@ -84,6 +88,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(materials::api_routes())
         .merge(sponsor::api_routes())
         .merge(photo::api_routes())
+        .merge(admin::api_routes())
 }
 
 /// The whole API: `/api/v1/…` behind its layers, `/api/openapi.json` and `/api/docs`.

@@ -69,7 +69,8 @@ impl Modify for Security {
     tags(
         (name = "accounts", description = "accounts, sessions and API keys"),
         (name = "orders", description = "filing checks and the applicant's orders"),
-        (name = "review", description = "the provider's review")
+        (name = "review", description = "the provider's review"),
+        (name = "admin", description = "administration (admins only)")
     )
 )]
 pub struct ApiDoc;

@@ -59,8 +59,10 @@ pub enum ServiceNumberRefusal {
     /// The instance is stopped, released or its term ended.
     InstanceNotRunning,
     NoPublicIp,
-    /// Less than three months of the instance's term remain.
+    /// Less of the instance's term remains than the policy's minimum (3 months by default).
     TermTooShort,
+    /// The instance already has as many numbers in use as the policy allows.
+    InstanceLimitReached,
 }
 
 impl ServiceNumberRefusal {
@@ -72,6 +74,7 @@ impl ServiceNumberRefusal {
             ServiceNumberRefusal::InstanceNotRunning => "instance_not_running",
             ServiceNumberRefusal::NoPublicIp => "instance_without_public_ip",
             ServiceNumberRefusal::TermTooShort => "instance_term_too_short",
+            ServiceNumberRefusal::InstanceLimitReached => "instance_number_limit",
         }
     }
 }
@@ -277,6 +280,7 @@ impl WorkflowError {
                 ServiceNumberRefusal::InstanceNotRunning => "workflow.instance_not_running",
                 ServiceNumberRefusal::NoPublicIp => "workflow.instance_without_public_ip",
                 ServiceNumberRefusal::TermTooShort => "workflow.instance_term_too_short",
+                ServiceNumberRefusal::InstanceLimitReached => "workflow.instance_number_limit",
             },
             WorkflowError::NoStorefront => "workflow.no_storefront_subscription",
             WorkflowError::PasswordIncorrect => "workflow.filing_password_incorrect",

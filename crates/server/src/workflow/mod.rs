@@ -25,6 +25,8 @@
 //!   [`Workflow::ship_backdrop`] — `backdrop`; [`Workflow::upload_photo`],
 //!   [`Workflow::submit_shanghai_code`], [`Workflow::decide_photo`] — `photo` (拍照核验);
 //!   [`Workflow::photo_status`] — `photo_status`.
+//! - [`Workflow::remind_applicant`], [`Workflow::expire_draft`] — `waiting` (the deadline
+//!   jobs' side of an order that waits on its applicant).
 
 mod backdrop;
 mod check;
@@ -45,6 +47,7 @@ mod cancel_access;
 mod legacy_import;
 mod sponsor_error;
 mod sponsor_view;
+mod waiting;
 
 use std::sync::OnceLock;
 
@@ -86,6 +89,10 @@ pub use sponsor_error::SponsorRefusal;
 pub use sponsor_view::{AccessView, SponsorView, SponsorWebsiteView};
 pub use submit::{ABANDON_ACCESS_WARNING, AbandonOutcome, ReturnReasonInput, Submitted};
 pub use view::{Forms, MaterialSummary, OrderSummary, OrderView, TimelineItem};
+pub use waiting::{
+    DEADLINE_ACTOR, DRAFT_EXPIRY_DAYS, REMINDER_THRESHOLDS_DAYS, WAITING_STATES, days_waited,
+    pending_task,
+};
 
 /// The account a service acts for (from the session or API key).
 #[derive(Debug, Clone, PartialEq, Eq)]

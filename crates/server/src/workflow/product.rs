@@ -2,10 +2,12 @@
 //! applicant holds the sponsor's filing password.
 //!
 //! A service number (备案服务号) backs an order when it exists, is unbound (未绑定), and its
-//! instance is a server product that is running, has a public IP, and has at least
-//! [`MIN_TERM_MONTHS`] of its term left. Binding moves it to bound (已绑定) for this order; a
-//! number the order held before goes back to unbound. The storefront products (seed 2) are
-//! verified by the account's active storefront subscription instead.
+//! instance is a server product that qualifies under the service-number policy the admins keep
+//! in the database ([`beian_store::admin::ServiceNumberPolicy`], by default: running, at least
+//! [`MIN_TERM_MONTHS`] of its term left, at most 5 numbers in use), and has a public IP.
+//! Binding moves it to bound (已绑定) for this order; a number the order held before goes back
+//! to unbound. The storefront products (seed 2) are verified by the account's active
+//! storefront subscription instead.
 //!
 //! The filing password is checked by the registry (`isp_verifybamm`) against the sponsor
 //! number the filing check found. When the registry locks the check after too many
@@ -23,7 +25,8 @@ use super::error::{ServiceNumberRefusal, WorkflowError};
 use super::view::Loaded;
 use super::{Acting, Workflow};
 
-/// The shortest remaining term of an instance that can back a filing, in months.
+/// The default shortest remaining term of an instance that can back a filing, in months (the
+/// policy in the database decides; this is what the migration installs).
 pub const MIN_TERM_MONTHS: u32 = 3;
 
 /// The flow once the product line is known (the rules in force now; the submission stores
@@ -78,7 +81,10 @@ impl Workflow<'_> {
         if instance.product == "storefront" {
             return refuse(ServiceNumberRefusal::WrongProduct);
         }
-        if instance.status != "running" || instance.term_end <= now.timestamp_millis() {
+        let policy = self.store.service_number_policy().await?;
+        if !policy.qualifying_states.contains(&instance.status)
+            || instance.term_end <= now.timestamp_millis()
+        {
             return refuse(ServiceNumberRefusal::InstanceNotRunning);
         }
         if instance
@@ -88,11 +94,23 @@ impl Workflow<'_> {
         {
             return refuse(ServiceNumberRefusal::NoPublicIp);
         }
+        let months = u32::try_from(policy.min_term_months.max(0)).unwrap_or(u32::MAX);
         let min_end = now
-            .checked_add_months(Months::new(MIN_TERM_MONTHS))
+            .checked_add_months(Months::new(months))
             .map_or(i64::MAX, |t| t.timestamp_millis());
         if instance.term_end < min_end {
             return refuse(ServiceNumberRefusal::TermTooShort);
+        }
+        let in_use: i64 = self
+            .store
+            .instance_number_counts(&instance.id)
+            .await?
+            .iter()
+            .filter(|(status, _)| matches!(status.as_str(), "bound" | "filing" | "filed"))
+            .map(|(_, n)| n)
+            .sum();
+        if in_use >= policy.per_instance_limit {
+            return refuse(ServiceNumberRefusal::InstanceLimitReached);
         }
 
         let actor = acting.actor();

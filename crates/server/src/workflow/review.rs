@@ -13,10 +13,11 @@
 //!
 //! # Deadlines
 //! A provider step is due 1 working day (Asia/Shanghai, holidays included) after the order
-//! entered its state: [`beian_core::calendar::deadline_after`]`(entered, 1)`; the instant
-//! comes from the order's timeline (the last entry into the state).
+//! entered its state: [`Calendar::deadline_after`]`(entered, 1)` on the calendar in force
+//! ([`beian_store::Store::calendar`]: the builtin holidays with the years admins entered);
+//! the instant comes from the order's timeline (the last entry into the state).
 
-use beian_core::calendar::deadline_after;
+use beian_core::calendar::Calendar;
 use beian_core::kind::FilingKind;
 use beian_core::order::{Actor, Event, EventKind, OrderState, ProductLine, apply};
 use beian_core::sponsor::SponsorNature;
@@ -155,9 +156,9 @@ fn non_empty(s: &str) -> Option<String> {
 }
 
 /// A provider step's deadline: (at ms, remaining seconds, fallback used).
-fn step_deadline(entered_ms: i64, now: DateTime<Utc>) -> (i64, i64, bool) {
+fn step_deadline(calendar: &Calendar, entered_ms: i64, now: DateTime<Utc>) -> (i64, i64, bool) {
     let entered = DateTime::<Utc>::from_timestamp_millis(entered_ms).unwrap_or(now);
-    let d = deadline_after(entered, PROVIDER_STEP_WORKING_DAYS);
+    let d = calendar.deadline_after(entered, PROVIDER_STEP_WORKING_DAYS);
     let remaining = (d.at - now).num_seconds();
     (d.at.timestamp_millis(), remaining, d.fallback_used)
 }
@@ -178,6 +179,7 @@ impl Workflow<'_> {
         if !is_reviewer(acting) || !REVIEW_STATES.contains(&state) {
             return Err(WorkflowError::NotFound { what: "queue" });
         }
+        let calendar = self.store.calendar().await?;
         let now = self.store.now();
         let mut items = Vec::new();
         // Ordered by entry into the state in the store, so the limit keeps the queue's head
@@ -188,7 +190,7 @@ impl Workflow<'_> {
             .await?
         {
             let l = self.load_any(order).await?;
-            let (deadline, remaining, fallback) = step_deadline(submitted_at, now);
+            let (deadline, remaining, fallback) = step_deadline(&calendar, submitted_at, now);
             items.push(QueueItem {
                 domain: non_empty(&l.forms.website.domain),
                 sponsor_name: queue_sponsor_name(&l.forms),
@@ -227,11 +229,12 @@ impl Workflow<'_> {
             .map_or(order.updated_at, |e| e.at);
         let materials = self.store.materials(order_id).await?;
         let l: Loaded = self.load_any(order).await?;
+        let calendar = self.store.calendar().await?;
         let now = self.store.now();
         let flow = l.flow(now);
         let deadline = REVIEW_STATES
             .contains(&l.state)
-            .then(|| step_deadline(submitted_at, now));
+            .then(|| step_deadline(&calendar, submitted_at, now));
         Ok(ReviewOrder {
             id: l.order.id.clone(),
             account_id: l.order.account_id.clone(),
@@ -354,11 +357,12 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let before = end_thursday - chrono::Duration::hours(2);
-        let (at, remaining, _) = step_deadline(entered.timestamp_millis(), before);
+        let (at, remaining, _) =
+            step_deadline(Calendar::builtin(), entered.timestamp_millis(), before);
         assert_eq!(at, end_thursday.timestamp_millis());
         assert_eq!(remaining, 7200);
         let after = end_thursday + chrono::Duration::hours(1);
-        let (_, overdue, _) = step_deadline(entered.timestamp_millis(), after);
+        let (_, overdue, _) = step_deadline(Calendar::builtin(), entered.timestamp_millis(), after);
         assert!(overdue < 0, "{overdue}");
     }
 }

@@ -214,22 +214,44 @@ impl Workflow<'_> {
         order_id: &str,
     ) -> Result<AbandonOutcome, WorkflowError> {
         let l = self.load(acting, order_id).await?;
+        self.abandon_loaded(&acting.actor(), l, "abandon", &[])
+            .await
+    }
+
+    /// The one abandon path: `actor` abandons the loaded order with the timeline event
+    /// `event`; the service number goes back to unbound, and `jobs` (notifications) are
+    /// enqueued in the same transaction. Used by [`Workflow::abandon`] and by the expiry of
+    /// untouched drafts ([`Workflow::expire_draft`]).
+    pub(super) async fn abandon_loaded(
+        &self,
+        actor: &str,
+        l: Loaded,
+        event: &str,
+        jobs: &[NotifyJob],
+    ) -> Result<AbandonOutcome, WorkflowError> {
+        let order_id = l.order.id.as_str();
         let flow = l.flow(self.store.now());
         let next = apply(l.state, Event::Abandon, &flow)?;
         let service_number = match l.work.service_number.as_deref() {
             Some(n) => Some(self.store.service_number(n).await?),
             None => None,
         };
-        let actor = acting.actor();
+        let actor = actor.to_owned();
         let mut tx = self.store.begin().await?;
         let version = tx
             .transition_order(
                 order_id,
                 l.order.version,
                 next.as_str(),
-                &TimelineEvent::new(&actor, "abandon"),
+                &TimelineEvent::new(&actor, event),
             )
             .await?;
+        for job in jobs {
+            let payload =
+                serde_json::to_value(job).map_err(|e| WorkflowError::Store(StoreError::Json(e)))?;
+            tx.enqueue_job(NotifyJob::KIND, &payload, self.store.now())
+                .await?;
+        }
         if let Some(sn) = service_number
             && matches!(
                 sn.status,

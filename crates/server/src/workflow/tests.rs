@@ -40,6 +40,7 @@ fn every_workflow_message_key_exists() {
         WorkflowError::ServiceNumber(ServiceNumberRefusal::InstanceNotRunning),
         WorkflowError::ServiceNumber(ServiceNumberRefusal::NoPublicIp),
         WorkflowError::ServiceNumber(ServiceNumberRefusal::TermTooShort),
+        WorkflowError::ServiceNumber(ServiceNumberRefusal::InstanceLimitReached),
         WorkflowError::NoStorefront,
         WorkflowError::PasswordIncorrect,
         WorkflowError::PasswordLocked { bureau: "x".into() },
