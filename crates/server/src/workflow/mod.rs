@@ -57,11 +57,11 @@ use beian_miit::v3::client::RegulatorClient;
 use beian_store::Store;
 use beian_store::accounts::Role;
 
+pub use backdrop::{BackdropListItem, BackdropRequested};
 pub use cancel_access::{
     CANCEL_CODE_ATTEMPTS, CANCEL_CODE_VALID_MINUTES, CancelAccessInput, CancelCodeSent,
     CancelledAccess,
 };
-pub use backdrop::{BackdropListItem, BackdropRequested};
 pub use check::{FilingCheckResult, RegistryPrefill};
 pub use create::CreatedOrder;
 pub use error::{FieldError, FieldErrors, ServiceNumberRefusal, WorkflowError};
