@@ -25,7 +25,7 @@ const MOBILE: &str = "13800138000";
 
 /// The server with the simulator in-process, one simulated clock for both, the bureau
 /// reviewing as `review` says.
-async fn start(t: &TestStore, review: ReviewMode) -> Api {
+pub async fn start(t: &TestStore, review: ReviewMode) -> Api {
     let mut settings = Settings::embedded(t.data_dir(), "127.0.0.1:0".parse().unwrap());
     settings.database_url = t.database_url.clone();
     settings.data_key = Some(t.key.clone());
@@ -50,7 +50,7 @@ async fn start(t: &TestStore, review: ReviewMode) -> Api {
 }
 
 /// Moves the one clock of the system.
-async fn advance(api: &Api, minutes: i64) {
+pub async fn advance(api: &Api, minutes: i64) {
     let res = api
         .http
         .post(format!("{}/sim/clock/advance", api.base))
@@ -62,7 +62,7 @@ async fn advance(api: &Api, minutes: i64) {
 }
 
 /// Polls (real time) until the order, as its owner sees it, is in `state`.
-async fn wait_for_state(s: &Session<'_>, id: &str, state: &str) -> Value {
+pub async fn wait_for_state(s: &Session<'_>, id: &str, state: &str) -> Value {
     let mut last = Value::Null;
     for _ in 0..400 {
         last = order(s, id).await;
@@ -95,7 +95,7 @@ async fn sms_code(api: &Api) -> Option<String> {
 }
 
 /// The customer enters the code from their phone on the bureau's page.
-async fn enter_sms_code(api: &Api) {
+pub async fn enter_sms_code(api: &Api) {
     let mut code = None;
     for _ in 0..200 {
         code = sms_code(api).await;

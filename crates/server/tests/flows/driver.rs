@@ -178,3 +178,33 @@ pub async fn approve(reviewer: &Session<'_>, id: &str) -> Value {
     assert_eq!(status, StatusCode::OK, "{order}");
     order
 }
+
+/// An admin account made in the store (registration makes applicants only), logged in.
+pub async fn admin<'a>(api: &'a Api, username: &str) -> Session<'a> {
+    let hash = beian_server::api::auth::hash_password("correct horse 1").unwrap();
+    let mut tx = api.store.begin().await.unwrap();
+    tx.insert_account(
+        "test",
+        &beian_store::accounts::NewAccount {
+            username,
+            password_hash: &hash,
+            email: &format!("{username}@example.com"),
+            mobile: Some("13812345678"),
+            role: beian_store::accounts::Role::Admin,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    api.login(username).await
+}
+
+/// The account's storefront (旺铺 / 企业官网) subscription, a year long.
+pub async fn storefront_subscription(api: &Api, account_id: &str) {
+    let now = api.store.now().timestamp_millis();
+    let mut tx = api.store.begin().await.unwrap();
+    tx.insert_storefront_subscription("test", account_id, "active", now + 365 * 86_400_000)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}

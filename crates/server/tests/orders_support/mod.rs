@@ -243,6 +243,6 @@ pub fn fixture_sponsor() -> (&'static str, String, &'static str, &'static str) {
 }
 
 /// Loads the simulator's fixture registry.
-async fn load_fixture(regulator: &Regulator) {
+pub async fn load_fixture(regulator: &Regulator) {
     beian_regulator::fixture::load(regulator).await.unwrap();
 }
