@@ -5,6 +5,7 @@
 //! binds its listener, so tests start it on port 0 and read the bound address back.
 
 pub mod api;
+pub mod bureau;
 pub mod error;
 pub mod materials;
 pub mod notify;
@@ -13,4 +14,5 @@ pub mod routes;
 pub mod settings;
 pub mod startup;
 pub mod verification_form;
+pub mod worker;
 pub mod workflow;

@@ -41,6 +41,64 @@ pub struct Settings {
     pub form_font: FontConfig,
     /// This provider's name (接入服务提供者) on the verification form.
     pub provider_name: String,
+    /// How mail and SMS leave: SMTP and an HTTP SMS gateway when configured, else the
+    /// store's outbox (the embedded default).
+    pub notify: NotifySettings,
+    /// The background job worker (notifications, bureau uploads, results polls).
+    pub worker: WorkerSettings,
+    /// A clock to use instead of the one `simulator.simulated_clock` picks (tests that run
+    /// the simulator as its own server share one simulated clock with it).
+    pub clock: Option<beian_regulator::SharedClock>,
+}
+
+/// Mail and SMS delivery (`crate::notify`).
+#[derive(Clone, Default)]
+pub struct NotifySettings {
+    /// The SMTP relay; `None` keeps mail in the store's outbox.
+    pub smtp: Option<crate::notify::SmtpConfig>,
+    /// An HTTP SMS gateway; `None` keeps texts in the store's outbox.
+    pub sms_http: Option<crate::notify::HttpSmsConfig>,
+    /// The signature the outbox gateway puts in 【】 (the provider name when empty).
+    pub sms_sign: String,
+    /// The portal's URL as the texts name it.
+    pub portal_url: String,
+}
+
+impl std::fmt::Debug for NotifySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotifySettings")
+            .field("smtp", &self.smtp)
+            .field("sms_http", &self.sms_http)
+            .field("portal_url", &self.portal_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The background job worker ([`crate::worker`]).
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Off only for tests that drive the jobs by hand.
+    pub enabled: bool,
+    /// Real time between two claims when the queue was empty.
+    pub idle_wait: Duration,
+    /// Jobs claimed at once.
+    pub batch: i64,
+    /// How long a claimed job is leased (another instance takes it over after that).
+    pub lease: Duration,
+    /// Clock time between two results polls (`bureau.poll`).
+    pub poll_interval: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> WorkerSettings {
+        WorkerSettings {
+            enabled: true,
+            idle_wait: Duration::from_millis(500),
+            batch: 16,
+            lease: Duration::from_secs(300),
+            poll_interval: Duration::from_secs(60),
+        }
+    }
 }
 
 /// The registry endpoint the workflow talks to, over SOAP/HTTP, and this provider's
@@ -144,6 +202,9 @@ impl Settings {
             api: ApiSettings::default(),
             regulator: RegulatorEndpoint::default(),
             simulator: Some(SimulatorSettings::default()),
+            notify: NotifySettings::default(),
+            worker: WorkerSettings::default(),
+            clock: None,
         }
     }
 }

@@ -48,6 +48,7 @@ macro_rules! sql {
 pub mod accesses;
 pub mod accounts;
 pub mod audit;
+pub mod bureau;
 pub mod crypto;
 pub mod db;
 pub mod error;

@@ -17,6 +17,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod bureau_admin;
 pub mod idempotency;
 pub mod materials;
 pub mod openapi;
@@ -80,6 +81,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::submit))
         .routes(routes!(orders::abandon))
         .merge(materials::api_routes())
+        .routes(routes!(bureau_admin::bureau_downloads))
 }
 
 /// The whole API: `/api/v1/…` behind its layers, `/api/openapi.json` and `/api/docs`.
