@@ -28,7 +28,7 @@ use beian_store::objects::Objects;
 use beian_store::{Store, StoreError, Tx};
 use serde_json::{Value, json};
 
-use crate::notify::{Contact, Notification, Recipients, jobs_for};
+use crate::notify::{Contact, Notification, NotifyJob, Recipients, jobs_for};
 
 /// The job kind of an upload to the bureau.
 pub const UPLOAD_JOB: &str = "bureau.upload";
@@ -84,16 +84,20 @@ pub async fn enqueue_notification(
 ) -> Result<(), StoreError> {
     let now = tx.store().now();
     for job in jobs_for(event_id, notification, to) {
-        let plain = serde_json::to_string(&job)?;
-        let ct = tx
-            .store()
-            .crypto()
-            .seal(beian_store::crypto::Field::Outbox, plain.as_bytes());
-        let payload = json!({ SEALED: base64_encode(&ct) });
+        let payload = seal_notify_job(tx.store(), &job)?;
         tx.enqueue_job(crate::notify::NotifyJob::KIND, &payload, now)
             .await?;
     }
     Ok(())
+}
+
+/// The queue payload of a notify job, sealed: `{"sealed": base64}`.
+pub fn seal_notify_job(store: &Store, job: &NotifyJob) -> Result<Value, StoreError> {
+    let plain = serde_json::to_string(job)?;
+    let ct = store
+        .crypto()
+        .seal(beian_store::crypto::Field::Outbox, plain.as_bytes());
+    Ok(json!({ SEALED: base64_encode(&ct) }))
 }
 
 /// A notify job's payload as JSON text: opened when sealed, as is otherwise.

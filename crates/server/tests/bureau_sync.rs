@@ -1,0 +1,363 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Submission to the bureau and results sync against the in-process simulator over real
+//! SOAP, on each backend, time driven by the simulated clock: an order queued for the bureau
+//! is delivered, passes the SMS check, is approved and completed; the same result downloaded
+//! twice is applied once; a job overdue at start runs once.
+
+mod bureau_support;
+mod orders_support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
+use beian_miit::v3::client::{
+    ClientError, DownloadOutcome, PreviousUploadOutcome, RegulatorClient,
+};
+use beian_miit::v3::codes::{QueryConditionType, ReturnCode};
+use beian_miit::v3::returns::MethodReturn;
+use beian_miit::v3::sequence::DataSequence;
+use beian_miit::v3::upload::UploadData;
+use beian_server::bureau::{Bureau, open_notify_payload, poll};
+use beian_store::Store;
+use beian_store::accesses::AccessStatus;
+use beian_store::jobs::JobStatus;
+use beian_store::outbox::Channel;
+use beian_store::products::ServiceNumberStatus;
+use beian_store::testing;
+use bureau_support::{
+    Bed, code_in, queued_order, start_embedded, start_embedded_with, state_of, wait_until,
+};
+use serde_json::Value;
+
+/// The events of the notification jobs enqueued so far (payloads opened).
+async fn notify_events(store: &Store) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, _, _, payload) in store.jobs_of_kind("notify").await.unwrap() {
+        let text = open_notify_payload(store, &payload).unwrap();
+        let job: Value = serde_json::from_str(&text).unwrap();
+        out.push(format!(
+            "{}.{}",
+            job["notification"]["event"].as_str().unwrap(),
+            job["channel"].as_str().unwrap()
+        ));
+    }
+    out
+}
+
+const MOBILE: &str = "13800138000";
+
+/// Delivers the order and passes its SMS check at the simulator.
+async fn deliver_and_verify_sms(bed: &Bed, id: &str) {
+    let store = &bed.api.store;
+    wait_until("the order is at the bureau, SMS check pending", || async {
+        state_of(store, id).await == "sms_pending"
+    })
+    .await;
+    bed.clock.advance_minutes(6).unwrap();
+    let regulator = &bed.api.regulator;
+    let code_of = async || {
+        regulator
+            .phone_inbox(MOBILE)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|t| t.text.contains("核验码"))
+            .find_map(|t| code_in(&t.text))
+    };
+    wait_until("the SMS code is texted", || async {
+        code_of().await.is_some()
+    })
+    .await;
+    let code = code_of().await;
+    let check = regulator
+        .enter_sms_code(MOBILE, &code.unwrap())
+        .await
+        .unwrap();
+    assert!(
+        matches!(check, beian_regulator::sms::SmsCheck::Verified { .. }),
+        "{check:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_queued_order_is_delivered_approved_synced_and_completed() {
+    testing::each_backend(async |t| {
+        let bed = start_embedded(t).await;
+        let store = &bed.api.store;
+        let id = queued_order(&bed, "alice", 11, "sync-example.cn").await;
+        deliver_and_verify_sms(&bed, &id).await;
+
+        let uploads = store.uploads_of_order(&id).await.unwrap();
+        assert_eq!(uploads.len(), 1);
+        assert_eq!(
+            (uploads[0].sequence, uploads[0].status.as_str()),
+            (1, "sent")
+        );
+        let order = store.order(&id).await.unwrap();
+        let work = store.order_workflow(&id).await.unwrap();
+        let number = work.service_number.clone().unwrap();
+        assert_eq!(
+            store.service_number(&number).await.unwrap().status,
+            ServiceNumberStatus::Filing
+        );
+
+        // The bureau decides 10 minutes after the SMS check; the next poll applies it.
+        bed.clock.advance_minutes(11).unwrap();
+        wait_until("the order is completed", || async {
+            state_of(store, &id).await == "completed"
+        })
+        .await;
+
+        let sponsor = store
+            .sponsor(order.sponsor_id.as_deref().unwrap())
+            .await
+            .unwrap();
+        let website = store
+            .website(order.website_id.as_deref().unwrap())
+            .await
+            .unwrap();
+        let sponsor_number = sponsor.icp_number.clone().unwrap();
+        let website_number = website.icp_number.clone().unwrap();
+        assert!(sponsor_number.starts_with("浙ICP备"), "{sponsor_number}");
+        assert_eq!(website_number, format!("{sponsor_number}-1"));
+        let access = store
+            .open_access_of_website(&website.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(access.status, AccessStatus::Active);
+        assert_eq!(access.order_id.as_deref(), Some(id.as_str()));
+        assert_eq!(
+            store.service_number(&number).await.unwrap().status,
+            ServiceNumberStatus::Filed
+        );
+
+        let timeline = store.order_timeline(&id).await.unwrap();
+        let events: Vec<&str> = timeline.iter().map(|e| e.event.as_str()).collect();
+        let tail = &events[events.len() - 5..];
+        assert_eq!(
+            tail,
+            [
+                "sent_to_bureau",
+                "sms_required",
+                "sms_verified",
+                "bureau_approve",
+                "synced"
+            ]
+        );
+        let approval = timeline
+            .iter()
+            .find(|e| e.event == "bureau_approve")
+            .unwrap();
+        assert_eq!(approval.note["sync"], "workflow.bureau_syncing");
+        assert_eq!(
+            beian_server::workflow::messages().render(
+                beian_core::i18n::Locale::ZhCn,
+                "workflow.bureau_syncing",
+                &[]
+            ),
+            "审核信息同步中"
+        );
+
+        let events = notify_events(store).await;
+        for want in [
+            "submitted_to_bureau.email",
+            "sms_check_coming.sms",
+            "approved.email",
+            "filing_password_issued.email",
+        ] {
+            assert_eq!(
+                events.iter().filter(|e| *e == want).count(),
+                1,
+                "{want} in {events:?}"
+            );
+        }
+        // The jobs carry no contact data in clear, and the worker delivered them.
+        for (_, status, _, payload) in store.jobs_of_kind("notify").await.unwrap() {
+            assert!(!payload.to_string().contains(MOBILE), "{payload}");
+            assert!(!payload.to_string().contains("@example.com"), "{payload}");
+            assert_ne!(status, JobStatus::Dead);
+        }
+        wait_until("the notifications are sent", || async {
+            store
+                .jobs_of_kind("notify")
+                .await
+                .unwrap()
+                .iter()
+                .all(|(_, s, _, _)| *s == JobStatus::Done)
+        })
+        .await;
+        let mails = store.outbox(Channel::Mail, "sent", 100).await.unwrap();
+        assert!(
+            mails.iter().any(|m| m.payload["to"] == "alice@example.com"),
+            "{mails:?}"
+        );
+        // The applied download is recorded and acted on.
+        let downloads = store.bureau_downloads(false, 10).await.unwrap();
+        assert_eq!(downloads.len(), 1, "{downloads:?}");
+        assert!(downloads[0].acted);
+        assert_eq!(
+            downloads[0].applied_to.as_deref(),
+            Some(format!("order:{id}").as_str())
+        );
+    })
+    .await;
+}
+
+/// A client that loses the first acknowledgement (the bureau sends the file again).
+struct LosesFirstAck {
+    inner: Arc<dyn RegulatorClient>,
+    lost: AtomicBool,
+}
+
+#[async_trait]
+impl RegulatorClient for LosesFirstAck {
+    async fn upload(
+        &self,
+        data: &UploadData,
+        sequence: DataSequence,
+        file_name: &str,
+    ) -> Result<MethodReturn, ClientError> {
+        self.inner.upload(data, sequence, file_name).await
+    }
+    async fn download(&self) -> Result<DownloadOutcome, ClientError> {
+        self.inner.download().await
+    }
+    async fn download_ack(&self, file_name: &str) -> Result<MethodReturn, ClientError> {
+        if !self.lost.swap(true, Ordering::SeqCst) {
+            return Ok(MethodReturn::of(ReturnCode::Success));
+        }
+        self.inner.download_ack(file_name).await
+    }
+    async fn query_previous_upload(&self) -> Result<PreviousUploadOutcome, ClientError> {
+        self.inner.query_previous_upload().await
+    }
+    async fn query_beian_status(
+        &self,
+        condition_type: QueryConditionType,
+        condition: &str,
+    ) -> Result<MethodReturn, ClientError> {
+        self.inner
+            .query_beian_status(condition_type, condition)
+            .await
+    }
+    async fn verify_password(
+        &self,
+        icp_number: &str,
+        password: &str,
+    ) -> Result<MethodReturn, ClientError> {
+        self.inner.verify_password(icp_number, password).await
+    }
+}
+
+#[tokio::test]
+async fn the_same_result_downloaded_twice_is_applied_once() {
+    testing::each_backend(async |t| {
+        // The worker's own polls are a month apart: this test polls by hand.
+        let bed = start_embedded_with(t, |s| {
+            s.worker.poll_interval = std::time::Duration::from_secs(30 * 86_400);
+        })
+        .await;
+        let store = &bed.api.store;
+        let id = queued_order(&bed, "bob", 12, "twice-example.cn").await;
+        deliver_and_verify_sms(&bed, &id).await;
+        bed.clock.advance_minutes(11).unwrap();
+        let regulator = bed.api.regulator.clone();
+        wait_until("the bureau decided", || async {
+            regulator
+                .reviews(Some(beian_regulator::model::SubmissionState::Approved))
+                .await
+                .unwrap()
+                .len()
+                == 1
+        })
+        .await;
+
+        let client = LosesFirstAck {
+            inner: bed.client.clone(),
+            lost: AtomicBool::new(false),
+        };
+        let bureau = Bureau {
+            store,
+            objects: &bed.objects,
+            client: &client,
+            isp_id: 1,
+            poll_interval: std::time::Duration::from_secs(60),
+        };
+        let report = poll::poll_once(&bureau).await.unwrap();
+        assert_eq!((report.files, report.repeats), (2, 1), "{report:?}");
+        assert_eq!(report.completed, 1);
+        // A later poll finds nothing: the second download was acknowledged.
+        let again = poll::poll_once(&bureau).await.unwrap();
+        assert_eq!(again.files, 0, "{again:?}");
+
+        assert_eq!(state_of(store, &id).await, "completed");
+        let timeline = store.order_timeline(&id).await.unwrap();
+        assert_eq!(
+            timeline
+                .iter()
+                .filter(|e| e.event == "bureau_approve")
+                .count(),
+            1
+        );
+        let order = store.order(&id).await.unwrap();
+        let sponsor = order.sponsor_id.unwrap();
+        assert_eq!(store.accesses_of_sponsor(&sponsor).await.unwrap().len(), 1);
+        let approvals = notify_events(store)
+            .await
+            .into_iter()
+            .filter(|e| e.starts_with("approved."))
+            .count();
+        assert_eq!(approvals, 2, "one email and one SMS");
+        assert_eq!(store.bureau_downloads(false, 10).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_job_overdue_at_start_runs_once() {
+    testing::each_backend(async |t| {
+        // Queued while "the server was down": due an hour ago.
+        let store = &t.store;
+        let overdue = store.now() - chrono::Duration::hours(1);
+        let notification = beian_server::notify::Notification::SubmittedToBureau {
+            order_id: "o-overdue".into(),
+            domain: "overdue-example.cn".into(),
+        };
+        let to = beian_server::notify::Recipients {
+            email: Some(beian_server::notify::Contact::new("late@example.com")),
+            mobile: None,
+            locale: beian_core::i18n::Locale::ZhCn,
+        };
+        let job = beian_server::notify::jobs_for("overdue", &notification, &to)
+            .pop()
+            .unwrap();
+        let payload = beian_server::bureau::seal_notify_job(store, &job).unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let id = tx.enqueue_job("notify", &payload, overdue).await.unwrap();
+        tx.commit().await.unwrap();
+        let mail_to_late = async |store: &Store| {
+            store
+                .outbox(Channel::Mail, "sent", 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|m| m.payload["to"] == "late@example.com")
+                .count()
+        };
+        // Two instances start (two workers): the job runs once, at start.
+        let one = start_embedded(t).await;
+        let two = start_embedded(t).await;
+        wait_until("the overdue job ran", || async {
+            store.job_info(&id).await.unwrap().status == JobStatus::Done
+        })
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let info = store.job_info(&id).await.unwrap();
+        assert_eq!(info.attempts, 1, "{info:?}");
+        assert_eq!(mail_to_late(&one.api.store).await, 1);
+        assert_eq!(mail_to_late(&two.api.store).await, 1);
+    })
+    .await;
+}
