@@ -266,6 +266,13 @@ async fn product_and_materials(bed: &Bed, order_id: &str, number: &str) {
 /// An order of a new applicant `username` for `domain`, driven to the provider's approval,
 /// then (FIXTURE) queued for the bureau with its upload job. Returns the order id.
 pub async fn queued_order(bed: &Bed, username: &str, serial: u32, domain: &str) -> String {
+    let id = reviewed_order(bed, username, serial, domain).await;
+    queue_for_bureau(&bed.api.store, &id).await;
+    id
+}
+
+/// An order driven over HTTP up to the provider's approval (`photo_pending`).
+pub async fn reviewed_order(bed: &Bed, username: &str, serial: u32, domain: &str) -> String {
     let api = &bed.api;
     let alice = api.applicant(username).await;
     let name = format!("杭州{serial}号科技有限公司");
@@ -300,16 +307,20 @@ pub async fn queued_order(bed: &Bed, username: &str, serial: u32, domain: &str) 
         .await;
     assert_eq!(status, StatusCode::OK, "{approved}");
     assert_eq!(approved["state"], "photo_pending", "{approved}");
+    id
+}
 
-    // FIXTURE standing in for the photo-approval step: queued for the bureau, deadline 1
-    // working day after "now", upload job enqueued, in one transaction.
-    let store = &api.store;
-    let order = store.order(&id).await.unwrap();
+/// FIXTURE standing in for the photo-approval step: the order (in `photo_pending`) moves to
+/// `queued_for_bureau` with `deadlines.bureau_submit` 1 working day after now, and its
+/// `bureau.upload` job is enqueued, in one transaction.
+pub async fn queue_for_bureau(store: &Store, id: &str) {
+    let order = store.order(id).await.unwrap();
+    assert_eq!(order.state, "photo_pending");
     let now = store.now();
     let deadline = deadline_after(now, 1).at.timestamp_millis();
     let mut tx = store.begin().await.unwrap();
     tx.transition_order_with(
-        &id,
+        id,
         order.version,
         "queued_for_bureau",
         &TimelineEvent::new("test:fixture", "photo_approved"),
@@ -320,11 +331,10 @@ pub async fn queued_order(bed: &Bed, username: &str, serial: u32, domain: &str) 
     )
     .await
     .unwrap();
-    tx.enqueue_job(UPLOAD_JOB, &order_upload_payload(&id), now)
+    tx.enqueue_job(UPLOAD_JOB, &order_upload_payload(id), now)
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    id
 }
 
 /// Waits (real time, up to 30 s) until `f` holds.
