@@ -75,6 +75,21 @@ async fn the_bureau_down_for_a_day_delivers_each_order_once_without_gaps() {
         for id in [&b, &c] {
             assert_eq!(state_of(store, id).await, "queued_for_bureau");
         }
+        // The applicant sees it waiting: "queued for the bureau since …".
+        let bob = bed.api.login("bob").await;
+        let (status, view) = bob.get(&format!("/orders/{b}")).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{view}");
+        assert_eq!(view["bureau"]["stage"], "queued", "{view}");
+        assert_eq!(view["bureau"]["data_sequence"], 2, "{view}");
+        assert!(
+            view["bureau"]["failed_attempts"].as_i64().unwrap() >= 6,
+            "{view}"
+        );
+        let message = view["bureau"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("等待提交管局，排队自 2026-03-09 23:00"),
+            "{message}"
+        );
         wait_until("the deadline alerts are recorded", || async {
             store.open_alerts().await.unwrap().len() >= 2
         })
@@ -93,6 +108,8 @@ async fn the_bureau_down_for_a_day_delivers_each_order_once_without_gaps() {
         for id in [&b, &c] {
             wait_until("B and C are delivered", || delivered(store, id)).await;
         }
+        let (_, view) = bob.get(&format!("/orders/{b}")).await;
+        assert!(view["bureau"].is_null(), "{view}");
         // Still one alert per order, and one email per order to the admin.
         assert_eq!(store.open_alerts().await.unwrap().len(), 2);
         let mut breach_mails = 0;

@@ -18,6 +18,7 @@
 //!   `review` (the provider's 初审);
 //! - [`Workflow::add_material`], [`Workflow::verification_form_data`] — `materials`.
 
+mod bureau_status;
 mod check;
 mod create;
 mod error;
@@ -37,6 +38,7 @@ use beian_miit::v3::client::RegulatorClient;
 use beian_store::Store;
 use beian_store::accounts::Role;
 
+pub use bureau_status::BureauStatus;
 pub use check::{FilingCheckResult, RegistryPrefill};
 pub use create::CreatedOrder;
 pub use error::{FieldError, FieldErrors, ServiceNumberRefusal, WorkflowError};
