@@ -292,7 +292,7 @@ impl Tx {
         if seen.is_some() {
             return Ok(false);
         }
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO alerts (id, kind, subject, dedupe_key, details, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -303,8 +303,14 @@ impl Tx {
         .bind(details.to_string())
         .bind(self.store.now_ms())
         .execute(self.conn())
-        .await?;
-        Ok(true)
+        .await;
+        match inserted.map_err(StoreError::from) {
+            Ok(_) => Ok(true),
+            // Raised meanwhile by another worker (the caller must roll back: on PostgreSQL
+            // the failed statement ends the transaction).
+            Err(StoreError::Unique { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 
