@@ -80,6 +80,20 @@ async fn deliver_and_verify_sms(bed: &Bed, id: &str) {
     );
 }
 
+/// Waits until the simulated bureau approved the (one) submission.
+async fn bureau_decided(bed: &Bed) {
+    let regulator = bed.api.regulator.clone();
+    wait_until("the bureau decided", || async {
+        regulator
+            .reviews(Some(beian_regulator::model::SubmissionState::Approved))
+            .await
+            .unwrap()
+            .len()
+            == 1
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_queued_order_is_delivered_approved_synced_and_completed() {
     testing::each_backend(async |t| {
@@ -102,8 +116,11 @@ async fn a_queued_order_is_delivered_approved_synced_and_completed() {
             ServiceNumberStatus::Filing
         );
 
-        // The bureau decides 10 minutes after the SMS check; the next poll applies it.
+        // The bureau decides 10 minutes after the SMS check; the next poll (a minute of the
+        // clock later) applies it.
         bed.clock.advance_minutes(11).unwrap();
+        bureau_decided(&bed).await;
+        bed.clock.advance_minutes(1).unwrap();
         wait_until("the order is completed", || async {
             state_of(store, &id).await == "completed"
         })
@@ -263,16 +280,7 @@ async fn the_same_result_downloaded_twice_is_applied_once() {
         let id = queued_order(&bed, "bob", 12, "twice-example.cn").await;
         deliver_and_verify_sms(&bed, &id).await;
         bed.clock.advance_minutes(11).unwrap();
-        let regulator = bed.api.regulator.clone();
-        wait_until("the bureau decided", || async {
-            regulator
-                .reviews(Some(beian_regulator::model::SubmissionState::Approved))
-                .await
-                .unwrap()
-                .len()
-                == 1
-        })
-        .await;
+        bureau_decided(&bed).await;
 
         let client = LosesFirstAck {
             inner: bed.client.clone(),
