@@ -74,6 +74,54 @@ impl std::fmt::Debug for NotifySettings {
     }
 }
 
+impl NotifySettings {
+    /// From the JSON of the SMTP settings (`SmtpConfig`: `{"host", "port", "tls", "username",
+    /// "password", "from", …}`) and of the HTTP SMS gateway (`HttpSmsConfig`: `{"url",
+    /// "api_key", "sign"}`), as `beian serve` reads them from `BEIAN_SMTP` and
+    /// `BEIAN_SMS_HTTP`. The error names the setting, never its value (it holds secrets).
+    pub fn from_json(
+        smtp: Option<&str>,
+        sms_http: Option<&str>,
+        portal_url: Option<&str>,
+    ) -> Result<NotifySettings, String> {
+        let smtp = smtp
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                serde_json::from_str(s).map_err(|e| format!("BEIAN_SMTP: {}", e.classify_text()))
+            })
+            .transpose()?;
+        let sms_http = sms_http
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                serde_json::from_str(s)
+                    .map_err(|e| format!("BEIAN_SMS_HTTP: {}", e.classify_text()))
+            })
+            .transpose()?;
+        Ok(NotifySettings {
+            smtp,
+            sms_http,
+            sms_sign: String::new(),
+            portal_url: portal_url.unwrap_or_default().to_owned(),
+        })
+    }
+}
+
+/// A JSON error's kind and place, without the text around it (which may be a secret).
+trait ClassifyText {
+    fn classify_text(&self) -> String;
+}
+
+impl ClassifyText for serde_json::Error {
+    fn classify_text(&self) -> String {
+        format!(
+            "invalid JSON ({:?} at line {} column {})",
+            self.classify(),
+            self.line(),
+            self.column()
+        )
+    }
+}
+
 /// The background job worker ([`crate::worker`]).
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
@@ -223,6 +271,42 @@ impl Default for SimulatorSettings {
         SimulatorSettings {
             review: beian_regulator::ReviewMode::Auto(beian_regulator::ReviewDelay::WorkingDays(3)),
             simulated_clock: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notify_settings_from_json() {
+        let smtp = r#"{"host": "smtp.example.com", "tls": "starttls", "from": "beian@example.com",
+                       "username": "u", "password": "secret-pw"}"#;
+        let sms = r#"{"url": "https://sms.example.com/send", "api_key": "k", "sign": "示例云"}"#;
+        let n = NotifySettings::from_json(Some(smtp), Some(sms), Some("https://beian.example.com"))
+            .unwrap();
+        let c = n.smtp.unwrap();
+        assert_eq!(
+            (c.host.as_str(), c.tls),
+            ("smtp.example.com", crate::notify::SmtpTls::Starttls)
+        );
+        assert_eq!(n.sms_http.unwrap().sign, "示例云");
+        assert_eq!(n.portal_url, "https://beian.example.com");
+        let none = NotifySettings::from_json(None, Some("  "), None).unwrap();
+        assert!(none.smtp.is_none() && none.sms_http.is_none());
+        let cases = [
+            (
+                Some(r#"{"host": "h", "password": "secret-pw""#),
+                None,
+                "BEIAN_SMTP",
+            ),
+            (None, Some(r#"{"url": "secret-key"}"#), "BEIAN_SMS_HTTP"),
+        ];
+        for (smtp, sms, name) in cases {
+            let e = NotifySettings::from_json(smtp, sms, None).unwrap_err();
+            assert!(e.starts_with(name), "{e}");
+            assert!(!e.contains("secret"), "{e}");
         }
     }
 }
