@@ -138,6 +138,16 @@ async fn a_queued_order_is_delivered_approved_synced_and_completed() {
         let website_number = website.icp_number.clone().unwrap();
         assert!(sponsor_number.starts_with("浙ICP备"), "{sponsor_number}");
         assert_eq!(website_number, format!("{sponsor_number}-1"));
+        // The registry's own ids, for later changes and cancellations.
+        for record in [
+            format!("sponsor:{}", sponsor.id),
+            format!("website:{}", website.id),
+        ] {
+            assert!(
+                store.registry_id(&record).await.unwrap().is_some(),
+                "{record}"
+            );
+        }
         let access = store
             .open_access_of_website(&website.id)
             .await

@@ -1,7 +1,7 @@
 //! Submission to the bureau and results sync, as stored: the `dataSequence` counter, the
 //! upload files (sealed, kept 3 months), the downloaded files by name (so a result applied
 //! once is never applied again, and items not acted on are listed for the admins), and the
-//! admins' alerts.
+//! admins' alerts, and the registry's own ids of our records.
 //!
 //! `dataSequence` is gap-free by construction: [`Tx::record_upload`] takes the next number
 //! from the one-row counter `bureau_sequence` in the transaction that inserts the upload, so
@@ -247,6 +247,24 @@ impl Tx {
         Ok(())
     }
 
+    /// Records the registry's id of one of our records (`sponsor:<id>`, `website:<id>`,
+    /// `access:<id>`), replacing an earlier one.
+    pub async fn set_registry_id(&mut self, record: &str, registry_id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM registry_ids WHERE record = $1")
+            .bind(record)
+            .execute(self.conn())
+            .await?;
+        sqlx::query(
+            "INSERT INTO registry_ids (record, registry_id, updated_at) VALUES ($1, $2, $3)",
+        )
+        .bind(record)
+        .bind(registry_id)
+        .bind(self.store.now_ms())
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
     /// Records a downloaded file; false (and nothing written) if a file of that name was
     /// recorded before: the caller must then not apply it again.
     pub async fn record_download(&mut self, d: &DownloadRecord) -> Result<bool> {
@@ -324,6 +342,16 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         row.map(|r| upload_of(self, &r)).transpose()
+    }
+
+    /// The registry's id of one of our records, if learnt (see [`Tx::set_registry_id`]).
+    pub async fn registry_id(&self, record: &str) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT registry_id FROM registry_ids WHERE record = $1")
+            .bind(record)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| r.try_get("registry_id").map_err(StoreError::from))
+            .transpose()
     }
 
     /// The secret kept under `key`, opened.

@@ -32,6 +32,7 @@ use beian_store::workflow_support::FiledTable;
 use serde_json::{Value, json};
 
 use super::Bureau;
+use super::build::RegistryIds;
 use super::submit::{ACTOR, order_flow};
 use crate::notify::{Notification, ReturnReason};
 
@@ -230,7 +231,13 @@ async fn apply_result(
         let registration = icp
             .and_then(|i| i.registrations.as_ref())
             .and_then(|r| r.items.first());
+        // Access kinds may come without registry data: the numbers are those the filing
+        // check found.
+        let prefill: crate::workflow::RegistryPrefill =
+            serde_json::from_value(work.registry.clone()).unwrap_or_default();
         let (sponsor_number, website_number) = numbers(registration, &domain);
+        let sponsor_number = sponsor_number.or(prefill.sponsor_number);
+        let website_number = website_number.or(prefill.website_number);
         if let (Some(id), Some(n)) = (&order.sponsor_id, &sponsor_number) {
             tx.set_icp_number(ACTOR, FiledTable::Sponsor, id, n).await?;
         }
@@ -245,20 +252,32 @@ async fn apply_result(
                 | FilingKind::NewAccess
                 | FilingKind::ContinueAccess
         );
+        let ids = registry_ids(registration, &domain, b.isp_id);
+        if let (Some(id), Some(z)) = (&order.sponsor_id, ids.sponsor) {
+            tx.set_registry_id(&format!("sponsor:{id}"), z).await?;
+        }
+        if let (Some(id), Some(w)) = (&order.website_id, ids.website) {
+            tx.set_registry_id(&format!("website:{id}"), w).await?;
+        }
         if creates_access
             && let (Some(sponsor_id), Some(website_id)) = (&order.sponsor_id, &order.website_id)
             && b.store.open_access_of_website(website_id).await?.is_none()
         {
-            tx.insert_access(
-                ACTOR,
-                &NewAccess {
-                    website_id,
-                    sponsor_id,
-                    order_id: Some(order_id),
-                    service_number: work.service_number.as_deref(),
-                },
-            )
-            .await?;
+            let access_id = tx
+                .insert_access(
+                    ACTOR,
+                    &NewAccess {
+                        website_id,
+                        sponsor_id,
+                        order_id: Some(order_id),
+                        service_number: work.service_number.as_deref(),
+                    },
+                )
+                .await?;
+            if let Some(j) = ids.access {
+                tx.set_registry_id(&format!("access:{access_id}"), j)
+                    .await?;
+            }
         }
         if let Some(n) = &work.service_number {
             let sn = b.store.service_number(n).await?;
@@ -334,6 +353,26 @@ async fn apply_result(
         .await?;
     }
     Ok(Some(format!("order:{order_id}")))
+}
+
+/// The registry's ids (`Ztid`, `Wzid`, and this provider's `Jrid`) of the sponsor and of the
+/// website with `domain`, from the registry data.
+fn registry_ids(registration: Option<&Registration>, domain: &str, isp_id: i64) -> RegistryIds {
+    let Some(r) = registration else {
+        return RegistryIds::default();
+    };
+    let website = r.websites.iter().find(|w| {
+        w.domains
+            .iter()
+            .any(|d| d.domain.trim().eq_ignore_ascii_case(domain.trim()))
+    });
+    RegistryIds {
+        sponsor: Some(r.sponsor.id),
+        website: website.map(|w| w.id),
+        access: website
+            .and_then(|w| w.accesses.iter().find(|a| a.provider_id == isp_id))
+            .map(|a| a.id),
+    }
 }
 
 /// The sponsor's number and the number of the website with `domain`, from the registry data.

@@ -149,12 +149,12 @@ struct OrderData {
     kind: FilingKind,
     province: Province,
     forms: Forms,
-    registry: RegistryPrefill,
     sponsor_number: Option<String>,
     website_number: Option<String>,
     materials: Vec<MaterialFile>,
     ips: Vec<Ipv4Addr>,
     password_hash: Option<Secret>,
+    registry_ids: RegistryIds,
 }
 
 async fn order_data(b: &Bureau<'_>, order: &Order) -> Result<OrderData, Failure> {
@@ -203,11 +203,24 @@ async fn order_data(b: &Bureau<'_>, order: &Order) -> Result<OrderData, Failure>
         .bureau_secret(&format!("order:{}", order.id))
         .await?
         .map(Secret::new);
+    let mut registry_ids = RegistryIds::default();
+    if let Some(id) = &order.sponsor_id {
+        registry_ids.sponsor = b.store.registry_id(&format!("sponsor:{id}")).await?;
+    }
+    if let Some(id) = &order.website_id {
+        registry_ids.website = b.store.registry_id(&format!("website:{id}")).await?;
+        if let Some(access) = b.store.open_access_of_website(id).await? {
+            registry_ids.access = b
+                .store
+                .registry_id(&format!("access:{}", access.id))
+                .await?;
+        }
+    }
     Ok(OrderData {
+        registry_ids,
         kind,
         province,
         forms,
-        registry,
         sponsor_number,
         website_number,
         materials,
@@ -218,7 +231,6 @@ async fn order_data(b: &Bureau<'_>, order: &Order) -> Result<OrderData, Failure>
 
 async fn record_order_upload(b: &Bureau<'_>, order: &Order, key: &str) -> Result<Upload, Failure> {
     let data = order_data(b, order).await?;
-    let _ = &data.registry;
     let mut tx = b.store.begin().await?;
     let sequence = tx.next_upload_sequence().await?;
     let built = build(&UploadInput {
@@ -229,7 +241,7 @@ async fn record_order_upload(b: &Bureau<'_>, order: &Order, key: &str) -> Result
         forms: &data.forms,
         sponsor_number: data.sponsor_number.as_deref(),
         website_number: data.website_number.as_deref(),
-        registry_ids: RegistryIds::default(),
+        registry_ids: data.registry_ids,
         materials: &data.materials,
         ips: &data.ips,
         password_hash: data.password_hash.clone(),
@@ -252,11 +264,20 @@ async fn record_cancel_upload(
         .bureau_secret(&format!("access:{}", access.id))
         .await?
         .map(Secret::new);
-    let registry_access_id = website
-        .data
-        .details
-        .get("registry_access_id")
-        .and_then(Value::as_i64);
+    let registry_ids = RegistryIds {
+        sponsor: b
+            .store
+            .registry_id(&format!("sponsor:{}", sponsor.id))
+            .await?,
+        website: b
+            .store
+            .registry_id(&format!("website:{}", website.id))
+            .await?,
+        access: b
+            .store
+            .registry_id(&format!("access:{}", access.id))
+            .await?,
+    };
     let forms = Forms::default();
     let mut tx = b.store.begin().await?;
     let sequence = tx.next_upload_sequence().await?;
@@ -268,10 +289,7 @@ async fn record_cancel_upload(
         forms: &forms,
         sponsor_number: sponsor.icp_number.as_deref(),
         website_number: website.icp_number.as_deref(),
-        registry_ids: RegistryIds {
-            access: registry_access_id,
-            ..RegistryIds::default()
-        },
+        registry_ids,
         materials: &[],
         ips: &[],
         password_hash,

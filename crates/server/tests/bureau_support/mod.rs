@@ -58,8 +58,21 @@ pub async fn start_embedded(t: &TestStore) -> Bed {
     start_embedded_with(t, |_| {}).await
 }
 
+/// [`start_embedded`] with the simulator's fixture registry loaded before anything runs.
+pub async fn start_embedded_fixture(t: &TestStore) -> Bed {
+    start_embedded_inner(t, |_| {}, true).await
+}
+
 /// [`start_embedded`] with the settings adjusted by `adjust`.
 pub async fn start_embedded_with(t: &TestStore, adjust: impl FnOnce(&mut Settings)) -> Bed {
+    start_embedded_inner(t, adjust, false).await
+}
+
+async fn start_embedded_inner(
+    t: &TestStore,
+    adjust: impl FnOnce(&mut Settings),
+    fixture: bool,
+) -> Bed {
     let clock = Arc::new(SimulatedClock::new(chrono::Utc::now()));
     let mut settings = base_settings(t);
     settings.simulator = Some(SimulatorSettings {
@@ -70,6 +83,9 @@ pub async fn start_embedded_with(t: &TestStore, adjust: impl FnOnce(&mut Setting
     adjust(&mut settings);
     let app = Application::build(settings).await.unwrap();
     let regulator = app.state().regulator.clone().unwrap();
+    if fixture {
+        beian_regulator::fixture::load(&regulator).await.unwrap();
+    }
     bed(app, regulator, clock)
 }
 
@@ -211,7 +227,7 @@ pub async fn admin(store: &Store, username: &str) -> String {
 }
 
 /// A running instance with a service number, and every material stored for real.
-async fn product_and_materials(bed: &Bed, order_id: &str, number: &str) {
+pub async fn product_and_materials(bed: &Bed, order_id: &str, number: &str) {
     let store = &bed.api.store;
     let now = store.now().timestamp_millis();
     let mut stored = Vec::new();

@@ -55,6 +55,15 @@ CREATE TABLE bureau_secrets (
     created_at BIGINT NOT NULL
 );
 
+-- registry_ids: the registry's own ids (Ztid, Wzid, Jrid) of our sponsors, websites and
+--   accesses (record = sponsor:<id>, website:<id>, access:<id>), learnt from the registry data
+--   (BASJ) that comes with an approval; changes and cancellations must name them.
+CREATE TABLE registry_ids (
+    record      TEXT PRIMARY KEY,
+    registry_id BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);
+
 CREATE TABLE alerts (
     id          TEXT PRIMARY KEY,
     kind        TEXT NOT NULL,
