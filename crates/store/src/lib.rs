@@ -49,6 +49,7 @@ pub mod accesses;
 pub mod accounts;
 pub mod audit;
 pub mod bureau;
+pub mod bureau_records;
 pub mod crypto;
 pub mod db;
 pub mod error;

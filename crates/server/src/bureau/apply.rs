@@ -33,7 +33,8 @@ use serde_json::{Value, json};
 
 use super::Bureau;
 use super::build::RegistryIds;
-use super::submit::{ACTOR, order_flow};
+use super::deliver::order_flow;
+use super::submit::ACTOR;
 use crate::notify::{Notification, ReturnReason};
 
 /// The message key the approval's timeline entry carries until the record is synced.

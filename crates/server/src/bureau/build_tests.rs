@@ -1,6 +1,7 @@
 use super::*;
-use crate::workflow::{SponsorForm, SponsorIdentityInput, WebsiteForm};
+use crate::workflow::{PersonForm, SponsorForm, SponsorIdentityInput, WebsiteForm};
 use beian_miit::v3::auth::icp_password_hash;
+use beian_miit::v3::mapping::{AttachmentFormat, CertificateType};
 use beian_miit::v3::xml::{from_document_bytes, to_gbk_document, to_utf8_document};
 use std::path::Path;
 use std::process::Command;

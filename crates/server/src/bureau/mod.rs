@@ -17,6 +17,9 @@
 
 pub mod apply;
 pub mod build;
+mod build_parts;
+pub mod deadline;
+pub mod deliver;
 pub mod poll;
 pub mod submit;
 

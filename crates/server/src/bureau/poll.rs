@@ -16,7 +16,7 @@ use beian_store::orders::TimelineEvent;
 
 use super::Bureau;
 use super::apply::{Applied, apply_file};
-use super::submit::order_flow;
+use super::deliver::order_flow;
 use crate::notify::JobOutcome;
 
 /// Most files taken in one poll.

@@ -8,36 +8,28 @@
 //! order, so an earlier undelivered upload holds the later ones back (the bureau would refuse
 //! them with code 14). When the answer is lost or the bureau says the number is used, the
 //! bureau's last accepted number (`isp_querypreviousupload`) settles whether it arrived.
+//!
+//! Sending and acceptance: [`super::deliver`]; the submission deadline: [`super::deadline`].
 
 use std::net::Ipv4Addr;
 
 use beian_core::kind::FilingKind;
-use beian_core::order::{Event, Flow, OrderState, ProductLine, apply};
+use beian_core::order::OrderState;
 use beian_core::province::Province;
-use beian_core::rules::rules_for;
-use beian_miit::v3::codes::ReturnCode;
 use beian_miit::v3::personal::Secret;
-use beian_miit::v3::sequence::DataSequence;
-use beian_miit::v3::upload::UploadData;
 use beian_store::StoreError;
-use beian_store::accounts::Role;
 use beian_store::bureau::{NewUpload, Upload};
 use beian_store::jobs::Job;
-use beian_store::orders::{Order, TimelineEvent};
-use beian_store::products::ServiceNumberStatus;
-use chrono::{DateTime, Utc};
+use beian_store::orders::Order;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::build::{MaterialFile, RegistryIds, UploadInput, build};
-use super::{Bureau, applicant_recipients, enqueue_notification, upload_retry_delay};
-use crate::notify::{Contact, JobOutcome, Notification, ProviderDuty, Recipients, mask_contact};
+use super::{Bureau, upload_retry_delay};
+use crate::notify::JobOutcome;
 use crate::workflow::{Forms, RegistryPrefill};
 
 /// The actor of the bureau jobs' timeline entries and audit records.
 pub const ACTOR: &str = "system:bureau";
-/// The alert kind of a missed submission deadline.
-pub const DEADLINE_ALERT: &str = "bureau_submit_deadline";
 
 /// A `bureau.upload` payload.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -81,7 +73,7 @@ pub async fn run_upload(b: &Bureau<'_>, job: &Job) -> JobOutcome {
     if upload.status == "sent" {
         return JobOutcome::Done;
     }
-    let flushed = flush(b).await;
+    let flushed = super::deliver::flush(b).await;
     let delivered = match b.store.upload_by_key(&upload.job_key).await {
         Ok(u) => u.is_some_and(|u| u.status == "sent"),
         Err(e) => return JobOutcome::RetryAfter(upload_retry_delay(job.attempt), e.to_string()),
@@ -90,7 +82,7 @@ pub async fn run_upload(b: &Bureau<'_>, job: &Job) -> JobOutcome {
         return JobOutcome::Done;
     }
     if let Some(order_id) = &upload.order_id
-        && let Err(e) = check_deadline(b, order_id).await
+        && let Err(e) = super::deadline::check_deadline(b, order_id).await
     {
         tracing::warn!(order = %order_id, error = %e, "deadline alert not recorded");
     }
@@ -328,261 +320,10 @@ async fn insert(
     Ok(upload)
 }
 
-/// Sends every pending upload in number order; stops at the first that is not accepted.
-pub async fn flush(b: &Bureau<'_>) -> Result<(), String> {
-    let pending = b
-        .store
-        .pending_uploads(100)
-        .await
-        .map_err(|e| format!("store: {e}"))?;
-    for upload in pending {
-        match send_one(b, &upload).await {
-            Ok(()) => {}
-            Err(reason) => {
-                if let Err(e) = b.store.note_upload_failure(&upload.id, &reason).await {
-                    tracing::warn!(error = %e, "upload failure not recorded");
-                }
-                return Err(reason);
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn send_one(b: &Bureau<'_>, upload: &Upload) -> Result<(), String> {
-    let data: UploadData = beian_miit::v3::xml::from_document_bytes(&upload.xml)
-        .map_err(|e| format!("stored upload {} does not parse: {e}", upload.file_name))?;
-    let sequence = u32::try_from(upload.sequence)
-        .ok()
-        .and_then(|n| DataSequence::new(n).ok())
-        .ok_or_else(|| format!("bad sequence {}", upload.sequence))?;
-    let answer = b.client.upload(&data, sequence, &upload.file_name).await;
-    let accepted = match &answer {
-        Ok(ret) if ret.code() == Some(ReturnCode::Success) => true,
-        // Lost answer, or "number already used": did the bureau get it before?
-        _ => already_accepted(b, sequence).await?,
-    };
-    if !accepted {
-        return Err(match answer {
-            Ok(ret) => format!("bureau answered {}: {}", ret.msg_code, ret.msg.trim()),
-            Err(e) => format!(
-                "bureau unreachable: {}",
-                crate::notify::redact(&e.to_string())
-            ),
-        });
-    }
-    delivered(b, upload)
-        .await
-        .map_err(|e| format!("store: {e}"))?;
-    tracing::info!(sequence = upload.sequence, file = %upload.file_name, "bureau upload accepted");
-    Ok(())
-}
-
-/// Whether the bureau's last accepted number is `sequence` or later.
-async fn already_accepted(b: &Bureau<'_>, sequence: DataSequence) -> Result<bool, String> {
-    let prev = b.client.query_previous_upload().await.map_err(|e| {
-        format!(
-            "bureau unreachable: {}",
-            crate::notify::redact(&e.to_string())
-        )
-    })?;
-    Ok(prev.last_sequence.is_some_and(|last| last >= sequence))
-}
-
-/// The order's flow: as stored at submission, else under the rules in force.
-pub(super) fn order_flow(
-    kind: FilingKind,
-    province: Province,
-    stored: Option<&Value>,
-    product_line: Option<&str>,
-    at: DateTime<Utc>,
-) -> Flow {
-    stored
-        .and_then(|f| serde_json::from_value::<Flow>(f.clone()).ok())
-        .unwrap_or_else(|| {
-            let product = match product_line {
-                Some("storefront") => ProductLine::Storefront,
-                _ => ProductLine::Server,
-            };
-            Flow::from_rules(kind, product, &rules_for(province, kind, at))
-        })
-}
-
-/// Records the acceptance of `upload`, with what it means for its order, in one transaction.
-async fn delivered(b: &Bureau<'_>, upload: &Upload) -> Result<(), StoreError> {
-    let store = b.store;
-    let mut tx = store.begin().await?;
-    if !tx.mark_upload_sent(&upload.id).await? {
-        tx.rollback().await?;
-        return Ok(());
-    }
-    if let Some(access_id) = &upload.access_id {
-        tx.delete_bureau_secret(&format!("access:{access_id}"))
-            .await?;
-    }
-    let Some(order_id) = &upload.order_id else {
-        tx.commit().await?;
-        return Ok(());
-    };
-    tx.delete_bureau_secret(&format!("order:{order_id}"))
-        .await?;
-    let order = store.order(order_id).await?;
-    let (Some(kind), Ok(province), Some(state)) = (
-        FilingKind::parse(&order.kind),
-        Province::parse(&order.province),
-        OrderState::parse(&order.state),
-    ) else {
-        return Err(StoreError::Corrupt("orders"));
-    };
-    if state != OrderState::QueuedForBureau {
-        tx.commit().await?;
-        return Ok(());
-    }
-    let work = store.order_workflow(order_id).await?;
-    let now = store.now();
-    let flow = order_flow(
-        kind,
-        province,
-        work.flow.as_ref(),
-        work.product_line.as_deref(),
-        now,
-    );
-    let domain = match &order.website_id {
-        Some(w) => store.website(w).await?.data.domain,
-        None => String::new(),
-    };
-    let mut event = TimelineEvent::new(ACTOR, "sent_to_bureau");
-    event.note = json!({ "data_sequence": upload.sequence, "file": upload.file_name });
-    let next = apply(state, Event::SentToBureau, &flow).unwrap_or(OrderState::AtBureau);
-    let mut version = tx
-        .transition_order(order_id, order.version, next.as_str(), &event)
-        .await?;
-    let to = applicant_recipients(store, &order.account_id).await?;
-    enqueue_notification(
-        &mut tx,
-        &format!("order:{order_id}:v{version}"),
-        &Notification::SubmittedToBureau {
-            order_id: order_id.clone(),
-            domain: domain.clone(),
-        },
-        &to,
-    )
-    .await?;
-    if let Ok(sms) = apply(next, Event::SmsRequired, &flow) {
-        let window = rules_for(province, kind, now)
-            .sms
-            .map_or(chrono::Duration::hours(24), |r| r.window);
-        version = tx
-            .transition_order(
-                order_id,
-                version,
-                sms.as_str(),
-                &TimelineEvent::new(ACTOR, "sms_required"),
-            )
-            .await?;
-        enqueue_notification(
-            &mut tx,
-            &format!("order:{order_id}:v{version}"),
-            &Notification::SmsCheckComing {
-                order_id: order_id.clone(),
-                domain,
-                window_hours: u32::try_from(window.num_hours()).unwrap_or(24),
-                deadline: now + window,
-            },
-            &to,
-        )
-        .await?;
-    }
-    if let Some(n) = &work.service_number {
-        let sn = store.service_number(n).await?;
-        if sn.status == ServiceNumberStatus::Bound {
-            tx.set_service_number_status(
-                ACTOR,
-                n,
-                ServiceNumberStatus::Bound,
-                ServiceNumberStatus::Filing,
-                Some(order_id),
-            )
-            .await?;
-        }
-    }
-    tx.commit().await
-}
-
-/// The order's `deadlines.bureau_submit`, as Unix milliseconds (stored as a number of
-/// milliseconds or as an RFC 3339 text).
-pub fn submit_deadline(deadlines: &Value) -> Option<i64> {
-    let v = deadlines.get("bureau_submit")?;
-    v.as_i64().or_else(|| {
-        v.as_str()
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map(|t| t.timestamp_millis())
-    })
-}
-
-/// Past the submission deadline with the upload still undelivered: records the alert once
-/// and emails the admins (in the same transaction).
-async fn check_deadline(b: &Bureau<'_>, order_id: &str) -> Result<(), StoreError> {
-    let order = b.store.order(order_id).await?;
-    let Some(deadline) = submit_deadline(&order.deadlines) else {
-        return Ok(());
-    };
-    let now = b.store.now();
-    if now.timestamp_millis() <= deadline {
-        return Ok(());
-    }
-    let deadline_at = DateTime::from_timestamp_millis(deadline).unwrap_or(now);
-    let domain = match &order.website_id {
-        Some(w) => b.store.website(w).await?.data.domain,
-        None => String::new(),
-    };
-    let admins = b.store.accounts_with_role(Role::Admin).await?;
-    let mut tx = b.store.begin().await?;
-    let raised = tx
-        .raise_alert(
-            DEADLINE_ALERT,
-            &format!("order:{order_id}"),
-            &format!("{DEADLINE_ALERT}:order:{order_id}"),
-            &json!({ "order_id": order_id, "deadline": deadline, "noticed_at": now.timestamp_millis() }),
-        )
-        .await?;
-    if !raised {
-        tx.rollback().await?;
-        return Ok(());
-    }
-    let notification = Notification::ProviderDeadlineBreach {
-        order_id: order_id.to_owned(),
-        domain,
-        duty: ProviderDuty::SubmitToBureau,
-        deadline: deadline_at,
-    };
-    for admin in admins.iter().filter(|a| !a.email.trim().is_empty()) {
-        let to = Recipients {
-            email: Some(Contact::new(admin.email.clone())),
-            mobile: None,
-            locale: beian_core::i18n::Locale::ZhCn,
-        };
-        enqueue_notification(
-            &mut tx,
-            &format!("alert:{DEADLINE_ALERT}:{order_id}:{}", admin.id),
-            &notification,
-            &to,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    tracing::warn!(
-        order = %order_id,
-        admins = admins.len(),
-        first = %admins.first().map(|a| mask_contact(&a.email)).unwrap_or_default(),
-        "bureau submission deadline passed; admins alerted"
-    );
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn payloads_parse() {
@@ -602,25 +343,6 @@ mod tests {
                     UploadJob::CancelAccess { .. } => "cancel",
                 });
             assert_eq!(got, want, "{payload}");
-        }
-    }
-
-    #[test]
-    fn deadlines_read_both_forms() {
-        let cases = [
-            (
-                json!({"bureau_submit": 1_700_000_000_000_i64}),
-                Some(1_700_000_000_000),
-            ),
-            (
-                json!({"bureau_submit": "2023-11-14T22:13:20Z"}),
-                Some(1_700_000_000_000),
-            ),
-            (json!({"bureau_submit": "soon"}), None),
-            (json!({}), None),
-        ];
-        for (deadlines, want) in cases {
-            assert_eq!(submit_deadline(&deadlines), want, "{deadlines}");
         }
     }
 
