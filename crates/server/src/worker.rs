@@ -182,7 +182,7 @@ impl Worker {
     }
 
     async fn notify(&self, job: &Job) -> JobOutcome {
-        let payload = match bureau::open_notify_payload(&self.store, &job.payload) {
+        let payload = match crate::notify::open_notify_payload(&self.store, &job.payload) {
             Ok(p) => p,
             Err(e) => return JobOutcome::Failed(format!("notify payload: {e}")),
         };

@@ -114,7 +114,7 @@ async fn the_bureau_down_for_a_day_delivers_each_order_once_without_gaps() {
         assert_eq!(store.open_alerts().await.unwrap().len(), 2);
         let mut breach_mails = 0;
         for (_, _, _, payload) in store.jobs_of_kind("notify").await.unwrap() {
-            let text = beian_server::bureau::open_notify_payload(store, &payload).unwrap();
+            let text = beian_server::notify::open_notify_payload(store, &payload).unwrap();
             let job: serde_json::Value = serde_json::from_str(&text).unwrap();
             if job["notification"]["event"] == "provider_deadline_breach" {
                 assert_eq!(job["to"], "ada@example.com");

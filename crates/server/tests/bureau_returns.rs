@@ -10,7 +10,7 @@ mod orders_support;
 use beian_regulator::ReviewMode;
 use beian_regulator::bureau::Decision;
 use beian_regulator::model::SubmissionState;
-use beian_server::bureau::open_notify_payload;
+use beian_server::notify::open_notify_payload;
 use beian_store::testing;
 use bureau_support::{code_in, queued_order, start_embedded_with, state_of, wait_until};
 use serde_json::Value;

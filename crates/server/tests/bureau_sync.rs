@@ -18,7 +18,8 @@ use beian_miit::v3::codes::{QueryConditionType, ReturnCode};
 use beian_miit::v3::returns::MethodReturn;
 use beian_miit::v3::sequence::DataSequence;
 use beian_miit::v3::upload::UploadData;
-use beian_server::bureau::{Bureau, open_notify_payload, poll};
+use beian_server::bureau::{Bureau, poll};
+use beian_server::notify::open_notify_payload;
 use beian_store::Store;
 use beian_store::accesses::AccessStatus;
 use beian_store::jobs::JobStatus;
@@ -351,7 +352,7 @@ async fn a_job_overdue_at_start_runs_once() {
         let job = beian_server::notify::jobs_for("overdue", &notification, &to)
             .pop()
             .unwrap();
-        let payload = beian_server::bureau::seal_notify_job(store, &job).unwrap();
+        let payload = beian_server::notify::seal_notify_job(store, &job).unwrap();
         let mut tx = store.begin().await.unwrap();
         let id = tx.enqueue_job("notify", &payload, overdue).await.unwrap();
         tx.commit().await.unwrap();

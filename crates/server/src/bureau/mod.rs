@@ -28,10 +28,10 @@ use std::time::Duration;
 use beian_core::i18n::Locale;
 use beian_miit::v3::client::RegulatorClient;
 use beian_store::objects::Objects;
-use beian_store::{Store, StoreError, Tx};
+use beian_store::{Store, StoreError};
 use serde_json::{Value, json};
 
-use crate::notify::{Contact, Notification, NotifyJob, Recipients, jobs_for};
+use crate::notify::{Contact, Recipients};
 
 /// The job kind of an upload to the bureau.
 pub const UPLOAD_JOB: &str = "bureau.upload";
@@ -74,58 +74,7 @@ pub fn cancel_access_payload(access_id: &str) -> Value {
     json!({ "cancel_access": { "access_id": access_id } })
 }
 
-/// The key under which a notify job's payload is sealed.
-const SEALED: &str = "sealed";
-
-/// Enqueues the notification jobs of `notification` to `to`, in `tx`, their payloads sealed
-/// (they name an email address or a mobile number). `event_id` makes the job ids.
-pub async fn enqueue_notification(
-    tx: &mut Tx,
-    event_id: &str,
-    notification: &Notification,
-    to: &Recipients,
-) -> Result<(), StoreError> {
-    let now = tx.store().now();
-    for job in jobs_for(event_id, notification, to) {
-        let payload = seal_notify_job(tx.store(), &job)?;
-        tx.enqueue_job(crate::notify::NotifyJob::KIND, &payload, now)
-            .await?;
-    }
-    Ok(())
-}
-
-/// The queue payload of a notify job, sealed: `{"sealed": base64}`.
-pub fn seal_notify_job(store: &Store, job: &NotifyJob) -> Result<Value, StoreError> {
-    let plain = serde_json::to_string(job)?;
-    let ct = store
-        .crypto()
-        .seal(beian_store::crypto::Field::Outbox, plain.as_bytes());
-    Ok(json!({ SEALED: base64_encode(&ct) }))
-}
-
-/// A notify job's payload as JSON text: opened when sealed, as is otherwise.
-pub fn open_notify_payload(store: &Store, payload: &Value) -> Result<String, StoreError> {
-    match payload.get(SEALED).and_then(Value::as_str) {
-        Some(b64) => {
-            let ct = base64_decode(b64).ok_or(StoreError::Corrupt("jobs.payload"))?;
-            let plain = store
-                .crypto()
-                .open(beian_store::crypto::Field::Outbox, &ct)?;
-            String::from_utf8(plain).map_err(|_| StoreError::Corrupt("jobs.payload"))
-        }
-        None => Ok(payload.to_string()),
-    }
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(text).ok()
-}
+use crate::notify::enqueue_notification;
 
 /// The applicant's addresses (the account's email and mobile).
 pub async fn applicant_recipients(

@@ -16,6 +16,7 @@
 mod deliver;
 mod mail;
 mod message;
+mod queue;
 mod render;
 mod sms;
 mod store_outbox;
@@ -25,6 +26,7 @@ pub use mail::{
     MailError, Mailer, MemoryMailOutbox, OutgoingMail, SmtpConfig, SmtpMailer, SmtpTls,
 };
 pub use message::{Audience, Notification, PendingTask, ProviderDuty, ReturnReason, SecretCode};
+pub use queue::{enqueue_notification, open_notify_payload, seal_notify_job};
 pub use render::{RenderContext, RenderedEmail, RenderedSms, messages, render_email, render_sms};
 pub use sms::{
     HttpSmsConfig, HttpSmsGateway, MemorySmsOutbox, OutboxSms, OutboxSmsGateway, OutgoingSms,

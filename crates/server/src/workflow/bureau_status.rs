@@ -82,3 +82,17 @@ impl Workflow<'_> {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn its_texts_exist_in_both_languages() {
+        use beian_core::i18n::Locale;
+        for key in ["workflow.bureau_syncing", "workflow.bureau_queued_since"] {
+            assert!(super::super::messages().has_key(key), "{key}");
+            let zh = super::super::messages().render(Locale::ZhCn, key, &[("since", "x".into())]);
+            let en = super::super::messages().render(Locale::En, key, &[("since", "x".into())]);
+            assert_ne!(zh, en, "{key}");
+        }
+    }
+}
