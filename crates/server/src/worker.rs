@@ -9,6 +9,7 @@
 //! as a batch was not empty, else after `idle_wait` of real time or when the simulated clock
 //! moves. At start it also makes sure one results poll and one purge are queued.
 //!
+//! A job that runs longer than half its lease (a hung connection) is abandoned and retried.
 //! Outcomes: `Done` completes the job; `RetryAfter` puts it back after the job's own delay
 //! (notification delivery's retry policy, the bureau upload's capped backoff); `Failed` ends
 //! it `dead` with its reason.
@@ -151,7 +152,15 @@ impl Worker {
             .await?;
         let n = jobs.len();
         for job in jobs {
-            let outcome = self.run(&job).await;
+            // A job may not outlive its lease (a hung bureau or mail server): it is retried.
+            let limit = self.settings.lease / 2;
+            let outcome = match tokio::time::timeout(limit, self.run(&job)).await {
+                Ok(outcome) => outcome,
+                Err(_) => JobOutcome::RetryAfter(
+                    std::time::Duration::from_secs(60),
+                    format!("the job did not finish within {} s", limit.as_secs()),
+                ),
+            };
             let applied = match &outcome {
                 JobOutcome::Done => self.store.complete_job(&job).await,
                 JobOutcome::RetryAfter(delay, reason) => {

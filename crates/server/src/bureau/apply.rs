@@ -2,8 +2,8 @@
 //! a file recorded before changes nothing. Each result (`BAJG`/`Jg_xx`) is matched to the
 //! accepted upload it answers by its operation `Czlx` and identifier `Bs`:
 //!
-//! - 1001 (approved) for an order: `at_bureau` (or `sms_pending`, the SMS check having
-//!   passed) → `approved`, with the sponsor's and website's numbers from the registry data
+//! - 1001 (approved) for an order: `at_bureau` (or `sms_pending`: the bureau sends nothing
+//!   when the SMS check passes, so `sms_verified` is recorded with the approval) → `approved`, with the sponsor's and website's numbers from the registry data
 //!   (`BASJ`), the access record, the service number `filed`, and the `Approved` (and, for a
 //!   first filing, `FilingPasswordIssued`) notifications. The timeline's approval entry says
 //!   the record is being synced (`workflow.bureau_syncing`, "审核信息同步中") until
