@@ -1,8 +1,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! 新增接入 through the bureau, on each backend: a site filed through another provider (the
-//! simulator's fixture registry) gets this provider's access. The filing password checked at
-//! the order travels to the bureau only as `ICPmm` (kept sealed until the upload is
-//! accepted, then deleted); the approval records the access and completes the order.
+//! Access filings through the bureau, on each backend against the in-process simulator:
+//! 新增接入 of a site filed through another provider (the simulator's fixture registry) — the
+//! filing password checked at the order travels only as `ICPmm` (kept sealed until the
+//! upload is accepted, then deleted), the approval records the access and completes the
+//! order — and then 取消接入 of that access (named by the registry's `Jrid` learnt at the
+//! approval), approved: the access is cancelled here and in the registry. A cancel access
+//! the bureau refuses (a website's only access) leaves the access active.
+//!
+//! The cancel-access step itself (SMS code, password) is another helper's: a FIXTURE puts
+//! the access in `cancelling`, keeps the ICPmm and enqueues the `bureau.upload` job.
 
 mod bureau_support;
 mod orders_support;
@@ -163,6 +169,185 @@ async fn a_new_access_is_delivered_with_its_password_hash_and_recorded() {
             store.service_number("SN-ACCESS").await.unwrap().status,
             ServiceNumberStatus::Filed
         );
+
+        // Then the access is cancelled again (取消接入): the site keeps its other provider's
+        // access, so the bureau approves. FIXTURE standing in for the cancel-access step.
+        let mut tx = store.begin().await.unwrap();
+        tx.set_access_status(
+            "test:fixture",
+            &access.id,
+            AccessStatus::Active,
+            AccessStatus::Cancelling,
+        )
+        .await
+        .unwrap();
+        tx.put_bureau_secret(
+            &format!("access:{}", access.id),
+            beian_miit::v3::auth::icp_password_hash(PASSWORD).expose(),
+        )
+        .await
+        .unwrap();
+        tx.enqueue_job(
+            beian_server::bureau::UPLOAD_JOB,
+            &beian_server::bureau::cancel_access_payload(&access.id),
+            store.now(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        wait_until("the cancel access is delivered", || async {
+            store
+                .uploads(10)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|u| u.status == "sent")
+                .count()
+                == 2
+        })
+        .await;
+        bed.clock.advance_minutes(11).unwrap();
+        wait_until("the bureau approved the cancellation", || async {
+            regulator
+                .reviews(Some(SubmissionState::Approved))
+                .await
+                .unwrap()
+                .len()
+                == 2
+        })
+        .await;
+        bed.clock.advance_minutes(1).unwrap();
+        wait_until("the access is cancelled", || async {
+            store.access(&access.id).await.unwrap().status == AccessStatus::Cancelled
+        })
+        .await;
+        assert!(
+            store
+                .open_access_of_website(&website_id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let ours: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accesses WHERE provider_id = 1")
+            .fetch_one(regulator.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            ours, 0,
+            "the registry no longer lists this provider's access"
+        );
+    })
+    .await;
+}
+
+/// The filing password the regulator texted to the sponsor's responsible person at approval.
+async fn texted_password(regulator: &beian_regulator::Regulator, mobile: &str) -> String {
+    let texts = regulator.phone_inbox(mobile).await.unwrap();
+    let text = texts
+        .iter()
+        .find(|t| t.text.contains("备案密码："))
+        .map(|t| t.text.clone())
+        .unwrap();
+    let rest = text.split_once("备案密码：").unwrap().1;
+    rest.split('，').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_refused_cancel_access_leaves_the_access_active() {
+    testing::each_backend(async |t| {
+        let bed = bureau_support::start_embedded(t).await;
+        let store = &bed.api.store;
+        let regulator = bed.api.regulator.clone();
+        let id = bureau_support::queued_order(&bed, "alice", 41, "cancel-example.cn").await;
+        bureau_support::deliver_and_verify_sms(&bed, &id).await;
+        bed.clock.advance_minutes(11).unwrap();
+        bureau_support::bureau_decided(&bed).await;
+        bed.clock.advance_minutes(1).unwrap();
+        wait_until("the order is completed", || async {
+            state_of(store, &id).await == "completed"
+        })
+        .await;
+        let order = store.order(&id).await.unwrap();
+        let website_id = order.website_id.unwrap();
+        let access = store
+            .open_access_of_website(&website_id)
+            .await
+            .unwrap()
+            .unwrap();
+
+        // FIXTURE standing in for the cancel-access step (another helper builds it): the
+        // access goes to `cancelling`, the password's ICPmm is kept, the job is enqueued.
+        let password = texted_password(&regulator, bureau_support::MOBILE).await;
+        let mut tx = store.begin().await.unwrap();
+        tx.set_access_status(
+            "test:fixture",
+            &access.id,
+            AccessStatus::Active,
+            AccessStatus::Cancelling,
+        )
+        .await
+        .unwrap();
+        tx.put_bureau_secret(
+            &format!("access:{}", access.id),
+            beian_miit::v3::auth::icp_password_hash(&password).expose(),
+        )
+        .await
+        .unwrap();
+        tx.enqueue_job(
+            beian_server::bureau::UPLOAD_JOB,
+            &beian_server::bureau::cancel_access_payload(&access.id),
+            store.now(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        wait_until("the cancel access is delivered", || async {
+            store
+                .uploads(10)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|u| u.status == "sent")
+                .count()
+                == 2
+        })
+        .await;
+        let uploads = store.uploads(10).await.unwrap();
+        assert_eq!(uploads[1].sequence, 2);
+        assert_eq!(uploads[1].access_id.as_deref(), Some(access.id.as_str()));
+        assert!(
+            store
+                .bureau_secret(&format!("access:{}", access.id))
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // No SMS check for a cancel access: reviewed after 10 minutes. The bureau refuses
+        // (1025: a website's only access cannot be cancelled); the access is active again.
+        bed.clock.advance_minutes(11).unwrap();
+        wait_until("the bureau decided the cancellation", || async {
+            regulator
+                .reviews(Some(SubmissionState::Refused))
+                .await
+                .unwrap()
+                .len()
+                == 1
+        })
+        .await;
+        bed.clock.advance_minutes(1).unwrap();
+        wait_until("the access is active again", || async {
+            store.access(&access.id).await.unwrap().status == AccessStatus::Active
+        })
+        .await;
+        let downloads = store.bureau_downloads(false, 10).await.unwrap();
+        assert_eq!(
+            downloads[0].applied_to.as_deref(),
+            Some(format!("access:{}", access.id).as_str()),
+            "{downloads:?}"
+        );
+        assert_eq!(downloads[0].summary["results"][0]["codes"], json!([1025]));
     })
     .await;
 }

@@ -382,3 +382,52 @@ pub fn code_in(text: &str) -> Option<String> {
             .then(|| w.iter().collect())
     })
 }
+
+pub const MOBILE: &str = "13800138000";
+
+/// Delivers the order and passes its SMS check at the simulator.
+pub async fn deliver_and_verify_sms(bed: &Bed, id: &str) {
+    let store = &bed.api.store;
+    wait_until("the order is at the bureau, SMS check pending", || async {
+        state_of(store, id).await == "sms_pending"
+    })
+    .await;
+    bed.clock.advance_minutes(6).unwrap();
+    let regulator = &bed.api.regulator;
+    let code_of = async || {
+        regulator
+            .phone_inbox(MOBILE)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|t| t.text.contains("核验码"))
+            .find_map(|t| code_in(&t.text))
+    };
+    wait_until("the SMS code is texted", || async {
+        code_of().await.is_some()
+    })
+    .await;
+    let code = code_of().await;
+    let check = regulator
+        .enter_sms_code(MOBILE, &code.unwrap())
+        .await
+        .unwrap();
+    assert!(
+        matches!(check, beian_regulator::sms::SmsCheck::Verified { .. }),
+        "{check:?}"
+    );
+}
+
+/// Waits until the simulated bureau approved the (one) submission.
+pub async fn bureau_decided(bed: &Bed) {
+    let regulator = bed.api.regulator.clone();
+    wait_until("the bureau decided", || async {
+        regulator
+            .reviews(Some(beian_regulator::model::SubmissionState::Approved))
+            .await
+            .unwrap()
+            .len()
+            == 1
+    })
+    .await;
+}
