@@ -2,7 +2,8 @@
 //! What the bureau sends that beian does not act on (a rectification notice, a result that
 //! answers no upload of ours) is kept and listed for admins at
 //! `GET /api/v1/admin/bureau-downloads` (admins only); a job of an unknown kind ends `dead`
-//! with its reason, visible, not dropped.
+//! with its reason, visible, not dropped; an upload that cannot be built ends `dead` with an
+//! alert for the admins, and takes no `dataSequence`.
 
 mod bureau_support;
 mod orders_support;
@@ -130,6 +131,45 @@ async fn a_job_of_an_unknown_kind_fails_visibly() {
         assert!(
             info.last_error.unwrap().contains("unknown job kind"),
             "the reason is kept"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_upload_that_cannot_be_built_fails_visibly_without_burning_a_number() {
+    testing::each_backend(async |t| {
+        let bed = start_embedded(t).await;
+        let store = &bed.api.store;
+        let id = bureau_support::reviewed_order(&bed, "alice", 51, "broken-example.cn").await;
+        // A material's file is gone from the object store.
+        let material = store.materials(&id).await.unwrap().remove(0);
+        bed.objects.delete(&material.object_key).await.unwrap();
+        bureau_support::queue_for_bureau(store, &id).await;
+        wait_until("the upload job is dead", || async {
+            store
+                .jobs_of_kind("bureau.upload")
+                .await
+                .unwrap()
+                .iter()
+                .all(|(_, status, _, _)| *status == JobStatus::Dead)
+        })
+        .await;
+        let alerts = store.open_alerts().await.unwrap();
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].kind, "bureau_upload_failed");
+        assert_eq!(alerts[0].subject, format!("order:{id}"));
+        assert!(
+            alerts[0].details["reason"]
+                .as_str()
+                .unwrap()
+                .contains("missing from the object store"),
+            "{alerts:?}"
+        );
+        assert_eq!(store.last_upload_sequence().await.unwrap(), 0);
+        assert_eq!(
+            bureau_support::state_of(store, &id).await,
+            "queued_for_bureau"
         );
     })
     .await;

@@ -1,7 +1,8 @@
 //! The submission deadline (`deadlines.bureau_submit`, 1 working day after the photo
 //! approval): past it with the upload still undelivered, an alert is recorded once (for the
 //! admins' dashboard, [`beian_store::Store::open_alerts`]) and each admin is emailed
-//! (`ProviderDeadlineBreach`), in one transaction.
+//! (`ProviderDeadlineBreach`), in one transaction. An upload that cannot be built at all
+//! (data that does not fit V3.0) raises its own alert, once.
 
 use beian_store::StoreError;
 use beian_store::accounts::Role;
@@ -13,6 +14,30 @@ use crate::notify::{Contact, Notification, ProviderDuty, Recipients};
 
 /// The alert kind of a missed submission deadline.
 pub const DEADLINE_ALERT: &str = "bureau_submit_deadline";
+/// The alert kind of an order whose upload cannot be built (its data does not fit V3.0).
+pub const UPLOAD_FAILED_ALERT: &str = "bureau_upload_failed";
+
+/// Records (once per order) that its upload cannot be built; `reason` holds no personal data.
+pub(super) async fn upload_failed_alert(
+    b: &Bureau<'_>,
+    order_id: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let mut tx = b.store.begin().await?;
+    let raised = tx
+        .raise_alert(
+            UPLOAD_FAILED_ALERT,
+            &format!("order:{order_id}"),
+            &format!("{UPLOAD_FAILED_ALERT}:order:{order_id}"),
+            &json!({ "order_id": order_id, "reason": reason }),
+        )
+        .await?;
+    if raised {
+        tx.commit().await
+    } else {
+        tx.rollback().await
+    }
+}
 
 /// The order's `deadlines.bureau_submit`, as Unix milliseconds (stored as a number of
 /// milliseconds or as an RFC 3339 text).

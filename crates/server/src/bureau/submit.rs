@@ -65,7 +65,15 @@ pub async fn run_upload(b: &Bureau<'_>, job: &Job) -> JobOutcome {
     let upload = match ensure_upload(b, &request).await {
         Ok(Some(u)) => u,
         Ok(None) => return JobOutcome::Done,
-        Err(Failure::Fatal(reason)) => return JobOutcome::Failed(reason),
+        Err(Failure::Fatal(reason)) => {
+            // A data problem no retry will fix: the admins must see it.
+            if let UploadJob::Order { order_id } = &request
+                && let Err(e) = super::deadline::upload_failed_alert(b, order_id, &reason).await
+            {
+                tracing::warn!(order = %order_id, error = %e, "upload failure alert not recorded");
+            }
+            return JobOutcome::Failed(reason);
+        }
         Err(Failure::Retry(reason)) => {
             return JobOutcome::RetryAfter(upload_retry_delay(job.attempt), reason);
         }
