@@ -2,7 +2,8 @@
 //! The bureau is down (the simulator, run as its own server, is stopped) for a day of
 //! simulated time while orders are queued. It comes back on the same port and data dir:
 //! every order is delivered exactly once, the deadline alert fired once per order (with one
-//! email to the admin), and the simulator received `dataSequence` 1, 2, 3 with no gap.
+//! email to the admin), and the simulator received `dataSequence` 1, 2, 3 with no gap — with
+//! two server instances (two job workers) on the one database.
 
 mod bureau_support;
 mod orders_support;
@@ -39,6 +40,8 @@ async fn the_bureau_down_for_a_day_delivers_each_order_once_without_gaps() {
         );
         let addr = sim.addr;
         let bed = start_against(t, addr, clock.clone()).await;
+        // A second instance on the same database: two workers deliver concurrently.
+        let _second = start_against(t, addr, clock.clone()).await;
         let store = &bed.api.store;
         admin(store, "ada").await;
 
