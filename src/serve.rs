@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use beian_server::settings::{Settings, SimulatorSettings};
+use beian_server::settings::{NotifySettings, Settings, SimulatorSettings};
 use beian_server::startup::Application;
 
 use crate::DataArgs;
@@ -29,6 +29,22 @@ pub struct Args {
     /// (the embedded default serves plain HTTP on 127.0.0.1; behind HTTPS it must be `yes`).
     #[arg(long, value_enum, default_value = "auto")]
     secure_cookies: SecureCookies,
+    /// The SMTP relay, as JSON (`{"host", "port", "tls": "none|starttls|tls", "username",
+    /// "password", "from"}`); without it mail stays in the outbox. Prefer the environment
+    /// variable: it holds a password.
+    #[arg(long, env = "BEIAN_SMTP", hide_env_values = true)]
+    smtp: Option<String>,
+    /// An HTTP SMS gateway, as JSON (`{"url", "api_key", "sign"}`); without it texts stay in
+    /// the outbox.
+    #[arg(long, env = "BEIAN_SMS_HTTP", hide_env_values = true)]
+    sms_http: Option<String>,
+    /// The portal's public URL, as notifications name it.
+    #[arg(long, env = "BEIAN_PORTAL_URL")]
+    portal_url: Option<String>,
+    /// The storefront (旺铺 / 企业官网) product's public IPv4 addresses, comma-separated: the
+    /// access declared for storefront filings.
+    #[arg(long, env = "BEIAN_STOREFRONT_IPS")]
+    storefront_ips: Option<String>,
 }
 
 /// `--secure-cookies`.
@@ -66,6 +82,20 @@ pub fn run(args: Args) -> ExitCode {
             review: args.bureau_review.mode(args.bureau_review_minutes),
             simulated_clock: args.simulated_clock,
         });
+        if let Some(ips) = args.storefront_ips {
+            settings.worker.storefront_ips = ips;
+        }
+        settings.notify = match NotifySettings::from_json(
+            args.smtp.as_deref(),
+            args.sms_http.as_deref(),
+            args.portal_url.as_deref(),
+        ) {
+            Ok(n) => n,
+            Err(e) => {
+                eprintln!("beian cannot start: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let app = match Application::build(settings).await {
             Ok(app) => app,
             Err(e) => {

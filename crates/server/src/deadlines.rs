@@ -29,8 +29,7 @@ use beian_store::{Store, StoreError};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::startup::AppState;
-use crate::workflow::{DRAFT_EXPIRY_DAYS, WAITING_STATES, WorkflowError, days_waited};
+use crate::workflow::{DRAFT_EXPIRY_DAYS, WAITING_STATES, Workflow, WorkflowError, days_waited};
 use beian_core::order::OrderState;
 
 /// The kind of the sweep job.
@@ -84,13 +83,13 @@ async fn enqueue_next(store: &Store, after: chrono::Duration) -> Result<bool, St
 /// Runs one deadline job for the worker: `Ok` completes it, `Err` (a text free of personal
 /// data) fails it, and the queue retries it with backoff.
 pub async fn run_deadline_job(
-    state: &AppState,
+    wf: &Workflow<'_>,
     kind: &str,
     _payload: &Value,
 ) -> Result<(), String> {
     match kind {
         SWEEP_KIND => {
-            let report = sweep(state).await.map_err(|e| e.to_string())?;
+            let report = sweep(wf).await.map_err(|e| e.to_string())?;
             if report.failed > 0 {
                 return Err(format!(
                     "{} orders failed in the deadline sweep",
@@ -104,17 +103,16 @@ pub async fn run_deadline_job(
 }
 
 /// One sweep (see the module docs), then the next sweep is enqueued.
-pub async fn sweep(state: &AppState) -> Result<SweepReport, StoreError> {
-    let wf = state.workflow();
+pub async fn sweep(wf: &Workflow<'_>) -> Result<SweepReport, StoreError> {
     let mut report = SweepReport::default();
     for waiting in WAITING_STATES {
-        let orders = state
+        let orders = wf
             .store
             .orders_in_state(waiting.as_str(), SWEEP_BATCH)
             .await?;
         for order in orders {
             report.examined += 1;
-            let now = state.store.now();
+            let now = wf.store.now();
             let expired = waiting == OrderState::Draft
                 && days_waited(order.updated_at, now) >= i64::from(DRAFT_EXPIRY_DAYS);
             let outcome = if expired {
@@ -144,7 +142,7 @@ pub async fn sweep(state: &AppState) -> Result<SweepReport, StoreError> {
         }
     }
     let interval = chrono::Duration::from_std(SWEEP_INTERVAL).unwrap_or(chrono::Duration::hours(1));
-    enqueue_next(&state.store, interval).await?;
+    enqueue_next(wf.store, interval).await?;
     tracing::info!(?report, "deadline sweep");
     Ok(report)
 }

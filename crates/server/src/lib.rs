@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod bureau;
 pub mod dashboard;
 pub mod deadlines;
 pub mod error;
@@ -17,4 +18,5 @@ pub mod routes;
 pub mod settings;
 pub mod startup;
 pub mod verification_form;
+pub mod worker;
 pub mod workflow;

@@ -20,6 +20,7 @@ use crate::regulator_link;
 use crate::routes;
 use crate::settings::Settings;
 use crate::verification_form::{FontConfig, FormError, FormFont};
+use crate::worker::{Worker, WorkerParts};
 use crate::workflow::Workflow;
 
 /// What every handler can reach.
@@ -103,6 +104,8 @@ pub enum StartupError {
     Regulator(#[from] beian_regulator::Error),
     #[error("cannot set up the registry link: {0}")]
     RegulatorLink(#[from] crate::regulator_link::LinkError),
+    #[error("cannot set up the job worker: {0}")]
+    Worker(#[from] crate::worker::WorkerError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -116,6 +119,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    worker: Option<Worker>,
 }
 
 impl Application {
@@ -125,10 +129,10 @@ impl Application {
             source,
         })?;
         let simulated = settings.simulator.is_some_and(|s| s.simulated_clock);
-        let clock: SharedClock = if simulated {
-            Arc::new(SimulatedClock::new(chrono::Utc::now()))
-        } else {
-            Arc::new(SystemClock)
+        let clock: SharedClock = match &settings.clock {
+            Some(clock) => clock.clone(),
+            None if simulated => Arc::new(SimulatedClock::new(chrono::Utc::now())),
+            None => Arc::new(SystemClock),
         };
         let mut config = StoreConfig::embedded(&settings.data_dir);
         config.database_url = settings.database_url.clone();
@@ -175,6 +179,22 @@ impl Application {
         }
         let regulator_client = regulator_link::client(&base_url, &resolved)?;
         let provider = ProviderId(u64::try_from(resolved.isp_id).unwrap_or_default());
+        let worker = if settings.worker.enabled {
+            Some(Worker::new(
+                WorkerParts {
+                    store: store.clone(),
+                    objects: objects.clone(),
+                    client: regulator_client.clone(),
+                    clock: clock.clone(),
+                    isp_id: resolved.isp_id,
+                    provider_name: settings.provider_name.clone(),
+                },
+                &settings.notify,
+                &settings.worker,
+            )?)
+        } else {
+            None
+        };
         let state = AppState {
             store,
             api,
@@ -193,6 +213,7 @@ impl Application {
             listener,
             router,
             state,
+            worker,
         })
     }
 
@@ -205,6 +226,12 @@ impl Application {
         &self.state
     }
 
+    /// The job worker (`None` when disabled in the settings); it starts with
+    /// [`Application::run_until_stopped`].
+    pub fn worker(&self) -> Option<&Worker> {
+        self.worker.as_ref()
+    }
+
     /// Serves until the process is stopped; the simulator's review driver runs alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let driver = self
@@ -212,12 +239,16 @@ impl Application {
             .regulator
             .as_ref()
             .map(|r| r.spawn_driver(std::time::Duration::from_secs(5)));
+        let worker = self.worker.map(Worker::spawn);
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app).await;
         if let Some(driver) = driver {
             driver.abort();
+        }
+        if let Some(worker) = worker {
+            worker.abort();
         }
         served
     }

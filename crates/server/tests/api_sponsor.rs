@@ -109,7 +109,12 @@ async fn jobs(store: &Store, kind: &str) -> Vec<Value> {
         .await
         .unwrap()
         .iter()
-        .map(|r| serde_json::from_str(&r.get::<String, _>("payload")).unwrap())
+        .map(|r| {
+            // Notification payloads are sealed in the queue: opened as the worker does.
+            let payload: Value = serde_json::from_str(&r.get::<String, _>("payload")).unwrap();
+            let text = beian_server::notify::open_notify_payload(store, &payload).unwrap();
+            serde_json::from_str(&text).unwrap()
+        })
         .collect()
 }
 

@@ -52,7 +52,8 @@ async fn reminders_go_out_at_7_15_and_30_days_once_each() {
                 order_created_at(&h, &order).await + Duration::days(day) + Duration::minutes(1),
             );
             // Two sweeps at once (two workers): the reminder goes out once.
-            let (a, b) = tokio::join!(sweep(&h.state), sweep(&h.state));
+            let (w1, w2) = (h.state.workflow(), h.state.workflow());
+            let (a, b) = tokio::join!(sweep(&w1), sweep(&w2));
             assert_eq!(a.unwrap().reminded + b.unwrap().reminded, 1, "day {day}");
             // The scheduled sweep then runs from the queue: nothing more is sent.
             let ran = h.run_due_jobs().await;
@@ -177,7 +178,7 @@ async fn an_untouched_draft_expires_at_45_days_and_frees_its_service_number() {
         );
 
         // Again: nothing changes, nothing more is sent.
-        sweep(&h.state).await.unwrap();
+        sweep(&h.state.workflow()).await.unwrap();
         assert_eq!(h.notifications("draft_expired").await.len(), 2);
         // The freed number backs another order.
         let alice = h.api.login("alice").await;

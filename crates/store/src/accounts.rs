@@ -239,6 +239,18 @@ impl Store {
         row.map(|r| account_from_row(self, &r)).transpose()
     }
 
+    /// The enabled accounts of a role, oldest first (e.g. the admins an alert is mailed to).
+    pub async fn accounts_with_role(&self, role: Role) -> Result<Vec<Account>> {
+        let rows = sqlx::query(sql!(
+            "SELECT {ACCOUNT_COLS} FROM accounts WHERE role = $1 AND disabled = 0 \
+             ORDER BY created_at"
+        ))
+        .bind(role.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| account_from_row(self, r)).collect()
+    }
+
     /// Accounts registered with this mobile (found through the blind index).
     pub async fn accounts_by_mobile(&self, mobile: &str) -> Result<Vec<Account>> {
         let rows = sqlx::query(sql!(

@@ -75,6 +75,11 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[
     ("service_numbers_pkey", "service_numbers.number"),
     ("sessions_pkey", "sessions.id_hash"),
     ("backdrop_requests_open_key", "backdrop_requests.order_id"),
+    ("bureau_uploads_sequence_key", "bureau_uploads.sequence"),
+    ("bureau_uploads_job_key_key", "bureau_uploads.job_key"),
+    ("bureau_downloads_pkey", "bureau_downloads.file_name"),
+    ("alerts_dedupe_key_key", "alerts.dedupe_key"),
+    ("jobs_one_pending_poll", "jobs.kind"),
 ];
 
 fn unique_name(db: &dyn sqlx::error::DatabaseError) -> Option<&'static str> {

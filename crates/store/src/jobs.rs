@@ -228,6 +228,83 @@ impl Store {
         Ok(status)
     }
 
+    /// Records a failed run to be retried after `delay`, whatever the attempts so far (for
+    /// jobs whose handler decides when to give up, e.g. notification delivery's own policy
+    /// or a bureau upload that must be retried until it is delivered).
+    pub async fn retry_job(&self, job: &Job, delay: Duration, error: &str) -> Result<()> {
+        let now = self.now_ms();
+        let due_at = now.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+        self.finish_job(job, "pending", due_at, Some(error)).await
+    }
+
+    /// Ends a job as failed for good (`dead`), keeping `error`; visible to the admins.
+    pub async fn kill_job(&self, job: &Job, error: &str) -> Result<()> {
+        let now = self.now_ms();
+        self.finish_job(job, "dead", now, Some(error)).await
+    }
+
+    async fn finish_job(
+        &self,
+        job: &Job,
+        status: &str,
+        due_at: i64,
+        error: Option<&str>,
+    ) -> Result<()> {
+        let res = sqlx::query(
+            "UPDATE jobs SET status = $1, due_at = $2, last_error = $3, lease_owner = NULL, \
+             lease_until = NULL, updated_at = $4 WHERE id = $5 AND status = 'running' \
+             AND lease_owner = $6 AND attempts = $7",
+        )
+        .bind(status)
+        .bind(due_at)
+        .bind(error)
+        .bind(self.now_ms())
+        .bind(&job.id)
+        .bind(&job.lease_owner)
+        .bind(job.attempt)
+        .execute(self.pool())
+        .await?;
+        if res.rows_affected() != 1 {
+            return Err(StoreError::Conflict { what: "job lease" });
+        }
+        Ok(())
+    }
+
+    /// How many jobs of `kind` are pending or running.
+    pub async fn open_jobs_of_kind(&self, kind: &str) -> Result<i64> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) AS n FROM jobs WHERE kind = $1 AND status IN ('pending', 'running')",
+        )
+        .bind(kind)
+        .fetch_one(self.pool())
+        .await?
+        .try_get("n")?)
+    }
+
+    /// Jobs of `kind` in every status, oldest first: (id, status, attempts, payload).
+    pub async fn jobs_of_kind(&self, kind: &str) -> Result<Vec<(String, JobStatus, i64, Value)>> {
+        let rows = sqlx::query(
+            "SELECT id, status, attempts, payload FROM jobs WHERE kind = $1 \
+             ORDER BY created_at, id",
+        )
+        .bind(kind)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                let payload: String = r.try_get("payload")?;
+                Ok((
+                    r.try_get("id")?,
+                    JobStatus::parse(&status)?,
+                    r.try_get("attempts")?,
+                    serde_json::from_str(&payload)
+                        .map_err(|_| StoreError::Corrupt("jobs.payload"))?,
+                ))
+            })
+            .collect()
+    }
+
     /// Claims one batch for `owner` and runs each job with `handler`: `Ok` completes it, `Err`
     /// (a message free of personal data) fails it (retry or dead). Returns how many jobs ran.
     /// A job whose lease was lost meanwhile is skipped silently (its new owner decides).

@@ -49,6 +49,8 @@ pub mod accesses;
 pub mod accounts;
 pub mod admin;
 pub mod audit;
+pub mod bureau;
+pub mod bureau_records;
 pub mod cancel_codes;
 pub mod crypto;
 pub mod db;

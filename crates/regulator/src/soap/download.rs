@@ -1,23 +1,26 @@
 //! From the simulator's results to V3.0 download files: every [`FilingResult`] becomes a
 //! `DownloadData` with its `BAJG` result (codes, operation, `Bs`) and the bureau's review;
 //! an approval that issued or touched numbers adds the registry's `BASJ` record (sponsor and
-//! websites with their ICP numbers), and an approved cancellation adds `ZXSJ`.
+//! websites with their ICP numbers and their providers' accesses `Jr_xx`), and an approved
+//! cancellation adds `ZXSJ`.
 //!
 //! The simulator queues nothing but results, so blacklists (`HMDLB`) and notices (`XGTZ`) are
 //! never rendered.
+
+use std::net::Ipv4Addr;
 
 use beian_core::kind::FilingKind;
 use beian_core::province::Province;
 use beian_miit::v3::codes::{CancelCategory, FilingMode, OperationType, ReviewOutcome};
 use beian_miit::v3::download::{
     CancelledRecord, CancelledRecords, DownloadData, FilingResult as V3Result, FilingResults,
-    IcpDownload, RegisteredDomain, RegisteredResponsible, RegisteredSponsor, RegisteredWebsite,
-    Registration, Registrations, ResultItem, Review, Reviews,
+    IcpDownload, RegisteredAccess, RegisteredDomain, RegisteredIpRange, RegisteredResponsible,
+    RegisteredSponsor, RegisteredWebsite, Registration, Registrations, ResultItem, Review, Reviews,
 };
-use beian_miit::v3::mapping::{CertificateType, division_code};
+use beian_miit::v3::mapping::{AccessMethod, CertificateType, division_code};
 use beian_miit::v3::personal::PersonalData;
 use beian_miit::v3::results::ResultCode;
-use beian_miit::v3::upload::{Address, Certificate, Languages};
+use beian_miit::v3::upload::{AccessMethods, Address, Certificate, Languages, ServerLocations};
 use sqlx::Row;
 
 use super::upload::UploadRef;
@@ -212,6 +215,7 @@ async fn registration(
             continue;
         };
         let id: i64 = w.try_get("id")?;
+        let accesses = accesses_of(&mut conn, id, &province).await?;
         websites.push(RegisteredWebsite {
             isp_website_id: None,
             id,
@@ -224,7 +228,7 @@ async fn registration(
                 id,
                 domain: w.try_get("domain")?,
             }],
-            accesses: Vec::new(),
+            accesses,
             responsible: RegisteredResponsible {
                 name: Some(w.try_get("responsible_name")?),
                 mobile: Some(PersonalData::new(
@@ -244,6 +248,65 @@ async fn registration(
         websites,
         remark: None,
     }))
+}
+
+/// `Jr_xx` of a website: each provider's access with its registry id (`Jrid`), which a
+/// provider's 取消接入 and 变更 must name. An access without an IP range is left out (the
+/// schema asks for at least one `Ip_xx`).
+async fn accesses_of(
+    conn: &mut sqlx::SqliteConnection,
+    website_id: i64,
+    province: &str,
+) -> Result<Vec<RegisteredAccess>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, provider_id, ips, method FROM accesses WHERE website_id = ? ORDER BY id",
+    )
+    .bind(website_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let ips: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("ips")?)?;
+        let ranges: Vec<RegisteredIpRange> = ips
+            .iter()
+            .filter_map(|r| {
+                let (a, b) = r.split_once('-').unwrap_or((r, r));
+                Some((
+                    a.trim().parse::<Ipv4Addr>().ok()?,
+                    b.trim().parse::<Ipv4Addr>().ok()?,
+                ))
+            })
+            .zip(0..)
+            .map(|((a, b), i)| RegisteredIpRange {
+                isp_ip_id: None,
+                id: id * 100 + i,
+                start: u32::from(a),
+                end: u32::from(b),
+            })
+            .collect();
+        if ranges.is_empty() {
+            continue;
+        }
+        let method: String = row.try_get("method")?;
+        out.push(RegisteredAccess {
+            isp_access_id: None,
+            id,
+            provider_id: row.try_get("provider_id")?,
+            locations: ServerLocations {
+                ids: vec![province.parse().unwrap_or(0)],
+            },
+            methods: AccessMethods {
+                ids: vec![
+                    AccessMethod::from_api_name(&method)
+                        .unwrap_or(AccessMethod::Other)
+                        .code(),
+                ],
+            },
+            ips: ranges,
+        });
+    }
+    Ok(out)
 }
 
 /// `ZXSJ` for an approved cancellation of a sponsor or website.

@@ -21,6 +21,7 @@ pub mod admin_calendar;
 pub mod admin_ops;
 pub mod admin_products;
 pub mod auth;
+pub mod bureau_admin;
 pub mod idempotency;
 pub mod materials;
 pub mod openapi;
@@ -89,6 +90,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(sponsor::api_routes())
         .merge(photo::api_routes())
         .merge(admin::api_routes())
+        .routes(routes!(bureau_admin::bureau_downloads))
 }
 
 /// The whole API: `/api/v1/…` behind its layers, `/api/openapi.json` and `/api/docs`.

@@ -16,17 +16,23 @@
 mod deliver;
 mod mail;
 mod message;
+mod queue;
 mod render;
 mod sms;
+mod store_outbox;
 
 pub use deliver::{DeliveryError, JobOutcome, RetryPolicy, deliver, run_job};
-pub use mail::{Mailer, MemoryMailOutbox, OutgoingMail, SmtpConfig, SmtpMailer, SmtpTls};
+pub use mail::{
+    MailError, Mailer, MemoryMailOutbox, OutgoingMail, SmtpConfig, SmtpMailer, SmtpTls,
+};
 pub use message::{Audience, Notification, PendingTask, ProviderDuty, ReturnReason, SecretCode};
+pub use queue::{enqueue_notification, open_notify_payload, seal_notify_job};
 pub use render::{RenderContext, RenderedEmail, RenderedSms, messages, render_email, render_sms};
 pub use sms::{
     HttpSmsConfig, HttpSmsGateway, MemorySmsOutbox, OutboxSms, OutboxSmsGateway, OutgoingSms,
     SmsError, SmsGateway, SmsOutboxSink,
 };
+pub use store_outbox::StoreOutbox;
 
 use beian_core::i18n::Locale;
 use serde::{Deserialize, Serialize};

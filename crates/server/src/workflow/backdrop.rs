@@ -265,7 +265,7 @@ impl Workflow<'_> {
             .await?;
         let event_id = format!("order:{}:v{version}", order.id);
         for job in jobs_for(&event_id, &notification, &recipients) {
-            let payload = serde_json::to_value(&job).map_err(json_err)?;
+            let payload = crate::notify::seal_notify_job(self.store, &job)?;
             tx.enqueue_job(NotifyJob::KIND, &payload, self.store.now())
                 .await?;
         }

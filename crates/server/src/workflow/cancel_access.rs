@@ -182,7 +182,7 @@ impl Workflow<'_> {
             &notification,
             &recipients,
         ) {
-            let payload = serde_json::to_value(&job).map_err(StoreError::Json)?;
+            let payload = crate::notify::seal_notify_job(self.store, &job)?;
             tx.enqueue_job(NotifyJob::KIND, &payload, self.store.now())
                 .await?;
         }
@@ -292,9 +292,16 @@ impl Workflow<'_> {
                 "icp_number": t.website.icp_number,
             })),
         );
+        // 取消接入 carries ICPmm (the MD5 of the password, as the interface asks): kept sealed
+        // until the upload is accepted (crate::bureau), never the password.
+        tx.put_bureau_secret(
+            &format!("access:{}", t.access.id),
+            beian_miit::v3::auth::icp_password_hash(&input.password).expose(),
+        )
+        .await?;
         tx.enqueue_job(
-            "bureau.upload",
-            &json!({"cancel_access": {"access_id": t.access.id}}),
+            crate::bureau::UPLOAD_JOB,
+            &crate::bureau::cancel_access_payload(&t.access.id),
             self.store.now(),
         )
         .await?;

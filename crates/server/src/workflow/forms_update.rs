@@ -64,18 +64,27 @@ fn is_empty(v: Option<&Value>) -> bool {
 /// The changed paths `l` may not change.
 fn locked(l: &Loaded, old: &Value, changed: &[String]) -> Vec<String> {
     let identity = identity_paths(l.kind);
-    let returned: Option<Vec<String>> = l.state.is_editable().then(|| {
-        l.order
-            .return_reasons
-            .as_array()
-            .map(|rs| {
-                rs.iter()
-                    .filter_map(|r| r.get("field").and_then(Value::as_str))
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
-    });
+    let returned: Option<Vec<String>> = l
+        .state
+        .is_editable()
+        .then(|| {
+            l.order
+                .return_reasons
+                .as_array()
+                .map(|rs| {
+                    rs.iter()
+                        .filter_map(|r| r.get("field").and_then(Value::as_str))
+                        .filter(|f| f.starts_with("sponsor") || f.starts_with("website"))
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+        // The bureau's reasons name no form field (`field: "bureau"`): after its return
+        // every field the kind allows may be corrected.
+        .filter(|fields| {
+            !(l.state == beian_core::order::OrderState::BureauReturned && fields.is_empty())
+        });
     let after_return = l.state != beian_core::order::OrderState::Draft;
     changed
         .iter()

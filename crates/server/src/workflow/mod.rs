@@ -29,6 +29,7 @@
 //!   jobs' side of an order that waits on its applicant).
 
 mod backdrop;
+mod bureau_status;
 mod check;
 mod create;
 mod error;
@@ -58,6 +59,7 @@ use beian_store::Store;
 use beian_store::accounts::Role;
 
 pub use backdrop::{BackdropListItem, BackdropRequested};
+pub use bureau_status::BureauStatus;
 pub use cancel_access::{
     CANCEL_CODE_ATTEMPTS, CANCEL_CODE_VALID_MINUTES, CancelAccessInput, CancelCodeSent,
     CancelledAccess,

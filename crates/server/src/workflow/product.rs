@@ -242,6 +242,13 @@ impl Workflow<'_> {
         )
         .await?;
         tx.set_password_verified(&actor, order_id).await?;
+        // The upload to the bureau carries ICPmm (the MD5 of the password, as the interface
+        // asks): kept sealed until the upload is accepted (crate::bureau), never the password.
+        tx.put_bureau_secret(
+            &format!("order:{order_id}"),
+            beian_miit::v3::auth::icp_password_hash(password).expose(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

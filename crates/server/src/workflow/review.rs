@@ -22,7 +22,7 @@ use beian_core::kind::FilingKind;
 use beian_core::order::{Actor, Event, EventKind, OrderState, ProductLine, apply};
 use beian_core::sponsor::SponsorNature;
 use beian_store::accounts::Role;
-use beian_store::orders::TimelineEvent;
+use beian_store::orders::{TimelineEvent, TransitionExtras};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -300,15 +300,32 @@ impl Workflow<'_> {
         let l = self.load_any(order).await?;
         let flow = l.flow(self.store.now());
         let next = apply(l.state, Event::ProviderApprove, &flow)?;
+        // Without a photo step (storefront: identity checked in the app) the approval queues
+        // the order for the bureau at once, with its 1-working-day deadline and upload job.
+        let to_bureau = next == OrderState::QueuedForBureau;
+        let now = self.store.now();
+        let extras = TransitionExtras {
+            deadlines: to_bureau.then(|| super::with_bureau_deadline(&l.order.deadlines, now)),
+            ..TransitionExtras::default()
+        };
         let mut tx = self.store.begin().await?;
         let version = tx
-            .transition_order(
+            .transition_order_with(
                 order_id,
                 l.order.version,
                 next.as_str(),
                 &TimelineEvent::new(&acting.actor(), "provider_approve"),
+                &extras,
             )
             .await?;
+        if to_bureau {
+            tx.enqueue_job(
+                crate::bureau::UPLOAD_JOB,
+                &crate::bureau::order_upload_payload(order_id),
+                now,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(Approved {
             state: next,

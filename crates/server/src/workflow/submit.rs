@@ -24,7 +24,7 @@ use super::forms::{validate_sponsor, validate_website};
 use super::view::Loaded;
 use super::{Acting, Workflow};
 use crate::materials::{MaterialKind, required_materials};
-use crate::notify::{Contact, Notification, NotifyJob, Recipients, ReturnReason, jobs_for};
+use crate::notify::{Contact, Notification, NotifyJob, Recipients, ReturnReason};
 
 /// The message key of the warning an abandoned access filing carries (seed 2: the site may be
 /// shut down at any time, and the bureau may cancel the number, if it is not filed again soon).
@@ -247,8 +247,7 @@ impl Workflow<'_> {
             )
             .await?;
         for job in jobs {
-            let payload =
-                serde_json::to_value(job).map_err(|e| WorkflowError::Store(StoreError::Json(e)))?;
+            let payload = crate::notify::seal_notify_job(self.store, job)?;
             tx.enqueue_job(NotifyJob::KIND, &payload, self.store.now())
                 .await?;
         }
@@ -348,12 +347,8 @@ impl Workflow<'_> {
             )
             .await?;
         let event_id = format!("order:{order_id}:v{version}");
-        for job in jobs_for(&event_id, &notification, &recipients) {
-            let payload = serde_json::to_value(&job)
-                .map_err(|e| WorkflowError::Store(StoreError::Json(e)))?;
-            tx.enqueue_job(NotifyJob::KIND, &payload, self.store.now())
-                .await?;
-        }
+        // Sealed: the payload names the applicant's email and mobile.
+        crate::notify::enqueue_notification(&mut tx, &event_id, &notification, &recipients).await?;
         tx.commit().await?;
         Ok(Submitted {
             state: next,

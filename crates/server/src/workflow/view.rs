@@ -62,6 +62,9 @@ pub struct OrderView {
     pub allowed_events: Vec<EventKind>,
     /// The order's steps in order, for a progress display.
     pub steps: Vec<Step>,
+    /// While queued for the bureau ("queued for the bureau since …") or waiting for the
+    /// sync after the approval ("审核信息同步中"); `None` otherwise.
+    pub bureau: Option<super::BureauStatus>,
 }
 
 /// One uploaded material, as its owner sees it.
@@ -241,6 +244,7 @@ impl Workflow<'_> {
             deadlines: l.order.deadlines.clone(),
             allowed_events: beian_core::order::allowed_events_for(l.state, &flow, Actor::Applicant),
             steps: flow.steps(),
+            bureau: self.bureau_status(&l.order.id, l.state).await?,
             forms: l.forms,
         })
     }

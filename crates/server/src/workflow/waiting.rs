@@ -16,7 +16,6 @@
 
 use beian_core::i18n::Locale;
 use beian_core::order::OrderState;
-use beian_store::StoreError;
 use beian_store::audit::AuditEntry;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -56,10 +55,6 @@ pub fn pending_task(state: OrderState) -> Option<PendingTask> {
 /// Whole days from `since` to `now` (0 when `now` is earlier).
 pub fn days_waited(since_ms: i64, now: DateTime<Utc>) -> i64 {
     (now.timestamp_millis() - since_ms).max(0) / Duration::days(1).num_milliseconds()
-}
-
-fn json_err(e: serde_json::Error) -> WorkflowError {
-    WorkflowError::Store(StoreError::Json(e))
 }
 
 impl Workflow<'_> {
@@ -119,7 +114,7 @@ impl Workflow<'_> {
         };
         let event_id = format!("order:{order_id}:reminder:{since}:{threshold}");
         for job in jobs_for(&event_id, &notification, &recipients) {
-            let payload = serde_json::to_value(&job).map_err(json_err)?;
+            let payload = crate::notify::seal_notify_job(self.store, &job)?;
             tx.enqueue_job(NotifyJob::KIND, &payload, now).await?;
         }
         tx.append_audit(

@@ -36,6 +36,8 @@ pub async fn start(t: &TestStore) -> Harness {
         simulated_clock: true,
         ..SimulatorSettings::default()
     });
+    // These tests drive the jobs by hand (`run_due_jobs`); the server's own worker stays off.
+    settings.worker.enabled = false;
     let app = Application::build(settings).await.unwrap();
     let state = app.state().clone();
     let api = Api {
@@ -94,7 +96,8 @@ impl Harness {
             ran.lock().unwrap().push(job.kind.clone());
             async move {
                 if job.kind.starts_with("deadline.") {
-                    beian_server::deadlines::run_deadline_job(state, &job.kind, &job.payload).await
+                    let wf = state.workflow();
+                    beian_server::deadlines::run_deadline_job(&wf, &job.kind, &job.payload).await
                 } else {
                     Ok(())
                 }
@@ -116,8 +119,13 @@ impl Harness {
             .await
             .unwrap()
             .into_iter()
-            .filter(|j| j.payload["notification"]["event"] == event)
-            .map(|j| j.payload)
+            .map(|j| {
+                // Notification payloads are sealed in the queue: opened as the worker does.
+                let text =
+                    beian_server::notify::open_notify_payload(&self.api.store, &j.payload).unwrap();
+                serde_json::from_str::<Value>(&text).unwrap()
+            })
+            .filter(|p| p["notification"]["event"] == event)
             .collect()
     }
 }

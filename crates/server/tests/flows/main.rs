@@ -8,6 +8,8 @@
 mod orders_support;
 
 mod access;
+mod bureau;
 mod driver;
 mod provider_steps;
 mod registry;
+mod storefront;

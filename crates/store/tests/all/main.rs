@@ -4,6 +4,7 @@
 
 mod accesses;
 mod audit_tamper;
+mod bureau;
 mod concurrency;
 mod encryption;
 mod fixtures;

@@ -1,0 +1,395 @@
+//! Applying one downloaded file, in one transaction: the file is recorded by name first, and
+//! a file recorded before changes nothing. Each result (`BAJG`/`Jg_xx`) is matched to the
+//! accepted upload it answers by its operation `Czlx` and identifier `Bs`:
+//!
+//! - 1001 (approved) for an order: `at_bureau` (or `sms_pending`: the bureau sends nothing
+//!   when the SMS check passes, so `sms_verified` is recorded with the approval) → `approved`, with the sponsor's and website's numbers from the registry data
+//!   (`BASJ`), the access record, the service number `filed`, and the `Approved` (and, for a
+//!   first filing, `FilingPasswordIssued`) notifications. The timeline's approval entry says
+//!   the record is being synced (`workflow.bureau_syncing`, "审核信息同步中") until
+//!   [`super::poll`] sees it in the registry.
+//! - any other code for an order: `bureau_returned` with the bureau's reasons (a failed or
+//!   expired SMS check included: the simulator returns the filing with its reason), and the
+//!   `ReturnedByBureau` notification.
+//! - for a cancel-access upload: approved → access `cancelled`; refused → back to `active`.
+//!
+//! Whatever is not acted on (results matching no upload, 1060 for materials, blacklists,
+//! notices, cancellations of records not ours) stays recorded with `acted = 0`, listed for
+//! the admins.
+
+use beian_core::kind::FilingKind;
+use beian_core::order::{Event, OrderState, apply};
+use beian_core::province::Province;
+use beian_miit::v3::client::ReceivedFile;
+use beian_miit::v3::download::{FilingResult, IcpDownload, Registration};
+use beian_miit::v3::results::ResultCode;
+use beian_store::StoreError;
+use beian_store::accesses::{AccessStatus, NewAccess};
+use beian_store::bureau::DownloadRecord;
+use beian_store::orders::{TimelineEvent, TransitionExtras};
+use beian_store::products::ServiceNumberStatus;
+use beian_store::workflow_support::FiledTable;
+use serde_json::{Value, json};
+
+use super::Bureau;
+use super::build::RegistryIds;
+use super::deliver::order_flow;
+use super::submit::ACTOR;
+use crate::notify::{Notification, ReturnReason};
+
+/// The message key the approval's timeline entry carries until the record is synced.
+pub const SYNCING_KEY: &str = "workflow.bureau_syncing";
+
+/// What applying a file did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// Recorded now; `acted` says whether anything was changed.
+    New { acted: bool },
+    /// Recorded before: nothing done.
+    Repeat,
+}
+
+fn summary(icp: Option<&IcpDownload>) -> Value {
+    let Some(icp) = icp else {
+        return json!({});
+    };
+    let results: Vec<Value> = icp
+        .results
+        .iter()
+        .flat_map(|r| &r.results)
+        .map(|r| {
+            json!({
+                "operation": r.operation.code(),
+                "subject": r.subject,
+                "codes": r.items.iter().map(|i| i.code).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "results": results,
+        "registrations": icp.registrations.as_ref().map_or(0, |r| r.items.len()),
+        "cancelled": icp.cancelled.as_ref().map_or(0, |c| c.items.len()),
+        "blacklist": icp.blacklist.is_some(),
+        "notices": icp.notices.as_ref().map_or(0, |n| n.items.len()),
+    })
+}
+
+fn category(icp: Option<&IcpDownload>) -> &'static str {
+    match icp {
+        Some(i) if i.results.is_some() => "result",
+        Some(i) if i.blacklist.is_some() => "blacklist",
+        Some(i) if i.notices.is_some() => "notice",
+        Some(i) if i.registrations.is_some() => "registration",
+        Some(i) if i.cancelled.is_some() => "cancellation",
+        _ => "other",
+    }
+}
+
+/// Applies `file` (see the module doc). Returns whether it was new.
+pub async fn apply_file(b: &Bureau<'_>, file: &ReceivedFile) -> Result<Applied, StoreError> {
+    let store = b.store;
+    let icp = file.data.icp.as_ref();
+    let mut tx = store.begin().await?;
+    let mut acted_on = Vec::new();
+    let mut ok = true;
+    for result in icp.iter().flat_map(|i| &i.results).flat_map(|r| &r.results) {
+        match apply_result(b, &mut tx, result, icp).await? {
+            Some(target) => acted_on.push(target),
+            None => ok = false,
+        }
+    }
+    let acted = !acted_on.is_empty()
+        && ok
+        && icp.is_some_and(|i| i.blacklist.is_none() && i.notices.is_none());
+    let payload = serde_json::to_value(&file.data)?;
+    let recorded = tx
+        .record_download(&DownloadRecord {
+            file_name: file.file_name.clone(),
+            category: category(icp).to_owned(),
+            acted,
+            applied_to: (!acted_on.is_empty()).then(|| acted_on.join(",")),
+            summary: summary(icp),
+            payload,
+            received_at: store.now().timestamp_millis(),
+        })
+        .await?;
+    if !recorded {
+        tx.rollback().await?;
+        return Ok(Applied::Repeat);
+    }
+    tx.commit().await?;
+    Ok(Applied::New { acted })
+}
+
+fn approved(result: &FilingResult) -> bool {
+    result
+        .items
+        .iter()
+        .any(|i| i.result_code() == Some(ResultCode::BureauApproved))
+}
+
+fn reasons(result: &FilingResult) -> Vec<ReturnReason> {
+    let mut out: Vec<ReturnReason> = result
+        .items
+        .iter()
+        .map(|i| ReturnReason {
+            field: "bureau".to_owned(),
+            message: match &i.description {
+                Some(d) => format!("{} {}", i.code, d.trim()),
+                None => i.code.to_string(),
+            },
+        })
+        .collect();
+    if let Some(remark) = result.remark.as_ref().filter(|r| !r.trim().is_empty()) {
+        out.push(ReturnReason {
+            field: "bureau".to_owned(),
+            message: remark.trim().to_owned(),
+        });
+    }
+    out
+}
+
+/// Applies one result in `tx`; returns what it was applied to, or `None` if nothing.
+async fn apply_result(
+    b: &Bureau<'_>,
+    tx: &mut beian_store::Tx,
+    result: &FilingResult,
+    icp: Option<&IcpDownload>,
+) -> Result<Option<String>, StoreError> {
+    let Some(subject) = result.subject.as_deref() else {
+        return Ok(None);
+    };
+    let Some(upload) = b
+        .store
+        .sent_upload_by_subject(i64::from(result.operation.code()), subject)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if let Some(access_id) = &upload.access_id {
+        let access = b.store.access(access_id).await?;
+        if access.status != AccessStatus::Cancelling {
+            return Ok(None);
+        }
+        let to = if approved(result) {
+            AccessStatus::Cancelled
+        } else {
+            AccessStatus::Active
+        };
+        tx.set_access_status(ACTOR, access_id, AccessStatus::Cancelling, to)
+            .await?;
+        return Ok(Some(format!("access:{access_id}")));
+    }
+    let Some(order_id) = &upload.order_id else {
+        return Ok(None);
+    };
+    let order = b.store.order(order_id).await?;
+    let (Some(kind), Ok(province), Some(state)) = (
+        FilingKind::parse(&order.kind),
+        Province::parse(&order.province),
+        OrderState::parse(&order.state),
+    ) else {
+        return Err(StoreError::Corrupt("orders"));
+    };
+    if !matches!(state, OrderState::AtBureau | OrderState::SmsPending) {
+        return Ok(None);
+    }
+    let work = b.store.order_workflow(order_id).await?;
+    let now = b.store.now();
+    let flow = order_flow(
+        kind,
+        province,
+        work.flow.as_ref(),
+        work.product_line.as_deref(),
+        now,
+    );
+    let domain = match &order.website_id {
+        Some(w) => b.store.website(w).await?.data.domain,
+        None => String::new(),
+    };
+    let to = super::applicant_recipients(b.store, &order.account_id).await?;
+    let mut version = order.version;
+    let mut state = state;
+    if approved(result) {
+        if state == OrderState::SmsPending {
+            let next = apply(state, Event::SmsVerified, &flow).unwrap_or(OrderState::AtBureau);
+            version = tx
+                .transition_order(
+                    order_id,
+                    version,
+                    next.as_str(),
+                    &TimelineEvent::new("bureau", "sms_verified"),
+                )
+                .await?;
+            state = next;
+        }
+        let next = apply(state, Event::BureauApprove, &flow).unwrap_or(OrderState::Approved);
+        let mut event = TimelineEvent::new("bureau", "bureau_approve");
+        event.note = json!({ "sync": SYNCING_KEY });
+        version = tx
+            .transition_order(order_id, version, next.as_str(), &event)
+            .await?;
+        let registration = icp
+            .and_then(|i| i.registrations.as_ref())
+            .and_then(|r| r.items.first());
+        // Access kinds may come without registry data: the numbers are those the filing
+        // check found.
+        let prefill: crate::workflow::RegistryPrefill =
+            serde_json::from_value(work.registry.clone()).unwrap_or_default();
+        let (sponsor_number, website_number) = numbers(registration, &domain);
+        let sponsor_number = sponsor_number.or(prefill.sponsor_number);
+        let website_number = website_number.or(prefill.website_number);
+        if let (Some(id), Some(n)) = (&order.sponsor_id, &sponsor_number) {
+            tx.set_icp_number(ACTOR, FiledTable::Sponsor, id, n).await?;
+        }
+        if let (Some(id), Some(n)) = (&order.website_id, &website_number) {
+            tx.set_icp_number(ACTOR, FiledTable::Website, id, n).await?;
+        }
+        let creates_access = matches!(
+            kind,
+            FilingKind::FirstFiling
+                | FilingKind::NewWebsite
+                | FilingKind::NewWebsiteElsewhereSponsor
+                | FilingKind::NewAccess
+                | FilingKind::ContinueAccess
+        );
+        let ids = registry_ids(registration, &domain, b.isp_id);
+        if let (Some(id), Some(z)) = (&order.sponsor_id, ids.sponsor) {
+            tx.set_registry_id(&format!("sponsor:{id}"), z).await?;
+        }
+        if let (Some(id), Some(w)) = (&order.website_id, ids.website) {
+            tx.set_registry_id(&format!("website:{id}"), w).await?;
+        }
+        if creates_access
+            && let (Some(sponsor_id), Some(website_id)) = (&order.sponsor_id, &order.website_id)
+            && b.store.open_access_of_website(website_id).await?.is_none()
+        {
+            let access_id = tx
+                .insert_access(
+                    ACTOR,
+                    &NewAccess {
+                        website_id,
+                        sponsor_id,
+                        order_id: Some(order_id),
+                        service_number: work.service_number.as_deref(),
+                    },
+                )
+                .await?;
+            if let Some(j) = ids.access {
+                tx.set_registry_id(&format!("access:{access_id}"), j)
+                    .await?;
+            }
+        }
+        if let Some(n) = &work.service_number {
+            let sn = b.store.service_number(n).await?;
+            if matches!(
+                sn.status,
+                ServiceNumberStatus::Bound | ServiceNumberStatus::Filing
+            ) {
+                tx.set_service_number_status(
+                    ACTOR,
+                    n,
+                    sn.status,
+                    ServiceNumberStatus::Filed,
+                    Some(order_id),
+                )
+                .await?;
+            }
+        }
+        let event_id = format!("order:{order_id}:v{version}");
+        super::enqueue_notification(
+            tx,
+            &event_id,
+            &Notification::Approved {
+                order_id: order_id.clone(),
+                domain: domain.clone(),
+                icp_number: website_number.clone().unwrap_or_default(),
+            },
+            &to,
+        )
+        .await?;
+        if kind == FilingKind::FirstFiling
+            && let Some(n) = &sponsor_number
+        {
+            let sponsor_name = registration.map(|r| r.sponsor.name.clone());
+            super::enqueue_notification(
+                tx,
+                &format!("{event_id}.password"),
+                &Notification::FilingPasswordIssued {
+                    sponsor_name: sponsor_name.unwrap_or_default(),
+                    icp_number: n.clone(),
+                },
+                &to,
+            )
+            .await?;
+        }
+    } else {
+        let reasons = reasons(result);
+        let next = apply(state, Event::BureauReturn, &flow).unwrap_or(OrderState::BureauReturned);
+        let reasons_json = serde_json::to_value(&reasons)?;
+        let mut event = TimelineEvent::new("bureau", "bureau_return");
+        event.note = json!({ "codes": result.items.iter().map(|i| i.code).collect::<Vec<_>>() });
+        version = tx
+            .transition_order_with(
+                order_id,
+                version,
+                next.as_str(),
+                &event,
+                &TransitionExtras {
+                    return_reasons: Some(reasons_json),
+                    ..TransitionExtras::default()
+                },
+            )
+            .await?;
+        super::enqueue_notification(
+            tx,
+            &format!("order:{order_id}:v{version}"),
+            &Notification::ReturnedByBureau {
+                order_id: order_id.clone(),
+                domain,
+                reasons,
+            },
+            &to,
+        )
+        .await?;
+    }
+    Ok(Some(format!("order:{order_id}")))
+}
+
+/// The registry's ids (`Ztid`, `Wzid`, and this provider's `Jrid`) of the sponsor and of the
+/// website with `domain`, from the registry data.
+fn registry_ids(registration: Option<&Registration>, domain: &str, isp_id: i64) -> RegistryIds {
+    let Some(r) = registration else {
+        return RegistryIds::default();
+    };
+    let website = r.websites.iter().find(|w| {
+        w.domains
+            .iter()
+            .any(|d| d.domain.trim().eq_ignore_ascii_case(domain.trim()))
+    });
+    RegistryIds {
+        sponsor: Some(r.sponsor.id),
+        website: website.map(|w| w.id),
+        access: website
+            .and_then(|w| w.accesses.iter().find(|a| a.provider_id == isp_id))
+            .map(|a| a.id),
+    }
+}
+
+/// The sponsor's number and the number of the website with `domain`, from the registry data.
+fn numbers(registration: Option<&Registration>, domain: &str) -> (Option<String>, Option<String>) {
+    let Some(r) = registration else {
+        return (None, None);
+    };
+    let website = r
+        .websites
+        .iter()
+        .find(|w| {
+            w.domains
+                .iter()
+                .any(|d| d.domain.trim().eq_ignore_ascii_case(domain.trim()))
+        })
+        .or(r.websites.first())
+        .and_then(|w| w.icp_number.clone());
+    (r.sponsor.icp_number.clone(), website)
+}

@@ -1,0 +1,207 @@
+//! Sending the pending uploads, strictly in `dataSequence` order, and recording an accepted
+//! one with what it means for its order, in one transaction: `queued_for_bureau` →
+//! `at_bureau` (and `sms_pending` where the flow has the SMS check, with `SmsCheckComing`),
+//! `SubmittedToBureau`, the service number `filing` if it was still `bound`, and the sealed
+//! password hash deleted.
+//!
+//! A lost answer, or a bureau saying the number is used, is settled with
+//! `isp_querypreviousupload`: a number at or below the bureau's last accepted one arrived.
+
+use beian_core::kind::FilingKind;
+use beian_core::order::{Event, Flow, OrderState, ProductLine, apply};
+use beian_core::province::Province;
+use beian_core::rules::rules_for;
+use beian_miit::v3::codes::ReturnCode;
+use beian_miit::v3::sequence::DataSequence;
+use beian_miit::v3::upload::UploadData;
+use beian_store::StoreError;
+use beian_store::bureau::Upload;
+use beian_store::orders::TimelineEvent;
+use beian_store::products::ServiceNumberStatus;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::submit::ACTOR;
+use super::{Bureau, applicant_recipients, enqueue_notification};
+use crate::notify::Notification;
+
+/// Sends every pending upload in number order; stops at the first that is not accepted.
+pub async fn flush(b: &Bureau<'_>) -> Result<(), String> {
+    let pending = b
+        .store
+        .pending_uploads(100)
+        .await
+        .map_err(|e| format!("store: {e}"))?;
+    for upload in pending {
+        match send_one(b, &upload).await {
+            Ok(()) => {}
+            Err(reason) => {
+                if let Err(e) = b.store.note_upload_failure(&upload.id, &reason).await {
+                    tracing::warn!(error = %e, "upload failure not recorded");
+                }
+                return Err(reason);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn send_one(b: &Bureau<'_>, upload: &Upload) -> Result<(), String> {
+    let data: UploadData = beian_miit::v3::xml::from_document_bytes(&upload.xml)
+        .map_err(|e| format!("stored upload {} does not parse: {e}", upload.file_name))?;
+    let sequence = u32::try_from(upload.sequence)
+        .ok()
+        .and_then(|n| DataSequence::new(n).ok())
+        .ok_or_else(|| format!("bad sequence {}", upload.sequence))?;
+    let answer = b.client.upload(&data, sequence, &upload.file_name).await;
+    let accepted = match &answer {
+        Ok(ret) if ret.code() == Some(ReturnCode::Success) => true,
+        // Lost answer, or "number already used": did the bureau get it before?
+        _ => already_accepted(b, sequence).await?,
+    };
+    if !accepted {
+        return Err(match answer {
+            Ok(ret) => format!("bureau answered {}: {}", ret.msg_code, ret.msg.trim()),
+            Err(e) => format!(
+                "bureau unreachable: {}",
+                crate::notify::redact(&e.to_string())
+            ),
+        });
+    }
+    delivered(b, upload)
+        .await
+        .map_err(|e| format!("store: {e}"))?;
+    tracing::info!(sequence = upload.sequence, file = %upload.file_name, "bureau upload accepted");
+    Ok(())
+}
+
+/// Whether the bureau's last accepted number is `sequence` or later.
+async fn already_accepted(b: &Bureau<'_>, sequence: DataSequence) -> Result<bool, String> {
+    let prev = b.client.query_previous_upload().await.map_err(|e| {
+        format!(
+            "bureau unreachable: {}",
+            crate::notify::redact(&e.to_string())
+        )
+    })?;
+    Ok(prev.last_sequence.is_some_and(|last| last >= sequence))
+}
+
+/// The order's flow: as stored at submission, else under the rules in force.
+pub(super) fn order_flow(
+    kind: FilingKind,
+    province: Province,
+    stored: Option<&Value>,
+    product_line: Option<&str>,
+    at: DateTime<Utc>,
+) -> Flow {
+    stored
+        .and_then(|f| serde_json::from_value::<Flow>(f.clone()).ok())
+        .unwrap_or_else(|| {
+            let product = match product_line {
+                Some("storefront") => ProductLine::Storefront,
+                _ => ProductLine::Server,
+            };
+            Flow::from_rules(kind, product, &rules_for(province, kind, at))
+        })
+}
+
+/// Records the acceptance of `upload`, with what it means for its order, in one transaction.
+async fn delivered(b: &Bureau<'_>, upload: &Upload) -> Result<(), StoreError> {
+    let store = b.store;
+    let mut tx = store.begin().await?;
+    if !tx.mark_upload_sent(&upload.id).await? {
+        tx.rollback().await?;
+        return Ok(());
+    }
+    if let Some(access_id) = &upload.access_id {
+        tx.delete_bureau_secret(&format!("access:{access_id}"))
+            .await?;
+    }
+    let Some(order_id) = &upload.order_id else {
+        tx.commit().await?;
+        return Ok(());
+    };
+    tx.delete_bureau_secret(&format!("order:{order_id}"))
+        .await?;
+    let order = store.order(order_id).await?;
+    let (Some(kind), Ok(province), Some(state)) = (
+        FilingKind::parse(&order.kind),
+        Province::parse(&order.province),
+        OrderState::parse(&order.state),
+    ) else {
+        return Err(StoreError::Corrupt("orders"));
+    };
+    if state != OrderState::QueuedForBureau {
+        tx.commit().await?;
+        return Ok(());
+    }
+    let work = store.order_workflow(order_id).await?;
+    let now = store.now();
+    let flow = order_flow(
+        kind,
+        province,
+        work.flow.as_ref(),
+        work.product_line.as_deref(),
+        now,
+    );
+    let domain = match &order.website_id {
+        Some(w) => store.website(w).await?.data.domain,
+        None => String::new(),
+    };
+    let mut event = TimelineEvent::new(ACTOR, "sent_to_bureau");
+    event.note = json!({ "data_sequence": upload.sequence, "file": upload.file_name });
+    let next = apply(state, Event::SentToBureau, &flow).unwrap_or(OrderState::AtBureau);
+    let mut version = tx
+        .transition_order(order_id, order.version, next.as_str(), &event)
+        .await?;
+    let to = applicant_recipients(store, &order.account_id).await?;
+    enqueue_notification(
+        &mut tx,
+        &format!("order:{order_id}:v{version}"),
+        &Notification::SubmittedToBureau {
+            order_id: order_id.clone(),
+            domain: domain.clone(),
+        },
+        &to,
+    )
+    .await?;
+    if let Ok(sms) = apply(next, Event::SmsRequired, &flow) {
+        let window = rules_for(province, kind, now)
+            .sms
+            .map_or(chrono::Duration::hours(24), |r| r.window);
+        version = tx
+            .transition_order(
+                order_id,
+                version,
+                sms.as_str(),
+                &TimelineEvent::new(ACTOR, "sms_required"),
+            )
+            .await?;
+        enqueue_notification(
+            &mut tx,
+            &format!("order:{order_id}:v{version}"),
+            &Notification::SmsCheckComing {
+                order_id: order_id.clone(),
+                domain,
+                window_hours: u32::try_from(window.num_hours()).unwrap_or(24),
+                deadline: now + window,
+            },
+            &to,
+        )
+        .await?;
+    }
+    if let Some(n) = &work.service_number {
+        let sn = store.service_number(n).await?;
+        if sn.status == ServiceNumberStatus::Bound {
+            tx.set_service_number_status(
+                ACTOR,
+                n,
+                ServiceNumberStatus::Bound,
+                ServiceNumberStatus::Filing,
+                Some(order_id),
+            )
+            .await?;
+        }
+    }
+    tx.commit().await
+}
