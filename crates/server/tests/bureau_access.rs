@@ -44,10 +44,7 @@ async fn a_new_access_is_delivered_with_its_password_hash_and_recorded() {
         assert_eq!(created["kind"], "new_access", "{created}");
         let id = created["order_id"].as_str().unwrap().to_owned();
         let (_, order) = alice.get(&format!("/orders/{id}")).await;
-        let site_name = order["website"]["name"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let site_name = order["website"]["name"].as_str().unwrap().to_owned();
 
         let mut sponsor = identity.clone();
         sponsor["address"] = json!("北京市海淀区中关村大街 1 号");

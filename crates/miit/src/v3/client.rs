@@ -100,6 +100,22 @@ pub struct HttpRegulatorClient {
     http: reqwest::Client,
 }
 
+/// A bureau that stops answering mid-call must not hold the caller (a job's lease) for long:
+/// 10 s to connect, 60 s for a whole call.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(CALL_TIMEOUT)
+        .build()
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "regulator HTTP client without timeouts");
+            reqwest::Client::new()
+        })
+}
+
 impl HttpRegulatorClient {
     pub fn new(
         base_url: &str,
@@ -111,7 +127,7 @@ impl HttpRegulatorClient {
             credentials,
             aes_key,
             namespace: soap::NAMESPACE.to_owned(),
-            http: reqwest::Client::new(),
+            http: http_client(),
         }
     }
 

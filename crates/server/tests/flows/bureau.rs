@@ -64,7 +64,7 @@ pub async fn advance(api: &Api, minutes: i64) {
 /// Polls (real time) until the order, as its owner sees it, is in `state`.
 pub async fn wait_for_state(s: &Session<'_>, id: &str, state: &str) -> Value {
     let mut last = Value::Null;
-    for _ in 0..400 {
+    for _ in 0..1200 {
         last = order(s, id).await;
         if last["state"] == state {
             return last;
@@ -102,7 +102,7 @@ pub async fn enter_sms_code(api: &Api) {
 /// The responsible person with `mobile` enters the code texted to it.
 pub async fn enter_sms_code_of(api: &Api, mobile: &str) {
     let mut code = None;
-    for _ in 0..200 {
+    for _ in 0..600 {
         code = sms_code(api, mobile).await;
         if code.is_some() {
             break;
@@ -194,7 +194,7 @@ async fn a_first_filing_through_to_its_number() {
 
 /// The simulated bureau's pending review of the (one) submission waiting for a person.
 async fn pending_review(api: &Api) -> i64 {
-    for _ in 0..200 {
+    for _ in 0..600 {
         let list: Value = api
             .http
             .get(format!("{}/sim/bureau/reviews?state=queued", api.base))
