@@ -246,6 +246,89 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Writes the filed data of a sponsor (its address and responsible person) when the
+    /// bureau approves: the record then shows what the registry holds.
+    pub async fn set_sponsor_details(
+        &mut self,
+        actor: &str,
+        id: &str,
+        address: &str,
+        responsible: &Person,
+    ) -> Result<()> {
+        let now = self.store.now_ms();
+        let c = self.store.crypto().clone();
+        let p = seal_person(&c, responsible);
+        sqlx::query(
+            "UPDATE sponsors SET address = $1, responsible_name = $2, responsible_cert_type = $3, \
+             responsible_cert_ct = $4, responsible_cert_bidx = $5, responsible_mobile_ct = $6, \
+             responsible_mobile_bidx = $7, responsible_email = $8, updated_at = $9 WHERE id = $10",
+        )
+        .bind(address)
+        .bind(&responsible.name)
+        .bind(&responsible.certificate_type)
+        .bind(p.cert_ct)
+        .bind(p.cert_bidx)
+        .bind(p.mobile_ct)
+        .bind(p.mobile_bidx)
+        .bind(&responsible.email)
+        .bind(now)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        self.append_audit(
+            AuditEntry::new(actor, "sponsor.details", format!("sponsor:{id}")).after(json!({
+                "address": address,
+                "responsible_certificate_number": mask(&responsible.certificate_number),
+                "responsible_mobile": mask(&responsible.mobile),
+            })),
+        );
+        Ok(())
+    }
+
+    /// Writes the filed data of a website (name, home page, content, details, responsible
+    /// person) when the bureau approves.
+    pub async fn set_website_details(
+        &mut self,
+        actor: &str,
+        id: &str,
+        w: &WebsiteData,
+    ) -> Result<()> {
+        let now = self.store.now_ms();
+        let c = self.store.crypto().clone();
+        let p = seal_person(&c, &w.responsible);
+        sqlx::query(
+            "UPDATE websites SET name = $1, home_url = $2, service_content = $3, details = $4, \
+             responsible_name = $5, responsible_cert_type = $6, responsible_cert_ct = $7, \
+             responsible_cert_bidx = $8, responsible_mobile_ct = $9, responsible_mobile_bidx = $10, \
+             responsible_email = $11, updated_at = $12 WHERE id = $13",
+        )
+        .bind(&w.name)
+        .bind(&w.home_url)
+        .bind(&w.service_content)
+        .bind(w.details.to_string())
+        .bind(&w.responsible.name)
+        .bind(&w.responsible.certificate_type)
+        .bind(p.cert_ct)
+        .bind(p.cert_bidx)
+        .bind(p.mobile_ct)
+        .bind(p.mobile_bidx)
+        .bind(&w.responsible.email)
+        .bind(now)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        self.append_audit(
+            AuditEntry::new(actor, "website.details", format!("website:{id}")).after(json!({
+                "name": w.name,
+                "home_url": w.home_url,
+                "responsible_mobile": mask(&w.responsible.mobile),
+            })),
+        );
+        Ok(())
+    }
+}
+
 impl Store {
     pub async fn sponsor(&self, id: &str) -> Result<Sponsor> {
         let row = sqlx::query(sql!("SELECT {SPONSOR_COLS} FROM sponsors WHERE id = $1"))

@@ -245,6 +245,7 @@ async fn apply_result(
         if let (Some(id), Some(n)) = (&order.website_id, &website_number) {
             tx.set_icp_number(ACTOR, FiledTable::Website, id, n).await?;
         }
+        record_filed_details(tx, &order, work.forms.as_ref()).await?;
         let creates_access = matches!(
             kind,
             FilingKind::FirstFiling
@@ -392,4 +393,54 @@ fn numbers(registration: Option<&Registration>, domain: &str) -> (Option<String>
         .or(r.websites.first())
         .and_then(|w| w.icp_number.clone());
     (r.sponsor.icp_number.clone(), website)
+}
+
+/// The order's forms become the sponsor's and website's records here: what the registry now
+/// holds (the responsible persons' contacts among them, which 取消接入 texts).
+async fn record_filed_details(
+    tx: &mut beian_store::Tx,
+    order: &beian_store::orders::Order,
+    forms: Option<&serde_json::Value>,
+) -> Result<(), StoreError> {
+    let Ok(forms) = crate::workflow::Forms::from_json(forms) else {
+        return Err(StoreError::Corrupt("order_workflow.forms"));
+    };
+    let person = |p: &crate::workflow::PersonForm| beian_store::sponsors::Person {
+        name: p.name.clone(),
+        certificate_type: p.certificate_type.clone(),
+        certificate_number: p.certificate_number.clone(),
+        mobile: p.mobile.clone(),
+        email: p.email.clone(),
+    };
+    if let Some(id) = &order.sponsor_id
+        && !forms.sponsor.responsible.mobile.is_empty()
+    {
+        tx.set_sponsor_details(
+            ACTOR,
+            id,
+            &forms.sponsor.address,
+            &person(&forms.sponsor.responsible),
+        )
+        .await?;
+    }
+    if let Some(id) = &order.website_id
+        && !forms.website.responsible.mobile.is_empty()
+    {
+        let w = &forms.website;
+        tx.set_website_details(
+            ACTOR,
+            id,
+            &beian_store::sponsors::WebsiteData {
+                sponsor_id: order.sponsor_id.clone().unwrap_or_default(),
+                name: w.name.clone(),
+                domain: w.domain.clone(),
+                home_url: w.home_url.clone(),
+                service_content: w.service_content.clone(),
+                details: json!({"languages": w.languages, "pre_approvals": w.pre_approvals}),
+                responsible: person(&w.responsible),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -74,6 +74,44 @@ pub async fn wait_for_state(s: &Session<'_>, id: &str, state: &str) -> Value {
     panic!("the order never reached {state}: {last}");
 }
 
+/// The texts on the simulator's phone of `mobile`, oldest first.
+pub async fn phone_texts(api: &Api, mobile: &str) -> Vec<String> {
+    let inbox: Value = api
+        .http
+        .get(format!("{}/sim/phone-inbox?mobile={mobile}", api.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    inbox["texts"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(|t| t["text"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A first filing from a fresh account to `completed` (SMS check passed, the bureau's
+/// automatic approval applied and synced).
+pub async fn completed_first_filing(
+    api: &Api,
+    alice: &Session<'_>,
+    domain: &str,
+    serial: u32,
+) -> String {
+    let id = to_the_bureau(api, alice, domain, serial).await;
+    advance(api, 6).await;
+    enter_sms_code(api).await;
+    advance(api, 11).await;
+    advance(api, 1).await;
+    wait_for_state(alice, &id, "completed").await;
+    id
+}
+
 /// The six-digit code in the newest text on the simulator's phone of `mobile`.
 async fn sms_code(api: &Api, mobile: &str) -> Option<String> {
     let inbox: Value = api

@@ -9,6 +9,7 @@ mod orders_support;
 
 mod access;
 mod bureau;
+mod cancel;
 mod driver;
 mod provider_steps;
 mod registry;
