@@ -114,17 +114,8 @@ pub async fn completed_first_filing(
 
 /// The six-digit code in the newest text on the simulator's phone of `mobile`.
 async fn sms_code(api: &Api, mobile: &str) -> Option<String> {
-    let inbox: Value = api
-        .http
-        .get(format!("{}/sim/phone-inbox?mobile={mobile}", api.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    inbox["texts"].as_array()?.iter().rev().find_map(|t| {
-        let chars: Vec<char> = t["text"].as_str()?.chars().collect();
+    phone_texts(api, mobile).await.iter().rev().find_map(|t| {
+        let chars: Vec<char> = t.chars().collect();
         chars
             .windows(6)
             .find(|w| w.iter().all(char::is_ascii_digit))
@@ -195,16 +186,10 @@ async fn a_first_filing_through_to_its_number() {
     testing::each_backend(async |t| {
         let api = start(t, ReviewMode::Auto(ReviewDelay::Minutes(10))).await;
         let alice = api.applicant("alice").await;
-        let id = to_the_bureau(&api, &alice, "full-flow.cn", 41).await;
-
-        // The code arrives about five minutes after the submission.
-        advance(&api, 6).await;
-        enter_sms_code(&api).await;
-        // The bureau decides ten minutes later; the next poll applies it (the SMS check and
-        // the approval together: the bureau says nothing of the check alone) and the sync
-        // ends.
-        advance(&api, 11).await;
-        advance(&api, 1).await;
+        // The code arrives about five minutes after the submission; the bureau decides ten
+        // minutes after the check; the next poll applies it (the SMS check and the approval
+        // together: the bureau says nothing of the check alone) and the sync ends.
+        let id = completed_first_filing(&api, &alice, "full-flow.cn", 41).await;
         let done = wait_for_state(&alice, &id, "completed").await;
         let events: Vec<&str> = done["timeline"]
             .as_array()
