@@ -220,6 +220,15 @@ impl Tx {
 }
 
 impl Store {
+    /// Deletes sessions that expired before `now_ms`; returns how many.
+    pub async fn purge_expired_sessions(&self, now_ms: i64) -> Result<u64> {
+        let res = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now_ms)
+            .execute(self.pool())
+            .await?;
+        Ok(res.rows_affected())
+    }
+
     pub async fn account(&self, id: &str) -> Result<Account> {
         let row = sqlx::query(sql!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = $1"))
             .bind(id)

@@ -177,7 +177,33 @@ pub async fn sync_approved(b: &Bureau<'_>) -> Result<usize, String> {
 
 /// Runs one `bureau.purge` job: deletes the upload files past their 3 months and enqueues the
 /// next purge a day later.
+/// How long an `Idempotency-Key` answers with its first response.
+pub const IDEMPOTENCY_RETENTION: chrono::Duration = chrono::Duration::days(7);
+
+/// The daily purge: upload files past their 3 months, expired sessions, idempotency keys past
+/// [`IDEMPOTENCY_RETENTION`]; then the next purge is queued.
 pub async fn run_purge(b: &Bureau<'_>) -> JobOutcome {
+    let now = b.store.now();
+    let housekeeping = async {
+        let sessions = b
+            .store
+            .purge_expired_sessions(now.timestamp_millis())
+            .await?;
+        let keys = b
+            .store
+            .purge_idempotency_keys((now - IDEMPOTENCY_RETENTION).timestamp_millis())
+            .await?;
+        Ok::<_, StoreError>((sessions, keys))
+    };
+    match housekeeping.await {
+        Ok((sessions, keys)) if sessions + keys > 0 => {
+            tracing::info!(sessions, idempotency_keys = keys, "expired rows purged");
+        }
+        Ok(_) => {}
+        Err(e) => {
+            return JobOutcome::RetryAfter(std::time::Duration::from_secs(600), e.to_string());
+        }
+    }
     match b.store.purge_expired_uploads().await {
         Ok(n) => {
             if n > 0 {

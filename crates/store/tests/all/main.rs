@@ -11,6 +11,7 @@ mod fixtures;
 mod jobs;
 mod objects_s3;
 mod photos;
+mod purge;
 mod queue;
 mod records;
 mod sponsor_codes;
