@@ -61,13 +61,18 @@ pub async fn advance(api: &Api, minutes: i64) {
     assert_eq!(res.status(), StatusCode::OK);
 }
 
-/// Polls (real time) until the order, as its owner sees it, is in `state`.
+/// Polls (real time) until the order, as its owner sees it, is in `state`. Every second
+/// of waiting the clock moves a minute: a results poll that ran just before the bureau
+/// decided runs again (the poll is due every minute of the clock).
 pub async fn wait_for_state(s: &Session<'_>, id: &str, state: &str) -> Value {
     let mut last = Value::Null;
-    for _ in 0..1200 {
+    for i in 1..=1200 {
         last = order(s, id).await;
         if last["state"] == state {
             return last;
+        }
+        if i % 20 == 0 {
+            advance(s.api, 1).await;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
