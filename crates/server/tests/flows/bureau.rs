@@ -26,6 +26,16 @@ const MOBILE: &str = "13800138000";
 /// The server with the simulator in-process, one simulated clock for both, the bureau
 /// reviewing as `review` says.
 pub async fn start(t: &TestStore, review: ReviewMode) -> Api {
+    start_with(t, review, false).await
+}
+
+/// [`start`], with the simulator's fixture registry loaded before the server (its worker and
+/// the simulator's review driver) runs, so nothing else writes to the registry meanwhile.
+pub async fn start_with_fixture(t: &TestStore, review: ReviewMode) -> Api {
+    start_with(t, review, true).await
+}
+
+async fn start_with(t: &TestStore, review: ReviewMode, fixture: bool) -> Api {
     let mut settings = Settings::embedded(t.data_dir(), "127.0.0.1:0".parse().unwrap());
     settings.database_url = t.database_url.clone();
     settings.data_key = Some(t.key.clone());
@@ -45,6 +55,9 @@ pub async fn start(t: &TestStore, review: ReviewMode) -> Api {
         regulator: app.state().regulator.clone().unwrap(),
         store: app.state().store.clone(),
     };
+    if fixture {
+        crate::orders_support::load_fixture(&api.regulator).await;
+    }
     tokio::spawn(app.run_until_stopped());
     api
 }

@@ -9,9 +9,9 @@ use beian_store::testing;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::bureau::{advance, enter_sms_code_of, start, wait_for_state};
+use crate::bureau::{advance, enter_sms_code_of, start_with_fixture, wait_for_state};
 use crate::driver::{approve, bind, order, service_number, upload_missing_and_submit};
-use crate::orders_support::{Api, Session, check, fixture_sponsor, load_fixture, person};
+use crate::orders_support::{Api, Session, check, fixture_sponsor, person};
 
 /// The last cancel-access code texted (the queued SMS, opened as the worker opens it).
 async fn texted_code(api: &Api) -> String {
@@ -84,8 +84,7 @@ async fn new_access_completed(api: &Api, s: &Session<'_>, domain: &str, code: &s
 #[tokio::test]
 async fn i_cancel_access_with_wrong_then_right_code_and_password() {
     testing::each_backend(async |t| {
-        let api = start(t, ReviewMode::Auto(ReviewDelay::Minutes(10))).await;
-        load_fixture(&api.regulator).await;
+        let api = start_with_fixture(t, ReviewMode::Auto(ReviewDelay::Minutes(10))).await;
         let alice = api.applicant("alice").await;
         let (_, code, name, domain) = fixture_sponsor();
         new_access_completed(&api, &alice, domain, &code, name).await;

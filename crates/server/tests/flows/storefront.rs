@@ -8,7 +8,9 @@ use beian_store::testing;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::bureau::{advance, enter_sms_code, enter_sms_code_of, start, wait_for_state};
+use crate::bureau::{
+    advance, enter_sms_code, enter_sms_code_of, start_with_fixture, wait_for_state,
+};
 use crate::driver::{
     admin, approve, first_filing, order, storefront_subscription, upload_missing_and_submit,
 };
@@ -58,8 +60,7 @@ async fn storefront_to_the_bureau(
 #[tokio::test]
 async fn j_storefront_first_filing_and_access_to_an_existing_filing() {
     testing::each_backend(async |t| {
-        let api = start(t, ReviewMode::Auto(ReviewDelay::Minutes(10))).await;
-        crate::orders_support::load_fixture(&api.regulator).await;
+        let api = start_with_fixture(t, ReviewMode::Auto(ReviewDelay::Minutes(10))).await;
 
         // First filing on the storefront product.
         let shop = api.applicant("shop").await;
