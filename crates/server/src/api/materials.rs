@@ -109,20 +109,7 @@ pub async fn upload_material(
     req: Request,
 ) -> Result<Response, ApiError> {
     let cap = state.uploads.max_bytes;
-    let body_cap = cap.saturating_add(FRAMING_ALLOWANCE);
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    check_declared_length(declared, body_cap).map_err(|_| ApiError::PayloadTooLarge)?;
-    let req = req.map(|body| Body::new(Limited::new(body, body_cap)));
-    let mut multipart = axum::extract::Multipart::from_request(req, &())
-        .await
-        .map_err(|e| {
-            tracing::debug!(error = %e, "not a multipart body");
-            ApiError::BadRequest("invalid_body")
-        })?;
+    let mut multipart = capped_multipart(&state, req).await?;
     let mut kind: Option<String> = None;
     let mut file: Option<bytes::Bytes> = None;
     while let Some(field) = multipart
@@ -202,4 +189,26 @@ pub async fn verification_form(
         pdf,
     )
         .into_response())
+}
+
+/// The request's multipart body, capped at the upload limit plus framing: a declared length
+/// over it is 413 before any byte is read, and a body that grows past it fails while read.
+pub(crate) async fn capped_multipart(
+    state: &AppState,
+    req: Request,
+) -> Result<axum::extract::Multipart, ApiError> {
+    let body_cap = state.uploads.max_bytes.saturating_add(FRAMING_ALLOWANCE);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    check_declared_length(declared, body_cap).map_err(|_| ApiError::PayloadTooLarge)?;
+    let req = req.map(|body| Body::new(Limited::new(body, body_cap)));
+    axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|e| {
+            tracing::debug!(error = %e, "not a multipart body");
+            ApiError::BadRequest("invalid_body")
+        })
 }

@@ -7,12 +7,10 @@
 //! JSON body `{shanghai_app_code}`; the `Content-Type` decides.
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use beian_store::accounts::Role;
-use http_body_util::Limited;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
@@ -20,10 +18,10 @@ use utoipa_axum::routes;
 
 use super::ApiJson;
 use super::auth::CurrentAccount;
-use super::materials::{FRAMING_ALLOWANCE, multipart_error, read_field, upload_error};
+use super::materials::{multipart_error, read_field, upload_error};
 use super::openapi::ErrorBody;
 use crate::error::ApiError;
-use crate::materials::{FILE_FIELD, check_declared_length, sanitize};
+use crate::materials::{FILE_FIELD, sanitize};
 use crate::startup::AppState;
 use crate::workflow::{
     Acting, BackdropListItem, BackdropRequestInput, BackdropRequested, PhotoStatus, PhotoStepDone,
@@ -159,20 +157,7 @@ pub async fn upload_photo(
         return Err(ApiError::BadRequest("invalid_body"));
     }
     let cap = state.uploads.max_bytes;
-    let body_cap = cap.saturating_add(FRAMING_ALLOWANCE);
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    check_declared_length(declared, body_cap).map_err(|_| ApiError::PayloadTooLarge)?;
-    let req = req.map(|body| Body::new(Limited::new(body, body_cap)));
-    let mut multipart = axum::extract::Multipart::from_request(req, &())
-        .await
-        .map_err(|e| {
-            tracing::debug!(error = %e, "not a multipart body");
-            ApiError::BadRequest("invalid_body")
-        })?;
+    let mut multipart = super::materials::capped_multipart(&state, req).await?;
     let mut file = None;
     while let Some(field) = multipart
         .next_field()

@@ -74,8 +74,8 @@ pub use forms::{
 pub use legacy_import::{LegacyImportInput, LegacyImported};
 pub use materials::AddedMaterial;
 pub use photo::{
-    BACKDROP_LIST_LIMIT, BUREAU_UPLOAD_JOB, PHOTO_PURGE_JOB, PhotoForReview, PhotoStepDone,
-    PhotoVerdict, run_purge_job, with_bureau_deadline,
+    BACKDROP_LIST_LIMIT, PHOTO_PURGE_JOB, PhotoForReview, PhotoStepDone, PhotoVerdict,
+    run_purge_job, with_bureau_deadline,
 };
 pub use photo_input::{
     AddressInput, BackdropRequestInput, PhotoRefusal, PhotoRejectCode, PhotoRejectReason,

@@ -44,8 +44,6 @@ use super::view::Loaded;
 use super::{Acting, Workflow, messages};
 use crate::materials::{FileType, Sanitized};
 
-/// The job that submits an order to the bureau (built elsewhere).
-pub const BUREAU_UPLOAD_JOB: &str = "bureau.upload";
 /// The job that deletes a decided photo's object.
 pub const PHOTO_PURGE_JOB: &str = "photo.purge";
 /// Most backdrop requests listed at once.
@@ -250,8 +248,12 @@ impl Workflow<'_> {
             },
         )
         .await?;
-        tx.enqueue_job(BUREAU_UPLOAD_JOB, &json!({ "order_id": order_id }), now)
-            .await?;
+        tx.enqueue_job(
+            crate::bureau::UPLOAD_JOB,
+            &crate::bureau::order_upload_payload(order_id),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(PhotoStepDone {
             state: next.as_str().to_owned(),
@@ -357,8 +359,12 @@ impl Workflow<'_> {
                 .await?;
         }
         if matches!(verdict, PhotoVerdict::Approve) {
-            tx.enqueue_job(BUREAU_UPLOAD_JOB, &json!({ "order_id": order_id }), now)
-                .await?;
+            tx.enqueue_job(
+                crate::bureau::UPLOAD_JOB,
+                &crate::bureau::order_upload_payload(order_id),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         if let Some(key) = &photo.object_key {
