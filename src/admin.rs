@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use beian_core::i18n::Locale;
-use beian_server::admin::{AdminError, add_user};
+use beian_platform::admin::{AdminError, add_user};
 use beian_store::accounts::Role;
 use beian_store::{Store, StoreConfig};
 
@@ -92,7 +92,7 @@ pub fn run(command: Command) -> ExitCode {
         store.close().await;
         match outcome {
             Ok(added) => {
-                let texts = beian_server::error::messages();
+                let texts = beian_platform::message::messages();
                 let added_args = [
                     ("username", added.username.clone()),
                     ("role", added.role.as_str().to_owned()),

@@ -7,11 +7,11 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use beian_server::settings::{Settings, SimulatorSettings};
-use beian_server::startup::Application;
 use beian_store::Store;
 use beian_store::accounts::{NewAccount, Role};
 use beian_store::products::NewInstance;
+use beian_web::settings::{Settings, SimulatorSettings};
+use beian_web::startup::Application;
 use rand::Rng;
 
 use crate::DataArgs;
@@ -119,7 +119,7 @@ async fn accounts(store: &Store) -> Result<Vec<Login>, String> {
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;
     for (username, role) in DEMO_USERS {
         let password = one_time_password();
-        let hash = beian_server::api::auth::hash_password(&password)
+        let hash = beian_platform::accounts::hash_password(&password)
             .map_err(|_| "cannot hash a password".to_owned())?;
         let id = tx
             .insert_account(

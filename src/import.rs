@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use beian_core::i18n::Locale;
-use beian_server::legacy::{LoadReport, count_records, import_into_account, load_export};
+use beian_platform::legacy::{LoadReport, count_records, import_into_account, load_export};
 use beian_store::{Store, StoreConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -192,7 +192,7 @@ async fn wanwang(args: WanwangArgs) -> ExitCode {
 fn first_username(path: &Path) -> Option<String> {
     let text = std::fs::read_to_string(path).ok()?;
     let line = text.lines().find(|l| !l.trim().is_empty())?;
-    beian_server::legacy::parse_record(line)
+    beian_platform::legacy::parse_record(line)
         .ok()
         .map(|r| r.legacy_username.trim().to_owned())
 }

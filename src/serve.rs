@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use beian_server::settings::{NotifySettings, Settings, SimulatorSettings};
-use beian_server::startup::Application;
+use beian_web::settings::{NotifySettings, Settings, SimulatorSettings};
+use beian_web::startup::Application;
 
 use crate::DataArgs;
 

@@ -51,11 +51,11 @@ async fn user_add_prints_a_one_time_password_for_the_role() {
     let account = store.account_by_username("rita").await.unwrap().unwrap();
     assert_eq!(account.role, Role::Reviewer);
     assert_eq!(account.email, "rita@example.com");
-    assert!(beian_server::api::auth::verify_password(
+    assert!(beian_platform::accounts::verify_password(
         &password,
         &account.password_hash
     ));
-    assert!(!beian_server::api::auth::verify_password(
+    assert!(!beian_platform::accounts::verify_password(
         "not the password",
         &account.password_hash
     ));

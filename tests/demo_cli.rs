@@ -47,10 +47,10 @@ async fn demo_fills_a_fresh_data_dir_once() {
         let account = store.account_by_username(username).await.unwrap().unwrap();
         assert_eq!(account.role.as_str(), role);
         assert!(
-            beian_server::api::auth::verify_password(fields[2], &account.password_hash),
+            beian_platform::accounts::verify_password(fields[2], &account.password_hash),
             "the printed password of {username} does not log in"
         );
-        assert!(!beian_server::api::auth::verify_password(
+        assert!(!beian_platform::accounts::verify_password(
             "not-the-password",
             &account.password_hash
         ));

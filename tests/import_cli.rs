@@ -29,7 +29,7 @@ fn import(dir: &Path, args: &[&str]) -> (i32, String, String) {
 
 fn record(i: u32, hash: &str) -> String {
     let code = CreditCode::from_parts(&format!("91330106{:08}", 600 + i)).unwrap();
-    beian_server::legacy::example_record(
+    beian_platform::legacy::example_record(
         &format!("cli_user{i}"),
         hash,
         code.as_str(),
@@ -43,7 +43,7 @@ async fn loads_resumes_reports_and_imports_into_one_account_once() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
-    let hash = beian_server::api::auth::hash_password("old secret").unwrap();
+    let hash = beian_platform::accounts::hash_password("old secret").unwrap();
     let export = dir.path().join("export.jsonl");
     let bad = record(3, "md5:5f4dcc3b5aa765d61d8327deb882cf99");
     std::fs::write(

@@ -1,11 +1,12 @@
 //! beian's pure domain: identifiers and their validators, the province table, filing kinds
 //! and how a kind is decided, the order state machine, province rules with effective dates,
-//! and the Asia/Shanghai working-day calendar.
+//! the Asia/Shanghai working-day calendar, and the one clock of the whole system ([`clock`]).
 //!
-//! Nothing here does I/O or is async; the data files (holidays, rules, messages) are compiled
+//! Nothing here does I/O; only the clock is async (sleeping until an instant). The data files (holidays, rules, messages) are compiled
 //! in with `include_str!` and parsed on first use.
 
 pub mod calendar;
+pub mod clock;
 pub mod contact;
 pub mod credit_code;
 pub mod domain;

@@ -16,7 +16,6 @@
 
 pub mod approve;
 pub mod bureau;
-pub mod clock;
 pub mod config;
 pub mod db;
 pub mod downloads;
@@ -35,7 +34,8 @@ pub mod sms;
 pub mod soap;
 pub mod uploads;
 
-pub use clock::{Clock, SharedClock, SimulatedClock, SystemClock};
+/// The system's clock lives in core; re-exported here for the simulator's callers.
+pub use beian_core::clock::{self, Clock, SharedClock, SimulatedClock, SystemClock};
 pub use config::{Config, ReviewDelay, ReviewMode};
 pub use service::Regulator;
 

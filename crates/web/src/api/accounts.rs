@@ -1,0 +1,266 @@
+//! Accounts, sessions and API keys: `POST /accounts` (register), `POST /sessions` (login,
+//! cookie), `DELETE /sessions/current` (logout), `POST /api-keys`.
+//!
+//! Rules: a username has 3 to 32 characters of `a-z 0-9 _ . -`; a password has at least 10
+//! characters (at most 1024) of at least two kinds among lowercase letters, uppercase letters,
+//! digits and others (so neither `aaaaaaaaaa` nor `1234567890`); the email and the mainland
+//! mobile go through core's validators. Every wrong field is reported at once (422).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use beian_core::contact::{Email, Mobile};
+use beian_store::accounts::{NewAccount, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::auth::{self, API_KEY_PREFIX, CurrentAccount, SESSION_COOKIE};
+use crate::api::idempotency::NoReplay;
+use crate::api::openapi::ErrorBody;
+use crate::api::{ApiJson, ClientIp, throttle};
+use crate::error::{ApiError, FieldError};
+use crate::startup::AppState;
+use beian_platform::accounts::{check_password, check_username};
+
+/// `POST /accounts`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct NewAccountRequest {
+    /// 3 to 32 characters of `a-z 0-9 _ . -`.
+    pub username: String,
+    /// At least 10 characters of at least two kinds.
+    pub password: String,
+    pub email: String,
+    /// A mainland mobile number (11 digits, `+86` allowed).
+    pub mobile: String,
+}
+
+/// An account as the API shows it (the mobile masked).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub mobile: String,
+    pub role: String,
+}
+
+/// `POST /sessions`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// A new session (its id is only in the cookie).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    pub account_id: String,
+    pub username: String,
+    pub role: String,
+    /// Unix milliseconds.
+    pub expires_at: i64,
+}
+
+/// `POST /api-keys` (the body is optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct NewApiKeyRequest {
+    /// A label for the key (at most 100 characters).
+    pub name: Option<String>,
+}
+
+/// A new API key: `key` is shown this once; only its hash is kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyView {
+    pub id: String,
+    pub name: String,
+    pub key: String,
+}
+
+/// Registers an applicant account.
+#[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = NewAccountRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+    responses(
+        (status = 201, body = AccountView),
+        (status = 422, description = "a field is wrong (`error.fields` names it) or the username is taken", body = ErrorBody),
+    ))]
+pub async fn create_account(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<NewAccountRequest>,
+) -> Result<(StatusCode, Json<AccountView>), ApiError> {
+    let mut fields = Vec::new();
+    check_username(&body.username, &mut fields);
+    check_password(&body.password, &mut fields);
+    let email = Email::parse(body.email.trim())
+        .map_err(|e| fields.push(FieldError::localized("email", &e)))
+        .ok();
+    let mobile = Mobile::parse(body.mobile.trim())
+        .map_err(|e| fields.push(FieldError::localized("mobile", &e)))
+        .ok();
+    let (Some(email), Some(mobile), true) = (email, mobile, fields.is_empty()) else {
+        return Err(ApiError::Validation { fields });
+    };
+    let password = body.password;
+    let hash = auth::blocking(move || auth::hash_password(&password)).await??;
+    let mut tx = state.store.begin().await?;
+    let id = tx
+        .insert_account(
+            "api:register",
+            &NewAccount {
+                username: &body.username,
+                password_hash: &hash,
+                email: email.as_str(),
+                mobile: Some(mobile.as_str()),
+                role: Role::Applicant,
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    let view = AccountView {
+        id,
+        username: body.username,
+        email: email.as_str().to_owned(),
+        mobile: mobile.masked(),
+        role: Role::Applicant.as_str().to_owned(),
+    };
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Logs in: sets the session cookie (a new session id every time; a session cookie sent
+/// along is ended). Refused with 429 after too many failures for the username or address.
+#[utoipa::path(post, path = "/sessions", tag = "accounts", request_body = LoginRequest,
+    responses(
+        (status = 200, body = SessionView, description = "logged in; `Set-Cookie: beian_session=…`"),
+        (status = 401, description = "`invalid_credentials`, whether the username exists or not", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`, with `Retry-After`", body = ErrorBody),
+    ))]
+pub async fn create_session(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let settings = &state.api.settings;
+    let subject = throttle::login_subject(&body.username);
+    let too_many = |retry_after_secs| ApiError::TooManyRequests {
+        code: "too_many_attempts",
+        retry_after_secs,
+    };
+    if let Some(wait) = state.api.limits.login_blocked(ip) {
+        return Err(too_many(wait));
+    }
+    let limit = settings.login_failures_per_account_per_hour;
+    if let Some(wait) = throttle::account_login_blocked(&state.store, &subject, limit).await? {
+        return Err(too_many(wait));
+    }
+    let account = state.store.account_by_username(&body.username).await?;
+    // Unknown usernames are checked against a dummy hash: same time, same answer.
+    let hash = account
+        .as_ref()
+        .map_or_else(|| state.api.dummy_hash.clone(), |a| a.password_hash.clone());
+    let password = body.password;
+    let matches = auth::blocking(move || auth::verify_password(&password, &hash)).await?;
+    let account = match account {
+        Some(a) if matches && !a.disabled => a,
+        _ => {
+            state.api.limits.record_login_failure(ip);
+            throttle::record_account_login_failure(&state.store, &subject).await?;
+            return Err(ApiError::InvalidCredentials);
+        }
+    };
+    let token = auth::new_token();
+    let ttl_ms = i64::try_from(settings.session_ttl.as_millis()).unwrap_or(i64::MAX / 2);
+    let expires_at = state.store.now().timestamp_millis() + ttl_ms;
+    let mut tx = state.store.begin().await?;
+    if let Some(old) = auth::session_cookie(&headers) {
+        tx.delete_session(&auth::token_hash(old)).await?;
+    }
+    tx.insert_session(&auth::token_hash(&token), &account.id, expires_at)
+        .await?;
+    tx.commit().await?;
+    let cookie = session_cookie(
+        &token,
+        settings.session_ttl.as_secs(),
+        settings.secure_cookies,
+    );
+    let view = SessionView {
+        account_id: account.id,
+        username: account.username,
+        role: account.role.as_str().to_owned(),
+        expires_at,
+    };
+    let mut response = Json(view).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie?);
+    response.extensions_mut().insert(NoReplay);
+    Ok(response)
+}
+
+fn session_cookie(value: &str, max_age: u64, secure: bool) -> Result<HeaderValue, ApiError> {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .map_err(ApiError::internal)
+}
+
+/// Logs out: ends the session of the cookie and clears it.
+#[utoipa::path(delete, path = "/sessions/current", tag = "accounts",
+    responses(
+        (status = 204, description = "the session is ended"),
+        (status = 401, description = "no session cookie", body = ErrorBody),
+    ))]
+pub async fn delete_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let token = auth::session_cookie(&headers).ok_or(ApiError::Unauthenticated)?;
+    let mut tx = state.store.begin().await?;
+    tx.delete_session(&auth::token_hash(token)).await?;
+    tx.commit().await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let cookie = session_cookie("", 0, state.api.settings.secure_cookies)?;
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// Creates an API key for the current account; the key is in this answer only.
+#[utoipa::path(post, path = "/api-keys", tag = "accounts", request_body(content = Option<NewApiKeyRequest>),
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 201, body = ApiKeyView),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "the name is too long", body = ErrorBody),
+    ))]
+pub async fn create_api_key(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request: NewApiKeyRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        NewApiKeyRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest("invalid_body"))?
+    };
+    let name = request.name.unwrap_or_else(|| "api".to_owned());
+    if name.chars().count() > 100 {
+        return Err(ApiError::field("name", "api.field.name_too_long"));
+    }
+    let key = format!("{API_KEY_PREFIX}{}", auth::new_token());
+    let mut tx = state.store.begin().await?;
+    let id = tx
+        .insert_api_key(
+            &account.actor(),
+            &account.id,
+            &auth::token_hash(&key),
+            &name,
+        )
+        .await?;
+    tx.commit().await?;
+    let mut response = (StatusCode::CREATED, Json(ApiKeyView { id, name, key })).into_response();
+    response.extensions_mut().insert(NoReplay);
+    Ok(response)
+}

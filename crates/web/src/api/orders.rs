@@ -1,0 +1,284 @@
+//! The applicant's order endpoints (API.md "Applicant") over the workflow services
+//! ([`beian_platform::workflow::Workflow`]): filing checks, orders, their forms, product, filing
+//! password, submission and abandonment, and the reviewer's return.
+//!
+//! Every handler needs a login; an order of another account is 404. Refusals are the
+//! workflow's own ([`WorkflowError`](beian_platform::workflow::WorkflowError) → `ApiError` in
+//! `crate::error`). Form-changing calls answer with the order as `GET /orders/{id}` shows it.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::auth::CurrentAccount;
+use crate::api::openapi::ErrorBody;
+use crate::api::{ApiJson, RequestLocale};
+use crate::error::ApiError;
+use crate::startup::AppState;
+use beian_platform::workflow::{Acting, FilingCheckInput, SponsorForm, WebsiteForm, messages};
+
+/// The acting account of a request.
+fn acting(account: &CurrentAccount) -> Acting {
+    Acting {
+        account_id: account.id.clone(),
+        role: account.role,
+    }
+}
+
+/// The order as `GET /orders/{id}` shows it.
+async fn view(state: &AppState, acting: &Acting, id: &str) -> Result<Response, ApiError> {
+    let view = state.workflow().order_view(acting, id).await?;
+    Ok(Json(view).into_response())
+}
+
+/// `PUT /orders/{id}/product`: one of the two.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ProductRequest {
+    /// The service number (服务号) of a server product.
+    pub service_number: Option<String>,
+    /// Any value: the account's storefront subscription backs the order.
+    #[schema(value_type = Option<Object>)]
+    pub storefront_account: Option<serde_json::Value>,
+}
+
+/// `POST /orders/{id}/password-verification`.
+#[derive(Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct PasswordRequest {
+    /// The sponsor's filing password (备案密码).
+    pub password: String,
+}
+
+/// The answer of `POST /orders/{id}/abandon`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AbandonView {
+    /// `abandoned`.
+    pub state: String,
+    pub version: i64,
+    /// For access kinds, what abandoning means for the site (in the request's language).
+    pub warning: Option<String>,
+}
+
+/// Checks which kind of filing a domain and sponsor need.
+#[utoipa::path(post, path = "/filing-checks", tag = "orders",
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "`{kind, registry, needs_filing_password, access_only}`"),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "invalid input or a refusal: `domain_accessed_here`, \
+            `domain_of_other_sponsor`, `sponsor_mismatch`, `order_in_progress`, \
+            `account_has_other_sponsor`", body = ErrorBody),
+    ))]
+pub async fn filing_check(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    ApiJson(input): ApiJson<FilingCheckInput>,
+) -> Result<Response, ApiError> {
+    let result = state
+        .workflow()
+        .filing_check(&acting(&account), &input)
+        .await?;
+    Ok(Json(result).into_response())
+}
+
+/// Creates an order (same body as a filing check) with its decided kind.
+#[utoipa::path(post, path = "/orders", tag = "orders",
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 201, description = "`{order_id, sponsor_id, website_id, state, kind, …}`"),
+        (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub async fn create_order(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    ApiJson(input): ApiJson<FilingCheckInput>,
+) -> Result<Response, ApiError> {
+    let created = state
+        .workflow()
+        .create_order(&acting(&account), &input)
+        .await?;
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+/// The account's orders.
+#[utoipa::path(get, path = "/orders", tag = "orders",
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "an array of order summaries"),
+        (status = 401, body = ErrorBody),
+    ))]
+pub async fn list_orders(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+) -> Result<Response, ApiError> {
+    let orders = state.workflow().orders(&acting(&account)).await?;
+    Ok(Json(orders).into_response())
+}
+
+/// One order with its forms, steps and timeline.
+#[utoipa::path(get, path = "/orders/{id}", tag = "orders",
+    params(("id" = String, Path, description = "the order id")),
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "the order"),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn get_order(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    view(&state, &acting(&account), &id).await
+}
+
+/// The sponsor form.
+#[utoipa::path(put, path = "/orders/{id}/sponsor", tag = "orders",
+    params(("id" = String, Path, description = "the order id")),
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "the order"),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "locked fields or state", body = ErrorBody),
+        (status = 422, description = "wrong fields, by path", body = ErrorBody),
+    ))]
+pub async fn put_sponsor(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+    ApiJson(form): ApiJson<SponsorForm>,
+) -> Result<Response, ApiError> {
+    let acting = acting(&account);
+    state.workflow().update_sponsor(&acting, &id, &form).await?;
+    view(&state, &acting, &id).await
+}
+
+/// The website form.
+#[utoipa::path(put, path = "/orders/{id}/website", tag = "orders",
+    params(("id" = String, Path, description = "the order id")),
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "the order"),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "locked fields or state", body = ErrorBody),
+        (status = 422, description = "wrong fields, by path", body = ErrorBody),
+    ))]
+pub async fn put_website(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+    ApiJson(form): ApiJson<WebsiteForm>,
+) -> Result<Response, ApiError> {
+    let acting = acting(&account);
+    state.workflow().update_website(&acting, &id, &form).await?;
+    view(&state, &acting, &id).await
+}
+
+/// The product backing the order: a service number, or the storefront subscription.
+#[utoipa::path(put, path = "/orders/{id}/product", tag = "orders",
+    params(("id" = String, Path, description = "the order id")),
+    request_body = ProductRequest,
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "the order"),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub async fn put_product(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ProductRequest>,
+) -> Result<Response, ApiError> {
+    let acting = acting(&account);
+    let workflow = state.workflow();
+    match (&body.service_number, &body.storefront_account) {
+        (Some(number), None) => workflow.bind_service_number(&acting, &id, number).await?,
+        (None, Some(_)) => workflow.verify_storefront(&acting, &id).await?,
+        _ => {
+            return Err(ApiError::field(
+                "service_number",
+                "api.field.product_required",
+            ));
+        }
+    }
+    view(&state, &acting, &id).await
+}
+
+/// Verifies the sponsor's filing password at the registry (access kinds).
+#[utoipa::path(post, path = "/orders/{id}/password-verification", tag = "orders",
+    params(("id" = String, Path, description = "the order id")),
+    request_body = PasswordRequest,
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "the order"),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "not for this kind", body = ErrorBody),
+        (status = 422, description = "`filing_password_incorrect`", body = ErrorBody),
+        (status = 429, description = "`filing_password_locked`", body = ErrorBody),
+    ))]
+pub async fn verify_password(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PasswordRequest>,
+) -> Result<Response, ApiError> {
+    let acting = acting(&account);
+    state
+        .workflow()
+        .verify_filing_password(&acting, &id, &body.password)
+        .await?;
+    view(&state, &acting, &id).await
+}
+
+/// Submits (or resubmits after a return) the order to the provider's review.
+#[utoipa::path(post, path = "/orders/{id}/submit", tag = "orders",
+    params(("id" = String, Path, description = "the order id")),
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "the order, in provider review"),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`not_ready`, the missing items in `fields`", body = ErrorBody),
+    ))]
+pub async fn submit(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let acting = acting(&account);
+    state.workflow().submit_any(&acting, &id).await?;
+    view(&state, &acting, &id).await
+}
+
+/// Abandons the order; access kinds get a warning about the site.
+#[utoipa::path(post, path = "/orders/{id}/abandon", tag = "orders",
+    params(("id" = String, Path, description = "the order id")),
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, body = AbandonView),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+    ))]
+pub async fn abandon(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    RequestLocale(locale): RequestLocale,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let outcome = state.workflow().abandon(&acting(&account), &id).await?;
+    Ok(Json(AbandonView {
+        state: outcome.state.as_str().to_owned(),
+        version: outcome.version,
+        warning: outcome
+            .warning
+            .map(|key| messages().render(locale, key, &[])),
+    })
+    .into_response())
+}

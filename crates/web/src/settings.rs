@@ -1,0 +1,138 @@
+//! What the server is started with: where the data lives, where it listens, which database.
+//! The `beian` command fills this from its flags; defaults are the embedded set-up. The
+//! platform's own parts (mail and SMS, the worker, the registry endpoint) are
+//! [`beian_platform::settings`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use beian_core::clock::SharedClock;
+use beian_platform::materials::UploadLimits;
+use beian_platform::verification_form::FontConfig;
+use beian_store::DataKey;
+use beian_store::objects::ObjectConfig;
+
+pub use beian_platform::settings::{
+    DEFAULT_PROVIDER_NAME, NotifySettings, RegulatorEndpoint, WorkerSettings,
+};
+
+/// How the server is configured.
+#[derive(Clone)]
+pub struct Settings {
+    /// The data dir: SQLite file, object folder, data key, audit head.
+    pub data_dir: PathBuf,
+    /// The address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// `postgres://…` or `sqlite:…`; `None` is the SQLite file in the data dir.
+    pub database_url: Option<String>,
+    /// The personal-data key; `None` reads `BEIAN_DATA_KEY`, then the key file in the data dir.
+    pub data_key: Option<DataKey>,
+    /// The bundled regulator simulator, started in-process and mounted on the same listener
+    /// under its own paths (the spec's SOAP paths, `/miit`, `/bureau`, `/sim`); `None` when a
+    /// real bureau endpoint is configured.
+    pub simulator: Option<SimulatorSettings>,
+    /// The REST API's sessions and limits.
+    pub api: ApiSettings,
+    /// Where the platform reaches the registry (MIIT interface V3.0) and as whom.
+    pub regulator: RegulatorEndpoint,
+    /// Where uploaded materials are stored; by default the folder `<data_dir>/objects`.
+    pub objects: ObjectConfig,
+    /// What an upload may be; `max_bytes` (10 MiB by default) also caps the request body.
+    pub uploads: UploadLimits,
+    /// The CJK font of the verification form, loaded on first use.
+    pub form_font: FontConfig,
+    /// This provider's name (接入服务提供者) on the verification form.
+    pub provider_name: String,
+    /// How mail and SMS leave: SMTP and an HTTP SMS gateway when configured, else the
+    /// store's outbox (the embedded default).
+    pub notify: NotifySettings,
+    /// The background job worker (notifications, bureau uploads, results polls).
+    pub worker: WorkerSettings,
+    /// A clock to use instead of the one `simulator.simulated_clock` picks (tests that run
+    /// the simulator as its own server share one simulated clock with it).
+    pub clock: Option<SharedClock>,
+}
+
+/// Sessions, cookies and abuse limits of the REST API (`crate::api`).
+///
+/// The per-IP limits are kept in each instance's memory (several instances behind a balancer
+/// each allow this much); the per-account login limit is kept in the database and shared.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    /// Whether the session cookie is marked `Secure` (true behind HTTPS; false for plain-HTTP
+    /// local set-ups and tests).
+    pub secure_cookies: bool,
+    /// How long a session lasts after login.
+    pub session_ttl: Duration,
+    /// Failed logins allowed per username per hour; then 429 until the hour has passed.
+    pub login_failures_per_account_per_hour: u32,
+    /// Failed logins allowed per client address per minute.
+    pub login_failures_per_ip_per_minute: u32,
+    /// Sustained API requests per second allowed per client address (token bucket rate).
+    pub requests_per_ip_per_second: u32,
+    /// Burst of API requests allowed per client address (token bucket size).
+    pub request_burst_per_ip: u32,
+    /// Largest POST body kept for an `Idempotency-Key` (bigger ones get 413).
+    pub idempotency_body_limit: usize,
+    /// After how long an unfinished idempotent request is presumed dead and its key reusable.
+    pub idempotency_stale_after: Duration,
+}
+
+impl Default for ApiSettings {
+    fn default() -> ApiSettings {
+        ApiSettings {
+            secure_cookies: true,
+            session_ttl: Duration::from_secs(12 * 3600),
+            login_failures_per_account_per_hour: 100,
+            login_failures_per_ip_per_minute: 20,
+            requests_per_ip_per_second: 20,
+            request_burst_per_ip: 100,
+            idempotency_body_limit: 16 * 1024 * 1024,
+            idempotency_stale_after: Duration::from_secs(120),
+        }
+    }
+}
+
+impl Settings {
+    /// The embedded default in `data_dir`, listening on `listen`.
+    pub fn embedded(data_dir: impl Into<PathBuf>, listen: SocketAddr) -> Settings {
+        let data_dir = data_dir.into();
+        Settings {
+            objects: ObjectConfig::Local {
+                dir: data_dir.join("objects"),
+            },
+            uploads: UploadLimits::default(),
+            form_font: FontConfig::default(),
+            provider_name: DEFAULT_PROVIDER_NAME.to_owned(),
+            data_dir,
+            listen,
+            database_url: None,
+            data_key: None,
+            api: ApiSettings::default(),
+            regulator: RegulatorEndpoint::default(),
+            simulator: Some(SimulatorSettings::default()),
+            notify: NotifySettings::default(),
+            worker: WorkerSettings::default(),
+            clock: None,
+        }
+    }
+}
+
+/// How the in-process regulator simulator runs.
+#[derive(Debug, Clone, Copy)]
+pub struct SimulatorSettings {
+    /// Automatic review after a delay, or manual decisions at the console.
+    pub review: beian_regulator::ReviewMode,
+    /// Start a simulated clock that `POST /sim/clock/advance` moves, for the whole system.
+    pub simulated_clock: bool,
+}
+
+impl Default for SimulatorSettings {
+    fn default() -> SimulatorSettings {
+        SimulatorSettings {
+            review: beian_regulator::ReviewMode::Auto(beian_regulator::ReviewDelay::WorkingDays(3)),
+            simulated_clock: false,
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Builds the application: opens the store, assembles the router and binds the listener.
+//! `build` returns before serving so the caller (the `beian` command, or a test on port 0)
+//! learns the bound address first.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use beian_core::clock::{SharedClock, SimulatedClock, SystemClock};
+use beian_core::filing::ProviderId;
+use beian_regulator::Regulator;
+use beian_store::objects::Objects;
+use beian_store::{Store, StoreConfig};
+use tokio::net::TcpListener;
+
+use crate::routes;
+use crate::settings::Settings;
+pub use crate::state::AppState;
+use beian_platform::regulator_link;
+use beian_platform::verification_form::LazyFont;
+use beian_platform::worker::{Worker, WorkerParts};
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot create the data dir {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Store(#[from] beian_store::StoreError),
+    #[error("cannot open the object store: {0}")]
+    Objects(beian_store::StoreError),
+    #[error("cannot open the regulator simulator: {0}")]
+    Regulator(#[from] beian_regulator::Error),
+    #[error("cannot set up the registry link: {0}")]
+    RegulatorLink(#[from] beian_platform::regulator_link::LinkError),
+    #[error("cannot set up the job worker: {0}")]
+    Worker(#[from] beian_platform::worker::WorkerError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A built application, bound to its address, not yet serving.
+pub struct Application {
+    addr: SocketAddr,
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    worker: Option<Worker>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartupError::DataDir {
+            path: settings.data_dir.display().to_string(),
+            source,
+        })?;
+        let simulated = settings.simulator.is_some_and(|s| s.simulated_clock);
+        let clock: SharedClock = match &settings.clock {
+            Some(clock) => clock.clone(),
+            None if simulated => Arc::new(SimulatedClock::new(chrono::Utc::now())),
+            None => Arc::new(SystemClock),
+        };
+        let mut config = StoreConfig::embedded(&settings.data_dir);
+        config.database_url = settings.database_url.clone();
+        config.data_key = settings.data_key.clone();
+        let store_clock = clock.clone();
+        config.clock = Some(Arc::new(move || store_clock.now()));
+        let store = Arc::new(Store::open(config).await?);
+        let objects = Arc::new(Objects::open(&settings.objects).map_err(StartupError::Objects)?);
+        let regulator = match settings.simulator {
+            Some(sim) => {
+                let dir = settings.data_dir.join("regulator");
+                let config = beian_regulator::Config {
+                    review: sim.review,
+                    ..beian_regulator::Config::default()
+                };
+                Some(Regulator::open(&dir, clock.clone(), config).await?)
+            }
+            None => None,
+        };
+        let api = Arc::new(crate::api::ApiContext::new(settings.api.clone()));
+        let listener =
+            TcpListener::bind(settings.listen)
+                .await
+                .map_err(|source| StartupError::Listen {
+                    addr: settings.listen,
+                    source,
+                })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| StartupError::Listen {
+                addr: settings.listen,
+                source,
+            })?;
+        let base_url = match (&settings.regulator.base_url, &regulator) {
+            (Some(url), _) => url.clone(),
+            (None, Some(_)) => regulator_link::own_base_url(addr),
+            (None, None) => return Err(regulator_link::LinkError::NoEndpoint.into()),
+        };
+        // Embedded: the workflow talks to the in-process simulator on our own listener.
+        let embedded = settings.regulator.base_url.is_none() && regulator.is_some();
+        let resolved = regulator_link::resolve(&settings.regulator, &settings.data_dir, embedded)?;
+        if let (true, Some(sim)) = (embedded, &regulator) {
+            crate::simulator::ensure_provider(sim, &resolved).await?;
+        }
+        let regulator_client = regulator_link::client(&base_url, &resolved)?;
+        let provider = ProviderId(u64::try_from(resolved.isp_id).unwrap_or_default());
+        let worker = if settings.worker.enabled {
+            Some(Worker::new(
+                WorkerParts {
+                    store: store.clone(),
+                    objects: objects.clone(),
+                    client: regulator_client.clone(),
+                    clock: clock.clone(),
+                    isp_id: resolved.isp_id,
+                    provider_name: settings.provider_name.clone(),
+                },
+                &settings.notify,
+                &settings.worker,
+            )?)
+        } else {
+            None
+        };
+        let state = AppState {
+            store,
+            api,
+            clock,
+            regulator,
+            regulator_client,
+            provider,
+            objects,
+            uploads: settings.uploads,
+            form_font: Arc::new(LazyFont::new(settings.form_font.clone())),
+            provider_name: Arc::from(settings.provider_name.as_str()),
+        };
+        let router = router(state.clone());
+        Ok(Application {
+            addr,
+            listener,
+            router,
+            state,
+            worker,
+        })
+    }
+
+    /// The address the listener is bound to.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The job worker (`None` when disabled in the settings); it starts with
+    /// [`Application::run_until_stopped`].
+    pub fn worker(&self) -> Option<&Worker> {
+        self.worker.as_ref()
+    }
+
+    /// Serves until the process is stopped; the simulator's review driver runs alongside.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let driver = self
+            .state
+            .regulator
+            .as_ref()
+            .map(|r| r.spawn_driver(std::time::Duration::from_secs(5)));
+        let worker = self.worker.map(Worker::spawn);
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, app).await;
+        if let Some(driver) = driver {
+            driver.abort();
+        }
+        if let Some(worker) = worker {
+            worker.abort();
+        }
+        served
+    }
+}
+
+/// The whole router: the platform, and the regulator simulator under its own paths when it
+/// runs in-process (the platform still reaches it over HTTP/SOAP, as it would a real bureau).
+pub fn router(state: AppState) -> Router {
+    let platform = Router::new()
+        .route("/healthz", get(routes::health::healthz))
+        .merge(crate::api::router(state.clone()))
+        .with_state(state.clone());
+    match state.regulator {
+        Some(regulator) => platform.merge(beian_regulator::soap::simulator_router(regulator)),
+        None => platform,
+    }
+}
