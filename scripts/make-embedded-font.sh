@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates assets/fonts/wqy-microhei-subset.ttf, the CJK font compiled into the binary for
+# Regenerates crates/platform/fonts/wqy-microhei-subset.ttf, the CJK font compiled into the binary for
 # the verification form (网站备案信息真实性核验单), and its licence file beside it.
 #
 # Run by a person when the font or the subset has to change; never at build time. The output
@@ -39,7 +39,7 @@ want_sha256="2420e8078af796b19a3f6ef13de527a1a91c1e7171eea115926c614ced1009b3"
 want_fonttools="4.69.1"
 ttc="${WQY_TTC:-/usr/share/fonts/truetype/wqy/wqy-microhei.ttc}"
 subset="${SUBSET:-uro}"
-out_dir=assets/fonts
+out_dir=crates/platform/fonts
 out="$out_dir/wqy-microhei-subset.ttf"
 
 if [ ! -f "$ttc" ]; then

@@ -45,6 +45,13 @@ pub struct Args {
     /// access declared for storefront filings.
     #[arg(long, env = "BEIAN_STOREFRONT_IPS")]
     storefront_ips: Option<String>,
+    /// A font file (TTF, OTF or TTC) for the verification form instead of the embedded CJK
+    /// font, e.g. Debian's `/usr/share/fonts/truetype/wqy/wqy-microhei.ttc`.
+    #[arg(long, env = "BEIAN_FORM_FONT")]
+    form_font: Option<std::path::PathBuf>,
+    /// The face of `--form-font` within a collection.
+    #[arg(long, default_value_t = 0, env = "BEIAN_FORM_FONT_INDEX")]
+    form_font_index: u32,
 }
 
 /// `--secure-cookies`.
@@ -82,6 +89,8 @@ pub fn run(args: Args) -> ExitCode {
             review: args.bureau_review.mode(args.bureau_review_minutes),
             simulated_clock: args.simulated_clock,
         });
+        settings.form_font.path = args.form_font;
+        settings.form_font.index = args.form_font_index;
         if let Some(ips) = args.storefront_ips {
             settings.worker.storefront_ips = ips;
         }

@@ -1,6 +1,7 @@
-//! The CJK font the form is set in, loaded at run time from a file (never compiled in). The
-//! default is WenQuanYi Micro Hei from the Debian package `fonts-wqy-microhei`, a run-time
-//! requirement of the server wherever it generates forms.
+//! The CJK font the form is set in. By default a subset of WenQuanYi Micro Hei (Apache-2.0,
+//! every GB 2312 and GBK hanzi; see `crates/platform/fonts/README.md`) compiled into the
+//! binary, so the form renders on a machine with no fonts at all; a configured font file (a
+//! TTF, OTF or TTC face) overrides it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,42 +14,53 @@ use skrifa::{FontRef, MetadataProvider};
 
 use super::FormError;
 
-/// Where `fonts-wqy-microhei` installs its font collection.
-pub const DEFAULT_FONT_PATH: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
-/// Index of "WenQuanYi Micro Hei" in that collection.
-pub const DEFAULT_FONT_INDEX: u32 = 0;
-/// The Debian package that provides [`DEFAULT_FONT_PATH`].
-pub const DEFAULT_FONT_PACKAGE: &str = "fonts-wqy-microhei";
+/// The embedded font: a single face (index 0).
+pub static EMBEDDED_FONT: &[u8] = include_bytes!("../../fonts/wqy-microhei-subset.ttf");
 
-/// Where to find the form's font: a setting of the server's configuration
-/// (`path`, `index`; both optional, defaulting to WenQuanYi Micro Hei).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Where Debian's `fonts-wqy-microhei` installs the full collection, for those who prefer it
+/// (`path` = this, `index` = 0).
+pub const SYSTEM_WQY_PATH: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+
+/// Which font the form uses: a setting of the server's configuration (`path`, `index`; both
+/// optional). No `path` is the embedded font.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FontConfig {
-    pub path: PathBuf,
+    /// A font file to use instead of the embedded one.
+    pub path: Option<PathBuf>,
     /// The face within a collection (`.ttc`); 0 for a single font.
     pub index: u32,
 }
 
-impl Default for FontConfig {
-    fn default() -> FontConfig {
-        FontConfig {
-            path: PathBuf::from(DEFAULT_FONT_PATH),
-            index: DEFAULT_FONT_INDEX,
+impl FontConfig {
+    pub fn load(&self) -> Result<FormFont, FormError> {
+        match &self.path {
+            Some(path) => FormFont::load(path, self.index),
+            None => FormFont::embedded(),
         }
     }
 }
 
-impl FontConfig {
-    pub fn load(&self) -> Result<FormFont, FormError> {
-        FormFont::load(&self.path, self.index)
+/// A font's bytes: compiled in, or read from a file.
+#[derive(Clone)]
+enum FontData {
+    Embedded(&'static [u8]),
+    Read(Arc<Vec<u8>>),
+}
+
+impl FontData {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            FontData::Embedded(b) => b,
+            FontData::Read(b) => b,
+        }
     }
 }
 
 /// A loaded font: the bytes (shared with the PDF writer, which subsets and embeds them).
 #[derive(Clone)]
 pub struct FormFont {
-    data: Arc<Vec<u8>>,
+    data: FontData,
     index: u32,
     pdf: krilla::text::Font,
 }
@@ -56,7 +68,7 @@ pub struct FormFont {
 impl std::fmt::Debug for FormFont {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FormFont")
-            .field("bytes", &self.data.len())
+            .field("bytes", &self.data.bytes().len())
             .field("index", &self.index)
             .finish()
     }
@@ -74,9 +86,18 @@ impl FormFont {
         })
     }
 
-    /// [`FormFont::load`] of [`DEFAULT_FONT_PATH`].
-    pub fn load_default() -> Result<FormFont, FormError> {
-        FontConfig::default().load()
+    /// The font compiled into the binary ([`EMBEDDED_FONT`]).
+    pub fn embedded() -> Result<FormFont, FormError> {
+        let invalid = || FormError::FontInvalid {
+            path: PathBuf::from("<embedded>"),
+        };
+        FontRef::from_index(EMBEDDED_FONT, 0).map_err(|_| invalid())?;
+        let pdf = krilla::text::Font::new(EMBEDDED_FONT.into(), 0).ok_or_else(invalid)?;
+        Ok(FormFont {
+            data: FontData::Embedded(EMBEDDED_FONT),
+            index: 0,
+            pdf,
+        })
     }
 
     /// A font from bytes already read.
@@ -87,7 +108,11 @@ impl FormFont {
         let data = Arc::new(data);
         FontRef::from_index(&data, index).map_err(|_| invalid())?;
         let pdf = krilla::text::Font::new(data.clone().into(), index).ok_or_else(invalid)?;
-        Ok(FormFont { data, index, pdf })
+        Ok(FormFont {
+            data: FontData::Read(data),
+            index,
+            pdf,
+        })
     }
 
     pub(super) fn pdf(&self) -> &krilla::text::Font {
@@ -96,10 +121,11 @@ impl FormFont {
 
     /// Glyph widths, for laying text out.
     pub(super) fn measure(&self) -> Result<Measure<'_>, FormError> {
-        let font =
-            FontRef::from_index(&self.data, self.index).map_err(|_| FormError::FontInvalid {
+        let font = FontRef::from_index(self.data.bytes(), self.index).map_err(|_| {
+            FormError::FontInvalid {
                 path: PathBuf::from("<loaded>"),
-            })?;
+            }
+        })?;
         let metrics = font.metrics(Size::unscaled(), LocationRef::default());
         Ok(Measure {
             charmap: font.charmap(),

@@ -29,7 +29,7 @@ impl LazyFont {
                 tokio::task::spawn_blocking(move || config.load())
                     .await
                     .map_err(|e| FormError::FontMissing {
-                        path: self.config.path.clone(),
+                        path: self.config.path.clone().unwrap_or_default(),
                         reason: e.to_string(),
                     })?
             })

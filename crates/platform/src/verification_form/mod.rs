@@ -26,7 +26,7 @@ use beian_core::sponsor::{Certificate, SponsorNature};
 use chrono::NaiveDate;
 use thiserror::Error;
 
-pub use font::{DEFAULT_FONT_INDEX, DEFAULT_FONT_PACKAGE, DEFAULT_FONT_PATH, FontConfig, FormFont};
+pub use font::{EMBEDDED_FONT, FontConfig, FormFont, SYSTEM_WQY_PATH};
 pub use lazy::LazyFont;
 
 /// The data printed on the form.
@@ -75,8 +75,8 @@ impl std::fmt::Debug for VerificationFormData {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FormError {
     #[error(
-        "the form font {path} cannot be read ({reason}); install the Debian package \
-         fonts-wqy-microhei or configure another CJK font"
+        "the configured form font {path} cannot be read ({reason}); fix the path, or \
+         leave it unset to use the embedded font"
     )]
     FontMissing { path: PathBuf, reason: String },
     #[error("{path} is not a usable font")]
