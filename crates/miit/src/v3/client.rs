@@ -87,6 +87,33 @@ pub trait RegulatorClient: Send + Sync {
     ) -> Result<MethodReturn, ClientError>;
 }
 
+/// How the provider's id parameter is spelled in requests: the spec's tables say `ispId`
+/// (the default); the production client easynode-ipc sends `ispID`. A setting per bureau.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IspIdSpelling {
+    /// `ispId`, as the spec's parameter tables.
+    #[default]
+    Spec,
+    /// `ispID`.
+    UpperId,
+}
+
+impl IspIdSpelling {
+    pub fn name(self) -> &'static str {
+        match self {
+            IspIdSpelling::Spec => "ispId",
+            IspIdSpelling::UpperId => "ispID",
+        }
+    }
+
+    /// `ispId` or `ispID`.
+    pub fn from_name(name: &str) -> Option<IspIdSpelling> {
+        [IspIdSpelling::Spec, IspIdSpelling::UpperId]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+}
+
 /// A client over HTTP.
 #[derive(Debug, Clone)]
 pub struct HttpRegulatorClient {
@@ -95,8 +122,10 @@ pub struct HttpRegulatorClient {
     pub credentials: Credentials,
     /// Set to encrypt uploads (and to decrypt encrypted downloads).
     pub aes_key: Option<AesKey>,
-    /// The service namespace written in requests.
+    /// The service namespace written in requests ([`soap::NAMESPACE`] unless set).
     pub namespace: String,
+    /// How `ispId` is spelled in requests.
+    pub isp_id_spelling: IspIdSpelling,
     http: reqwest::Client,
 }
 
@@ -127,8 +156,32 @@ impl HttpRegulatorClient {
             credentials,
             aes_key,
             namespace: soap::NAMESPACE.to_owned(),
+            isp_id_spelling: IspIdSpelling::default(),
             http: http_client(),
         }
+    }
+
+    /// The service namespace to write in requests (a bureau may use another than
+    /// [`soap::NAMESPACE`]).
+    pub fn with_namespace(mut self, namespace: &str) -> HttpRegulatorClient {
+        namespace.clone_into(&mut self.namespace);
+        self
+    }
+
+    /// How to spell the provider's id parameter.
+    pub fn with_isp_id_spelling(mut self, spelling: IspIdSpelling) -> HttpRegulatorClient {
+        self.isp_id_spelling = spelling;
+        self
+    }
+
+    /// The URL of a service path (`/ISPWebService/upDownLoad`, …) at this bureau.
+    pub fn url_of(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// The underlying HTTP client (timeouts as [`CONNECT_TIMEOUT`] and [`CALL_TIMEOUT`]).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     async fn call(
@@ -136,10 +189,23 @@ impl HttpRegulatorClient {
         method: Method,
         params: &[(&str, String)],
     ) -> Result<MethodReturn, ClientError> {
+        let respelled: Vec<(&str, String)>;
+        let params = if self.isp_id_spelling == IspIdSpelling::Spec {
+            params
+        } else {
+            respelled = params
+                .iter()
+                .map(|(name, value)| match *name {
+                    "ispId" => (self.isp_id_spelling.name(), value.clone()),
+                    _ => (*name, value.clone()),
+                })
+                .collect();
+            &respelled
+        };
         let body = soap::write_request(&self.namespace, method, params);
         let response = self
             .http
-            .post(format!("{}{}", self.base_url, method.path()))
+            .post(self.url_of(method.path()))
             .header("Content-Type", "text/xml; charset=utf-8")
             .header("SOAPAction", "\"\"")
             .body(body)
