@@ -9,9 +9,10 @@
 //!   [`sequence`]: `dataSequence`.
 //! - [`soap`]: SOAP 1.1 envelopes; [`server`]: the dispatcher and the [`server::IspBackend`]
 //!   trait; [`client`]: the [`client::RegulatorClient`] trait and its HTTP implementation;
-//!   [`wsdl`]: the services' WSDL documents.
+//!   [`wsdl`]: the services' WSDL documents; [`check`]: the dry run against a bureau.
 
 pub mod auth;
+pub mod check;
 pub mod client;
 pub mod codec;
 pub mod codes;
