@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use super::client::{ClientError, HttpRegulatorClient, IspIdSpelling, RegulatorClient};
+use super::client::{
+    ClientError, HttpRegulatorClient, IspIdSpelling, RegulatorClient, error_chain,
+};
 use super::codes::{QueryConditionType, ReturnCode};
 use super::paths;
 use super::returns::MethodReturn;
@@ -238,7 +240,7 @@ async fn probe_wsdl(client: &HttpRegulatorClient) -> WsdlProbe {
     let url = format!("{}?wsdl", client.url_of(paths::QUERY_BEIAN_STATUS));
     let response = match client.http().get(&url).send().await {
         Ok(r) => r,
-        Err(e) => return WsdlProbe::Unavailable(e.to_string().chars().take(200).collect()),
+        Err(e) => return WsdlProbe::Unavailable(error_chain(&e).chars().take(300).collect()),
     };
     let status = response.status();
     if !status.is_success() {
@@ -246,7 +248,7 @@ async fn probe_wsdl(client: &HttpRegulatorClient) -> WsdlProbe {
     }
     match response.bytes().await {
         Ok(bytes) => read_wsdl(&bytes),
-        Err(e) => WsdlProbe::Unavailable(e.to_string().chars().take(200).collect()),
+        Err(e) => WsdlProbe::Unavailable(error_chain(&e).chars().take(300).collect()),
     }
 }
 

@@ -129,6 +129,22 @@ pub struct HttpRegulatorClient {
     http: reqwest::Client,
 }
 
+/// An error with its causes, `outer: inner: …` (reqwest's own text omits them, and with them
+/// what went wrong: refused, TLS, timeout).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// A bureau that stops answering mid-call must not hold the caller (a job's lease) for long:
 /// 10 s to connect, 60 s for a whole call.
 pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -211,11 +227,11 @@ impl HttpRegulatorClient {
             .body(body)
             .send()
             .await
-            .map_err(|e| ClientError::Http(e.to_string()))?;
+            .map_err(|e| ClientError::Http(error_chain(&e)))?;
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| ClientError::Http(e.to_string()))?;
+            .map_err(|e| ClientError::Http(error_chain(&e)))?;
         let text = soap::parse_response(&bytes)?;
         xml::from_xml_str(&text).map_err(ClientError::Return)
     }
@@ -326,5 +342,69 @@ impl RegulatorClient for HttpRegulatorClient {
         params.push(("baxh", icp_number.to_owned()));
         params.push(("bamm", password.to_owned()));
         self.call(Method::VerifyBamm, &params).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1
+                .as_deref()
+                .map(|l| l as &(dyn std::error::Error + 'static))
+        }
+    }
+
+    #[test]
+    fn error_chain_names_every_cause_once() {
+        let e = Layer(
+            "error sending request",
+            Some(Box::new(Layer(
+                "tcp connect error",
+                Some(Box::new(Layer("Connection refused", None))),
+            ))),
+        );
+        assert_eq!(
+            error_chain(&e),
+            "error sending request: tcp connect error: Connection refused"
+        );
+        let repeated = Layer(
+            "io: Connection refused",
+            Some(Box::new(Layer("Connection refused", None))),
+        );
+        assert_eq!(error_chain(&repeated), "io: Connection refused");
+    }
+
+    #[test]
+    fn per_bureau_settings() {
+        let creds = Credentials {
+            isp_id: 7,
+            user_name: "u".to_owned(),
+            password: crate::v3::personal::Secret::new("p"),
+        };
+        let c = HttpRegulatorClient::new("http://h/", creds, None);
+        assert_eq!(c.base_url, "http://h");
+        assert_eq!(c.namespace, soap::NAMESPACE);
+        assert_eq!(c.isp_id_spelling, IspIdSpelling::Spec);
+        let c = c
+            .with_namespace("urn:x")
+            .with_isp_id_spelling(IspIdSpelling::UpperId);
+        assert_eq!(c.namespace, "urn:x");
+        assert_eq!(c.isp_id_spelling.name(), "ispID");
+        assert_eq!(
+            c.url_of(crate::v3::paths::VERIFY_BAMM),
+            "http://h/BeianStatusWebService/verifyBamm"
+        );
     }
 }
