@@ -10,10 +10,11 @@ mod soap_common;
 use std::process::Command;
 use std::sync::Arc;
 
-use beian_miit::v3::auth::{pwd_hash, random_value};
+use beian_miit::v3::auth::{Credentials, pwd_hash, random_value};
 use beian_miit::v3::check::{QueryProbe, WsdlProbe, dry_run};
-use beian_miit::v3::client::{IspIdSpelling, RegulatorClient};
+use beian_miit::v3::client::{HttpRegulatorClient, IspIdSpelling, RegulatorClient};
 use beian_miit::v3::codes::{FilingStatus, PasswordCheck, QueryConditionType, ReturnCode};
+use beian_miit::v3::personal::Secret;
 use beian_miit::v3::returns::MethodReturn;
 use beian_miit::v3::soap::{self, NAMESPACE};
 use beian_miit::v3::wsdl::Service;
@@ -248,6 +249,7 @@ async fn our_client_may_spell_isp_id_and_name_the_namespace_per_bureau() {
 async fn the_dry_run_reports_what_it_saw() {
     let sim = start().await;
     let report = dry_run(&client(&sim), "yunqi-example.com").await;
+    eprintln!("{report}");
     assert!(report.passed(), "{report}");
     assert_eq!(
         report.wsdl,
@@ -274,7 +276,7 @@ async fn the_dry_run_reports_what_it_saw() {
 
     // A client set to another namespace is told the bureau's; a wrong password fails.
     let mut wrong = client(&sim).with_namespace("urn:elsewhere");
-    wrong.credentials.password = beian_miit::v3::personal::Secret::new("nope");
+    wrong.credentials.password = Secret::new("nope");
     let report = dry_run(&wrong, "yunqi-example.com").await;
     assert!(!report.passed());
     let text = report.to_string();
@@ -291,7 +293,79 @@ async fn the_dry_run_reports_what_it_saw() {
     let mut gone = client(&sim);
     gone.base_url = closed;
     let report = dry_run(&gone, "yunqi-example.com").await;
+    eprintln!("{report}");
     assert!(!report.passed());
-    assert!(matches!(report.query, QueryProbe::Failed(_)), "{report}");
+    let QueryProbe::Failed(why) = &report.query else {
+        panic!("{report}");
+    };
+    // The cause is named, not only "error sending request".
+    assert!(why.to_lowercase().contains("refused"), "{why}");
     assert!(matches!(report.wsdl, WsdlProbe::Unavailable(_)), "{report}");
+}
+
+/// A stand-in bureau that records each request body and answers success.
+async fn recording_bureau() -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::routing::post;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let app = axum::Router::new().route(
+        "/BeianStatusWebService/queryBeianStatus",
+        post(move |body: String| {
+            let record = record.clone();
+            async move {
+                record.lock().unwrap().push(body);
+                let ret = beian_miit::v3::xml::to_xml_body(&MethodReturn::of(ReturnCode::Success))
+                    .unwrap();
+                soap::write_response(soap::Method::QueryBeianStatus, &ret)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(axum::serve(listener, app).into_future());
+    (format!("http://{addr}"), seen)
+}
+
+#[tokio::test]
+async fn our_client_writes_the_configured_spelling_and_namespace() {
+    let (base, seen) = recording_bureau().await;
+    let credentials = Credentials {
+        isp_id: PROVIDER_A,
+        user_name: "isp-zj".to_owned(),
+        password: Secret::new("isp-zj-secret"),
+    };
+    let default = HttpRegulatorClient::new(&base, credentials, None);
+    let ret = default
+        .query_beian_status(QueryConditionType::Domain, "a.cn")
+        .await
+        .unwrap();
+    assert_eq!(ret.code(), Some(ReturnCode::Success));
+    let tuned = default
+        .clone()
+        .with_isp_id_spelling(IspIdSpelling::UpperId)
+        .with_namespace("urn:bureau");
+    tuned
+        .query_beian_status(QueryConditionType::Domain, "a.cn")
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert!(
+        seen[0].contains(&format!("xmlns:isp=\"{NAMESPACE}\"")),
+        "{}",
+        seen[0]
+    );
+    assert!(
+        seen[0].contains(&format!("<ispId>{PROVIDER_A}</ispId>")),
+        "{}",
+        seen[0]
+    );
+    assert!(!seen[0].contains("ispID"), "{}", seen[0]);
+    assert!(seen[1].contains("xmlns:isp=\"urn:bureau\""), "{}", seen[1]);
+    assert!(
+        seen[1].contains(&format!("<ispID>{PROVIDER_A}</ispID>")),
+        "{}",
+        seen[1]
+    );
+    assert!(!seen[1].contains("<ispId>"), "{}", seen[1]);
 }
