@@ -160,8 +160,8 @@ pub fn document(service: Service, namespace: &str, base_url: &str) -> String {
     ));
     out.push_str(&format!(
         "  <wsdl:documentation>MIIT enterprise interface V3.0 (ICP/IP/domain filing), service \
-         {name}. Every method returns its return document (GBK in the spec's examples, here the \
-         string value) in the element return. Envelope namespace {ENVELOPE_NS}.</wsdl:documentation>\n"
+         {name}, SOAP 1.1 ({ENVELOPE_NS}). Every method returns its return document as the \
+         string value of the element return.</wsdl:documentation>\n"
     ));
     // Types: one wrapper element per request and per response.
     out.push_str(&format!(
