@@ -168,49 +168,29 @@ pub fn document(service: Service, namespace: &str, base_url: &str) -> String {
         "  <wsdl:types>\n    <xs:schema targetNamespace=\"{ns}\" elementFormDefault=\"unqualified\">\n"
     ));
     for op in &operations {
-        let m = op.method.name();
-        out.push_str(&format!(
-            "      <xs:element name=\"{m}\">\n        <xs:complexType>\n          <xs:sequence>\n"
-        ));
-        for (param, ty) in op.params {
-            out.push_str(&format!(
-                "            <xs:element name=\"{param}\" type=\"{}\"/>\n",
-                ty.xsd()
-            ));
-        }
-        out.push_str("          </xs:sequence>\n        </xs:complexType>\n      </xs:element>\n");
-        let doc = op.return_schema().map_or_else(
-            || "the return document of §3-3-6-5".to_owned(),
-            |xsd| format!("a return document per {xsd}"),
-        );
-        out.push_str(&format!(
-            "      <xs:element name=\"{m}Response\">\n        <xs:complexType>\n          <xs:sequence>\n            <xs:element name=\"return\" type=\"xs:string\">\n              <xs:annotation><xs:documentation>{doc}</xs:documentation></xs:annotation>\n            </xs:element>\n          </xs:sequence>\n        </xs:complexType>\n      </xs:element>\n"
-        ));
+        out.push_str(&wrapper_elements(op));
     }
     out.push_str("    </xs:schema>\n  </wsdl:types>\n");
-    for op in &operations {
-        let m = op.method.name();
-        out.push_str(&format!(
+    out.push_str(&each(&operations, |m| {
+        format!(
             "  <wsdl:message name=\"{m}Request\">\n    <wsdl:part name=\"parameters\" element=\"tns:{m}\"/>\n  </wsdl:message>\n  <wsdl:message name=\"{m}Response\">\n    <wsdl:part name=\"parameters\" element=\"tns:{m}Response\"/>\n  </wsdl:message>\n"
-        ));
-    }
+        )
+    }));
     out.push_str(&format!("  <wsdl:portType name=\"{name}PortType\">\n"));
-    for op in &operations {
-        let m = op.method.name();
-        out.push_str(&format!(
+    out.push_str(&each(&operations, |m| {
+        format!(
             "    <wsdl:operation name=\"{m}\">\n      <wsdl:input message=\"tns:{m}Request\"/>\n      <wsdl:output message=\"tns:{m}Response\"/>\n    </wsdl:operation>\n"
-        ));
-    }
+        )
+    }));
     out.push_str("  </wsdl:portType>\n");
     out.push_str(&format!(
         "  <wsdl:binding name=\"{name}SoapBinding\" type=\"tns:{name}PortType\">\n    <soap:binding style=\"document\" transport=\"http://schemas.xmlsoap.org/soap/http\"/>\n"
     ));
-    for op in &operations {
-        let m = op.method.name();
-        out.push_str(&format!(
+    out.push_str(&each(&operations, |m| {
+        format!(
             "    <wsdl:operation name=\"{m}\">\n      <soap:operation soapAction=\"\" style=\"document\"/>\n      <wsdl:input><soap:body use=\"literal\"/></wsdl:input>\n      <wsdl:output><soap:body use=\"literal\"/></wsdl:output>\n    </wsdl:operation>\n"
-        ));
-    }
+        )
+    }));
     out.push_str("  </wsdl:binding>\n");
     let location = escape(format!(
         "{}{}",
@@ -221,6 +201,34 @@ pub fn document(service: Service, namespace: &str, base_url: &str) -> String {
         "  <wsdl:service name=\"{name}\">\n    <wsdl:port name=\"{name}Port\" binding=\"tns:{name}SoapBinding\">\n      <soap:address location=\"{location}\"/>\n    </wsdl:port>\n  </wsdl:service>\n</wsdl:definitions>\n"
     ));
     out
+}
+
+/// `part(method name)` for each operation, concatenated.
+fn each(operations: &[Operation], part: impl Fn(&str) -> String) -> String {
+    operations.iter().map(|op| part(op.method.name())).collect()
+}
+
+/// The request wrapper `<method>` (the parameters in order) and the response wrapper
+/// `<method>Response` (one `return` string).
+fn wrapper_elements(op: &Operation) -> String {
+    let m = op.method.name();
+    let params: String = op
+        .params
+        .iter()
+        .map(|(param, ty)| {
+            format!(
+                "            <xs:element name=\"{param}\" type=\"{}\"/>\n",
+                ty.xsd()
+            )
+        })
+        .collect();
+    let doc = op.return_schema().map_or_else(
+        || "the return document of §3-3-6-5".to_owned(),
+        |xsd| format!("a return document per {xsd}"),
+    );
+    format!(
+        "      <xs:element name=\"{m}\">\n        <xs:complexType>\n          <xs:sequence>\n{params}          </xs:sequence>\n        </xs:complexType>\n      </xs:element>\n      <xs:element name=\"{m}Response\">\n        <xs:complexType>\n          <xs:sequence>\n            <xs:element name=\"return\" type=\"xs:string\">\n              <xs:annotation><xs:documentation>{doc}</xs:documentation></xs:annotation>\n            </xs:element>\n          </xs:sequence>\n        </xs:complexType>\n      </xs:element>\n"
+    )
 }
 
 #[cfg(test)]
