@@ -3,8 +3,8 @@
 //! A request is `Envelope/Body/<method>` with one child element per parameter, named as in
 //! the method prototypes (`ispId`, `userName`, …); the answer is
 //! `Envelope/Body/<method>Response/return` whose text is the return document (escaped).
-//! The reference holds no WSDL; the service namespace [`NAMESPACE`] is the one a production
-//! client of the bureaus uses (configurable per bureau on the client, see
+//! The reference holds no WSDL; the service namespace [`NAMESPACE`] is the one reported for a
+//! production client against a bureau (configurable per bureau on the client, see
 //! `docs/bureau-interop.md`). Reading ignores namespaces and prefixes and matches local
 //! names only, so a request in any namespace, or none, is understood.
 
@@ -14,10 +14,13 @@ use quick_xml::events::Event;
 
 /// SOAP 1.1 envelope namespace.
 pub const ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-/// The service namespace: the one NetEase's easynode-ipc (a production client, used against
-/// the Zhejiang bureau) writes. The spec names none; the bureaus' WSDL is not in the reference.
+/// The service namespace, `http://www.miibeian.gov.cn`: reported (issue 19) as the one the
+/// requests of NetEase's easynode-ipc carry against the Zhejiang bureau. That client builds
+/// its requests from the bureau's WSDL at run time (node-soap), so the namespace is the
+/// bureau's, not written in its source. The spec names none. A setting per bureau on the
+/// client ([`super::client::HttpRegulatorClient::with_namespace`]).
 pub const NAMESPACE: &str = "http://www.miibeian.gov.cn";
-/// The namespace beian used before it followed the production client (its own invention).
+/// The namespace beian used before issue 19 (its own invention, in no bureau).
 pub const OLD_BEIAN_NAMESPACE: &str = "http://webservice.beian.miit/isp/v3";
 /// Requests larger than this are refused before parsing (a 50 MB file grows by base64).
 pub const MAX_ENVELOPE_BYTES: usize = 80 * 1024 * 1024;
