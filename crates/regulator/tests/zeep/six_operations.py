@@ -23,9 +23,10 @@ import sys
 import zeep
 from lxml import etree
 
-cfg = json.load(open(sys.argv[1], encoding="utf-8"))
+with open(sys.argv[1], encoding="utf-8") as f:
+    cfg = json.load(f)
 base = cfg["base"]
-settings = zeep.Settings(strict=True, raw_response=False)
+settings = zeep.Settings(strict=True)
 
 RETURN_XSD = {
     "isp_upload": "upload-return.xsd",
@@ -54,15 +55,13 @@ def auth():
     }
 
 
-services = {}
+# One client per service, each generated from the WSDL served at its path.
+ops = {}
 for path in cfg["paths"]:
     c = zeep.Client(base + path + "?wsdl", settings=settings)
-    services[path] = c
-ops = {}
-for c in services.values():
     for service in c.wsdl.services.values():
         for port in service.ports.values():
-            for name in port.binding._operations:
+            for name in port.binding.all():
                 ops[name] = c
 assert sorted(ops) == sorted(
     [
