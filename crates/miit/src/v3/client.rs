@@ -87,6 +87,33 @@ pub trait RegulatorClient: Send + Sync {
     ) -> Result<MethodReturn, ClientError>;
 }
 
+/// How the provider's id parameter is spelled in requests: the spec's tables say `ispId`
+/// (the default); the production client easynode-ipc sends `ispID`. A setting per bureau.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IspIdSpelling {
+    /// `ispId`, as the spec's parameter tables.
+    #[default]
+    Spec,
+    /// `ispID`.
+    UpperId,
+}
+
+impl IspIdSpelling {
+    pub fn name(self) -> &'static str {
+        match self {
+            IspIdSpelling::Spec => "ispId",
+            IspIdSpelling::UpperId => "ispID",
+        }
+    }
+
+    /// `ispId` or `ispID`.
+    pub fn from_name(name: &str) -> Option<IspIdSpelling> {
+        [IspIdSpelling::Spec, IspIdSpelling::UpperId]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+}
+
 /// A client over HTTP.
 #[derive(Debug, Clone)]
 pub struct HttpRegulatorClient {
@@ -95,9 +122,27 @@ pub struct HttpRegulatorClient {
     pub credentials: Credentials,
     /// Set to encrypt uploads (and to decrypt encrypted downloads).
     pub aes_key: Option<AesKey>,
-    /// The service namespace written in requests.
+    /// The service namespace written in requests ([`soap::NAMESPACE`] unless set).
     pub namespace: String,
+    /// How `ispId` is spelled in requests.
+    pub isp_id_spelling: IspIdSpelling,
     http: reqwest::Client,
+}
+
+/// An error with its causes, `outer: inner: …` (reqwest's own text omits them, and with them
+/// what went wrong: refused, TLS, timeout).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// A bureau that stops answering mid-call must not hold the caller (a job's lease) for long:
@@ -127,8 +172,32 @@ impl HttpRegulatorClient {
             credentials,
             aes_key,
             namespace: soap::NAMESPACE.to_owned(),
+            isp_id_spelling: IspIdSpelling::default(),
             http: http_client(),
         }
+    }
+
+    /// The service namespace to write in requests (a bureau may use another than
+    /// [`soap::NAMESPACE`]).
+    pub fn with_namespace(mut self, namespace: &str) -> HttpRegulatorClient {
+        namespace.clone_into(&mut self.namespace);
+        self
+    }
+
+    /// How to spell the provider's id parameter.
+    pub fn with_isp_id_spelling(mut self, spelling: IspIdSpelling) -> HttpRegulatorClient {
+        self.isp_id_spelling = spelling;
+        self
+    }
+
+    /// The URL of a service path (`/ISPWebService/upDownLoad`, …) at this bureau.
+    pub fn url_of(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// The underlying HTTP client (timeouts as [`CONNECT_TIMEOUT`] and [`CALL_TIMEOUT`]).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     async fn call(
@@ -136,20 +205,33 @@ impl HttpRegulatorClient {
         method: Method,
         params: &[(&str, String)],
     ) -> Result<MethodReturn, ClientError> {
+        let respelled: Vec<(&str, String)>;
+        let params = if self.isp_id_spelling == IspIdSpelling::Spec {
+            params
+        } else {
+            respelled = params
+                .iter()
+                .map(|(name, value)| match *name {
+                    "ispId" => (self.isp_id_spelling.name(), value.clone()),
+                    _ => (*name, value.clone()),
+                })
+                .collect();
+            &respelled
+        };
         let body = soap::write_request(&self.namespace, method, params);
         let response = self
             .http
-            .post(format!("{}{}", self.base_url, method.path()))
+            .post(self.url_of(method.path()))
             .header("Content-Type", "text/xml; charset=utf-8")
             .header("SOAPAction", "\"\"")
             .body(body)
             .send()
             .await
-            .map_err(|e| ClientError::Http(e.to_string()))?;
+            .map_err(|e| ClientError::Http(error_chain(&e)))?;
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| ClientError::Http(e.to_string()))?;
+            .map_err(|e| ClientError::Http(error_chain(&e)))?;
         let text = soap::parse_response(&bytes)?;
         xml::from_xml_str(&text).map_err(ClientError::Return)
     }
@@ -260,5 +342,69 @@ impl RegulatorClient for HttpRegulatorClient {
         params.push(("baxh", icp_number.to_owned()));
         params.push(("bamm", password.to_owned()));
         self.call(Method::VerifyBamm, &params).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1
+                .as_deref()
+                .map(|l| l as &(dyn std::error::Error + 'static))
+        }
+    }
+
+    #[test]
+    fn error_chain_names_every_cause_once() {
+        let e = Layer(
+            "error sending request",
+            Some(Box::new(Layer(
+                "tcp connect error",
+                Some(Box::new(Layer("Connection refused", None))),
+            ))),
+        );
+        assert_eq!(
+            error_chain(&e),
+            "error sending request: tcp connect error: Connection refused"
+        );
+        let repeated = Layer(
+            "io: Connection refused",
+            Some(Box::new(Layer("Connection refused", None))),
+        );
+        assert_eq!(error_chain(&repeated), "io: Connection refused");
+    }
+
+    #[test]
+    fn per_bureau_settings() {
+        let creds = Credentials {
+            isp_id: 7,
+            user_name: "u".to_owned(),
+            password: crate::v3::personal::Secret::new("p"),
+        };
+        let c = HttpRegulatorClient::new("http://h/", creds, None);
+        assert_eq!(c.base_url, "http://h");
+        assert_eq!(c.namespace, soap::NAMESPACE);
+        assert_eq!(c.isp_id_spelling, IspIdSpelling::Spec);
+        let c = c
+            .with_namespace("urn:x")
+            .with_isp_id_spelling(IspIdSpelling::UpperId);
+        assert_eq!(c.namespace, "urn:x");
+        assert_eq!(c.isp_id_spelling.name(), "ispID");
+        assert_eq!(
+            c.url_of(crate::v3::paths::VERIFY_BAMM),
+            "http://h/BeianStatusWebService/verifyBamm"
+        );
     }
 }

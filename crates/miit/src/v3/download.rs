@@ -12,10 +12,12 @@ use super::VERSION;
 use super::codes::{
     BlacklistOperation, CancelCategory, FilingMode, NoticeCategory, OperationType, ReviewOutcome,
 };
-use super::personal::PersonalData;
-use super::upload::{
-    AccessMethods, Address, Certificate, Languages, PreApprovals, ServerLocations, ServiceContents,
+pub use super::parts::RegisteredResponsible;
+use super::parts::{
+    AccessMethods, Address, Certificate, Domain, IpRange, Languages, PreApprovals, ServerLocations,
+    ServiceContents,
 };
+use super::personal::PersonalData;
 
 /// `<DownloadData version="V.3.0">`. Only the `ICP` choice is modelled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,28 +74,6 @@ pub struct Registration {
     pub websites: Vec<RegisteredWebsite>,
     #[serde(rename = "Bz", skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
-}
-
-/// 负责人 in the registry's data: everything optional but the e-mail of a sponsor and the
-/// name of a website's responsible person (the caller fills those).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct RegisteredResponsible {
-    #[serde(rename = "Fzr_xm", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(rename = "Fzr_dhhm", skip_serializing_if = "Option::is_none")]
-    pub office_phone: Option<PersonalData>,
-    #[serde(rename = "Fzr_sjhm", skip_serializing_if = "Option::is_none")]
-    pub mobile: Option<PersonalData>,
-    #[serde(rename = "Fzr_dzyj", skip_serializing_if = "Option::is_none")]
-    pub email: Option<PersonalData>,
-    #[serde(rename = "Msn", skip_serializing_if = "Option::is_none")]
-    pub msn: Option<PersonalData>,
-    #[serde(rename = "Qq", skip_serializing_if = "Option::is_none")]
-    pub qq: Option<PersonalData>,
-    #[serde(rename = "Fzr_zjlx", skip_serializing_if = "Option::is_none")]
-    pub certificate_type: Option<u32>,
-    #[serde(rename = "Fzr_zjhm", skip_serializing_if = "Option::is_none")]
-    pub certificate_number: Option<PersonalData>,
 }
 
 /// `<Zt_xx>` of `BASJ`. Dates are `YYYY-MM-DD` (10 to 22 characters allowed).
@@ -178,15 +158,7 @@ pub struct RegisteredWebsite {
 }
 
 /// `<Ym_xx>` of `BASJ`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RegisteredDomain {
-    #[serde(rename = "IspYmid", skip_serializing_if = "Option::is_none")]
-    pub isp_domain_id: Option<i64>,
-    #[serde(rename = "Ymid")]
-    pub id: i64,
-    #[serde(rename = "Ym")]
-    pub domain: String,
-}
+pub type RegisteredDomain = Domain<Option<i64>, i64>;
 
 /// `<Jr_xx>` of `BASJ`: one provider's access to the website.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -207,17 +179,7 @@ pub struct RegisteredAccess {
 }
 
 /// `<Ip_xx>` of `BASJ`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RegisteredIpRange {
-    #[serde(rename = "IspIpid", skip_serializing_if = "Option::is_none")]
-    pub isp_ip_id: Option<i64>,
-    #[serde(rename = "Ipid")]
-    pub id: i64,
-    #[serde(rename = "Qsip")]
-    pub start: u32,
-    #[serde(rename = "Zzip")]
-    pub end: u32,
-}
+pub type RegisteredIpRange = IpRange<Option<i64>, i64>;
 
 /// `<ZXSJ>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

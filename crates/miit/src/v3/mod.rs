@@ -8,9 +8,11 @@
 //! - [`codec`]: XML → GBK → zip → MD5/AES-CBC → base64 and back; [`auth`]: `pwdHash`;
 //!   [`sequence`]: `dataSequence`.
 //! - [`soap`]: SOAP 1.1 envelopes; [`server`]: the dispatcher and the [`server::IspBackend`]
-//!   trait; [`client`]: the [`client::RegulatorClient`] trait and its HTTP implementation.
+//!   trait; [`client`]: the [`client::RegulatorClient`] trait and its HTTP implementation;
+//!   [`wsdl`]: the services' WSDL documents; [`check`]: the dry run against a bureau.
 
 pub mod auth;
+pub mod check;
 pub mod client;
 pub mod codec;
 pub mod codes;
@@ -26,6 +28,7 @@ pub mod sequence;
 pub mod server;
 pub mod soap;
 pub mod upload;
+pub mod wsdl;
 pub mod xml;
 
 /// The value of the `version` attribute every V3.0 document carries (§3-2).

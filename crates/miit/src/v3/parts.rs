@@ -1,5 +1,13 @@
-//! The parts both formats share: address, certificate, responsible person, and the lists
-//! of code-table ids (前置审批, 服务内容, 语言类别, 分布地点, 接入方式).
+//! The parts both formats share: address, certificate, responsible person, domain and IP
+//! range records, and the lists of code-table ids (前置审批, 服务内容, 语言类别, 分布地点,
+//! 接入方式).
+//!
+//! Where the formats differ only in which fields are required (the upload names a record by
+//! the provider's id and may lack the registry's; a download the other way round), one
+//! generic struct holds the elements and each format names its instance with a type alias
+//! ([`Responsible`] and [`RegisteredResponsible`], …). A field typed by a parameter is
+//! written unless it is an absent `Option` ([`Presence`]), and read as required or optional
+//! by its type, so each alias behaves exactly as a struct written out for its format.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,20 +40,53 @@ pub struct Certificate {
     pub residence: String,
 }
 
-/// 负责人 `<Fzr>` / `<Wz_Fzr>`. The website's responsible person must have a name.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Responsible {
+/// A field that one format requires and another leaves optional: whether to leave it out
+/// when writing (an `Option` that is `None`; a required value never is).
+pub trait Presence {
+    fn is_absent(&self) -> bool;
+}
+
+impl<T> Presence for Option<T> {
+    fn is_absent(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl Presence for i64 {
+    fn is_absent(&self) -> bool {
+        false
+    }
+}
+
+impl Presence for PersonalData {
+    fn is_absent(&self) -> bool {
+        false
+    }
+}
+
+/// 负责人 `<Fzr>` / `<Wz_Fzr>` of an upload: mobile and e-mail required. The website's
+/// responsible person must have a name.
+pub type Responsible = Person<PersonalData>;
+
+/// 负责人 in the registry's data (downloads): everything optional but the e-mail of a
+/// sponsor and the name of a website's responsible person (the caller fills those).
+pub type RegisteredResponsible = Person<Option<PersonalData>>;
+
+/// 负责人 `<Fzr>` / `<Wz_Fzr>`, with `Fzr_sjhm` and `Fzr_dzyj` of type `C` (see
+/// [`Responsible`] and [`RegisteredResponsible`]).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Person<C: Presence> {
     #[serde(rename = "Fzr_xm", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// 办公室电话 `Fzr_dhhm`, several separated by `;`.
     #[serde(rename = "Fzr_dhhm", skip_serializing_if = "Option::is_none")]
     pub office_phone: Option<PersonalData>,
     /// 手机号码 `Fzr_sjhm`.
-    #[serde(rename = "Fzr_sjhm")]
-    pub mobile: PersonalData,
+    #[serde(rename = "Fzr_sjhm", skip_serializing_if = "Presence::is_absent")]
+    pub mobile: C,
     /// 电子邮件 `Fzr_dzyj`.
-    #[serde(rename = "Fzr_dzyj")]
-    pub email: PersonalData,
+    #[serde(rename = "Fzr_dzyj", skip_serializing_if = "Presence::is_absent")]
+    pub email: C,
     #[serde(rename = "Msn", skip_serializing_if = "Option::is_none")]
     pub msn: Option<PersonalData>,
     #[serde(rename = "Qq", skip_serializing_if = "Option::is_none")]
@@ -103,4 +144,30 @@ pub struct ServerLocations {
 pub struct AccessMethods {
     #[serde(rename = "Jrfs", default)]
     pub ids: Vec<u32>,
+}
+
+/// `<Ym_xx>` naming the provider's id `IspYmid` (type `P`) and the registry's `Ymid` (type
+/// `R`); a new domain in an upload has no `Ymid` at all ([`super::upload::NewDomain`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Domain<P: Presence, R: Presence> {
+    #[serde(rename = "IspYmid", skip_serializing_if = "Presence::is_absent")]
+    pub isp_domain_id: P,
+    #[serde(rename = "Ymid", skip_serializing_if = "Presence::is_absent")]
+    pub id: R,
+    #[serde(rename = "Ym")]
+    pub domain: String,
+}
+
+/// `<Ip_xx>`: an IPv4 range as 32-bit numbers (`Qsip`, `Zzip`), with the provider's id
+/// `IspIpid` (type `P`) and the registry's `Ipid` (type `R`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IpRange<P: Presence, R: Presence> {
+    #[serde(rename = "IspIpid", skip_serializing_if = "Presence::is_absent")]
+    pub isp_ip_id: P,
+    #[serde(rename = "Ipid", skip_serializing_if = "Presence::is_absent")]
+    pub id: R,
+    #[serde(rename = "Qsip")]
+    pub start: u32,
+    #[serde(rename = "Zzip")]
+    pub end: u32,
 }

@@ -168,10 +168,22 @@ fn str_param(req: &SoapRequest, name: &str) -> String {
     req.param(name).unwrap_or_default().to_owned()
 }
 
-/// The authentication parameters of any request.
+/// The spellings of the provider's id accepted on input: the spec's parameter tables say
+/// `ispId`; a production client (easynode-ipc) sends `ispID`.
+pub const ISP_ID_SPELLINGS: [&str; 2] = ["ispId", "ispID"];
+
+fn isp_id_param(req: &SoapRequest) -> Result<i64, ReturnCode> {
+    ISP_ID_SPELLINGS
+        .iter()
+        .find_map(|name| req.param(name))
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .ok_or(ReturnCode::AuthenticationRejected)
+}
+
+/// The authentication parameters of any request (`ispId` or `ispID`).
 pub fn auth_params(req: &SoapRequest) -> Result<AuthParams, ReturnCode> {
     Ok(AuthParams {
-        isp_id: int_param(req, "ispId", ReturnCode::AuthenticationRejected)?,
+        isp_id: isp_id_param(req)?,
         user_name: str_param(req, "userName"),
         rand_val: str_param(req, "randVal"),
         pwd_hash: str_param(req, "pwdHash"),

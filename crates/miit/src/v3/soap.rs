@@ -3,8 +3,10 @@
 //! A request is `Envelope/Body/<method>` with one child element per parameter, named as in
 //! the method prototypes (`ispId`, `userName`, …); the answer is
 //! `Envelope/Body/<method>Response/return` whose text is the return document (escaped).
-//! The reference holds no WSDL, so the service namespace is ours ([`NAMESPACE`], configurable
-//! on the client); reading ignores namespaces and prefixes and matches local names only.
+//! The reference holds no WSDL; the service namespace [`NAMESPACE`] is the one reported for a
+//! production client against a bureau (configurable per bureau on the client, see
+//! `docs/bureau-interop.md`). Reading ignores namespaces and prefixes and matches local
+//! names only, so a request in any namespace, or none, is understood.
 
 use quick_xml::Reader;
 use quick_xml::escape::{escape, resolve_predefined_entity};
@@ -12,8 +14,14 @@ use quick_xml::events::Event;
 
 /// SOAP 1.1 envelope namespace.
 pub const ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-/// Our service namespace (the bureaus' WSDL is not in the reference).
-pub const NAMESPACE: &str = "http://webservice.beian.miit/isp/v3";
+/// The service namespace, `http://www.miibeian.gov.cn`: reported (issue 19) as the one the
+/// requests of NetEase's easynode-ipc carry against the Zhejiang bureau. That client builds
+/// its requests from the bureau's WSDL at run time (node-soap), so the namespace is the
+/// bureau's, not written in its source. The spec names none. A setting per bureau on the
+/// client ([`super::client::HttpRegulatorClient::with_namespace`]).
+pub const NAMESPACE: &str = "http://www.miibeian.gov.cn";
+/// The namespace beian used before issue 19 (its own invention, in no bureau).
+pub const OLD_BEIAN_NAMESPACE: &str = "http://webservice.beian.miit/isp/v3";
 /// Requests larger than this are refused before parsing (a 50 MB file grows by base64).
 pub const MAX_ENVELOPE_BYTES: usize = 80 * 1024 * 1024;
 const MAX_DEPTH: usize = 16;
@@ -305,6 +313,28 @@ mod tests {
         assert_eq!(req.method, Method::Download);
         assert_eq!(req.param("userName"), Some("u<1>"));
         assert_eq!(req.param("randVal"), Some(""));
+    }
+
+    #[test]
+    fn requests_in_any_namespace_or_none_are_read() {
+        for ns in [NAMESPACE, OLD_BEIAN_NAMESPACE, "urn:other"] {
+            let bytes = write_request(ns, Method::VerifyBamm, &[("baxh", "x".to_owned())]);
+            assert_eq!(parse_request(&bytes).unwrap().param("baxh"), Some("x"));
+        }
+        let bare = br#"<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body><isp_verifybamm xmlns=""><ispID>7</ispID></isp_verifybamm></Body></Envelope>"#;
+        let req = parse_request(bare).unwrap();
+        assert_eq!(req.method, Method::VerifyBamm);
+        assert_eq!(req.param("ispID"), Some("7"));
+    }
+
+    #[test]
+    fn responses_are_in_the_service_namespace() {
+        let bytes = write_response(Method::Download, "<return/>");
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.contains("xmlns:isp=\"http://www.miibeian.gov.cn\""),
+            "{text}"
+        );
     }
 
     #[test]

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::VERSION;
 use super::codes::{AttachmentOwner, CancelCategory, FilingMode};
 pub use super::parts::{
-    AccessMethods, Address, Certificate, Languages, PreApproval, PreApprovals, Responsible,
-    ServerLocations, ServiceContents,
+    AccessMethods, Address, Certificate, Domain, IpRange, Languages, Person, PreApproval,
+    PreApprovals, Presence, Responsible, ServerLocations, ServiceContents,
 };
 use super::personal::Secret;
 
@@ -184,16 +184,22 @@ pub struct NewIpRange {
     pub end: u32,
 }
 
-/// `<Fj>` of 新增备案: one `<Fjxx>`.
+/// `<Fj>`: one `<Fjxx>` (of type `A`: [`Attachment`] or [`FirstFilingAttachment`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FirstFilingAttachmentSlot {
+pub struct Slot<A> {
     #[serde(rename = "Fjxx")]
-    pub attachment: FirstFilingAttachment,
+    pub attachment: A,
 }
 
+/// `<Fj>` of 新增备案.
+pub type FirstFilingAttachmentSlot = Slot<FirstFilingAttachment>;
+
 /// `<Fjxx>` of 新增备案: the owner is named by the provider's own id.
+pub type FirstFilingAttachment = AttachmentOf<FirstFilingAttachmentOwner>;
+
+/// `<Fjxx>`, its owner `<Fjssdx>` of type `O`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FirstFilingAttachment {
+pub struct AttachmentOf<O> {
     /// 附件文件格式 `Fjwjgs` (see [`super::mapping::AttachmentFormat`]).
     #[serde(rename = "Fjwjgs")]
     pub format: u32,
@@ -204,7 +210,7 @@ pub struct FirstFilingAttachment {
     #[serde(rename = "Fjnr")]
     pub content: String,
     #[serde(rename = "Fjssdx")]
-    pub owner: FirstFilingAttachmentOwner,
+    pub owner: O,
     #[serde(rename = "Bz", skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
 }
@@ -219,27 +225,11 @@ pub struct FirstFilingAttachmentOwner {
     pub isp_id: i64,
 }
 
-/// `<Fj>` elsewhere: one `<Fjxx>`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AttachmentSlot {
-    #[serde(rename = "Fjxx")]
-    pub attachment: Attachment,
-}
+/// `<Fj>` of 新增网站, 新增接入, 变更备案.
+pub type AttachmentSlot = Slot<Attachment>;
 
 /// `<Fjxx>` of 新增网站, 新增接入, 变更备案 and 核验材料: the owner is a registry record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Attachment {
-    #[serde(rename = "Fjwjgs")]
-    pub format: u32,
-    #[serde(rename = "Fjyt")]
-    pub purpose: u32,
-    #[serde(rename = "Fjnr")]
-    pub content: String,
-    #[serde(rename = "Fjssdx")]
-    pub owner: AttachmentOwnerRef,
-    #[serde(rename = "Bz", skip_serializing_if = "Option::is_none")]
-    pub remark: Option<String>,
-}
+pub type Attachment = AttachmentOf<AttachmentOwnerRef>;
 
 /// `<Fjssdx>` naming a registry record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -399,15 +389,7 @@ pub struct ChangedWebsite {
 }
 
 /// `<Ym_xx>` of 变更备案: `Ymid` absent for a domain being added.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangedDomain {
-    #[serde(rename = "IspYmid")]
-    pub isp_domain_id: i64,
-    #[serde(rename = "Ymid", skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
-    #[serde(rename = "Ym")]
-    pub domain: String,
-}
+pub type ChangedDomain = Domain<i64, Option<i64>>;
 
 /// `<Jr_xx>` of 变更备案.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -422,18 +404,8 @@ pub struct ChangedAccess {
     pub ips: Vec<ChangedIpRange>,
 }
 
-/// `<Ip_xx>` of 变更备案.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangedIpRange {
-    #[serde(rename = "IspIpid")]
-    pub isp_ip_id: i64,
-    #[serde(rename = "Ipid", skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
-    #[serde(rename = "Qsip")]
-    pub start: u32,
-    #[serde(rename = "Zzip")]
-    pub end: u32,
-}
+/// `<Ip_xx>` of 变更备案: `Ipid` absent for a range being added.
+pub type ChangedIpRange = IpRange<i64, Option<i64>>;
 
 /// `<ZXBA>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! The V3.0 SOAP services of the simulator: [`SoapBackend`] implements `beian-miit`'s
 //! [`IspBackend`] over [`Regulator`] (authentication, the codec and the sequence checks are
-//! `beian-miit`'s), [`soap_router`] mounts them at the spec's paths, and [`simulator_router`]
-//! is the whole simulator (HTTP pages and SOAP) on one router.
+//! `beian-miit`'s), [`soap_router`] mounts them at the spec's paths with their WSDLs, and
+//! [`simulator_router`] is the whole simulator (HTTP pages and SOAP) on one router.
 
 pub mod download;
 pub mod upload;
@@ -18,6 +18,7 @@ use beian_miit::v3::codes::{
 };
 use beian_miit::v3::personal::Secret;
 use beian_miit::v3::returns::StatusInfo;
+pub use beian_miit::v3::routes::ServiceOptions;
 use beian_miit::v3::sequence::DataSequence;
 use beian_miit::v3::server::{DecodedUpload, IspAccount, IspBackend, OutgoingFile, PreviousUpload};
 use serde::{Deserialize, Serialize};
@@ -44,21 +45,41 @@ impl SoapBackend {
 }
 
 /// The SOAP services at `/ISPWebService/upDownLoad`, `/BeianStatusWebService/queryBeianStatus`
-/// and `/BeianStatusWebService/verifyBamm`.
+/// and `/BeianStatusWebService/verifyBamm`, and their WSDLs at `?wsdl` (addressed at the
+/// request's host).
 pub fn soap_router(regulator: Regulator) -> Router {
-    beian_miit::v3::routes::router(Arc::new(SoapBackend::new(regulator)))
+    soap_router_with(regulator, ServiceOptions::default())
+}
+
+/// As [`soap_router`], the WSDLs addressed as `options` say (a configured public URL).
+pub fn soap_router_with(regulator: Regulator, options: ServiceOptions) -> Router {
+    beian_miit::v3::routes::router_with(Arc::new(SoapBackend::new(regulator)), options)
 }
 
 /// The whole simulator: its HTTP pages ([`crate::http::router`]) and the SOAP services.
 pub fn simulator_router(regulator: Regulator) -> Router {
-    crate::http::router(regulator.clone()).merge(soap_router(regulator))
+    simulator_router_with(regulator, ServiceOptions::default())
+}
+
+/// As [`simulator_router`], with the SOAP services' options.
+pub fn simulator_router_with(regulator: Regulator, options: ServiceOptions) -> Router {
+    crate::http::router(regulator.clone()).merge(soap_router_with(regulator, options))
 }
 
 /// Serves [`simulator_router`] alone on `listener` with the review driver (a pass every 5 s
 /// of real time, and at once when the simulated clock moves): `beian regulator serve`.
 pub async fn serve(listener: tokio::net::TcpListener, regulator: Regulator) -> std::io::Result<()> {
+    serve_with(listener, regulator, ServiceOptions::default()).await
+}
+
+/// As [`serve`], with the SOAP services' options (`beian regulator serve --public-url`).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    regulator: Regulator,
+    options: ServiceOptions,
+) -> std::io::Result<()> {
     let driver = regulator.spawn_driver(std::time::Duration::from_secs(5));
-    let served = axum::serve(listener, simulator_router(regulator)).await;
+    let served = axum::serve(listener, simulator_router_with(regulator, options)).await;
     driver.abort();
     served
 }
@@ -71,8 +92,19 @@ pub async fn serve_data_dir(
     clock: crate::SharedClock,
     config: crate::Config,
 ) -> Result<(), Error> {
+    serve_data_dir_with(listener, data_dir, clock, config, ServiceOptions::default()).await
+}
+
+/// As [`serve_data_dir`], with the SOAP services' options.
+pub async fn serve_data_dir_with(
+    listener: tokio::net::TcpListener,
+    data_dir: &std::path::Path,
+    clock: crate::SharedClock,
+    config: crate::Config,
+    options: ServiceOptions,
+) -> Result<(), Error> {
     let regulator = Regulator::open(data_dir, clock, config).await?;
-    serve(listener, regulator).await?;
+    serve_with(listener, regulator, options).await?;
     Ok(())
 }
 
