@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod bureau;
 mod check;
 mod demo;
 mod import;
@@ -71,6 +72,11 @@ enum Command {
         #[command(subcommand)]
         command: admin::Command,
     },
+    /// Checks against a real bureau (the dry run before pointing the platform at it).
+    Bureau {
+        #[command(subcommand)]
+        command: bureau::Command,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -97,6 +103,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Admin { command } => admin::run(command),
         Command::Audit { command } => audit::run(command),
+        Command::Bureau { command } => bureau::run(command),
         Command::Demo(args) => demo::run(args),
         Command::Import { command } => import::run(command),
         Command::Regulator { command } => regulator::run(command),

@@ -29,6 +29,10 @@ pub enum Command {
         /// A simulated clock, moved by `POST /sim/clock/advance`.
         #[arg(long)]
         simulated_clock: bool,
+        /// The address the served WSDLs give (`https://bureau.example:8443`); default: the
+        /// request's Host.
+        #[arg(long)]
+        public_url: Option<String>,
     },
     /// Generate a synthetic registry: providers across provinces, enterprise and individual
     /// sponsors, websites and access records.
@@ -84,6 +88,7 @@ async fn run_async(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             bureau_review,
             bureau_review_minutes,
             simulated_clock,
+            public_url,
         } => {
             let clock: SharedClock = if simulated_clock {
                 Arc::new(SimulatedClock::new(chrono::Utc::now()))
@@ -101,7 +106,9 @@ async fn run_async(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             println!(
                 "public query: http://{addr}/miit/query  console: http://{addr}/sim/bureau/console"
             );
-            beian_regulator::soap::serve_data_dir(listener, &data_dir, clock, config).await?;
+            let options = beian_regulator::soap::ServiceOptions { public_url };
+            beian_regulator::soap::serve_data_dir_with(listener, &data_dir, clock, config, options)
+                .await?;
             Ok(())
         }
         Command::Seed { data_dir, sponsors } => {

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use beian_miit::v3::auth::Credentials;
-use beian_miit::v3::client::{HttpRegulatorClient, RegulatorClient};
+use beian_miit::v3::client::{HttpRegulatorClient, IspIdSpelling, RegulatorClient};
 use beian_miit::v3::codec::AesKey;
 use beian_miit::v3::personal::Secret;
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,8 @@ pub enum LinkError {
     MissingCredentials,
     #[error("the regulator AES key or IV is unusable (16 bytes each, both or neither)")]
     BadAesKey,
+    #[error("the provider id's spelling must be ispId or ispID")]
+    BadIspIdSpelling,
     #[error("regulator credentials file {path}: {source}")]
     File {
         path: String,
@@ -55,6 +57,10 @@ pub struct Resolved {
     pub user: String,
     pub password: String,
     pub aes: Option<(String, String)>,
+    /// The service namespace, when the bureau needs another than the default.
+    pub namespace: Option<String>,
+    /// The provider id's spelling, when the bureau needs `ispID`.
+    pub isp_id_spelling: Option<String>,
 }
 
 impl std::fmt::Debug for Resolved {
@@ -159,6 +165,8 @@ pub fn resolve(
                 .as_ref()
                 .map(|s| (s.aes_key.clone(), s.aes_iv.clone()))
         }),
+        namespace: endpoint.namespace.clone(),
+        isp_id_spelling: endpoint.isp_id_spelling.clone(),
     })
 }
 
@@ -184,11 +192,15 @@ pub fn client(base_url: &str, resolved: &Resolved) -> Result<Arc<dyn RegulatorCl
         user_name: resolved.user.clone(),
         password: Secret::new(resolved.password.clone()),
     };
-    Ok(Arc::new(HttpRegulatorClient::new(
-        base_url,
-        credentials,
-        aes,
-    )))
+    let mut client = HttpRegulatorClient::new(base_url, credentials, aes);
+    if let Some(namespace) = &resolved.namespace {
+        client = client.with_namespace(namespace);
+    }
+    if let Some(spelling) = &resolved.isp_id_spelling {
+        let spelling = IspIdSpelling::from_name(spelling).ok_or(LinkError::BadIspIdSpelling)?;
+        client = client.with_isp_id_spelling(spelling);
+    }
+    Ok(Arc::new(client))
 }
 
 #[cfg(test)]
@@ -240,6 +252,26 @@ mod tests {
             r.aes.is_none(),
             "no AES without a configured key for a bureau"
         );
+    }
+
+    #[test]
+    fn a_bureau_spelling_is_checked_when_the_client_is_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut endpoint = RegulatorEndpoint {
+            user: Some("isp".into()),
+            password: Some("pw".into()),
+            isp_id_spelling: Some("ispID".into()),
+            namespace: Some("http://bureau.example/ns".into()),
+            ..RegulatorEndpoint::default()
+        };
+        let resolved = resolve(&endpoint, dir.path(), false).unwrap();
+        assert!(client("http://127.0.0.1:9", &resolved).is_ok());
+        endpoint.isp_id_spelling = Some("ISPID".into());
+        let resolved = resolve(&endpoint, dir.path(), false).unwrap();
+        assert!(matches!(
+            client("http://127.0.0.1:9", &resolved),
+            Err(LinkError::BadIspIdSpelling)
+        ));
     }
 
     #[test]

@@ -128,6 +128,11 @@ pub struct RegulatorEndpoint {
     /// The AES key and IV (16 bytes each) given by the bureau; both or neither.
     pub aes_key: Option<String>,
     pub aes_iv: Option<String>,
+    /// The service namespace written in requests; `None` is `http://www.miibeian.gov.cn`
+    /// (docs/bureau-interop.md).
+    pub namespace: Option<String>,
+    /// How the provider id parameter is spelled: `ispId` (the spec; `None`) or `ispID`.
+    pub isp_id_spelling: Option<String>,
 }
 
 impl Default for RegulatorEndpoint {
@@ -139,6 +144,8 @@ impl Default for RegulatorEndpoint {
             password: None,
             aes_key: None,
             aes_iv: None,
+            namespace: None,
+            isp_id_spelling: None,
         }
     }
 }

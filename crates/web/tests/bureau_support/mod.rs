@@ -193,8 +193,7 @@ pub async fn start_against(t: &TestStore, sim: SocketAddr, clock: Arc<SimulatedC
         isp_id: 1,
         user: Some(ISP_USER.into()),
         password: Some(ISP_PASSWORD.into()),
-        aes_key: None,
-        aes_iv: None,
+        ..RegulatorEndpoint::default()
     };
     settings.clock = Some(clock.clone());
     let app = Application::build(settings).await.unwrap();
