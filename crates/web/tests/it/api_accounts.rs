@@ -198,12 +198,14 @@ async fn register_login_keys_and_logout() {
 
 #[tokio::test]
 async fn failed_logins_are_throttled_per_account_and_per_address() {
+    // The windows are measured on the simulated clock, which stands still: however slow
+    // the requests, none of them falls out of its window.
     testing::each_backend(async |t| {
         let limits = ApiSettings {
             login_failures_per_account_per_hour: 3,
             ..ApiSettings::default()
         };
-        let api = TestApp::new().api(limits).start(t).await;
+        let api = TestApp::new().simulated_clock().api(limits).start(t).await;
         assert_eq!(api.register(alice()).await.status(), 201);
         // Unknown usernames and wrong passwords get the same answer.
         let unknown = error_of(api.try_login("nobody", "correct horse 1", None).await).await;
@@ -243,7 +245,7 @@ async fn failed_logins_are_throttled_per_account_and_per_address() {
             login_failures_per_ip_per_minute: 2,
             ..ApiSettings::default()
         };
-        let api = TestApp::new().api(limits).start(t).await;
+        let api = TestApp::new().simulated_clock().api(limits).start(t).await;
         for name in ["carol", "dave"] {
             assert_eq!(
                 api.try_login(name, "wrong password 1", None).await.status(),
@@ -260,7 +262,7 @@ async fn failed_logins_are_throttled_per_account_and_per_address() {
             request_burst_per_ip: 3,
             ..ApiSettings::default()
         };
-        let api = TestApp::new().api(limits).start(t).await;
+        let api = TestApp::new().simulated_clock().api(limits).start(t).await;
         let mut statuses = Vec::new();
         for _ in 0..4 {
             statuses.push(api.register(json!({})).await.status().as_u16());

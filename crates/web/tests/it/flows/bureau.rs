@@ -63,7 +63,7 @@ pub async fn completed_first_filing(
     enter_sms_code(api).await;
     api.advance_over_http(11).await;
     api.advance_over_http(1).await;
-    wait_for_state(&api, alice, &id, "completed").await;
+    wait_for_state(api, alice, &id, "completed").await;
     id
 }
 
@@ -113,7 +113,7 @@ async fn to_the_bureau(api: &TestApp, alice: &Session, domain: &str, serial: u32
     let approved = approve(&rita, &id).await;
     assert_eq!(approved["state"], "photo_pending", "{approved}");
     photo_approved(alice, &rita, &id).await;
-    wait_for_state(&api, alice, &id, "sms_pending").await;
+    wait_for_state(api, alice, &id, "sms_pending").await;
     id
 }
 

@@ -90,8 +90,11 @@ pub struct TestAppBuilder {
     reviewer: bool,
     admin: bool,
     service_numbers: u32,
-    adjust: Vec<Box<dyn FnOnce(&mut Settings)>>,
+    adjust: Vec<Adjust>,
 }
+
+/// A change to the settings, made just before start.
+type Adjust = Box<dyn FnOnce(&mut Settings)>;
 
 impl TestApp {
     /// The plain server: in-process simulator (reviews after 3 working days), the system
