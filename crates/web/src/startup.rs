@@ -85,7 +85,10 @@ impl Application {
             }
             None => None,
         };
-        let api = Arc::new(crate::api::ApiContext::new(settings.api.clone()));
+        let api = Arc::new(crate::api::ApiContext::new(
+            settings.api.clone(),
+            clock.clone(),
+        ));
         let listener =
             TcpListener::bind(settings.listen)
                 .await

@@ -59,10 +59,11 @@ pub struct ApiContext {
 }
 
 impl ApiContext {
-    /// Builds the context (hashes the dummy password once: a few tens of milliseconds).
-    pub fn new(settings: ApiSettings) -> ApiContext {
+    /// Builds the context (hashes the dummy password once: a few tens of milliseconds); the
+    /// per-address limits read `clock`.
+    pub fn new(settings: ApiSettings, clock: beian_core::clock::SharedClock) -> ApiContext {
         ApiContext {
-            limits: throttle::IpLimits::new(&settings),
+            limits: throttle::IpLimits::new(&settings, clock),
             dummy_hash: auth::dummy_password_hash(),
             settings,
         }

@@ -2,16 +2,19 @@
 //! a token bucket over all API requests, and a one-minute window of failed logins. Per
 //! username, in the database (shared by every instance): failed logins in the last hour,
 //! after which logins are refused (even with the right password) until the hour has passed.
+//! Every window is measured on the system's one clock (simulated in demos and tests).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use beian_core::clock::SharedClock;
 use beian_store::Store;
+use chrono::{DateTime, Utc};
 
 use crate::api::ClientIp;
 use crate::error::ApiError;
@@ -25,7 +28,12 @@ const HOUR_MS: i64 = 3_600_000;
 
 struct Bucket {
     tokens: f64,
-    at: Instant,
+    at: DateTime<Utc>,
+}
+
+/// The time from `earlier` to `now` (zero if the clock reads earlier).
+fn since(now: DateTime<Utc>, earlier: DateTime<Utc>) -> Duration {
+    (now - earlier).to_std().unwrap_or_default()
 }
 
 /// The per-address limits of one instance.
@@ -34,7 +42,8 @@ pub struct IpLimits {
     burst: f64,
     login_failures_per_minute: usize,
     buckets: Mutex<HashMap<IpAddr, Bucket>>,
-    login_failures: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    login_failures: Mutex<HashMap<IpAddr, VecDeque<DateTime<Utc>>>>,
+    clock: SharedClock,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -42,29 +51,30 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl IpLimits {
-    pub fn new(settings: &ApiSettings) -> IpLimits {
+    pub fn new(settings: &ApiSettings, clock: SharedClock) -> IpLimits {
         IpLimits {
             rate: f64::from(settings.requests_per_ip_per_second.max(1)),
             burst: f64::from(settings.request_burst_per_ip.max(1)),
             login_failures_per_minute: settings.login_failures_per_ip_per_minute as usize,
             buckets: Mutex::new(HashMap::new()),
             login_failures: Mutex::new(HashMap::new()),
+            clock,
         }
     }
 
     /// Takes one request from `ip`'s bucket; `Err(seconds)` to wait when it is empty.
     pub fn take_request(&self, ip: IpAddr) -> Result<(), u64> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut buckets = lock(&self.buckets);
         if buckets.len() > SWEEP_AT {
             let full = self.burst / self.rate;
-            buckets.retain(|_, b| now.duration_since(b.at).as_secs_f64() < full);
+            buckets.retain(|_, b| since(now, b.at).as_secs_f64() < full);
         }
         let bucket = buckets.entry(ip).or_insert(Bucket {
             tokens: self.burst,
             at: now,
         });
-        let refill = now.duration_since(bucket.at).as_secs_f64() * self.rate;
+        let refill = since(now, bucket.at).as_secs_f64() * self.rate;
         bucket.tokens = (bucket.tokens + refill).min(self.burst);
         bucket.at = now;
         if bucket.tokens >= 1.0 {
@@ -77,28 +87,25 @@ impl IpLimits {
 
     /// `Some(seconds)` to wait when `ip` had its allowance of failed logins in the last minute.
     pub fn login_blocked(&self, ip: IpAddr) -> Option<u64> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut map = lock(&self.login_failures);
         let window = map.get_mut(&ip)?;
-        while window
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= MINUTE)
-        {
+        while window.front().is_some_and(|t| since(now, *t) >= MINUTE) {
             window.pop_front();
         }
         if window.len() < self.login_failures_per_minute {
             return None;
         }
         let oldest = window.front().copied().unwrap_or(now);
-        Some((MINUTE - now.duration_since(oldest)).as_secs().max(1))
+        Some((MINUTE - since(now, oldest)).as_secs().max(1))
     }
 
     /// Counts a failed login from `ip`.
     pub fn record_login_failure(&self, ip: IpAddr) {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut map = lock(&self.login_failures);
         if map.len() > SWEEP_AT {
-            map.retain(|_, w| w.back().is_some_and(|t| now.duration_since(*t) < MINUTE));
+            map.retain(|_, w| w.back().is_some_and(|t| since(now, *t) < MINUTE));
         }
         map.entry(ip).or_default().push_back(now);
     }
@@ -155,14 +162,19 @@ pub async fn limit_requests(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use beian_core::clock::SimulatedClock;
+    use std::sync::Arc;
 
     fn limits(rate: u32, burst: u32, logins: u32) -> IpLimits {
-        IpLimits::new(&ApiSettings {
-            requests_per_ip_per_second: rate,
-            request_burst_per_ip: burst,
-            login_failures_per_ip_per_minute: logins,
-            ..ApiSettings::default()
-        })
+        IpLimits::new(
+            &ApiSettings {
+                requests_per_ip_per_second: rate,
+                request_burst_per_ip: burst,
+                login_failures_per_ip_per_minute: logins,
+                ..ApiSettings::default()
+            },
+            Arc::new(SimulatedClock::new(Utc::now())),
+        )
     }
 
     #[test]

@@ -1,0 +1,12 @@
+//! The must-show flows of the applicant and provider issues, each one whole story over HTTP
+//! against the real server on port 0 with the in-process regulator simulator, on SQLite and
+//! on PostgreSQL. Where a flow waits (the bureau's review, the SMS window) time is moved with
+//! the simulated clock.
+
+mod access;
+mod bureau;
+mod cancel;
+mod driver;
+mod provider_steps;
+mod registry;
+mod storefront;

@@ -1,0 +1,40 @@
+//! The web crate's integration tests, in one binary (the whole application is linked once).
+//! Every test starts what it needs with the [`harness::TestApp`] builder, over each backend
+//! (`beian_store::testing::each_backend`: SQLite, and PostgreSQL when available).
+//!
+//! - `api_*`: the REST API, one area per module;
+//! - `workflow_*`, `review`, `deadlines`, `legacy_load`: the platform services and the jobs;
+//! - `bureau_*`: delivery to the bureau, its results and outages;
+//! - `notify_*`: mail and SMS delivery;
+//! - `flows`: the must-show stories of the seed documents, whole, over HTTP;
+//! - `health`, `simulator_mount`: start-up.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+
+mod api_accounts;
+mod api_admin;
+mod api_admin_numbers;
+mod api_legacy_import;
+mod api_materials;
+mod api_orders;
+mod api_orders_review;
+mod api_photo;
+mod api_sponsor;
+mod bureau_access;
+mod bureau_admin;
+mod bureau_outage;
+mod bureau_returns;
+mod bureau_sync;
+mod deadlines;
+mod flows;
+mod health;
+mod legacy_load;
+mod notify_sms_http;
+mod notify_smtp;
+mod notify_smtp_tls;
+mod review;
+mod simulator_mount;
+mod workflow_check;
+mod workflow_forms;
+mod workflow_submit;
