@@ -13,6 +13,7 @@ pub mod admin;
 pub mod bureau;
 pub mod dashboard;
 pub mod deadlines;
+pub mod gate;
 pub mod legacy;
 pub mod materials;
 pub mod message;

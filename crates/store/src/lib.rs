@@ -55,6 +55,7 @@ pub mod cancel_codes;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod gate;
 pub mod idempotency;
 pub mod jobs;
 pub mod legacy;
