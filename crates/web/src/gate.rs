@@ -29,14 +29,14 @@ pub const STALE_AFTER: Duration = Duration::from_secs(10);
 /// The 403 page: what a visitor of an unfiled host sees.
 pub const UNFILED_PAGE: &str = "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-<title>网站暂时无法访问 · Site not available</title>\
+<title>网站未备案 · Site not filed</title>\
 <style>body{font-family:sans-serif;max-width:36em;margin:4em auto;padding:0 1em;color:#222}\
 h1{font-size:1.4em}p{line-height:1.6}hr{border:0;border-top:1px solid #ddd;margin:2em 0}</style>\
 </head><body>\
-<h1>网站暂时无法访问</h1>\
+<h1>网站未备案，暂时无法访问</h1>\
 <p>该域名尚未在本服务商完成 ICP 备案接入（未备案）。根据“先备案后接入”的规定，未备案的网站不能提供访问。</p>\
 <p>如果您是网站负责人，请先完成 ICP 备案并在本服务商接入后再访问。</p>\
-<hr><div lang=\"en\"><h1>This site is not available</h1>\
+<hr><div lang=\"en\"><h1>This site is not filed</h1>\
 <p>This domain has no ICP filing accessed through this hosting provider. \
 Chinese regulations allow a website to be served only after it is filed.</p>\
 <p>If this site is yours, complete its ICP filing and access with this provider first.</p></div>\
