@@ -20,6 +20,7 @@ pub mod message;
 pub mod notify;
 pub mod regulator_link;
 pub mod settings;
+pub mod storefront;
 pub mod verification_form;
 pub mod worker;
 pub mod workflow;

@@ -66,6 +66,7 @@ pub mod photos;
 pub mod products;
 pub mod reports;
 pub mod sponsors;
+pub mod storefront;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;
