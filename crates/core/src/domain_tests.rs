@@ -274,9 +274,12 @@ fn host_to_registrable_domain() {
     }
 }
 
+/// What a refused host's error must be.
+type Expect = fn(&E) -> bool;
+
 #[test]
 fn hosts_refused_by_the_gate() {
-    let cases: [(&str, fn(&E) -> bool); 12] = [
+    let cases: [(&str, Expect); 12] = [
         ("", |e| *e == E::Empty),
         ("   ", |e| *e == E::Empty),
         (":80", |e| *e == E::Empty),

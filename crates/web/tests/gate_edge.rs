@@ -166,9 +166,9 @@ where
 #[tokio::test]
 async fn gate_answers_every_spelling_and_follows_changes() {
     each_backend(async |t| {
-        let filed = access(&t, "alice", "filed-site.com.cn").await;
-        access(&t, "bob", "例子.中国").await;
-        let gate = start_gate(&t).await;
+        let filed = access(t, "alice", "filed-site.com.cn").await;
+        access(t, "bob", "例子.中国").await;
+        let gate = start_gate(t).await;
         let http = reqwest::Client::new();
         let ask = |q: &str| http.get(format!("http://{gate}/gate{q}"));
 
@@ -229,10 +229,10 @@ async fn gate_answers_every_spelling_and_follows_changes() {
         );
 
         // A second gate on the same database, started before the changes.
-        let other = start_gate(&t).await;
+        let other = start_gate(t).await;
 
         // An approval: served within a second here, within two on the other gate.
-        access(&t, "carol", "new-site.cn").await;
+        access(t, "carol", "new-site.cn").await;
         let q = "?host=www.new-site.cn";
         within(Duration::from_secs(1), StatusCode::OK, || status(ask(q))).await;
         within(Duration::from_secs(2), StatusCode::OK, || {
@@ -241,7 +241,7 @@ async fn gate_answers_every_spelling_and_follows_changes() {
         .await;
 
         // 取消接入: refused within a second here, within two on the other gate.
-        cancel(&t, &filed).await;
+        cancel(t, &filed).await;
         let q = "?host=filed-site.com.cn";
         within(Duration::from_secs(1), StatusCode::FORBIDDEN, || {
             status(ask(q))
@@ -252,7 +252,7 @@ async fn gate_answers_every_spelling_and_follows_changes() {
         })
         .await;
         // A fresh gate loads the current state.
-        let fresh = start_gate(&t).await;
+        let fresh = start_gate(t).await;
         let res = http
             .get(format!("http://{fresh}/healthz"))
             .send()
@@ -359,8 +359,8 @@ async fn nginx_auth_request_serves_only_filed_hosts() {
         return;
     };
     each_backend(async |t| {
-        let filed = access(&t, "alice", "filed-site.com.cn").await;
-        let gate = start_gate(&t).await;
+        let filed = access(t, "alice", "filed-site.com.cn").await;
+        let gate = start_gate(t).await;
         let upstream_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let upstream = upstream_listener.local_addr().unwrap();
         let app = Router::new().fallback(get(|headers: HeaderMap| async move {
@@ -420,7 +420,7 @@ async fn nginx_auth_request_serves_only_filed_hosts() {
         );
         assert!(!page.contains("upstream page"));
 
-        let cancelled = cancel(&t, &filed).await;
+        let cancelled = cancel(t, &filed).await;
         within(Duration::from_secs(2), StatusCode::FORBIDDEN, || {
             status(get("www.filed-site.com.cn"))
         })

@@ -28,7 +28,7 @@ async fn loaded(feed: &GateFeed) -> Vec<String> {
 async fn access_changes_are_logged_and_followed() {
     each_backend(async |t| {
         let s = &t.store;
-        let feed = GateFeed::connect(&url_of(&t)).await.unwrap();
+        let feed = GateFeed::connect(&url_of(t)).await.unwrap();
         assert_eq!(feed.last_change_id().await.unwrap(), 0);
         assert!(loaded(&feed).await.is_empty());
 
