@@ -5,7 +5,8 @@
 //! same database follows them within two; and real Debian nginx in front of a small upstream
 //! with `auth_request` to the gate proxies a filed host, shows the 未备案 page for an unfiled
 //! one, and refuses the filed one within 2 s of its 取消接入 (skipped without nginx, unless
-//! `CI=true`).
+//! `CI=true`); and Debian caddy with on-demand TLS asking the gate (internal CA, loopback)
+//! and `forward_auth` to it: same decisions.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -434,6 +435,102 @@ async fn nginx_auth_request_serves_only_filed_hosts() {
             .await
             .unwrap();
         assert!(page.contains("未备案"), "{page}");
+    })
+    .await;
+}
+
+/// The Caddy binary: on `PATH` (Debian `caddy`).
+fn caddy() -> Option<String> {
+    Command::new("caddy")
+        .arg("version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()
+        .filter(|s| s.success())
+        .map(|_| "caddy".to_string())
+}
+
+/// The configuration of docs/edge.md with test ports, Caddy's internal CA (no ACME, no
+/// network) and no admin endpoint.
+fn caddyfile(http: u16, https: u16, gate: SocketAddr) -> String {
+    format!(
+        "{{\n\tadmin off\n\tskip_install_trust\n\thttp_port {http}\n\thttps_port {https}\n\
+         \ton_demand_tls {{\n\t\task http://{gate}/gate\n\t}}\n}}\n\
+         https:// {{\n\tbind 127.0.0.1\n\ttls internal {{\n\t\ton_demand\n\t}}\n\
+         \tforward_auth {gate} {{\n\t\turi /gate\n\t}}\n\
+         \trespond \"upstream page for {{host}}\"\n}}\n"
+    )
+}
+
+#[tokio::test]
+async fn caddy_on_demand_tls_asks_the_gate() {
+    let Some(caddy) = caddy() else {
+        assert!(!in_ci(), "caddy is missing (apt-get install caddy)");
+        eprintln!("SKIP caddy_on_demand_tls_asks_the_gate: caddy not installed");
+        return;
+    };
+    each_backend(async |t| {
+        let filed = access(t, "alice", "filed-site.com.cn").await;
+        let gate = start_gate(t).await;
+        let dir = tempfile::tempdir().unwrap();
+        let (http_port, https_port) = (free_port(), free_port());
+        let conf = dir.path().join("Caddyfile");
+        std::fs::write(&conf, caddyfile(http_port, https_port, gate)).unwrap();
+        let _caddy = Nginx(
+            Command::new(&caddy)
+                .args(["run", "--adapter", "caddyfile", "--config"])
+                .arg(&conf)
+                .env("HOME", dir.path())
+                .env("XDG_DATA_HOME", dir.path().join("data"))
+                .env("XDG_CONFIG_HOME", dir.path().join("config"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let at: SocketAddr = format!("127.0.0.1:{https_port}").parse().unwrap();
+        let hosts = [
+            "www.filed-site.com.cn",
+            "unfiled-site.com.cn",
+            "shop.filed-site.com.cn",
+        ];
+        let mut builder = reqwest::Client::builder().danger_accept_invalid_certs(true);
+        for h in hosts {
+            builder = builder.resolve(h, at);
+        }
+        let http = builder.build().unwrap();
+        let get = |host: &str| http.get(format!("https://{host}:{https_port}/"));
+        // Caddy is up once the port takes connections (bounded).
+        let start = Instant::now();
+        while std::net::TcpStream::connect(at).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "caddy did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        // A filed host: the gate says yes to the certificate and to the request.
+        let res = get("www.filed-site.com.cn").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(
+            res.text().await.unwrap(),
+            "upstream page for www.filed-site.com.cn"
+        );
+        // An unfiled host: no certificate, so the handshake itself fails.
+        assert!(get("unfiled-site.com.cn").send().await.is_err());
+
+        // 取消接入: the host that has a certificate is refused per request by forward_auth
+        // (the 未备案 page), and a new name below it gets no certificate.
+        cancel(t, &filed).await;
+        within(Duration::from_secs(2), StatusCode::FORBIDDEN, || {
+            status(get("www.filed-site.com.cn"))
+        })
+        .await;
+        let page = get("www.filed-site.com.cn").send().await.unwrap();
+        assert!(page.text().await.unwrap().contains("未备案"));
+        assert!(get("shop.filed-site.com.cn").send().await.is_err());
     })
     .await;
 }
