@@ -6,6 +6,7 @@ mod audit;
 mod bureau;
 mod check;
 mod demo;
+mod gate;
 mod import;
 mod regulator;
 mod serve;
@@ -82,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         command: audit::Command,
     },
+    /// The edge gate (先备案后接入): serve it for an edge node, or export its list.
+    Gate {
+        #[command(subcommand)]
+        command: gate::Command,
+    },
 }
 
 /// Where the data lives; every command that reads or writes data takes these.
@@ -107,6 +113,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Import { command } => import::run(command),
         Command::Regulator { command } => regulator::run(command),
+        Command::Gate { command } => gate::run(command),
     }
 }
 

@@ -199,6 +199,30 @@ impl Domain {
         }
     }
 
+    /// The registrable domain a request's host belongs to, as an edge sees the host: a
+    /// `Host` header or URL authority, possibly with a port (`example.com:8443`), upper case,
+    /// a trailing dot, Unicode or punycode, `www.` or deeper names below it. IP literals
+    /// (`10.0.0.1:80`, `[::1]:443`, bare `::1`), an empty host and a bare public suffix are
+    /// refused like in [`Domain::parse`]. The edge gate (先备案后接入) asks this.
+    pub fn registrable_of_host(host: &str) -> Result<Domain, DomainError> {
+        let host = host.trim();
+        if host.starts_with('[') {
+            return Err(DomainError::IpAddress);
+        }
+        let name = match host.split_once(':') {
+            // More than one colon: an IPv6 address without brackets.
+            Some((_, rest)) if rest.contains(':') => return Err(DomainError::IpAddress),
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            Some(_) => {
+                return Err(DomainError::BadCharacter {
+                    label: host.to_owned(),
+                });
+            }
+            None => host,
+        };
+        Ok(Domain::parse(name)?.registrable())
+    }
+
     /// The normalised ASCII name.
     pub fn as_str(&self) -> &str {
         &self.0

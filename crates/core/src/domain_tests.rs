@@ -244,3 +244,62 @@ fn every_error_has_a_message() {
         }
     }
 }
+
+/// The edge gate's view of a host (先备案后接入): every spelling of one site's host maps to
+/// the same registrable domain.
+#[test]
+fn host_to_registrable_domain() {
+    let cases = [
+        ("example.com.cn", "example.com.cn"),
+        ("example.com.cn:8443", "example.com.cn"),
+        ("EXAMPLE.Com.CN", "example.com.cn"),
+        ("www.Example.com.cn.", "example.com.cn"),
+        ("www.example.com.cn.:80", "example.com.cn"),
+        ("a.b.c.www.example.com.cn", "example.com.cn"),
+        ("  shop.example.cn  ", "example.cn"),
+        ("例子.中国", "xn--fsqu00a.xn--fiqs8s"),
+        ("WWW.例子.中国:443", "xn--fsqu00a.xn--fiqs8s"),
+        ("www.xn--fsqu00a.xn--fiqs8s", "xn--fsqu00a.xn--fiqs8s"),
+        ("XN--FSQU00A.XN--FIQS8S", "xn--fsqu00a.xn--fiqs8s"),
+        ("www。例子。中国", "xn--fsqu00a.xn--fiqs8s"),
+        ("blog.example.co.uk", "example.co.uk"),
+    ];
+    for (host, registrable) in cases {
+        let got = Domain::registrable_of_host(host);
+        assert_eq!(
+            got.as_ref().map(Domain::as_str),
+            Ok(registrable),
+            "{host:?}"
+        );
+    }
+}
+
+/// What a refused host's error must be.
+type Expect = fn(&E) -> bool;
+
+#[test]
+fn hosts_refused_by_the_gate() {
+    let cases: [(&str, Expect); 12] = [
+        ("", |e| *e == E::Empty),
+        ("   ", |e| *e == E::Empty),
+        (":80", |e| *e == E::Empty),
+        ("com.cn", |e| matches!(e, E::PublicSuffix { .. })),
+        ("COM.CN.:443", |e| matches!(e, E::PublicSuffix { .. })),
+        ("中国", |e| matches!(e, E::PublicSuffix { .. })),
+        ("127.0.0.1", |e| *e == E::IpAddress),
+        ("127.0.0.1:8080", |e| *e == E::IpAddress),
+        ("[::1]:443", |e| *e == E::IpAddress),
+        ("[2001:db8::1]", |e| *e == E::IpAddress),
+        ("2001:db8::1", |e| *e == E::IpAddress),
+        ("example.com:http", |e| matches!(e, E::BadCharacter { .. })),
+    ];
+    for (host, expected) in cases {
+        match Domain::registrable_of_host(host) {
+            Ok(d) => panic!("{host:?} was accepted as {d}"),
+            Err(e) => assert!(expected(&e), "{host:?}: {e:?}"),
+        }
+    }
+    assert!(Domain::registrable_of_host("localhost").is_err());
+    assert!(Domain::registrable_of_host("*.example.com").is_err());
+    assert!(Domain::registrable_of_host("exa mple.com").is_err());
+}

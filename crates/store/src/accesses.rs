@@ -1,6 +1,8 @@
 //! Access records (接入信息): a website hosted at this provider under its filing. Made when the
 //! bureau approves an order (or by a legacy import), moved to `cancelling` when 取消接入 is
 //! sent to the bureau and to `cancelled` when it is done. The number stays with the ministry.
+//! Every change in or out of `active` is also recorded for the edge gate (crate::gate), in the
+//! same transaction.
 
 use serde_json::json;
 use sqlx::Row;
@@ -101,6 +103,7 @@ impl Tx {
         .bind(now)
         .execute(self.conn())
         .await?;
+        self.record_access_change(&id, true).await?;
         self.append_audit(
             AuditEntry::new(actor, "access.create", format!("access:{id}")).after(json!({
                 "website": a.website_id, "sponsor": a.sponsor_id, "order": a.order_id,
@@ -133,6 +136,11 @@ impl Tx {
                 what: "access",
                 expected: from.as_str(),
             });
+        }
+        // The gate serves `active` only (see crate::gate).
+        if (from == AccessStatus::Active) != (to == AccessStatus::Active) {
+            self.record_access_change(id, to == AccessStatus::Active)
+                .await?;
         }
         self.append_audit(
             AuditEntry::new(actor, "access.status", format!("access:{id}"))

@@ -97,6 +97,8 @@ impl StoreConfig {
 pub(crate) struct Inner {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
+    /// The database URL (for the gate's LISTEN connection; never logged).
+    pub(crate) url: String,
     pub(crate) crypto: Crypto,
     pub(crate) data_dir: PathBuf,
     pub(crate) clock: Clock,
@@ -167,6 +169,7 @@ impl Store {
             inner: Arc::new(Inner {
                 pool,
                 backend,
+                url,
                 crypto: Crypto::new(&key),
                 data_dir: config.data_dir,
                 clock: config.clock.unwrap_or_else(|| Arc::new(Utc::now)),

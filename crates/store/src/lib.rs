@@ -55,6 +55,7 @@ pub mod cancel_codes;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod gate;
 pub mod idempotency;
 pub mod jobs;
 pub mod legacy;
@@ -65,6 +66,7 @@ pub mod photos;
 pub mod products;
 pub mod reports;
 pub mod sponsors;
+pub mod storefront;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;

@@ -1,5 +1,5 @@
 //! beian's HTTP surfaces over the platform (`beian-platform`): the REST API (`/api/v1`, with
-//! its OpenAPI document), the health check, and the bundled regulator simulator mounted
+//! its OpenAPI document), the health check, the edge gate (`/gate`, [`gate`]), and the bundled regulator simulator mounted
 //! in-process. Handlers parse, call one platform service and map its error; they hold no
 //! business rule.
 //!
@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod error;
+pub mod gate;
 pub mod routes;
 pub mod settings;
 pub mod simulator;

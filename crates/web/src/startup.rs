@@ -39,6 +39,8 @@ pub enum StartupError {
     RegulatorLink(#[from] beian_platform::regulator_link::LinkError),
     #[error("cannot set up the job worker: {0}")]
     Worker(#[from] beian_platform::worker::WorkerError),
+    #[error("cannot load the gate's index: {0}")]
+    Gate(#[from] beian_platform::gate::GateError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -73,6 +75,7 @@ impl Application {
         let store_clock = clock.clone();
         config.clock = Some(Arc::new(move || store_clock.now()));
         let store = Arc::new(Store::open(config).await?);
+        let gate = Arc::new(beian_platform::gate::GateIndex::load(&store.gate_feed()).await?);
         let objects = Arc::new(Objects::open(&settings.objects).map_err(StartupError::Objects)?);
         let regulator = match settings.simulator {
             Some(sim) => {
@@ -142,6 +145,7 @@ impl Application {
             uploads: settings.uploads,
             form_font: Arc::new(LazyFont::new(settings.form_font.clone())),
             provider_name: Arc::from(settings.provider_name.as_str()),
+            gate,
         };
         let router = router(state.clone());
         Ok(Application {
@@ -176,6 +180,10 @@ impl Application {
             .as_ref()
             .map(|r| r.spawn_driver(std::time::Duration::from_secs(5)));
         let worker = self.worker.map(Worker::spawn);
+        let gate = tokio::spawn(beian_platform::gate::follow(
+            self.state.gate.clone(),
+            self.state.store.gate_feed(),
+        ));
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -186,6 +194,7 @@ impl Application {
         if let Some(worker) = worker {
             worker.abort();
         }
+        gate.abort();
         served
     }
 }
@@ -196,7 +205,8 @@ pub fn router(state: AppState) -> Router {
     let platform = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .merge(crate::api::router(state.clone()))
-        .with_state(state.clone());
+        .with_state(state.clone())
+        .merge(crate::gate::router(state.gate.clone()));
     match state.regulator {
         Some(regulator) => platform.merge(beian_regulator::soap::simulator_router(regulator)),
         None => platform,

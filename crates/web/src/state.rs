@@ -36,6 +36,8 @@ pub struct AppState {
     pub form_font: Arc<LazyFont>,
     /// This provider's name on the verification form.
     pub provider_name: Arc<str>,
+    /// The edge gate's index of the domains accessed here (先备案后接入).
+    pub gate: Arc<beian_platform::gate::GateIndex>,
 }
 
 impl AppState {

@@ -8,6 +8,7 @@ mod bureau;
 mod concurrency;
 mod encryption;
 mod fixtures;
+mod gate;
 mod jobs;
 mod objects_s3;
 mod photos;

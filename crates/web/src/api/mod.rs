@@ -29,6 +29,7 @@ pub mod orders;
 pub mod photo;
 pub mod review;
 pub mod sponsor;
+pub mod storefront;
 pub mod throttle;
 
 use std::convert::Infallible;
@@ -78,6 +79,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::delete_session))
         .routes(routes!(accounts::create_api_key))
         .merge(review::api_routes())
+        .merge(storefront::api_routes())
         .routes(routes!(orders::filing_check))
         .routes(routes!(orders::create_order, orders::list_orders))
         .routes(routes!(orders::get_order))

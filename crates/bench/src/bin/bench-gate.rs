@@ -1,0 +1,477 @@
+//! The edge gate's bench (run by `scripts/bench-gate`): every figure of issue 13 in one run,
+//! beside a bare axum hello-world measured the same way in the same run.
+//!
+//! 1. Generates N domains (default 5 M) straight into `gate_domains` in bulk (one SQL
+//!    statement), on SQLite and on PostgreSQL (a throwaway cluster, as the tests use), plus a
+//!    few real access records (account, sponsor, website, access) for the update figures.
+//! 2. Starts `beian gate serve` on an empty database and on the loaded one: load time (its
+//!    own start line) and RSS growth per domain (`/proc/PID/status`).
+//! 3. `wrk -c64 -d10s --latency` against `bench-hello` and then the gate, same script (hosts
+//!    drawn from N × 1.1, so about 9 in 10 are filed): throughput ratio, p50, p99.
+//! 4. Commits 取消接入 (active → cancelling) through the store and polls the gate until 403,
+//!    on each backend: update latency.
+//!
+//! Everything is on loopback, every loop is bounded, and the children are killed at the end.
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use beian_store::accesses::{AccessStatus, NewAccess};
+use beian_store::accounts::{NewAccount, Role};
+use beian_store::sponsors::{Person, SponsorData, WebsiteData};
+use beian_store::testing::{self, TestStore};
+use beian_store::{Backend, Store};
+use serde_json::json;
+
+type Error = Box<dyn std::error::Error>;
+
+struct Args {
+    beian: PathBuf,
+    hello: PathBuf,
+    domains: i64,
+    seconds: u64,
+    connections: u32,
+    threads: u32,
+    runs: usize,
+}
+
+fn args() -> Result<Args, Error> {
+    let mut a = Args {
+        beian: PathBuf::from("target/release/beian"),
+        hello: PathBuf::from("target/release/bench-hello"),
+        domains: 5_000_000,
+        seconds: 10,
+        connections: 64,
+        threads: 2,
+        runs: 5,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or(format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--beian" => a.beian = value.into(),
+            "--hello" => a.hello = value.into(),
+            "--domains" => a.domains = value.parse()?,
+            "--seconds" => a.seconds = value.parse()?,
+            "--connections" => a.connections = value.parse()?,
+            "--threads" => a.threads = value.parse()?,
+            "--runs" => a.runs = value.parse()?,
+            _ => return Err(format!("unknown flag {flag}").into()),
+        }
+    }
+    Ok(a)
+}
+
+/// A child killed when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Proc {
+    fn rss_kib(&self) -> Result<u64, Error> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id()))?;
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .ok_or("no VmRSS")?;
+        Ok(line.split_whitespace().nth(1).ok_or("bad VmRSS")?.parse()?)
+    }
+}
+
+fn free_addr() -> Result<SocketAddr, Error> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+fn url_of(t: &TestStore) -> String {
+    t.database_url.clone().unwrap_or_else(|| {
+        format!(
+            "sqlite://{}",
+            t.data_dir().join(beian_store::db::SQLITE_FILE).display()
+        )
+    })
+}
+
+/// Starts a process and waits (at most 120 s) for its first stdout line.
+fn start(cmd: &mut Command) -> Result<(Proc, String), Error> {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .env("RUST_LOG", "warn")
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let proc = Proc(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(120))?;
+    if line.is_empty() {
+        return Err(format!("{cmd:?} exited before it was ready").into());
+    }
+    Ok((proc, line.trim().to_owned()))
+}
+
+/// `beian gate serve`; returns it, its address and its load time in ms.
+fn start_gate(beian: &Path, url: &str) -> Result<(Proc, SocketAddr, u64), Error> {
+    let addr = free_addr()?;
+    let (proc, line) = start(
+        Command::new(beian)
+            .args(["gate", "serve", "--database-url", url, "--listen"])
+            .arg(addr.to_string()),
+    )?;
+    // "gate: loaded N domains in X ms; listening on http://ADDR"
+    let ms = line
+        .split(" in ")
+        .nth(1)
+        .and_then(|r| r.split(" ms").next())
+        .ok_or(format!("unexpected start line {line:?}"))?
+        .parse()?;
+    Ok((proc, addr, ms))
+}
+
+/// Inserts `n` synthetic domains straight into `gate_domains`, in one statement.
+async fn generate(store: &Store, n: i64) -> Result<Duration, Error> {
+    let started = Instant::now();
+    let sql = match store.backend() {
+        Backend::Sqlite => {
+            "WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < $1) \
+             INSERT INTO gate_domains (domain, access_id) \
+             SELECT 'shop' || x || '.com.cn', 'bench' FROM seq"
+        }
+        Backend::Postgres => {
+            "INSERT INTO gate_domains (domain, access_id) \
+             SELECT 'shop' || x || '.com.cn', 'bench' FROM generate_series(1, $1::bigint) x"
+        }
+    };
+    sqlx::query(sql).bind(n).execute(store.pool()).await?;
+    if store.backend() == Backend::Postgres {
+        sqlx::query("ANALYZE gate_domains")
+            .execute(store.pool())
+            .await?;
+    }
+    Ok(started.elapsed())
+}
+
+fn person() -> Person {
+    Person {
+        name: "张三".into(),
+        certificate_type: "resident_id".into(),
+        certificate_number: "110101198806152345".into(),
+        mobile: "13787654321".into(),
+        email: "zhang@example.cn".into(),
+    }
+}
+
+/// A real access record (account, sponsor, website, access) for `domain`; its id.
+async fn real_access(store: &Store, i: usize, domain: &str) -> Result<String, Error> {
+    let mut tx = store.begin().await?;
+    let username = format!("bench{i}");
+    let account = tx
+        .insert_account(
+            "system",
+            &NewAccount {
+                username: &username,
+                password_hash: "$argon2id$v=19$fake",
+                email: "bench@example.cn",
+                mobile: Some("13912345678"),
+                role: Role::Applicant,
+            },
+        )
+        .await?;
+    let sponsor = tx
+        .insert_sponsor(
+            "system",
+            &SponsorData {
+                account_id: Some(account),
+                province: "33".into(),
+                nature: "individual".into(),
+                certificate_type: "resident_id".into(),
+                certificate_number: format!("33010619900307{i:04}"),
+                name: "张三".into(),
+                address: "浙江省杭州市西湖区文三路1号".into(),
+                responsible: person(),
+            },
+        )
+        .await?;
+    let website = tx
+        .insert_website(
+            "system",
+            &WebsiteData {
+                sponsor_id: sponsor.clone(),
+                name: "基准测试".into(),
+                domain: domain.into(),
+                home_url: format!("https://www.{domain}/"),
+                service_content: "blog".into(),
+                details: json!({}),
+                responsible: person(),
+            },
+        )
+        .await?;
+    let id = tx
+        .insert_access(
+            "system",
+            &NewAccess {
+                website_id: &website,
+                sponsor_id: &sponsor,
+                order_id: None,
+                service_number: None,
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn gate_status(http: &reqwest::Client, gate: SocketAddr, host: &str) -> Result<u16, Error> {
+    Ok(http
+        .get(format!("http://{gate}/gate?host={host}"))
+        .send()
+        .await?
+        .status()
+        .as_u16())
+}
+
+/// Polls until `host` answers `want` (at most 10 s); the time it took.
+async fn until(
+    http: &reqwest::Client,
+    gate: SocketAddr,
+    host: &str,
+    want: u16,
+    from: Instant,
+) -> Result<Duration, Error> {
+    loop {
+        if gate_status(http, gate, host).await? == want {
+            return Ok(from.elapsed());
+        }
+        if from.elapsed() > Duration::from_secs(10) {
+            return Err(format!("{host} did not answer {want} within 10 s").into());
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// The time from each 取消接入 commit to the gate's first 403 (one per access).
+async fn update_latencies(
+    store: &Store,
+    gate: SocketAddr,
+    accesses: &[(String, String)],
+) -> Result<Vec<Duration>, Error> {
+    let http = reqwest::Client::new();
+    let mut out = Vec::new();
+    for (id, domain) in accesses {
+        until(&http, gate, domain, 200, Instant::now()).await?;
+        let mut tx = store.begin().await?;
+        tx.set_access_status("system", id, AccessStatus::Active, AccessStatus::Cancelling)
+            .await?;
+        tx.commit().await?;
+        let committed = Instant::now();
+        out.push(until(&http, gate, &format!("www.{domain}"), 403, committed).await?);
+    }
+    out.sort();
+    Ok(out)
+}
+
+struct Wrk {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn ms_of(text: &str) -> Option<f64> {
+    let (num, unit): (String, String) = (
+        text.chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect(),
+        text.chars()
+            .skip_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect(),
+    );
+    let v: f64 = num.parse().ok()?;
+    Some(match unit.as_str() {
+        "us" => v / 1000.0,
+        "ms" => v,
+        "s" => v * 1000.0,
+        _ => return None,
+    })
+}
+
+fn wrk(a: &Args, addr: SocketAddr, script: &Path) -> Result<Wrk, Error> {
+    let out = Command::new("wrk")
+        .arg(format!("-t{}", a.threads))
+        .arg(format!("-c{}", a.connections))
+        .arg(format!("-d{}s", a.seconds))
+        .arg("--latency")
+        .arg("-s")
+        .arg(script)
+        .arg(format!("http://{addr}"))
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let field = |prefix: &str| -> Option<String> {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+    };
+    let parse = || -> Option<Wrk> {
+        Some(Wrk {
+            rps: field("Requests/sec:")?.parse().ok()?,
+            p50_ms: ms_of(&field("50%")?)?,
+            p99_ms: ms_of(&field("99%")?)?,
+        })
+    };
+    parse().ok_or_else(|| format!("cannot read wrk's output:\n{text}").into())
+}
+
+fn median_max(v: &[Duration]) -> String {
+    let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
+    match (v.get(v.len() / 2), v.last()) {
+        (Some(m), Some(x)) => format!(
+            "median {:.0} ms, max {:.0} ms ({} runs)",
+            ms(m),
+            ms(x),
+            v.len()
+        ),
+        _ => "no runs".into(),
+    }
+}
+
+async fn run(a: Args) -> Result<(), Error> {
+    let n = a.domains;
+    println!(
+        "beian gate bench: {n} domains, wrk -t{} -c{} -d{}s on loopback",
+        a.threads, a.connections, a.seconds
+    );
+    let lat_domains: Vec<String> = (0..a.runs)
+        .map(|i| format!("cancel-bench-{i}.cn"))
+        .collect();
+
+    // SQLite: empty and loaded.
+    let empty = testing::sqlite().await;
+    let (empty_gate, _, _) = start_gate(&a.beian, &url_of(&empty))?;
+    let sqlite = testing::sqlite().await;
+    let took = generate(&sqlite.store, n).await?;
+    println!(
+        "generated {n} domains on SQLite in {:.1} s",
+        took.as_secs_f64()
+    );
+    let mut accesses = Vec::new();
+    for (i, d) in lat_domains.iter().enumerate() {
+        accesses.push((real_access(&sqlite.store, i, d).await?, d.clone()));
+    }
+    let (gate, gate_addr, sqlite_load_ms) = start_gate(&a.beian, &url_of(&sqlite))?;
+    let http = reqwest::Client::new();
+    // Touch both once so lazily mapped pages count alike, then read RSS.
+    gate_status(&http, gate_addr, "shop1.com.cn").await?;
+    let rss_empty = empty_gate.rss_kib()?;
+    let rss_loaded = gate.rss_kib()?;
+    drop(empty_gate);
+    let per_domain = (rss_loaded.saturating_sub(rss_empty) as f64 * 1024.0) / n as f64;
+
+    // Throughput: the same script against the baseline, then the gate.
+    let dir = sqlite.data_dir().to_path_buf();
+    let script = dir.join("gate.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "math.randomseed(13)\nrequest = function()\n  local i = math.random(1, {})\n  \
+             return wrk.format(\"GET\", \"/gate?host=www.shop\" .. i .. \".com.cn\")\nend\n",
+            n + n / 10
+        ),
+    )?;
+    let hello_addr = free_addr()?;
+    let (hello, _) = start(Command::new(&a.hello).arg(hello_addr.to_string()))?;
+    let base = wrk(&a, hello_addr, &script)?;
+    drop(hello);
+    let g = wrk(&a, gate_addr, &script)?;
+
+    let sqlite_updates = update_latencies(&sqlite.store, gate_addr, &accesses).await?;
+    drop(gate);
+
+    // PostgreSQL.
+    let pg = match testing::postgres().await {
+        Some(pg) => {
+            let took = generate(&pg.store, n).await?;
+            println!(
+                "generated {n} domains on PostgreSQL in {:.1} s",
+                took.as_secs_f64()
+            );
+            let mut accesses = Vec::new();
+            for (i, d) in lat_domains.iter().enumerate() {
+                accesses.push((real_access(&pg.store, i, d).await?, d.clone()));
+            }
+            let (gate, addr, load_ms) = start_gate(&a.beian, &url_of(&pg))?;
+            let updates = update_latencies(&pg.store, addr, &accesses).await?;
+            drop(gate);
+            pg.teardown().await;
+            Some((load_ms, updates))
+        }
+        None => None,
+    };
+
+    println!();
+    println!("| figure | value |");
+    println!("|---|---|");
+    println!(
+        "| bare axum hello (baseline) | {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms |",
+        base.rps, base.p50_ms, base.p99_ms
+    );
+    println!(
+        "| gate, {n} domains loaded | {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms |",
+        g.rps, g.p50_ms, g.p99_ms
+    );
+    println!("| gate throughput / baseline | {:.3}× |", g.rps / base.rps);
+    println!(
+        "| RSS: empty gate, loaded gate | {:.1} MiB, {:.1} MiB |",
+        rss_empty as f64 / 1024.0,
+        rss_loaded as f64 / 1024.0
+    );
+    println!("| RSS growth per domain | {per_domain:.1} B |");
+    println!("| load at start, SQLite, {n} | {sqlite_load_ms} ms |");
+    println!(
+        "| update latency, 取消接入 commit → 403, SQLite | {} |",
+        median_max(&sqlite_updates)
+    );
+    match &pg {
+        Some((load_ms, updates)) => {
+            println!("| load at start, PostgreSQL, {n} | {load_ms} ms |");
+            println!(
+                "| update latency, 取消接入 commit → 403, PostgreSQL | {} |",
+                median_max(updates)
+            );
+        }
+        None => {
+            println!("| PostgreSQL | not measured: no PostgreSQL (apt-get install postgresql) |")
+        }
+    }
+    empty.teardown().await;
+    sqlite.teardown().await;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let a = match args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("bench-gate: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(a).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench-gate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
