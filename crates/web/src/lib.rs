@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod error;
+pub mod portal;
 pub mod routes;
 pub mod settings;
 pub mod simulator;

@@ -193,6 +193,7 @@ pub fn router(state: AppState) -> Router {
     let platform = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .merge(crate::api::router(state.clone()))
+        .merge(crate::portal::router(state.clone()))
         .with_state(state.clone());
     match state.regulator {
         Some(regulator) => platform.merge(beian_regulator::soap::simulator_router(regulator)),
