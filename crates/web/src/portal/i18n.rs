@@ -21,6 +21,9 @@ static_loader! {
     };
 }
 
+const ZH_FILE: &str = include_str!("../../locales/zh-CN/portal.ftl");
+const EN_FILE: &str = include_str!("../../locales/en/portal.ftl");
+
 /// The cookie that remembers the switch.
 pub const LANG_COOKIE: &str = "beian_lang";
 
@@ -132,7 +135,12 @@ impl Lang {
 
     /// Whether `key` exists in this language's file.
     pub fn has(self, key: &str) -> bool {
-        LOCALES.try_lookup(self.id(), key).is_some()
+        let file = match self {
+            Lang::Zh => ZH_FILE,
+            Lang::En => EN_FILE,
+        };
+        file.lines()
+            .any(|l| l.strip_prefix(key).is_some_and(|rest| rest.starts_with(" =")))
     }
 
     /// "3 working days" / "3 个工作日".
@@ -193,6 +201,7 @@ mod tests {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             for piece in text.split('"').skip(1).step_by(2) {
                 let kebab = piece.contains('-')
+                    && !piece.ends_with('-')
                     && piece.starts_with(|c: char| c.is_ascii_lowercase())
                     && piece
                         .chars()
