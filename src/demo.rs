@@ -112,7 +112,9 @@ fn print_tryouts() {
     use beian_regulator::fixture::{PASSWORD, SPONSORS};
     println!("try it in the portal (log in as customer):");
     println!("  service numbers (产品验证): DEMO-1-01 … DEMO-1-05, DEMO-2-01 … DEMO-2-05");
-    println!("  storefront (旺铺/企业官网): customer has an active subscription; 顶级域名 at /storefront/domains");
+    println!(
+        "  storefront (旺铺/企业官网): customer has an active subscription; 顶级域名 at /storefront/domains"
+    );
     let (number, cert, name, sites) = SPONSORS[2];
     if let Some((domain, _)) = sites.last() {
         println!(
@@ -127,7 +129,9 @@ fn print_tryouts() {
         "  首次备案 in Shanghai (上海管局 app 核验): any new domain, province 31 (上海), enterprise, \
          credit code {shanghai}, any name"
     );
-    println!("  首次备案 elsewhere (幕布 photo): any new domain, province 33 (浙江) and a valid credit code");
+    println!(
+        "  首次备案 elsewhere (幕布 photo): any new domain, province 33 (浙江) and a valid credit code"
+    );
 }
 
 fn one_time_password() -> String {

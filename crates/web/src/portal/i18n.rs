@@ -139,8 +139,10 @@ impl Lang {
             Lang::Zh => ZH_FILE,
             Lang::En => EN_FILE,
         };
-        file.lines()
-            .any(|l| l.strip_prefix(key).is_some_and(|rest| rest.starts_with(" =")))
+        file.lines().any(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.starts_with(" ="))
+        })
     }
 
     /// "3 working days" / "3 个工作日".

@@ -151,11 +151,17 @@ impl<'s> Browser<'s> {
         let token = self.csrf();
         let mut all: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
         all.extend_from_slice(fields);
-        self.post_raw(path, &all, Some(&self.site.base.clone())).await
+        self.post_raw(path, &all, Some(&self.site.base.clone()))
+            .await
     }
 
     /// Posts exactly these fields, with this Origin (or none).
-    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)], origin: Option<&str>) -> Page {
+    pub async fn post_raw(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> Page {
         let body = serde_urlencoded::to_string(fields).unwrap();
         let mut req = self
             .site
@@ -172,7 +178,13 @@ impl<'s> Browser<'s> {
     }
 
     /// Posts a multipart form: the token first, then `fields`, then the file.
-    pub async fn post_file(&mut self, path: &str, fields: &[(&str, &str)], file: &[u8], content_type: &str) -> Page {
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: &[u8],
+        content_type: &str,
+    ) -> Page {
         const B: &str = "portal-test-boundary-7";
         let mut body = Vec::new();
         let token = self.csrf();
@@ -180,7 +192,10 @@ impl<'s> Browser<'s> {
         all.extend_from_slice(fields);
         for (name, value) in all {
             body.extend_from_slice(
-                format!("--{B}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+                format!(
+                    "--{B}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
             );
         }
         body.extend_from_slice(
@@ -208,7 +223,12 @@ impl<'s> Browser<'s> {
         let page = self
             .post(
                 "/register",
-                &[("username", username), ("password", PASSWORD), ("email", &format!("{username}@example.com")), ("mobile", "13812345678")],
+                &[
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("email", &format!("{username}@example.com")),
+                    ("mobile", "13812345678"),
+                ],
             )
             .await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
@@ -218,7 +238,9 @@ impl<'s> Browser<'s> {
 
     pub async fn login(&mut self, username: &str) {
         self.open("/login").await;
-        let page = self.post("/login", &[("username", username), ("password", PASSWORD)]).await;
+        let page = self
+            .post("/login", &[("username", username), ("password", PASSWORD)])
+            .await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
         assert!(self.cookies.contains_key("beian_session"));
     }
@@ -260,21 +282,32 @@ pub async fn service_number(site: &Site, number: &str) {
         )
         .await
         .unwrap();
-    tx.insert_service_number("test", &instance, number).await.unwrap();
+    tx.insert_service_number("test", &instance, number)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 }
 
 /// A small real picture, as a phone camera would send it.
 pub fn jpeg() -> Vec<u8> {
-    let picture = image::RgbImage::from_fn(80, 60, |x, y| image::Rgb([(x * 3) as u8, (y * 4) as u8, 160]));
+    let picture = image::RgbImage::from_fn(80, 60, |x, y| {
+        image::Rgb([(x * 3) as u8, (y * 4) as u8, 160])
+    });
     let mut out = Cursor::new(Vec::new());
-    picture.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    picture
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .unwrap();
     out.into_inner()
 }
 
 /// The order id of a `/orders/{id}/…` location.
 pub fn order_id(location: &str) -> String {
-    location.trim_start_matches("/orders/").split('/').next().unwrap().to_owned()
+    location
+        .trim_start_matches("/orders/")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 /// A valid credit code with `serial`.
@@ -293,7 +326,19 @@ pub fn resident_id(serial: u32) -> String {
 
 /// No remote URL in a rendered page (no CDN, nothing fetched from elsewhere).
 pub fn assert_no_remote_urls(page: &Page) {
-    for bad in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "url(", "@import", "cdn."] {
-        assert!(!page.body.to_ascii_lowercase().contains(bad), "{bad} in the page:\n{}", page.body);
+    for bad in [
+        "src=\"http",
+        "href=\"http",
+        "src=\"//",
+        "href=\"//",
+        "url(",
+        "@import",
+        "cdn.",
+    ] {
+        assert!(
+            !page.body.to_ascii_lowercase().contains(bad),
+            "{bad} in the page:\n{}",
+            page.body
+        );
     }
 }
