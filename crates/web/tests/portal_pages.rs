@@ -319,6 +319,16 @@ async fn an_applicant_files_a_first_filing_through_the_pages() {
     assert_eq!(file.headers["x-content-type-options"], "nosniff");
     assert_eq!(file.headers["content-type"], "image/jpeg");
 
+    // The verification form, shown to print: the person signs it, so the number is whole.
+    let form = b.open(&format!("/orders/{id}/verification-form")).await;
+    form.has(&[
+        "网站备案信息真实性核验单",
+        &cert,
+        "杭州门户测试有限公司",
+        "签字",
+    ]);
+    assert_no_remote_urls(&form);
+
     // Review and submit.
     let page = b.open(&format!("/orders/{id}/submit")).await;
     page.has(&["门户测试网站", "138****8000", "提交备案"]);
@@ -427,6 +437,97 @@ async fn an_applicant_files_a_first_filing_through_the_pages() {
     let queue = reviewer.open("/staff/review").await;
     queue.has(&["初审队列", &id, "首次备案"]);
     assert_no_remote_urls(&queue);
+
+    // The reviewer returns the website's name (through the API, with the portal's session:
+    // one login serves both).
+    let api = |path: String| {
+        site.http
+            .post(format!("{}/api/v1{path}", site.base))
+            .header(
+                "cookie",
+                format!("beian_session={}", reviewer.cookies["beian_session"]),
+            )
+    };
+    let res = api(format!("/review/orders/{id}/return"))
+        .json(&serde_json::json!({"reasons": [{"field": "website.name", "message": "网站名称不能含“门户”"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    b.open(&format!("/orders/{id}"))
+        .await
+        .has(&["初审退回", "退回原因", "网站名称不能含“门户”"]);
+    let page = b.open(&format!("/orders/{id}/website")).await;
+    page.has(&["网站名称不能含“门户”"]);
+    let name_input = page
+        .body
+        .split("name=\"website.name\"")
+        .nth(1)
+        .unwrap()
+        .split('>')
+        .next()
+        .unwrap();
+    assert!(
+        !name_input.contains("readonly"),
+        "the returned field is editable: {name_input}"
+    );
+    let url_input = page
+        .body
+        .split("name=\"website.home_url\"")
+        .nth(1)
+        .unwrap()
+        .split('>')
+        .next()
+        .unwrap();
+    assert!(
+        url_input.contains("readonly"),
+        "a field not returned stays locked: {url_input}"
+    );
+    let mut fixed = website.to_vec();
+    fixed[0].1 = "测试网站";
+    let page = b.post(&format!("/orders/{id}/website"), &fixed).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = b.post(&format!("/orders/{id}/submit"), &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let res = api(format!("/review/orders/{id}/approve"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+
+    // 拍照核验: request a backdrop to a mainland address, then upload the photo.
+    let order = b.open(&format!("/orders/{id}")).await;
+    order.has(&["待拍照核验", &format!("/orders/{id}/photo")]);
+    let photo = b.open(&format!("/orders/{id}/photo")).await;
+    photo.has(&["申请幕布", "中国大陆境内", "红色或蓝色"]);
+    let address = [
+        ("recipient", "张三"),
+        ("mobile", "13800138000"),
+        ("address.province", "浙江省"),
+        ("address.city", "杭州市"),
+        ("address.district", "西湖区"),
+        ("address.detail", "文三路 1 号"),
+    ];
+    let page = b.post(&format!("/orders/{id}/backdrop"), &address).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    b.open(&format!("/orders/{id}/photo"))
+        .await
+        .has(&["幕布申请已提交", "已于"]);
+    let page = b
+        .post_file(&format!("/orders/{id}/photo"), &[], &jpeg(), "image/jpeg")
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    b.open(&format!("/orders/{id}")).await.has(&["照片审核中"]);
 }
 
 #[tokio::test]

@@ -81,6 +81,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(steps::material_file),
         )
         .route(
+            "/orders/{id}/verification-form",
+            get(steps::verification_form),
+        )
+        .route(
             "/orders/{id}/submit",
             get(steps::review_page).post(steps::submit),
         )

@@ -78,13 +78,15 @@ async fn load(state: &AppState, ctx: &Ctx, id: &str) -> Result<(Acting, OrderVie
     Ok((acting, view))
 }
 
-/// The paths the last return names (empty: everything editable).
+/// The form paths the last return names (the bureau's reasons name none).
 fn returned_fields(view: &OrderView) -> Vec<String> {
     view.return_reasons
         .as_array()
         .map(|a| {
             a.iter()
-                .filter_map(|r| r["field"].as_str().map(str::to_owned))
+                .filter_map(|r| r["field"].as_str())
+                .filter(|f| f.starts_with("sponsor") || f.starts_with("website"))
+                .map(str::to_owned)
                 .collect()
         })
         .unwrap_or_default()
@@ -110,23 +112,20 @@ fn return_messages(ctx: &Ctx, view: &OrderView) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-/// Whether field `path` may change now: never during an access filing's identity, and only
-/// the returned ones after a return.
+/// Whether field `path` may change now: after a return, only the returned ones (all of
+/// them after a bureau return that names no field), as the platform enforces.
 fn editable(view: &OrderView, path: &str) -> bool {
     if !view.state.is_editable() {
         return false;
     }
     let returned = returned_fields(view);
-    if matches!(
-        view.state,
-        OrderState::Returned | OrderState::BureauReturned
-    ) && !returned.is_empty()
-    {
-        return returned.iter().any(|r| {
+    match view.state {
+        OrderState::Draft => true,
+        OrderState::BureauReturned if returned.is_empty() => true,
+        _ => returned.iter().any(|r| {
             path == r || path.starts_with(&format!("{r}.")) || r.starts_with(&format!("{path}."))
-        });
+        }),
     }
-    true
 }
 
 fn refused(ctx: &Ctx, e: &WorkflowError) -> Result<(String, BTreeMap<String, String>), PageError> {
@@ -618,11 +617,18 @@ fn materials_blocks(
     let mut blocks = vec![Block::P(ctx.t("materials-intro"))];
     if needed.contains(&MaterialKind::VerificationForm) {
         blocks.push(Block::Note("info", ctx.t("verification-form-how")));
-        blocks.push(Block::Links(vec![(
-            ctx.t("verification-form-download"),
-            format!("/api/v1/orders/{}/verification-form", view.id),
-            "secondary",
-        )]));
+        blocks.push(Block::Links(vec![
+            (
+                ctx.t("vf-show"),
+                format!("/orders/{}/verification-form", view.id),
+                "secondary",
+            ),
+            (
+                ctx.t("verification-form-download"),
+                format!("/api/v1/orders/{}/verification-form", view.id),
+                "secondary",
+            ),
+        ]));
     }
     for kind in needed {
         let have: Vec<_> = view
@@ -970,4 +976,72 @@ pub async fn abandon(
             )
         }
     }
+}
+
+/// `GET /orders/{id}/verification-form`: the prefilled verification form as a page to read
+/// and print (the layout prints only the form), beside the PDF to download. The person signs
+/// it, so it shows the numbers whole.
+pub async fn verification_form(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
+    let acting = acting(&ctx)?;
+    let d = match state
+        .workflow()
+        .verification_form_data(&acting, &id, &state.provider_name, Vec::new())
+        .await
+    {
+        Ok(d) => d,
+        Err(e) if e.status() < 500 && e.status() != 404 => {
+            let (message, _) = refused(&ctx, &e)?;
+            return ctx.page_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ctx.t("vf-title"),
+                vec![Block::Note("error", message)],
+            );
+        }
+        Err(e) => return Err(page_error(&e)),
+    };
+    let cert = |c: &beian_core::sponsor::Certificate| {
+        format!("{} {}", c.certificate_type.name_zh(), c.number)
+    };
+    let blocks = vec![
+        Block::Note("info", ctx.t("verification-form-how")),
+        Block::Links(vec![
+            (
+                ctx.t("verification-form-download"),
+                format!("/api/v1/orders/{id}/verification-form"),
+                "primary",
+            ),
+            (
+                ctx.t("back-to-order"),
+                format!("/orders/{id}/materials"),
+                "secondary",
+            ),
+        ]),
+        Block::Dl(vec![
+            (ctx.t("f-kind"), text::kind(ctx.lang, d.kind)),
+            (ctx.t("f-sponsor-name"), d.sponsor_name.clone()),
+            (ctx.t("f-certificate-number"), cert(&d.sponsor_certificate)),
+            (ctx.t("f-address"), d.sponsor_address.clone()),
+            (ctx.t("f-responsible"), d.sponsor_responsible.clone()),
+            (ctx.t("f-website-name"), d.website_name.clone()),
+            (ctx.t("f-domain"), d.domain.clone()),
+            (ctx.t("f-home-url"), d.home_url.clone()),
+            (ctx.t("f-service-content"), d.service_content.clone()),
+            (
+                ctx.t("f-responsible"),
+                format!(
+                    "{} {}",
+                    d.website_responsible,
+                    cert(&d.website_responsible_certificate)
+                ),
+            ),
+            (ctx.t("vf-provider"), d.access_provider.clone()),
+            (ctx.t("vf-date"), d.date.to_string()),
+            (ctx.t("vf-signature"), "＿＿＿＿＿＿＿＿＿＿".to_owned()),
+        ]),
+    ];
+    ctx.page(ctx.t("vf-title"), blocks)
 }
