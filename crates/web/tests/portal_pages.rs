@@ -528,6 +528,17 @@ async fn an_applicant_files_a_first_filing_through_the_pages() {
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     b.open(&format!("/orders/{id}")).await.has(&["照片审核中"]);
+    en.open(&format!("/orders/{id}"))
+        .await
+        .has(&["Photo in review", "Photo verification"]);
+    en.open(&format!("/orders/{id}/photo"))
+        .await
+        .has(&["Request a backdrop", "mainland China"]);
+    reviewer.cookies.insert("beian_lang".into(), "en".into());
+    reviewer
+        .open("/staff/review")
+        .await
+        .has(&["Review queue", "No orders wait for review"]);
 }
 
 #[tokio::test]

@@ -61,7 +61,11 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
                         Cell::text("")
                     };
                     vec![
-                        Cell::text(format!("{} ({})", w.name, w.domain)),
+                        Cell::text(if w.name.is_empty() {
+                            w.domain.clone()
+                        } else {
+                            format!("{} ({})", w.name, w.domain)
+                        }),
                         Cell::text(w.icp_number.clone().unwrap_or_else(|| ctx.t("none"))),
                         Cell::text(ctx.t(&format!("access-{status}"))),
                         action,
@@ -73,7 +77,7 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
                     ctx.t("f-website"),
                     ctx.t("f-website-number"),
                     ctx.t("f-access"),
-                    String::new(),
+                    ctx.t("f-actions"),
                 ],
                 rows,
             ));
@@ -83,9 +87,11 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
                     s.service_numbers.join(", "),
                 )]));
             }
-            if open {
+            // 继续接入备案: for a sponsor with a successful filing here, unless an order of it
+            // is open (the seed says why the button is then missing).
+            if s.icp_number.is_some() && open {
                 blocks.push(Block::Note("info", ctx.t("continue-hidden")));
-            } else {
+            } else if s.icp_number.is_some() {
                 blocks.push(Block::Links(vec![(
                     ctx.t("continue-access"),
                     "/orders/new?continue=1".into(),

@@ -209,8 +209,13 @@ pub async fn overview(
         .timeline
         .iter()
         .map(|t| {
-            let what = OrderState::parse(&t.to_state)
-                .map_or_else(|| t.event.clone(), |s| text::state(lang, s));
+            let key = format!("event-{}", t.event.replace('_', "-"));
+            let what = if lang.has(&key) {
+                lang.t(&key)
+            } else {
+                OrderState::parse(&t.to_state)
+                    .map_or_else(|| t.event.clone(), |s| text::state(lang, s))
+            };
             (
                 text::time(t.at),
                 format!("{} · {}", ctx.t(&format!("party-{}", t.by)), what),

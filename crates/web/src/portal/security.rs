@@ -4,7 +4,7 @@
 //! script, `nosniff`, no framing). Cookies are `HttpOnly; SameSite=Lax`, `Secure` behind TLS.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -156,9 +156,6 @@ pub fn check(token: &CsrfToken, posted: &str) -> Result<(), PageError> {
         Err(PageError::Csrf)
     }
 }
-
-/// The status of a refused CSRF check.
-pub const REFUSED: StatusCode = StatusCode::FORBIDDEN;
 
 #[cfg(test)]
 mod tests {

@@ -328,7 +328,11 @@ fn person_fields(ctx: &Ctx, view: &OrderView, prefix: &str, p: &PersonForm) -> V
         f(
             "certificate_type",
             "f-certificate-type",
-            &p.certificate_type,
+            if p.certificate_type.is_empty() {
+                "resident_id"
+            } else {
+                &p.certificate_type
+            },
         )
         .options(text::certificate_types(ctx.lang)),
         f(
