@@ -59,8 +59,9 @@ pub fn run(args: Args) -> ExitCode {
                 "registry: the fixture sponsors' filing password is {}",
                 beian_regulator::fixture::PASSWORD
             );
+            print_tryouts();
             println!(
-                "start it: beian serve --data-dir {}",
+                "start it: beian serve --data-dir {} --simulated-clock, then open the portal URL it prints",
                 args.data.data_dir.display()
             );
             ExitCode::SUCCESS
@@ -104,6 +105,33 @@ async fn fill(args: &Args) -> Result<Vec<Login>, String> {
             .map_err(|e| format!("registry seed: {e}"))?;
     }
     Ok(logins)
+}
+
+/// What a newcomer types into the portal to try each seed flow.
+fn print_tryouts() {
+    use beian_regulator::fixture::{PASSWORD, SPONSORS};
+    println!("try it in the portal (log in as customer):");
+    println!("  service numbers (产品验证): DEMO-1-01 … DEMO-1-05, DEMO-2-01 … DEMO-2-05");
+    println!(
+        "  storefront (旺铺/企业官网): customer has an active subscription; 顶级域名 at /storefront/domains"
+    );
+    let (number, cert, name, sites) = SPONSORS[2];
+    if let Some((domain, _)) = sites.last() {
+        println!(
+            "  新增接入 (a domain filed elsewhere): domain {domain}, province 11 (北京), enterprise, \
+             credit code {cert}, name {name} ({number}), filing password {PASSWORD}"
+        );
+    }
+    let shanghai = beian_core::credit_code::CreditCode::from_parts("9131010100000042")
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default();
+    println!(
+        "  首次备案 in Shanghai (上海管局 app 核验): any new domain, province 31 (上海), enterprise, \
+         credit code {shanghai}, any name"
+    );
+    println!(
+        "  首次备案 elsewhere (幕布 photo): any new domain, province 33 (浙江) and a valid credit code"
+    );
 }
 
 fn one_time_password() -> String {

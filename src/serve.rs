@@ -113,6 +113,7 @@ pub fn run(args: Args) -> ExitCode {
             }
         };
         println!("beian is listening on http://{}/", app.addr());
+        println!("portal: http://{}/ (zh-CN; English from the switch)", app.addr());
         println!("health: http://{}/healthz", app.addr());
         println!(
             "API: http://{0}/api/v1 (OpenAPI: http://{0}/api/openapi.json, viewer: http://{0}/api/docs)",

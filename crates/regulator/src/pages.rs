@@ -26,11 +26,23 @@ fn t(locale: Locale, key: &str) -> String {
     esc(&render(locale, key, &[]))
 }
 
+/// The simulator's own look (a bureau's, clearly not the provider's): a dark red band naming
+/// the simulated ministry system, readable on a phone.
 fn page(locale: Locale, title: &str, body: &str) -> String {
+    let band = match locale {
+        Locale::ZhCn => "工业和信息化部 ICP/IP地址/域名信息备案管理系统（模拟器）",
+        Locale::En => "MIIT ICP/IP/Domain Filing System (simulator)",
+    };
     format!(
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}\
-         td,th{{border:1px solid #ccc;padding:4px 8px}}</style></head><body><h1>{title}</h1>{body}</body></html>",
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
+         <style>body{{font-family:\"SimSun\",\"Songti SC\",serif;margin:0;background:#f4f1ea;color:#222}}\
+         .band{{background:#8b1a1a;color:#fff;padding:.8em 1em;font-weight:bold;letter-spacing:.05em}}\
+         main{{max-width:56em;margin:0 auto;padding:1em}}h1{{font-size:1.3em;border-bottom:2px solid #8b1a1a}}\
+         table{{border-collapse:collapse;background:#fff;width:100%}}\
+         td,th{{border:1px solid #b9a98f;padding:4px 8px;text-align:left}}th{{background:#e9e0cf}}\
+         input,button{{font:inherit;padding:.3em .5em;margin:.2em 0}}button{{background:#8b1a1a;color:#fff;border:0}}\
+         </style></head><body><div class=\"band\">{band}</div><main><h1>{title}</h1>{body}</main></body></html>",
         locale.tag()
     )
 }

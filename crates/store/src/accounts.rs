@@ -287,6 +287,27 @@ impl Store {
         }
     }
 
+    /// The account's API keys, newest first (at most 100): id, name, created, revoked.
+    pub async fn api_keys(&self, account_id: &str) -> Result<Vec<ApiKeyRow>> {
+        let rows = sqlx::query(
+            "SELECT id, name, created_at, revoked_at FROM api_keys WHERE account_id = $1 \
+             ORDER BY created_at DESC, id DESC LIMIT 100",
+        )
+        .bind(account_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiKeyRow {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    created_at: r.try_get("created_at")?,
+                    revoked_at: r.try_get("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
     /// The account of an unrevoked API key.
     pub async fn api_key_account(&self, key_hash: &[u8]) -> Result<Option<Account>> {
         let row = sqlx::query(
@@ -302,6 +323,16 @@ impl Store {
             None => Ok(None),
         }
     }
+}
+
+/// One API key as its owner lists it (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub name: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
 }
 
 #[cfg(test)]

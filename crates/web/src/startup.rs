@@ -205,6 +205,7 @@ pub fn router(state: AppState) -> Router {
     let platform = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .merge(crate::api::router(state.clone()))
+        .merge(crate::portal::router(state.clone()))
         .with_state(state.clone())
         .merge(crate::gate::router(state.gate.clone()));
     match state.regulator {

@@ -92,6 +92,11 @@ pub async fn create_account(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewAccountRequest>,
 ) -> Result<(StatusCode, Json<AccountView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(register(&state, body).await?)))
+}
+
+/// Registers an applicant account (the API and the portal's register page).
+pub async fn register(state: &AppState, body: NewAccountRequest) -> Result<AccountView, ApiError> {
     let mut fields = Vec::new();
     check_username(&body.username, &mut fields);
     check_password(&body.password, &mut fields);
@@ -120,14 +125,13 @@ pub async fn create_account(
         )
         .await?;
     tx.commit().await?;
-    let view = AccountView {
+    Ok(AccountView {
         id,
         username: body.username,
         email: email.as_str().to_owned(),
         mobile: mobile.masked(),
         role: Role::Applicant.as_str().to_owned(),
-    };
-    Ok((StatusCode::CREATED, Json(view)))
+    })
 }
 
 /// Logs in: sets the session cookie (a new session id every time; a session cookie sent
@@ -144,6 +148,22 @@ pub async fn create_session(
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
+    let (cookie, view) = login(&state, ip, &headers, body).await?;
+    let mut response = Json(view).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    response.extensions_mut().insert(NoReplay);
+    Ok(response)
+}
+
+/// Logs in (the API and the portal's login page): the new session's `Set-Cookie` value and
+/// its view. A session cookie sent along is ended; failures are throttled per username and
+/// per address.
+pub async fn login(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    headers: &HeaderMap,
+    body: LoginRequest,
+) -> Result<(HeaderValue, SessionView), ApiError> {
     let settings = &state.api.settings;
     let subject = throttle::login_subject(&body.username);
     let too_many = |retry_after_secs| ApiError::TooManyRequests {
@@ -176,7 +196,7 @@ pub async fn create_session(
     let ttl_ms = i64::try_from(settings.session_ttl.as_millis()).unwrap_or(i64::MAX / 2);
     let expires_at = state.store.now().timestamp_millis() + ttl_ms;
     let mut tx = state.store.begin().await?;
-    if let Some(old) = auth::session_cookie(&headers) {
+    if let Some(old) = auth::session_cookie(headers) {
         tx.delete_session(&auth::token_hash(old)).await?;
     }
     tx.insert_session(&auth::token_hash(&token), &account.id, expires_at)
@@ -186,17 +206,19 @@ pub async fn create_session(
         &token,
         settings.session_ttl.as_secs(),
         settings.secure_cookies,
-    );
+    )?;
     let view = SessionView {
         account_id: account.id,
         username: account.username,
         role: account.role.as_str().to_owned(),
         expires_at,
     };
-    let mut response = Json(view).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, cookie?);
-    response.extensions_mut().insert(NoReplay);
-    Ok(response)
+    Ok((cookie, view))
+}
+
+/// The `Set-Cookie` value that ends the session cookie.
+pub fn clear_session_cookie(secure: bool) -> Result<HeaderValue, ApiError> {
+    session_cookie("", 0, secure)
 }
 
 fn session_cookie(value: &str, max_age: u64, secure: bool) -> Result<HeaderValue, ApiError> {
@@ -246,6 +268,18 @@ pub async fn create_api_key(
         serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest("invalid_body"))?
     };
     let name = request.name.unwrap_or_else(|| "api".to_owned());
+    let view = new_api_key(&state, &account, name).await?;
+    let mut response = (StatusCode::CREATED, Json(view)).into_response();
+    response.extensions_mut().insert(NoReplay);
+    Ok(response)
+}
+
+/// Creates an API key for `account` (the API and the portal's key page).
+pub async fn new_api_key(
+    state: &AppState,
+    account: &CurrentAccount,
+    name: String,
+) -> Result<ApiKeyView, ApiError> {
     if name.chars().count() > 100 {
         return Err(ApiError::field("name", "api.field.name_too_long"));
     }
@@ -260,7 +294,5 @@ pub async fn create_api_key(
         )
         .await?;
     tx.commit().await?;
-    let mut response = (StatusCode::CREATED, Json(ApiKeyView { id, name, key })).into_response();
-    response.extensions_mut().insert(NoReplay);
-    Ok(response)
+    Ok(ApiKeyView { id, name, key })
 }

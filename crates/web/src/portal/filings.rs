@@ -1,0 +1,327 @@
+//! My filings (the sponsor, its websites with numbers and accesses, and the orders with what
+//! to do next) and 开始备案: domain plus sponsor data → 验证备案类型 → the decided kind,
+//! explained in one line → the order.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use beian_platform::workflow::{Acting, FilingCheckInput, SponsorIdentityInput, WorkflowError};
+use serde::Deserialize;
+
+use crate::portal::form::{Posted, page_error, refusal};
+use crate::portal::i18n::Arg;
+use crate::portal::page::{Block, Cell, Ctx, Field, FormView, PageError};
+use crate::portal::text;
+use crate::startup::AppState;
+
+pub fn acting(ctx: &Ctx) -> Result<Acting, PageError> {
+    let a = ctx.account()?;
+    Ok(Acting {
+        account_id: a.id.clone(),
+        role: a.role,
+    })
+}
+
+/// `GET /filings`.
+pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    let acting = acting(&ctx)?;
+    let lang = ctx.lang;
+    let wf = state.workflow();
+    let mut blocks = Vec::new();
+    let orders = wf.orders(&acting).await.map_err(|e| page_error(&e))?;
+    let open = orders.iter().any(|o| !o.state.is_terminal());
+    match wf.sponsor_view(&acting).await {
+        Ok(s) => {
+            blocks.push(Block::H2(ctx.t("filings-sponsor")));
+            blocks.push(Block::Dl(vec![
+                (ctx.t("f-sponsor-name"), s.name.clone()),
+                (ctx.t("f-province"), text::province(&s.province)),
+                (ctx.t("f-certificate-number"), s.certificate_number.clone()),
+                (
+                    ctx.t("f-responsible"),
+                    format!("{} {}", s.responsible.name, s.responsible.mobile),
+                ),
+                (
+                    ctx.t("f-sponsor-number"),
+                    s.icp_number.clone().unwrap_or_else(|| ctx.t("none")),
+                ),
+            ]));
+            blocks.push(Block::H2(ctx.t("filings-websites")));
+            let rows = s
+                .websites
+                .iter()
+                .map(|w| {
+                    let status = w.access_status.as_deref().unwrap_or("none");
+                    let action = if status == "active" {
+                        Cell::link(
+                            ctx.t("cancel-access"),
+                            format!("/websites/{}/cancel-access", w.id),
+                        )
+                    } else {
+                        Cell::text("")
+                    };
+                    vec![
+                        Cell::text(if w.name.is_empty() {
+                            w.domain.clone()
+                        } else {
+                            format!("{} ({})", w.name, w.domain)
+                        }),
+                        Cell::text(w.icp_number.clone().unwrap_or_else(|| ctx.t("none"))),
+                        Cell::text(ctx.t(&format!("access-{status}"))),
+                        action,
+                    ]
+                })
+                .collect();
+            blocks.push(Block::Table(
+                vec![
+                    ctx.t("f-website"),
+                    ctx.t("f-website-number"),
+                    ctx.t("f-access"),
+                    ctx.t("f-actions"),
+                ],
+                rows,
+            ));
+            if !s.service_numbers.is_empty() {
+                blocks.push(Block::Dl(vec![(
+                    ctx.t("f-service-numbers"),
+                    s.service_numbers.join(", "),
+                )]));
+            }
+            // 继续接入备案: for a sponsor with a successful filing here, unless an order of it
+            // is open (the seed says why the button is then missing).
+            if s.icp_number.is_some() && open {
+                blocks.push(Block::Note("info", ctx.t("continue-hidden")));
+            } else if s.icp_number.is_some() {
+                blocks.push(Block::Links(vec![(
+                    ctx.t("continue-access"),
+                    "/orders/new?continue=1".into(),
+                    "primary",
+                )]));
+            }
+        }
+        Err(e) if e.status() < 500 => {
+            blocks.push(Block::Note("info", ctx.t("filings-no-sponsor")));
+            blocks.push(Block::Links(vec![
+                (ctx.t("nav-start"), "/orders/new".into(), "primary"),
+                (ctx.t("legacy-title"), "/legacy-import".into(), "secondary"),
+            ]));
+        }
+        Err(e) => return Err(page_error(&e)),
+    }
+    blocks.push(Block::H2(ctx.t("filings-orders")));
+    if orders.is_empty() {
+        blocks.push(Block::P(ctx.t("filings-no-orders")));
+    } else {
+        let rows = orders
+            .iter()
+            .map(|o| {
+                vec![
+                    Cell::link(
+                        o.domain.clone().unwrap_or_else(|| o.id.clone()),
+                        format!("/orders/{}", o.id),
+                    ),
+                    Cell::text(text::kind(lang, o.kind)),
+                    Cell::text(text::state(lang, o.state)),
+                    Cell::text(text::next_step(lang, o.state)),
+                    Cell::text(text::time(o.updated_at)),
+                ]
+            })
+            .collect();
+        blocks.push(Block::Table(
+            vec![
+                ctx.t("f-domain"),
+                ctx.t("f-kind"),
+                ctx.t("f-state"),
+                ctx.t("f-next"),
+                ctx.t("f-updated"),
+            ],
+            rows,
+        ));
+    }
+    ctx.page(ctx.t("filings-title"), blocks)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StartQuery {
+    #[serde(default)]
+    storefront: String,
+}
+
+fn check_input(form: &Posted) -> FilingCheckInput {
+    FilingCheckInput {
+        domain: form.owned("domain"),
+        sponsor: SponsorIdentityInput {
+            province: form.owned("sponsor.province"),
+            nature: form.owned("sponsor.nature"),
+            certificate_type: form.owned("sponsor.certificate_type"),
+            certificate_number: form.owned("sponsor.certificate_number"),
+            name: form.owned("sponsor.name"),
+        },
+    }
+}
+
+fn start_form(ctx: &Ctx, form: &Posted) -> FormView {
+    let pick = |name: &str, default: &str| match form.get(name) {
+        "" => default.to_owned(),
+        v => v.to_owned(),
+    };
+    ctx.form("/orders/new", "check-submit")
+        .field(
+            Field::text("domain", ctx.t("f-domain"), form.get("domain")).hint(ctx.t("hint-domain")),
+        )
+        .field(
+            Field::text(
+                "sponsor.province",
+                ctx.t("f-province"),
+                pick("sponsor.province", "33"),
+            )
+            .options(text::provinces()),
+        )
+        .field(
+            Field::text(
+                "sponsor.nature",
+                ctx.t("f-nature"),
+                pick("sponsor.nature", "enterprise"),
+            )
+            .options(text::natures(ctx.lang)),
+        )
+        .field(
+            Field::text(
+                "sponsor.certificate_type",
+                ctx.t("f-certificate-type"),
+                pick("sponsor.certificate_type", "credit_code"),
+            )
+            .options(text::certificate_types(ctx.lang)),
+        )
+        .field(Field::text(
+            "sponsor.certificate_number",
+            ctx.t("f-certificate-number"),
+            form.get("sponsor.certificate_number"),
+        ))
+        .field(
+            Field::text(
+                "sponsor.name",
+                ctx.t("f-sponsor-name"),
+                form.get("sponsor.name"),
+            )
+            .hint(ctx.t("hint-same-as-filed")),
+        )
+        .field(Field::hidden("storefront", form.get("storefront")))
+}
+
+/// `GET /orders/new`.
+pub async fn start_page(ctx: Ctx, Query(q): Query<StartQuery>) -> Result<Response, PageError> {
+    ctx.account()?;
+    let mut posted = Posted::default();
+    if !q.storefront.is_empty() {
+        posted = Posted::parse(&axum::body::Bytes::from("storefront=1")).unwrap_or_default();
+    }
+    ctx.page(
+        ctx.t("start-title"),
+        vec![
+            Block::P(ctx.t("start-intro")),
+            Block::Note("warn", ctx.t("start-same-as-filed")),
+            Block::Form(start_form(&ctx, &posted)),
+        ],
+    )
+}
+
+fn refused_page(ctx: &Ctx, form: &Posted, e: &WorkflowError) -> Result<Response, PageError> {
+    let (message, fields) = refusal(e, ctx.lang).ok_or(PageError::Internal)?;
+    let fields = fields
+        .into_iter()
+        .map(|(k, v)| {
+            if k.starts_with("sponsor") || k == "domain" {
+                (k, v)
+            } else {
+                (format!("sponsor.{k}"), v)
+            }
+        })
+        .collect();
+    let view = start_form(ctx, form).errors(&fields).with_error(message);
+    ctx.page_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ctx.t("start-title"),
+        vec![
+            Block::Note("warn", ctx.t("start-same-as-filed")),
+            Block::Form(view),
+        ],
+    )
+}
+
+/// `POST /orders/new` (验证备案类型): the decided kind in one line, and the button that
+/// opens the order.
+pub async fn check(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    form: Posted,
+) -> Result<Response, PageError> {
+    let acting = acting(&ctx)?;
+    let input = check_input(&form);
+    let result = match state.workflow().filing_check(&acting, &input).await {
+        Ok(r) => r,
+        Err(e) => return refused_page(&ctx, &form, &e),
+    };
+    let mut confirm = ctx.form("/orders", "create-submit");
+    for name in [
+        "domain",
+        "sponsor.province",
+        "sponsor.nature",
+        "sponsor.certificate_type",
+        "sponsor.certificate_number",
+        "sponsor.name",
+        "storefront",
+    ] {
+        confirm = confirm.field(Field::hidden(name, form.get(name)));
+    }
+    let mut blocks = vec![
+        Block::Note(
+            "ok",
+            ctx.t_args(
+                "check-kind",
+                &[("kind", Arg::S(text::kind(ctx.lang, result.kind)))],
+            ),
+        ),
+        Block::P(text::kind_explained(ctx.lang, result.kind)),
+    ];
+    let mut facts = vec![(ctx.t("f-domain"), input.domain.clone())];
+    if let Some(n) = &result.registry.sponsor_number {
+        facts.push((ctx.t("f-sponsor-number"), n.clone()));
+    }
+    if let Some(n) = &result.registry.website_number {
+        facts.push((ctx.t("f-website-number"), n.clone()));
+    }
+    blocks.push(Block::Dl(facts));
+    if result.access_only {
+        blocks.push(Block::Note("info", ctx.t("access-only")));
+    }
+    blocks.push(Block::Form(confirm));
+    ctx.page(ctx.t("check-title"), blocks)
+}
+
+/// `POST /orders`: opens the order and goes to its first step.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    form: Posted,
+) -> Result<Response, PageError> {
+    let acting = acting(&ctx)?;
+    match state
+        .workflow()
+        .create_order(&acting, &check_input(&form))
+        .await
+    {
+        Ok(created) => {
+            let step = if form.get("storefront").is_empty() {
+                "product"
+            } else {
+                "product?storefront=1"
+            };
+            Ok(ctx.redirect_flash(
+                &format!("/orders/{}/{step}", created.order_id),
+                "flash-order-created",
+            ))
+        }
+        Err(e) => refused_page(&ctx, &form, &e),
+    }
+}

@@ -1,0 +1,121 @@
+//! The portal: the pages a provider's customers use (zh-CN first, en second), beside the
+//! REST API and over the same platform services. Askama templates and Fluent texts are
+//! compiled into the binary; htmx 2 and the stylesheet are served from `/static`; every page
+//! works without JavaScript.
+//!
+//! - foundation: [`page`] (context, blocks, error page, flash), [`form`], [`i18n`],
+//!   [`security`] (CSRF, Origin check, CSP);
+//! - [`home`] (home, language switch, assets), [`account`] (register, log in, log out, API
+//!   keys);
+//! - [`filings`] (my filings, 开始备案), [`order`] (the order's page and its steps),
+//!   [`steps`] (product, password, sponsor, website, materials, submit, abandon),
+//!   [`photo`] (拍照核验), [`after`] (取消接入, legacy import, the storefront's 顶级域名 page),
+//!   [`staff`] (the reviewers' entry; their pages come with the next issue).
+
+pub mod account;
+pub mod after;
+pub mod filings;
+pub mod form;
+pub mod home;
+pub mod i18n;
+pub mod order;
+pub mod page;
+pub mod photo;
+pub mod security;
+pub mod staff;
+pub mod steps;
+pub mod text;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+
+use crate::startup::AppState;
+
+/// The portal's routes, with their protections.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/lang/{lang}", get(home::switch_language))
+        .route("/static/{file}", get(home::asset))
+        .route("/login", get(account::login_page).post(account::login))
+        .route(
+            "/register",
+            get(account::register_page).post(account::register),
+        )
+        .route("/logout", post(account::logout))
+        .route(
+            "/api-keys",
+            get(account::keys_page).post(account::create_key),
+        )
+        .route("/api-keys/{id}/revoke", post(account::revoke_key))
+        .route("/filings", get(filings::filings))
+        .route("/orders/new", get(filings::start_page).post(filings::check))
+        .route("/orders", post(filings::create))
+        .route("/orders/{id}", get(order::overview))
+        .route(
+            "/orders/{id}/product",
+            get(steps::product_page).post(steps::product),
+        )
+        .route(
+            "/orders/{id}/password",
+            get(steps::password_page).post(steps::password),
+        )
+        .route(
+            "/orders/{id}/sponsor",
+            get(steps::sponsor_page).post(steps::sponsor),
+        )
+        .route(
+            "/orders/{id}/website",
+            get(steps::website_page).post(steps::website),
+        )
+        .route(
+            "/orders/{id}/materials",
+            get(steps::materials_page)
+                .post(steps::upload)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/orders/{id}/materials/{material}",
+            get(steps::material_file),
+        )
+        .route(
+            "/orders/{id}/verification-form",
+            get(steps::verification_form),
+        )
+        .route(
+            "/orders/{id}/submit",
+            get(steps::review_page).post(steps::submit),
+        )
+        .route(
+            "/orders/{id}/abandon",
+            get(steps::abandon_page).post(steps::abandon),
+        )
+        .route(
+            "/orders/{id}/photo",
+            get(photo::photo_page)
+                .post(photo::upload)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route("/orders/{id}/backdrop", post(photo::backdrop))
+        .route("/orders/{id}/shanghai-code", post(photo::shanghai_code))
+        .route(
+            "/websites/{id}/cancel-access",
+            get(after::cancel_page).post(after::cancel),
+        )
+        .route("/websites/{id}/cancel-access/code", post(after::send_code))
+        .route(
+            "/legacy-import",
+            get(after::legacy_page).post(after::legacy),
+        )
+        .route(
+            "/storefront/domains",
+            get(after::storefront_page).post(after::bind_domain),
+        )
+        .route("/staff/review", get(staff::queue))
+        // Outermost last: the error page wraps everything, so a refused post gets it too.
+        .layer(from_fn_with_state(state.clone(), crate::api::auth::resolve))
+        .layer(from_fn_with_state(state.clone(), security::protect))
+        .layer(from_fn_with_state(state, page::render_errors))
+}

@@ -1,0 +1,1051 @@
+//! The order's filling steps, one per page with the step bar: product verification (service
+//! number, or the storefront subscription), the filing password (access kinds), the sponsor,
+//! the website ("填写新负责人信息" when its responsible person differs), materials (upload
+//! with a preview, the prefilled verification form to download, print, sign and upload),
+//! review and submit; and abandoning the order. Return reasons stand beside their fields and
+//! only returned fields stay editable.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use beian_core::order::OrderState;
+use beian_core::province::Province;
+use beian_core::rules::rules_for;
+use beian_core::sponsor::{CertificateType, SponsorNature};
+use beian_platform::materials::{FILE_FIELD, MaterialKind, required_materials, sanitize};
+use beian_platform::workflow::{
+    ABANDON_ACCESS_WARNING, Acting, OrderView, PersonForm, SponsorForm, WebsiteForm, WorkflowError,
+};
+
+use crate::portal::filings::acting;
+use crate::portal::form::{Posted, page_error, refusal};
+use crate::portal::i18n::Arg;
+use crate::portal::page::{Block, Ctx, Field, FormView, PageError};
+use crate::portal::security::CSRF_FIELD;
+use crate::portal::text;
+use crate::startup::AppState;
+
+/// The filling steps of an order, for its step bar: (path, key).
+fn filling_steps(view: &OrderView) -> Vec<(&'static str, &'static str)> {
+    let mut steps = vec![("product", "step-product")];
+    if view.kind.needs_filing_password() {
+        steps.push(("password", "step-password"));
+    }
+    steps.extend([
+        ("sponsor", "step-sponsor"),
+        ("website", "step-website"),
+        ("materials", "step-materials"),
+        ("submit", "step-submit"),
+    ]);
+    steps
+}
+
+/// The step bar with `here` current, and the path of the step after it.
+fn bar(ctx: &Ctx, view: &OrderView, here: &str) -> (Block, String) {
+    let steps = filling_steps(view);
+    let at = steps.iter().position(|(p, _)| *p == here).unwrap_or(0);
+    let next = steps.get(at + 1).map_or("submit", |s| s.0);
+    let block = Block::Steps(
+        steps
+            .iter()
+            .enumerate()
+            .map(|(i, (_, k))| {
+                (
+                    ctx.t(k),
+                    if i < at {
+                        "done"
+                    } else if i == at {
+                        "current"
+                    } else {
+                        "todo"
+                    },
+                )
+            })
+            .collect(),
+    );
+    (block, format!("/orders/{}/{next}", view.id))
+}
+
+async fn load(state: &AppState, ctx: &Ctx, id: &str) -> Result<(Acting, OrderView), PageError> {
+    let acting = acting(ctx)?;
+    let view = state
+        .workflow()
+        .order_view(&acting, id)
+        .await
+        .map_err(|e| page_error(&e))?;
+    Ok((acting, view))
+}
+
+/// The form paths the last return names (the bureau's reasons name none).
+fn returned_fields(view: &OrderView) -> Vec<String> {
+    view.return_reasons
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r["field"].as_str())
+                .filter(|f| f.starts_with("sponsor") || f.starts_with("website"))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn return_messages(ctx: &Ctx, view: &OrderView) -> BTreeMap<String, String> {
+    let key = if ctx.lang == crate::portal::i18n::Lang::En {
+        "message_en"
+    } else {
+        "message"
+    };
+    view.return_reasons
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| {
+                    let f = r["field"].as_str()?.to_owned();
+                    let m = r[key].as_str().or(r["message"].as_str())?.to_owned();
+                    Some((f, m))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether field `path` may change now: after a return, only the returned ones (all of
+/// them after a bureau return that names no field), as the platform enforces.
+fn editable(view: &OrderView, path: &str) -> bool {
+    if !view.state.is_editable() {
+        return false;
+    }
+    let returned = returned_fields(view);
+    match view.state {
+        OrderState::Draft => true,
+        OrderState::BureauReturned if returned.is_empty() => true,
+        _ => returned.iter().any(|r| {
+            path == r || path.starts_with(&format!("{r}.")) || r.starts_with(&format!("{path}."))
+        }),
+    }
+}
+
+fn refused(ctx: &Ctx, e: &WorkflowError) -> Result<(String, BTreeMap<String, String>), PageError> {
+    refusal(e, ctx.lang).ok_or(PageError::Internal)
+}
+
+fn step_page(
+    ctx: &Ctx,
+    view: &OrderView,
+    here: &str,
+    title_key: &str,
+    mut blocks: Vec<Block>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (bar, _) = bar(ctx, view, here);
+    blocks.insert(0, bar);
+    blocks.insert(
+        1,
+        Block::Links(vec![(
+            ctx.t("back-to-order"),
+            format!("/orders/{}", view.id),
+            "secondary",
+        )]),
+    );
+    ctx.page_status(status, ctx.t(title_key), blocks)
+}
+
+fn product_forms(ctx: &Ctx, view: &OrderView, number: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    if let Some(n) = &view.service_number {
+        blocks.push(Block::Note(
+            "ok",
+            ctx.t_args("product-bound", &[("number", Arg::S(n.clone()))]),
+        ));
+    }
+    if view.product_line == Some(beian_core::order::ProductLine::Storefront) {
+        blocks.push(Block::Note("ok", ctx.t("product-storefront-ok")));
+    }
+    blocks.push(Block::H2(ctx.t("product-server")));
+    blocks.push(Block::Form(
+        ctx.form(format!("/orders/{}/product", view.id), "product-verify")
+            .field(Field::hidden("product", "server"))
+            .field(
+                Field::text("service_number", ctx.t("f-service-number"), number)
+                    .hint(ctx.t("hint-service-number")),
+            ),
+    ));
+    blocks.push(Block::H2(ctx.t("product-storefront")));
+    blocks.push(Block::Form(
+        ctx.form(format!("/orders/{}/product", view.id), "product-verify")
+            .field(Field::hidden("product", "storefront")),
+    ));
+    blocks
+}
+
+/// `GET /orders/{id}/product`.
+pub async fn product_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
+    let (_, view) = load(&state, &ctx, &id).await?;
+    let blocks = product_forms(&ctx, &view, "");
+    let (_, next) = bar(&ctx, &view, "product");
+    let mut blocks = blocks;
+    if view.service_number.is_some() || view.product_line.is_some() {
+        blocks.push(Block::Links(vec![(ctx.t("next-step"), next, "primary")]));
+    }
+    step_page(
+        &ctx,
+        &view,
+        "product",
+        "step-product",
+        blocks,
+        StatusCode::OK,
+    )
+}
+
+/// `POST /orders/{id}/product`.
+pub async fn product(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    form: Posted,
+) -> Result<Response, PageError> {
+    let (acting, view) = load(&state, &ctx, &id).await?;
+    let wf = state.workflow();
+    let result = if form.get("product") == "storefront" {
+        wf.verify_storefront(&acting, &id).await
+    } else {
+        wf.bind_service_number(&acting, &id, form.get("service_number"))
+            .await
+    };
+    match result {
+        Ok(()) => {
+            let (_, next) = bar(&ctx, &view, "product");
+            Ok(ctx.redirect_flash(&next, "flash-saved"))
+        }
+        Err(e) => {
+            let (message, _) = refused(&ctx, &e)?;
+            let mut blocks = vec![Block::Note("error", message)];
+            blocks.extend(product_forms(&ctx, &view, form.get("service_number")));
+            step_page(
+                &ctx,
+                &view,
+                "product",
+                "step-product",
+                blocks,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
+
+fn password_form(ctx: &Ctx, view: &OrderView) -> FormView {
+    ctx.form(format!("/orders/{}/password", view.id), "password-verify")
+        .field(
+            Field::new("password", ctx.t("f-filing-password"), "password")
+                .hint(ctx.t("hint-filing-password")),
+        )
+}
+
+fn password_blocks(ctx: &Ctx, view: &OrderView, form: FormView) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    if view.password_verified {
+        blocks.push(Block::Note("ok", ctx.t("password-verified")));
+    }
+    blocks.push(Block::Form(form));
+    blocks.push(Block::P(ctx.t("password-forgot")));
+    blocks.push(Block::Links(vec![(
+        ctx.t("bureau-recovery"),
+        "/bureau/password-recovery".into(),
+        "secondary",
+    )]));
+    blocks
+}
+
+/// `GET /orders/{id}/password`.
+pub async fn password_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
+    let (_, view) = load(&state, &ctx, &id).await?;
+    let mut blocks = password_blocks(&ctx, &view, password_form(&ctx, &view));
+    if view.password_verified {
+        blocks.push(Block::Links(vec![(
+            ctx.t("next-step"),
+            bar(&ctx, &view, "password").1,
+            "primary",
+        )]));
+    }
+    step_page(
+        &ctx,
+        &view,
+        "password",
+        "step-password",
+        blocks,
+        StatusCode::OK,
+    )
+}
+
+/// `POST /orders/{id}/password`.
+pub async fn password(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    form: Posted,
+) -> Result<Response, PageError> {
+    let (acting, view) = load(&state, &ctx, &id).await?;
+    match state
+        .workflow()
+        .verify_filing_password(&acting, &id, form.get("password"))
+        .await
+    {
+        Ok(()) => Ok(ctx.redirect_flash(&bar(&ctx, &view, "password").1, "flash-password-ok")),
+        Err(e) => {
+            let (message, _) = refused(&ctx, &e)?;
+            let f = password_form(&ctx, &view)
+                .errors(&BTreeMap::from([("password".to_owned(), message)]));
+            step_page(
+                &ctx,
+                &view,
+                "password",
+                "step-password",
+                password_blocks(&ctx, &view, f),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
+
+fn person_fields(ctx: &Ctx, view: &OrderView, prefix: &str, p: &PersonForm) -> Vec<Field> {
+    let f = |name: &str, label: &str, value: &str| {
+        let path = format!("{prefix}.{name}");
+        Field::text(path.clone(), ctx.t(label), value).readonly(!editable(view, &path))
+    };
+    vec![
+        f("name", "f-person-name", &p.name),
+        f(
+            "certificate_type",
+            "f-certificate-type",
+            if p.certificate_type.is_empty() {
+                "resident_id"
+            } else {
+                &p.certificate_type
+            },
+        )
+        .options(text::certificate_types(ctx.lang)),
+        f(
+            "certificate_number",
+            "f-certificate-number",
+            &p.certificate_number,
+        ),
+        f("mobile", "f-mobile", &p.mobile).kind("tel"),
+        f(
+            "emergency_mobile",
+            "f-emergency-mobile",
+            &p.emergency_mobile,
+        )
+        .kind("tel"),
+        f("email", "f-email", &p.email).kind("email"),
+        f("office_phone", "f-office-phone", &p.office_phone).optional(),
+    ]
+}
+
+fn person_of(form: &Posted, prefix: &str, fallback: &PersonForm) -> PersonForm {
+    let g = |n: &str, old: &str| {
+        let key = format!("{prefix}.{n}");
+        if form.all(&key).is_empty() && form.get(&key).is_empty() {
+            old.to_owned()
+        } else {
+            form.owned(&key)
+        }
+    };
+    PersonForm {
+        name: g("name", &fallback.name),
+        certificate_type: g("certificate_type", &fallback.certificate_type),
+        certificate_number: g("certificate_number", &fallback.certificate_number),
+        mobile: g("mobile", &fallback.mobile),
+        email: g("email", &fallback.email),
+        emergency_mobile: g("emergency_mobile", &fallback.emergency_mobile),
+        office_phone: g("office_phone", &fallback.office_phone),
+    }
+}
+
+fn sponsor_form_view(ctx: &Ctx, view: &OrderView, s: &SponsorForm) -> FormView {
+    let mut form = ctx.form(format!("/orders/{}/sponsor", view.id), "save-continue");
+    let locked = |_: &str| true; // identity fields: decided by the filing check
+    form = form
+        .field(
+            Field::text("sponsor.name", ctx.t("f-sponsor-name"), &s.identity.name)
+                .readonly(locked("name")),
+        )
+        .field(
+            Field::text(
+                "sponsor.certificate_number",
+                ctx.t("f-certificate-number"),
+                text::mask(&s.identity.certificate_number),
+            )
+            .readonly(true),
+        )
+        .field(
+            Field::text("sponsor.address", ctx.t("f-address"), &s.address)
+                .readonly(!editable(view, "sponsor.address")),
+        );
+    for f in person_fields(ctx, view, "sponsor.responsible", &s.responsible) {
+        form = form.field(f);
+    }
+    form
+}
+
+fn with_prefix(prefix: &str, fields: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    fields
+        .into_iter()
+        .map(|(k, v)| {
+            if k.starts_with(prefix) {
+                (k, v)
+            } else {
+                (format!("{prefix}.{k}"), v)
+            }
+        })
+        .collect()
+}
+
+/// `GET /orders/{id}/sponsor`.
+pub async fn sponsor_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
+    let (_, view) = load(&state, &ctx, &id).await?;
+    let mut blocks = Vec::new();
+    if view.kind.is_access() {
+        blocks.push(Block::Note("info", ctx.t("access-only")));
+    }
+    blocks.push(Block::Note("info", ctx.t("hint-true-info")));
+    let form =
+        sponsor_form_view(&ctx, &view, &view.forms.sponsor).errors(&return_messages(&ctx, &view));
+    blocks.push(Block::Form(form));
+    step_page(
+        &ctx,
+        &view,
+        "sponsor",
+        "step-sponsor",
+        blocks,
+        StatusCode::OK,
+    )
+}
+
+/// `POST /orders/{id}/sponsor`.
+pub async fn sponsor(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    form: Posted,
+) -> Result<Response, PageError> {
+    let (acting, view) = load(&state, &ctx, &id).await?;
+    let old = &view.forms.sponsor;
+    let new = SponsorForm {
+        identity: old.identity.clone(),
+        address: if form.get("sponsor.address").is_empty() {
+            old.address.clone()
+        } else {
+            form.owned("sponsor.address")
+        },
+        responsible: person_of(&form, "sponsor.responsible", &old.responsible),
+    };
+    match state.workflow().update_sponsor(&acting, &id, &new).await {
+        Ok(()) => Ok(ctx.redirect_flash(&bar(&ctx, &view, "sponsor").1, "flash-saved")),
+        Err(e) => {
+            let (message, fields) = refused(&ctx, &e)?;
+            let f = sponsor_form_view(&ctx, &view, &new)
+                .errors(&with_prefix("sponsor", fields))
+                .with_error(message);
+            step_page(
+                &ctx,
+                &view,
+                "sponsor",
+                "step-sponsor",
+                vec![Block::Form(f)],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
+
+fn website_form_view(ctx: &Ctx, view: &OrderView, w: &WebsiteForm, new_person: bool) -> FormView {
+    let ed = |p: &str| !editable(view, p) || (view.kind.is_access() && p != "website.responsible");
+    let mut form = ctx
+        .form(format!("/orders/{}/website", view.id), "save-continue")
+        .field(
+            Field::text("website.name", ctx.t("f-website-name"), &w.name)
+                .readonly(ed("website.name")),
+        )
+        .field(Field::text("website.domain", ctx.t("f-domain"), &w.domain).readonly(true))
+        .field(
+            Field::text("website.home_url", ctx.t("f-home-url"), &w.home_url)
+                .readonly(ed("website.home_url")),
+        )
+        .field(
+            Field::text(
+                "website.service_content",
+                ctx.t("f-service-content"),
+                &w.service_content,
+            )
+            .readonly(ed("website.service_content")),
+        )
+        .field(
+            Field::text(
+                "website.languages",
+                ctx.t("f-languages"),
+                w.languages.join(","),
+            )
+            .readonly(ed("website.languages"))
+            .hint(ctx.t("hint-languages")),
+        )
+        .field(
+            Field::new("new_person", ctx.t("website-new-person"), "checkbox")
+                .value(if new_person { "on" } else { "" })
+                .optional()
+                .hint(ctx.t("hint-new-person")),
+        );
+    for f in person_fields(ctx, view, "website.responsible", &w.responsible) {
+        form = form.field(f.hint(String::new()).optional());
+    }
+    form
+}
+
+/// `GET /orders/{id}/website`.
+pub async fn website_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
+    let (_, view) = load(&state, &ctx, &id).await?;
+    let w = &view.forms.website;
+    let new_person =
+        !w.responsible.name.is_empty() && w.responsible != view.forms.sponsor.responsible;
+    let form = website_form_view(&ctx, &view, w, new_person).errors(&return_messages(&ctx, &view));
+    step_page(
+        &ctx,
+        &view,
+        "website",
+        "step-website",
+        vec![Block::P(ctx.t("website-intro")), Block::Form(form)],
+        StatusCode::OK,
+    )
+}
+
+/// `POST /orders/{id}/website`: without "填写新负责人信息" the sponsor's responsible person
+/// is the website's too.
+pub async fn website(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    form: Posted,
+) -> Result<Response, PageError> {
+    let (acting, view) = load(&state, &ctx, &id).await?;
+    let old = &view.forms.website;
+    let keep = |k: &str, o: &str| {
+        if form.get(k).is_empty() {
+            o.to_owned()
+        } else {
+            form.owned(k)
+        }
+    };
+    let new_person = form.checked("new_person");
+    let responsible = if new_person {
+        person_of(&form, "website.responsible", &old.responsible)
+    } else {
+        view.forms.sponsor.responsible.clone()
+    };
+    let languages: Vec<String> = keep("website.languages", &old.languages.join(","))
+        .split([',', ' ', '，'])
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let new = WebsiteForm {
+        name: keep("website.name", &old.name),
+        domain: old.domain.clone(),
+        home_url: keep("website.home_url", &old.home_url),
+        service_content: keep("website.service_content", &old.service_content),
+        languages,
+        responsible,
+        pre_approvals: old.pre_approvals.clone(),
+    };
+    match state.workflow().update_website(&acting, &id, &new).await {
+        Ok(()) => Ok(ctx.redirect_flash(&bar(&ctx, &view, "website").1, "flash-saved")),
+        Err(e) => {
+            let (message, fields) = refused(&ctx, &e)?;
+            let f = website_form_view(&ctx, &view, &new, new_person)
+                .errors(&with_prefix("website", fields))
+                .with_error(message);
+            step_page(
+                &ctx,
+                &view,
+                "website",
+                "step-website",
+                vec![Block::Form(f)],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
+
+fn required(view: &OrderView, at: chrono::DateTime<chrono::Utc>) -> Vec<MaterialKind> {
+    let s = &view.forms.sponsor;
+    let (Some(nature), Some(ct), Ok(province)) = (
+        SponsorNature::parse(&s.identity.nature),
+        CertificateType::parse(&s.identity.certificate_type),
+        Province::parse(&view.province),
+    ) else {
+        return Vec::new();
+    };
+    let same = view.forms.website.responsible == s.responsible;
+    required_materials(
+        nature,
+        ct,
+        view.kind,
+        &rules_for(province, view.kind, at),
+        same,
+        !view.forms.website.pre_approvals.is_empty(),
+    )
+}
+
+fn materials_blocks(
+    ctx: &Ctx,
+    view: &OrderView,
+    needed: &[MaterialKind],
+    errors: &BTreeMap<String, String>,
+) -> Vec<Block> {
+    let mut blocks = vec![Block::P(ctx.t("materials-intro"))];
+    if needed.contains(&MaterialKind::VerificationForm) {
+        blocks.push(Block::Note("info", ctx.t("verification-form-how")));
+        blocks.push(Block::Links(vec![
+            (
+                ctx.t("vf-show"),
+                format!("/orders/{}/verification-form", view.id),
+                "secondary",
+            ),
+            (
+                ctx.t("verification-form-download"),
+                format!("/api/v1/orders/{}/verification-form", view.id),
+                "secondary",
+            ),
+        ]));
+    }
+    for kind in needed {
+        let have: Vec<_> = view
+            .materials
+            .iter()
+            .filter(|m| m.kind == kind.as_str())
+            .collect();
+        blocks.push(Block::H2(text::material(ctx.lang, kind.as_str())));
+        if let Some(m) = have.last() {
+            blocks.push(Block::Note(
+                "ok",
+                ctx.t_args(
+                    "material-uploaded",
+                    &[("at", Arg::S(text::time(m.uploaded_at)))],
+                ),
+            ));
+            if m.content_type.starts_with("image/") {
+                blocks.push(Block::Img(
+                    text::material(ctx.lang, kind.as_str()),
+                    format!("/orders/{}/materials/{}", view.id, m.id),
+                ));
+            } else {
+                blocks.push(Block::Links(vec![(
+                    ctx.t("material-open"),
+                    format!("/orders/{}/materials/{}", view.id, m.id),
+                    "secondary",
+                )]));
+            }
+        }
+        if view.state.is_editable() {
+            let mut f = ctx
+                .form(format!("/orders/{}/materials", view.id), "material-upload")
+                .multipart()
+                .field(Field::hidden("kind", kind.as_str()))
+                .field(Field::new(FILE_FIELD, ctx.t("f-file"), "file").hint(ctx.t("hint-file")));
+            if let Some(e) = errors.get(kind.as_str()) {
+                f = f.with_error(e.clone());
+            }
+            blocks.push(Block::Form(f));
+        }
+    }
+    blocks
+}
+
+/// `GET /orders/{id}/materials`.
+pub async fn materials_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
+    let (_, view) = load(&state, &ctx, &id).await?;
+    let needed = required(&view, state.clock.now());
+    let mut blocks = materials_blocks(&ctx, &view, &needed, &BTreeMap::new());
+    blocks.push(Block::Links(vec![(
+        ctx.t("next-step"),
+        format!("/orders/{id}/submit"),
+        "primary",
+    )]));
+    step_page(
+        &ctx,
+        &view,
+        "materials",
+        "step-materials",
+        blocks,
+        StatusCode::OK,
+    )
+}
+
+/// Reads a portal upload: the `_csrf` part first (checked before the file is read), then
+/// the named text parts and the file, capped like the API's.
+pub async fn read_upload(
+    state: &AppState,
+    ctx: &Ctx,
+    req: Request,
+) -> Result<(BTreeMap<String, String>, Option<bytes::Bytes>), PageError> {
+    let mut multipart = crate::api::materials::capped_multipart(state, req).await?;
+    let mut texts = BTreeMap::new();
+    let mut file = None;
+    let mut checked = false;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| PageError::from(crate::api::materials::multipart_error(&e)))?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == FILE_FIELD {
+            if !checked {
+                return Err(PageError::Csrf);
+            }
+            file = Some(crate::api::materials::read_field(field, state.uploads.max_bytes).await?);
+        } else {
+            let raw = crate::api::materials::read_field(field, 1024).await?;
+            let value = String::from_utf8_lossy(&raw).trim().to_owned();
+            if name == CSRF_FIELD {
+                ctx.check_csrf(&value)?;
+                checked = true;
+            }
+            texts.insert(name, value);
+        }
+    }
+    if !checked {
+        return Err(PageError::Csrf);
+    }
+    Ok((texts, file.filter(|f| !f.is_empty())))
+}
+
+/// Cleans an uploaded file off the async threads; the refusal's message, or the file.
+pub async fn clean(
+    state: &AppState,
+    ctx: &Ctx,
+    file: Option<bytes::Bytes>,
+) -> Result<Result<beian_platform::materials::Sanitized, String>, PageError> {
+    let Some(file) = file else {
+        return Ok(Err(ctx.t("error-no-file")));
+    };
+    let limits = state.uploads;
+    let cleaned = tokio::task::spawn_blocking(move || sanitize(&file, &limits))
+        .await
+        .map_err(|_| PageError::Internal)?;
+    Ok(cleaned.map_err(|e| {
+        use beian_core::i18n::Localized;
+        beian_platform::message::Message::from_localized(&e as &dyn Localized)
+            .render(ctx.lang.locale())
+    }))
+}
+
+/// `POST /orders/{id}/materials` (multipart: `_csrf`, `kind`, `file`).
+pub async fn upload(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, PageError> {
+    let (acting, view) = load(&state, &ctx, &id).await?;
+    let (texts, file) = read_upload(&state, &ctx, req).await?;
+    let kind_name = texts.get("kind").cloned().unwrap_or_default();
+    let kind = MaterialKind::parse(&kind_name).ok_or(PageError::BadRequest)?;
+    let outcome = match clean(&state, &ctx, file).await? {
+        Ok(cleaned) => match state
+            .workflow()
+            .add_material(&acting, &id, kind, cleaned, &state.objects)
+            .await
+        {
+            Ok(_) => {
+                return Ok(ctx.redirect_flash(&format!("/orders/{id}/materials"), "flash-uploaded"));
+            }
+            Err(e) => refused(&ctx, &e)?.0,
+        },
+        Err(message) => message,
+    };
+    let needed = required(&view, state.clock.now());
+    let errors = BTreeMap::from([(kind_name, outcome)]);
+    step_page(
+        &ctx,
+        &view,
+        "materials",
+        "step-materials",
+        materials_blocks(&ctx, &view, &needed, &errors),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+}
+
+/// `GET /orders/{id}/materials/{material}`: the file, to its owner only, as an attachment
+/// (an `<img>` still shows it as the preview) with `nosniff`.
+pub async fn material_file(
+    State(state): State<AppState>,
+    Path((id, material)): Path<(String, String)>,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
+    let (_, view) = load(&state, &ctx, &id).await?;
+    let m = view
+        .materials
+        .iter()
+        .find(|m| m.id == material)
+        .ok_or(PageError::NotFound)?;
+    let stored = state.store.materials(&id).await?;
+    let key = stored
+        .iter()
+        .find(|s| s.id == m.id)
+        .map(|s| s.object_key.clone())
+        .ok_or(PageError::NotFound)?;
+    let bytes = state.objects.get(&key).await?;
+    let ext = match m.content_type.as_str() {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        _ => "pdf",
+    };
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&m.content_type).map_err(|_| PageError::Internal)?,
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"{}.{ext}\"", m.kind))
+            .map_err(|_| PageError::Internal)?,
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(res)
+}
+
+fn review_blocks(ctx: &Ctx, view: &OrderView) -> Vec<Block> {
+    let s = &view.forms.sponsor;
+    let w = &view.forms.website;
+    vec![
+        Block::H2(ctx.t("step-sponsor")),
+        Block::Dl(vec![
+            (ctx.t("f-sponsor-name"), s.identity.name.clone()),
+            (
+                ctx.t("f-certificate-number"),
+                text::mask(&s.identity.certificate_number),
+            ),
+            (ctx.t("f-address"), s.address.clone()),
+            (
+                ctx.t("f-responsible"),
+                format!(
+                    "{} {}",
+                    s.responsible.name,
+                    text::mask(&s.responsible.mobile)
+                ),
+            ),
+        ]),
+        Block::H2(ctx.t("step-website")),
+        Block::Dl(vec![
+            (ctx.t("f-website-name"), w.name.clone()),
+            (ctx.t("f-domain"), w.domain.clone()),
+            (ctx.t("f-home-url"), w.home_url.clone()),
+            (
+                ctx.t("f-responsible"),
+                format!(
+                    "{} {}",
+                    w.responsible.name,
+                    text::mask(&w.responsible.mobile)
+                ),
+            ),
+        ]),
+        Block::Note("info", ctx.t("hint-confirm-true")),
+    ]
+}
+
+/// `GET /orders/{id}/submit`: review and submit.
+pub async fn review_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
+    let (_, view) = load(&state, &ctx, &id).await?;
+    let mut blocks = review_blocks(&ctx, &view);
+    if view.state.is_editable() {
+        blocks.push(Block::Form(
+            ctx.form(format!("/orders/{id}/submit"), "submit-order"),
+        ));
+    }
+    step_page(&ctx, &view, "submit", "step-submit", blocks, StatusCode::OK)
+}
+
+/// `POST /orders/{id}/submit` (a resubmission after a return).
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    _form: Posted,
+) -> Result<Response, PageError> {
+    let (acting, view) = load(&state, &ctx, &id).await?;
+    let wf = state.workflow();
+    let result = if view.state == OrderState::Draft {
+        wf.submit(&acting, &id).await
+    } else {
+        wf.resubmit(&acting, &id).await
+    };
+    match result {
+        Ok(_) => Ok(ctx.redirect_flash(&format!("/orders/{id}"), "flash-submitted")),
+        Err(e) => {
+            let (message, fields) = refused(&ctx, &e)?;
+            let mut blocks = vec![Block::Note("error", message)];
+            for (path, m) in fields {
+                blocks.push(Block::Note(
+                    "warn",
+                    format!(
+                        "{}：{m}",
+                        path.strip_prefix("materials.")
+                            .map_or(path.clone(), |k| text::material(ctx.lang, k))
+                    ),
+                ));
+            }
+            blocks.extend(review_blocks(&ctx, &view));
+            blocks.push(Block::Form(
+                ctx.form(format!("/orders/{id}/submit"), "submit-order"),
+            ));
+            step_page(
+                &ctx,
+                &view,
+                "submit",
+                "step-submit",
+                blocks,
+                StatusCode::CONFLICT,
+            )
+        }
+    }
+}
+
+/// `GET /orders/{id}/abandon`: the seed's warning, then the confirmation.
+pub async fn abandon_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
+    let (_, view) = load(&state, &ctx, &id).await?;
+    let mut blocks = vec![Block::Note("warn", ctx.t("abandon-warning"))];
+    if view.kind.is_access() {
+        let warning = beian_platform::workflow::messages().render(
+            ctx.lang.locale(),
+            ABANDON_ACCESS_WARNING,
+            &[],
+        );
+        blocks.push(Block::Note("warn", warning));
+    }
+    blocks.push(Block::Form(
+        ctx.form(format!("/orders/{id}/abandon"), "abandon-confirm")
+            .danger(),
+    ));
+    ctx.page(ctx.t("abandon"), blocks)
+}
+
+/// `POST /orders/{id}/abandon`.
+pub async fn abandon(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    _form: Posted,
+) -> Result<Response, PageError> {
+    let (acting, _) = load(&state, &ctx, &id).await?;
+    match state.workflow().abandon(&acting, &id).await {
+        Ok(_) => Ok(ctx.redirect_flash("/filings", "flash-abandoned")),
+        Err(e) => {
+            let (message, _) = refused(&ctx, &e)?;
+            ctx.page_status(
+                StatusCode::CONFLICT,
+                ctx.t("abandon"),
+                vec![Block::Note("error", message)],
+            )
+        }
+    }
+}
+
+/// `GET /orders/{id}/verification-form`: the prefilled verification form as a page to read
+/// and print (the layout prints only the form), beside the PDF to download. The person signs
+/// it, so it shows the numbers whole.
+pub async fn verification_form(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
+    let acting = acting(&ctx)?;
+    let d = match state
+        .workflow()
+        .verification_form_data(&acting, &id, &state.provider_name, Vec::new())
+        .await
+    {
+        Ok(d) => d,
+        Err(e) if e.status() < 500 && e.status() != 404 => {
+            let (message, _) = refused(&ctx, &e)?;
+            return ctx.page_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ctx.t("vf-title"),
+                vec![Block::Note("error", message)],
+            );
+        }
+        Err(e) => return Err(page_error(&e)),
+    };
+    let cert = |c: &beian_core::sponsor::Certificate| {
+        format!("{} {}", c.certificate_type.name_zh(), c.number)
+    };
+    let blocks = vec![
+        Block::Note("info", ctx.t("verification-form-how")),
+        Block::Links(vec![
+            (
+                ctx.t("verification-form-download"),
+                format!("/api/v1/orders/{id}/verification-form"),
+                "primary",
+            ),
+            (
+                ctx.t("back-to-order"),
+                format!("/orders/{id}/materials"),
+                "secondary",
+            ),
+        ]),
+        Block::Dl(vec![
+            (ctx.t("f-kind"), text::kind(ctx.lang, d.kind)),
+            (ctx.t("f-sponsor-name"), d.sponsor_name.clone()),
+            (ctx.t("f-certificate-number"), cert(&d.sponsor_certificate)),
+            (ctx.t("f-address"), d.sponsor_address.clone()),
+            (ctx.t("f-responsible"), d.sponsor_responsible.clone()),
+            (ctx.t("f-website-name"), d.website_name.clone()),
+            (ctx.t("f-domain"), d.domain.clone()),
+            (ctx.t("f-home-url"), d.home_url.clone()),
+            (ctx.t("f-service-content"), d.service_content.clone()),
+            (
+                ctx.t("f-responsible"),
+                format!(
+                    "{} {}",
+                    d.website_responsible,
+                    cert(&d.website_responsible_certificate)
+                ),
+            ),
+            (ctx.t("vf-provider"), d.access_provider.clone()),
+            (ctx.t("vf-date"), d.date.to_string()),
+            (ctx.t("vf-signature"), "＿＿＿＿＿＿＿＿＿＿".to_owned()),
+        ]),
+    ];
+    ctx.page(ctx.t("vf-title"), blocks)
+}

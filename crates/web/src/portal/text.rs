@@ -1,0 +1,132 @@
+//! Words the pages show for the platform's codes (states, kinds, natures, certificate types,
+//! material kinds), times in Asia/Shanghai, and masking of personal data.
+
+use beian_core::kind::FilingKind;
+use beian_core::order::OrderState;
+use beian_core::province::Province;
+use beian_core::sponsor::CertificateType;
+use chrono::{DateTime, Utc};
+
+use crate::portal::i18n::Lang;
+
+/// `state-provider_review` → "提供商初审中".
+pub fn state(lang: Lang, state: OrderState) -> String {
+    lang.t(&format!("state-{}", state.as_str().replace('_', "-")))
+}
+
+pub fn kind(lang: Lang, kind: FilingKind) -> String {
+    lang.t(&format!("kind-{}", kind.as_str().replace('_', "-")))
+}
+
+/// The one line explaining a kind.
+pub fn kind_explained(lang: Lang, kind: FilingKind) -> String {
+    lang.t(&format!("kind-why-{}", kind.as_str().replace('_', "-")))
+}
+
+/// What the customer must do next in `state`.
+pub fn next_step(lang: Lang, state: OrderState) -> String {
+    lang.t(&format!("next-{}", state.as_str().replace('_', "-")))
+}
+
+pub fn material(lang: Lang, kind: &str) -> String {
+    let key = format!("material-{}", kind.replace('_', "-"));
+    if lang.has(&key) {
+        lang.t(&key)
+    } else {
+        kind.to_owned()
+    }
+}
+
+pub fn province(code: &str) -> String {
+    Province::parse(code).map_or_else(|_| code.to_owned(), |p| p.name().to_owned())
+}
+
+/// The provinces as select options (code, name).
+pub fn provinces() -> Vec<(String, String)> {
+    Province::all()
+        .map(|p| (p.code().to_owned(), p.name().to_owned()))
+        .collect()
+}
+
+pub fn natures(lang: Lang) -> Vec<(String, String)> {
+    [
+        "enterprise",
+        "individual",
+        "government",
+        "institution",
+        "social_group",
+        "military",
+        "other",
+    ]
+    .iter()
+    .map(|n| {
+        (
+            (*n).to_owned(),
+            lang.t(&format!("nature-{}", n.replace('_', "-"))),
+        )
+    })
+    .collect()
+}
+
+pub fn certificate_types(lang: Lang) -> Vec<(String, String)> {
+    CertificateType::ALL
+        .iter()
+        .map(|t| match lang {
+            Lang::Zh => (t.as_str().to_owned(), t.name_zh().to_owned()),
+            Lang::En => (t.as_str().to_owned(), t.as_str().replace('_', " ")),
+        })
+        .collect()
+}
+
+/// A time in Beijing time: `2026-12-07 09:30`.
+pub fn time(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&chrono_tz::Asia::Shanghai)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// `3301**********1234`, `138****5678`.
+pub fn mask(value: &str) -> String {
+    beian_store::crypto::mask(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn personal_data_is_masked() {
+        assert_eq!(mask("330106199001011234"), "3301**********1234");
+        assert_eq!(mask("13812345678"), "138****5678");
+    }
+
+    #[test]
+    fn every_state_and_kind_has_words() {
+        for lang in [Lang::Zh, Lang::En] {
+            for s in OrderState::ALL {
+                assert!(
+                    lang.has(&format!("state-{}", s.as_str().replace('_', "-"))),
+                    "{s:?}"
+                );
+                assert!(
+                    lang.has(&format!("next-{}", s.as_str().replace('_', "-"))),
+                    "{s:?}"
+                );
+            }
+            for k in FilingKind::ALL {
+                assert!(
+                    lang.has(&format!("kind-{}", k.as_str().replace('_', "-"))),
+                    "{k:?}"
+                );
+                assert!(
+                    lang.has(&format!("kind-why-{}", k.as_str().replace('_', "-"))),
+                    "{k:?}"
+                );
+            }
+        }
+    }
+}
