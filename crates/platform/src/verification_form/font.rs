@@ -17,10 +17,6 @@ use super::FormError;
 /// The embedded font: a single face (index 0).
 pub static EMBEDDED_FONT: &[u8] = include_bytes!("../../fonts/wqy-microhei-subset.ttf");
 
-/// Where Debian's `fonts-wqy-microhei` installs the full collection, for those who prefer it
-/// (`path` = this, `index` = 0).
-pub const SYSTEM_WQY_PATH: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
-
 /// Which font the form uses: a setting of the server's configuration (`path`, `index`; both
 /// optional). No `path` is the embedded font.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,7 +26,7 @@ use beian_core::sponsor::{Certificate, SponsorNature};
 use chrono::NaiveDate;
 use thiserror::Error;
 
-pub use font::{EMBEDDED_FONT, FontConfig, FormFont, SYSTEM_WQY_PATH};
+pub use font::{EMBEDDED_FONT, FontConfig, FormFont};
 pub use lazy::LazyFont;
 
 /// The data printed on the form.
