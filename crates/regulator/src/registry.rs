@@ -228,6 +228,29 @@ pub async fn status_by_certificate(
     )
 }
 
+/// A filed sponsor's identity as filed: name, nature and certificate type (API names). For
+/// the status query's `<Ztsf>` extension.
+pub async fn filed_sponsor_identity(
+    conn: &mut SqliteConnection,
+    certificate_number: &str,
+) -> Result<Option<(String, String, String)>, Error> {
+    let row = sqlx::query(
+        "SELECT name, nature, certificate_type FROM sponsors \
+         WHERE certificate_number = ? AND status = 'filed' LIMIT 1",
+    )
+    .bind(certificate_number.trim().to_uppercase())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("name")?,
+            r.try_get("nature")?,
+            r.try_get("certificate_type")?,
+        ))
+    })
+    .transpose()
+}
+
 /// Issues the next sponsor number of the bureau for `at`'s year: `浙ICP备2026000123号`.
 pub async fn issue_sponsor_number(
     conn: &mut SqliteConnection,

@@ -134,6 +134,26 @@ pub struct StatusInfo {
     /// 备案状态 `Bazt`.
     #[serde(rename = "Bazt")]
     pub status: FilingStatus,
+    /// beian's extension (not in the 2013 schema, after every schema element so a strict
+    /// reader can skip it): the sponsor's identity as filed, when a certificate query finds
+    /// it. The provider compares it with what the applicant typed (验证备案类型 must refuse a
+    /// sponsor that does not match the original filing) and never shows its values.
+    #[serde(rename = "Ztsf", default, skip_serializing_if = "Option::is_none")]
+    pub sponsor: Option<StatusSponsor>,
+}
+
+/// `<Ztsf>` (extension): a filed sponsor's identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusSponsor {
+    /// 主办单位名称 `Dwmc`.
+    #[serde(rename = "Dwmc")]
+    pub name: String,
+    /// 单位性质 `Dwxz` ([`crate::v3::mapping::SponsorNature`] code).
+    #[serde(rename = "Dwxz")]
+    pub nature: u32,
+    /// 证件类型 `Zjlx` ([`crate::v3::mapping::CertificateType`] code).
+    #[serde(rename = "Zjlx")]
+    pub certificate_type: u32,
 }
 
 #[cfg(test)]
