@@ -192,6 +192,7 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let platform = Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::healthz))
         .merge(crate::api::router(state.clone()))
         .with_state(state.clone());
     match state.regulator {
