@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod check;
 mod demo;
+mod demo_guide;
 mod import;
 mod regulator;
 mod serve;

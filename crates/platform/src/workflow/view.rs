@@ -102,6 +102,17 @@ pub(super) fn party(actor: &str, owner_account: &str) -> &'static str {
     }
 }
 
+/// The order's deadlines as they stand in `state`: the SMS window only while the check runs.
+fn current_deadlines(stored: &Value, state: OrderState) -> Value {
+    let mut out = stored.clone();
+    if state != OrderState::SmsPending
+        && let Value::Object(m) = &mut out
+    {
+        m.remove(crate::bureau::deliver::SMS_WINDOW_DEADLINE);
+    }
+    out
+}
+
 /// One line of the account's order list (`GET /orders`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrderSummary {
@@ -241,7 +252,7 @@ impl Workflow<'_> {
             service_number: l.work.service_number.clone(),
             password_verified: l.work.password_verified_at.is_some(),
             return_reasons: l.order.return_reasons.clone(),
-            deadlines: l.order.deadlines.clone(),
+            deadlines: current_deadlines(&l.order.deadlines, l.state),
             allowed_events: beian_core::order::allowed_events_for(l.state, &flow, Actor::Applicant),
             steps: flow.steps(),
             bureau: self.bureau_status(&l.order.id, l.state).await?,

@@ -21,7 +21,7 @@ use crate::driver::{
 use crate::orders_support::{Api, Session};
 
 /// The mobile of the responsible persons in the forms (`orders_support::person`).
-const MOBILE: &str = "13800138000";
+pub const MOBILE: &str = "13800138000";
 
 /// The server with the simulator in-process, one simulated clock for both, the bureau
 /// reviewing as `review` says.
@@ -169,7 +169,7 @@ pub async fn enter_sms_code_of(api: &Api, mobile: &str) {
 
 /// From a fresh account to a first filing waiting at the bureau for its SMS check: forms,
 /// product, materials, submit, 初审, photo and its approval.
-async fn to_the_bureau(api: &Api, alice: &Session<'_>, domain: &str, serial: u32) -> String {
+pub async fn to_the_bureau(api: &Api, alice: &Session<'_>, domain: &str, serial: u32) -> String {
     let id = first_filing(alice, domain, serial, "杭州备案全程科技有限公司").await;
     let number = format!("SN-{serial}");
     service_number(api, &number).await;

@@ -11,6 +11,7 @@ mod access;
 mod bureau;
 mod cancel;
 mod driver;
+mod notices;
 mod provider_steps;
 mod registry;
 mod storefront;
