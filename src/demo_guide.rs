@@ -57,10 +57,7 @@ pub fn lines(storefront_user: &str) -> Vec<String> {
         "  新增网站 of a sponsor filed elsewhere: {name} ({number}, filed with {}), any new domain:",
         sites[0].0
     ));
-    push(format!(
-        "    {}",
-        body("zgc-new-site.cn", "11", code, name)
-    ));
+    push(format!("    {}", body("zgc-new-site.cn", "11", code, name)));
 
     push("  上海 (Shanghai: the bureau's app face check replaces the backdrop photo):".into());
     push(format!(
@@ -90,7 +87,14 @@ mod tests {
     fn the_guide_names_the_fixture_values_a_new_access_needs() {
         let text = lines("customer").join("\n");
         let (number, code, name, sites) = SPONSORS[0];
-        for value in [number, code, name, sites[0].0, PASSWORD, FIRST_SERVICE_NUMBER] {
+        for value in [
+            number,
+            code,
+            name,
+            sites[0].0,
+            PASSWORD,
+            FIRST_SERVICE_NUMBER,
+        ] {
             assert!(text.contains(value), "missing {value}:\n{text}");
         }
         assert!(text.contains("customer"));

@@ -106,6 +106,15 @@ pub trait IspBackend: Send + Sync {
         icp_number: &str,
         password: &str,
     ) -> Result<bool, ReturnCode>;
+    /// beian's extension: the filing of `icp_number`, sent with a correct password check
+    /// (`<Baxx>`). A backend that keeps no such record answers `None` (the default).
+    async fn filing_record(
+        &self,
+        _isp_id: i64,
+        _icp_number: &str,
+    ) -> Result<Option<super::returns::FilingRecord>, ReturnCode> {
+        Ok(None)
+    }
 }
 
 /// A refusal of the call, with the missing numbers when the code is 14.
@@ -408,7 +417,13 @@ async fn answer(req: &SoapRequest, backend: &dyn IspBackend) -> Result<MethodRet
                 return Err(ReturnCode::Other.into());
             }
             let ok = backend.verify_password(isp_id, number, password).await?;
+            let filing = if ok {
+                backend.filing_record(isp_id, number).await?
+            } else {
+                None
+            };
             Ok(MethodReturn {
+                filing,
                 verify_res: Some(if ok {
                     super::codes::PasswordCheck::Correct
                 } else {

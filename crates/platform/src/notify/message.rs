@@ -269,9 +269,10 @@ impl Notification {
                 domain,
                 reasons,
             } => with(order(order_id, domain), reason_args(locale, reasons)),
-            Notification::CancelAccessRefused { domain, reasons } => {
-                with(vec![("domain", domain.clone())], reason_args(locale, reasons))
-            }
+            Notification::CancelAccessRefused { domain, reasons } => with(
+                vec![("domain", domain.clone())],
+                reason_args(locale, reasons),
+            ),
             Notification::CancelAccessOnlyAccess { domain } => vec![("domain", domain.clone())],
             Notification::CancelAccessCode {
                 domain,
@@ -340,7 +341,10 @@ fn reason_args(locale: Locale, reasons: &[ReturnReason]) -> [(&'static str, Stri
         ("reasons", lines.join("\n")),
         (
             "reason_summary",
-            reasons.first().map(|r| r.message.clone()).unwrap_or_default(),
+            reasons
+                .first()
+                .map(|r| r.message.clone())
+                .unwrap_or_default(),
         ),
         ("reason_count", reasons.len().to_string()),
     ]

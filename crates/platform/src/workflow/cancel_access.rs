@@ -227,14 +227,16 @@ impl Workflow<'_> {
             return Ok(false);
         };
         let order = self.store.order(order_id).await?;
-        Ok(beian_core::kind::FilingKind::parse(&order.kind).is_some_and(|k| {
-            matches!(
-                k,
-                beian_core::kind::FilingKind::FirstFiling
-                    | beian_core::kind::FilingKind::NewWebsite
-                    | beian_core::kind::FilingKind::NewWebsiteElsewhereSponsor
-            )
-        }))
+        Ok(
+            beian_core::kind::FilingKind::parse(&order.kind).is_some_and(|k| {
+                matches!(
+                    k,
+                    beian_core::kind::FilingKind::FirstFiling
+                        | beian_core::kind::FilingKind::NewWebsite
+                        | beian_core::kind::FilingKind::NewWebsiteElsewhereSponsor
+                )
+            }),
+        )
     }
 
     /// `POST /websites/{id}/cancel-access`: checks the code (a wrong one costs a try, kept

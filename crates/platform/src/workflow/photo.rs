@@ -39,10 +39,10 @@ use serde_json::{Value, json};
 
 use super::error::{FieldErrors, WorkflowError};
 use super::photo_input::{PhotoRefusal, PhotoRejectReason, ShanghaiAppCode};
-use crate::notify::{Notification, ReturnReason};
 use super::view::Loaded;
 use super::{Acting, Workflow, messages};
 use crate::materials::{FileType, Sanitized};
+use crate::notify::{Notification, ReturnReason};
 
 /// The job that deletes a decided photo's object.
 pub const PHOTO_PURGE_JOB: &str = "photo.purge";

@@ -60,6 +60,10 @@ pub struct OrderView {
     pub deadlines: Value,
     /// The applicant's buttons (submission guards aside).
     pub allowed_events: Vec<EventKind>,
+    /// The form fields (API paths) that submission and the verification form still need:
+    /// empty or invalid now (e.g. the emergency mobile the registry does not keep, after an
+    /// access filing's prefill). Empty once the forms are complete or no longer editable.
+    pub incomplete_fields: Vec<String>,
     /// The order's steps in order, for a progress display.
     pub steps: Vec<Step>,
     /// While queued for the bureau ("queued for the bureau since …") or waiting for the
@@ -254,6 +258,11 @@ impl Workflow<'_> {
             return_reasons: l.order.return_reasons.clone(),
             deadlines: current_deadlines(&l.order.deadlines, l.state),
             allowed_events: beian_core::order::allowed_events_for(l.state, &flow, Actor::Applicant),
+            incomplete_fields: if l.state.is_editable() {
+                super::prefill::incomplete_fields(&l.forms)
+            } else {
+                Vec::new()
+            },
             steps: flow.steps(),
             bureau: self.bureau_status(&l.order.id, l.state).await?,
             forms: l.forms,

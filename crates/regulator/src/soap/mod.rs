@@ -333,6 +333,17 @@ impl IspBackend for SoapBackend {
         Ok(info)
     }
 
+    async fn filing_record(
+        &self,
+        _isp_id: i64,
+        icp_number: &str,
+    ) -> Result<Option<beian_miit::v3::returns::FilingRecord>, ReturnCode> {
+        self.regulator
+            .filing_record(icp_number)
+            .await
+            .map_err(internal)
+    }
+
     async fn verify_password(
         &self,
         _isp_id: i64,

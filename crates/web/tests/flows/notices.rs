@@ -86,7 +86,9 @@ async fn j2_the_sms_window_is_a_deadline_while_it_runs() {
         let alice = api.applicant("alice").await;
         let id = to_the_bureau(&api, &alice, "sms-window.cn", 52).await;
         let waiting = wait_for_state(&alice, &id, "sms_pending").await;
-        let window = waiting["deadlines"]["sms_window"].as_i64().expect("no sms_window");
+        let window = waiting["deadlines"]["sms_window"]
+            .as_i64()
+            .expect("no sms_window");
         // The window is the one the customer was told of, 24 hours from the submission.
         let told = notices(&api, "sms_check_coming").await;
         assert!(!told.is_empty());
@@ -168,9 +170,15 @@ async fn j3_cancelling_the_only_access_is_warned_and_the_refusal_told() {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         assert_eq!(channels(&refused), ["email", "sms"], "{refused:?}");
-        assert!(refused[0].1["reasons"].to_string().contains("1025"), "{refused:?}");
+        assert!(
+            refused[0].1["reasons"].to_string().contains("1025"),
+            "{refused:?}"
+        );
         let (_, sponsor) = alice.get("/sponsor").await;
-        assert_eq!(sponsor["websites"][0]["access_status"], "active", "{sponsor}");
+        assert_eq!(
+            sponsor["websites"][0]["access_status"], "active",
+            "{sponsor}"
+        );
     })
     .await;
 }
