@@ -283,3 +283,77 @@ async fn api_keys_are_listed_and_revoked_by_their_owner_only() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_admin_gives_a_storefront_subscription_that_backs_an_order() {
+    testing::each_backend(async |t| {
+        let api = start(t).await;
+        let shop = api.applicant("shop").await;
+        let body = check("shop-walk.cn", &credit_code(790), "杭州店铺走查有限公司");
+        let (status, created) = shop.post("/orders", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = created["id"].as_str().unwrap().to_owned();
+        let product = json!({"storefront_account": true});
+        let (status, err) = shop
+            .put(&format!("/orders/{id}/product"), product.clone())
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert_eq!(err["error"]["code"], "no_storefront_subscription", "{err}");
+
+        let term_end = api.store.now().timestamp_millis() + 365 * 86_400_000;
+        let sub = json!({"username": "shop", "term_end": term_end});
+        // Not for customers or reviewers.
+        let (status, _) = shop
+            .post("/admin/storefront-subscriptions", sub.clone())
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let admin = admin_session(&api, "boss").await;
+        let (status, err) = admin
+            .post(
+                "/admin/storefront-subscriptions",
+                json!({"username": "nobody", "term_end": term_end}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert!(err["error"]["fields"]["username"].is_string(), "{err}");
+        let (status, err) = admin
+            .post(
+                "/admin/storefront-subscriptions",
+                json!({"username": "shop", "term_end": 1}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert!(err["error"]["fields"]["term_end"].is_string(), "{err}");
+        let (status, made) = admin.post("/admin/storefront-subscriptions", sub).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        assert_eq!(made["account_id"], shop.account_id.as_str(), "{made}");
+
+        let (status, order) = shop.put(&format!("/orders/{id}/product"), product).await;
+        assert_eq!(status, StatusCode::OK, "{order}");
+        assert_eq!(order["product_line"], "storefront", "{order}");
+    })
+    .await;
+}
+
+/// An admin account made in the store, logged in.
+async fn admin_session<'a>(
+    api: &'a orders_support::Api,
+    username: &str,
+) -> orders_support::Session<'a> {
+    let hash = beian_web::api::auth::hash_password("correct horse 1").unwrap();
+    let mut tx = api.store.begin().await.unwrap();
+    tx.insert_account(
+        "test",
+        &beian_store::accounts::NewAccount {
+            username,
+            password_hash: &hash,
+            email: &format!("{username}@example.com"),
+            mobile: Some("13812345678"),
+            role: beian_store::accounts::Role::Admin,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    api.login(username).await
+}
