@@ -90,7 +90,13 @@ async fn another_certificate_type_is_refused_naming_the_type_only() {
         data.nature = "individual".into();
         data.certificate_type = "passport".into();
         let at = api.regulator.now();
-        let mut tx = api.regulator.pool().begin().await.unwrap();
+        // A write transaction from its start: the simulator's driver writes meanwhile.
+        let mut tx = api
+            .regulator
+            .pool()
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .unwrap();
         registry::insert_sponsor(&mut tx, &data, "浙ICP备2020000051号", at, &mut rand::rng())
             .await
             .unwrap();
