@@ -1,7 +1,8 @@
 //! `beian demo`: fills a fresh data dir with a demo provider — accounts of each role with
 //! one-time passwords, two running server instances with their service numbers, a storefront
 //! subscription — and a seeded national registry (the simulator's fixture sponsors, whose
-//! filing password is printed, plus synthetic sponsors), then prints the logins.
+//! filing password is printed, plus synthetic sponsors), then prints the logins and, per seed
+//! flow, what to type ([`crate::demo_guide`]).
 //! Refuses a data dir that already has the demo's accounts.
 
 use std::net::SocketAddr;
@@ -60,6 +61,9 @@ pub fn run(args: Args) -> ExitCode {
                 beian_regulator::fixture::PASSWORD
             );
             print_tryouts();
+            for line in crate::demo_guide::lines("customer") {
+                println!("{line}");
+            }
             println!(
                 "start it: beian serve --data-dir {} --simulated-clock, then open the portal URL it prints",
                 args.data.data_dir.display()

@@ -6,6 +6,7 @@ mod audit;
 mod bureau;
 mod check;
 mod demo;
+mod demo_guide;
 mod gate;
 mod import;
 mod regulator;

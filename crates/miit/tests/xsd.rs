@@ -146,6 +146,7 @@ fn every_return_kind_validates() {
                     sponsor_number: Some("浙ICP备2021012345号".into()),
                     website_number: Some("浙ICP备2021012345号-1".into()),
                     status: FilingStatus::Filed,
+                    sponsor: None,
                 }),
                 ..MethodReturn::of(ReturnCode::Success)
             },
@@ -161,6 +162,7 @@ fn every_return_kind_validates() {
                     sponsor_number: None,
                     website_number: None,
                     status: FilingStatus::NotFiled,
+                    sponsor: None,
                 }),
                 ..MethodReturn::of(ReturnCode::Success)
             },

@@ -61,6 +61,9 @@ pub struct Resolved {
     pub namespace: Option<String>,
     /// The provider id's spelling, when the bureau needs `ispID`.
     pub isp_id_spelling: Option<String>,
+    /// Whether to ask for beian's extensions of the returns (the bundled simulator's
+    /// `<Ztsf>` and `<Baxx>`; [`RegulatorEndpoint::extensions`]).
+    pub extensions: bool,
 }
 
 impl std::fmt::Debug for Resolved {
@@ -167,6 +170,7 @@ pub fn resolve(
         }),
         namespace: endpoint.namespace.clone(),
         isp_id_spelling: endpoint.isp_id_spelling.clone(),
+        extensions: endpoint.extensions.unwrap_or(embedded),
     })
 }
 
@@ -192,7 +196,8 @@ pub fn client(base_url: &str, resolved: &Resolved) -> Result<Arc<dyn RegulatorCl
         user_name: resolved.user.clone(),
         password: Secret::new(resolved.password.clone()),
     };
-    let mut client = HttpRegulatorClient::new(base_url, credentials, aes);
+    let mut client =
+        HttpRegulatorClient::new(base_url, credentials, aes).with_extensions(resolved.extensions);
     if let Some(namespace) = &resolved.namespace {
         client = client.with_namespace(namespace);
     }

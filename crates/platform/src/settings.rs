@@ -133,6 +133,13 @@ pub struct RegulatorEndpoint {
     pub namespace: Option<String>,
     /// How the provider id parameter is spelled: `ispId` (the spec; `None`) or `ispID`.
     pub isp_id_spelling: Option<String>,
+    /// Whether to ask for beian's extensions of the V3.0 returns (`<Ztsf>`: the filed
+    /// sponsor's identity, for `sponsor_mismatch`; `<Baxx>`: the filing, for the access
+    /// prefill). `None`: on for the in-process simulator, off for a configured bureau (a
+    /// bureau has none; `beian regulator serve` has them). Without them the platform falls
+    /// back: no `sponsor_mismatch` before the bureau's own review, and the customer types
+    /// what the prefill lacks (docs/bureau-interop.md).
+    pub extensions: Option<bool>,
 }
 
 impl Default for RegulatorEndpoint {
@@ -146,6 +153,7 @@ impl Default for RegulatorEndpoint {
             aes_iv: None,
             namespace: None,
             isp_id_spelling: None,
+            extensions: None,
         }
     }
 }

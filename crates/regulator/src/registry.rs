@@ -228,6 +228,84 @@ pub async fn status_by_certificate(
     )
 }
 
+/// A filed sponsor's identity as filed: name, nature and certificate type (API names). For
+/// the status query's `<Ztsf>` extension.
+pub async fn filed_sponsor_identity(
+    conn: &mut SqliteConnection,
+    certificate_number: &str,
+) -> Result<Option<(String, String, String)>, Error> {
+    let row = sqlx::query(
+        "SELECT name, nature, certificate_type FROM sponsors \
+         WHERE certificate_number = ? AND status = 'filed' LIMIT 1",
+    )
+    .bind(certificate_number.trim().to_uppercase())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("name")?,
+            r.try_get("nature")?,
+            r.try_get("certificate_type")?,
+        ))
+    })
+    .transpose()
+}
+
+/// The filing of a sponsor number (or a website number of it) as the registry holds it:
+/// the sponsor with its address and responsible person, and its filed websites with theirs.
+/// For the `<Baxx>` extension of the password check.
+pub async fn filing_record(
+    conn: &mut SqliteConnection,
+    number: &str,
+) -> Result<Option<beian_miit::v3::returns::FilingRecord>, Error> {
+    use beian_miit::v3::returns::{FiledPerson, FiledSponsor, FiledWebsite, FilingRecord};
+    let Some(sponsor) = sponsor_by_number(conn, number).await? else {
+        return Ok(None);
+    };
+    let row = sqlx::query("SELECT address, responsible_email FROM sponsors WHERE id = ?")
+        .bind(sponsor.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT name, domain, home_url, service_content, responsible_name, \
+         responsible_certificate_type, responsible_certificate_number, responsible_mobile \
+         FROM websites WHERE sponsor_id = ? AND status = 'filed' ORDER BY id",
+    )
+    .bind(sponsor.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut websites = Vec::new();
+    for w in &rows {
+        websites.push(FiledWebsite {
+            name: w.try_get("name")?,
+            domain: w.try_get("domain")?,
+            home_url: w.try_get("home_url")?,
+            service_content: w.try_get("service_content")?,
+            responsible: FiledPerson {
+                name: w.try_get("responsible_name")?,
+                certificate_type: w.try_get("responsible_certificate_type")?,
+                certificate_number: w.try_get("responsible_certificate_number")?,
+                mobile: w.try_get("responsible_mobile")?,
+                email: String::new(),
+            },
+        });
+    }
+    Ok(Some(FilingRecord {
+        sponsor: FiledSponsor {
+            name: sponsor.name,
+            address: row.try_get("address")?,
+            responsible: FiledPerson {
+                name: sponsor.responsible_name,
+                certificate_type: String::new(),
+                certificate_number: String::new(),
+                mobile: sponsor.responsible_mobile,
+                email: row.try_get("responsible_email")?,
+            },
+        },
+        websites,
+    }))
+}
+
 /// Issues the next sponsor number of the bureau for `at`'s year: `浙ICP备2026000123号`.
 pub async fn issue_sponsor_number(
     conn: &mut SqliteConnection,

@@ -245,6 +245,25 @@ impl Regulator {
         registry::status_by_certificate(&mut conn, certificate_number).await
     }
 
+    /// The identity (name, nature, certificate type) of the filed sponsor holding this
+    /// certificate number, for the status query's extension.
+    pub async fn sponsor_identity_by_certificate(
+        &self,
+        certificate_number: &str,
+    ) -> Result<Option<(String, String, String)>, Error> {
+        let mut conn = self.read().await?;
+        registry::filed_sponsor_identity(&mut conn, certificate_number).await
+    }
+
+    /// The filing of a sponsor or website number (the password check's `<Baxx>` extension).
+    pub async fn filing_record(
+        &self,
+        number: &str,
+    ) -> Result<Option<beian_miit::v3::returns::FilingRecord>, Error> {
+        let mut conn = self.read().await?;
+        registry::filing_record(&mut conn, number).await
+    }
+
     /// `isp_verifybamm`: checks a filing password given a sponsor or website number, with the
     /// daily lockout.
     pub async fn verify_password(

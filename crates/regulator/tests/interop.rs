@@ -369,3 +369,36 @@ async fn our_client_writes_the_configured_spelling_and_namespace() {
     );
     assert!(!seen[1].contains("<ispId>"), "{}", seen[1]);
 }
+
+/// beian's extensions of the returns (`<Ztsf>` in the status query, `<Baxx>` after a correct
+/// password) go only to a client that asks for them (`X-Beian-Extensions: v1`): a
+/// spec-strict client (zeep, a bureau's own tools) gets the spec's returns and nothing else.
+#[tokio::test]
+async fn the_extensions_go_only_to_a_client_that_asks() {
+    let sim = start().await;
+    let (number, code, name, _) = fixture::SPONSORS[0];
+    for asks in [false, true] {
+        let c = client(&sim).with_extensions(asks);
+        let ret = c
+            .query_beian_status(QueryConditionType::BusinessLicence, code)
+            .await
+            .unwrap();
+        let info = ret.status_info.clone().unwrap();
+        assert_eq!(info.status, FilingStatus::Filed, "{ret:?}");
+        assert_eq!(
+            info.sponsor.as_ref().map(|s| s.name.as_str()),
+            asks.then_some(name),
+            "asks: {asks}"
+        );
+        let ret = c.verify_password(number, fixture::PASSWORD).await.unwrap();
+        assert_eq!(ret.verify_res, Some(PasswordCheck::Correct));
+        assert_eq!(ret.filing.is_some(), asks, "asks: {asks}");
+    }
+    // On the wire: the plain answer has no extension element at all.
+    let plain = client(&sim)
+        .query_beian_status(QueryConditionType::BusinessLicence, code)
+        .await
+        .unwrap();
+    let text = beian_miit::v3::xml::to_xml_body(&plain).unwrap();
+    assert!(!text.contains("Ztsf"), "{text}");
+}

@@ -219,7 +219,38 @@ impl Tx {
     }
 }
 
+/// An API key as its owner sees it (never the key itself: only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyInfo {
+    pub id: String,
+    pub name: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
 impl Store {
+    /// The account's API keys, newest first, revoked ones included.
+    pub async fn api_keys_of_account(&self, account_id: &str) -> Result<Vec<ApiKeyInfo>> {
+        let rows = sqlx::query(
+            "SELECT id, name, created_at, revoked_at FROM api_keys WHERE account_id = $1 \
+             ORDER BY created_at DESC, id DESC",
+        )
+        .bind(account_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiKeyInfo {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    created_at: r.try_get("created_at")?,
+                    revoked_at: r.try_get("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
     /// Deletes sessions that expired before `now_ms`; returns how many.
     pub async fn purge_expired_sessions(&self, now_ms: i64) -> Result<u64> {
         let res = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")

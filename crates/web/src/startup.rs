@@ -204,6 +204,7 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let platform = Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::healthz))
         .merge(crate::api::router(state.clone()))
         .merge(crate::portal::router(state.clone()))
         .with_state(state.clone())

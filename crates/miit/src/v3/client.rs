@@ -126,6 +126,9 @@ pub struct HttpRegulatorClient {
     pub namespace: String,
     /// How `ispId` is spelled in requests.
     pub isp_id_spelling: IspIdSpelling,
+    /// Whether to ask for beian's extensions of the returns (`<Ztsf>`, `<Baxx>`): only the
+    /// bundled simulator has them; a bureau ignores the header.
+    pub extensions: bool,
     http: reqwest::Client,
 }
 
@@ -173,6 +176,7 @@ impl HttpRegulatorClient {
             aes_key,
             namespace: soap::NAMESPACE.to_owned(),
             isp_id_spelling: IspIdSpelling::default(),
+            extensions: false,
             http: http_client(),
         }
     }
@@ -187,6 +191,12 @@ impl HttpRegulatorClient {
     /// How to spell the provider's id parameter.
     pub fn with_isp_id_spelling(mut self, spelling: IspIdSpelling) -> HttpRegulatorClient {
         self.isp_id_spelling = spelling;
+        self
+    }
+
+    /// Asks for beian's extensions of the returns (see [`super::server::EXTENSIONS_HEADER`]).
+    pub fn with_extensions(mut self, extensions: bool) -> HttpRegulatorClient {
+        self.extensions = extensions;
         self
     }
 
@@ -219,11 +229,18 @@ impl HttpRegulatorClient {
             &respelled
         };
         let body = soap::write_request(&self.namespace, method, params);
-        let response = self
+        let mut request = self
             .http
             .post(self.url_of(method.path()))
             .header("Content-Type", "text/xml; charset=utf-8")
-            .header("SOAPAction", "\"\"")
+            .header("SOAPAction", "\"\"");
+        if self.extensions {
+            request = request.header(
+                super::server::EXTENSIONS_HEADER,
+                super::server::EXTENSIONS_V1,
+            );
+        }
+        let response = request
             .body(body)
             .send()
             .await

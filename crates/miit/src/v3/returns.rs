@@ -31,9 +31,80 @@ pub struct MethodReturn {
     pub status_info: Option<StatusInfo>,
     #[serde(rename = "VerifyRes", skip_serializing_if = "Option::is_none")]
     pub verify_res: Option<PasswordCheck>,
+    /// beian's extension of `isp_verifybamm` (after `VerifyRes`, only when the password is
+    /// correct): the filing the password unlocks, so that an access filing's forms carry
+    /// what the registry holds. The password proves the asker may see it.
+    #[serde(rename = "Baxx", default, skip_serializing_if = "Option::is_none")]
+    pub filing: Option<FilingRecord>,
+}
+
+/// `<Baxx>` (extension): a sponsor's filing as the registry holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FilingRecord {
+    #[serde(rename = "Zt")]
+    pub sponsor: FiledSponsor,
+    #[serde(rename = "Wz", default)]
+    pub websites: Vec<FiledWebsite>,
+}
+
+/// `<Zt>` of `<Baxx>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FiledSponsor {
+    #[serde(rename = "Dwmc")]
+    pub name: String,
+    #[serde(rename = "Txdz", default)]
+    pub address: String,
+    #[serde(rename = "Fzr")]
+    pub responsible: FiledPerson,
+}
+
+/// `<Wz>` of `<Baxx>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FiledWebsite {
+    #[serde(rename = "Wzmc")]
+    pub name: String,
+    #[serde(rename = "Ym")]
+    pub domain: String,
+    #[serde(rename = "Syurl", default)]
+    pub home_url: String,
+    #[serde(rename = "Fwnr", default)]
+    pub service_content: String,
+    #[serde(rename = "Fzr")]
+    pub responsible: FiledPerson,
+}
+
+/// `<Fzr>` of `<Baxx>`: a responsible person (personal data: not for logs). The certificate
+/// type is the API name (`resident_id`…), empty when the registry has none.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FiledPerson {
+    #[serde(rename = "Xm")]
+    pub name: String,
+    #[serde(rename = "Zjlx", default)]
+    pub certificate_type: String,
+    #[serde(rename = "Zjhm", default)]
+    pub certificate_number: String,
+    #[serde(rename = "Sjhm", default)]
+    pub mobile: String,
+    #[serde(rename = "Dzyj", default)]
+    pub email: String,
+}
+
+impl std::fmt::Debug for FiledPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FiledPerson").finish_non_exhaustive()
+    }
 }
 
 impl MethodReturn {
+    /// Drops beian's extension elements (`<Baxx>`, `<Ztsf>`): what a client that did not ask
+    /// for them gets, exactly the spec's return.
+    pub fn strip_extensions(&mut self) {
+        self.filing = None;
+        if let Some(info) = &mut self.status_info {
+            info.sponsor = None;
+        }
+    }
+
     /// A bare return with `code` and its description.
     pub fn of(code: ReturnCode) -> MethodReturn {
         MethodReturn {
@@ -44,6 +115,7 @@ impl MethodReturn {
             data_sequences: None,
             status_info: None,
             verify_res: None,
+            filing: None,
         }
     }
 
@@ -134,6 +206,26 @@ pub struct StatusInfo {
     /// 备案状态 `Bazt`.
     #[serde(rename = "Bazt")]
     pub status: FilingStatus,
+    /// beian's extension (not in the 2013 schema, after every schema element so a strict
+    /// reader can skip it): the sponsor's identity as filed, when a certificate query finds
+    /// it. The provider compares it with what the applicant typed (验证备案类型 must refuse a
+    /// sponsor that does not match the original filing) and never shows its values.
+    #[serde(rename = "Ztsf", default, skip_serializing_if = "Option::is_none")]
+    pub sponsor: Option<StatusSponsor>,
+}
+
+/// `<Ztsf>` (extension): a filed sponsor's identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusSponsor {
+    /// 主办单位名称 `Dwmc`.
+    #[serde(rename = "Dwmc")]
+    pub name: String,
+    /// 单位性质 `Dwxz` ([`crate::v3::mapping::SponsorNature`] code).
+    #[serde(rename = "Dwxz")]
+    pub nature: u32,
+    /// 证件类型 `Zjlx` ([`crate::v3::mapping::CertificateType`] code).
+    #[serde(rename = "Zjlx")]
+    pub certificate_type: u32,
 }
 
 #[cfg(test)]

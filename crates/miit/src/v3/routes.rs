@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
 use super::paths;
-use super::server::{IspBackend, handle_soap_at};
+use super::server::{EXTENSIONS_HEADER, EXTENSIONS_V1, IspBackend, handle_soap_with};
 use super::soap;
 use super::wsdl::{self, Service};
 
@@ -51,8 +51,18 @@ pub fn router_with(backend: Arc<dyn IspBackend>, options: ServiceOptions) -> Rou
         .with_state(state)
 }
 
-async fn soap_endpoint(State(services): State<Services>, uri: Uri, body: Bytes) -> Response {
-    let (status, bytes) = handle_soap_at(uri.path(), &body, services.backend.as_ref()).await;
+async fn soap_endpoint(
+    State(services): State<Services>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let extensions = headers
+        .get(EXTENSIONS_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == EXTENSIONS_V1));
+    let (status, bytes) =
+        handle_soap_with(uri.path(), &body, services.backend.as_ref(), extensions).await;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         status,

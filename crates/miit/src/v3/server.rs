@@ -106,6 +106,15 @@ pub trait IspBackend: Send + Sync {
         icp_number: &str,
         password: &str,
     ) -> Result<bool, ReturnCode>;
+    /// beian's extension: the filing of `icp_number`, sent with a correct password check
+    /// (`<Baxx>`). A backend that keeps no such record answers `None` (the default).
+    async fn filing_record(
+        &self,
+        _isp_id: i64,
+        _icp_number: &str,
+    ) -> Result<Option<super::returns::FilingRecord>, ReturnCode> {
+        Ok(None)
+    }
 }
 
 /// A refusal of the call, with the missing numbers when the code is 14.
@@ -293,17 +302,43 @@ pub fn parse_upload(bytes: &[u8], isp_id: i64) -> Result<UploadData, ResultCode>
     Ok(data)
 }
 
-/// Handles one SOAP request body; returns the HTTP status and the response body.
+/// The HTTP header with which a client asks for beian's extensions of the V3.0 returns
+/// (`<Ztsf>` in the status query, `<Baxx>` after a correct filing-password check). A client
+/// that does not send it (a bureau's own, zeep, any spec-strict one) gets answers exactly as
+/// the spec's return XSD has them.
+pub const EXTENSIONS_HEADER: &str = "x-beian-extensions";
+
+/// The value of [`EXTENSIONS_HEADER`] this version understands.
+pub const EXTENSIONS_V1: &str = "v1";
+
+/// Handles one SOAP request body; returns the HTTP status and the response body. No
+/// extensions (the spec's returns only).
 pub async fn handle_soap(body: &[u8], backend: &dyn IspBackend) -> (u16, Vec<u8>) {
-    dispatch(None, body, backend).await
+    dispatch(None, body, backend, false).await
 }
 
 /// As [`handle_soap`], refusing a method sent to another service's path.
 pub async fn handle_soap_at(path: &str, body: &[u8], backend: &dyn IspBackend) -> (u16, Vec<u8>) {
-    dispatch(Some(path), body, backend).await
+    dispatch(Some(path), body, backend, false).await
 }
 
-async fn dispatch(path: Option<&str>, body: &[u8], backend: &dyn IspBackend) -> (u16, Vec<u8>) {
+/// As [`handle_soap_at`]; with `extensions` (the client asked: [`EXTENSIONS_HEADER`]) the
+/// returns carry beian's extension elements where the backend has them.
+pub async fn handle_soap_with(
+    path: &str,
+    body: &[u8],
+    backend: &dyn IspBackend,
+    extensions: bool,
+) -> (u16, Vec<u8>) {
+    dispatch(Some(path), body, backend, extensions).await
+}
+
+async fn dispatch(
+    path: Option<&str>,
+    body: &[u8],
+    backend: &dyn IspBackend,
+    extensions: bool,
+) -> (u16, Vec<u8>) {
     let req = match soap::parse_request(body) {
         Ok(req) => req,
         Err(e) => {
@@ -320,10 +355,13 @@ async fn dispatch(path: Option<&str>, body: &[u8], backend: &dyn IspBackend) -> 
         );
         return (500, soap::write_fault("soapenv:Client", &text));
     }
-    let ret = match answer(&req, backend).await {
+    let mut ret = match answer(&req, backend).await {
         Ok(ret) => ret,
         Err(rejection) => rejection.to_return(),
     };
+    if !extensions {
+        ret.strip_extensions();
+    }
     match xml::to_xml_body(&ret) {
         Ok(text) => (200, soap::write_response(req.method, &text)),
         Err(e) => (500, soap::write_fault("soapenv:Server", &e.to_string())),
@@ -420,7 +458,13 @@ async fn answer(req: &SoapRequest, backend: &dyn IspBackend) -> Result<MethodRet
                 return Err(ReturnCode::Other.into());
             }
             let ok = backend.verify_password(isp_id, number, password).await?;
+            let filing = if ok {
+                backend.filing_record(isp_id, number).await?
+            } else {
+                None
+            };
             Ok(MethodReturn {
+                filing,
                 verify_res: Some(if ok {
                     super::codes::PasswordCheck::Correct
                 } else {

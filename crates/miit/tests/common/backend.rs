@@ -117,6 +117,7 @@ impl IspBackend for TestBackend {
             } else {
                 FilingStatus::NotFiled
             },
+            sponsor: None,
         })
     }
 

@@ -11,7 +11,8 @@
 //! - any other code for an order: `bureau_returned` with the bureau's reasons (a failed or
 //!   expired SMS check included: the simulator returns the filing with its reason), and the
 //!   `ReturnedByBureau` notification.
-//! - for a cancel-access upload: approved → access `cancelled`; refused → back to `active`.
+//! - for a cancel-access upload: approved → access `cancelled`; refused → back to `active`,
+//!   and the `CancelAccessRefused` notification with the bureau's reasons.
 //!
 //! Whatever is not acted on (results matching no upload, 1060 for materials, blacklists,
 //! notices, cancellations of records not ours) stays recorded with `acted = 0`, listed for
@@ -178,6 +179,24 @@ async fn apply_result(
         };
         tx.set_access_status(ACTOR, access_id, AccessStatus::Cancelling, to)
             .await?;
+        if to == AccessStatus::Active {
+            // Refused (e.g. 1025, the site's only access): the customer is told why.
+            let sponsor = b.store.sponsor(&access.sponsor_id).await?;
+            if let Some(account_id) = &sponsor.data.account_id {
+                let recipients = super::applicant_recipients(b.store, account_id).await?;
+                let domain = b.store.website(&access.website_id).await?.data.domain;
+                super::enqueue_notification(
+                    tx,
+                    &format!("access:{access_id}:refused:{subject}"),
+                    &Notification::CancelAccessRefused {
+                        domain,
+                        reasons: reasons(result),
+                    },
+                    &recipients,
+                )
+                .await?;
+            }
+        }
         return Ok(Some(format!("access:{access_id}")));
     }
     let Some(order_id) = &upload.order_id else {

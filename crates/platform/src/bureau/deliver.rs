@@ -25,6 +25,9 @@ use super::submit::ACTOR;
 use super::{Bureau, applicant_recipients, enqueue_notification};
 use crate::notify::Notification;
 
+/// The key of the SMS window in an order's `deadlines` (Unix ms; shown while `sms_pending`).
+pub const SMS_WINDOW_DEADLINE: &str = "sms_window";
+
 /// Sends every pending upload in number order; stops at the first that is not accepted.
 pub async fn flush(b: &Bureau<'_>) -> Result<(), String> {
     let pending = b
@@ -169,12 +172,25 @@ async fn delivered(b: &Bureau<'_>, upload: &Upload) -> Result<(), StoreError> {
         let window = rules_for(province, kind, now)
             .sms
             .map_or(chrono::Duration::hours(24), |r| r.window);
+        // The window the customer must meet shows in the order's deadlines while it runs.
+        let mut deadlines = match &order.deadlines {
+            serde_json::Value::Object(m) => m.clone(),
+            _ => serde_json::Map::new(),
+        };
+        deadlines.insert(
+            SMS_WINDOW_DEADLINE.into(),
+            json!((now + window).timestamp_millis()),
+        );
         version = tx
-            .transition_order(
+            .transition_order_with(
                 order_id,
                 version,
                 sms.as_str(),
                 &TimelineEvent::new(ACTOR, "sms_required"),
+                &beian_store::orders::TransitionExtras {
+                    deadlines: Some(serde_json::Value::Object(deadlines)),
+                    ..Default::default()
+                },
             )
             .await?;
         enqueue_notification(

@@ -159,6 +159,20 @@ pub enum Notification {
     },
     /// A draft was not submitted in time and is closed.
     DraftExpired { order_id: String, domain: String },
+    /// The provider's reviewer rejected the responsible person's photo, with the reasons.
+    PhotoRejected {
+        order_id: String,
+        domain: String,
+        reasons: Vec<ReturnReason>,
+    },
+    /// The bureau refused a 取消接入 (e.g. 1025: the site's only access); the access stays.
+    CancelAccessRefused {
+        domain: String,
+        reasons: Vec<ReturnReason>,
+    },
+    /// Before 取消接入 of a site whose only access (as far as we know) is ours: the bureau
+    /// refuses it while it is the only one (cancel the website's filing, 注销网站, instead).
+    CancelAccessOnlyAccess { domain: String },
     /// The provider missed one of its own deadlines (to the admins, email only).
     ProviderDeadlineBreach {
         order_id: String,
@@ -188,6 +202,9 @@ impl Notification {
             Notification::DeadlineReminder { .. } => "deadline_reminder",
             Notification::DraftExpired { .. } => "draft_expired",
             Notification::ProviderDeadlineBreach { .. } => "provider_deadline_breach",
+            Notification::PhotoRejected { .. } => "photo_rejected",
+            Notification::CancelAccessRefused { .. } => "cancel_access_refused",
+            Notification::CancelAccessOnlyAccess { .. } => "cancel_access_only_access",
         }
     }
 
@@ -246,22 +263,17 @@ impl Notification {
                 order_id,
                 domain,
                 reasons,
-            } => {
-                let lines: Vec<String> = reasons
-                    .iter()
-                    .map(|r| {
-                        let args = [("field", r.field.clone()), ("message", r.message.clone())];
-                        text("notify.common.reason_line", &args)
-                    })
-                    .collect();
-                with(
-                    order(order_id, domain),
-                    [
-                        ("reasons", lines.join("\n")),
-                        ("reason_count", reasons.len().to_string()),
-                    ],
-                )
             }
+            | Notification::PhotoRejected {
+                order_id,
+                domain,
+                reasons,
+            } => with(order(order_id, domain), reason_args(locale, reasons)),
+            Notification::CancelAccessRefused { domain, reasons } => with(
+                vec![("domain", domain.clone())],
+                reason_args(locale, reasons),
+            ),
+            Notification::CancelAccessOnlyAccess { domain } => vec![("domain", domain.clone())],
             Notification::CancelAccessCode {
                 domain,
                 code,
@@ -313,6 +325,29 @@ impl Notification {
             ),
         }
     }
+}
+
+/// `reasons` (one line per reason), `reason_summary` (the first reason, for a text) and
+/// `reason_count`.
+fn reason_args(locale: Locale, reasons: &[ReturnReason]) -> [(&'static str, String); 3] {
+    let lines: Vec<String> = reasons
+        .iter()
+        .map(|r| {
+            let args = [("field", r.field.clone()), ("message", r.message.clone())];
+            super::render::text(locale, "notify.common.reason_line", &args)
+        })
+        .collect();
+    [
+        ("reasons", lines.join("\n")),
+        (
+            "reason_summary",
+            reasons
+                .first()
+                .map(|r| r.message.clone())
+                .unwrap_or_default(),
+        ),
+        ("reason_count", reasons.len().to_string()),
+    ]
 }
 
 fn order(order_id: &str, domain: &str) -> Vec<(&'static str, String)> {

@@ -77,6 +77,24 @@ pub(super) fn examples() -> Vec<Notification> {
             order_id: order_id.clone(),
             domain: domain.clone(),
         },
+        Notification::PhotoRejected {
+            order_id: order_id.clone(),
+            domain: domain.clone(),
+            reasons: vec![ReturnReason {
+                field: "photo".into(),
+                message: "未穿深色上衣: 红色".into(),
+            }],
+        },
+        Notification::CancelAccessRefused {
+            domain: domain.clone(),
+            reasons: vec![ReturnReason {
+                field: "bureau".into(),
+                message: "1025 该网站只有一个接入商".into(),
+            }],
+        },
+        Notification::CancelAccessOnlyAccess {
+            domain: domain.clone(),
+        },
         Notification::ProviderDeadlineBreach {
             order_id,
             domain,
@@ -91,7 +109,7 @@ fn the_examples_cover_every_event() {
     let mut events: Vec<&str> = examples().iter().map(Notification::event).collect();
     events.sort_unstable();
     events.dedup();
-    assert_eq!(events.len(), 11);
+    assert_eq!(events.len(), 14);
 }
 
 #[test]

@@ -46,6 +46,10 @@ pub struct CancelCodeSent {
     pub attempts: i64,
     /// Seconds before another code may be asked for.
     pub resend_after_secs: i64,
+    /// As far as our records show, this provider is the website's only access (it was filed
+    /// through us): the bureau refuses to cancel the only access (1025). The customer is
+    /// also told by mail and SMS.
+    pub only_access: bool,
 }
 
 /// The body of `POST /websites/{id}/cancel-access`. `Debug` hides both secrets.
@@ -188,6 +192,20 @@ impl Workflow<'_> {
             tx.enqueue_job(NotifyJob::KIND, &payload, self.store.now())
                 .await?;
         }
+        let only_access = self.filed_through_us(&t.access).await?;
+        if only_access {
+            let to = crate::bureau::applicant_recipients(self.store, &acting.account_id).await?;
+            let warning = Notification::CancelAccessOnlyAccess {
+                domain: t.website.data.domain.clone(),
+            };
+            crate::notify::enqueue_notification(
+                &mut tx,
+                &format!("cancel_code:{code_id}:only_access"),
+                &warning,
+                &to,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(CancelCodeSent {
             website_id: website_id.to_owned(),
@@ -196,7 +214,29 @@ impl Workflow<'_> {
             expires_at,
             attempts: CANCEL_CODE_ATTEMPTS,
             resend_after_secs: RESEND_AFTER_SECS,
+            only_access,
         })
+    }
+
+    /// Whether the access came from an order that filed the website here (首次备案, 新增网站,
+    /// 无主体新增网站): then, as far as we can know (V3 does not list other providers'
+    /// accesses), ours is the website's only access. An access added to a site filed
+    /// elsewhere (新增接入, 继续接入) has another provider beside it.
+    async fn filed_through_us(&self, access: &Access) -> Result<bool, WorkflowError> {
+        let Some(order_id) = &access.order_id else {
+            return Ok(false);
+        };
+        let order = self.store.order(order_id).await?;
+        Ok(
+            beian_core::kind::FilingKind::parse(&order.kind).is_some_and(|k| {
+                matches!(
+                    k,
+                    beian_core::kind::FilingKind::FirstFiling
+                        | beian_core::kind::FilingKind::NewWebsite
+                        | beian_core::kind::FilingKind::NewWebsiteElsewhereSponsor
+                )
+            }),
+        )
     }
 
     /// `POST /websites/{id}/cancel-access`: checks the code (a wrong one costs a try, kept

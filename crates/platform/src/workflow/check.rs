@@ -4,9 +4,9 @@
 //!
 //! What the V3 status query answers is thin: whether the domain or certificate is filed, and
 //! the sponsor and website numbers. So the registry's record of a sponsor is completed from
-//! what we know: its province from the bureau abbreviation of its number, and — when we hold
-//! the sponsor with that number — its name and nature as filed (our copy of the original
-//! filing). The registry does not list a website's access providers through V3; whether we
+//! what we know: its province from the bureau abbreviation of its number, and its name, nature
+//! and certificate type as filed — from the registry's `<Ztsf>` extension when it sends one
+//! (the simulator does), else from our copy of the original filing when we hold the sponsor. The registry does not list a website's access providers through V3; whether we
 //! host the domain comes from our own records.
 
 use beian_core::filing::{
@@ -17,7 +17,9 @@ use beian_core::kind::FilingKind;
 use beian_core::order::OrderState;
 use beian_core::sponsor::{Certificate, CertificateType, SponsorNature};
 use beian_miit::v3::codes::{FilingStatus, QueryConditionType};
-use beian_miit::v3::mapping::CertificateType as MiitCertificateType;
+use beian_miit::v3::mapping::{
+    CertificateType as MiitCertificateType, SponsorNature as MiitNature,
+};
 use beian_miit::v3::returns::StatusInfo;
 use beian_store::accesses::AccessStatus;
 use beian_store::sponsors::Sponsor;
@@ -109,10 +111,20 @@ impl Workflow<'_> {
             let ours = local_sponsor
                 .as_ref()
                 .filter(|s| s.icp_number.as_deref().map(str::trim) == Some(number.trim()));
+            // The registry's own record (the `<Ztsf>` extension) wins over our copy.
+            let filed = info.sponsor.as_ref();
             Some(RegistrySponsor {
-                name: ours.map(|s| s.data.name.clone()),
-                nature: ours.and_then(|s| SponsorNature::parse(&s.data.nature)),
-                certificate_type: Some(cert.certificate_type),
+                name: filed
+                    .map(|f| f.name.clone())
+                    .or_else(|| ours.map(|s| s.data.name.clone())),
+                nature: filed
+                    .and_then(|f| MiitNature::from_code(f.nature).ok())
+                    .and_then(|n| SponsorNature::parse(n.api_name()))
+                    .or_else(|| ours.and_then(|s| SponsorNature::parse(&s.data.nature))),
+                certificate_type: filed
+                    .and_then(|f| MiitCertificateType::from_code(f.certificate_type).ok())
+                    .and_then(|t| CertificateType::parse(t.api_name()))
+                    .or(Some(cert.certificate_type)),
                 province: IcpNumber::parse(&number).ok().map(|n| n.province()),
                 sponsor_number: number,
             })

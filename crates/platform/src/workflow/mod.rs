@@ -39,6 +39,7 @@ mod materials;
 mod photo;
 mod photo_input;
 mod photo_status;
+mod prefill;
 mod product;
 mod review;
 mod submit;

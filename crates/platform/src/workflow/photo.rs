@@ -42,6 +42,7 @@ use super::photo_input::{PhotoRefusal, PhotoRejectReason, ShanghaiAppCode};
 use super::view::Loaded;
 use super::{Acting, Workflow, messages};
 use crate::materials::{FileType, Sanitized};
+use crate::notify::{Notification, ReturnReason};
 
 /// The job that deletes a decided photo's object.
 pub const PHOTO_PURGE_JOB: &str = "photo.purge";
@@ -105,15 +106,18 @@ pub fn with_bureau_deadline(deadlines: &Value, now: DateTime<Utc>) -> Value {
     Value::Object(out)
 }
 
+/// The reason in `locale`: the code's words, and the reviewer's text if any.
+fn reason_text(reason: &PhotoRejectReason, locale: Locale) -> String {
+    let base = messages().render(locale, reason.code.message_key(), &[]);
+    match &reason.text {
+        Some(t) => format!("{base}: {t}"),
+        None => base,
+    }
+}
+
 /// The reason as the applicant sees it in `return_reasons`.
 fn reason_entry(reason: &PhotoRejectReason) -> Value {
-    let render = |locale| {
-        let base = messages().render(locale, reason.code.message_key(), &[]);
-        match &reason.text {
-            Some(t) => format!("{base}: {t}"),
-            None => base,
-        }
-    };
+    let render = |locale| reason_text(reason, locale);
     json!([{
         "field": "photo",
         "code": reason.code.as_str(),
@@ -349,11 +353,25 @@ impl Workflow<'_> {
         if let PhotoVerdict::Reject(r) = verdict {
             ev.note = json!({ "reason": r.code.as_str() });
         }
+        let to = crate::bureau::applicant_recipients(self.store, &l.order.account_id).await?;
         let mut tx = self.store.begin().await?;
         let version = tx
             .transition_order_with(order_id, l.order.version, next.as_str(), &ev, &extras)
             .await?;
         tx.decide_photo_check(&actor, &photo.id, &decision).await?;
+        if let PhotoVerdict::Reject(reason) = verdict {
+            // The customer is told, with the reason, by mail and SMS.
+            let notice = Notification::PhotoRejected {
+                order_id: order_id.to_owned(),
+                domain: l.forms.website.domain.clone(),
+                reasons: vec![ReturnReason {
+                    field: "photo".to_owned(),
+                    message: reason_text(reason, to.locale),
+                }],
+            };
+            let event_id = format!("order:{order_id}:v{version}");
+            crate::notify::enqueue_notification(&mut tx, &event_id, &notice, &to).await?;
+        }
         if let Some(key) = &photo.object_key {
             tx.enqueue_job(PHOTO_PURGE_JOB, &json!({ "object_key": key }), now)
                 .await?;

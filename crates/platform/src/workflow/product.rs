@@ -230,10 +230,20 @@ impl Workflow<'_> {
             .and_then(|v| v.as_str())
             .ok_or(WorkflowError::NotForThisKind)?
             .to_owned();
-        self.check_filing_password(&sponsor_number, password, l.province)
+        let record = self
+            .check_filing_password(&sponsor_number, password, l.province)
             .await?;
         let actor = acting.actor();
+        let mut forms = l.forms.clone();
+        let prefilled = record
+            .as_ref()
+            .is_some_and(|r| super::prefill::apply_record(&mut forms, r));
         let mut tx = self.store.begin().await?;
+        if prefilled {
+            // What the registry holds fills the forms' empty fields (never the typed ones).
+            tx.set_order_forms(&actor, order_id, &forms.to_json()?, &[])
+                .await?;
+        }
         tx.transition_order(
             order_id,
             l.order.version,
@@ -256,13 +266,14 @@ impl Workflow<'_> {
     /// Asks the registry (`isp_verifybamm`) whether `password` is the filing password of the
     /// sponsor number: a wrong password is [`WorkflowError::PasswordIncorrect`], the registry's
     /// lockout [`WorkflowError::PasswordLocked`] naming where to recover it (the bureau of
-    /// `province`). The password is never stored or logged. Shared with 取消接入.
+    /// `province`). The password is never stored or logged. Shared with 取消接入. A correct
+    /// password gives the filing's record when the registry sends one (`<Baxx>`).
     pub(super) async fn check_filing_password(
         &self,
         sponsor_number: &str,
         password: &str,
         province: beian_core::province::Province,
-    ) -> Result<(), WorkflowError> {
+    ) -> Result<Option<beian_miit::v3::returns::FilingRecord>, WorkflowError> {
         let ret = self
             .regulator
             .verify_password(sponsor_number, password)
@@ -291,7 +302,7 @@ impl Workflow<'_> {
                 ));
             }
         }
-        Ok(())
+        Ok(ret.filing)
     }
 
     /// The storefront app reports that the responsible person's identity check (真实性核验)

@@ -60,6 +60,10 @@ pub struct OrderView {
     pub deadlines: Value,
     /// The applicant's buttons (submission guards aside).
     pub allowed_events: Vec<EventKind>,
+    /// The form fields (API paths) that submission and the verification form still need:
+    /// empty or invalid now (e.g. the emergency mobile the registry does not keep, after an
+    /// access filing's prefill). Empty once the forms are complete or no longer editable.
+    pub incomplete_fields: Vec<String>,
     /// The order's steps in order, for a progress display.
     pub steps: Vec<Step>,
     /// While queued for the bureau ("queued for the bureau since …") or waiting for the
@@ -100,6 +104,17 @@ pub(super) fn party(actor: &str, owner_account: &str) -> &'static str {
         None if actor.starts_with("bureau") || actor.starts_with("regulator") => "bureau",
         None => "system",
     }
+}
+
+/// The order's deadlines as they stand in `state`: the SMS window only while the check runs.
+fn current_deadlines(stored: &Value, state: OrderState) -> Value {
+    let mut out = stored.clone();
+    if state != OrderState::SmsPending
+        && let Value::Object(m) = &mut out
+    {
+        m.remove(crate::bureau::deliver::SMS_WINDOW_DEADLINE);
+    }
+    out
 }
 
 /// One line of the account's order list (`GET /orders`).
@@ -241,8 +256,13 @@ impl Workflow<'_> {
             service_number: l.work.service_number.clone(),
             password_verified: l.work.password_verified_at.is_some(),
             return_reasons: l.order.return_reasons.clone(),
-            deadlines: l.order.deadlines.clone(),
+            deadlines: current_deadlines(&l.order.deadlines, l.state),
             allowed_events: beian_core::order::allowed_events_for(l.state, &flow, Actor::Applicant),
+            incomplete_fields: if l.state.is_editable() {
+                super::prefill::incomplete_fields(&l.forms)
+            } else {
+                Vec::new()
+            },
             steps: flow.steps(),
             bureau: self.bureau_status(&l.order.id, l.state).await?,
             forms: l.forms,

@@ -16,8 +16,11 @@ use beian_miit::v3::codes::{
     CompressionFormat, EncryptAlgorithm, FilingStatus as V3Status, HashAlgorithm,
     QueryConditionType, ReturnCode,
 };
+use beian_miit::v3::mapping::{
+    CertificateType as MiitCertificateType, SponsorNature as MiitNature,
+};
 use beian_miit::v3::personal::Secret;
-use beian_miit::v3::returns::StatusInfo;
+use beian_miit::v3::returns::{StatusInfo, StatusSponsor};
 pub use beian_miit::v3::routes::ServiceOptions;
 use beian_miit::v3::sequence::DataSequence;
 use beian_miit::v3::server::{DecodedUpload, IspAccount, IspBackend, OutgoingFile, PreviousUpload};
@@ -326,6 +329,7 @@ impl IspBackend for SoapBackend {
             sponsor_number: None,
             website_number: None,
             status: V3Status::NotFiled,
+            sponsor: None,
         };
         match status {
             FilingStatus::NotFiled => {}
@@ -342,9 +346,34 @@ impl IspBackend for SoapBackend {
             FilingStatus::Sponsor { sponsor_number } => {
                 info.sponsor_number = Some(sponsor_number);
                 info.status = V3Status::Filed;
+                info.sponsor = self
+                    .regulator
+                    .sponsor_identity_by_certificate(condition)
+                    .await
+                    .map_err(internal)?
+                    .and_then(|(name, nature, certificate_type)| {
+                        Some(StatusSponsor {
+                            name,
+                            nature: MiitNature::from_api_name(&nature).ok()?.code(),
+                            certificate_type: MiitCertificateType::from_api_name(&certificate_type)
+                                .ok()?
+                                .code(),
+                        })
+                    });
             }
         }
         Ok(info)
+    }
+
+    async fn filing_record(
+        &self,
+        _isp_id: i64,
+        icp_number: &str,
+    ) -> Result<Option<beian_miit::v3::returns::FilingRecord>, ReturnCode> {
+        self.regulator
+            .filing_record(icp_number)
+            .await
+            .map_err(internal)
     }
 
     async fn verify_password(

@@ -26,8 +26,10 @@ pub mod idempotency;
 pub mod materials;
 pub mod openapi;
 pub mod orders;
+pub mod page;
 pub mod photo;
 pub mod review;
+pub mod self_service;
 pub mod sponsor;
 pub mod storefront;
 pub mod throttle;
@@ -76,8 +78,16 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(accounts::create_account))
         .routes(routes!(accounts::create_session))
-        .routes(routes!(accounts::delete_session))
-        .routes(routes!(accounts::create_api_key))
+        .routes(routes!(
+            accounts::delete_session,
+            self_service::current_session
+        ))
+        .routes(routes!(
+            accounts::create_api_key,
+            self_service::list_api_keys
+        ))
+        .routes(routes!(self_service::revoke_api_key))
+        .routes(routes!(self_service::create_subscription))
         .merge(review::api_routes())
         .merge(storefront::api_routes())
         .routes(routes!(orders::filing_check))

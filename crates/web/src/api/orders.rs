@@ -7,7 +7,7 @@
 //! `crate::error`). Form-changing calls answer with the order as `GET /orders/{id}` shows it.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use crate::api::auth::CurrentAccount;
 use crate::api::openapi::ErrorBody;
+use crate::api::page::PageQuery;
 use crate::api::{ApiJson, RequestLocale};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -89,7 +90,9 @@ pub async fn filing_check(
 #[utoipa::path(post, path = "/orders", tag = "orders",
     security(("session" = []), ("api_key" = [])),
     responses(
-        (status = 201, description = "`{order_id, sponsor_id, website_id, state, kind, …}`"),
+        (status = 201, description = "the order as `GET /orders/{id}` shows it (`id`, `kind`, \
+            `state`, forms, `deadlines`…), plus `order_id` (= `id`), `sponsor_id`, `website_id`, \
+            `registry`, `needs_filing_password`, `access_only` from the filing check"),
         (status = 401, body = ErrorBody),
         (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody),
@@ -99,26 +102,47 @@ pub async fn create_order(
     account: CurrentAccount,
     ApiJson(input): ApiJson<FilingCheckInput>,
 ) -> Result<Response, ApiError> {
-    let created = state
+    let acting = acting(&account);
+    let created = state.workflow().create_order(&acting, &input).await?;
+    let view = state
         .workflow()
-        .create_order(&acting(&account), &input)
+        .order_view(&acting, &created.order_id)
         .await?;
-    Ok((StatusCode::CREATED, Json(created)).into_response())
+    // The order as `GET /orders/{id}` shows it, with what the check found beside it.
+    let mut body = serde_json::to_value(&view).map_err(ApiError::internal)?;
+    let check = serde_json::to_value(&created).map_err(ApiError::internal)?;
+    if let (Some(body), Some(check)) = (body.as_object_mut(), check.as_object()) {
+        for key in [
+            "order_id",
+            "sponsor_id",
+            "website_id",
+            "registry",
+            "needs_filing_password",
+            "access_only",
+        ] {
+            if let Some(v) = check.get(key) {
+                body.insert(key.to_owned(), v.clone());
+            }
+        }
+    }
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-/// The account's orders.
-#[utoipa::path(get, path = "/orders", tag = "orders",
+/// The account's orders, oldest first.
+#[utoipa::path(get, path = "/orders", tag = "orders", params(PageQuery),
     security(("session" = []), ("api_key" = [])),
     responses(
-        (status = 200, description = "an array of order summaries"),
+        (status = 200, description = "`{items: [order summary], next_cursor}`"),
         (status = 401, body = ErrorBody),
+        (status = 422, description = "a bad `limit` or `cursor`", body = ErrorBody),
     ))]
 pub async fn list_orders(
     State(state): State<AppState>,
     account: CurrentAccount,
+    Query(query): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
     let orders = state.workflow().orders(&acting(&account)).await?;
-    Ok(Json(orders).into_response())
+    Ok(Json(query.page(orders, |o| o.id.as_str())?).into_response())
 }
 
 /// One order with its forms, steps and timeline.

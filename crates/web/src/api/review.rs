@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::ApiJson;
 use super::auth::CurrentAccount;
 use super::openapi::ErrorBody;
+use super::page::PageQuery;
 use crate::error::ApiError;
 use crate::startup::AppState;
 use beian_platform::workflow::{Acting, ReturnReasonInput, WorkflowError};
@@ -29,18 +30,23 @@ fn reviewer(account: &CurrentAccount) -> Result<Acting, ApiError> {
     })
 }
 
-/// `?state=`: one of `provider_review` (the default), `photo_review`, `queued_for_bureau`.
+/// `?state=`: one of `provider_review` (the default), `photo_review`, `queued_for_bureau`;
+/// `?limit=&cursor=` as every list.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct QueueQuery {
     pub state: Option<String>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
 }
 
-/// The queue (see `QueueItem` in the workflow: id, kind, state, domain, masked sponsor name,
-/// `submitted_at`, `deadline`, `deadline_remaining_seconds`, `deadline_fallback_used`).
+/// The queue, one page (see `QueueItem` in the workflow: id, kind, state, domain, masked
+/// sponsor name, `submitted_at`, `deadline`, `deadline_remaining_seconds`,
+/// `deadline_fallback_used`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueueView {
     #[schema(value_type = Vec<Object>)]
-    pub orders: Vec<Value>,
+    pub items: Vec<Value>,
+    pub next_cursor: Option<String>,
 }
 
 /// `{reasons: [{field, message}]}`.
@@ -81,8 +87,16 @@ pub async fn review_queue(
     };
     let wf = state.workflow();
     let items = wf.review_queue(&acting, wanted).await?;
-    let orders = items.iter().map(to_json).collect::<Result<_, _>>()?;
-    Ok(Json(QueueView { orders }))
+    let orders: Vec<Value> = items.iter().map(to_json).collect::<Result<_, _>>()?;
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    }
+    .page(orders, |v| v["id"].as_str().unwrap_or(""))?;
+    Ok(Json(QueueView {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[utoipa::path(get, path = "/review/orders/{id}", tag = "review",

@@ -1,4 +1,4 @@
-//! `GET /healthz`: 200 when the database answers, 503 when it does not.
+//! `GET /healthz` and `GET /readyz`: 200 when the database answers, 503 when it does not.
 
 use axum::Json;
 use axum::extract::State;

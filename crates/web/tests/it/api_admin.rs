@@ -168,8 +168,8 @@ async fn a_holiday_year_for_2027_changes_a_computed_deadline() {
         let (status, queue) = reviewer.get("/review/orders").await;
         assert_eq!(status, StatusCode::OK, "{queue}");
         let thursday_end: DateTime<Utc> = "2027-03-11T15:59:59.999Z".parse().unwrap();
-        assert_eq!(queue["orders"][0]["deadline"], thursday_end.timestamp_millis());
-        assert_eq!(queue["orders"][0]["deadline_fallback_used"], true, "no 2027 data yet");
+        assert_eq!(queue["items"][0]["deadline"], thursday_end.timestamp_millis());
+        assert_eq!(queue["items"][0]["deadline_fallback_used"], true, "no 2027 data yet");
 
         let (status, year) = admin.get("/admin/holidays/2027").await;
         assert_eq!(status, StatusCode::OK);
@@ -188,8 +188,8 @@ async fn a_holiday_year_for_2027_changes_a_computed_deadline() {
         // Thursday is now a holiday: the 1 working day ends on Friday.
         let (_, queue) = reviewer.get("/review/orders").await;
         let friday_end: DateTime<Utc> = "2027-03-12T15:59:59.999Z".parse().unwrap();
-        assert_eq!(queue["orders"][0]["deadline"], friday_end.timestamp_millis(), "{queue}");
-        assert_eq!(queue["orders"][0]["deadline_fallback_used"], false);
+        assert_eq!(queue["items"][0]["deadline"], friday_end.timestamp_millis(), "{queue}");
+        assert_eq!(queue["items"][0]["deadline_fallback_used"], false);
 
         // Validation: a date outside the year, overlapping periods, not a date.
         let bad = json!({"notice": "x", "holidays": [
@@ -218,7 +218,7 @@ async fn a_holiday_year_for_2027_changes_a_computed_deadline() {
         assert_eq!(status, StatusCode::OK, "{year}");
         assert_eq!(year["source"], "none");
         let (_, queue) = reviewer.get("/review/orders").await;
-        assert_eq!(queue["orders"][0]["deadline"], thursday_end.timestamp_millis());
+        assert_eq!(queue["items"][0]["deadline"], thursday_end.timestamp_millis());
         let (status, _) = admin
             .send(admin.req(reqwest::Method::DELETE, "/admin/holidays/2027"))
             .await;

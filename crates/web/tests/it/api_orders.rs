@@ -31,7 +31,7 @@ async fn an_applicant_checks_creates_fills_submits_and_abandons_a_first_filing()
         assert_eq!(order["state"], "draft");
         let (status, list) = alice.get("/orders").await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+        assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
 
         // A bad mobile in the sponsor form names the field.
         let mut sponsor = body["sponsor"].clone();
@@ -124,7 +124,7 @@ async fn orders_are_private_and_creation_is_idempotent() {
             .await;
         assert_eq!(again, first, "the retry gets the first answer");
         let (_, list) = alice.get("/orders").await;
-        assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+        assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
         let id = first.1["order_id"].as_str().unwrap();
 
         // Without the key, a second order for the same sponsor is refused.

@@ -12,6 +12,7 @@
 
 mod harness;
 
+mod access_prefill;
 mod api_accounts;
 mod api_admin;
 mod api_admin_numbers;
@@ -26,6 +27,7 @@ mod bureau_admin;
 mod bureau_outage;
 mod bureau_returns;
 mod bureau_sync;
+mod contract_walk;
 mod deadlines;
 mod flows;
 mod health;
@@ -35,6 +37,7 @@ mod notify_smtp;
 mod notify_smtp_tls;
 mod review;
 mod simulator_mount;
+mod sponsor_mismatch;
 mod workflow_check;
 mod workflow_forms;
 mod workflow_submit;

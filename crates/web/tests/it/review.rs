@@ -127,7 +127,7 @@ async fn the_queue_is_by_deadline_and_approval_moves_to_the_photo() {
             .get(&reviewer_key, "/review/orders?state=provider_review")
             .await;
         assert_eq!(res.status(), StatusCode::OK);
-        let queue = body(res).await["orders"].as_array().unwrap().clone();
+        let queue = body(res).await["items"].as_array().unwrap().clone();
         let ids: Vec<&str> = queue.iter().map(|o| o["id"].as_str().unwrap()).collect();
         assert_eq!(ids, [old.as_str(), fresh.as_str()], "oldest deadline first");
         let (o, f) = (&queue[0], &queue[1]);
@@ -145,7 +145,7 @@ async fn the_queue_is_by_deadline_and_approval_moves_to_the_photo() {
         assert!(left > 0 && left <= 5 * 86_400, "{left}");
         // Without `state`, the provider_review queue; a state that is no review state is refused.
         let res = api.get(&reviewer_key, "/review/orders").await;
-        assert_eq!(body(res).await["orders"].as_array().unwrap().len(), 2);
+        assert_eq!(body(res).await["items"].as_array().unwrap().len(), 2);
         let res = api.get(&reviewer_key, "/review/orders?state=draft").await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -202,7 +202,7 @@ async fn the_queue_is_by_deadline_and_approval_moves_to_the_photo() {
             .await;
         assert_eq!(res.status(), StatusCode::CONFLICT);
         let res = api.get(&reviewer_key, "/review/orders").await;
-        let queue = body(res).await["orders"].as_array().unwrap().clone();
+        let queue = body(res).await["items"].as_array().unwrap().clone();
         assert_eq!(queue.len(), 1);
         assert_eq!(queue[0]["id"], old.as_str());
         // Unknown order.

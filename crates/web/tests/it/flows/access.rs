@@ -68,9 +68,8 @@ async fn c_continue_access_to_provider_review_and_approval() {
         assert_eq!(status, StatusCode::CONFLICT, "{err}");
         let (status, saved) = carol.put(&format!("/orders/{id}/sponsor"), sponsor).await;
         assert_eq!(status, StatusCode::OK, "{saved}");
-        // The registry gives the website's name and number; the rest is the customer's.
-        let mut site = super::driver::website("cont-elsewhere.cn");
-        site["name"] = seen["website"]["name"].clone();
+        // The registry gives the website as filed; what it does not keep is the customer's.
+        let site = super::driver::complete_access_form(&seen["website"]);
         let (status, saved) = carol.put(&format!("/orders/{id}/website"), site).await;
         assert_eq!(status, StatusCode::OK, "{saved}");
 

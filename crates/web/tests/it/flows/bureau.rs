@@ -17,7 +17,7 @@ use crate::harness::wait::wait_until;
 use crate::harness::{Session, TestApp};
 
 /// The mobile of the responsible persons in the forms (`harness::person`).
-const MOBILE: &str = "13800138000";
+pub const MOBILE: &str = "13800138000";
 
 /// Waits until the order, as its owner sees it, is in `state`: what is due runs, the clock
 /// moves to the next job due a minute at a time (a results poll that ran just before the
@@ -102,7 +102,7 @@ pub async fn enter_sms_code_of(api: &TestApp, mobile: &str) {
 
 /// From a fresh account to a first filing waiting at the bureau for its SMS check: forms,
 /// product, materials, submit, 初审, photo and its approval.
-async fn to_the_bureau(api: &TestApp, alice: &Session, domain: &str, serial: u32) -> String {
+pub async fn to_the_bureau(api: &TestApp, alice: &Session, domain: &str, serial: u32) -> String {
     let id = first_filing(alice, domain, serial, "杭州备案全程科技有限公司").await;
     let number = format!("SN-{serial}");
     service_number(api, &number).await;

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::bureau::{enter_sms_code_of, wait_for_state};
 use super::driver::{approve, bind, order, service_number, upload_missing_and_submit};
 use crate::harness::setup::fixture_sponsor;
-use crate::harness::{Session, TestApp, check, person};
+use crate::harness::{Session, TestApp, check};
 
 /// The last cancel-access code texted (the queued SMS, opened as the worker opens it).
 async fn texted_code(api: &TestApp) -> String {
@@ -40,18 +40,10 @@ async fn new_access_completed(api: &TestApp, s: &Session, domain: &str, code: &s
         .await;
     assert_eq!(status, StatusCode::OK, "{verified}");
     let seen = order(s, &id).await;
-    let mut sponsor_form = seen["sponsor"].clone();
-    sponsor_form["responsible"] = person();
-    if seen["sponsor"]["address"]
-        .as_str()
-        .is_none_or(str::is_empty)
-    {
-        sponsor_form["address"] = json!("浙江省杭州市西湖区文三路 1 号");
-    }
+    let sponsor_form = super::driver::complete_access_form(&seen["sponsor"]);
     let (status, saved) = s.put(&format!("/orders/{id}/sponsor"), sponsor_form).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
-    let mut site = super::driver::website(domain);
-    site["name"] = seen["website"]["name"].clone();
+    let site = super::driver::complete_access_form(&seen["website"]);
     let (status, saved) = s.put(&format!("/orders/{id}/website"), site).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     service_number(api, "SN-I-1").await;

@@ -117,3 +117,42 @@ pub async fn approve(reviewer: &Session, id: &str) -> Value {
     assert_eq!(status, StatusCode::OK, "{order}");
     order
 }
+
+/// An access filing's form after the password check: what the registry prefilled stays (it
+/// is locked), what it does not keep is completed (issue 17: `incomplete_fields`).
+pub fn complete_access_form(prefilled: &Value) -> Value {
+    let mut form = prefilled.clone();
+    let person = crate::harness::person();
+    for field in [
+        "name",
+        "certificate_type",
+        "certificate_number",
+        "mobile",
+        "email",
+    ] {
+        if form["responsible"][field]
+            .as_str()
+            .is_none_or(str::is_empty)
+        {
+            form["responsible"][field] = person[field].clone();
+        }
+    }
+    form["responsible"]["emergency_mobile"] = json!("13900139009");
+    if form.get("address").is_some() && form["address"].as_str().is_none_or(str::is_empty) {
+        form["address"] = json!("浙江省杭州市西湖区文三路 1 号");
+    }
+    if form.get("home_url").is_some() {
+        let domain = form["domain"].as_str().unwrap_or_default().to_owned();
+        for (field, value) in [
+            ("home_url", json!(format!("https://www.{domain}/"))),
+            ("service_content", json!("企业官网")),
+        ] {
+            if form[field].as_str().is_none_or(str::is_empty) {
+                form[field] = value;
+            }
+        }
+        form["languages"] = json!(["zh_cn"]);
+        form["pre_approvals"] = json!([]);
+    }
+    form
+}

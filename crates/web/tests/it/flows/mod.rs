@@ -7,6 +7,7 @@ mod access;
 mod bureau;
 mod cancel;
 mod driver;
+mod notices;
 mod provider_steps;
 mod registry;
 mod storefront;

@@ -89,20 +89,12 @@ async fn j_storefront_first_filing_and_access_to_an_existing_filing() {
         assert_eq!(status, StatusCode::OK, "{verified}");
         let seen = order(&other, &access).await;
         // What the registry gave stays; the customer completes the rest.
-        let mut sponsor_form = seen["sponsor"].clone();
-        sponsor_form["responsible"] = crate::harness::person();
-        if seen["sponsor"]["address"]
-            .as_str()
-            .is_none_or(str::is_empty)
-        {
-            sponsor_form["address"] = json!("浙江省杭州市西湖区文三路 1 号");
-        }
+        let sponsor_form = super::driver::complete_access_form(&seen["sponsor"]);
         let (status, saved) = other
             .put(&format!("/orders/{access}/sponsor"), sponsor_form)
             .await;
         assert_eq!(status, StatusCode::OK, "{saved}");
-        let mut site = super::driver::website(domain);
-        site["name"] = seen["website"]["name"].clone();
+        let site = super::driver::complete_access_form(&seen["website"]);
         let (status, saved) = other.put(&format!("/orders/{access}/website"), site).await;
         assert_eq!(status, StatusCode::OK, "{saved}");
         storefront_to_the_bureau(&api, &other, &access, "access").await;

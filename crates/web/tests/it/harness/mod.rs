@@ -344,6 +344,7 @@ impl TestAppBuilder {
                 isp_id: 1,
                 user: Some(bureau::ISP_USER.into()),
                 password: Some(bureau::ISP_PASSWORD.into()),
+                extensions: Some(true),
                 ..RegulatorEndpoint::default()
             };
         }

@@ -120,6 +120,7 @@ impl RegulatorClient for FakeRegistry {
                 sponsor_number,
                 website_number,
                 status,
+                sponsor: None,
             }),
             ..MethodReturn::of(ReturnCode::Success)
         })
