@@ -47,9 +47,9 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
                 ),
             ]));
             blocks.push(Block::H2(ctx.t("filings-websites")));
-            let rows = s
-                .websites
-                .iter()
+            let (websites, sites_pager) = ctx.paginate(s.websites.iter().collect(), "sites");
+            let rows = websites
+                .into_iter()
                 .map(|w| {
                     let status = w.access_status.as_deref().unwrap_or("none");
                     let action = if status == "active" {
@@ -81,6 +81,7 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
                 ],
                 rows,
             ));
+            blocks.extend(sites_pager);
             if !s.service_numbers.is_empty() {
                 blocks.push(Block::Dl(vec![(
                     ctx.t("f-service-numbers"),
@@ -112,8 +113,9 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
     if orders.is_empty() {
         blocks.push(Block::P(ctx.t("filings-no-orders")));
     } else {
-        let rows = orders
-            .iter()
+        let (page, pager) = ctx.paginate(orders.iter().collect(), "page");
+        let rows = page
+            .into_iter()
             .map(|o| {
                 vec![
                     Cell::link(
@@ -137,6 +139,7 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
             ],
             rows,
         ));
+        blocks.extend(pager);
     }
     ctx.page(ctx.t("filings-title"), blocks)
 }

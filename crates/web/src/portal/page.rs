@@ -252,6 +252,13 @@ pub enum Block {
     Countdown(String, String),
     /// An image preview (a material the viewer may see).
     Img(String, String),
+    /// The pager under a list ([`crate::portal::paging`]): where we are ("第 2 / 5 页"),
+    /// and the previous and next pages' links (label, href).
+    Pager {
+        label: String,
+        prev: Option<(String, String)>,
+        next: Option<(String, String)>,
+    },
 }
 
 /// A table cell: text and an optional link.
