@@ -313,21 +313,36 @@ pub async fn password(
     }
 }
 
+/// The responsible person's fields an access filing may always change (as the platform
+/// decides: its contact details).
+const CONTACT_FIELDS: [&str; 4] = ["mobile", "email", "emergency_mobile", "office_phone"];
+
+/// Whether field `path`, showing `value`, is locked: not editable now, or — in an access
+/// filing — given by the registry ("接入备案只是增加一个服务商数据"), unless it is a contact
+/// detail of a responsible person. What the registry left empty is the customer's to give.
+fn locked(view: &OrderView, path: &str, value: &str) -> bool {
+    let contact = path.rsplit_once('.').is_some_and(|(parent, leaf)| {
+        parent.ends_with("responsible") && CONTACT_FIELDS.contains(&leaf)
+    });
+    !editable(view, path) || (view.kind.is_access() && !contact && !value.trim().is_empty())
+}
+
 fn person_fields(ctx: &Ctx, view: &OrderView, prefix: &str, p: &PersonForm) -> Vec<Field> {
     let f = |name: &str, label: &str, value: &str| {
         let path = format!("{prefix}.{name}");
-        Field::text(path.clone(), ctx.t(label), value).readonly(!editable(view, &path))
+        let value = if name == "certificate_type" && value.is_empty() {
+            "resident_id"
+        } else {
+            value
+        };
+        Field::text(path.clone(), ctx.t(label), value).readonly(locked(view, &path, value))
     };
     vec![
         f("name", "f-person-name", &p.name),
         f(
             "certificate_type",
             "f-certificate-type",
-            if p.certificate_type.is_empty() {
-                "resident_id"
-            } else {
-                &p.certificate_type
-            },
+            &p.certificate_type,
         )
         .options(text::certificate_types(ctx.lang)),
         f(
@@ -369,11 +384,11 @@ fn person_of(form: &Posted, prefix: &str, fallback: &PersonForm) -> PersonForm {
 
 fn sponsor_form_view(ctx: &Ctx, view: &OrderView, s: &SponsorForm) -> FormView {
     let mut form = ctx.form(format!("/orders/{}/sponsor", view.id), "save-continue");
-    let locked = |_: &str| true; // identity fields: decided by the filing check
     form = form
         .field(
             Field::text("sponsor.name", ctx.t("f-sponsor-name"), &s.identity.name)
-                .readonly(locked("name")),
+                // The identity was decided by the filing check.
+                .readonly(true),
         )
         .field(
             Field::text(
@@ -384,8 +399,11 @@ fn sponsor_form_view(ctx: &Ctx, view: &OrderView, s: &SponsorForm) -> FormView {
             .readonly(true),
         )
         .field(
-            Field::text("sponsor.address", ctx.t("f-address"), &s.address)
-                .readonly(!editable(view, "sponsor.address")),
+            Field::text("sponsor.address", ctx.t("f-address"), &s.address).readonly(locked(
+                view,
+                "sponsor.address",
+                &s.address,
+            )),
         );
     for f in person_fields(ctx, view, "sponsor.responsible", &s.responsible) {
         form = form.field(f);
@@ -455,17 +473,18 @@ pub async fn sponsor(
 }
 
 fn website_form_view(ctx: &Ctx, view: &OrderView, w: &WebsiteForm, new_person: bool) -> FormView {
-    let ed = |p: &str| !editable(view, p) || (view.kind.is_access() && p != "website.responsible");
+    let ed = |p: &str, v: &str| locked(view, p, v);
+    let languages = w.languages.join(",");
     let mut form = ctx
         .form(format!("/orders/{}/website", view.id), "save-continue")
         .field(
             Field::text("website.name", ctx.t("f-website-name"), &w.name)
-                .readonly(ed("website.name")),
+                .readonly(ed("website.name", &w.name)),
         )
         .field(Field::text("website.domain", ctx.t("f-domain"), &w.domain).readonly(true))
         .field(
             Field::text("website.home_url", ctx.t("f-home-url"), &w.home_url)
-                .readonly(ed("website.home_url")),
+                .readonly(ed("website.home_url", &w.home_url)),
         )
         .field(
             Field::text(
@@ -473,16 +492,12 @@ fn website_form_view(ctx: &Ctx, view: &OrderView, w: &WebsiteForm, new_person: b
                 ctx.t("f-service-content"),
                 &w.service_content,
             )
-            .readonly(ed("website.service_content")),
+            .readonly(ed("website.service_content", &w.service_content)),
         )
         .field(
-            Field::text(
-                "website.languages",
-                ctx.t("f-languages"),
-                w.languages.join(","),
-            )
-            .readonly(ed("website.languages"))
-            .hint(ctx.t("hint-languages")),
+            Field::text("website.languages", ctx.t("f-languages"), &languages)
+                .readonly(ed("website.languages", &languages))
+                .hint(ctx.t("hint-languages")),
         )
         .field(
             Field::new("new_person", ctx.t("website-new-person"), "checkbox")
