@@ -4,9 +4,9 @@
 //! the simulated clock.
 
 mod access;
-mod bureau;
+pub(crate) mod bureau;
 mod cancel;
-mod driver;
+pub(crate) mod driver;
 mod provider_steps;
-mod registry;
+pub(crate) mod registry;
 mod storefront;
