@@ -33,19 +33,23 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
     match wf.sponsor_view(&acting).await {
         Ok(s) => {
             blocks.push(Block::H2(ctx.t("filings-sponsor")));
-            blocks.push(Block::Dl(vec![
+            let mut facts = vec![
                 (ctx.t("f-sponsor-name"), s.name.clone()),
                 (ctx.t("f-province"), text::province(&s.province)),
                 (ctx.t("f-certificate-number"), s.certificate_number.clone()),
-                (
+            ];
+            // Not known yet while the first order is being filled.
+            if !s.responsible.name.is_empty() {
+                facts.push((
                     ctx.t("f-responsible"),
                     format!("{} {}", s.responsible.name, s.responsible.mobile),
-                ),
-                (
-                    ctx.t("f-sponsor-number"),
-                    s.icp_number.clone().unwrap_or_else(|| ctx.t("none")),
-                ),
-            ]));
+                ));
+            }
+            facts.push((
+                ctx.t("f-sponsor-number"),
+                s.icp_number.clone().unwrap_or_else(|| ctx.t("none")),
+            ));
+            blocks.push(Block::Dl(facts));
             blocks.push(Block::H2(ctx.t("filings-websites")));
             let (websites, sites_pager) = ctx.paginate(s.websites.iter().collect(), "sites");
             let rows = websites

@@ -347,6 +347,9 @@ pub struct Field {
     pub hint: String,
     pub readonly: bool,
     pub required: bool,
+    /// An extra class on the field (`person`: the website's own responsible person, shown
+    /// when "填写新负责人信息" is ticked).
+    pub class: &'static str,
 }
 
 impl Field {
@@ -361,7 +364,12 @@ impl Field {
             hint: String::new(),
             readonly: false,
             required: true,
+            class: "",
         }
+    }
+    pub fn class(mut self, c: &'static str) -> Field {
+        self.class = c;
+        self
     }
     pub fn text(
         name: impl Into<String>,

@@ -506,7 +506,7 @@ fn website_form_view(ctx: &Ctx, view: &OrderView, w: &WebsiteForm, new_person: b
                 .hint(ctx.t("hint-new-person")),
         );
     for f in person_fields(ctx, view, "website.responsible", &w.responsible) {
-        form = form.field(f.hint(String::new()).optional());
+        form = form.field(f.hint(String::new()).optional().class("person"));
     }
     form
 }
