@@ -54,6 +54,12 @@ async fn fill_and_submit(
             ok.body
         );
     }
+    fill_forms(b, id).await;
+    super::submit(b, id).await
+}
+
+/// Fills the sponsor and website steps as the pages offer them and uploads every material.
+async fn fill_forms(b: &mut Browser<'_>, id: &str) {
     let path = format!("/orders/{id}/sponsor");
     let rid = resident_id(7);
     let page = b.open(&path).await;
@@ -118,7 +124,6 @@ async fn fill_and_submit(
         saved.body
     );
     upload_all(b, id).await;
-    super::submit(b, id).await
 }
 
 /// The reviewer's photo approval (the staff pages come with the next issue).
@@ -466,7 +471,7 @@ async fn the_storefront_flow_in_the_pages() {
         "{}",
         refused.body
     );
-    refused.has(&["shop-example.cn"]);
+    refused.has(&["shop-example.cn 尚未在本接入商完成备案和接入"]);
     let cert = credit_code(5252);
     let typed = check_fields("shop-example.cn", "33", &cert, "杭州旺铺测试有限公司");
     let checked = b.fill(&go, "/orders/new", &typed).await;
@@ -497,6 +502,30 @@ async fn the_storefront_flow_in_the_pages() {
     b.open(&format!("/orders/{id}"))
         .await
         .has(&["app 真实性核验"]);
+    fill_forms(&mut b, &id).await;
+    // The identity check happens in the storefront app, before the provider's review:
+    // submitting before it is refused.
+    let early = b.post(&format!("/orders/{id}/submit"), &[]).await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    // The app's back end reports the check (an admin credential, not a page).
+    let app_backend = app.new_admin("storefront-app").await;
+    let (status, reported) = app_backend
+        .post(&format!("/review/orders/{id}/app-identity"), json!({}))
+        .await;
+    assert!(status.is_success(), "{reported}");
+    super::submit(&mut b, &id).await.has(&["初审中"]);
+    let approved = approve(app.reviewer(), &id).await;
+    assert_eq!(approved["state"], "queued_for_bureau", "{approved}");
+    // Not filed yet: the binding is still refused, saying why.
+    let refused = b
+        .fill(
+            "/storefront/domains",
+            "/storefront/domains",
+            &[("domain", "shop-example.cn")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.has(&["尚未在本接入商完成备案和接入"]);
 }
 
 /// The legacy (万网) import: refused without the irreversible confirmation (beside it) and
