@@ -143,6 +143,11 @@ async fn photo_in_the_pages(b: &mut Browser<'_>, id: &str) {
     b.open(&photo)
         .await
         .has(&["申请幕布", "中国大陆境内", "红色或蓝色"]);
+    b.in_lang("en").open(&photo).await.has(&[
+        "Request a backdrop",
+        "mainland China",
+        "Photo verification",
+    ]);
     let backdrop = format!("/orders/{id}/backdrop");
     let sent = b
         .fill(
@@ -320,7 +325,10 @@ async fn new_access_then_cancel_access_in_the_pages() {
     let cancel = filings.link("取消接入").unwrap();
     let page = b.open(&cancel).await;
     page.has(&[domain, "工信部"]);
-    b.in_lang("en").open(&cancel).await.has(&["Cancel access"]);
+    b.in_lang("en").open(&cancel).await.has(&[
+        "Cancel access",
+        &format!("access to {domain}?"),
+    ]);
     let sent = b.post(&format!("{cancel}/code"), &[]).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     sent.has(&["验证码已发送", "找回备案密码"]);
@@ -422,7 +430,11 @@ async fn continue_access_and_the_other_kinds_in_the_pages() {
         "{}",
         page.body
     );
-    page.has(&["一定要与原备案信息一致"]);
+    page.has(&[
+        "与原备案信息不一致",
+        "role=\"alert\"",
+        "value=\"另一个名字有限公司\"",
+    ]);
 
     let id = start(
         &mut b,

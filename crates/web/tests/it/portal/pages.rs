@@ -141,6 +141,9 @@ async fn every_applicant_page_in_both_languages() {
     check[4].1 = &cert;
     let page = b.post("/orders/new", &check).await;
     page.has(&["您需要办理：首次备案", "主体和域名都未备案过"]);
+    let page = en.post("/orders/new", &check).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.has(&["You need: First filing"]);
     let id = start(&mut b, &check, "首次备案").await;
 
     // Product: an unknown number is refused beside the form; a real one passes.
