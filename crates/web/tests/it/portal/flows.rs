@@ -325,10 +325,10 @@ async fn new_access_then_cancel_access_in_the_pages() {
     let cancel = filings.link("取消接入").unwrap();
     let page = b.open(&cancel).await;
     page.has(&[domain, "工信部"]);
-    b.in_lang("en").open(&cancel).await.has(&[
-        "Cancel access",
-        &format!("access to {domain}?"),
-    ]);
+    b.in_lang("en")
+        .open(&cancel)
+        .await
+        .has(&["Cancel access", &format!("access to {domain}?")]);
     let sent = b.post(&format!("{cancel}/code"), &[]).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     sent.has(&["验证码已发送", "找回备案密码"]);
