@@ -391,7 +391,8 @@ async fn every_applicant_page_in_both_languages() {
     super::submit(&mut b, &id).await.has(&["初审中"]);
 }
 
-/// The lists come a page at a time with 上一页 / 下一页, the page size bounded.
+/// The lists (my filings' websites and orders, API keys, the review queue) come a page at a
+/// time with 上一页 / 下一页, the page size bounded.
 #[tokio::test]
 async fn lists_are_paginated() {
     let t = testing::sqlite().await;
@@ -466,6 +467,33 @@ async fn lists_are_paginated() {
     b.open(&keys.link("下一页").unwrap())
         .await
         .has(&["key-one", "上一页"]);
+
+    // The review queue: three orders waiting, two a page, earliest first.
+    let mut waiting = Vec::new();
+    for (i, domain) in ["queue-a.cn", "queue-b.cn", "queue-c.cn"]
+        .into_iter()
+        .enumerate()
+    {
+        let serial = 610 + u32::try_from(i).unwrap();
+        let s = app.new_applicant(&format!("queue{i}")).await;
+        let id =
+            crate::flows::driver::first_filing(&s, domain, serial, "杭州队列测试有限公司").await;
+        let number = format!("SN-Q-{i}");
+        service_number(&app.store, &number).await;
+        crate::flows::driver::bind(&s, &id, &number).await;
+        crate::flows::driver::upload_missing_and_submit(&s, &id).await;
+        waiting.push(id);
+    }
+    app.new_account("wang", beian_store::accounts::Role::Reviewer, None)
+        .await;
+    let mut reviewer = Browser::new(&app, "zh-CN");
+    reviewer.login("wang").await;
+    let first = reviewer.open("/staff/review?per=2").await;
+    first.has(&[&waiting[0], &waiting[1], "第 1 / 2 页，共 3 条"]);
+    first.lacks(&[&waiting[2]]);
+    let second = reviewer.open(&first.link("下一页").unwrap()).await;
+    second.has(&[&waiting[2], "第 2 / 2 页"]);
+    second.lacks(&[&waiting[0], &waiting[1]]);
 }
 
 /// A file over the upload limit: the materials page again (413) with the message beside the
