@@ -333,3 +333,11 @@ event-bureau-return = Returned by the bureau
 event-synced = Record synced
 event-abandon = Abandoned
 f-actions = Actions
+pager-label = Pages
+pager-prev = Previous
+pager-next = Next
+pager-position = Page { $page } of { $pages }, { $total ->
+    [one] { $total } item
+   *[other] { $total } items
+}
+error-file-too-large = The file is too large: at most { $mb } MB. Please compress or shrink it and upload it again.

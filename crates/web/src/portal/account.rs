@@ -172,8 +172,13 @@ async fn keys_blocks(
     account_id: &str,
 ) -> Result<Vec<Block>, PageError> {
     let keys = state.store.api_keys(account_id).await?;
+    let (keys, pager) = ctx.paginate(keys, "page");
     let mut rows = Vec::new();
+    let mut revocable = Vec::new();
     for k in keys {
+        if k.revoked_at.is_none() {
+            revocable.push((k.id.clone(), k.name.clone()));
+        }
         let status = match k.revoked_at {
             Some(at) => ctx.t_args(
                 "key-revoked-at",
@@ -195,18 +200,13 @@ async fn keys_blocks(
             vec![ctx.t("key-name"), ctx.t("key-created"), ctx.t("key-status")],
             rows,
         ));
+        blocks.extend(pager);
     }
-    for k in state
-        .store
-        .api_keys(account_id)
-        .await?
-        .into_iter()
-        .filter(|k| k.revoked_at.is_none())
-    {
+    for (id, name) in revocable {
         let mut form = ctx
-            .form(format!("/api-keys/{}/revoke", k.id), "key-revoke")
+            .form(format!("/api-keys/{id}/revoke"), "key-revoke")
             .danger();
-        form.submit = format!("{} {}", form.submit, k.name);
+        form.submit = format!("{} {name}", form.submit);
         blocks.push(Block::Form(form));
     }
     blocks.push(Block::H2(ctx.t("key-new")));

@@ -33,23 +33,27 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
     match wf.sponsor_view(&acting).await {
         Ok(s) => {
             blocks.push(Block::H2(ctx.t("filings-sponsor")));
-            blocks.push(Block::Dl(vec![
+            let mut facts = vec![
                 (ctx.t("f-sponsor-name"), s.name.clone()),
                 (ctx.t("f-province"), text::province(&s.province)),
                 (ctx.t("f-certificate-number"), s.certificate_number.clone()),
-                (
+            ];
+            // Not known yet while the first order is being filled.
+            if !s.responsible.name.is_empty() {
+                facts.push((
                     ctx.t("f-responsible"),
                     format!("{} {}", s.responsible.name, s.responsible.mobile),
-                ),
-                (
-                    ctx.t("f-sponsor-number"),
-                    s.icp_number.clone().unwrap_or_else(|| ctx.t("none")),
-                ),
-            ]));
+                ));
+            }
+            facts.push((
+                ctx.t("f-sponsor-number"),
+                s.icp_number.clone().unwrap_or_else(|| ctx.t("none")),
+            ));
+            blocks.push(Block::Dl(facts));
             blocks.push(Block::H2(ctx.t("filings-websites")));
-            let rows = s
-                .websites
-                .iter()
+            let (websites, sites_pager) = ctx.paginate(s.websites.iter().collect(), "sites");
+            let rows = websites
+                .into_iter()
                 .map(|w| {
                     let status = w.access_status.as_deref().unwrap_or("none");
                     let action = if status == "active" {
@@ -81,6 +85,7 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
                 ],
                 rows,
             ));
+            blocks.extend(sites_pager);
             if !s.service_numbers.is_empty() {
                 blocks.push(Block::Dl(vec![(
                     ctx.t("f-service-numbers"),
@@ -112,8 +117,9 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
     if orders.is_empty() {
         blocks.push(Block::P(ctx.t("filings-no-orders")));
     } else {
-        let rows = orders
-            .iter()
+        let (page, pager) = ctx.paginate(orders.iter().collect(), "page");
+        let rows = page
+            .into_iter()
             .map(|o| {
                 vec![
                     Cell::link(
@@ -137,6 +143,7 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
             ],
             rows,
         ));
+        blocks.extend(pager);
     }
     ctx.page(ctx.t("filings-title"), blocks)
 }

@@ -16,6 +16,24 @@ use crate::startup::AppState;
 const HTMX: &str = include_str!("../../static/htmx.min.js");
 const CSS: &str = include_str!("../../static/portal.css");
 
+/// The asset's URL with its content's digest (`/static/portal.css?v=…`), so that a browser
+/// holding an older copy in its cache fetches the new one after an upgrade.
+pub fn asset_url(file: &'static str) -> &'static str {
+    use sha2::{Digest, Sha256};
+    use std::sync::LazyLock;
+    fn versioned(file: &str, body: &str) -> String {
+        let digest = Sha256::digest(body.as_bytes());
+        let v: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+        format!("/static/{file}?v={v}")
+    }
+    static CSS_URL: LazyLock<String> = LazyLock::new(|| versioned("portal.css", CSS));
+    static HTMX_URL: LazyLock<String> = LazyLock::new(|| versioned("htmx.min.js", HTMX));
+    match file {
+        "portal.css" => CSS_URL.as_str(),
+        _ => HTMX_URL.as_str(),
+    }
+}
+
 /// `GET /`.
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     match ctx.user.as_ref().map(|u| u.role) {

@@ -3,7 +3,7 @@
 //! compiled into the binary; htmx 2 and the stylesheet are served from `/static`; every page
 //! works without JavaScript.
 //!
-//! - foundation: [`page`] (context, blocks, error page, flash), [`form`], [`i18n`],
+//! - foundation: [`page`] (context, blocks, error page, flash), [`paging`], [`form`], [`i18n`],
 //!   [`security`] (CSRF, Origin check, CSP);
 //! - [`home`] (home, language switch, assets), [`account`] (register, log in, log out, API
 //!   keys);
@@ -20,6 +20,7 @@ pub mod home;
 pub mod i18n;
 pub mod order;
 pub mod page;
+pub mod paging;
 pub mod photo;
 pub mod security;
 pub mod staff;

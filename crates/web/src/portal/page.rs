@@ -252,6 +252,13 @@ pub enum Block {
     Countdown(String, String),
     /// An image preview (a material the viewer may see).
     Img(String, String),
+    /// The pager under a list ([`crate::portal::paging`]): where we are ("第 2 / 5 页"),
+    /// and the previous and next pages' links (label, href).
+    Pager {
+        label: String,
+        prev: Option<(String, String)>,
+        next: Option<(String, String)>,
+    },
 }
 
 /// A table cell: text and an optional link.
@@ -340,6 +347,9 @@ pub struct Field {
     pub hint: String,
     pub readonly: bool,
     pub required: bool,
+    /// An extra class on the field (`person`: the website's own responsible person, shown
+    /// when "填写新负责人信息" is ticked).
+    pub class: &'static str,
 }
 
 impl Field {
@@ -354,7 +364,12 @@ impl Field {
             hint: String::new(),
             readonly: false,
             required: true,
+            class: "",
         }
+    }
+    pub fn class(mut self, c: &'static str) -> Field {
+        self.class = c;
+        self
     }
     pub fn text(
         name: impl Into<String>,

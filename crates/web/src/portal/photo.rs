@@ -13,7 +13,7 @@ use crate::portal::filings::acting;
 use crate::portal::form::{Posted, page_error, refusal};
 use crate::portal::i18n::Arg;
 use crate::portal::page::{Block, Ctx, Field, PageError};
-use crate::portal::steps::{clean, read_upload};
+use crate::portal::steps::{clean, read_upload, too_large};
 use crate::portal::text;
 use crate::startup::AppState;
 
@@ -96,14 +96,15 @@ async fn blocks(
     ));
     out.push(Block::H2(ctx.t("photo-upload")));
     out.push(Block::Note("info", ctx.t("photo-rules")));
-    let mut f = ctx
-        .form(format!("/orders/{id}/photo"), "photo-upload-submit")
-        .multipart()
-        .field(Field::new("file", ctx.t("f-photo"), "file"));
+    let mut file = Field::new("file", ctx.t("f-photo"), "file");
     if let Some(e) = errors.get("file") {
-        f = f.with_error(e.clone());
+        file.error = e.clone();
     }
-    out.push(Block::Form(f));
+    out.push(Block::Form(
+        ctx.form(format!("/orders/{id}/photo"), "photo-upload-submit")
+            .multipart()
+            .field(file),
+    ));
     Ok(out)
 }
 
@@ -182,7 +183,16 @@ pub async fn upload(
     req: Request,
 ) -> Result<Response, PageError> {
     let view = load(&state, &ctx, &id).await?;
-    let (_, file) = read_upload(&state, &ctx, req).await?;
+    let file = match read_upload(&state, &ctx, req).await {
+        Ok((_, file)) => file,
+        // Too large: the photo page again, the message beside the file field.
+        Err(PageError::TooLarge) => {
+            let errors = BTreeMap::from([("file".to_owned(), too_large(&state, &ctx))]);
+            let b = blocks(&state, &ctx, &view, &errors, &Posted::default()).await?;
+            return ctx.page_status(StatusCode::PAYLOAD_TOO_LARGE, ctx.t("flow-photo"), b);
+        }
+        Err(e) => return Err(e),
+    };
     let message = match clean(&state, &ctx, file).await? {
         Ok(cleaned) => match state
             .workflow()

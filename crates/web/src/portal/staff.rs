@@ -1,4 +1,5 @@
-//! The reviewers' entry: the queue of orders waiting for provider review. Applicants get 403.
+//! The reviewers' entry: the queue of orders waiting for provider review, a page at a time.
+//! Applicants get 403.
 //! The staff pages proper (review, photo decisions, backdrops, admin) come with the next
 //! issue on this foundation.
 
@@ -22,6 +23,7 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
         .review_queue(&acting, OrderState::ProviderReview)
         .await
         .map_err(|e| page_error(&e))?;
+    let (items, pager) = ctx.paginate(items, "page");
     let rows: Vec<Vec<Cell>> = items
         .iter()
         .map(|i| {
@@ -40,6 +42,7 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
             vec![ctx.t("f-order"), ctx.t("f-kind"), ctx.t("f-province")],
             rows,
         ));
+        blocks.extend(pager);
     }
     ctx.page(ctx.t("nav-review"), blocks)
 }

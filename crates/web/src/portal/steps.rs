@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use beian_core::order::OrderState;
@@ -18,6 +18,8 @@ use beian_platform::materials::{FILE_FIELD, MaterialKind, required_materials, sa
 use beian_platform::workflow::{
     ABANDON_ACCESS_WARNING, Acting, OrderView, PersonForm, SponsorForm, WebsiteForm, WorkflowError,
 };
+
+use serde::Deserialize;
 
 use crate::portal::filings::acting;
 use crate::portal::form::{Posted, page_error, refusal};
@@ -132,14 +134,16 @@ fn refused(ctx: &Ctx, e: &WorkflowError) -> Result<(String, BTreeMap<String, Str
     refusal(e, ctx.lang).ok_or(PageError::Internal)
 }
 
+/// The page of step `here` (titled by its `step-…` text): the step bar, the way back to
+/// the order, then `blocks`.
 fn step_page(
     ctx: &Ctx,
     view: &OrderView,
     here: &str,
-    title_key: &str,
     mut blocks: Vec<Block>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let title_key = format!("step-{here}");
     let (bar, _) = bar(ctx, view, here);
     blocks.insert(0, bar);
     blocks.insert(
@@ -150,7 +154,28 @@ fn step_page(
             "secondary",
         )]),
     );
-    ctx.page_status(status, ctx.t(title_key), blocks)
+    ctx.page_status(status, ctx.t(&title_key), blocks)
+}
+
+/// A step's form refused by the platform: the step's page again (422) with what
+/// `forms` makes of the refusal's message and its messages by field (the forms, the input
+/// kept, each message beside its field). A failure that is not the applicant's to fix is
+/// the error page.
+fn refused_step(
+    ctx: &Ctx,
+    view: &OrderView,
+    step: &str,
+    error: &WorkflowError,
+    forms: impl FnOnce(String, BTreeMap<String, String>) -> Vec<Block>,
+) -> Result<Response, PageError> {
+    let (message, fields) = refused(ctx, error)?;
+    step_page(
+        ctx,
+        view,
+        step,
+        forms(message, fields),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
 }
 
 fn product_forms(ctx: &Ctx, view: &OrderView, number: &str) -> Vec<Block> {
@@ -194,14 +219,7 @@ pub async fn product_page(
     if view.service_number.is_some() || view.product_line.is_some() {
         blocks.push(Block::Links(vec![(ctx.t("next-step"), next, "primary")]));
     }
-    step_page(
-        &ctx,
-        &view,
-        "product",
-        "step-product",
-        blocks,
-        StatusCode::OK,
-    )
+    step_page(&ctx, &view, "product", blocks, StatusCode::OK)
 }
 
 /// `POST /orders/{id}/product`.
@@ -224,19 +242,11 @@ pub async fn product(
             let (_, next) = bar(&ctx, &view, "product");
             Ok(ctx.redirect_flash(&next, "flash-saved"))
         }
-        Err(e) => {
-            let (message, _) = refused(&ctx, &e)?;
+        Err(e) => refused_step(&ctx, &view, "product", &e, |message, _| {
             let mut blocks = vec![Block::Note("error", message)];
             blocks.extend(product_forms(&ctx, &view, form.get("service_number")));
-            step_page(
-                &ctx,
-                &view,
-                "product",
-                "step-product",
-                blocks,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
+            blocks
+        }),
     }
 }
 
@@ -278,14 +288,7 @@ pub async fn password_page(
             "primary",
         )]));
     }
-    step_page(
-        &ctx,
-        &view,
-        "password",
-        "step-password",
-        blocks,
-        StatusCode::OK,
-    )
+    step_page(&ctx, &view, "password", blocks, StatusCode::OK)
 }
 
 /// `POST /orders/{id}/password`.
@@ -302,37 +305,44 @@ pub async fn password(
         .await
     {
         Ok(()) => Ok(ctx.redirect_flash(&bar(&ctx, &view, "password").1, "flash-password-ok")),
-        Err(e) => {
-            let (message, _) = refused(&ctx, &e)?;
+        Err(e) => refused_step(&ctx, &view, "password", &e, |message, _| {
             let f = password_form(&ctx, &view)
                 .errors(&BTreeMap::from([("password".to_owned(), message)]));
-            step_page(
-                &ctx,
-                &view,
-                "password",
-                "step-password",
-                password_blocks(&ctx, &view, f),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
+            password_blocks(&ctx, &view, f)
+        }),
     }
+}
+
+/// The responsible person's fields an access filing may always change (as the platform
+/// decides: its contact details).
+const CONTACT_FIELDS: [&str; 4] = ["mobile", "email", "emergency_mobile", "office_phone"];
+
+/// Whether field `path`, showing `value`, is locked: not editable now, or — in an access
+/// filing — given by the registry ("接入备案只是增加一个服务商数据"), unless it is a contact
+/// detail of a responsible person. What the registry left empty is the customer's to give.
+fn locked(view: &OrderView, path: &str, value: &str) -> bool {
+    let contact = path.rsplit_once('.').is_some_and(|(parent, leaf)| {
+        parent.ends_with("responsible") && CONTACT_FIELDS.contains(&leaf)
+    });
+    !editable(view, path) || (view.kind.is_access() && !contact && !value.trim().is_empty())
 }
 
 fn person_fields(ctx: &Ctx, view: &OrderView, prefix: &str, p: &PersonForm) -> Vec<Field> {
     let f = |name: &str, label: &str, value: &str| {
         let path = format!("{prefix}.{name}");
-        Field::text(path.clone(), ctx.t(label), value).readonly(!editable(view, &path))
+        let value = if name == "certificate_type" && value.is_empty() {
+            "resident_id"
+        } else {
+            value
+        };
+        Field::text(path.clone(), ctx.t(label), value).readonly(locked(view, &path, value))
     };
     vec![
         f("name", "f-person-name", &p.name),
         f(
             "certificate_type",
             "f-certificate-type",
-            if p.certificate_type.is_empty() {
-                "resident_id"
-            } else {
-                &p.certificate_type
-            },
+            &p.certificate_type,
         )
         .options(text::certificate_types(ctx.lang)),
         f(
@@ -374,11 +384,11 @@ fn person_of(form: &Posted, prefix: &str, fallback: &PersonForm) -> PersonForm {
 
 fn sponsor_form_view(ctx: &Ctx, view: &OrderView, s: &SponsorForm) -> FormView {
     let mut form = ctx.form(format!("/orders/{}/sponsor", view.id), "save-continue");
-    let locked = |_: &str| true; // identity fields: decided by the filing check
     form = form
         .field(
             Field::text("sponsor.name", ctx.t("f-sponsor-name"), &s.identity.name)
-                .readonly(locked("name")),
+                // The identity was decided by the filing check.
+                .readonly(true),
         )
         .field(
             Field::text(
@@ -389,8 +399,11 @@ fn sponsor_form_view(ctx: &Ctx, view: &OrderView, s: &SponsorForm) -> FormView {
             .readonly(true),
         )
         .field(
-            Field::text("sponsor.address", ctx.t("f-address"), &s.address)
-                .readonly(!editable(view, "sponsor.address")),
+            Field::text("sponsor.address", ctx.t("f-address"), &s.address).readonly(locked(
+                view,
+                "sponsor.address",
+                &s.address,
+            )),
         );
     for f in person_fields(ctx, view, "sponsor.responsible", &s.responsible) {
         form = form.field(f);
@@ -426,14 +439,7 @@ pub async fn sponsor_page(
     let form =
         sponsor_form_view(&ctx, &view, &view.forms.sponsor).errors(&return_messages(&ctx, &view));
     blocks.push(Block::Form(form));
-    step_page(
-        &ctx,
-        &view,
-        "sponsor",
-        "step-sponsor",
-        blocks,
-        StatusCode::OK,
-    )
+    step_page(&ctx, &view, "sponsor", blocks, StatusCode::OK)
 }
 
 /// `POST /orders/{id}/sponsor`.
@@ -456,35 +462,29 @@ pub async fn sponsor(
     };
     match state.workflow().update_sponsor(&acting, &id, &new).await {
         Ok(()) => Ok(ctx.redirect_flash(&bar(&ctx, &view, "sponsor").1, "flash-saved")),
-        Err(e) => {
-            let (message, fields) = refused(&ctx, &e)?;
-            let f = sponsor_form_view(&ctx, &view, &new)
-                .errors(&with_prefix("sponsor", fields))
-                .with_error(message);
-            step_page(
-                &ctx,
-                &view,
-                "sponsor",
-                "step-sponsor",
-                vec![Block::Form(f)],
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
+        Err(e) => refused_step(&ctx, &view, "sponsor", &e, |message, fields| {
+            vec![Block::Form(
+                sponsor_form_view(&ctx, &view, &new)
+                    .errors(&with_prefix("sponsor", fields))
+                    .with_error(message),
+            )]
+        }),
     }
 }
 
 fn website_form_view(ctx: &Ctx, view: &OrderView, w: &WebsiteForm, new_person: bool) -> FormView {
-    let ed = |p: &str| !editable(view, p) || (view.kind.is_access() && p != "website.responsible");
+    let ed = |p: &str, v: &str| locked(view, p, v);
+    let languages = w.languages.join(",");
     let mut form = ctx
         .form(format!("/orders/{}/website", view.id), "save-continue")
         .field(
             Field::text("website.name", ctx.t("f-website-name"), &w.name)
-                .readonly(ed("website.name")),
+                .readonly(ed("website.name", &w.name)),
         )
         .field(Field::text("website.domain", ctx.t("f-domain"), &w.domain).readonly(true))
         .field(
             Field::text("website.home_url", ctx.t("f-home-url"), &w.home_url)
-                .readonly(ed("website.home_url")),
+                .readonly(ed("website.home_url", &w.home_url)),
         )
         .field(
             Field::text(
@@ -492,16 +492,12 @@ fn website_form_view(ctx: &Ctx, view: &OrderView, w: &WebsiteForm, new_person: b
                 ctx.t("f-service-content"),
                 &w.service_content,
             )
-            .readonly(ed("website.service_content")),
+            .readonly(ed("website.service_content", &w.service_content)),
         )
         .field(
-            Field::text(
-                "website.languages",
-                ctx.t("f-languages"),
-                w.languages.join(","),
-            )
-            .readonly(ed("website.languages"))
-            .hint(ctx.t("hint-languages")),
+            Field::text("website.languages", ctx.t("f-languages"), &languages)
+                .readonly(ed("website.languages", &languages))
+                .hint(ctx.t("hint-languages")),
         )
         .field(
             Field::new("new_person", ctx.t("website-new-person"), "checkbox")
@@ -510,7 +506,7 @@ fn website_form_view(ctx: &Ctx, view: &OrderView, w: &WebsiteForm, new_person: b
                 .hint(ctx.t("hint-new-person")),
         );
     for f in person_fields(ctx, view, "website.responsible", &w.responsible) {
-        form = form.field(f.hint(String::new()).optional());
+        form = form.field(f.hint(String::new()).optional().class("person"));
     }
     form
 }
@@ -530,7 +526,6 @@ pub async fn website_page(
         &ctx,
         &view,
         "website",
-        "step-website",
         vec![Block::P(ctx.t("website-intro")), Block::Form(form)],
         StatusCode::OK,
     )
@@ -575,20 +570,13 @@ pub async fn website(
     };
     match state.workflow().update_website(&acting, &id, &new).await {
         Ok(()) => Ok(ctx.redirect_flash(&bar(&ctx, &view, "website").1, "flash-saved")),
-        Err(e) => {
-            let (message, fields) = refused(&ctx, &e)?;
-            let f = website_form_view(&ctx, &view, &new, new_person)
-                .errors(&with_prefix("website", fields))
-                .with_error(message);
-            step_page(
-                &ctx,
-                &view,
-                "website",
-                "step-website",
-                vec![Block::Form(f)],
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
+        Err(e) => refused_step(&ctx, &view, "website", &e, |message, fields| {
+            vec![Block::Form(
+                website_form_view(&ctx, &view, &new, new_person)
+                    .errors(&with_prefix("website", fields))
+                    .with_error(message),
+            )]
+        }),
     }
 }
 
@@ -619,6 +607,12 @@ fn materials_blocks(
     errors: &BTreeMap<String, String>,
 ) -> Vec<Block> {
     let mut blocks = vec![Block::P(ctx.t("materials-intro"))];
+    // A refusal for no kind on the page (an upload too large to read its kind): on top.
+    for (kind, message) in errors {
+        if !needed.iter().any(|k| k.as_str() == kind) {
+            blocks.push(Block::Note("error", message.clone()));
+        }
+    }
     if needed.contains(&MaterialKind::VerificationForm) {
         blocks.push(Block::Note("info", ctx.t("verification-form-how")));
         blocks.push(Block::Links(vec![
@@ -663,14 +657,20 @@ fn materials_blocks(
             }
         }
         if view.state.is_editable() {
-            let mut f = ctx
-                .form(format!("/orders/{}/materials", view.id), "material-upload")
+            // The kind is in the action too: an upload refused before its body is read
+            // (too large) still knows which field to answer beside.
+            let mut file = Field::new(FILE_FIELD, ctx.t("f-file"), "file").hint(ctx.t("hint-file"));
+            if let Some(e) = errors.get(kind.as_str()) {
+                file.error = e.clone();
+            }
+            let f = ctx
+                .form(
+                    format!("/orders/{}/materials?kind={}", view.id, kind.as_str()),
+                    "material-upload",
+                )
                 .multipart()
                 .field(Field::hidden("kind", kind.as_str()))
-                .field(Field::new(FILE_FIELD, ctx.t("f-file"), "file").hint(ctx.t("hint-file")));
-            if let Some(e) = errors.get(kind.as_str()) {
-                f = f.with_error(e.clone());
-            }
+                .field(file);
             blocks.push(Block::Form(f));
         }
     }
@@ -691,14 +691,7 @@ pub async fn materials_page(
         format!("/orders/{id}/submit"),
         "primary",
     )]));
-    step_page(
-        &ctx,
-        &view,
-        "materials",
-        "step-materials",
-        blocks,
-        StatusCode::OK,
-    )
+    step_page(&ctx, &view, "materials", blocks, StatusCode::OK)
 }
 
 /// Reads a portal upload: the `_csrf` part first (checked before the file is read), then
@@ -759,16 +752,52 @@ pub async fn clean(
     }))
 }
 
-/// `POST /orders/{id}/materials` (multipart: `_csrf`, `kind`, `file`).
+/// The query of the materials form's action: the kind it uploads.
+#[derive(Debug, Default, Deserialize)]
+pub struct UploadQuery {
+    #[serde(default)]
+    kind: String,
+}
+
+/// "文件太大，不能超过 10 MB。"
+pub fn too_large(state: &AppState, ctx: &Ctx) -> String {
+    let mb = state.uploads.max_bytes.div_ceil(1024 * 1024);
+    ctx.t_args(
+        "error-file-too-large",
+        &[("mb", Arg::N(i64::try_from(mb).unwrap_or(i64::MAX)))],
+    )
+}
+
+/// `POST /orders/{id}/materials?kind=…` (multipart: `_csrf`, `kind`, `file`). A file over
+/// the upload limit gets the materials page again (413) with the message beside its field.
 pub async fn upload(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(query): Query<UploadQuery>,
     ctx: Ctx,
     req: Request,
 ) -> Result<Response, PageError> {
     let (acting, view) = load(&state, &ctx, &id).await?;
-    let (texts, file) = read_upload(&state, &ctx, req).await?;
-    let kind_name = texts.get("kind").cloned().unwrap_or_default();
+    let (texts, file) = match read_upload(&state, &ctx, req).await {
+        Ok(read) => read,
+        Err(PageError::TooLarge) => {
+            let needed = required(&view, state.clock.now());
+            let errors = BTreeMap::from([(query.kind, too_large(&state, &ctx))]);
+            return step_page(
+                &ctx,
+                &view,
+                "materials",
+                materials_blocks(&ctx, &view, &needed, &errors),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            );
+        }
+        Err(e) => return Err(e),
+    };
+    let kind_name = texts
+        .get("kind")
+        .cloned()
+        .filter(|k| !k.is_empty())
+        .unwrap_or(query.kind);
     let kind = MaterialKind::parse(&kind_name).ok_or(PageError::BadRequest)?;
     let outcome = match clean(&state, &ctx, file).await? {
         Ok(cleaned) => match state
@@ -789,7 +818,6 @@ pub async fn upload(
         &ctx,
         &view,
         "materials",
-        "step-materials",
         materials_blocks(&ctx, &view, &needed, &errors),
         StatusCode::UNPROCESSABLE_ENTITY,
     )
@@ -890,7 +918,7 @@ pub async fn review_page(
             ctx.form(format!("/orders/{id}/submit"), "submit-order"),
         ));
     }
-    step_page(&ctx, &view, "submit", "step-submit", blocks, StatusCode::OK)
+    step_page(&ctx, &view, "submit", blocks, StatusCode::OK)
 }
 
 /// `POST /orders/{id}/submit` (a resubmission after a return).
@@ -910,30 +938,27 @@ pub async fn submit(
     match result {
         Ok(_) => Ok(ctx.redirect_flash(&format!("/orders/{id}"), "flash-submitted")),
         Err(e) => {
-            let (message, fields) = refused(&ctx, &e)?;
-            let mut blocks = vec![Block::Note("error", message)];
-            for (path, m) in fields {
-                blocks.push(Block::Note(
-                    "warn",
-                    format!(
-                        "{}：{m}",
-                        path.strip_prefix("materials.")
-                            .map_or(path.clone(), |k| text::material(ctx.lang, k))
-                    ),
+            let mut res = refused_step(&ctx, &view, "submit", &e, |message, fields| {
+                let mut blocks = vec![Block::Note("error", message)];
+                for (path, m) in fields {
+                    blocks.push(Block::Note(
+                        "warn",
+                        format!(
+                            "{}：{m}",
+                            path.strip_prefix("materials.")
+                                .map_or(path.clone(), |k| text::material(ctx.lang, k))
+                        ),
+                    ));
+                }
+                blocks.extend(review_blocks(&ctx, &view));
+                blocks.push(Block::Form(
+                    ctx.form(format!("/orders/{id}/submit"), "submit-order"),
                 ));
-            }
-            blocks.extend(review_blocks(&ctx, &view));
-            blocks.push(Block::Form(
-                ctx.form(format!("/orders/{id}/submit"), "submit-order"),
-            ));
-            step_page(
-                &ctx,
-                &view,
-                "submit",
-                "step-submit",
-                blocks,
-                StatusCode::CONFLICT,
-            )
+                blocks
+            })?;
+            // Not ready (what is missing is listed): a conflict with the order's state.
+            *res.status_mut() = StatusCode::CONFLICT;
+            Ok(res)
         }
     }
 }

@@ -7,6 +7,7 @@
 //! - `bureau_*`: delivery to the bureau, its results and outages;
 //! - `notify_*`: mail and SMS delivery;
 //! - `flows`: the must-show stories of the seed documents, whole, over HTTP;
+//! - `portal`: the pages, driven as a browser drives them (the seeds' flows clicked through);
 //! - `health`, `simulator_mount`: start-up.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -35,6 +36,7 @@ mod legacy_load;
 mod notify_sms_http;
 mod notify_smtp;
 mod notify_smtp_tls;
+mod portal;
 mod review;
 mod simulator_mount;
 mod sponsor_mismatch;

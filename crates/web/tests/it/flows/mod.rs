@@ -4,10 +4,10 @@
 //! the simulated clock.
 
 mod access;
-mod bureau;
+pub(crate) mod bureau;
 mod cancel;
-mod driver;
+pub(crate) mod driver;
 mod notices;
 mod provider_steps;
-mod registry;
+pub(crate) mod registry;
 mod storefront;

@@ -15,6 +15,7 @@
 //! unless `CI=true`), with the regulator simulator in-process or as its own server.
 //!
 //! - [`session`]: logged-in clients and the accounts behind them;
+//! - [`browser`]: the portal's browser (cookies, forms posted with the CSRF token) and its pages;
 //! - [`inputs`]: request bodies and valid identifiers (credit codes, resident ids);
 //! - [`setup`]: store-side set-up the API does not offer (instances, materials, orders);
 //! - [`wait`]: waits on conditions, with a bound, that settle the job queue and move the
@@ -25,6 +26,7 @@
 //! - [`smtp`]: the SMTP sink of the mail tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
 pub mod bureau;
 pub mod inputs;
 pub mod services;
