@@ -15,6 +15,13 @@ pub struct Args {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", env = "BEIAN_LISTEN")]
     listen: SocketAddr,
+    /// Where the operators' Prometheus `/metrics` is served (apart from `--listen`, so the
+    /// edge never exposes it).
+    #[arg(long, default_value = "127.0.0.1:9464", env = "BEIAN_METRICS_LISTEN")]
+    metrics_listen: SocketAddr,
+    /// Serve no `/metrics`.
+    #[arg(long)]
+    no_metrics: bool,
     /// How the bundled regulator simulator decides: by its rules after its delay (`auto`), or
     /// by a person at its console (`manual`).
     #[arg(long, value_enum, default_value = "auto")]
@@ -83,7 +90,15 @@ pub fn run(args: Args) -> ExitCode {
     };
     runtime.block_on(async {
         let mut settings = Settings::embedded(&args.data.data_dir, args.listen);
-        settings.database_url = args.data.database_url;
+        settings.database_url = args.data.database_url.clone();
+        settings.metrics_listen = (!args.no_metrics).then_some(args.metrics_listen);
+        settings.data_key = match args.data.data_key() {
+            Ok(k) => k,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
         settings.api.secure_cookies = args.secure_cookies.resolve(args.listen);
         settings.simulator = Some(SimulatorSettings {
             review: args.bureau_review.mode(args.bureau_review_minutes),
@@ -115,6 +130,9 @@ pub fn run(args: Args) -> ExitCode {
         println!("beian is listening on http://{}/", app.addr());
         println!("portal: http://{}/ (zh-CN; English from the switch)", app.addr());
         println!("health: http://{}/healthz", app.addr());
+        if let Some(at) = app.metrics_addr() {
+            println!("metrics (operators only): http://{at}/metrics");
+        }
         println!(
             "API: http://{0}/api/v1 (OpenAPI: http://{0}/api/openapi.json, viewer: http://{0}/api/docs)",
             app.addr()

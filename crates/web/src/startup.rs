@@ -52,6 +52,8 @@ pub enum StartupError {
 pub struct Application {
     addr: SocketAddr,
     listener: TcpListener,
+    /// The operators' `/metrics` listener, when configured.
+    metrics: Option<(SocketAddr, TcpListener)>,
     router: Router,
     state: AppState,
     worker: Option<Worker>,
@@ -105,6 +107,18 @@ impl Application {
                 addr: settings.listen,
                 source,
             })?;
+        let metrics_listener = match settings.metrics_listen {
+            Some(at) => {
+                let l = TcpListener::bind(at)
+                    .await
+                    .map_err(|source| StartupError::Listen { addr: at, source })?;
+                let bound = l
+                    .local_addr()
+                    .map_err(|source| StartupError::Listen { addr: at, source })?;
+                Some((bound, l))
+            }
+            None => None,
+        };
         let base_url = match (&settings.regulator.base_url, &regulator) {
             (Some(url), _) => url.clone(),
             (None, Some(_)) => regulator_link::own_base_url(addr),
@@ -146,11 +160,13 @@ impl Application {
             form_font: Arc::new(LazyFont::new(settings.form_font.clone())),
             provider_name: Arc::from(settings.provider_name.as_str()),
             gate,
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         };
         let router = router(state.clone());
         Ok(Application {
             addr,
             listener,
+            metrics: metrics_listener,
             router,
             state,
             worker,
@@ -160,6 +176,11 @@ impl Application {
     /// The address the listener is bound to.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address of the operators' `/metrics` listener, when configured.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(a, _)| *a)
     }
 
     pub fn state(&self) -> &AppState {
@@ -184,10 +205,17 @@ impl Application {
             self.state.gate.clone(),
             self.state.store.gate_feed(),
         ));
+        let metrics = self.metrics.map(|(_, listener)| {
+            let app = crate::metrics::router(self.state.clone());
+            tokio::spawn(async move { axum::serve(listener, app).await })
+        });
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app).await;
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         if let Some(driver) = driver {
             driver.abort();
         }
@@ -209,8 +237,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::portal::router(state.clone()))
         .with_state(state.clone())
         .merge(crate::gate::router(state.gate.clone()));
-    match state.regulator {
+    let all = match state.regulator {
         Some(regulator) => platform.merge(beian_regulator::soap::simulator_router(regulator)),
         None => platform,
-    }
+    };
+    all.layer(axum::middleware::from_fn_with_state(
+        state.metrics.clone(),
+        crate::metrics::track,
+    ))
 }

@@ -35,6 +35,7 @@ mod legacy_load;
 mod notify_sms_http;
 mod notify_smtp;
 mod notify_smtp_tls;
+mod ops_metrics;
 mod review;
 mod simulator_mount;
 mod sponsor_mismatch;

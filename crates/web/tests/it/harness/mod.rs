@@ -58,6 +58,8 @@ pub struct TestApp {
     /// `http://127.0.0.1:PORT`
     pub base: String,
     pub addr: SocketAddr,
+    /// The operators' `/metrics` listener, when the settings asked for one.
+    pub metrics_addr: Option<SocketAddr>,
     pub http: Client,
     pub state: AppState,
     pub store: Arc<Store>,
@@ -365,10 +367,12 @@ impl TestAppBuilder {
             beian_regulator::fixture::load(&regulator).await.unwrap();
         }
         let addr = app.addr();
+        let metrics_addr = app.metrics_addr();
         tokio::spawn(app.run_until_stopped());
         let mut test_app = TestApp {
             base: format!("http://{addr}"),
             addr,
+            metrics_addr,
             http: Client::new(),
             store: state.store.clone(),
             objects: state.objects.clone(),
