@@ -145,7 +145,7 @@ pub fn run(args: Args) -> ExitCode {
             "create an account: POST http://{}/api/v1/accounts",
             app.addr()
         );
-        match app.run_until_stopped().await {
+        match app.run_until(shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("server stopped: {e}");
@@ -168,4 +168,29 @@ mod tests {
         assert!(SecureCookies::Yes.resolve(loopback));
         assert!(!SecureCookies::No.resolve(public));
     }
+}
+
+/// SIGTERM (systemd, a rolling upgrade) or Ctrl-C: the graceful shutdown starts.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight, giving back job leases");
 }

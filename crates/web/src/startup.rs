@@ -195,32 +195,67 @@ impl Application {
 
     /// Serves until the process is stopped; the simulator's review driver runs alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Serves until `shutdown` completes (SIGTERM in `beian serve`), then stops gracefully:
+    /// no new connections, requests in flight finished, the worker's job in hand dropped and
+    /// every lease it held given back ([`Worker::run_until`]), so another instance takes
+    /// over at once.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stop_tx = Arc::new(stop_tx);
+        let stopped = move || {
+            let mut rx = stop_rx.clone();
+            async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }
+        };
         let driver = self
             .state
             .regulator
             .as_ref()
             .map(|r| r.spawn_driver(std::time::Duration::from_secs(5)));
-        let worker = self.worker.map(Worker::spawn);
+        let worker = self.worker.map(|w| tokio::spawn(w.run_until(stopped())));
         let gate = tokio::spawn(beian_platform::gate::follow(
             self.state.gate.clone(),
             self.state.store.gate_feed(),
         ));
         let metrics = self.metrics.map(|(_, listener)| {
             let app = crate::metrics::router(self.state.clone());
-            tokio::spawn(async move { axum::serve(listener, app).await })
+            let stop = stopped();
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stop)
+                    .await
+            })
+        });
+        let signal = stop_tx.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = signal.send(true);
         });
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, app).await;
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(stopped())
+            .await;
+        // Ended by the signal, or by a listener error: either way the rest stops too.
+        let _ = stop_tx.send(true);
+        if let Some(worker) = worker
+            && let Err(e) = worker.await
+        {
+            tracing::warn!(error = %e, "the job worker ended abnormally");
+        }
         if let Some(metrics) = metrics {
             metrics.abort();
         }
         if let Some(driver) = driver {
             driver.abort();
-        }
-        if let Some(worker) = worker {
-            worker.abort();
         }
         gate.abort();
         served

@@ -36,6 +36,7 @@ mod notify_sms_http;
 mod notify_smtp;
 mod notify_smtp_tls;
 mod ops_metrics;
+mod ops_shutdown;
 mod review;
 mod simulator_mount;
 mod sponsor_mismatch;
