@@ -155,21 +155,6 @@ pub fn run(args: Args) -> ExitCode {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::SecureCookies;
-
-    #[test]
-    fn secure_cookies_auto_follows_the_listen_address() {
-        let loopback = "127.0.0.1:8080".parse().unwrap();
-        let public = "0.0.0.0:8080".parse().unwrap();
-        assert!(!SecureCookies::Auto.resolve(loopback));
-        assert!(SecureCookies::Auto.resolve(public));
-        assert!(SecureCookies::Yes.resolve(loopback));
-        assert!(!SecureCookies::No.resolve(public));
-    }
-}
-
 /// SIGTERM (systemd, a rolling upgrade) or Ctrl-C: the graceful shutdown starts.
 async fn shutdown_signal() {
     let interrupt = async {
@@ -192,5 +177,20 @@ async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
-    tracing::info!("shutting down: finishing requests in flight, giving back job leases");
+    eprintln!("beian: shutting down (finishing requests in flight, giving back job leases)");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SecureCookies;
+
+    #[test]
+    fn secure_cookies_auto_follows_the_listen_address() {
+        let loopback = "127.0.0.1:8080".parse().unwrap();
+        let public = "0.0.0.0:8080".parse().unwrap();
+        assert!(!SecureCookies::Auto.resolve(loopback));
+        assert!(SecureCookies::Auto.resolve(public));
+        assert!(SecureCookies::Yes.resolve(loopback));
+        assert!(!SecureCookies::No.resolve(public));
+    }
 }
