@@ -25,7 +25,14 @@ pub fn run(command: Command) -> ExitCode {
     };
     runtime.block_on(async {
         let mut config = StoreConfig::embedded(&data.data_dir);
-        config.database_url = data.database_url;
+        config.database_url = data.database_url.clone();
+        config.data_key = match data.data_key() {
+            Ok(k) => k,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let store = match Store::open(config).await {
             Ok(s) => s,
             Err(e) => {

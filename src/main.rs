@@ -3,12 +3,14 @@
 
 mod admin;
 mod audit;
+mod backup;
 mod bureau;
 mod check;
 mod demo;
 mod demo_guide;
 mod gate;
 mod import;
+mod key;
 mod regulator;
 mod serve;
 
@@ -89,6 +91,15 @@ enum Command {
         #[command(subcommand)]
         command: gate::Command,
     },
+    /// Back up the embedded store (database, objects, audit head) while it runs.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty data dir.
+    Restore(backup::RestoreArgs),
+    /// The data key: its id, a sealed export for safe-keeping, and its unwrapping.
+    Key {
+        #[command(subcommand)]
+        command: key::Command,
+    },
 }
 
 /// Where the data lives; every command that reads or writes data takes these.
@@ -100,6 +111,42 @@ pub struct DataArgs {
     /// `postgres://…`; default: the SQLite file in the data dir.
     #[arg(long, env = "BEIAN_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// A file holding the data key (base64). Default: `BEIAN_DATA_KEY`, then the data dir's
+    /// `data.key` (generated on the first embedded run).
+    #[arg(long, env = "BEIAN_DATA_KEY_FILE")]
+    pub data_key_file: Option<std::path::PathBuf>,
+    /// A command (run by `sh -c`) whose standard output is the data key: a KMS or vault
+    /// client, or `beian key unwrap --from … --passphrase-file …`.
+    #[arg(long, env = "BEIAN_DATA_KEY_COMMAND", conflicts_with = "data_key_file")]
+    pub data_key_command: Option<String>,
+}
+
+impl DataArgs {
+    /// The data key from `--data-key-file` or `--data-key-command`; `None` leaves the store's
+    /// default (`BEIAN_DATA_KEY`, then the data dir's key file). Errors never echo the key.
+    pub fn data_key(&self) -> Result<Option<beian_store::DataKey>, String> {
+        let text = if let Some(path) = &self.data_key_file {
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the data key file {}: {e}", path.display()))?
+        } else if let Some(command) = &self.data_key_command {
+            let out = std::process::Command::new("sh")
+                .args(["-c", command])
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::inherit())
+                .output()
+                .map_err(|e| format!("cannot run the data key command: {e}"))?;
+            if !out.status.success() {
+                return Err(format!("the data key command failed ({})", out.status));
+            }
+            String::from_utf8(out.stdout)
+                .map_err(|_| "the data key command printed no base64 key".to_owned())?
+        } else {
+            return Ok(None);
+        };
+        beian_store::DataKey::parse(text.trim())
+            .map(Some)
+            .map_err(|e| format!("the data key given is not usable: {e}"))
+    }
 }
 
 fn main() -> ExitCode {
@@ -115,6 +162,9 @@ fn main() -> ExitCode {
         Command::Import { command } => import::run(command),
         Command::Regulator { command } => regulator::run(command),
         Command::Gate { command } => gate::run(command),
+        Command::Backup(args) => backup::run_backup(args),
+        Command::Restore(args) => backup::run_restore(args),
+        Command::Key { command } => key::run(command),
     }
 }
 

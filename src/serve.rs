@@ -15,6 +15,13 @@ pub struct Args {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", env = "BEIAN_LISTEN")]
     listen: SocketAddr,
+    /// Where the operators' Prometheus `/metrics` is served (apart from `--listen`, so the
+    /// edge never exposes it).
+    #[arg(long, default_value = "127.0.0.1:9464", env = "BEIAN_METRICS_LISTEN")]
+    metrics_listen: SocketAddr,
+    /// Serve no `/metrics`.
+    #[arg(long)]
+    no_metrics: bool,
     /// How the bundled regulator simulator decides: by its rules after its delay (`auto`), or
     /// by a person at its console (`manual`).
     #[arg(long, value_enum, default_value = "auto")]
@@ -83,7 +90,15 @@ pub fn run(args: Args) -> ExitCode {
     };
     runtime.block_on(async {
         let mut settings = Settings::embedded(&args.data.data_dir, args.listen);
-        settings.database_url = args.data.database_url;
+        settings.database_url = args.data.database_url.clone();
+        settings.metrics_listen = (!args.no_metrics).then_some(args.metrics_listen);
+        settings.data_key = match args.data.data_key() {
+            Ok(k) => k,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
         settings.api.secure_cookies = args.secure_cookies.resolve(args.listen);
         settings.simulator = Some(SimulatorSettings {
             review: args.bureau_review.mode(args.bureau_review_minutes),
@@ -115,6 +130,9 @@ pub fn run(args: Args) -> ExitCode {
         println!("beian is listening on http://{}/", app.addr());
         println!("portal: http://{}/ (zh-CN; English from the switch)", app.addr());
         println!("health: http://{}/healthz", app.addr());
+        if let Some(at) = app.metrics_addr() {
+            println!("metrics (operators only): http://{at}/metrics");
+        }
         println!(
             "API: http://{0}/api/v1 (OpenAPI: http://{0}/api/openapi.json, viewer: http://{0}/api/docs)",
             app.addr()
@@ -127,7 +145,7 @@ pub fn run(args: Args) -> ExitCode {
             "create an account: POST http://{}/api/v1/accounts",
             app.addr()
         );
-        match app.run_until_stopped().await {
+        match app.run_until(shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("server stopped: {e}");
@@ -135,6 +153,31 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     })
+}
+
+/// SIGTERM (systemd, a rolling upgrade) or Ctrl-C: the graceful shutdown starts.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    eprintln!("beian: shutting down (finishing requests in flight, giving back job leases)");
 }
 
 #[cfg(test)]

@@ -227,8 +227,28 @@ impl Worker {
         .await
     }
 
+    /// Runs until `stop` completes; then the job in hand is dropped (its bureau or mail call
+    /// cut off) and every lease this worker holds is given back ([`Store::release_jobs`]), so
+    /// another instance takes the jobs at once. A job cut off mid-upload is safe to run again:
+    /// its upload keeps its file name and sequence, and the bureau takes a file once.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) {
+        tokio::select! {
+            () = self.work() => {}
+            () = stop => {}
+        }
+        match self.store.release_jobs(&self.owner).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(released = n, "job leases given back at shutdown"),
+            Err(e) => tracing::warn!(error = %e, "job leases not given back; they expire"),
+        }
+    }
+
     /// Runs until the task is dropped (see the module doc).
     pub async fn run_forever(self) {
+        self.work().await;
+    }
+
+    async fn work(&self) {
         if let Err(e) = self.ensure_periodic().await {
             tracing::warn!(error = %e, "periodic jobs not queued");
         }

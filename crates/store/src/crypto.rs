@@ -100,6 +100,15 @@ impl DataKey {
         Ok(Some(key))
     }
 
+    /// The key's public id: 16 hex digits derived from the key, never the key. A backup
+    /// names the key it needs by this id; two instances can compare keys by it.
+    pub fn id(&self) -> String {
+        self.derive(b"beian/v1/key-id")[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     fn derive(&self, label: &[u8]) -> [u8; 32] {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| {
             // HMAC accepts keys of any length; this branch cannot be taken.
@@ -145,6 +154,7 @@ impl Field {
 pub struct Crypto {
     aead: Aes256Gcm,
     index_key: [u8; 32],
+    key_id: String,
 }
 
 impl fmt::Debug for Crypto {
@@ -159,7 +169,13 @@ impl Crypto {
         Crypto {
             aead: Aes256Gcm::new(&enc.into()),
             index_key: key.derive(b"beian/v1/blind-index"),
+            key_id: key.id(),
         }
+    }
+
+    /// The id of the data key ([`DataKey::id`]).
+    pub fn key_id(&self) -> &str {
+        &self.key_id
     }
 
     /// Encrypts: returns `nonce (12 bytes) || ciphertext+tag`.
@@ -315,6 +331,17 @@ mod tests {
             c.blind_index(Field::Mobile, "13800138000"),
             other.blind_index(Field::Mobile, "13800138000")
         );
+    }
+
+    #[test]
+    fn the_key_id_is_stable_per_key_and_reveals_nothing_of_it() {
+        let a = DataKey::generate();
+        let b = DataKey::generate();
+        assert_eq!(a.id(), DataKey::parse(&a.to_base64()).unwrap().id());
+        assert_ne!(a.id(), b.id());
+        assert_eq!(a.id().len(), 16);
+        assert!(!a.to_base64().contains(&a.id()));
+        assert_eq!(Crypto::new(&a).key_id(), a.id());
     }
 
     #[test]

@@ -350,6 +350,23 @@ impl Store {
         })
     }
 
+    /// Gives back every job `owner` holds (a graceful shutdown): each becomes pending and due
+    /// now, its lease cleared and the interrupted attempt not counted, so another instance
+    /// takes it at once. Returns how many were released.
+    pub async fn release_jobs(&self, owner: &str) -> Result<u64> {
+        let now = self.now_ms();
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'pending', lease_owner = NULL, lease_until = NULL, \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
+             due_at = $1, updated_at = $1 WHERE status = 'running' AND lease_owner = $2",
+        )
+        .bind(now)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// How many jobs are in each status: (pending, running, done, dead).
     pub async fn job_counts(&self) -> Result<(i64, i64, i64, i64)> {
         let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")

@@ -127,6 +127,27 @@ impl Objects {
         Ok(bytes.to_vec())
     }
 
+    /// Every key this store made (for a backup), in key order.
+    pub async fn list(&self) -> Result<Vec<String>> {
+        let prefix = ObjectPath::from(PREFIX.trim_end_matches('/'));
+        let listed = self.inner.list_with_delimiter(Some(&prefix)).await?;
+        let mut keys: Vec<String> = listed
+            .objects
+            .into_iter()
+            .map(|m| m.location.to_string())
+            .filter(|k| check_key(k).is_ok())
+            .collect();
+        keys.sort();
+        Ok(keys)
+    }
+
+    /// Stores bytes under a key this store made before (a restore); other keys are refused.
+    pub async fn put_at(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
+        let path = check_key(key)?;
+        self.inner.put(&path, PutPayload::from(bytes)).await?;
+        Ok(())
+    }
+
     /// Deletes the object (idempotent where the backend is).
     pub async fn delete(&self, key: &str) -> Result<()> {
         let path = check_key(key)?;

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod error;
 pub mod gate;
+pub mod metrics;
 pub mod portal;
 pub mod routes;
 pub mod settings;

@@ -24,6 +24,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// The address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
+    /// Where the operators' `/metrics` is served, apart from `listen` so the edge never
+    /// exposes it; `None`: not served (`beian serve` defaults to `127.0.0.1:9464`).
+    pub metrics_listen: Option<SocketAddr>,
     /// `postgres://…` or `sqlite:…`; `None` is the SQLite file in the data dir.
     pub database_url: Option<String>,
     /// The personal-data key; `None` reads `BEIAN_DATA_KEY`, then the key file in the data dir.
@@ -107,6 +110,7 @@ impl Settings {
             provider_name: DEFAULT_PROVIDER_NAME.to_owned(),
             data_dir,
             listen,
+            metrics_listen: None,
             database_url: None,
             data_key: None,
             api: ApiSettings::default(),

@@ -52,6 +52,8 @@ pub enum StartupError {
 pub struct Application {
     addr: SocketAddr,
     listener: TcpListener,
+    /// The operators' `/metrics` listener, when configured.
+    metrics: Option<(SocketAddr, TcpListener)>,
     router: Router,
     state: AppState,
     worker: Option<Worker>,
@@ -105,6 +107,18 @@ impl Application {
                 addr: settings.listen,
                 source,
             })?;
+        let metrics_listener = match settings.metrics_listen {
+            Some(at) => {
+                let l = TcpListener::bind(at)
+                    .await
+                    .map_err(|source| StartupError::Listen { addr: at, source })?;
+                let bound = l
+                    .local_addr()
+                    .map_err(|source| StartupError::Listen { addr: at, source })?;
+                Some((bound, l))
+            }
+            None => None,
+        };
         let base_url = match (&settings.regulator.base_url, &regulator) {
             (Some(url), _) => url.clone(),
             (None, Some(_)) => regulator_link::own_base_url(addr),
@@ -146,11 +160,13 @@ impl Application {
             form_font: Arc::new(LazyFont::new(settings.form_font.clone())),
             provider_name: Arc::from(settings.provider_name.as_str()),
             gate,
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         };
         let router = router(state.clone());
         Ok(Application {
             addr,
             listener,
+            metrics: metrics_listener,
             router,
             state,
             worker,
@@ -160,6 +176,11 @@ impl Application {
     /// The address the listener is bound to.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address of the operators' `/metrics` listener, when configured.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(a, _)| *a)
     }
 
     pub fn state(&self) -> &AppState {
@@ -174,25 +195,67 @@ impl Application {
 
     /// Serves until the process is stopped; the simulator's review driver runs alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Serves until `shutdown` completes (SIGTERM in `beian serve`), then stops gracefully:
+    /// no new connections, requests in flight finished, the worker's job in hand dropped and
+    /// every lease it held given back ([`Worker::run_until`]), so another instance takes
+    /// over at once.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stop_tx = Arc::new(stop_tx);
+        let stopped = move || {
+            let mut rx = stop_rx.clone();
+            async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }
+        };
         let driver = self
             .state
             .regulator
             .as_ref()
             .map(|r| r.spawn_driver(std::time::Duration::from_secs(5)));
-        let worker = self.worker.map(Worker::spawn);
+        let worker = self.worker.map(|w| tokio::spawn(w.run_until(stopped())));
         let gate = tokio::spawn(beian_platform::gate::follow(
             self.state.gate.clone(),
             self.state.store.gate_feed(),
         ));
+        let metrics = self.metrics.map(|(_, listener)| {
+            let app = crate::metrics::router(self.state.clone());
+            let stop = stopped();
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stop)
+                    .await
+            })
+        });
+        let signal = stop_tx.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = signal.send(true);
+        });
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, app).await;
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(stopped())
+            .await;
+        // Ended by the signal, or by a listener error: either way the rest stops too.
+        let _ = stop_tx.send(true);
+        if let Some(worker) = worker
+            && let Err(e) = worker.await
+        {
+            tracing::warn!(error = %e, "the job worker ended abnormally");
+        }
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         if let Some(driver) = driver {
             driver.abort();
-        }
-        if let Some(worker) = worker {
-            worker.abort();
         }
         gate.abort();
         served
@@ -209,8 +272,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::portal::router(state.clone()))
         .with_state(state.clone())
         .merge(crate::gate::router(state.gate.clone()));
-    match state.regulator {
+    let all = match state.regulator {
         Some(regulator) => platform.merge(beian_regulator::soap::simulator_router(regulator)),
         None => platform,
-    }
+    };
+    all.layer(axum::middleware::from_fn_with_state(
+        state.metrics.clone(),
+        crate::metrics::track,
+    ))
 }

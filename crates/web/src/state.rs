@@ -38,6 +38,8 @@ pub struct AppState {
     pub provider_name: Arc<str>,
     /// The edge gate's index of the domains accessed here (先备案后接入).
     pub gate: Arc<beian_platform::gate::GateIndex>,
+    /// The operators' metrics ([`crate::metrics`]).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

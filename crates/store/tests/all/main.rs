@@ -4,6 +4,7 @@
 
 mod accesses;
 mod audit_tamper;
+mod backup;
 mod bureau;
 mod concurrency;
 mod encryption;

@@ -36,6 +36,8 @@ mod legacy_load;
 mod notify_sms_http;
 mod notify_smtp;
 mod notify_smtp_tls;
+mod ops_metrics;
+mod ops_shutdown;
 mod portal;
 mod review;
 mod simulator_mount;

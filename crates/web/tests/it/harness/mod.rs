@@ -60,6 +60,8 @@ pub struct TestApp {
     /// `http://127.0.0.1:PORT`
     pub base: String,
     pub addr: SocketAddr,
+    /// The operators' `/metrics` listener, when the settings asked for one.
+    pub metrics_addr: Option<SocketAddr>,
     pub http: Client,
     pub state: AppState,
     pub store: Arc<Store>,
@@ -77,6 +79,9 @@ pub struct TestApp {
     reviewer: Option<Session>,
     admin: Option<Session>,
     service_numbers: Vec<String>,
+    /// Starts the graceful shutdown ([`TestApp::shutdown`]).
+    stop: Option<tokio::sync::watch::Sender<bool>>,
+    running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 /// What a test needs of its [`TestApp`]; [`TestAppBuilder::start`] starts it.
@@ -170,6 +175,17 @@ impl TestApp {
     }
 
     /// The address of the stand-alone simulator this app talks to.
+    /// Stops the server as SIGTERM does (graceful: requests finished, job leases given
+    /// back) and waits until it has stopped.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+        if let Some(running) = self.running.take() {
+            running.await.unwrap().unwrap();
+        }
+    }
+
     pub fn simulator_addr(&self) -> SocketAddr {
         self.sim.as_ref().expect("no stand-alone simulator").addr
     }
@@ -244,6 +260,13 @@ impl TestAppBuilder {
         if self.clock_start.is_none() {
             self.clock_start = Some(Utc::now());
         }
+        self
+    }
+
+    /// The bureau at `addr` (the platform talks to it as to a configured bureau), on `clock`.
+    pub fn bureau_at(mut self, addr: SocketAddr, clock: SharedClock) -> Self {
+        self.against = Some((addr, clock));
+        self.fast_worker = true;
         self
     }
 
@@ -367,10 +390,15 @@ impl TestAppBuilder {
             beian_regulator::fixture::load(&regulator).await.unwrap();
         }
         let addr = app.addr();
-        tokio::spawn(app.run_until_stopped());
+        let metrics_addr = app.metrics_addr();
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let running = tokio::spawn(app.run_until(async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }));
         let mut test_app = TestApp {
             base: format!("http://{addr}"),
             addr,
+            metrics_addr,
             http: Client::new(),
             store: state.store.clone(),
             objects: state.objects.clone(),
@@ -383,6 +411,8 @@ impl TestAppBuilder {
             reviewer: None,
             admin: None,
             service_numbers: Vec::new(),
+            stop: Some(stop),
+            running: Some(running),
         };
         if self.reviewer {
             test_app.reviewer = Some(test_app.new_user("reviewer", Role::Reviewer).await);

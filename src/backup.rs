@@ -1,0 +1,118 @@
+//! `beian backup` and `beian restore` (issue 20): an online backup of the embedded store
+//! while the server runs and takes writes, and its restore into an empty data dir. What a
+//! backup holds and how it stays consistent: [`beian_store::backup`]. PostgreSQL is backed up
+//! with its own tools (docs/operations.md).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use beian_store::objects::{ObjectConfig, Objects};
+use beian_store::{Store, StoreConfig};
+
+use crate::DataArgs;
+
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// An empty (or absent) folder to write the backup into.
+    #[arg(long)]
+    to: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The backup folder (with its manifest.json).
+    #[arg(long)]
+    from: PathBuf,
+    /// The empty (or absent) data dir to restore into; the key options name the data key
+    /// the backup needs (its id is in the manifest), which is written as the dir's key file.
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+fn backup_inner(args: BackupArgs) -> Result<(), String> {
+    runtime()?.block_on(async {
+        let mut config = StoreConfig::embedded(&args.data.data_dir);
+        config.database_url = args.data.database_url.clone();
+        config.data_key = args.data.data_key()?;
+        let store = Store::open(config)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        let objects = Objects::open(&ObjectConfig::Local {
+            dir: args.data.data_dir.join(beian_store::backup::OBJECTS_DIR),
+        })
+        .map_err(|e| format!("cannot open the objects: {e}"))?;
+        let manifest = beian_store::backup::backup(&store, &objects, &args.to)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!(
+            "backup in {}: {} orders, {} objects, audit head #{}, data key {} (keep the key apart; \
+             the backup does not hold it)",
+            args.to.display(),
+            manifest.orders,
+            manifest.objects.len(),
+            manifest.audit_head_seq,
+            manifest.key_id
+        );
+        if manifest.missing_objects > 0 {
+            println!(
+                "note: {} objects named by the copy were deleted before they could be copied \
+                 (raw photos purged after their decision)",
+                manifest.missing_objects
+            );
+        }
+        Ok(())
+    })
+}
+
+fn restore_inner(args: RestoreArgs) -> Result<(), String> {
+    let manifest = beian_store::backup::read_manifest(&args.from).map_err(|e| e.to_string())?;
+    let key = match args.data.data_key()? {
+        Some(k) => k,
+        None => match std::env::var("BEIAN_DATA_KEY") {
+            Ok(v) if !v.trim().is_empty() => {
+                beian_store::DataKey::parse(&v).map_err(|e| e.to_string())?
+            }
+            _ => {
+                return Err(format!(
+                    "this backup needs the data key with id {}: give --data-key-file, \
+                     --data-key-command or BEIAN_DATA_KEY",
+                    manifest.key_id
+                ));
+            }
+        },
+    };
+    beian_store::backup::restore(&args.from, &args.data.data_dir, &key, true)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "restored {} orders and {} objects into {}; check it with: beian audit verify --data-dir {}",
+        manifest.orders,
+        manifest.objects.len(),
+        args.data.data_dir.display(),
+        args.data.data_dir.display()
+    );
+    Ok(())
+}
+
+fn exit(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn run_backup(args: BackupArgs) -> ExitCode {
+    exit(backup_inner(args))
+}
+
+pub fn run_restore(args: RestoreArgs) -> ExitCode {
+    exit(restore_inner(args))
+}
