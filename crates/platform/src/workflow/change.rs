@@ -112,9 +112,6 @@ impl Workflow<'_> {
             return refuse(SponsorRefusal::KindNotAllowed);
         }
         let sponsor = self.own_sponsor(acting).await?;
-        let Some(sponsor_number) = sponsor.icp_number.clone() else {
-            return refuse(SponsorRefusal::SponsorNotFiled);
-        };
         let website = match website_id {
             Some(id) => match self.store.website(id).await {
                 Ok(w) if w.data.sponsor_id == sponsor.id => Some(w),
@@ -124,6 +121,9 @@ impl Workflow<'_> {
                 Err(e) => return Err(e.into()),
             },
             None => None,
+        };
+        let Some(sponsor_number) = sponsor.icp_number.clone() else {
+            return refuse(SponsorRefusal::SponsorNotFiled);
         };
         let accesses = self.store.accesses_of_sponsor(&sponsor.id).await?;
         let active_of = |wid: &str| {

@@ -6,6 +6,7 @@
 mod access;
 mod bureau;
 mod cancel;
+mod changes;
 mod driver;
 mod notices;
 mod provider_steps;
