@@ -2,13 +2,17 @@
 //! order made for the filed sponsor or website, its forms prefilled from our records, filled,
 //! submitted, approved by the provider, sent to the bureau, the SMS codes of every part
 //! entered, approved by the bureau's automatic review, and applied — here (`GET /sponsor`) and
-//! in the simulator's registry; for 注销 the gate stops serving the domain. Plus the refusals.
+//! in the simulator's registry; for 注销 the gate stops serving the domain. Plus the refusals,
+//! and a change whose website part the bureau refuses.
 
 use beian_store::testing;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::bureau::{MOBILE, completed_first_filing, phone_texts, wait_for_state};
+use super::bureau::{
+    MOBILE, completed_first_filing, decide, enter_sms_code, phone_texts, to_the_bureau,
+    wait_for_state,
+};
 use super::driver::{approve, bind, upload_missing_and_submit};
 use crate::harness::{Session, TestApp};
 
@@ -56,28 +60,31 @@ fn codes(texts: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// From a filled order to `completed`: submission (the missing materials uploaded), the
-/// provider's approval, the bureau's SMS check (`codes` new codes expected on each mobile:
-/// the bureau checks each part of a change on its own), its automatic approval and the sync.
-async fn through_the_bureau(
-    api: &TestApp,
-    s: &Session,
-    id: &str,
-    reviewer: &str,
-    codes_on: &[(&str, usize)],
-) {
+/// How many texts each mobile of `codes_on` holds now.
+async fn texts_before(api: &TestApp, codes_on: &[(&str, usize)]) -> Vec<usize> {
     let mut before = Vec::new();
     for (mobile, _) in codes_on {
         before.push(phone_texts(api, mobile).await.len());
     }
+    before
+}
+
+/// Submission (the missing materials uploaded) and the provider's approval, to the bureau's
+/// SMS check.
+async fn submitted_and_approved(api: &TestApp, s: &Session, id: &str, reviewer: &str) {
     let submitted = upload_missing_and_submit(s, id).await;
     assert_eq!(submitted["state"], "provider_review", "{submitted}");
     let rita = api.new_reviewer(reviewer).await;
     let approved = approve(&rita, id).await;
     assert_eq!(approved["state"], "queued_for_bureau", "{approved}");
     wait_for_state(api, s, id, "sms_pending").await;
+}
+
+/// The codes texted (`n` new ones on each mobile of `codes_on` since `before`) entered on
+/// the bureau's page.
+async fn enter_codes(api: &TestApp, codes_on: &[(&str, usize)], before: &[usize]) {
     api.advance_over_http(6).await;
-    for ((mobile, n), before) in codes_on.iter().zip(before) {
+    for ((mobile, n), before) in codes_on.iter().zip(before.iter().copied()) {
         let arrived = || async { phone_texts(api, mobile).await.len() >= before + n };
         crate::harness::wait::wait_until("the SMS codes reach the phone", arrived).await;
         let texts = phone_texts(api, mobile).await;
@@ -95,6 +102,21 @@ async fn through_the_bureau(
             assert_eq!(res.status(), StatusCode::OK);
         }
     }
+}
+
+/// From a filled order to `completed`: submission (the missing materials uploaded), the
+/// provider's approval, the bureau's SMS check (`codes` new codes expected on each mobile:
+/// the bureau checks each part of a change on its own), its automatic approval and the sync.
+async fn through_the_bureau(
+    api: &TestApp,
+    s: &Session,
+    id: &str,
+    reviewer: &str,
+    codes_on: &[(&str, usize)],
+) {
+    let before = texts_before(api, codes_on).await;
+    submitted_and_approved(api, s, id, reviewer).await;
+    enter_codes(api, codes_on, &before).await;
     api.advance_over_http(11).await;
     api.advance_over_http(1).await;
     let done = wait_for_state(api, s, id, "completed").await;
@@ -472,6 +494,68 @@ async fn l6_change_orders_are_refused_when_they_cannot_be_made() {
         assert!(
             err["error"]["fields"]["website.domain"].is_string(),
             "{err}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn l7_a_part_the_bureau_refuses_returns_the_change() {
+    testing::each_backend(async |t| {
+        let api = TestApp::new().manual_review().start(t).await;
+        let alice = api.new_applicant("alice").await;
+        let domain = "change-refused.cn";
+        let first = to_the_bureau(&api, &alice, domain, 58).await;
+        api.advance_over_http(6).await;
+        enter_sms_code(&api).await;
+        decide(&api, true, &[]).await;
+        api.advance_over_http(1).await;
+        wait_for_state(&api, &alice, &first, "completed").await;
+        let filed = sponsor(&alice).await;
+        let website = filed["websites"][0]["id"].as_str().unwrap().to_owned();
+        let old_name = filed["websites"][0]["name"].clone();
+
+        let order = create(
+            &alice,
+            &format!("/websites/{website}/orders"),
+            "change_website",
+        )
+        .await;
+        let id = order["id"].as_str().unwrap().to_owned();
+        let mut form = order["website"].clone();
+        form["name"] = json!("管局不认可的名称");
+        let (status, saved) = alice.put(&format!("/orders/{id}/website"), form).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        let codes_on = [(MOBILE, 3)];
+        let before = texts_before(&api, &codes_on).await;
+        submitted_and_approved(&api, &alice, &id, "rita-7").await;
+        enter_codes(&api, &codes_on, &before).await;
+        // The bureau approves one part, refuses the next, approves the last.
+        decide(&api, true, &[]).await;
+        decide(&api, false, &["网站名称与网站内容不符"]).await;
+        decide(&api, true, &[]).await;
+        api.advance_over_http(1).await;
+        let returned = wait_for_state(&api, &alice, &id, "bureau_returned").await;
+        assert!(
+            returned["return_reasons"]
+                .to_string()
+                .contains("网站名称与网站内容不符"),
+            "{returned}"
+        );
+        let events: Vec<&str> = returned["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["event"].as_str())
+            .collect();
+        assert!(events.contains(&"bureau_part_approved"), "{events:?}");
+        assert!(!events.contains(&"bureau_approve"), "{events:?}");
+        // Nothing of the change is recorded here; the order may be corrected and sent again.
+        let after = sponsor(&alice).await;
+        assert_eq!(after["websites"][0]["name"], old_name, "{after}");
+        assert!(
+            returned["allowed_events"].to_string().contains("submit"),
+            "{returned}"
         );
     })
     .await;
