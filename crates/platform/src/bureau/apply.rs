@@ -360,17 +360,29 @@ async fn apply_result(
             }
         }
         let event_id = format!("order:{order_id}:v{version}");
-        super::enqueue_notification(
-            tx,
-            &event_id,
-            &Notification::Approved {
+        let notification = if cancels {
+            // 注销主体 names no website: the sponsor's name stands in the texts.
+            let subject = match (&order.sponsor_id, domain.is_empty()) {
+                (Some(id), true) => b.store.sponsor(id).await?.data.name,
+                _ => domain.clone(),
+            };
+            Notification::FilingCancelled {
+                order_id: order_id.clone(),
+                domain: subject,
+                icp_number: match kind {
+                    FilingKind::CancelSponsor => sponsor_number.clone(),
+                    _ => website_number.clone(),
+                }
+                .unwrap_or_default(),
+            }
+        } else {
+            Notification::Approved {
                 order_id: order_id.clone(),
                 domain: domain.clone(),
                 icp_number: website_number.clone().unwrap_or_default(),
-            },
-            &to,
-        )
-        .await?;
+            }
+        };
+        super::enqueue_notification(tx, &event_id, &notification, &to).await?;
         if kind == FilingKind::FirstFiling
             && let Some(n) = &sponsor_number
         {

@@ -324,6 +324,19 @@ async fn l3_change_access_to_a_new_server() {
     .await;
 }
 
+/// The queued notifications of `event` (opened as the worker opens them).
+async fn notices(api: &TestApp, event: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (_, _, _, payload) in api.store.jobs_of_kind("notify").await.unwrap() {
+        let text = beian_platform::notify::open_notify_payload(&api.store, &payload).unwrap();
+        let job: Value = serde_json::from_str(&text).unwrap();
+        if job["notification"]["event"] == event {
+            out.push(job["notification"].clone());
+        }
+    }
+    out
+}
+
 /// The filing password the regulator texted at the first filing's approval.
 async fn texted_password(api: &TestApp) -> String {
     let texts = phone_texts(api, MOBILE).await;
@@ -367,6 +380,20 @@ async fn l4_cancel_website_ends_its_access_and_the_gate_refuses() {
             gate(&api, domain).await == StatusCode::FORBIDDEN
         })
         .await;
+        // The customer is told the number is cancelled (not "approved, show the number").
+        let told = notices(&api, "filing_cancelled").await;
+        assert!(!told.is_empty(), "no filing_cancelled notice");
+        assert!(told.iter().all(|n| n["domain"] == domain), "{told:?}");
+        assert!(
+            told.iter().all(|n| n["order_id"] == id.as_str()),
+            "{told:?}"
+        );
+        let approved = notices(&api, "approved").await;
+        assert!(!approved.is_empty(), "the first filing's approval was told");
+        assert!(
+            approved.iter().all(|n| n["order_id"] != id.as_str()),
+            "{approved:?}"
+        );
     })
     .await;
 }
