@@ -237,3 +237,82 @@ impl Workflow<'_> {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use beian_store::sponsors::{SponsorData, WebsiteData};
+    use serde_json::json;
+
+    fn person(cert: &str, mobile: &str) -> Person {
+        Person {
+            name: "张三".into(),
+            certificate_type: "resident_id".into(),
+            certificate_number: cert.into(),
+            mobile: mobile.into(),
+            email: "zhang@example.cn".into(),
+        }
+    }
+
+    fn sponsor() -> Sponsor {
+        Sponsor {
+            id: "s1".into(),
+            data: SponsorData {
+                account_id: Some("a1".into()),
+                province: "33".into(),
+                nature: "enterprise".into(),
+                certificate_type: "credit_code".into(),
+                certificate_number: "91330106MA2CFWXY9C".into(),
+                name: "杭州示例科技有限公司".into(),
+                address: "杭州市西湖区文三路 1 号".into(),
+                responsible: person("330106199001011234", "13800138000"),
+            },
+            icp_number: Some("浙ICP备2021012345号".into()),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn website() -> Website {
+        Website {
+            id: "w1".into(),
+            data: WebsiteData {
+                sponsor_id: "s1".into(),
+                name: "示例官网".into(),
+                domain: "example-shop.cn".into(),
+                home_url: "https://example-shop.cn/".into(),
+                service_content: "企业官网".into(),
+                details: json!({"languages": ["zh_cn", "en"], "pre_approvals": []}),
+                responsible: person("330106199202021234", "13900139001"),
+            },
+            icp_number: Some("浙ICP备2021012345号-1".into()),
+        }
+    }
+
+    #[test]
+    fn forms_come_from_the_records_with_the_contacts_they_lack() {
+        let mut last = Forms::default();
+        last.sponsor.responsible.certificate_type = "resident_id".into();
+        last.sponsor.responsible.certificate_number = "330106199001011234".into();
+        last.sponsor.responsible.emergency_mobile = "13700137000".into();
+        // Another person was the website's responsible then: nothing of theirs is taken.
+        last.website.responsible.certificate_type = "resident_id".into();
+        last.website.responsible.certificate_number = "110101199003071234".into();
+        last.website.responsible.emergency_mobile = "13600136000".into();
+
+        let forms = prefilled(&sponsor(), Some(&website()), Some(&last));
+        assert_eq!(forms.sponsor.identity.name, "杭州示例科技有限公司");
+        assert_eq!(forms.sponsor.identity.province, "33");
+        assert_eq!(forms.sponsor.address, "杭州市西湖区文三路 1 号");
+        assert_eq!(forms.sponsor.responsible.mobile, "13800138000");
+        assert_eq!(forms.sponsor.responsible.emergency_mobile, "13700137000");
+        assert_eq!(forms.website.domain, "example-shop.cn");
+        assert_eq!(forms.website.languages, ["zh_cn", "en"]);
+        assert_eq!(forms.website.responsible.mobile, "13900139001");
+        assert_eq!(forms.website.responsible.emergency_mobile, "");
+
+        let without_site = prefilled(&sponsor(), None, None);
+        assert_eq!(without_site.website, WebsiteForm::default());
+        assert_eq!(without_site.sponsor.responsible.emergency_mobile, "");
+    }
+}
