@@ -92,7 +92,8 @@ impl FilingKind {
         matches!(self, FilingKind::NewAccess | FilingKind::ContinueAccess)
     }
 
-    /// Kinds that need the sponsor's filing password (备案密码).
+    /// Kinds that need the sponsor's filing password (备案密码). 注销主体 too: the bureau's
+    /// cancellation of a sponsor carries `ICPmm`.
     pub fn needs_filing_password(self) -> bool {
         matches!(
             self,
@@ -100,12 +101,19 @@ impl FilingKind {
                 | FilingKind::ContinueAccess
                 | FilingKind::CancelAccess
                 | FilingKind::NewWebsiteElsewhereSponsor
+                | FilingKind::CancelSponsor
         )
     }
 
     /// Kinds that need a product (备案服务号 or storefront subscription): every kind that ends
-    /// with this provider hosting a website.
+    /// with this provider hosting a website, and 变更接入 (the new server's service number
+    /// gives the new IP addresses).
     pub fn needs_product(self) -> bool {
+        self.creates_access() || self == FilingKind::ChangeAccess
+    }
+
+    /// Kinds that end with a new access record here (the five that file or add a website).
+    pub fn creates_access(self) -> bool {
         matches!(
             self,
             FilingKind::FirstFiling
@@ -118,7 +126,28 @@ impl FilingKind {
 
     /// Kinds whose responsible person is photo-verified.
     pub fn needs_photo(self) -> bool {
-        self.needs_product()
+        self.creates_access()
+    }
+
+    /// The change and cancellation kinds made for a filed sponsor (`POST /sponsor/orders`,
+    /// `POST /websites/{id}/orders`), never by the filing check.
+    pub fn is_after_filing(self) -> bool {
+        matches!(
+            self,
+            FilingKind::ChangeSponsor
+                | FilingKind::ChangeWebsite
+                | FilingKind::ChangeAccess
+                | FilingKind::CancelSponsor
+                | FilingKind::CancelWebsite
+        )
+    }
+
+    /// After-filing kinds about one website (the others are about the sponsor).
+    pub fn names_website(self) -> bool {
+        matches!(
+            self,
+            FilingKind::ChangeWebsite | FilingKind::ChangeAccess | FilingKind::CancelWebsite
+        )
     }
 }
 
@@ -150,5 +179,8 @@ mod tests {
         assert!(FilingKind::CancelAccess.needs_filing_password());
         assert!(!FilingKind::FirstFiling.needs_filing_password());
         assert!(!FilingKind::CancelAccess.needs_product());
+        assert!(FilingKind::ChangeAccess.needs_product());
+        assert!(!FilingKind::ChangeAccess.needs_photo());
+        assert!(FilingKind::CancelSponsor.needs_filing_password());
     }
 }

@@ -151,6 +151,33 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// 变更接入 approved: the access is now on the server of `service_number`.
+    pub async fn set_access_service_number(
+        &mut self,
+        actor: &str,
+        id: &str,
+        service_number: &str,
+    ) -> Result<()> {
+        let now = self.store.now_ms();
+        let res =
+            sqlx::query("UPDATE accesses SET service_number = $1, updated_at = $2 WHERE id = $3")
+                .bind(service_number)
+                .bind(now)
+                .bind(id)
+                .execute(self.conn())
+                .await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "access" });
+        }
+        self.append_audit(
+            AuditEntry::new(actor, "access.service_number", format!("access:{id}"))
+                .after(json!({"service_number": service_number})),
+        );
+        Ok(())
+    }
+}
+
 impl Store {
     pub async fn access(&self, id: &str) -> Result<Access> {
         let r = sqlx::query(select!("WHERE id = $1"))

@@ -270,6 +270,40 @@ impl Tx {
         Ok(())
     }
 
+    /// Ends the filing of a sponsor or a website here once the bureau approved its 注销: its
+    /// number is cleared (the ministry keeps the record of the cancellation).
+    pub async fn clear_icp_number(
+        &mut self,
+        actor: &str,
+        table: FiledTable,
+        id: &str,
+    ) -> Result<()> {
+        let now = self.store.now_ms();
+        let (sql, what) = match table {
+            FiledTable::Sponsor => (
+                "UPDATE sponsors SET icp_number = NULL, updated_at = $1 WHERE id = $2",
+                "sponsor",
+            ),
+            FiledTable::Website => (
+                "UPDATE websites SET icp_number = NULL, updated_at = $1 WHERE id = $2",
+                "website",
+            ),
+        };
+        let res = sqlx::query(sql)
+            .bind(now)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what });
+        }
+        self.append_audit(
+            AuditEntry::new(actor, "filing.cancelled", format!("{what}:{id}"))
+                .after(json!({ "icp_number": null })),
+        );
+        Ok(())
+    }
+
     /// The ids of the sponsor's orders whose state is not in `closed`, read inside this
     /// transaction (after [`Tx::link_sponsor_account`] locked the sponsor row).
     pub async fn open_orders_of_sponsor(

@@ -11,6 +11,12 @@
 //! - any other code for an order: `bureau_returned` with the bureau's reasons (a failed or
 //!   expired SMS check included: the simulator returns the filing with its reason), and the
 //!   `ReturnedByBureau` notification.
+//! - a change (变更主体, 变更网站, 变更接入) comes back as three results, one per part
+//!   (sponsor, website, access): the first two are `bureau_part_approved` timeline entries,
+//!   the order is approved with the last; any refused part returns it. On approval the
+//!   forms become our records; 变更接入 moves the access to the order's service number;
+//!   注销网站 / 注销主体 cancel the access(es) here and clear the numbers (see
+//!   [`apply_cancellation`]).
 //! - for a cancel-access upload: approved → access `cancelled`; refused → back to `active`,
 //!   and the `CancelAccessRefused` notification with the bureau's reasons.
 //!
@@ -37,6 +43,9 @@ use super::build::RegistryIds;
 use super::deliver::order_flow;
 use super::submit::ACTOR;
 use crate::notify::{Notification, ReturnReason};
+
+/// The timeline event of one approved part of a change (not its last).
+pub const PART_APPROVED: &str = "bureau_part_approved";
 
 /// The message key the approval's timeline entry carries until the record is synced.
 pub const SYNCING_KEY: &str = "workflow.bureau_syncing";
@@ -230,6 +239,35 @@ async fn apply_result(
     let mut version = order.version;
     let mut state = state;
     if approved(result) {
+        // A change comes back part by part (sponsor, website, access): the order is approved
+        // with its last part; the earlier ones are timeline entries.
+        let parts = super::build::change_parts(kind);
+        if parts > 1 {
+            let seen = b
+                .store
+                .order_timeline(order_id)
+                .await?
+                .iter()
+                .filter(|e| {
+                    e.event == PART_APPROVED
+                        && e.note.get("upload").and_then(Value::as_str)
+                            == Some(upload.job_key.as_str())
+                })
+                .count();
+            if seen + 1 < parts {
+                // The SMS check is over once the bureau decides a part.
+                let next = if state == OrderState::SmsPending {
+                    apply(state, Event::SmsVerified, &flow).unwrap_or(OrderState::AtBureau)
+                } else {
+                    state
+                };
+                let mut event = TimelineEvent::new("bureau", PART_APPROVED);
+                event.note = json!({ "upload": upload.job_key, "part": seen + 1, "of": parts });
+                tx.transition_order(order_id, version, next.as_str(), &event)
+                    .await?;
+                return Ok(Some(format!("order:{order_id}")));
+            }
+        }
         if state == OrderState::SmsPending {
             let next = apply(state, Event::SmsVerified, &flow).unwrap_or(OrderState::AtBureau);
             version = tx
@@ -258,27 +296,32 @@ async fn apply_result(
         let (sponsor_number, website_number) = numbers(registration, &domain);
         let sponsor_number = sponsor_number.or(prefill.sponsor_number);
         let website_number = website_number.or(prefill.website_number);
-        if let (Some(id), Some(n)) = (&order.sponsor_id, &sponsor_number) {
-            tx.set_icp_number(ACTOR, FiledTable::Sponsor, id, n).await?;
+        let cancels = matches!(kind, FilingKind::CancelSponsor | FilingKind::CancelWebsite);
+        if cancels {
+            apply_cancellation(b, tx, &order, kind).await?;
+        } else {
+            if let (Some(id), Some(n)) = (&order.sponsor_id, &sponsor_number) {
+                tx.set_icp_number(ACTOR, FiledTable::Sponsor, id, n).await?;
+            }
+            if let (Some(id), Some(n)) = (&order.website_id, &website_number) {
+                tx.set_icp_number(ACTOR, FiledTable::Website, id, n).await?;
+            }
+            record_filed_details(tx, &order, work.forms.as_ref()).await?;
         }
-        if let (Some(id), Some(n)) = (&order.website_id, &website_number) {
-            tx.set_icp_number(ACTOR, FiledTable::Website, id, n).await?;
-        }
-        record_filed_details(tx, &order, work.forms.as_ref()).await?;
-        let creates_access = matches!(
-            kind,
-            FilingKind::FirstFiling
-                | FilingKind::NewWebsite
-                | FilingKind::NewWebsiteElsewhereSponsor
-                | FilingKind::NewAccess
-                | FilingKind::ContinueAccess
-        );
+        let creates_access = kind.creates_access();
         let ids = registry_ids(registration, &domain, b.isp_id);
-        if let (Some(id), Some(z)) = (&order.sponsor_id, ids.sponsor) {
+        if !cancels && let (Some(id), Some(z)) = (&order.sponsor_id, ids.sponsor) {
             tx.set_registry_id(&format!("sponsor:{id}"), z).await?;
         }
-        if let (Some(id), Some(w)) = (&order.website_id, ids.website) {
+        if !cancels && let (Some(id), Some(w)) = (&order.website_id, ids.website) {
             tx.set_registry_id(&format!("website:{id}"), w).await?;
+        }
+        // 变更接入: the access here is now on the server the order binds.
+        if kind == FilingKind::ChangeAccess
+            && let (Some(website_id), Some(n)) = (&order.website_id, &work.service_number)
+            && let Some(access) = b.store.open_access_of_website(website_id).await?
+        {
+            tx.set_access_service_number(ACTOR, &access.id, n).await?;
         }
         if creates_access
             && let (Some(sponsor_id), Some(website_id)) = (&order.sponsor_id, &order.website_id)
@@ -317,17 +360,29 @@ async fn apply_result(
             }
         }
         let event_id = format!("order:{order_id}:v{version}");
-        super::enqueue_notification(
-            tx,
-            &event_id,
-            &Notification::Approved {
+        let notification = if cancels {
+            // 注销主体 names no website: the sponsor's name stands in the texts.
+            let subject = match (&order.sponsor_id, domain.is_empty()) {
+                (Some(id), true) => b.store.sponsor(id).await?.data.name,
+                _ => domain.clone(),
+            };
+            Notification::FilingCancelled {
+                order_id: order_id.clone(),
+                domain: subject,
+                icp_number: match kind {
+                    FilingKind::CancelSponsor => sponsor_number.clone(),
+                    _ => website_number.clone(),
+                }
+                .unwrap_or_default(),
+            }
+        } else {
+            Notification::Approved {
                 order_id: order_id.clone(),
                 domain: domain.clone(),
                 icp_number: website_number.clone().unwrap_or_default(),
-            },
-            &to,
-        )
-        .await?;
+            }
+        };
+        super::enqueue_notification(tx, &event_id, &notification, &to).await?;
         if kind == FilingKind::FirstFiling
             && let Some(n) = &sponsor_number
         {
@@ -374,6 +429,47 @@ async fn apply_result(
         .await?;
     }
     Ok(Some(format!("order:{order_id}")))
+}
+
+/// 注销 approved: the website's (注销网站) or every website's of the sponsor (注销主体) access
+/// here becomes `cancelled` (the gate stops serving the domain: `set_access_status` records
+/// it for the gate in the same transaction) and their filing ends here (numbers cleared);
+/// for 注销主体 the sponsor's too.
+async fn apply_cancellation(
+    b: &Bureau<'_>,
+    tx: &mut beian_store::Tx,
+    order: &beian_store::orders::Order,
+    kind: FilingKind,
+) -> Result<(), StoreError> {
+    let Some(sponsor_id) = &order.sponsor_id else {
+        return Err(StoreError::Corrupt("orders.sponsor_id"));
+    };
+    let websites: Vec<String> = match (kind, &order.website_id) {
+        (FilingKind::CancelWebsite, Some(w)) => vec![w.clone()],
+        _ => b
+            .store
+            .websites_of_sponsor(sponsor_id)
+            .await?
+            .into_iter()
+            .map(|w| w.id)
+            .collect(),
+    };
+    for access in b.store.accesses_of_sponsor(sponsor_id).await? {
+        if websites.contains(&access.website_id) && access.status != AccessStatus::Cancelled {
+            tx.set_access_status(ACTOR, &access.id, access.status, AccessStatus::Cancelled)
+                .await?;
+        }
+    }
+    for w in &websites {
+        if b.store.website(w).await?.icp_number.is_some() {
+            tx.clear_icp_number(ACTOR, FiledTable::Website, w).await?;
+        }
+    }
+    if kind == FilingKind::CancelSponsor {
+        tx.clear_icp_number(ACTOR, FiledTable::Sponsor, sponsor_id)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The registry's ids (`Ztid`, `Wzid`, and this provider's `Jrid`) of the sponsor and of the

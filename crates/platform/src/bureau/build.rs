@@ -372,7 +372,9 @@ pub fn build(input: &UploadInput<'_>) -> Result<BuiltUpload, BuildError> {
     })
 }
 
-/// 变更备案: the whole corrected record of the sponsor and its website.
+/// 变更备案: the whole corrected record of the sponsor, its website and this provider's
+/// access (the schema asks for all three: `Wz_xx`, `Jr_xx` and `Ip_xx` are required). The
+/// bureau reviews each part on its own (see [`change_parts`]).
 fn change(input: &UploadInput<'_>, ids: &IspIds) -> Result<Change, BuildError> {
     let sponsor_id = input
         .registry_ids
@@ -382,6 +384,10 @@ fn change(input: &UploadInput<'_>, ids: &IspIds) -> Result<Change, BuildError> {
         .registry_ids
         .website
         .ok_or(BuildError::MissingRegistryId("website"))?;
+    let access_id = input
+        .registry_ids
+        .access
+        .ok_or(BuildError::MissingRegistryId("access"))?;
     let s = new_sponsor(input, ids)?;
     let w = &input.forms.website;
     Ok(Change {
@@ -407,23 +413,20 @@ fn change(input: &UploadInput<'_>, ids: &IspIds) -> Result<Change, BuildError> {
                 id: Some(website_id),
                 domain: w.domain.trim().to_ascii_lowercase(),
             }],
-            accesses: match input.registry_ids.access {
-                Some(access_id) => vec![ChangedAccess {
-                    id: access_id,
-                    locations: province_location(input.province),
-                    methods: cloud(),
-                    ips: ip_ranges(input.ips, ids.ip)?
-                        .into_iter()
-                        .map(|r| ChangedIpRange {
-                            isp_ip_id: r.isp_ip_id,
-                            id: None,
-                            start: r.start,
-                            end: r.end,
-                        })
-                        .collect(),
-                }],
-                None => Vec::new(),
-            },
+            accesses: vec![ChangedAccess {
+                id: access_id,
+                locations: province_location(input.province),
+                methods: cloud(),
+                ips: ip_ranges(input.ips, ids.ip)?
+                    .into_iter()
+                    .map(|r| ChangedIpRange {
+                        isp_ip_id: r.isp_ip_id,
+                        id: None,
+                        start: r.start,
+                        end: r.end,
+                    })
+                    .collect(),
+            }],
             responsible: responsible(&w.responsible)?,
             icp_number: need(input.website_number, "website")?.to_owned(),
             home_url: Some(w.home_url.clone()).filter(|u| !u.trim().is_empty()),
@@ -432,6 +435,15 @@ fn change(input: &UploadInput<'_>, ids: &IspIds) -> Result<Change, BuildError> {
         attachments: attachments(input, false)?,
         password_hash: None,
     })
+}
+
+/// How many results the bureau sends for an upload of `kind`: a change (one sponsor, one
+/// website, one access, see [`change`]) is reviewed part by part, everything else as one.
+pub fn change_parts(kind: FilingKind) -> usize {
+    match kind {
+        FilingKind::ChangeSponsor | FilingKind::ChangeWebsite | FilingKind::ChangeAccess => 3,
+        _ => 1,
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! record the registry shows; and enqueue the next poll one interval later.
 //!
 //! "Synced" means: `isp_querybeianstatus` by the website's domain answers "filed" with the
-//! website number we stored at the approval. Until then the order stays `approved` and its
+//! website number we stored at the approval (for 注销: no longer "filed"). Until then the order stays `approved` and its
 //! timeline's approval entry says "审核信息同步中".
 
 use beian_core::kind::FilingKind;
@@ -115,35 +115,57 @@ pub async fn sync_approved(b: &Bureau<'_>) -> Result<usize, String> {
         .await
         .map_err(store_err)?;
     for order in orders {
-        let Some(website_id) = &order.website_id else {
-            continue;
-        };
-        let website = b.store.website(website_id).await.map_err(store_err)?;
-        let Some(number) = website.icp_number.clone() else {
-            continue;
-        };
-        let ret = b
-            .client
-            .query_beian_status(QueryConditionType::Domain, &website.data.domain)
-            .await
-            .map_err(|e| {
-                format!(
-                    "bureau unreachable: {}",
-                    crate::notify::redact(&e.to_string())
-                )
-            })?;
-        let synced = ret.status_info.as_ref().is_some_and(|s| {
-            s.status == FilingStatus::Filed && s.website_number.as_deref() == Some(number.as_str())
-        });
-        if !synced {
-            continue;
-        }
         let (Some(kind), Ok(province)) = (
             FilingKind::parse(&order.kind),
             Province::parse(&order.province),
         ) else {
             continue;
         };
+        // 注销: synced once the registry no longer shows the website (注销主体: the first of
+        // the sponsor's websites) filed; the numbers here were cleared at the approval.
+        let cancels = matches!(kind, FilingKind::CancelSponsor | FilingKind::CancelWebsite);
+        let website = match (&order.website_id, &order.sponsor_id) {
+            (Some(id), _) => Some(b.store.website(id).await.map_err(store_err)?),
+            (None, Some(sponsor)) if cancels => b
+                .store
+                .websites_of_sponsor(sponsor)
+                .await
+                .map_err(store_err)?
+                .into_iter()
+                .next(),
+            _ => continue,
+        };
+        let synced = match website {
+            None => cancels,
+            Some(website) => {
+                let number = website.icp_number.clone();
+                if !cancels && number.is_none() {
+                    continue;
+                }
+                let ret = b
+                    .client
+                    .query_beian_status(QueryConditionType::Domain, &website.data.domain)
+                    .await
+                    .map_err(|e| {
+                        format!(
+                            "bureau unreachable: {}",
+                            crate::notify::redact(&e.to_string())
+                        )
+                    })?;
+                let filed = ret
+                    .status_info
+                    .as_ref()
+                    .filter(|s| s.status == FilingStatus::Filed);
+                if cancels {
+                    filed.is_none()
+                } else {
+                    filed.is_some_and(|s| s.website_number == number)
+                }
+            }
+        };
+        if !synced {
+            continue;
+        }
         let work = b.store.order_workflow(&order.id).await.map_err(store_err)?;
         let flow = order_flow(
             kind,

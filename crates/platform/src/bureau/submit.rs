@@ -190,10 +190,20 @@ async fn order_data(b: &Bureau<'_>, order: &Order) -> Result<OrderData, Failure>
             bytes,
         });
     }
-    let ips = match &work.service_number {
-        None if work.product_line.as_deref() == Some("storefront") => {
-            parse_ips(Some(b.storefront_ips))
-        }
+    // The server the order binds; for a 变更主体 or 变更网站 (no product of its own) the one
+    // the website's access here is on: the change record carries the access as it stands.
+    let mut service_number = work.service_number.clone();
+    let mut storefront = work.product_line.as_deref() == Some("storefront");
+    if work.product_line.is_none()
+        && matches!(kind, FilingKind::ChangeSponsor | FilingKind::ChangeWebsite)
+        && let Some(id) = &order.website_id
+        && let Some(access) = b.store.open_access_of_website(id).await?
+    {
+        storefront = access.service_number.is_none();
+        service_number = access.service_number;
+    }
+    let ips = match &service_number {
+        None if storefront => parse_ips(Some(b.storefront_ips)),
         Some(n) => {
             let sn = b.store.service_number(n).await?;
             let instance = b.store.instance(&sn.instance_id).await?;

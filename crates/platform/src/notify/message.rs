@@ -173,6 +173,12 @@ pub enum Notification {
     /// Before 取消接入 of a site whose only access (as far as we know) is ours: the bureau
     /// refuses it while it is the only one (cancel the website's filing, 注销网站, instead).
     CancelAccessOnlyAccess { domain: String },
+    /// The bureau approved a 注销 (注销网站, 注销主体): the number no longer stands.
+    FilingCancelled {
+        order_id: String,
+        domain: String,
+        icp_number: String,
+    },
     /// The provider missed one of its own deadlines (to the admins, email only).
     ProviderDeadlineBreach {
         order_id: String,
@@ -205,6 +211,7 @@ impl Notification {
             Notification::PhotoRejected { .. } => "photo_rejected",
             Notification::CancelAccessRefused { .. } => "cancel_access_refused",
             Notification::CancelAccessOnlyAccess { .. } => "cancel_access_only_access",
+            Notification::FilingCancelled { .. } => "filing_cancelled",
         }
     }
 
@@ -274,6 +281,14 @@ impl Notification {
                 reason_args(locale, reasons),
             ),
             Notification::CancelAccessOnlyAccess { domain } => vec![("domain", domain.clone())],
+            Notification::FilingCancelled {
+                order_id,
+                domain,
+                icp_number,
+            } => with(
+                order(order_id, domain),
+                [("icp_number", icp_number.clone())],
+            ),
             Notification::CancelAccessCode {
                 domain,
                 code,

@@ -95,6 +95,11 @@ pub(super) fn examples() -> Vec<Notification> {
         Notification::CancelAccessOnlyAccess {
             domain: domain.clone(),
         },
+        Notification::FilingCancelled {
+            order_id: order_id.clone(),
+            domain: domain.clone(),
+            icp_number: "浙ICP备2021012345号-1".into(),
+        },
         Notification::ProviderDeadlineBreach {
             order_id,
             domain,
@@ -109,7 +114,7 @@ fn the_examples_cover_every_event() {
     let mut events: Vec<&str> = examples().iter().map(Notification::event).collect();
     events.sort_unstable();
     events.dedup();
-    assert_eq!(events.len(), 14);
+    assert_eq!(events.len(), 15);
 }
 
 #[test]

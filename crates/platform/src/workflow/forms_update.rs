@@ -10,6 +10,10 @@
 //!   responsible persons' contact fields (mobile, email, emergency mobile, office phone) may
 //!   change; other fields may be filled in while empty (V3's status query does not return
 //!   them) but not changed once set;
+//! - change and cancellation kinds ([`after_filing_frozen`]): 变更主体 changes the sponsor's
+//!   address and responsible person, 变更网站 the website's fields but its domain, the others
+//!   no field at all; a frozen field may still be filled while empty (our records do not keep
+//!   the emergency mobile, for one);
 //! - after a return (`returned`, `bureau_returned`): only the fields the return reasons name
 //!   (a reason naming `sponsor.responsible` covers its sub-fields).
 //!
@@ -45,6 +49,19 @@ fn identity_paths(kind: FilingKind) -> Vec<&'static str> {
         paths.push("sponsor.name");
     }
     paths
+}
+
+/// Whether an after-filing kind may not change `path` (`None` for the other kinds).
+fn after_filing_frozen(kind: FilingKind, path: &str) -> Option<bool> {
+    let may = match kind {
+        FilingKind::ChangeSponsor => {
+            path == "sponsor.address" || path.starts_with("sponsor.responsible.")
+        }
+        FilingKind::ChangeWebsite => path.starts_with("website.") && path != "website.domain",
+        FilingKind::ChangeAccess | FilingKind::CancelSponsor | FilingKind::CancelWebsite => false,
+        _ => return None,
+    };
+    Some(!may)
 }
 
 /// The value at a dotted path of a JSON document.
@@ -93,6 +110,9 @@ fn locked(l: &Loaded, old: &Value, changed: &[String]) -> Vec<String> {
                 return true;
             }
             if l.kind.is_access() && !is_contact(path) && !is_empty(at(old, path)) {
+                return true;
+            }
+            if after_filing_frozen(l.kind, path) == Some(true) && !is_empty(at(old, path)) {
                 return true;
             }
             if after_return && let Some(fields) = &returned {
@@ -191,6 +211,27 @@ mod tests {
             ("website.mobile", false),
         ] {
             assert_eq!(is_contact(path), contact, "{path}");
+        }
+    }
+
+    #[test]
+    fn each_after_filing_kind_changes_its_own_fields() {
+        use FilingKind::*;
+        for (kind, path, frozen) in [
+            (ChangeSponsor, "sponsor.address", Some(false)),
+            (ChangeSponsor, "sponsor.responsible.mobile", Some(false)),
+            (ChangeSponsor, "sponsor.province", Some(true)),
+            (ChangeSponsor, "website.name", Some(true)),
+            (ChangeWebsite, "website.name", Some(false)),
+            (ChangeWebsite, "website.responsible.email", Some(false)),
+            (ChangeWebsite, "website.domain", Some(true)),
+            (ChangeWebsite, "sponsor.address", Some(true)),
+            (ChangeAccess, "website.name", Some(true)),
+            (CancelSponsor, "sponsor.address", Some(true)),
+            (CancelWebsite, "website.home_url", Some(true)),
+            (FirstFiling, "website.name", None),
+        ] {
+            assert_eq!(after_filing_frozen(kind, path), frozen, "{kind} {path}");
         }
     }
 

@@ -21,6 +21,8 @@
 //! - [`Workflow::send_cancel_access_code`], [`Workflow::cancel_access`] — `cancel_access`
 //!   (取消接入);
 //! - [`Workflow::import_legacy`] — `legacy_import` (万网), over [`crate::legacy`].
+//! - [`Workflow::create_change_order`] — `change` (变更主体, 变更网站, 变更接入, 注销主体,
+//!   注销网站 of a filed sponsor).
 //! - [`Workflow::request_backdrop`], [`Workflow::backdrop_requests`],
 //!   [`Workflow::ship_backdrop`] — `backdrop`; [`Workflow::upload_photo`],
 //!   [`Workflow::submit_shanghai_code`], [`Workflow::decide_photo`] — `photo` (拍照核验);
@@ -30,6 +32,7 @@
 
 mod backdrop;
 mod bureau_status;
+mod change;
 mod check;
 mod create;
 mod error;

@@ -7,6 +7,9 @@
 
 use beian_miit::v3::returns::{FiledPerson, FilingRecord};
 
+use beian_core::kind::FilingKind;
+
+use super::error::FieldErrors;
 use super::forms::{PersonForm, validate_sponsor, validate_website};
 use super::view::Forms;
 
@@ -45,10 +48,20 @@ pub fn apply_record(forms: &mut Forms, record: &FilingRecord) -> bool {
 
 /// The form fields (API paths) that submission and the verification form will still ask
 /// for: empty or invalid now.
-pub fn incomplete_fields(forms: &Forms) -> Vec<String> {
-    let mut out: Vec<String> = validate_sponsor(&forms.sponsor).into_keys().collect();
-    out.extend(validate_website(&forms.website).into_keys());
-    out
+pub fn incomplete_fields(kind: FilingKind, forms: &Forms) -> Vec<String> {
+    validate_forms(kind, forms).into_keys().collect()
+}
+
+/// The forms' errors: both forms, none for 注销 (nothing is filed; the forms show what ends).
+pub fn validate_forms(kind: FilingKind, forms: &Forms) -> FieldErrors {
+    match kind {
+        FilingKind::CancelSponsor | FilingKind::CancelWebsite => FieldErrors::new(),
+        _ => {
+            let mut errors = validate_sponsor(&forms.sponsor);
+            errors.append(&mut validate_website(&forms.website));
+            errors
+        }
+    }
 }
 
 #[cfg(test)]
@@ -109,7 +122,7 @@ mod tests {
         let mut forms = Forms::default();
         forms.website.domain = "example.cn".into();
         apply_record(&mut forms, &record());
-        let missing = incomplete_fields(&forms);
+        let missing = incomplete_fields(FilingKind::NewAccess, &forms);
         for field in [
             "sponsor.responsible.emergency_mobile",
             "website.responsible.emergency_mobile",

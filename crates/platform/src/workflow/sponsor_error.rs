@@ -47,6 +47,13 @@ pub enum SponsorRefusal {
     LegacySponsorExists,
     /// One of the legacy websites' domains is already a website here. (409)
     LegacyDomainExists,
+    /// The website has no number yet: nothing to change or cancel. (409)
+    WebsiteNotFiled,
+    /// The sponsor or website has no active access here: its changes go through its
+    /// hosting provider (the bureau would refuse ours). (409)
+    NotAccessedHere,
+    /// The kind cannot be made on this endpoint. (422, `kind`)
+    KindNotAllowed,
 }
 
 impl SponsorRefusal {
@@ -71,6 +78,9 @@ impl SponsorRefusal {
             LegacyAlreadyImported => "legacy_already_imported",
             LegacySponsorExists => "legacy_sponsor_exists",
             LegacyDomainExists => "legacy_domain_exists",
+            WebsiteNotFiled => "website_not_filed",
+            NotAccessedHere => "not_accessed_here",
+            KindNotAllowed => "kind_not_allowed",
         }
     }
 
@@ -85,11 +95,16 @@ impl SponsorRefusal {
             | AccountHasSponsor
             | LegacyAlreadyImported
             | LegacySponsorExists
-            | LegacyDomainExists => 409,
+            | LegacyDomainExists
+            | WebsiteNotFiled
+            | NotAccessedHere => 409,
             CodeTooSoon { .. } | LegacyThrottled { .. } => 429,
-            CodeMissing | CodeExpired | CodeIncorrect { .. } | CodeExhausted | ConfirmRequired => {
-                422
-            }
+            CodeMissing
+            | CodeExpired
+            | CodeIncorrect { .. }
+            | CodeExhausted
+            | ConfirmRequired
+            | KindNotAllowed => 422,
             LegacyCredentials => 401,
         }
     }
@@ -116,6 +131,9 @@ impl SponsorRefusal {
             LegacyAlreadyImported => "sponsor.legacy_already_imported",
             LegacySponsorExists => "sponsor.legacy_sponsor_exists",
             LegacyDomainExists => "sponsor.legacy_domain_exists",
+            WebsiteNotFiled => "sponsor.website_not_filed",
+            NotAccessedHere => "sponsor.not_accessed_here",
+            KindNotAllowed => "sponsor.kind_not_allowed",
         }
     }
 
@@ -138,6 +156,7 @@ impl SponsorRefusal {
         match self {
             CodeMissing | CodeExpired | CodeIncorrect { .. } | CodeExhausted => Some("sms_code"),
             ConfirmRequired => Some("confirm"),
+            KindNotAllowed => Some("kind"),
             LegacyCredentials => Some("legacy_password"),
             _ => None,
         }
@@ -203,6 +222,9 @@ mod tests {
             (LegacyAlreadyImported, 409, None),
             (LegacySponsorExists, 409, None),
             (LegacyDomainExists, 409, None),
+            (WebsiteNotFiled, 409, None),
+            (NotAccessedHere, 409, None),
+            (KindNotAllowed, 422, Some("kind")),
         ];
         for (r, status, field) in cases {
             assert!(messages().has_key(r.message_key()), "{}", r.message_key());

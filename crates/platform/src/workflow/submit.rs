@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::error::{FieldError, FieldErrors, WorkflowError};
-use super::forms::{validate_sponsor, validate_website};
 use super::view::Loaded;
 use super::{Acting, Workflow};
 use crate::materials::{MaterialKind, required_materials};
@@ -62,8 +61,7 @@ struct Gaps {
 
 impl Workflow<'_> {
     async fn gaps(&self, l: &Loaded) -> Result<Gaps, WorkflowError> {
-        let mut field_errors = validate_sponsor(&l.forms.sponsor);
-        field_errors.append(&mut validate_website(&l.forms.website));
+        let field_errors = super::prefill::validate_forms(l.kind, &l.forms);
         let sponsor = &l.forms.sponsor;
         let nature = SponsorNature::parse(&sponsor.identity.nature).unwrap_or(SponsorNature::Other);
         let certificate_type = CertificateType::parse(&sponsor.identity.certificate_type)

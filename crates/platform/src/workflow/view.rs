@@ -259,7 +259,7 @@ impl Workflow<'_> {
             deadlines: current_deadlines(&l.order.deadlines, l.state),
             allowed_events: beian_core::order::allowed_events_for(l.state, &flow, Actor::Applicant),
             incomplete_fields: if l.state.is_editable() {
-                super::prefill::incomplete_fields(&l.forms)
+                super::prefill::incomplete_fields(l.kind, &l.forms)
             } else {
                 Vec::new()
             },

@@ -1,7 +1,8 @@
 //! After success (API.md "Applicant"): the account's sponsor with its numbers, websites and
 //! access records (`GET /sponsor`), 取消接入 (`POST /websites/{id}/cancel-access/code`, `POST
 //! /websites/{id}/cancel-access`) and the legacy (万网) import (`POST /legacy-imports`), over
-//! the workflow services. Refusals are the workflow's ([`beian_platform::workflow::SponsorRefusal`]).
+//! the workflow services; change and cancellation orders (`POST /sponsor/orders`, `POST
+//! /websites/{id}/orders`). Refusals are the workflow's ([`beian_platform::workflow::SponsorRefusal`]).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -17,6 +18,7 @@ use crate::api::openapi::ErrorBody;
 use crate::api::{ApiJson, RequestLocale};
 use crate::error::ApiError;
 use crate::startup::AppState;
+use beian_core::kind::FilingKind;
 use beian_platform::legacy::LegacyImported;
 use beian_platform::workflow::{
     Acting, CancelAccessInput, CancelCodeSent, CancelledAccess, LegacyImportInput, SponsorView,
@@ -165,6 +167,77 @@ pub async fn cancel_access(
     .into_response())
 }
 
+/// The body of `POST /sponsor/orders` and `POST /websites/{id}/orders`.
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ChangeOrderInput {
+    /// `change_sponsor` or `cancel_sponsor` (`/sponsor/orders`); `change_website`,
+    /// `change_access` or `cancel_website` (`/websites/{id}/orders`).
+    pub kind: String,
+}
+
+async fn change_order(
+    state: &AppState,
+    account: &CurrentAccount,
+    kind: &str,
+    website_id: Option<&str>,
+) -> Result<Response, ApiError> {
+    let acting = acting(account);
+    let kind = FilingKind::parse(kind.trim()).ok_or(WorkflowError::Sponsor(
+        beian_platform::workflow::SponsorRefusal::KindNotAllowed,
+    ))?;
+    let id = state
+        .workflow()
+        .create_change_order(&acting, kind, website_id)
+        .await?;
+    let view = state.workflow().order_view(&acting, &id).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// 变更主体 or 注销主体 of the account's filed sponsor: a `draft` order, its forms prefilled
+/// from our records (docs/api.md "Changes and cancellations": what each kind may change and
+/// needs). The rest of the flow is the ordinary one (`/orders/{id}/…`).
+#[utoipa::path(post, path = "/sponsor/orders", tag = "sponsor",
+    request_body = ChangeOrderInput,
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 201, description = "the order as `GET /orders/{id}` shows it"),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "`no_sponsor`", body = ErrorBody),
+        (status = 409, description = "`sponsor_not_filed`, `not_accessed_here`, \
+            `order_in_progress`", body = ErrorBody),
+        (status = 422, description = "`kind_not_allowed` naming `kind`", body = ErrorBody),
+    ))]
+pub async fn sponsor_order(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    ApiJson(input): ApiJson<ChangeOrderInput>,
+) -> Result<Response, ApiError> {
+    change_order(&state, &account, &input.kind, None).await
+}
+
+/// 变更网站, 变更接入 or 注销网站 of one of the sponsor's filed websites accessed here.
+#[utoipa::path(post, path = "/websites/{id}/orders", tag = "sponsor",
+    params(("id" = String, Path, description = "the website id (from `GET /sponsor`)")),
+    request_body = ChangeOrderInput,
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 201, description = "the order as `GET /orders/{id}` shows it"),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "`no_sponsor`, `website_not_found`", body = ErrorBody),
+        (status = 409, description = "`sponsor_not_filed`, `website_not_filed`, \
+            `not_accessed_here`, `access_cancelling`, `order_in_progress`", body = ErrorBody),
+        (status = 422, description = "`kind_not_allowed` naming `kind`", body = ErrorBody),
+    ))]
+pub async fn website_order(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ChangeOrderInput>,
+) -> Result<Response, ApiError> {
+    change_order(&state, &account, &input.kind, Some(&id)).await
+}
+
 /// Imports a legacy (万网) account's filing data into this account: once, irreversibly, with
 /// `confirm: true`.
 #[utoipa::path(post, path = "/legacy-imports", tag = "sponsor",
@@ -209,6 +282,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(send_cancel_code))
         .routes(routes!(cancel_access))
         .routes(routes!(legacy_import))
+        .routes(routes!(sponsor_order))
+        .routes(routes!(website_order))
 }
 
 #[cfg(test)]

@@ -190,7 +190,7 @@ async fn pending_review(api: &TestApp) -> i64 {
     first().await.unwrap()
 }
 
-async fn decide(api: &TestApp, approve: bool, reasons: &[&str]) {
+pub async fn decide(api: &TestApp, approve: bool, reasons: &[&str]) {
     let review = pending_review(api).await;
     let res = api
         .http

@@ -6,6 +6,7 @@
 mod access;
 pub(crate) mod bureau;
 mod cancel;
+mod changes;
 pub(crate) mod driver;
 mod notices;
 mod provider_steps;
