@@ -15,20 +15,55 @@ use crate::DataArgs;
 pub struct BackupArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// An empty (or absent) folder to write the backup into.
+    /// An empty (or absent) folder to write the backup into, or `s3://bucket/prefix` (an
+    /// empty prefix; credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_REGION`, and `BEIAN_S3_ENDPOINT` for a service other than AWS).
     #[arg(long)]
-    to: PathBuf,
+    to: String,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RestoreArgs {
-    /// The backup folder (with its manifest.json).
+    /// The backup folder (with its manifest.json), or `s3://bucket/prefix`.
     #[arg(long)]
-    from: PathBuf,
+    from: String,
     /// The empty (or absent) data dir to restore into; the key options name the data key
     /// the backup needs (its id is in the manifest), which is written as the dir's key file.
     #[command(flatten)]
     data: DataArgs,
+}
+
+/// Where a backup lives.
+enum Place {
+    Folder(PathBuf),
+    Bucket(ObjectConfig, String),
+}
+
+/// A folder, or `s3://bucket/prefix` with the credentials from the environment.
+fn place(text: &str) -> Result<Place, String> {
+    let Some(rest) = text.strip_prefix("s3://") else {
+        return Ok(Place::Folder(PathBuf::from(text)));
+    };
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        return Err(format!("{text}: no bucket (s3://bucket/prefix)"));
+    }
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let need = |name: &str| var(name).ok_or_else(|| format!("{text} needs {name} set"));
+    let endpoint = var("BEIAN_S3_ENDPOINT");
+    Ok(Place::Bucket(
+        ObjectConfig::S3 {
+            allow_http: endpoint
+                .as_deref()
+                .is_some_and(|e| e.starts_with("http://")),
+            endpoint,
+            bucket: bucket.to_owned(),
+            region: var("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned()),
+            access_key_id: need("AWS_ACCESS_KEY_ID")?,
+            secret_access_key: need("AWS_SECRET_ACCESS_KEY")?,
+        },
+        prefix.trim_matches('/').to_owned(),
+    ))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -47,13 +82,17 @@ fn backup_inner(args: BackupArgs) -> Result<(), String> {
             dir: args.data.data_dir.join(beian_store::backup::OBJECTS_DIR),
         })
         .map_err(|e| format!("cannot open the objects: {e}"))?;
-        let manifest = beian_store::backup::backup(&store, &objects, &args.to)
-            .await
-            .map_err(|e| e.to_string())?;
+        let manifest = match place(&args.to)? {
+            Place::Folder(dir) => beian_store::backup::backup(&store, &objects, &dir).await,
+            Place::Bucket(bucket, prefix) => {
+                beian_store::backup::backup_to_bucket(&store, &objects, &bucket, &prefix).await
+            }
+        }
+        .map_err(|e| e.to_string())?;
         println!(
             "backup in {}: {} orders, {} objects, audit head #{}, data key {} (keep the key apart; \
              the backup does not hold it)",
-            args.to.display(),
+            args.to,
             manifest.orders,
             manifest.objects.len(),
             manifest.audit_head_seq,
@@ -71,7 +110,15 @@ fn backup_inner(args: BackupArgs) -> Result<(), String> {
 }
 
 fn restore_inner(args: RestoreArgs) -> Result<(), String> {
-    let manifest = beian_store::backup::read_manifest(&args.from).map_err(|e| e.to_string())?;
+    let from = place(&args.from)?;
+    let needed = match &from {
+        Place::Folder(dir) => {
+            beian_store::backup::read_manifest(dir)
+                .map_err(|e| e.to_string())?
+                .key_id
+        }
+        Place::Bucket(..) => "named in the backup's manifest".to_owned(),
+    };
     let key = match args.data.data_key()? {
         Some(k) => k,
         None => match std::env::var("BEIAN_DATA_KEY") {
@@ -80,15 +127,25 @@ fn restore_inner(args: RestoreArgs) -> Result<(), String> {
             }
             _ => {
                 return Err(format!(
-                    "this backup needs the data key with id {}: give --data-key-file, \
-                     --data-key-command or BEIAN_DATA_KEY",
-                    manifest.key_id
+                    "this backup needs the data key with id {needed}: give --data-key-file, \
+                     --data-key-command or BEIAN_DATA_KEY"
                 ));
             }
         },
     };
-    beian_store::backup::restore(&args.from, &args.data.data_dir, &key, true)
-        .map_err(|e| e.to_string())?;
+    let manifest = match from {
+        Place::Folder(dir) => beian_store::backup::restore(&dir, &args.data.data_dir, &key, true),
+        Place::Bucket(bucket, prefix) => {
+            runtime()?.block_on(beian_store::backup::restore_from_bucket(
+                &bucket,
+                &prefix,
+                &args.data.data_dir,
+                &key,
+                true,
+            ))
+        }
+    }
+    .map_err(|e| e.to_string())?;
     println!(
         "restored {} orders and {} objects into {}; check it with: beian audit verify --data-dir {}",
         manifest.orders,

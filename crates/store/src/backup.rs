@@ -30,7 +30,7 @@ use sqlx::Connection;
 use crate::audit::HEAD_FILE;
 use crate::crypto::KEY_FILE;
 use crate::db::{Backend, SQLITE_FILE, Store};
-use crate::objects::Objects;
+use crate::objects::{ObjectConfig, Objects};
 
 /// The manifest's file name.
 pub const MANIFEST: &str = "manifest.json";
@@ -260,15 +260,25 @@ pub fn read_manifest(from: &Path) -> Result<Manifest> {
     Ok(manifest)
 }
 
-/// Reads one file of the backup and checks it against its entry.
-fn checked(from: &Path, entry: &FileEntry) -> Result<Vec<u8>> {
-    let rel = Path::new(&entry.path);
-    if rel.is_absolute() || rel.components().any(|c| c.as_os_str() == "..") {
+/// A manifest path that stays inside the backup.
+fn checked_path(path: &str) -> Result<&Path> {
+    let rel = Path::new(path);
+    if rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
         return Err(BackupError::Corrupt {
-            path: entry.path.clone(),
+            path: path.to_owned(),
             what: "path outside the backup",
         });
     }
+    Ok(rel)
+}
+
+/// Reads one file of the backup and checks it against its entry.
+fn checked(from: &Path, entry: &FileEntry) -> Result<Vec<u8>> {
+    let rel = checked_path(&entry.path)?;
     let bytes = std::fs::read(from.join(rel)).map_err(io(entry.path.clone()))?;
     if bytes.len() as u64 != entry.size || sha256_hex(&bytes) != entry.sha256 {
         return Err(BackupError::Corrupt {
@@ -325,4 +335,98 @@ pub fn restore(
         }
     }
     Ok(manifest)
+}
+
+/// A folder of the machine's temp dir for a backup on its way to or from a bucket, removed
+/// when dropped.
+struct Staging(PathBuf);
+
+impl Staging {
+    fn new() -> Staging {
+        Staging(
+            std::env::temp_dir().join(format!("beian-backup-{}", uuid::Uuid::new_v4().simple())),
+        )
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn object_path(prefix: &str, rel: &str) -> object_store::path::Path {
+    let prefix = prefix.trim_matches('/');
+    if prefix.is_empty() {
+        object_store::path::Path::from(rel)
+    } else {
+        object_store::path::Path::from(format!("{prefix}/{rel}"))
+    }
+}
+
+/// As [`backup`], into a bucket (`s3://bucket/prefix`): written to a staging folder, then
+/// uploaded file by file, the manifest last (a prefix without one is no backup). The prefix
+/// must hold nothing yet.
+pub async fn backup_to_bucket(
+    store: &Store,
+    objects: &Objects,
+    bucket: &ObjectConfig,
+    prefix: &str,
+) -> Result<Manifest> {
+    use object_store::ObjectStore;
+    let remote = crate::objects::build(bucket)?;
+    let listed = remote
+        .list_with_delimiter(Some(&object_path(prefix, "")))
+        .await
+        .map_err(crate::error::StoreError::from)?;
+    if !listed.objects.is_empty() || !listed.common_prefixes.is_empty() {
+        return Err(BackupError::NotEmpty(PathBuf::from(prefix), "backup"));
+    }
+    let staging = Staging::new();
+    let manifest = backup(store, objects, &staging.0).await?;
+    let mut files: Vec<String> = manifest.objects.iter().map(|e| e.path.clone()).collect();
+    files.push(manifest.database.path.clone());
+    files.push(HEAD_FILE.to_owned());
+    files.push(MANIFEST.to_owned());
+    for rel in files {
+        let bytes = std::fs::read(staging.0.join(&rel)).map_err(io(rel.clone()))?;
+        remote
+            .put(&object_path(prefix, &rel), bytes.into())
+            .await
+            .map_err(crate::error::StoreError::from)?;
+    }
+    Ok(manifest)
+}
+
+/// As [`restore`], from a bucket: the manifest's files are downloaded to a staging folder,
+/// then restored from there (every checksum checked before anything is written).
+pub async fn restore_from_bucket(
+    bucket: &ObjectConfig,
+    prefix: &str,
+    data_dir: &Path,
+    key: &crate::crypto::DataKey,
+    write_key_file: bool,
+) -> Result<Manifest> {
+    use object_store::ObjectStore;
+    let remote = crate::objects::build(bucket)?;
+    let staging = Staging::new();
+    let fetch = async |rel: &str| -> Result<()> {
+        let bytes = match remote.get(&object_path(prefix, rel)).await {
+            Ok(got) => got.bytes().await.map_err(crate::error::StoreError::from)?,
+            Err(object_store::Error::NotFound { .. }) if rel == MANIFEST => {
+                return Err(BackupError::NoManifest(PathBuf::from(prefix)));
+            }
+            Err(e) => return Err(crate::error::StoreError::from(e).into()),
+        };
+        write_synced(&staging.0.join(rel), &bytes)
+    };
+    fetch(MANIFEST).await?;
+    let manifest = read_manifest(&staging.0)?;
+    // Only the files the manifest names, each under its checked relative path.
+    for entry in manifest.objects.iter().chain([&manifest.database]) {
+        checked_path(&entry.path)?;
+        fetch(&entry.path).await?;
+    }
+    fetch(HEAD_FILE).await?;
+    restore(&staging.0, data_dir, key, write_key_file)
 }

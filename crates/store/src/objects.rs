@@ -72,8 +72,10 @@ fn check_key(key: &str) -> Result<ObjectPath> {
     Ok(ObjectPath::from(key))
 }
 
-impl Objects {
-    pub fn open(config: &ObjectConfig) -> Result<Objects> {
+/// The `object_store` behind a configuration (for [`Objects`], and for a backup's bucket,
+/// whose paths are not object keys).
+pub(crate) fn build(config: &ObjectConfig) -> Result<Arc<dyn ObjectStore>> {
+    {
         let inner: Arc<dyn ObjectStore> = match config {
             ObjectConfig::Local { dir } => {
                 std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
@@ -102,7 +104,15 @@ impl Objects {
                 Arc::new(b.build()?)
             }
         };
-        Ok(Objects { inner })
+        Ok(inner)
+    }
+}
+
+impl Objects {
+    pub fn open(config: &ObjectConfig) -> Result<Objects> {
+        Ok(Objects {
+            inner: build(config)?,
+        })
     }
 
     /// Stores bytes under a fresh random key.

@@ -258,3 +258,59 @@ async fn postgres_is_refused_with_where_to_look() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_backup_goes_to_a_bucket_and_comes_back_from_it() {
+    let Some(server) = beian_store::testing::s3::S3Server::start() else {
+        return;
+    };
+    let t = testing::sqlite().await;
+    let objects = Objects::open(&ObjectConfig::Local {
+        dir: t.dir.path().join("objects"),
+    })
+    .unwrap();
+    let (order, key, bytes) = write_one(&t.store, &objects, 7).await;
+    let bucket = server.config();
+    let manifest = backup::backup_to_bucket(&t.store, &objects, &bucket, "nightly/2026-12-07")
+        .await
+        .unwrap();
+    // The files are in the bucket under the prefix.
+    let root = server
+        .root
+        .path()
+        .join(beian_store::testing::s3::BUCKET)
+        .join("nightly/2026-12-07");
+    assert!(root.join(backup::MANIFEST).is_file());
+    assert!(root.join("beian.db").is_file());
+    assert!(root.join("objects").join(&key).is_file());
+    let again = backup::backup_to_bucket(&t.store, &objects, &bucket, "nightly/2026-12-07").await;
+    assert!(matches!(again, Err(BackupError::NotEmpty(..))), "{again:?}");
+
+    let out = tempfile::tempdir().unwrap();
+    let restored_dir = out.path().join("restored");
+    backup::restore_from_bucket(&bucket, "nightly/2026-12-07", &restored_dir, &t.key, true)
+        .await
+        .unwrap();
+    let mut config = StoreConfig::embedded(&restored_dir);
+    config.data_key = Some(t.key.clone());
+    let restored = Store::open(config).await.unwrap();
+    assert_eq!(restored.order(&order).await.unwrap().id, order);
+    let restored_objects = Objects::open(&ObjectConfig::Local {
+        dir: restored_dir.join("objects"),
+    })
+    .unwrap();
+    assert_eq!(restored_objects.get(&key).await.unwrap(), bytes);
+    let report = verify_audit(&restored, &restored_dir.join("audit-head"))
+        .await
+        .unwrap();
+    assert_eq!(report.head_seq, manifest.audit_head_seq);
+    let missing =
+        backup::restore_from_bucket(&bucket, "nightly/none", &out.path().join("x"), &t.key, true)
+            .await;
+    assert!(
+        matches!(missing, Err(BackupError::NoManifest(_))),
+        "{missing:?}"
+    );
+    restored.close().await;
+    t.teardown().await;
+}
