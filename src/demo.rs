@@ -26,10 +26,12 @@ pub struct Args {
 }
 
 /// The demo's accounts.
-const DEMO_USERS: [(&str, Role); 3] = [
+const DEMO_USERS: [(&str, Role); 4] = [
     ("admin", Role::Admin),
     ("reviewer", Role::Reviewer),
     ("customer", Role::Applicant),
+    // The simulator's operator: the bureau's console and the /sim controls in demo mode.
+    ("bureau", Role::BureauOfficer),
 ];
 
 /// One demo login.
@@ -61,7 +63,7 @@ pub fn run(args: Args) -> ExitCode {
             );
             print_tryouts();
             println!(
-                "start it: beian serve --data-dir {} --simulated-clock, then open the portal URL it prints",
+                "start it: beian serve --data-dir {} --simulated-clock (demo mode: the simulator's /sim controls, behind the operator token it prints or the bureau login), then open the portal URL it prints",
                 args.data.data_dir.display()
             );
             ExitCode::SUCCESS

@@ -10,6 +10,7 @@ mod gate;
 mod import;
 mod regulator;
 mod serve;
+mod serve_config;
 
 use std::process::ExitCode;
 
@@ -55,7 +56,7 @@ enum Command {
         value: String,
     },
     /// Run the whole system (embedded default: SQLite and files in the data dir).
-    Serve(serve::Args),
+    Serve(Box<serve::Args>),
     /// The regulator simulator on its own.
     Regulator {
         #[command(subcommand)]
@@ -106,7 +107,7 @@ fn main() -> ExitCode {
     let _ = LOG_FORMAT.set(cli.log_format);
     match cli.command {
         Command::Check { kind, value } => check::run(kind, &value),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Admin { command } => admin::run(command),
         Command::Audit { command } => audit::run(command),
         Command::Bureau { command } => bureau::run(command),

@@ -135,7 +135,8 @@ pub async fn register(state: &AppState, body: NewAccountRequest) -> Result<Accou
 }
 
 /// Logs in: sets the session cookie (a new session id every time; a session cookie sent
-/// along is ended). Refused with 429 after too many failures for the username or address.
+/// along is ended). Refused with 429 while the username at this address, or the address, is
+/// delayed after its failures (`crate::api::throttle`).
 #[utoipa::path(post, path = "/sessions", tag = "accounts", request_body = LoginRequest,
     responses(
         (status = 200, body = SessionView, description = "logged in; `Set-Cookie: beian_session=…`"),
@@ -165,7 +166,6 @@ pub async fn login(
     body: LoginRequest,
 ) -> Result<(HeaderValue, SessionView), ApiError> {
     let settings = &state.api.settings;
-    let subject = throttle::login_subject(&body.username);
     let too_many = |retry_after_secs| ApiError::TooManyRequests {
         code: "too_many_attempts",
         retry_after_secs,
@@ -173,8 +173,7 @@ pub async fn login(
     if let Some(wait) = state.api.limits.login_blocked(ip) {
         return Err(too_many(wait));
     }
-    let limit = settings.login_failures_per_account_per_hour;
-    if let Some(wait) = throttle::account_login_blocked(&state.store, &subject, limit).await? {
+    if let Some(wait) = throttle::login_wait(&state.store, settings, ip, &body.username).await? {
         return Err(too_many(wait));
     }
     let account = state.store.account_by_username(&body.username).await?;
@@ -188,10 +187,11 @@ pub async fn login(
         Some(a) if matches && !a.disabled => a,
         _ => {
             state.api.limits.record_login_failure(ip);
-            throttle::record_account_login_failure(&state.store, &subject).await?;
+            throttle::record_login_failure(&state.store, settings, ip, &body.username).await?;
             return Err(ApiError::InvalidCredentials);
         }
     };
+    throttle::clear_after_success(&state.store, ip, &body.username).await?;
     let token = auth::new_token();
     let ttl_ms = i64::try_from(settings.session_ttl.as_millis()).unwrap_or(i64::MAX / 2);
     let expires_at = state.store.now().timestamp_millis() + ttl_ms;

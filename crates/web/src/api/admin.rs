@@ -4,8 +4,9 @@
 //! ([`super::admin_calendar`]), the outbox, the audit log and the dashboard
 //! ([`super::admin_ops`]). The services behind them are in [`beian_platform::admin`].
 
+use super::{ApiPath as Path, ApiQuery as Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use beian_store::accounts::{Account, Role};
 use serde::{Deserialize, Serialize};
@@ -238,6 +239,10 @@ pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .routes(utoipa_axum::routes!(ops::audit))
         .routes(utoipa_axum::routes!(ops::verify_audit))
         .routes(utoipa_axum::routes!(ops::dashboard))
+        .routes(utoipa_axum::routes!(
+            super::admin_throttle::list_throttles,
+            super::admin_throttle::clear_throttle
+        ))
 }
 
 #[cfg(test)]

@@ -3,10 +3,15 @@
 //!
 //! # Layers, outermost first
 //! 1. locale: errors are rendered in the request's `Accept-Language` (zh-CN default, `en`);
-//! 2. [`throttle::limit_requests`]: the per-address request limit (429 `too_many_requests`),
+//! 2. [`guard::json_errors`]: every refusal in the JSON error body, axum's own too;
+//! 3. [`throttle::limit_requests`]: the per-address request limit (429 `too_many_requests`),
 //!    and the client address for the handlers ([`ClientIp`]);
-//! 3. [`auth::resolve`]: the session cookie or `Authorization: Bearer` key, resolved once;
-//! 4. [`idempotency::idempotency`]: `Idempotency-Key` on POST.
+//! 4. [`auth::resolve`]: the session cookie or `Authorization: Bearer` key, resolved once;
+//! 5. [`guard::cross_site`]: CSRF, with the Origin / `Sec-Fetch-Site` check and JSON or
+//!    multipart bodies only,
+//!    for requests without an API key;
+//! 6. [`guard::role_gate`]: `/admin` and `/review` need their role before anything is parsed;
+//! 7. [`idempotency::idempotency`]: `Idempotency-Key` on POST.
 //!
 //! # Adding endpoints (for other modules)
 //! Write handlers with `#[utoipa::path(...)]` and return `Result<_, ApiError>`; take
@@ -20,8 +25,10 @@ pub mod admin;
 pub mod admin_calendar;
 pub mod admin_ops;
 pub mod admin_products;
+pub mod admin_throttle;
 pub mod auth;
 pub mod bureau_admin;
+pub mod guard;
 pub mod idempotency;
 pub mod materials;
 pub mod openapi;
@@ -101,8 +108,11 @@ pub fn router(state: AppState) -> Router<AppState> {
     let v1 = v1_routes()
         .fallback(async || ApiError::NotFound)
         .layer(from_fn_with_state(state.clone(), idempotency::idempotency))
+        .layer(from_fn(guard::role_gate))
+        .layer(from_fn(guard::cross_site))
         .layer(from_fn_with_state(state.clone(), auth::resolve))
         .layer(from_fn_with_state(state, throttle::limit_requests))
+        .layer(from_fn(guard::json_errors))
         .layer(from_fn(localize));
     openapi::router(v1)
 }
@@ -219,7 +229,65 @@ where
             }
             Err(e) => {
                 tracing::debug!(status = %e.status(), "request body rejected");
-                Err(ApiError::BadRequest("invalid_body"))
+                match e.status() {
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::PayloadTooLarge),
+                    axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE => Err(ApiError::coded(
+                        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        "unsupported_media_type",
+                        "api.error.unsupported_media_type",
+                    )),
+                    _ => Err(ApiError::BadRequest("invalid_body")),
+                }
+            }
+        }
+    }
+}
+
+/// `axum::extract::Query` whose rejection is the API's 400 `invalid_query` (naming the
+/// parameter when serde does).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(_) => {
+                tracing::debug!("query string rejected");
+                Err(ApiError::coded(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    "api.error.invalid_query",
+                ))
+            }
+        }
+    }
+}
+
+/// `axum::extract::Path` whose rejection is the API's 404 `not_found` (a path whose
+/// parameter does not parse names nothing that exists).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(e) => {
+                tracing::debug!(status = %e.status(), "path parameter rejected");
+                Err(ApiError::NotFound)
             }
         }
     }

@@ -6,8 +6,9 @@
 //! workflow's own ([`WorkflowError`](beian_platform::workflow::WorkflowError) → `ApiError` in
 //! `crate::error`). Form-changing calls answer with the order as `GET /orders/{id}` shows it.
 
+use super::ApiPath as Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

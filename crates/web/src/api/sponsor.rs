@@ -3,8 +3,9 @@
 //! /websites/{id}/cancel-access`) and the legacy (万网) import (`POST /legacy-imports`), over
 //! the workflow services. Refusals are the workflow's ([`beian_platform::workflow::SponsorRefusal`]).
 
+use super::ApiPath as Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;

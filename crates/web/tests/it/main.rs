@@ -7,11 +7,13 @@
 //! - `bureau_*`: delivery to the bureau, its results and outages;
 //! - `notify_*`: mail and SMS delivery;
 //! - `flows`: the must-show stories of the seed documents, whole, over HTTP;
-//! - `health`, `simulator_mount`: start-up.
+//! - `health`, `simulator_mount`: start-up;
+//! - `abuse`: the findings of the security probe (issue 15), one test each.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
 
+mod abuse;
 mod api_accounts;
 mod api_admin;
 mod api_admin_numbers;

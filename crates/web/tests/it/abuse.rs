@@ -1,0 +1,352 @@
+//! The abuse suite of issue 15: each finding of the outside probe, reproduced as a request an
+//! attacker would send, and the refusal the fix gives. Before the fixes every one of these
+//! tests failed (the finding's number is in each test's doc).
+
+use beian_store::accounts::Role;
+use beian_store::testing;
+use beian_web::settings::{Settings, SimulatorSettings};
+use beian_web::startup::Application;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::{Session, TestApp};
+
+/// The `/sim` controls an attacker tried (finding 1).
+const SIM_CONTROLS: [(&str, &str); 5] = [
+    ("GET", "/sim/bureau/reviews"),
+    ("GET", "/sim/phone-inbox?mobile=13800138000"),
+    ("POST", "/sim/bureau/reviews/1/decide"),
+    ("POST", "/sim/clock/advance"),
+    ("GET", "/sim/bureau/console"),
+];
+
+fn method(m: &str) -> Method {
+    Method::from_bytes(m.as_bytes()).unwrap()
+}
+
+/// Finding 1: a plain `beian serve` (simulator in-process, not in demo mode) and one against
+/// an external bureau mount none of the simulator's controls.
+#[tokio::test]
+async fn sim_controls_are_not_mounted_outside_demo_mode() {
+    let http = reqwest::Client::new();
+    for external in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::embedded(dir.path(), "127.0.0.1:0".parse().unwrap());
+        settings.simulator = Some(SimulatorSettings::default());
+        if external {
+            settings.simulator = None;
+            settings.regulator.base_url = Some("http://127.0.0.1:9".into());
+            settings.regulator.user = Some("isp".into());
+            settings.regulator.password = Some("secret".into());
+        }
+        let app = Application::build(settings).await.unwrap();
+        let base = format!("http://{}", app.addr());
+        tokio::spawn(app.run_until_stopped());
+        for (m, path) in SIM_CONTROLS {
+            let res = http
+                .request(method(m), format!("{base}{path}"))
+                .header("X-Simulator-Token", "")
+                .json(&json!({"minutes": 66240, "approve": true}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                res.status(),
+                StatusCode::NOT_FOUND,
+                "{m} {path} external={external}"
+            );
+        }
+        // What a real bureau offers the public is still there with the in-process simulator.
+        let query = http
+            .get(format!("{base}/miit/query?domain=example.com"))
+            .send()
+            .await
+            .unwrap();
+        let want = if external { 404 } else { 200 };
+        assert_eq!(query.status(), want);
+    }
+}
+
+/// Finding 1: in demo/test mode the controls answer only the operator token or a
+/// bureau officer's session; nobody else reads the reviews or moves the clock.
+#[tokio::test]
+async fn sim_controls_need_the_simulator_operator() {
+    testing::each_backend(async |t| {
+        let api = TestApp::new().simulated_clock().admin().start(t).await;
+        let alice = api.new_applicant("alice").await;
+        let officer = api.new_user("officer", Role::BureauOfficer).await;
+        let before = api.clock.now();
+        for (m, path) in SIM_CONTROLS {
+            let body = json!({"minutes": 66240, "approve": true});
+            let anonymous = api.anon(method(m), path).json(&body).send().await.unwrap();
+            assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{m} {path}");
+            let error: Value = anonymous.json().await.unwrap();
+            assert_eq!(error["error"]["code"], "simulator_operator_required");
+            let wrong = api
+                .anon(method(m), path)
+                .header("X-Simulator-Token", "guess")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "{m} {path}");
+            for who in [&alice, api.admin()] {
+                let res = api
+                    .anon(method(m), path)
+                    .header("cookie", format!("beian_session={}", who.cookie))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{m} {path}");
+            }
+        }
+        assert_eq!(api.clock.now(), before, "the clock was moved");
+
+        // The operator token and a bureau officer get through.
+        let res = api
+            .sim(Method::GET, "/sim/bureau/reviews")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let as_officer = |m: Method, path: &str| {
+            api.anon(m, path)
+                .header("cookie", format!("beian_session={}", officer.cookie))
+        };
+        let res = as_officer(Method::GET, "/sim/bureau/reviews")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        // An officer's browser session does not move the clock from another site.
+        let res = as_officer(Method::POST, "/sim/clock/advance")
+            .header("Origin", "https://evil.example")
+            .json(&json!({"minutes": 60}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(api.clock.now(), before);
+        api.advance_over_http(60).await;
+        assert!(api.clock.now() > before);
+    })
+    .await;
+}
+
+/// Finding 8: query-string and path rejections are the JSON error body, and they come after
+/// the role check (an applicant gets 403, an anonymous caller 401, never a 400).
+#[tokio::test]
+async fn query_and_path_rejections_are_json_and_come_after_the_role_check() {
+    testing::each_backend(async |t| {
+        let api = TestApp::new().admin().start(t).await;
+        let alice = api.new_applicant("alice").await;
+        let cases = [
+            ("/admin/accounts?page=abc", 400, "invalid_query"),
+            ("/admin/holidays/notayear", 404, "not_found"),
+            ("/admin/outbox", 400, "invalid_query"),
+            ("/admin/audit?limit=lots", 400, "invalid_query"),
+        ];
+        for (path, status, code) in cases {
+            let (s, body) = api.admin().send(api.admin().req(Method::GET, path)).await;
+            assert_eq!(
+                (s.as_u16(), body["error"]["code"].as_str()),
+                (status, Some(code)),
+                "{path}"
+            );
+            let (s, body) = alice.send(alice.req(Method::GET, path)).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{path}");
+            assert_eq!(body["error"]["code"], "forbidden");
+            let res = api
+                .anon(Method::GET, &format!("/api/v1{path}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "unauthenticated");
+        }
+        // A wrong method is a JSON error too.
+        let (s, body) = alice.send(alice.req(Method::PATCH, "/orders")).await;
+        assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+    })
+    .await;
+}
+
+/// Finding 5: a logged-in browser's unsafe request from another site, or with a body a
+/// cross-site form can send, is refused; API keys are not affected.
+#[tokio::test]
+async fn cookie_requests_from_another_site_or_not_json_are_refused() {
+    testing::each_backend(async |t| {
+        let api = TestApp::new().start(t).await;
+        let alice = api.new_applicant("alice").await;
+        let keys = |s: &Session| s.req(Method::POST, "/api-keys");
+        let (status, body) = alice
+            .send(
+                keys(&alice)
+                    .header("Origin", "https://evil.example")
+                    .header("Content-Type", "text/plain")
+                    .body(r#"{"name":"csrf"}"#),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body["error"]["code"], "cross_site_request");
+        let (status, _) = alice
+            .send(
+                keys(&alice)
+                    .header("Sec-Fetch-Site", "cross-site")
+                    .json(&json!({})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        for content_type in ["text/plain", "application/x-www-form-urlencoded"] {
+            let (status, body) = alice
+                .send(
+                    keys(&alice)
+                        .header("Content-Type", content_type)
+                        .body(r#"{"name":"csrf"}"#),
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
+            assert_eq!(body["error"]["code"], "unsupported_media_type");
+        }
+        let (status, key) = alice
+            .send(
+                keys(&alice)
+                    .header("Origin", api.base.clone())
+                    .json(&json!({"name": "mine"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        // A key is not a browser's ambient credential: no Origin rule for it.
+        let res = api
+            .anon(Method::POST, "/api/v1/api-keys")
+            .bearer_auth(key["key"].as_str().unwrap())
+            .header("Origin", "https://elsewhere.example")
+            .json(&json!({"name": "from a script"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+    })
+    .await;
+}
+
+/// A client whose connections come from `127.0.0.N` (every loopback address reaches the
+/// server on 127.0.0.1): another source address.
+fn client_from(n: u8) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, n]))
+        .build()
+        .unwrap()
+}
+
+async fn login_from(
+    api: &TestApp,
+    client: &reqwest::Client,
+    username: &str,
+    password: &str,
+) -> StatusCode {
+    client
+        .post(format!("{}/api/v1/sessions", api.base))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Finding 2: 100 wrong logins for `admin` from 7 addresses do not lock the admin out from
+/// an address that did not fail; admins see the delays and lift one.
+#[tokio::test]
+async fn a_login_flood_from_elsewhere_does_not_lock_the_owner_out() {
+    testing::each_backend(async |t| {
+        let api = TestApp::new().simulated_clock().admin().start(t).await;
+        let attackers: Vec<reqwest::Client> = (2..=8).map(client_from).collect();
+        let mut refused = 0;
+        for i in 0..100 {
+            let status = login_from(&api, &attackers[i % 7], "admin", "wrong password 1").await;
+            assert!(
+                status == StatusCode::UNAUTHORIZED || status == StatusCode::TOO_MANY_REQUESTS,
+                "{status}"
+            );
+            refused += usize::from(status == StatusCode::TOO_MANY_REQUESTS);
+        }
+        assert!(refused > 0, "the flood was never delayed");
+        // An attacker's address is delayed even with the right password …
+        assert_eq!(
+            login_from(
+                &api,
+                &attackers[0],
+                "admin",
+                crate::harness::session::PASSWORD
+            )
+            .await,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        // … but the owner, from an address that did not fail, logs in.
+        let owner = client_from(1);
+        assert_eq!(
+            login_from(&api, &owner, "admin", crate::harness::session::PASSWORD).await,
+            StatusCode::OK
+        );
+
+        // The admin sees the delays and lifts one.
+        let (status, list) = api
+            .admin()
+            .send(
+                api.admin()
+                    .req(Method::GET, "/admin/login-throttles?contains=admin"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let subject = "pair:127.0.0.2 admin";
+        let entry = list["throttles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["subject"] == subject)
+            .unwrap_or_else(|| panic!("{list}"))
+            .clone();
+        assert!(entry["failures"].as_i64().unwrap() >= 5, "{entry}");
+        assert!(entry["delayed_until"].is_i64(), "{entry}");
+        let alice = api.new_applicant("alice").await;
+        let clear = format!("/admin/login-throttles?subject={}", urlencode(subject));
+        let (status, _) = alice.send(alice.req(Method::DELETE, &clear)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = api
+            .admin()
+            .send(api.admin().req(Method::DELETE, &clear))
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = api
+            .admin()
+            .send(api.admin().req(Method::DELETE, &clear))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // Lifted: the right password works from there again.
+        assert_eq!(
+            login_from(
+                &api,
+                &attackers[0],
+                "admin",
+                crate::harness::session::PASSWORD
+            )
+            .await,
+            StatusCode::OK
+        );
+        let audit = api.store.audit_before(None, 50).await.unwrap();
+        assert!(audit.iter().any(|r| r.action == "login_throttle.clear"));
+    })
+    .await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
