@@ -124,9 +124,8 @@ pub async fn add_user(
     }
     let password = one_time_password();
     let plain = password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&plain))
+    let hash = auth::hash_password_bounded(plain)
         .await
-        .map_err(|e| AdminError::Internal(e.to_string()))?
         .map_err(|e| AdminError::Internal(e.to_string()))?;
     let mut tx = store.begin().await?;
     let id = tx

@@ -110,7 +110,7 @@ pub async fn register(state: &AppState, body: NewAccountRequest) -> Result<Accou
         return Err(ApiError::Validation { fields });
     };
     let password = body.password;
-    let hash = auth::blocking(move || auth::hash_password(&password)).await??;
+    let hash = auth::hash_password_bounded(password).await?;
     let mut tx = state.store.begin().await?;
     let id = tx
         .insert_account(
@@ -182,7 +182,7 @@ pub async fn login(
         .as_ref()
         .map_or_else(|| state.api.dummy_hash.clone(), |a| a.password_hash.clone());
     let password = body.password;
-    let matches = auth::blocking(move || auth::verify_password(&password, &hash)).await?;
+    let matches = auth::verify_password_bounded(password, hash).await;
     let account = match account {
         Some(a) if matches && !a.disabled => a,
         _ => {

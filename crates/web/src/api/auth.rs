@@ -1,7 +1,8 @@
 //! Who is calling: the session cookie (portal) or `Authorization: Bearer KEY` (API key),
 //! resolved into a [`CurrentAccount`], plus the secrets behind them. Sessions and keys are
 //! random 256-bit tokens; the store keeps only their SHA-256. Passwords are hashed with
-//! argon2id (default parameters) on the blocking pool.
+//! argon2id (default parameters) on the blocking pool, a bounded number at once
+//! ([`beian_platform::accounts::hash_password_bounded`]).
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -158,6 +159,18 @@ pub use beian_platform::accounts::{dummy_password_hash, new_token, token_hash, v
 /// Hashes a password with argon2id (PHC string). CPU-heavy: call it from `spawn_blocking`.
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
     beian_platform::accounts::hash_password(password).map_err(ApiError::internal)
+}
+
+/// Hashes a password in one of the bounded hashing slots (reused memory; the others wait).
+pub async fn hash_password_bounded(password: String) -> Result<String, ApiError> {
+    beian_platform::accounts::hash_password_bounded(password)
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// Checks a password in one of the bounded hashing slots.
+pub async fn verify_password_bounded(password: String, hash: String) -> bool {
+    beian_platform::accounts::verify_password_bounded(password, hash).await
 }
 
 /// Runs CPU-heavy work on the blocking pool.

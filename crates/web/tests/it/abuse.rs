@@ -350,3 +350,139 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// A PNG of `width`×`height` whose header is honest and whose pixel data is a stub: what a
+/// decoder learns before decoding is the size (a real 9000×9000 bomb compresses to 236 KB).
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+        let mut typed = kind.to_vec();
+        typed.extend_from_slice(data);
+        out.extend_from_slice(&typed);
+        out.extend_from_slice(&crc32(&typed).to_be_bytes());
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+    chunk(&mut png, b"IHDR", &ihdr);
+    chunk(
+        &mut png,
+        b"IDAT",
+        &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+/// Finding 4: a 9000×9000 image (81 megapixels, about 230 MiB decoded) is refused from its
+/// header, naming the field and the 40-megapixel limit, before any pixel is decoded.
+#[tokio::test]
+async fn a_pixel_bomb_is_refused_from_its_header() {
+    testing::each_backend(async |t| {
+        let api = TestApp::new().start(t).await;
+        let alice = api.new_applicant("alice").await;
+        let id = crate::api_materials::draft(&alice, "bomb-example.cn", 41).await;
+        let body = crate::api_materials::multipart(
+            "sponsor_id_front",
+            &png_claiming(9000, 9000),
+            "image/png",
+        );
+        let (status, error) = crate::api_materials::upload(&alice, &id, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        let message = error["error"]["fields"]["file"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(message.contains("40"), "{error}");
+        assert!(message.contains("像素"), "{error}");
+    })
+    .await;
+}
+
+/// Finding 4: the SOAP services answer a large envelope with wrong credentials after its
+/// first 64 KiB (the rest is never read: this one never comes), and refuse a status query
+/// bigger than its small cap.
+#[tokio::test]
+async fn soap_reads_little_before_the_credentials_are_checked() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    testing::each_backend(async |t| {
+        let api = TestApp::new().start(t).await;
+        let mut envelope = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope \
+             xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+             xmlns:ns=\"http://www.miibeian.gov.cn\"><soapenv:Body><ns:isp_upload>\
+             <ispId>1</ispId><userName>intruder</userName><randVal>abcdefghijklmnopqrst</randVal>\
+             <pwdHash>AAAA</pwdHash><beianInfo>",
+        );
+        envelope.push_str(&"A".repeat(80 * 1024));
+        let mut stream = tokio::net::TcpStream::connect(api.addr).await.unwrap();
+        let head = format!(
+            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: text/xml; charset=utf-8\r\n\
+             Content-Length: {}\r\n\r\n",
+            beian_miit::v3::paths::UP_DOWN_LOAD,
+            api.addr,
+            50 * 1024 * 1024
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(envelope.as_bytes()).await.unwrap();
+        // The answer comes though 50 MiB were announced and only ~80 KiB sent.
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&answer).contains("</soapenv:Envelope>") {
+            let n = stream.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed without an answer");
+            answer.extend_from_slice(&buf[..n]);
+        }
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        // 4: wrong user name.
+        assert!(
+            answer.contains("&lt;msg_code&gt;4&lt;/msg_code&gt;"),
+            "{answer}"
+        );
+
+        // With the right credentials, a status query is still capped small (256 KiB).
+        let stored: Value = serde_json::from_slice(
+            &std::fs::read(
+                api.data_dir
+                    .join(beian_platform::regulator_link::CREDENTIALS_FILE),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let rand = "abcdefghijklmnopqrst";
+        let pwd_hash = beian_miit::v3::auth::pwd_hash(stored["password"].as_str().unwrap(), rand);
+        let big = format!(
+            "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">\
+             <soapenv:Body><isp_querybeianstatus><ispId>1</ispId><userName>{}</userName>\
+             <randVal>{rand}</randVal><pwdHash>{pwd_hash}</pwdHash><hashAlgorithm>0</hashAlgorithm>\
+             <queryConditionType>0</queryConditionType><queryCondition>{}</queryCondition>\
+             </isp_querybeianstatus></soapenv:Body></soapenv:Envelope>",
+            stored["user"].as_str().unwrap(),
+            "x".repeat(300 * 1024)
+        );
+        let res = api
+            .anon(Method::POST, beian_miit::v3::paths::QUERY_BEIAN_STATUS)
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .body(big)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    })
+    .await;
+}
