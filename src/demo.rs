@@ -53,7 +53,9 @@ pub fn run(args: Args) -> ExitCode {
     match runtime.block_on(fill(&args)) {
         Ok(logins) => {
             println!("demo data in {}", args.data.data_dir.display());
-            println!("logins (one-time passwords, shown once):");
+            println!(
+                "logins (one-time passwords, shown once; each is changed at the first login):"
+            );
             for l in &logins {
                 println!("  {:<10} {:<9} {}", l.username, l.role.as_str(), l.password);
             }
@@ -162,6 +164,10 @@ async fn accounts(store: &Store) -> Result<Vec<Login>, String> {
                     role,
                 },
             )
+            .await
+            .map_err(|e| e.to_string())?;
+        // One-time passwords: changed at the first login.
+        tx.require_password_change("demo", &id)
             .await
             .map_err(|e| e.to_string())?;
         if role == Role::Applicant {

@@ -237,7 +237,49 @@ pub fn check_username(username: &str, fields: &mut Vec<FieldError>) {
     }
 }
 
-/// Adds a field error when `password` is too short, too long, or of one kind of character.
+/// The 30,000 most common passwords (zxcvbn 4.4.2's list, from leaked password sets; MIT,
+/// `data/common-passwords.LICENSE.txt`), lowercase, one a line.
+const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
+
+static COMMON: LazyLock<std::collections::HashSet<&'static str>> =
+    LazyLock::new(|| COMMON_PASSWORDS.lines().filter(|l| !l.is_empty()).collect());
+
+/// Whether `password` is a common one: in the list (ignoring case), or a listed one of at
+/// least 4 characters with digits and symbols added before or after (`Password123`,
+/// `!qwerty2024`).
+pub fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    if COMMON.contains(lower.as_str()) {
+        return true;
+    }
+    let core =
+        lower.trim_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation() || c == ' ');
+    core.chars().count() >= 4 && COMMON.contains(core)
+}
+
+/// Whether `password` is built from `username`: contains it (ignoring case), or it reversed,
+/// or is contained in it.
+pub fn built_from_username(username: &str, password: &str) -> bool {
+    let user = username.trim().to_lowercase();
+    if user.chars().count() < 3 {
+        return false;
+    }
+    let lower = password.to_lowercase();
+    let reversed: String = user.chars().rev().collect();
+    lower.contains(&user) || lower.contains(&reversed) || user.contains(&lower)
+}
+
+/// [`check_password`], and refused when built from `username`.
+pub fn check_password_for(username: &str, password: &str, fields: &mut Vec<FieldError>) {
+    let before = fields.len();
+    check_password(password, fields);
+    if fields.len() == before && built_from_username(username, password) {
+        fields.push(FieldError::new("password", "api.field.password_username"));
+    }
+}
+
+/// Adds a field error when `password` is too short, too long, of one kind of character, or
+/// common ([`is_common`]).
 pub fn check_password(password: &str, fields: &mut Vec<FieldError>) {
     let len = password.chars().count();
     let error = if len < PASSWORD_MIN_CHARS {
@@ -253,10 +295,13 @@ pub fn check_password(password: &str, fields: &mut Vec<FieldError>) {
                 .chars()
                 .any(|c| !c.is_lowercase() && !c.is_uppercase() && !c.is_ascii_digit()),
         ];
-        if classes.iter().filter(|c| **c).count() >= 2 {
+        if classes.iter().filter(|c| **c).count() < 2 {
+            FieldError::new("password", "api.field.password_one_class")
+        } else if is_common(password) {
+            FieldError::new("password", "api.field.password_common")
+        } else {
             return;
         }
-        FieldError::new("password", "api.field.password_one_class")
     };
     let mut error = error;
     error.message = match error.message.key {
@@ -354,6 +399,40 @@ mod tests {
         for (u, want) in cases {
             assert_eq!(username_errors(u), want, "{u}");
         }
+    }
+
+    #[test]
+    fn common_and_username_passwords_are_refused() {
+        for p in [
+            "password12",
+            "Password123",
+            "qwertyuiop",
+            "Iloveyou2024!",
+            "1qaz2wsx3edc",
+        ] {
+            assert_eq!(password_errors(p), ["api.field.password_common"], "{p}");
+        }
+        for p in ["correct horse 1", "Bench-pw-0000-x7", "zhang-3-feng-wu"] {
+            assert_eq!(password_errors(p), Vec::<&str>::new(), "{p}");
+        }
+        let with_user = |u: &str, p: &str| {
+            let mut f = Vec::new();
+            check_password_for(u, p, &mut f);
+            f.iter().map(|e| e.message.key).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            with_user("alice.wang", "alice.wang-2024"),
+            ["api.field.password_username"]
+        );
+        assert_eq!(
+            with_user("alice.wang", "Gnaw.Ecila99"),
+            ["api.field.password_username"]
+        );
+        assert_eq!(
+            with_user("alice.wang", "correct horse 1"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(with_user("ab", "ab-correct horse"), Vec::<&str>::new());
     }
 
     #[test]

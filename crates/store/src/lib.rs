@@ -52,6 +52,7 @@ pub mod audit;
 pub mod bureau;
 pub mod bureau_records;
 pub mod cancel_codes;
+pub mod credentials;
 pub mod crypto;
 pub mod db;
 pub mod error;

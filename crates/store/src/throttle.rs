@@ -77,16 +77,31 @@ impl Store {
                 .replace('_', "\\_");
             format!("%{escaped}%")
         });
-        let rows = sqlx::query(
-            "SELECT subject, COUNT(*) AS n, MIN(at) AS oldest, MAX(at) AS newest \
-             FROM login_failures WHERE at >= $1 AND ($2 IS NULL OR subject LIKE $2 ESCAPE '\\') \
-             GROUP BY subject ORDER BY COUNT(*) DESC, subject LIMIT $3",
-        )
-        .bind(since_ms)
-        .bind(pattern)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
+        let rows = match pattern {
+            Some(pattern) => {
+                sqlx::query(
+                    "SELECT subject, COUNT(*) AS n, MIN(at) AS oldest, MAX(at) AS newest \
+                     FROM login_failures WHERE at >= $1 AND subject LIKE $2 ESCAPE '\\' \
+                     GROUP BY subject ORDER BY COUNT(*) DESC, subject LIMIT $3",
+                )
+                .bind(since_ms)
+                .bind(pattern)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "SELECT subject, COUNT(*) AS n, MIN(at) AS oldest, MAX(at) AS newest \
+                     FROM login_failures WHERE at >= $1 \
+                     GROUP BY subject ORDER BY COUNT(*) DESC, subject LIMIT $2",
+                )
+                .bind(since_ms)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+        };
         rows.iter()
             .map(|r| {
                 Ok(ThrottleRow {

@@ -213,12 +213,53 @@ pub async fn put_role(
     Ok(Json(state.store.account(&id).await?.into()))
 }
 
+/// `PUT /admin/accounts/{id}/disabled`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct DisabledRequest {
+    pub disabled: bool,
+}
+
+/// The account after the change, and what disabling ended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisabledView {
+    pub account: AdminAccountView,
+    pub sessions_ended: u64,
+    pub api_keys_revoked: u64,
+}
+
+#[utoipa::path(put, path = "/admin/accounts/{id}/disabled", tag = "admin", request_body = DisabledRequest,
+    params(("id" = String, Path, description = "the account id")),
+    responses(
+        (status = 200, body = DisabledView, description = "disabling ends the account's sessions and revokes its API keys"),
+        (status = 403, description = "not an admin", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`own_account`: an admin cannot disable their own account", body = ErrorBody),
+    ))]
+pub async fn put_disabled(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DisabledRequest>,
+) -> Result<Json<DisabledView>, ApiError> {
+    let actor = admin(&account)?;
+    let (sessions_ended, api_keys_revoked) =
+        beian_platform::admin::set_disabled(&state.store, &actor, &account.id, &id, body.disabled)
+            .await?;
+    Ok(Json(DisabledView {
+        account: state.store.account(&id).await?.into(),
+        sessions_ended,
+        api_keys_revoked,
+    }))
+}
+
 /// The admin routes, relative to `/api/v1`.
 pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     use super::{admin_calendar as cal, admin_ops as ops, admin_products as prod};
     utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(list_accounts, create_account))
         .routes(utoipa_axum::routes!(put_role))
+        .routes(utoipa_axum::routes!(put_disabled))
         .routes(utoipa_axum::routes!(
             prod::list_instances,
             prod::create_instance

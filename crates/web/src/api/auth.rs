@@ -34,6 +34,9 @@ pub struct CurrentAccount {
     pub username: String,
     pub role: Role,
     pub via: AuthMethod,
+    /// A one-time password not yet changed: only the password change, login and logout are
+    /// allowed ([`crate::api::guard::password_change_gate`]).
+    pub must_change_password: bool,
 }
 
 /// Short name for [`CurrentAccount`] in handler signatures.
@@ -71,6 +74,7 @@ impl CurrentAccount {
             username: account.username,
             role: account.role,
             via,
+            must_change_password: account.must_change_password,
         })
     }
 }
@@ -192,6 +196,7 @@ mod tests {
             username: "u".into(),
             role,
             via: AuthMethod::Session,
+            must_change_password: false,
         }
     }
 

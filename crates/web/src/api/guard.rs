@@ -5,6 +5,7 @@
 //! - [`role_gate`]: `/admin/…` needs an admin and `/review/…` a reviewer, checked before the
 //!   path, query or body is parsed, so that a caller without the role gets 401/403, never a
 //!   400 that tells what the endpoint would accept;
+//! - [`password_change_gate`]: an account with a one-time password may only change it;
 //! - [`cross_site`]: CSRF for unsafe requests not made with an API key — the portal's
 //!   Origin / `Sec-Fetch-Site` check ([`crate::portal::security::same_origin`]) and bodies
 //!   that are JSON or multipart only (a cross-site form can send `text/plain` or
@@ -151,6 +152,37 @@ pub async fn cross_site(req: Request, next: Next) -> Response {
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "api.error.unsupported_media_type",
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// What an account with a one-time password may still do (paths under `/api/v1`).
+fn allowed_before_password_change(method: &Method, path: &str) -> bool {
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    matches!(
+        (method.as_str(), path),
+        ("POST", "/sessions")
+            | ("GET" | "DELETE", "/sessions/current")
+            | ("PUT", "/account/password")
+    )
+}
+
+/// Middleware (after [`crate::api::auth::resolve`]): an account whose password was set for it
+/// (`admin user add`, `beian demo`, an admin's new account) gets 403
+/// `password_change_required` for everything but changing it, logging in and out.
+pub async fn password_change_gate(req: Request, next: Next) -> Response {
+    let must_change = req
+        .extensions()
+        .get::<Authenticated>()
+        .and_then(|a| a.0.as_ref())
+        .is_some_and(|a| a.must_change_password);
+    if must_change && !allowed_before_password_change(req.method(), req.uri().path()) {
+        return ApiError::coded(
+            StatusCode::FORBIDDEN,
+            "password_change_required",
+            "api.error.password_change_required",
         )
         .into_response();
     }

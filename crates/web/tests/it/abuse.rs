@@ -486,3 +486,220 @@ async fn soap_reads_little_before_the_credentials_are_checked() {
     })
     .await;
 }
+
+/// Finding 6: NUL bytes in a text field, a 100,000-item `languages` list and a domain with
+/// a Greek letter among Latin ones are refused, each naming its field.
+#[tokio::test]
+async fn control_characters_huge_lists_and_mixed_scripts_are_refused() {
+    use crate::harness::{check, credit_code, person, website};
+    testing::each_backend(async |t| {
+        let api = TestApp::new().start(t).await;
+        let alice = api.new_applicant("alice").await;
+        let body = check("nul-example.cn", &credit_code(51), "杭州己科技有限公司");
+        let (status, created) = alice.post("/orders", body.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = created["order_id"].as_str().unwrap();
+        let mut sponsor = body["sponsor"].clone();
+        sponsor["address"] = json!("浙江省杭州市\u{0}西湖区");
+        sponsor["responsible"] = person();
+        sponsor["responsible"]["name"] = json!("张\u{0}三");
+        let (status, error) = alice.put(&format!("/orders/{id}/sponsor"), sponsor).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        let fields = &error["error"]["fields"];
+        assert!(fields["address"].is_string(), "{error}");
+        assert!(fields["responsible.name"].is_string(), "{error}");
+
+        let mut site = website("nul-example.cn");
+        site["languages"] = json!(vec!["zh_cn"; 100_000]);
+        let (status, error) = alice
+            .put(&format!("/orders/{id}/website"), site.clone())
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert!(error["error"]["fields"]["languages"].is_string(), "{error}");
+        // Below the generic cap, the field's own maximum (the number of languages there are).
+        site["languages"] = json!(vec!["zh_cn"; 150]);
+        let (status, error) = alice.put(&format!("/orders/{id}/website"), site).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert!(
+            error["error"]["fields"]["website.languages"].is_string(),
+            "{error}"
+        );
+
+        let greek = check("carοl-shop.cn", &credit_code(52), "杭州庚科技有限公司");
+        let (status, error) = alice.post("/filing-checks", greek).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert!(error.to_string().contains("carοl-shop"), "{error}");
+    })
+    .await;
+}
+
+/// Finding 7: common passwords, with digits added, and passwords built from the username
+/// are refused at registration.
+#[tokio::test]
+async fn common_and_username_passwords_are_refused() {
+    testing::each_backend(async |t| {
+        let api = TestApp::new().start(t).await;
+        for password in ["password12", "Password123", "alice2024!x", "ecila-Secret1"] {
+            let res = api
+                .anon(Method::POST, "/api/v1/accounts")
+                .json(&json!({"username": "alice", "password": password,
+                              "email": "alice@example.com", "mobile": "13812345678"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{password}");
+            let body: Value = res.json().await.unwrap();
+            assert!(
+                body["error"]["fields"]["password"].is_string(),
+                "{password}: {body}"
+            );
+        }
+    })
+    .await;
+}
+
+/// Finding 3: a password change ends the account's other sessions, and revokes its API
+/// keys when asked.
+#[tokio::test]
+async fn a_password_change_ends_other_sessions_and_can_revoke_keys() {
+    testing::each_backend(async |t| {
+        let api = TestApp::new().start(t).await;
+        let first = api.new_applicant("alice").await;
+        let second = api.login("alice").await;
+        let (status, key) = first.post("/api-keys", json!({"name": "ci"})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let key = key["key"].as_str().unwrap().to_owned();
+        let with_key = || api.anon(Method::GET, "/api/v1/orders").bearer_auth(&key);
+
+        let wrong =
+            json!({"current_password": "not it at all 9", "new_password": "a new horse 22"});
+        let (status, error) = first.put("/account/password", wrong).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            error["error"]["fields"]["current_password"].is_string(),
+            "{error}"
+        );
+        let change = json!({"current_password": crate::harness::session::PASSWORD,
+                            "new_password": "a new horse 22"});
+        let (status, done) = first.put("/account/password", change).await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        assert_eq!(done["sessions_ended"], 1);
+        assert_eq!(done["api_keys_revoked"], 0);
+        assert_eq!(first.get("/orders").await.0, StatusCode::OK);
+        assert_eq!(second.get("/orders").await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(with_key().send().await.unwrap().status(), StatusCode::OK);
+
+        let change = json!({"current_password": "a new horse 22",
+                            "new_password": "a third horse 33", "revoke_api_keys": true});
+        let (status, done) = first.put("/account/password", change).await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        assert_eq!(done["api_keys_revoked"], 1);
+        assert_eq!(
+            with_key().send().await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    })
+    .await;
+}
+
+/// Finding 3: an admin disables an account, which ends its sessions and revokes its keys.
+#[tokio::test]
+async fn a_disabled_account_loses_its_sessions_and_keys() {
+    testing::each_backend(async |t| {
+        let api = TestApp::new().admin().start(t).await;
+        let alice = api.new_applicant("alice").await;
+        let (_, key) = alice.post("/api-keys", json!({})).await;
+        let key = key["key"].as_str().unwrap().to_owned();
+        let admin = api.admin();
+        let path = format!("/admin/accounts/{}/disabled", alice.account_id);
+        let (status, done) = admin.put(&path, json!({"disabled": true})).await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        assert_eq!(done["account"]["disabled"], true);
+        assert_eq!(
+            (
+                done["sessions_ended"].as_u64(),
+                done["api_keys_revoked"].as_u64()
+            ),
+            (Some(1), Some(1))
+        );
+        assert_eq!(alice.get("/orders").await.0, StatusCode::UNAUTHORIZED);
+        let res = api
+            .anon(Method::GET, "/api/v1/orders")
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        // Enabled again: the password logs in, the old key stays revoked.
+        let (status, _) = admin.put(&path, json!({"disabled": false})).await;
+        assert_eq!(status, StatusCode::OK);
+        let again = api.login("alice").await;
+        assert_eq!(again.get("/orders").await.0, StatusCode::OK);
+        let res = api
+            .anon(Method::GET, "/api/v1/orders")
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        // Not one's own account.
+        let own = format!("/admin/accounts/{}/disabled", admin.account_id);
+        let (status, error) = admin.put(&own, json!({"disabled": true})).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(error["error"]["code"], "own_account");
+    })
+    .await;
+}
+
+/// Finding 3: a one-time password (an admin's new account, `admin user add`, `demo`) must be
+/// changed at the first login before anything else.
+#[tokio::test]
+async fn one_time_passwords_must_be_changed_first() {
+    testing::each_backend(async |t| {
+        let api = TestApp::new().admin().start(t).await;
+        let (status, created) = api
+            .admin()
+            .post(
+                "/admin/accounts",
+                json!({"username": "rita", "role": "reviewer"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let password = created["one_time_password"].as_str().unwrap().to_owned();
+        let res = api
+            .anon(Method::POST, "/api/v1/sessions")
+            .json(&json!({"username": "rita", "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let cookie = res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let session: Value = res.json().await.unwrap();
+        assert_eq!(session["must_change_password"], true);
+        let as_rita = |m: Method, path: &str| {
+            api.anon(m, &format!("/api/v1{path}"))
+                .header("cookie", cookie.clone())
+        };
+        for (m, path) in [(Method::GET, "/review/orders"), (Method::POST, "/api-keys")] {
+            let res = as_rita(m, path).json(&json!({})).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "password_change_required");
+        }
+        let res = as_rita(Method::PUT, "/account/password")
+            .json(&json!({"current_password": password, "new_password": "a fresh stallion 7"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = as_rita(Method::GET, "/review/orders").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    })
+    .await;
+}
