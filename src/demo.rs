@@ -167,7 +167,7 @@ async fn accounts(store: &Store) -> Result<Vec<Login>, String> {
             .await
             .map_err(|e| e.to_string())?;
         // One-time passwords: changed at the first login.
-        tx.require_password_change("demo", &id)
+        tx.require_password_change(&id)
             .await
             .map_err(|e| e.to_string())?;
         if role == Role::Applicant {

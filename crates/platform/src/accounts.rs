@@ -406,7 +406,7 @@ mod tests {
         for p in [
             "password12",
             "Password123",
-            "qwertyuiop",
+            "qwertyuiop1",
             "Iloveyou2024!",
             "1qaz2wsx3edc",
         ] {

@@ -36,17 +36,13 @@ impl Tx {
         Ok(())
     }
 
-    /// Marks the account's current password as one to change at the next login.
-    pub async fn require_password_change(&mut self, actor: &str, account_id: &str) -> Result<()> {
+    /// Marks the password of an account created in this transaction as a one-time one, to
+    /// change at the next login (part of the creation: its `account.create` record covers it).
+    pub async fn require_password_change(&mut self, account_id: &str) -> Result<()> {
         sqlx::query("UPDATE accounts SET must_change_password = 1 WHERE id = $1")
             .bind(account_id)
             .execute(self.conn())
             .await?;
-        self.append_audit(AuditEntry::new(
-            actor,
-            "account.password_change_required",
-            format!("account:{account_id}"),
-        ));
         Ok(())
     }
 
@@ -148,7 +144,7 @@ mod tests {
                 )
                 .await
                 .unwrap();
-            tx.require_password_change("test", &id).await.unwrap();
+            tx.require_password_change(&id).await.unwrap();
             let far = store.now().timestamp_millis() + 3_600_000;
             for s in [b"s1", b"s2", b"s3"] {
                 tx.insert_session(s, &id, far).await.unwrap();

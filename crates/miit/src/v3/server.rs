@@ -305,6 +305,7 @@ pub async fn handle_soap(body: &[u8], backend: &dyn IspBackend) -> (u16, Vec<u8>
 pub const PREAMBLE_BYTES: usize = 64 * 1024;
 
 /// The text of the first element named `local` (any namespace prefix) in `xml`, unescaped.
+/// A rough reader for the preamble only; the envelope is parsed properly afterwards.
 fn element_text(xml: &str, local: &str) -> Option<String> {
     let mut rest = xml;
     while let Some(start) = rest.find('<') {
@@ -324,6 +325,20 @@ fn element_text(xml: &str, local: &str) -> Option<String> {
     None
 }
 
+/// The method of the first element in `xml` named like one (any namespace prefix).
+fn first_method(xml: &str) -> Option<Method> {
+    let mut rest = xml;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start + 1..];
+        let end = rest.find(|c: char| c == '>' || c == '/' || c.is_whitespace())?;
+        let name = &rest[..end];
+        if let Some(m) = Method::from_name(name.rsplit(':').next().unwrap_or(name)) {
+            return Some(m);
+        }
+    }
+    None
+}
+
 /// Checks the credentials in the first bytes of a large envelope before the rest is read:
 /// `Err` is the answer to send at once (the method's return with the refusal code, or a
 /// fault when the method or the credentials are not in the preamble).
@@ -332,16 +347,7 @@ pub async fn precheck_credentials(
     backend: &dyn IspBackend,
 ) -> Result<(), (u16, Vec<u8>)> {
     let text = String::from_utf8_lossy(preamble);
-    let method = Method::ALL
-        .into_iter()
-        .filter_map(|m| text.find(&format!(":{}", m.name())).map(|at| (at, m)))
-        .chain(
-            Method::ALL
-                .into_iter()
-                .filter_map(|m| text.find(&format!("<{}", m.name())).map(|at| (at, m))),
-        )
-        .min_by_key(|(at, _)| *at)
-        .map(|(_, m)| m);
+    let method = first_method(&text);
     let Some(method) = method else {
         let text = format!(
             "{}: no method in the envelope's first bytes",
@@ -523,5 +529,21 @@ fn file_infos(enc: &Encoded, sequence: Option<u32>, file_name: &str) -> FileInfo
         file_name: file_name.to_owned(),
         beian_info: enc.beian_info.clone(),
         beian_info_hash: enc.beian_info_hash.clone(),
+    }
+}
+
+#[cfg(test)]
+mod preamble_tests {
+    use super::*;
+
+    #[test]
+    fn the_preamble_names_its_method_and_credentials() {
+        let xml = "<soapenv:Envelope><soapenv:Body><ns:isp_downloadack>\
+                   <ispID> 7 </ispID><userName>a&amp;b</userName><beianInfo>AAA";
+        assert_eq!(first_method(xml), Some(Method::DownloadAck));
+        assert_eq!(element_text(xml, "ispID").as_deref(), Some("7"));
+        assert_eq!(element_text(xml, "userName").as_deref(), Some("a&b"));
+        assert_eq!(element_text(xml, "pwdHash"), None);
+        assert_eq!(first_method("<a><b>no method</b></a>"), None);
     }
 }

@@ -145,7 +145,7 @@ pub async fn add_user(
             other => other.into(),
         })?;
     // A one-time password: changed at the first login before anything else.
-    tx.require_password_change(actor, &id).await?;
+    tx.require_password_change(&id).await?;
     tx.commit().await?;
     Ok(AddedUser {
         id,
