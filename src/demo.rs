@@ -27,10 +27,12 @@ pub struct Args {
 }
 
 /// The demo's accounts.
-const DEMO_USERS: [(&str, Role); 3] = [
+const DEMO_USERS: [(&str, Role); 4] = [
     ("admin", Role::Admin),
     ("reviewer", Role::Reviewer),
     ("customer", Role::Applicant),
+    // The simulator's operator: the bureau's console and the /sim controls in demo mode.
+    ("bureau", Role::BureauOfficer),
 ];
 
 /// One demo login.
@@ -52,7 +54,9 @@ pub fn run(args: Args) -> ExitCode {
     match runtime.block_on(fill(&args)) {
         Ok(logins) => {
             println!("demo data in {}", args.data.data_dir.display());
-            println!("logins (one-time passwords, shown once):");
+            println!(
+                "logins (one-time passwords, shown once; each is changed at the first login):"
+            );
             for l in &logins {
                 println!("  {:<10} {:<9} {}", l.username, l.role.as_str(), l.password);
             }
@@ -65,7 +69,7 @@ pub fn run(args: Args) -> ExitCode {
                 println!("{line}");
             }
             println!(
-                "start it: beian serve --data-dir {} --simulated-clock, then open the portal URL it prints",
+                "start it: beian serve --data-dir {} --simulated-clock (demo mode: the simulator's /sim controls, behind the operator token it prints or the bureau login), then open the portal URL it prints",
                 args.data.data_dir.display()
             );
             ExitCode::SUCCESS
@@ -164,6 +168,10 @@ async fn accounts(store: &Store) -> Result<Vec<Login>, String> {
                     role,
                 },
             )
+            .await
+            .map_err(|e| e.to_string())?;
+        // One-time passwords: changed at the first login.
+        tx.require_password_change(&id)
             .await
             .map_err(|e| e.to_string())?;
         if role == Role::Applicant {

@@ -13,6 +13,7 @@ mod import;
 mod key;
 mod regulator;
 mod serve;
+mod serve_config;
 
 use std::process::ExitCode;
 
@@ -58,7 +59,7 @@ enum Command {
         value: String,
     },
     /// Run the whole system (embedded default: SQLite and files in the data dir).
-    Serve(serve::Args),
+    Serve(Box<serve::Args>),
     /// The regulator simulator on its own.
     Regulator {
         #[command(subcommand)]
@@ -125,10 +126,23 @@ impl DataArgs {
     /// The data key from `--data-key-file` or `--data-key-command`; `None` leaves the store's
     /// default (`BEIAN_DATA_KEY`, then the data dir's key file). Errors never echo the key.
     pub fn data_key(&self) -> Result<Option<beian_store::DataKey>, String> {
-        let text = if let Some(path) = &self.data_key_file {
+        data_key_from(
+            self.data_key_file.as_deref(),
+            self.data_key_command.as_deref(),
+        )
+    }
+}
+
+/// The data key from a file or a command's standard output; `None` when neither is given.
+pub fn data_key_from(
+    file: Option<&std::path::Path>,
+    command: Option<&str>,
+) -> Result<Option<beian_store::DataKey>, String> {
+    {
+        let text = if let Some(path) = file {
             std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read the data key file {}: {e}", path.display()))?
-        } else if let Some(command) = &self.data_key_command {
+        } else if let Some(command) = command {
             let out = std::process::Command::new("sh")
                 .args(["-c", command])
                 .stdin(std::process::Stdio::null())
@@ -154,7 +168,7 @@ fn main() -> ExitCode {
     let _ = LOG_FORMAT.set(cli.log_format);
     match cli.command {
         Command::Check { kind, value } => check::run(kind, &value),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Admin { command } => admin::run(command),
         Command::Audit { command } => audit::run(command),
         Command::Bureau { command } => bureau::run(command),

@@ -45,6 +45,8 @@ pub enum DomainError {
     HyphenAtEdge { label: String },
     #[error("the internationalised name cannot be converted")]
     BadIdn,
+    #[error("label {label} mixes scripts (e.g. Latin with Greek or Cyrillic letters)")]
+    MixedScript { label: String },
     #[error("the domain name is longer than 253 characters ({length})")]
     TooLong { length: usize },
     #[error("{suffix} is not a known top-level domain")]
@@ -66,6 +68,7 @@ impl Localized for DomainError {
             DomainError::BadCharacter { .. } => "domain.bad_character",
             DomainError::HyphenAtEdge { .. } => "domain.hyphen_at_edge",
             DomainError::BadIdn => "domain.bad_idn",
+            DomainError::MixedScript { .. } => "domain.mixed_script",
             DomainError::TooLong { .. } => "domain.too_long",
             DomainError::UnknownSuffix { .. } => "domain.unknown_suffix",
             DomainError::PublicSuffix { .. } => "domain.public_suffix",
@@ -77,7 +80,9 @@ impl Localized for DomainError {
             DomainError::LabelTooLong { label, length } => {
                 vec![("label", label.clone()), ("length", length.to_string())]
             }
-            DomainError::BadCharacter { label } | DomainError::HyphenAtEdge { label } => {
+            DomainError::BadCharacter { label }
+            | DomainError::HyphenAtEdge { label }
+            | DomainError::MixedScript { label } => {
                 vec![("label", label.clone())]
             }
             DomainError::TooLong { length } => vec![("length", length.to_string())],
@@ -157,6 +162,17 @@ impl Domain {
         let ascii = idna::domain_to_ascii(trimmed).map_err(|_| DomainError::BadIdn)?;
         for label in ascii.split('.') {
             check_label(label)?;
+        }
+        if ascii.split('.').any(|l| l.starts_with("xn--")) {
+            let (unicode, _) = idna::domain_to_unicode(&ascii);
+            if let Some(label) = unicode
+                .split('.')
+                .find(|l| crate::confusable::mixed_script(l))
+            {
+                return Err(DomainError::MixedScript {
+                    label: label.to_owned(),
+                });
+            }
         }
         if ascii
             .split('.')

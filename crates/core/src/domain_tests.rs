@@ -215,6 +215,23 @@ fn unicode_display_and_serde() {
 }
 
 #[test]
+fn mixed_script_labels_are_refused() {
+    assert_eq!(
+        Domain::parse("carοl-shop.cn"),
+        Err(E::MixedScript {
+            label: "carοl-shop".into()
+        })
+    );
+    assert!(matches!(
+        Domain::parse("pаypal.com"),
+        Err(E::MixedScript { .. })
+    ));
+    assert!(Domain::parse("例子.中国").is_ok());
+    assert!(Domain::parse("中国abc.cn").is_ok());
+    assert!(Domain::parse("carol-shop.cn").is_ok());
+}
+
+#[test]
 fn every_error_has_a_message() {
     let errors = [
         E::Empty,
@@ -228,6 +245,7 @@ fn every_error_has_a_message() {
         E::BadCharacter { label: "x".into() },
         E::HyphenAtEdge { label: "x".into() },
         E::BadIdn,
+        E::MixedScript { label: "x".into() },
         E::TooLong { length: 300 },
         E::UnknownSuffix { suffix: "x".into() },
         E::PublicSuffix {

@@ -7,6 +7,7 @@
 
 pub mod calendar;
 pub mod clock;
+pub mod confusable;
 pub mod contact;
 pub mod credit_code;
 pub mod domain;

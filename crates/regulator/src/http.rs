@@ -1,6 +1,8 @@
 //! The simulator's HTTP surface: the public ICP query, the bureau's SMS page and password
 //! recovery, and the simulator-only endpoints of API.md (phone inbox, clock, reviews).
-//! [`router`] is mounted by `beian serve`; [`serve`] runs it alone.
+//! [`router`] is every route (`beian regulator serve`); `beian serve` mounts [`public_router`]
+//! always and [`control_router`] (phone inbox, clock, reviews, console) only in demo and test
+//! mode, behind its own operator check.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -17,6 +19,11 @@ use crate::{Error, Regulator, pages};
 
 /// Every route of the simulator, over `regulator`.
 pub fn router(regulator: Regulator) -> Router {
+    public_router(regulator.clone()).merge(control_router(regulator))
+}
+
+/// What a real bureau also offers the public: the ICP query, the SMS page, password recovery.
+pub fn public_router(regulator: Regulator) -> Router {
     Router::new()
         .route("/miit/query", get(public_query))
         .route("/bureau/sms-verification", get(sms_page).post(sms_enter))
@@ -25,6 +32,13 @@ pub fn router(regulator: Regulator) -> Router {
             get(recovery_page).post(recovery_request),
         )
         .route("/bureau/password-recovery/confirm", post(recovery_confirm))
+        .with_state(regulator)
+}
+
+/// The simulator's controls under `/sim`: anyone's texts, the clock, every submission and
+/// its decision. Never for the public: the caller mounts them behind an operator check.
+pub fn control_router(regulator: Regulator) -> Router {
+    Router::new()
         .route("/sim/phone-inbox", get(phone_inbox))
         .route("/sim/clock", get(clock_now))
         .route("/sim/clock/advance", post(clock_advance))

@@ -60,6 +60,9 @@ pub struct Account {
     pub mobile: Option<String>,
     pub role: Role,
     pub disabled: bool,
+    /// The password was set for the account (a one-time password): it must be changed
+    /// before anything else (`crate::credentials`).
+    pub must_change_password: bool,
     pub created_at: i64,
 }
 
@@ -74,8 +77,8 @@ impl std::fmt::Debug for Account {
     }
 }
 
-const ACCOUNT_COLS: &str =
-    "id, username, password_hash, email, mobile_ct, role, disabled, created_at";
+const ACCOUNT_COLS: &str = "id, username, password_hash, email, mobile_ct, role, disabled, \
+     must_change_password, created_at";
 
 fn account_from_row(store: &Store, row: &sqlx::any::AnyRow) -> Result<Account> {
     let mobile_ct: Option<Vec<u8>> = row.try_get("mobile_ct")?;
@@ -90,6 +93,7 @@ fn account_from_row(store: &Store, row: &sqlx::any::AnyRow) -> Result<Account> {
             .transpose()?,
         role: Role::parse(&role).ok_or(StoreError::Corrupt("accounts.role"))?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         created_at: row.try_get("created_at")?,
     })
 }

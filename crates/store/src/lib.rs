@@ -53,6 +53,7 @@ pub mod backup;
 pub mod bureau;
 pub mod bureau_records;
 pub mod cancel_codes;
+pub mod credentials;
 pub mod crypto;
 pub mod db;
 pub mod error;

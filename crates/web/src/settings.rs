@@ -59,8 +59,9 @@ pub struct Settings {
 
 /// Sessions, cookies and abuse limits of the REST API (`crate::api`).
 ///
-/// The per-IP limits are kept in each instance's memory (several instances behind a balancer
-/// each allow this much); the per-account login limit is kept in the database and shared.
+/// The per-IP request and per-minute login limits are kept in each instance's memory (several
+/// instances behind a balancer each allow this much); the login delays are kept in the
+/// database and shared (`crate::api::throttle`).
 #[derive(Debug, Clone)]
 pub struct ApiSettings {
     /// Whether the session cookie is marked `Secure` (true behind HTTPS; false for plain-HTTP
@@ -68,8 +69,15 @@ pub struct ApiSettings {
     pub secure_cookies: bool,
     /// How long a session lasts after login.
     pub session_ttl: Duration,
-    /// Failed logins allowed per username per hour; then 429 until the hour has passed.
-    pub login_failures_per_account_per_hour: u32,
+    /// Failed logins of one username from one address (in the window) before each further
+    /// attempt from there waits a growing delay.
+    pub login_free_failures_per_account_and_source: u32,
+    /// Failed logins from one address, whatever the username, before the same.
+    pub login_free_failures_per_source: u32,
+    /// The longest delay between two attempts once throttled.
+    pub login_delay_cap: Duration,
+    /// How long a failed login is counted.
+    pub login_failure_window: Duration,
     /// Failed logins allowed per client address per minute.
     pub login_failures_per_ip_per_minute: u32,
     /// Sustained API requests per second allowed per client address (token bucket rate).
@@ -87,7 +95,10 @@ impl Default for ApiSettings {
         ApiSettings {
             secure_cookies: true,
             session_ttl: Duration::from_secs(12 * 3600),
-            login_failures_per_account_per_hour: 100,
+            login_free_failures_per_account_and_source: 5,
+            login_free_failures_per_source: 50,
+            login_delay_cap: Duration::from_secs(15 * 60),
+            login_failure_window: Duration::from_secs(24 * 3600),
             login_failures_per_ip_per_minute: 20,
             requests_per_ip_per_second: 20,
             request_burst_per_ip: 100,
@@ -124,12 +135,26 @@ impl Settings {
 }
 
 /// How the in-process regulator simulator runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct SimulatorSettings {
     /// Automatic review after a delay, or manual decisions at the console.
     pub review: beian_regulator::ReviewMode,
     /// Start a simulated clock that `POST /sim/clock/advance` moves, for the whole system.
     pub simulated_clock: bool,
+    /// Demo and test mode: the simulator's controls (`/sim/*`: phone inbox, clock, reviews,
+    /// console) are mounted, answering only a bureau-officer login or this operator token
+    /// (`crate::simulator`). `None`: not mounted at all.
+    pub controls: Option<String>,
+}
+
+impl std::fmt::Debug for SimulatorSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatorSettings")
+            .field("review", &self.review)
+            .field("simulated_clock", &self.simulated_clock)
+            .field("controls", &self.controls.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl Default for SimulatorSettings {
@@ -137,6 +162,7 @@ impl Default for SimulatorSettings {
         SimulatorSettings {
             review: beian_regulator::ReviewMode::Auto(beian_regulator::ReviewDelay::WorkingDays(3)),
             simulated_clock: false,
+            controls: None,
         }
     }
 }

@@ -65,7 +65,10 @@ impl Application {
             path: settings.data_dir.display().to_string(),
             source,
         })?;
-        let simulated = settings.simulator.is_some_and(|s| s.simulated_clock);
+        let simulated = settings
+            .simulator
+            .as_ref()
+            .is_some_and(|s| s.simulated_clock);
         let clock: SharedClock = match &settings.clock {
             Some(clock) => clock.clone(),
             None if simulated => Arc::new(SimulatedClock::new(chrono::Utc::now())),
@@ -79,7 +82,7 @@ impl Application {
         let store = Arc::new(Store::open(config).await?);
         let gate = Arc::new(beian_platform::gate::GateIndex::load(&store.gate_feed()).await?);
         let objects = Arc::new(Objects::open(&settings.objects).map_err(StartupError::Objects)?);
-        let regulator = match settings.simulator {
+        let regulator = match &settings.simulator {
             Some(sim) => {
                 let dir = settings.data_dir.join("regulator");
                 let config = beian_regulator::Config {
@@ -162,7 +165,11 @@ impl Application {
             gate,
             metrics: Arc::new(crate::metrics::Metrics::new()),
         };
-        let router = router(state.clone());
+        let controls = settings
+            .simulator
+            .as_ref()
+            .and_then(|s| s.controls.as_deref());
+        let router = router(state.clone(), controls);
         Ok(Application {
             addr,
             listener,
@@ -264,7 +271,9 @@ impl Application {
 
 /// The whole router: the platform, and the regulator simulator under its own paths when it
 /// runs in-process (the platform still reaches it over HTTP/SOAP, as it would a real bureau).
-pub fn router(state: AppState) -> Router {
+/// The simulator's controls (`/sim/*`) are mounted only with an operator token (demo and test
+/// mode), behind [`crate::simulator::controls`]' guard.
+pub fn router(state: AppState, sim_controls: Option<&str>) -> Router {
     let platform = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::healthz))
@@ -272,12 +281,21 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::portal::router(state.clone()))
         .with_state(state.clone())
         .merge(crate::gate::router(state.gate.clone()));
-    let all = match state.regulator {
-        Some(regulator) => platform.merge(beian_regulator::soap::simulator_router(regulator)),
+    let metrics = state.metrics.clone();
+    let all = match state.regulator.clone() {
+        Some(regulator) => {
+            let public = platform.merge(beian_regulator::soap::public_simulator_router(
+                regulator.clone(),
+            ));
+            match sim_controls {
+                Some(token) => public.merge(crate::simulator::controls(regulator, state, token)),
+                None => public,
+            }
+        }
         None => platform,
     };
     all.layer(axum::middleware::from_fn_with_state(
-        state.metrics.clone(),
+        metrics,
         crate::metrics::track,
     ))
 }

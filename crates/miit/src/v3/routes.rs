@@ -4,14 +4,17 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::{Body, HttpBody};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
 use super::paths;
-use super::server::{EXTENSIONS_HEADER, EXTENSIONS_V1, IspBackend, handle_soap_with};
+use super::server::{
+    EXTENSIONS_HEADER, EXTENSIONS_V1, IspBackend, PREAMBLE_BYTES, handle_soap_with,
+    precheck_credentials,
+};
 use super::soap;
 use super::wsdl::{self, Service};
 
@@ -47,22 +50,94 @@ pub fn router_with(backend: Arc<dyn IspBackend>, options: ServiceOptions) -> Rou
         .route(paths::UP_DOWN_LOAD, route())
         .route(paths::QUERY_BEIAN_STATUS, route())
         .route(paths::VERIFY_BAMM, route())
-        .layer(DefaultBodyLimit::max(super::soap::MAX_ENVELOPE_BYTES))
         .with_state(state)
 }
 
+/// The largest envelope of a service: only `upDownLoad` carries uploads (a 50 MB file grows
+/// by base64); the status query and the password check are small.
+pub fn envelope_cap(path: &str) -> usize {
+    if path.trim_end_matches('/') == paths::UP_DOWN_LOAD {
+        soap::MAX_ENVELOPE_BYTES
+    } else {
+        SMALL_ENVELOPE_BYTES
+    }
+}
+
+/// The cap of the services without uploads.
+pub const SMALL_ENVELOPE_BYTES: usize = 256 * 1024;
+
+/// Reads `body` into `buf` until it ends (`Ok(true)`), `buf` reaches `until` (`Ok(false)`), or
+/// it passes `cap` (`Err`).
+async fn read_body(
+    body: &mut Body,
+    buf: &mut Vec<u8>,
+    until: usize,
+    cap: usize,
+) -> Result<bool, ()> {
+    while buf.len() < until {
+        let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut *body).poll_frame(cx)).await;
+        match frame {
+            None => return Ok(true),
+            Some(Err(_)) => return Err(()),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    if buf.len() + data.len() > cap {
+                        return Err(());
+                    }
+                    buf.extend_from_slice(&data);
+                }
+            }
+        }
+    }
+    Ok(false)
+}
+
+fn too_large() -> Response {
+    let text = format!("{}: envelope too large", super::codes::ReturnCode::Other);
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        soap::write_fault("soapenv:Client", &text),
+    )
+        .into_response()
+}
+
+/// A SOAP request: read in two steps — the first [`PREAMBLE_BYTES`], whose credentials are
+/// checked when the envelope is longer, then the rest up to the service's
+/// [`envelope_cap`]. Nobody without the credentials makes the server hold more than the
+/// preamble.
 async fn soap_endpoint(
     State(services): State<Services>,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    mut body: Body,
 ) -> Response {
+    // beian's extensions of the returns go only to a client that asks for them.
     let extensions = headers
         .get(EXTENSIONS_HEADER)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == EXTENSIONS_V1));
+    let cap = envelope_cap(uri.path());
+    let mut buf = Vec::new();
+    let ended = match read_body(&mut body, &mut buf, PREAMBLE_BYTES.min(cap), cap).await {
+        Ok(ended) => ended,
+        Err(()) => return too_large(),
+    };
+    if !ended {
+        if let Err((status, bytes)) = precheck_credentials(&buf, services.backend.as_ref()).await {
+            return soap_response(status, bytes);
+        }
+        match read_body(&mut body, &mut buf, usize::MAX, cap).await {
+            Ok(_) => {}
+            Err(()) => return too_large(),
+        }
+    }
     let (status, bytes) =
-        handle_soap_with(uri.path(), &body, services.backend.as_ref(), extensions).await;
+        handle_soap_with(uri.path(), &buf, services.backend.as_ref(), extensions).await;
+    soap_response(status, bytes)
+}
+
+fn soap_response(status: u16, bytes: Vec<u8>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         status,

@@ -318,6 +318,94 @@ pub async fn handle_soap(body: &[u8], backend: &dyn IspBackend) -> (u16, Vec<u8>
 }
 
 /// As [`handle_soap`], refusing a method sent to another service's path.
+/// The first bytes of a large envelope, read before the rest: they must hold the method and
+/// the credentials (every client, ours included, writes `ispId`, `userName`, `randVal` and
+/// `pwdHash` before the payload), which are checked before more is read.
+pub const PREAMBLE_BYTES: usize = 64 * 1024;
+
+/// The text of the first element named `local` (any namespace prefix) in `xml`, unescaped.
+/// A rough reader for the preamble only; the envelope is parsed properly afterwards.
+fn element_text(xml: &str, local: &str) -> Option<String> {
+    let mut rest = xml;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start + 1..];
+        let end = rest.find(|c: char| c == '>' || c == '/' || c.is_whitespace())?;
+        let name = &rest[..end];
+        let name = name.rsplit(':').next().unwrap_or(name);
+        if name == local {
+            let open_end = rest.find('>')?;
+            let text = &rest[open_end + 1..];
+            let text = &text[..text.find('<')?];
+            return quick_xml::escape::unescape(text)
+                .ok()
+                .map(|t| t.trim().to_owned());
+        }
+    }
+    None
+}
+
+/// The method of the first element in `xml` named like one (any namespace prefix).
+fn first_method(xml: &str) -> Option<Method> {
+    let mut rest = xml;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start + 1..];
+        let end = rest.find(|c: char| c == '>' || c == '/' || c.is_whitespace())?;
+        let name = &rest[..end];
+        if let Some(m) = Method::from_name(name.rsplit(':').next().unwrap_or(name)) {
+            return Some(m);
+        }
+    }
+    None
+}
+
+/// Checks the credentials in the first bytes of a large envelope before the rest is read:
+/// `Err` is the answer to send at once (the method's return with the refusal code, or a
+/// fault when the method or the credentials are not in the preamble).
+pub async fn precheck_credentials(
+    preamble: &[u8],
+    backend: &dyn IspBackend,
+) -> Result<(), (u16, Vec<u8>)> {
+    let text = String::from_utf8_lossy(preamble);
+    let method = first_method(&text);
+    let Some(method) = method else {
+        let text = format!(
+            "{}: no method in the envelope's first bytes",
+            ReturnCode::Other
+        );
+        return Err((500, soap::write_fault("soapenv:Client", &text)));
+    };
+    let refuse = |code: ReturnCode| match xml::to_xml_body(&MethodReturn::of(code)) {
+        Ok(body) => (200, soap::write_response(method, &body)),
+        Err(e) => (500, soap::write_fault("soapenv:Server", &e.to_string())),
+    };
+    let isp_id = ISP_ID_SPELLINGS
+        .iter()
+        .find_map(|name| element_text(&text, name))
+        .and_then(|v| v.parse::<i64>().ok())
+        .ok_or_else(|| refuse(ReturnCode::AuthenticationRejected))?;
+    let account = backend
+        .account(isp_id)
+        .await
+        .ok_or_else(|| refuse(ReturnCode::AuthenticationRejected))?;
+    let user_name = element_text(&text, "userName").unwrap_or_default();
+    if user_name != account.credentials.user_name {
+        return Err(refuse(ReturnCode::WrongUserName));
+    }
+    let rand_val = element_text(&text, "randVal").unwrap_or_default();
+    let pwd_hash = element_text(&text, "pwdHash").unwrap_or_default();
+    let want = super::auth::pwd_hash(account.credentials.password.expose(), &rand_val);
+    let same = want.len() == pwd_hash.len()
+        && want
+            .bytes()
+            .zip(pwd_hash.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0;
+    if !same {
+        return Err(refuse(ReturnCode::WrongPassword));
+    }
+    Ok(())
+}
+
 pub async fn handle_soap_at(path: &str, body: &[u8], backend: &dyn IspBackend) -> (u16, Vec<u8>) {
     dispatch(Some(path), body, backend, false).await
 }
@@ -485,5 +573,21 @@ fn file_infos(enc: &Encoded, sequence: Option<u32>, file_name: &str) -> FileInfo
         file_name: file_name.to_owned(),
         beian_info: enc.beian_info.clone(),
         beian_info_hash: enc.beian_info_hash.clone(),
+    }
+}
+
+#[cfg(test)]
+mod preamble_tests {
+    use super::*;
+
+    #[test]
+    fn the_preamble_names_its_method_and_credentials() {
+        let xml = "<soapenv:Envelope><soapenv:Body><ns:isp_downloadack>\
+                   <ispID> 7 </ispID><userName>a&amp;b</userName><beianInfo>AAA";
+        assert_eq!(first_method(xml), Some(Method::DownloadAck));
+        assert_eq!(element_text(xml, "ispID").as_deref(), Some("7"));
+        assert_eq!(element_text(xml, "userName").as_deref(), Some("a&b"));
+        assert_eq!(element_text(xml, "pwdHash"), None);
+        assert_eq!(first_method("<a><b>no method</b></a>"), None);
     }
 }

@@ -124,9 +124,8 @@ pub async fn add_user(
     }
     let password = one_time_password();
     let plain = password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&plain))
+    let hash = auth::hash_password_bounded(plain)
         .await
-        .map_err(|e| AdminError::Internal(e.to_string()))?
         .map_err(|e| AdminError::Internal(e.to_string()))?;
     let mut tx = store.begin().await?;
     let id = tx
@@ -145,6 +144,8 @@ pub async fn add_user(
             StoreError::Unique { .. } => AdminError::field("username", "api.field.taken"),
             other => other.into(),
         })?;
+    // A one-time password: changed at the first login before anything else.
+    tx.require_password_change(&id).await?;
     tx.commit().await?;
     Ok(AddedUser {
         id,
@@ -152,6 +153,30 @@ pub async fn add_user(
         role,
         password,
     })
+}
+
+/// Disables (or enables again) an account; disabling ends its sessions and revokes its API
+/// keys. An admin cannot disable their own account (409 `own_account`). Returns (sessions
+/// ended, keys revoked).
+pub async fn set_disabled(
+    store: &Store,
+    actor: &str,
+    acting_id: &str,
+    id: &str,
+    disabled: bool,
+) -> Result<(u64, u64), AdminError> {
+    if disabled && acting_id == id {
+        return Err(AdminError::Refused(
+            409,
+            "own_account",
+            Message::new("api.error.own_account"),
+        ));
+    }
+    store.account(id).await?;
+    let mut tx = store.begin().await?;
+    let ended = tx.set_account_disabled(actor, id, disabled).await?;
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// Changes an account's role; refused (409 `last_admin`) when it would leave no admin.

@@ -29,6 +29,12 @@ pub enum UploadError {
         max_width: u32,
         max_height: u32,
     },
+    /// More pixels than allowed (checked from the header, before decoding).
+    #[error("{field}: the image has more than {max_megapixels} megapixels")]
+    TooManyPixels {
+        field: &'static str,
+        max_megapixels: u64,
+    },
     /// Has the PDF header but no `%%EOF` trailer near its end.
     #[error("{field}: not a complete PDF file")]
     MalformedPdf { field: &'static str },
@@ -46,6 +52,7 @@ impl UploadError {
             | UploadError::UnsupportedType { field }
             | UploadError::Undecodable { field }
             | UploadError::ImageTooLarge { field, .. }
+            | UploadError::TooManyPixels { field, .. }
             | UploadError::MalformedPdf { field }
             | UploadError::Reencode { field } => field,
         }
@@ -60,6 +67,7 @@ impl Localized for UploadError {
             UploadError::UnsupportedType { .. } => "materials.unsupported_type",
             UploadError::Undecodable { .. } => "materials.undecodable",
             UploadError::ImageTooLarge { .. } => "materials.image_too_large",
+            UploadError::TooManyPixels { .. } => "materials.too_many_pixels",
             UploadError::MalformedPdf { .. } => "materials.malformed_pdf",
             UploadError::Reencode { .. } => "materials.reencode_failed",
         }
@@ -76,6 +84,9 @@ impl Localized for UploadError {
             } => {
                 args.push(("max_width", max_width.to_string()));
                 args.push(("max_height", max_height.to_string()));
+            }
+            UploadError::TooManyPixels { max_megapixels, .. } => {
+                args.push(("max_megapixels", max_megapixels.to_string()));
             }
             _ => {}
         }
@@ -114,6 +125,10 @@ mod tests {
                 field: f,
                 max_width: 10000,
                 max_height: 8000,
+            },
+            UploadError::TooManyPixels {
+                field: f,
+                max_megapixels: 40,
             },
             UploadError::MalformedPdf { field: f },
             UploadError::Reencode { field: f },

@@ -328,6 +328,14 @@ pub fn validate_website(form: &WebsiteForm) -> FieldErrors {
             "website.languages".into(),
             FieldError::new("workflow.required"),
         );
+    } else if form.languages.len() > LANGUAGES.len() {
+        errors.insert(
+            "website.languages".into(),
+            FieldError {
+                key: "workflow.too_many",
+                args: vec![("max", LANGUAGES.len().to_string())],
+            },
+        );
     } else if form
         .languages
         .iter()

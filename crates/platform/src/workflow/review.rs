@@ -113,6 +113,10 @@ pub struct ReviewOrder {
     pub deadline_fallback_used: Option<bool>,
     /// What the reviewer may do now.
     pub allowed_events: Vec<EventKind>,
+    /// A domain filed here that the order's domain can be mistaken for (same UTS #39-style
+    /// skeleton, [`beian_core::confusable`]): `аррӏе.cn` for a filed `apple.cn`. A flag
+    /// for the reviewer, not a refusal.
+    pub confusable_with: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -235,6 +239,17 @@ impl Workflow<'_> {
         let deadline = REVIEW_STATES
             .contains(&l.state)
             .then(|| step_deadline(&calendar, submitted_at, now));
+        let confusable_with = match beian_core::domain::Domain::parse(&l.forms.website.domain)
+            .ok()
+            .and_then(|d| beian_core::confusable::ascii_lookalike(d.as_str()))
+        {
+            Some(lookalike) => self
+                .store
+                .website_by_domain(&lookalike)
+                .await?
+                .map(|_| lookalike),
+            None => None,
+        };
         Ok(ReviewOrder {
             id: l.order.id.clone(),
             account_id: l.order.account_id.clone(),
@@ -274,6 +289,7 @@ impl Workflow<'_> {
             deadline_remaining_seconds: deadline.map(|d| d.1),
             deadline_fallback_used: deadline.map(|d| d.2),
             allowed_events: beian_core::order::allowed_events_for(l.state, &flow, Actor::Reviewer),
+            confusable_with,
             created_at: l.order.created_at,
             updated_at: l.order.updated_at,
             forms: l.forms,

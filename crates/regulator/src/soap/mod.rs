@@ -64,6 +64,12 @@ pub fn simulator_router(regulator: Regulator) -> Router {
     simulator_router_with(regulator, ServiceOptions::default())
 }
 
+/// The simulator without its controls: the public pages ([`crate::http::public_router`]) and
+/// the SOAP services (which authenticate their callers). `/sim/*` is [`crate::http::control_router`].
+pub fn public_simulator_router(regulator: Regulator) -> Router {
+    crate::http::public_router(regulator.clone()).merge(soap_router(regulator))
+}
+
 /// As [`simulator_router`], with the SOAP services' options.
 pub fn simulator_router_with(regulator: Regulator, options: ServiceOptions) -> Router {
     crate::http::router(regulator.clone()).merge(soap_router_with(regulator, options))

@@ -1,9 +1,12 @@
 //! Accounts, sessions and API keys: `POST /accounts` (register), `POST /sessions` (login,
-//! cookie), `DELETE /sessions/current` (logout), `POST /api-keys`.
+//! cookie), `DELETE /sessions/current` (logout), `POST /api-keys`, `PUT /account/password`
+//! (which ends the account's other sessions and, when asked, revokes its API keys).
 //!
 //! Rules: a username has 3 to 32 characters of `a-z 0-9 _ . -`; a password has at least 10
 //! characters (at most 1024) of at least two kinds among lowercase letters, uppercase letters,
-//! digits and others (so neither `aaaaaaaaaa` nor `1234567890`); the email and the mainland
+//! digits and others (so neither `aaaaaaaaaa` nor `1234567890`), is not among the 30,000
+//! most common leaked passwords (nor one of them with digits or symbols added:
+//! `Password123`), and is not built from the username; the email and the mainland
 //! mobile go through core's validators. Every wrong field is reported at once (422).
 
 use axum::Json;
@@ -22,7 +25,7 @@ use crate::api::openapi::ErrorBody;
 use crate::api::{ApiJson, ClientIp, throttle};
 use crate::error::{ApiError, FieldError};
 use crate::startup::AppState;
-use beian_platform::accounts::{check_password, check_username};
+use beian_platform::accounts::{check_password_for, check_username};
 
 /// `POST /accounts`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -63,6 +66,9 @@ pub struct SessionView {
     pub role: String,
     /// Unix milliseconds.
     pub expires_at: i64,
+    /// The password is a one-time one: change it (`PUT /account/password`) before anything
+    /// else, which answers 403 `password_change_required` until then.
+    pub must_change_password: bool,
 }
 
 /// `POST /api-keys` (the body is optional).
@@ -99,7 +105,7 @@ pub async fn create_account(
 pub async fn register(state: &AppState, body: NewAccountRequest) -> Result<AccountView, ApiError> {
     let mut fields = Vec::new();
     check_username(&body.username, &mut fields);
-    check_password(&body.password, &mut fields);
+    check_password_for(&body.username, &body.password, &mut fields);
     let email = Email::parse(body.email.trim())
         .map_err(|e| fields.push(FieldError::localized("email", &e)))
         .ok();
@@ -110,7 +116,7 @@ pub async fn register(state: &AppState, body: NewAccountRequest) -> Result<Accou
         return Err(ApiError::Validation { fields });
     };
     let password = body.password;
-    let hash = auth::blocking(move || auth::hash_password(&password)).await??;
+    let hash = auth::hash_password_bounded(password).await?;
     let mut tx = state.store.begin().await?;
     let id = tx
         .insert_account(
@@ -135,7 +141,8 @@ pub async fn register(state: &AppState, body: NewAccountRequest) -> Result<Accou
 }
 
 /// Logs in: sets the session cookie (a new session id every time; a session cookie sent
-/// along is ended). Refused with 429 after too many failures for the username or address.
+/// along is ended). Refused with 429 while the username at this address, or the address, is
+/// delayed after its failures (`crate::api::throttle`).
 #[utoipa::path(post, path = "/sessions", tag = "accounts", request_body = LoginRequest,
     responses(
         (status = 200, body = SessionView, description = "logged in; `Set-Cookie: beian_session=…`"),
@@ -165,7 +172,6 @@ pub async fn login(
     body: LoginRequest,
 ) -> Result<(HeaderValue, SessionView), ApiError> {
     let settings = &state.api.settings;
-    let subject = throttle::login_subject(&body.username);
     let too_many = |retry_after_secs| ApiError::TooManyRequests {
         code: "too_many_attempts",
         retry_after_secs,
@@ -173,8 +179,7 @@ pub async fn login(
     if let Some(wait) = state.api.limits.login_blocked(ip) {
         return Err(too_many(wait));
     }
-    let limit = settings.login_failures_per_account_per_hour;
-    if let Some(wait) = throttle::account_login_blocked(&state.store, &subject, limit).await? {
+    if let Some(wait) = throttle::login_wait(&state.store, settings, ip, &body.username).await? {
         return Err(too_many(wait));
     }
     let account = state.store.account_by_username(&body.username).await?;
@@ -183,15 +188,16 @@ pub async fn login(
         .as_ref()
         .map_or_else(|| state.api.dummy_hash.clone(), |a| a.password_hash.clone());
     let password = body.password;
-    let matches = auth::blocking(move || auth::verify_password(&password, &hash)).await?;
+    let matches = auth::verify_password_bounded(password, hash).await;
     let account = match account {
         Some(a) if matches && !a.disabled => a,
         _ => {
             state.api.limits.record_login_failure(ip);
-            throttle::record_account_login_failure(&state.store, &subject).await?;
+            throttle::record_login_failure(&state.store, settings, ip, &body.username).await?;
             return Err(ApiError::InvalidCredentials);
         }
     };
+    throttle::clear_after_success(&state.store, ip, &body.username).await?;
     let token = auth::new_token();
     let ttl_ms = i64::try_from(settings.session_ttl.as_millis()).unwrap_or(i64::MAX / 2);
     let expires_at = state.store.now().timestamp_millis() + ttl_ms;
@@ -208,6 +214,7 @@ pub async fn login(
         settings.secure_cookies,
     )?;
     let view = SessionView {
+        must_change_password: account.must_change_password,
         account_id: account.id,
         username: account.username,
         role: account.role.as_str().to_owned(),
@@ -283,6 +290,9 @@ pub async fn new_api_key(
     if name.chars().count() > 100 {
         return Err(ApiError::field("name", "api.field.name_too_long"));
     }
+    if !name.chars().all(crate::api::allowed_char) {
+        return Err(ApiError::field("name", "api.field.control_characters"));
+    }
     let key = format!("{API_KEY_PREFIX}{}", auth::new_token());
     let mut tx = state.store.begin().await?;
     let id = tx
@@ -295,4 +305,101 @@ pub async fn new_api_key(
         .await?;
     tx.commit().await?;
     Ok(ApiKeyView { id, name, key })
+}
+
+/// `PUT /account/password`.
+#[derive(Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+    /// Also revoke every API key of the account (default: keep them).
+    pub revoke_api_keys: bool,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange")
+            .field("revoke_api_keys", &self.revoke_api_keys)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a password change ended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordChangeDone {
+    /// The account's other sessions, ended (the one making the change, if any, stays).
+    pub sessions_ended: u64,
+    /// API keys revoked (with `revoke_api_keys`).
+    pub api_keys_revoked: u64,
+}
+
+/// Changes the caller's password: the current one is checked (a wrong one counts as a failed
+/// login), the new one follows the password rules, every other session of the account ends,
+/// and with `revoke_api_keys` every API key is revoked. Clears a one-time password's
+/// `must_change_password`.
+#[utoipa::path(put, path = "/account/password", tag = "accounts", request_body = PasswordChange,
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, body = PasswordChangeDone),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "`current_password` wrong or `new_password` refused (named in `error.fields`)", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`", body = ErrorBody),
+    ))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<Json<PasswordChangeDone>, ApiError> {
+    let settings = &state.api.settings;
+    if let Some(wait) = throttle::login_wait(&state.store, settings, ip, &account.username).await? {
+        return Err(ApiError::TooManyRequests {
+            code: "too_many_attempts",
+            retry_after_secs: wait,
+        });
+    }
+    let stored = state.store.account(&account.id).await?;
+    let matches =
+        auth::verify_password_bounded(body.current_password.clone(), stored.password_hash).await;
+    if !matches {
+        throttle::record_login_failure(&state.store, settings, ip, &account.username).await?;
+        return Err(ApiError::field(
+            "current_password",
+            "api.field.wrong_password",
+        ));
+    }
+    let mut fields = Vec::new();
+    check_password_for(&account.username, &body.new_password, &mut fields);
+    if fields.is_empty() && body.new_password == body.current_password {
+        fields.push(FieldError::new("new_password", "api.field.same_password"));
+    }
+    if !fields.is_empty() {
+        for f in &mut fields {
+            if f.path == "password" {
+                f.path = "new_password".to_owned();
+            }
+        }
+        return Err(ApiError::Validation { fields });
+    }
+    let hash = auth::hash_password_bounded(body.new_password).await?;
+    let keep = match account.via {
+        auth::AuthMethod::Session => auth::session_cookie(&headers).map(auth::token_hash),
+        auth::AuthMethod::ApiKey => None,
+    };
+    let mut tx = state.store.begin().await?;
+    tx.set_password(&account.actor(), &account.id, &hash, false)
+        .await?;
+    let sessions_ended = tx.end_sessions(&account.id, keep.as_deref()).await?;
+    let api_keys_revoked = if body.revoke_api_keys {
+        tx.revoke_api_keys_of(&account.actor(), &account.id).await?
+    } else {
+        0
+    };
+    tx.commit().await?;
+    Ok(Json(PasswordChangeDone {
+        sessions_ended,
+        api_keys_revoked,
+    }))
 }

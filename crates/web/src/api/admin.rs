@@ -4,8 +4,9 @@
 //! ([`super::admin_calendar`]), the outbox, the audit log and the dashboard
 //! ([`super::admin_ops`]). The services behind them are in [`beian_platform::admin`].
 
+use super::{ApiPath as Path, ApiQuery as Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use beian_store::accounts::{Account, Role};
 use serde::{Deserialize, Serialize};
@@ -212,12 +213,53 @@ pub async fn put_role(
     Ok(Json(state.store.account(&id).await?.into()))
 }
 
+/// `PUT /admin/accounts/{id}/disabled`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct DisabledRequest {
+    pub disabled: bool,
+}
+
+/// The account after the change, and what disabling ended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisabledView {
+    pub account: AdminAccountView,
+    pub sessions_ended: u64,
+    pub api_keys_revoked: u64,
+}
+
+#[utoipa::path(put, path = "/admin/accounts/{id}/disabled", tag = "admin", request_body = DisabledRequest,
+    params(("id" = String, Path, description = "the account id")),
+    responses(
+        (status = 200, body = DisabledView, description = "disabling ends the account's sessions and revokes its API keys"),
+        (status = 403, description = "not an admin", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`own_account`: an admin cannot disable their own account", body = ErrorBody),
+    ))]
+pub async fn put_disabled(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DisabledRequest>,
+) -> Result<Json<DisabledView>, ApiError> {
+    let actor = admin(&account)?;
+    let (sessions_ended, api_keys_revoked) =
+        beian_platform::admin::set_disabled(&state.store, &actor, &account.id, &id, body.disabled)
+            .await?;
+    Ok(Json(DisabledView {
+        account: state.store.account(&id).await?.into(),
+        sessions_ended,
+        api_keys_revoked,
+    }))
+}
+
 /// The admin routes, relative to `/api/v1`.
 pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     use super::{admin_calendar as cal, admin_ops as ops, admin_products as prod};
     utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(list_accounts, create_account))
         .routes(utoipa_axum::routes!(put_role))
+        .routes(utoipa_axum::routes!(put_disabled))
         .routes(utoipa_axum::routes!(
             prod::list_instances,
             prod::create_instance
@@ -238,6 +280,10 @@ pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .routes(utoipa_axum::routes!(ops::audit))
         .routes(utoipa_axum::routes!(ops::verify_audit))
         .routes(utoipa_axum::routes!(ops::dashboard))
+        .routes(utoipa_axum::routes!(
+            super::admin_throttle::list_throttles,
+            super::admin_throttle::clear_throttle
+        ))
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //! replaces that year of the builtin calendar in every deadline the server computes
 //! ([`beian_store::Store::calendar`]).
 
+use super::{ApiPath as Path, ApiQuery as Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use beian_core::calendar::{Calendar, YEARS};
 use beian_core::kind::FilingKind;
 use beian_core::province::Province;

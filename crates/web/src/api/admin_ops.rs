@@ -3,8 +3,9 @@
 //! `GET /admin/audit?before=&limit=` and `POST /admin/audit/verify` (the hash chain walk of
 //! [`beian_store::verify_audit`]), and `GET /admin/dashboard` ([`beian_platform::dashboard`]).
 
+use super::ApiQuery as Query;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use beian_store::audit::{BreakReason, head_file_path};
 use beian_store::reports::{JobRow, OutboxRow};
 use beian_store::verify_audit as walk_chain;

@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
+use super::{ApiPath as Path, ApiQuery as Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use beian_store::products::ServiceNumber;
 use beian_store::workflow_support::Instance;

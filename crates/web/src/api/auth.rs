@@ -1,7 +1,8 @@
 //! Who is calling: the session cookie (portal) or `Authorization: Bearer KEY` (API key),
 //! resolved into a [`CurrentAccount`], plus the secrets behind them. Sessions and keys are
 //! random 256-bit tokens; the store keeps only their SHA-256. Passwords are hashed with
-//! argon2id (default parameters) on the blocking pool.
+//! argon2id (default parameters) on the blocking pool, a bounded number at once
+//! ([`beian_platform::accounts::hash_password_bounded`]).
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -33,6 +34,9 @@ pub struct CurrentAccount {
     pub username: String,
     pub role: Role,
     pub via: AuthMethod,
+    /// A one-time password not yet changed: only the password change, login and logout are
+    /// allowed ([`crate::api::guard::password_change_gate`]).
+    pub must_change_password: bool,
 }
 
 /// Short name for [`CurrentAccount`] in handler signatures.
@@ -70,6 +74,7 @@ impl CurrentAccount {
             username: account.username,
             role: account.role,
             via,
+            must_change_password: account.must_change_password,
         })
     }
 }
@@ -160,6 +165,18 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
     beian_platform::accounts::hash_password(password).map_err(ApiError::internal)
 }
 
+/// Hashes a password in one of the bounded hashing slots (reused memory; the others wait).
+pub async fn hash_password_bounded(password: String) -> Result<String, ApiError> {
+    beian_platform::accounts::hash_password_bounded(password)
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// Checks a password in one of the bounded hashing slots.
+pub async fn verify_password_bounded(password: String, hash: String) -> bool {
+    beian_platform::accounts::verify_password_bounded(password, hash).await
+}
+
 /// Runs CPU-heavy work on the blocking pool.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
@@ -179,6 +196,7 @@ mod tests {
             username: "u".into(),
             role,
             via: AuthMethod::Session,
+            must_change_password: false,
         }
     }
 

@@ -3,8 +3,9 @@
 //! results matching no upload), which are kept and shown here, never dropped. Each entry has
 //! its summary and the whole file (it may name persons: admins only).
 
+use super::ApiQuery as Query;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use beian_store::accounts::Role;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -8,10 +8,11 @@
 //! file is then recognised by content, cleaned ([`beian_platform::materials::sanitize`], off the async
 //! threads) and handed to [`beian_platform::workflow::Workflow::add_material`].
 
+use super::ApiPath as Path;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::multipart::{Field, MultipartError};
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use beian_core::i18n::Localized;

@@ -3,10 +3,17 @@
 //!
 //! # Layers, outermost first
 //! 1. locale: errors are rendered in the request's `Accept-Language` (zh-CN default, `en`);
-//! 2. [`throttle::limit_requests`]: the per-address request limit (429 `too_many_requests`),
+//! 2. [`guard::json_errors`]: every refusal in the JSON error body, axum's own too;
+//! 3. [`throttle::limit_requests`]: the per-address request limit (429 `too_many_requests`),
 //!    and the client address for the handlers ([`ClientIp`]);
-//! 3. [`auth::resolve`]: the session cookie or `Authorization: Bearer` key, resolved once;
-//! 4. [`idempotency::idempotency`]: `Idempotency-Key` on POST.
+//! 4. [`auth::resolve`]: the session cookie or `Authorization: Bearer` key, resolved once;
+//! 5. [`guard::cross_site`]: CSRF, with the Origin / `Sec-Fetch-Site` check and JSON or
+//!    multipart bodies only,
+//!    for requests without an API key;
+//! 6. [`guard::password_change_gate`]: a one-time password must be changed first (403
+//!    `password_change_required`);
+//! 7. [`guard::role_gate`]: `/admin` and `/review` need their role before anything is parsed;
+//! 8. [`idempotency::idempotency`]: `Idempotency-Key` on POST.
 //!
 //! # Adding endpoints (for other modules)
 //! Write handlers with `#[utoipa::path(...)]` and return `Result<_, ApiError>`; take
@@ -20,8 +27,10 @@ pub mod admin;
 pub mod admin_calendar;
 pub mod admin_ops;
 pub mod admin_products;
+pub mod admin_throttle;
 pub mod auth;
 pub mod bureau_admin;
+pub mod guard;
 pub mod idempotency;
 pub mod materials;
 pub mod openapi;
@@ -88,6 +97,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(self_service::revoke_api_key))
         .routes(routes!(self_service::create_subscription))
+        .routes(routes!(accounts::change_password))
         .merge(review::api_routes())
         .merge(storefront::api_routes())
         .routes(routes!(orders::filing_check))
@@ -111,8 +121,12 @@ pub fn router(state: AppState) -> Router<AppState> {
     let v1 = v1_routes()
         .fallback(async || ApiError::NotFound)
         .layer(from_fn_with_state(state.clone(), idempotency::idempotency))
+        .layer(from_fn(guard::role_gate))
+        .layer(from_fn(guard::password_change_gate))
+        .layer(from_fn(guard::cross_site))
         .layer(from_fn_with_state(state.clone(), auth::resolve))
         .layer(from_fn_with_state(state, throttle::limit_requests))
+        .layer(from_fn(guard::json_errors))
         .layer(from_fn(localize));
     openapi::router(v1)
 }
@@ -195,8 +209,100 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// `axum::Json` whose rejections are API errors: 400 `invalid_body` for a body that is not
-/// JSON (or not `application/json`), 422 `invalid_body` for JSON of the wrong shape.
+/// The longest text any JSON field may hold (fields with a tighter rule say so themselves).
+pub const MAX_TEXT_CHARS: usize = 4000;
+/// The most items any JSON list may hold (lists with a tighter rule say so themselves).
+pub const MAX_LIST_ITEMS: usize = 200;
+
+/// Whether `c` may stand in a text field: no control characters (C0 but tab, line feed and
+/// carriage return; DEL; C1) and no text-direction controls (which make a shown value read
+/// otherwise than it is).
+pub fn allowed_char(c: char) -> bool {
+    let control = c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    let bidi = matches!(
+        c,
+        '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    );
+    !control && !bidi
+}
+
+/// The field errors of a JSON body's values, by their path (`sponsor.address`,
+/// `languages[0]`): control characters, texts over [`MAX_TEXT_CHARS`], lists over
+/// [`MAX_LIST_ITEMS`]. At most 20 are reported.
+pub fn value_errors(value: &serde_json::Value) -> Vec<crate::error::FieldError> {
+    fn walk(v: &serde_json::Value, path: &str, out: &mut Vec<crate::error::FieldError>) {
+        use crate::error::FieldError;
+        if out.len() >= 20 {
+            return;
+        }
+        let here = |p: &str| {
+            if p.is_empty() {
+                "body".to_owned()
+            } else {
+                p.to_owned()
+            }
+        };
+        match v {
+            serde_json::Value::String(s) => {
+                if !s.chars().all(allowed_char) {
+                    out.push(FieldError::new(here(path), "api.field.control_characters"));
+                } else if s.chars().count() > MAX_TEXT_CHARS {
+                    let mut e = FieldError::new(here(path), "api.field.text_too_long");
+                    e.message = e.message.with_arg("max", MAX_TEXT_CHARS.to_string());
+                    out.push(e);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                if items.len() > MAX_LIST_ITEMS {
+                    let mut e = FieldError::new(here(path), "api.field.list_too_long");
+                    e.message = e.message.with_arg("max", MAX_LIST_ITEMS.to_string());
+                    out.push(e);
+                    return;
+                }
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{path}[{i}]"), out);
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (k, item) in map {
+                    let key: String = k.chars().filter(|c| allowed_char(*c)).take(64).collect();
+                    let p = if path.is_empty() {
+                        key
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    walk(item, &p, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, "", &mut out);
+    out
+}
+
+/// Whether the request says its body is JSON (`application/json`, or `application/…+json`).
+fn json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|e| {
+            e == "application/json" || (e.starts_with("application/") && e.ends_with("+json"))
+        })
+}
+
+/// `axum::Json` whose rejections are API errors: 415 `unsupported_media_type` for a body that
+/// is not `application/json`, 400 `invalid_body` for one that is not JSON, 422
+/// `validation_failed` naming each value with control characters or over the size limits
+/// ([`value_errors`]), and 422 `invalid_body` for JSON of the wrong shape.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
@@ -208,7 +314,31 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::coded(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "api.error.unsupported_media_type",
+            ));
+        }
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::debug!(status = %e.status(), "request body unreadable");
+                return Err(if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::BadRequest("invalid_body")
+                });
+            }
+        };
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            let fields = value_errors(&value);
+            if !fields.is_empty() {
+                return Err(ApiError::Validation { fields });
+            }
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::JsonDataError(e)) => {
                 // serde's text may quote the value (personal data): only the path is kept.
@@ -235,9 +365,83 @@ where
     }
 }
 
+/// `axum::extract::Query` whose rejection is the API's 400 `invalid_query` (naming the
+/// parameter when serde does).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(_) => {
+                tracing::debug!("query string rejected");
+                Err(ApiError::coded(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    "api.error.invalid_query",
+                ))
+            }
+        }
+    }
+}
+
+/// `axum::extract::Path` whose rejection is the API's 404 `not_found` (a path whose
+/// parameter does not parse names nothing that exists).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(e) => {
+                tracing::debug!(status = %e.status(), "path parameter rejected");
+                Err(ApiError::NotFound)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_with_controls_or_over_the_limits_are_named() {
+        let body = serde_json::json!({
+            "sponsor": {"address": "杭州\u{0}市", "name": "ok\ttab"},
+            "languages": vec!["zh_cn"; MAX_LIST_ITEMS + 1],
+            "notes": ["fine", "bidi\u{202E}txt", "x".repeat(MAX_TEXT_CHARS + 1)],
+        });
+        let mut fields: Vec<(String, &str)> = value_errors(&body)
+            .into_iter()
+            .map(|f| (f.path, f.message.key))
+            .collect();
+        fields.sort();
+        assert_eq!(
+            fields,
+            [
+                ("languages".to_owned(), "api.field.list_too_long"),
+                ("notes[1]".to_owned(), "api.field.control_characters"),
+                ("notes[2]".to_owned(), "api.field.text_too_long"),
+                ("sponsor.address".to_owned(), "api.field.control_characters"),
+            ]
+        );
+        assert!(value_errors(&serde_json::json!({"a": "line\nbreak", "b": [1, 2]})).is_empty());
+    }
 
     #[test]
     fn accept_language_picks_the_best_spoken_locale() {

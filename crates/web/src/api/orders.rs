@@ -6,6 +6,7 @@
 //! workflow's own ([`WorkflowError`](beian_platform::workflow::WorkflowError) → `ApiError` in
 //! `crate::error`). Form-changing calls answer with the order as `GET /orders/{id}` shows it.
 
+use super::ApiPath as Path;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -6,8 +6,9 @@
 //! the upload cap, recognised by content, re-encoded without EXIF like every material) or a
 //! JSON body `{shanghai_app_code}`; the `Content-Type` decides.
 
+use super::{ApiPath as Path, ApiQuery as Query};
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use beian_store::accounts::Role;

@@ -5,8 +5,9 @@
 //! workflow services ([`beian_platform::workflow::Workflow::review_queue`], [`beian_platform::workflow::Workflow::review_order`],
 //! [`beian_platform::workflow::Workflow::provider_approve`], [`beian_platform::workflow::Workflow::provider_return`]).
 
+use super::{ApiPath as Path, ApiQuery as Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use beian_core::order::OrderState;
 use beian_store::accounts::Role;
 use serde::{Deserialize, Serialize};

@@ -4,8 +4,9 @@
 //! the workflow services; change and cancellation orders (`POST /sponsor/orders`, `POST
 //! /websites/{id}/orders`). Refusals are the workflow's ([`beian_platform::workflow::SponsorRefusal`]).
 
+use super::ApiPath as Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;

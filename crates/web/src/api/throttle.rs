@@ -1,8 +1,24 @@
 //! Abuse limits. Per client address, in this instance's memory (each instance counts alone):
-//! a token bucket over all API requests, and a one-minute window of failed logins. Per
-//! username, in the database (shared by every instance): failed logins in the last hour,
-//! after which logins are refused (even with the right password) until the hour has passed.
+//! a token bucket over all API requests, and a one-minute window of failed logins.
+//!
+//! Login throttling without lockout of the owner (ASVS 5.0 6.3.1/6.3.2, NIST 800-63B
+//! §5.2.2), in the database (shared by every instance), over a window of
+//! [`ApiSettings::login_failure_window`] (24 h): failures are counted per (username as typed,
+//! source address) and per source address. Past the free allowance of each
+//! ([`ApiSettings::login_free_failures_per_account_and_source`], 5, and
+//! [`ApiSettings::login_free_failures_per_source`], 50) every further attempt from there
+//! waits a delay that doubles with each failure (1 s, 2 s, 4 s, …, at most
+//! [`ApiSettings::login_delay_cap`], 15 min) counted from the latest failure; meanwhile it is
+//! refused (429 `too_many_attempts`, `Retry-After`) without the password being checked or
+//! counted. Nothing is counted per account alone: failures from other addresses never
+//! delay the owner at an address that did not fail. A success clears its (account, source)
+//! count; admins list and clear counts (`/api/v1/admin/login-throttles`).
 //! Every window is measured on the system's one clock (simulated in demos and tests).
+//!
+//! [`ApiSettings::login_failure_window`]: crate::settings::ApiSettings::login_failure_window
+//! [`ApiSettings::login_free_failures_per_account_and_source`]: crate::settings::ApiSettings::login_free_failures_per_account_and_source
+//! [`ApiSettings::login_free_failures_per_source`]: crate::settings::ApiSettings::login_free_failures_per_source
+//! [`ApiSettings::login_delay_cap`]: crate::settings::ApiSettings::login_delay_cap
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -24,7 +40,6 @@ use crate::startup::AppState;
 /// Entries kept per map before idle ones are swept.
 const SWEEP_AT: usize = 10_000;
 const MINUTE: Duration = Duration::from_secs(60);
-const HOUR_MS: i64 = 3_600_000;
 
 struct Bucket {
     tokens: f64,
@@ -111,32 +126,113 @@ impl IpLimits {
     }
 }
 
-/// The key failed logins are counted under: the username as typed, bounded in length.
+/// The username as typed, bounded in length (the part of a subject that names the account).
 pub fn login_subject(username: &str) -> String {
     username.chars().take(64).collect()
 }
 
-/// `Some(seconds)` to wait when `subject` had `limit` failed logins in the last hour.
-pub async fn account_login_blocked(
-    store: &Store,
-    subject: &str,
-    limit: u32,
-) -> Result<Option<u64>, ApiError> {
-    let now = store.now().timestamp_millis();
-    let failures = store.login_failures_since(subject, now - HOUR_MS).await?;
-    if failures.count < i64::from(limit) {
-        return Ok(None);
-    }
-    let oldest = failures.oldest_at.unwrap_or(now);
-    let wait_ms = (oldest + HOUR_MS - now).max(1000);
-    Ok(Some(u64::try_from(wait_ms).unwrap_or(1000).div_ceil(1000)))
+/// The subject of failures of `username` from `ip`.
+pub fn pair_subject(ip: IpAddr, username: &str) -> String {
+    format!("pair:{ip} {}", login_subject(username))
 }
 
-/// Counts a failed login for `subject` in the database and drops counts older than an hour.
-pub async fn record_account_login_failure(store: &Store, subject: &str) -> Result<(), ApiError> {
-    store.record_login_failure(subject).await?;
+/// The subject of failures from `ip`, whatever the username.
+pub fn source_subject(ip: IpAddr) -> String {
+    format!("source:{ip}")
+}
+
+/// The wait after `count` failures when `free` of them cost nothing: none up to `free`, then
+/// 1 s doubling with each further failure, at most `cap`.
+pub fn delay_after(count: i64, free: u32, cap: Duration) -> Option<Duration> {
+    let over = count - i64::from(free);
+    if over < 0 {
+        return None;
+    }
+    let secs = 1u64.checked_shl(u32::try_from(over).unwrap_or(63).min(63));
+    Some(secs.map_or(cap, Duration::from_secs).min(cap))
+}
+
+/// `Some(seconds)` to wait while `subject` is delayed (its last failure plus its delay is
+/// still ahead of now).
+async fn subject_wait(
+    store: &Store,
+    subject: &str,
+    free: u32,
+    settings: &ApiSettings,
+) -> Result<Option<u64>, ApiError> {
     let now = store.now().timestamp_millis();
-    store.purge_login_failures(now - HOUR_MS).await?;
+    let window = i64::try_from(settings.login_failure_window.as_millis()).unwrap_or(i64::MAX);
+    let failures = store
+        .login_failures_since(subject, now.saturating_sub(window))
+        .await?;
+    let (Some(delay), Some(newest)) = (
+        delay_after(failures.count, free, settings.login_delay_cap),
+        failures.newest_at,
+    ) else {
+        return Ok(None);
+    };
+    let until = newest.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+    Ok((until > now).then(|| {
+        u64::try_from(until - now)
+            .unwrap_or(1000)
+            .div_ceil(1000)
+            .max(1)
+    }))
+}
+
+/// `Some(seconds)` to wait before `username` may try to log in from `ip`.
+pub async fn login_wait(
+    store: &Store,
+    settings: &ApiSettings,
+    ip: IpAddr,
+    username: &str,
+) -> Result<Option<u64>, ApiError> {
+    let pair = subject_wait(
+        store,
+        &pair_subject(ip, username),
+        settings.login_free_failures_per_account_and_source,
+        settings,
+    )
+    .await?;
+    let source = subject_wait(
+        store,
+        &source_subject(ip),
+        settings.login_free_failures_per_source,
+        settings,
+    )
+    .await?;
+    Ok(pair.max(source))
+}
+
+/// Counts a failed login of `username` from `ip` (under both subjects) and drops counts that
+/// fell out of the window.
+pub async fn record_login_failure(
+    store: &Store,
+    settings: &ApiSettings,
+    ip: IpAddr,
+    username: &str,
+) -> Result<(), ApiError> {
+    store
+        .record_login_failure(&pair_subject(ip, username))
+        .await?;
+    store.record_login_failure(&source_subject(ip)).await?;
+    let now = store.now().timestamp_millis();
+    let window = i64::try_from(settings.login_failure_window.as_millis()).unwrap_or(i64::MAX);
+    store
+        .purge_login_failures(now.saturating_sub(window))
+        .await?;
+    Ok(())
+}
+
+/// A successful login of `username` from `ip` clears that pair's count.
+pub async fn clear_after_success(
+    store: &Store,
+    ip: IpAddr,
+    username: &str,
+) -> Result<(), ApiError> {
+    store
+        .clear_login_failures(&pair_subject(ip, username))
+        .await?;
     Ok(())
 }
 
@@ -205,5 +301,21 @@ mod tests {
     fn subjects_are_bounded() {
         assert_eq!(login_subject("alice"), "alice");
         assert_eq!(login_subject(&"x".repeat(500)).len(), 64);
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        assert_eq!(pair_subject(ip, "alice"), "pair:10.0.0.1 alice");
+        assert_eq!(source_subject(ip), "source:10.0.0.1");
+    }
+
+    #[test]
+    fn delays_grow_past_the_free_failures_up_to_the_cap() {
+        let cap = Duration::from_secs(900);
+        let secs = |n| delay_after(n, 5, cap).map(|d| d.as_secs());
+        assert_eq!(secs(0), None);
+        assert_eq!(secs(4), None);
+        assert_eq!(secs(5), Some(1));
+        assert_eq!(secs(6), Some(2));
+        assert_eq!(secs(10), Some(32));
+        assert_eq!(secs(20), Some(900));
+        assert_eq!(secs(500), Some(900));
     }
 }

@@ -45,6 +45,13 @@ impl Posted {
     pub fn parse(body: &Bytes) -> Result<Posted, PageError> {
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_bytes(body).map_err(|_| PageError::BadRequest)?;
+        // Control characters are refused in every field, as the API refuses them.
+        if pairs
+            .iter()
+            .any(|(_, v)| !v.chars().all(crate::api::allowed_char))
+        {
+            return Err(PageError::BadRequest);
+        }
         Ok(Posted { pairs })
     }
 

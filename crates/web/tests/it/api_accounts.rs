@@ -202,7 +202,7 @@ async fn failed_logins_are_throttled_per_account_and_per_address() {
     // the requests, none of them falls out of its window.
     testing::each_backend(async |t| {
         let limits = ApiSettings {
-            login_failures_per_account_per_hour: 3,
+            login_free_failures_per_account_and_source: 3,
             ..ApiSettings::default()
         };
         let api = TestApp::new().simulated_clock().api(limits).start(t).await;
@@ -221,16 +221,36 @@ async fn failed_logins_are_throttled_per_account_and_per_address() {
                 401
             );
         }
-        // At the limit even the right password is refused, with Retry-After.
+        // Past the free failures, even the right password waits a delay, with Retry-After;
+        // the delay doubles with each further failure.
+        let retry_after = |res: &Response| -> u64 {
+            res.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
         let res = api.try_login("alice", "correct horse 1", None).await;
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-        let retry: u64 = res.headers()["retry-after"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!((3000..=3600).contains(&retry), "{retry}");
+        assert_eq!(retry_after(&res), 1);
         assert_eq!(error_of(res).await["code"], "too_many_attempts");
+        api.advance(chrono::Duration::seconds(1));
+        assert_eq!(
+            api.try_login("alice", "wrong password 1", None)
+                .await
+                .status(),
+            401
+        );
+        let res = api.try_login("alice", "correct horse 1", None).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(retry_after(&res), 2);
+        api.advance(chrono::Duration::seconds(2));
+        assert_eq!(
+            api.try_login("alice", "correct horse 1", None)
+                .await
+                .status(),
+            200
+        );
         // Another account is not affected.
         let mut bob = alice();
         bob["username"] = json!("bob");

@@ -47,7 +47,7 @@ fn jpeg_with_exif() -> Vec<u8> {
 const BOUNDARY: &str = "beian-test-boundary-7d9";
 
 /// A multipart body with a `kind` field and a `file` part.
-fn multipart(kind: &str, file: &[u8], content_type: &str) -> Vec<u8> {
+pub(crate) fn multipart(kind: &str, file: &[u8], content_type: &str) -> Vec<u8> {
     let mut body = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
          --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x\"\r\n\
@@ -59,7 +59,7 @@ fn multipart(kind: &str, file: &[u8], content_type: &str) -> Vec<u8> {
     body
 }
 
-async fn upload(s: &Session, id: &str, body: Vec<u8>) -> (StatusCode, Value) {
+pub(crate) async fn upload(s: &Session, id: &str, body: Vec<u8>) -> (StatusCode, Value) {
     s.send(
         s.req(reqwest::Method::POST, &format!("/orders/{id}/materials"))
             .header(
@@ -112,7 +112,7 @@ async fn raw_upload(
 }
 
 /// A draft order with both forms filled, for `domain`.
-async fn draft(s: &Session, domain: &str, serial: u32) -> String {
+pub(crate) async fn draft(s: &Session, domain: &str, serial: u32) -> String {
     let body = check(domain, &credit_code(serial), "杭州戊科技有限公司");
     let (status, created) = s.post("/orders", body.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");

@@ -8,11 +8,14 @@
 //! - `notify_*`: mail and SMS delivery;
 //! - `flows`: the must-show stories of the seed documents, whole, over HTTP;
 //! - `portal`: the pages, driven as a browser drives them (the seeds' flows clicked through);
-//! - `health`, `simulator_mount`: start-up.
+//! - `ops_*`: what operators rely on (metrics, graceful shutdown);
+//! - `health`, `simulator_mount`: start-up;
+//! - `abuse`: the findings of the security probe (issue 15), one test each.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
 
+mod abuse;
 mod access_prefill;
 mod api_accounts;
 mod api_admin;

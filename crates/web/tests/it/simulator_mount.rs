@@ -10,6 +10,7 @@ async fn the_simulator_is_mounted_and_shares_the_clock() {
     let mut settings = Settings::embedded(dir.path(), "127.0.0.1:0".parse().unwrap());
     settings.simulator = Some(SimulatorSettings {
         simulated_clock: true,
+        controls: Some("operator-token".into()),
         ..SimulatorSettings::default()
     });
     let app = Application::build(settings).await.unwrap();
@@ -21,6 +22,7 @@ async fn the_simulator_is_mounted_and_shares_the_clock() {
     let before = store.now();
     let res = http
         .post(format!("{base}/sim/clock/advance"))
+        .header("X-Simulator-Token", "operator-token")
         .json(&serde_json::json!({ "minutes": 24 * 60 }))
         .send()
         .await

@@ -1,5 +1,8 @@
 //! Cleaning an upload before it is stored: the type is judged by content ([`super::sniff`]);
-//! JPEG and PNG are decoded under limits (dimensions and memory, against decompression bombs)
+//! JPEG and PNG are decoded under limits (against decompression bombs: width and height, a
+//! pixel count checked from the header before any pixel is decoded — 40 megapixels by
+//! default — and the decoder's memory), at most [`MAX_CONCURRENT_DECODES`] at once in the
+//! process (the others wait their turn),
 //! and re-encoded in their own format, which drops EXIF (GPS position, camera serial…),
 //! text chunks, and anything appended after the image; the EXIF orientation is applied to
 //! the pixels first so a phone photo stays upright. PDFs are passed through after checking
@@ -28,22 +31,78 @@ pub struct UploadLimits {
     pub max_bytes: usize,
     pub max_width: u32,
     pub max_height: u32,
+    /// Most pixels (width × height), checked from the header before decoding.
+    pub max_pixels: u64,
     /// Most memory the decoder may allocate, in bytes.
     pub max_decode_bytes: u64,
 }
 
+/// The default pixel cap: 40 megapixels (a phone photo is 12, an A4 scan at 600 dpi 35).
+pub const DEFAULT_MAX_PIXELS: u64 = 40_000_000;
+
 impl Default for UploadLimits {
-    /// 10 MiB, 10000×10000 pixels, 256 MiB of decoder memory (so about 85 megapixels of RGB:
-    /// a phone photo is 12).
+    /// 10 MiB, 10000×10000 pixels and at most 40 megapixels, 192 MiB of decoder memory.
     fn default() -> UploadLimits {
         UploadLimits {
             max_bytes: 10 * 1024 * 1024,
             max_width: 10_000,
             max_height: 10_000,
-            max_decode_bytes: 256 * 1024 * 1024,
+            max_pixels: DEFAULT_MAX_PIXELS,
+            max_decode_bytes: 192 * 1024 * 1024,
         }
     }
 }
+
+/// How many images the process decodes at once (each may take up to
+/// [`UploadLimits::max_decode_bytes`]): the core count, at most 4.
+pub static MAX_CONCURRENT_DECODES: std::sync::LazyLock<usize> = std::sync::LazyLock::new(|| {
+    std::thread::available_parallelism()
+        .map_or(2, std::num::NonZeroUsize::get)
+        .clamp(1, 4)
+});
+
+/// A counting semaphore for blocking threads (decoding runs on the blocking pool).
+struct DecodeGate {
+    in_use: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+/// A decode slot, given back when dropped.
+struct DecodeSlot<'a>(&'a DecodeGate);
+
+impl DecodeGate {
+    fn enter(&self) -> DecodeSlot<'_> {
+        let mut in_use = self
+            .in_use
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *in_use >= *MAX_CONCURRENT_DECODES {
+            in_use = self
+                .freed
+                .wait(in_use)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *in_use += 1;
+        DecodeSlot(self)
+    }
+}
+
+impl Drop for DecodeSlot<'_> {
+    fn drop(&mut self) {
+        let mut in_use = self
+            .0
+            .in_use
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *in_use = in_use.saturating_sub(1);
+        self.0.freed.notify_one();
+    }
+}
+
+static DECODES: DecodeGate = DecodeGate {
+    in_use: std::sync::Mutex::new(0),
+    freed: std::sync::Condvar::new(),
+};
 
 /// A cleaned upload, ready to be stored.
 #[derive(Clone, PartialEq, Eq)]
@@ -125,6 +184,14 @@ fn decode(
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(decoder_limits.clone());
     let mut decoder = reader.into_decoder().map_err(map)?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(UploadError::TooManyPixels {
+            field: FILE_FIELD,
+            max_megapixels: limits.max_pixels / 1_000_000,
+        });
+    }
+    let _slot = DECODES.enter();
     // Dimensions were checked by `into_decoder`; the output buffer counts against the budget.
     decoder_limits.reserve(decoder.total_bytes()).map_err(map)?;
     let orientation = decoder.orientation().map_err(map)?;

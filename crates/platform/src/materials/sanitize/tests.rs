@@ -220,6 +220,19 @@ fn image_limits_guard_dimensions_and_memory() {
         sanitize(&bomb, &budget),
         Err(UploadError::ImageTooLarge { .. })
     ));
+
+    // The pixel count is refused from the header, naming the field.
+    let pixels = UploadLimits {
+        max_pixels: 2_000_000,
+        ..UploadLimits::default()
+    };
+    assert_eq!(
+        sanitize(&bomb, &pixels),
+        Err(UploadError::TooManyPixels {
+            field: "file",
+            max_megapixels: 2
+        })
+    );
 }
 
 #[test]

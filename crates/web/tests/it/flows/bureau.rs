@@ -6,7 +6,7 @@
 //! and the simulated bureau's console decides in manual mode.
 
 use beian_store::testing;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::driver::{
@@ -32,8 +32,7 @@ pub async fn wait_for_state(api: &TestApp, s: &Session, id: &str, state: &str) -
 /// The texts on the simulator's phone of `mobile`, oldest first.
 pub async fn phone_texts(api: &TestApp, mobile: &str) -> Vec<String> {
     let inbox: Value = api
-        .http
-        .get(format!("{}/sim/phone-inbox?mobile={mobile}", api.base))
+        .sim(Method::GET, &format!("/sim/phone-inbox?mobile={mobile}"))
         .send()
         .await
         .unwrap()
@@ -170,8 +169,7 @@ async fn a_first_filing_through_to_its_number() {
 async fn pending_review(api: &TestApp) -> i64 {
     let first = || async {
         let list: Value = api
-            .http
-            .get(format!("{}/sim/bureau/reviews?state=queued", api.base))
+            .sim(Method::GET, "/sim/bureau/reviews?state=queued")
             .send()
             .await
             .unwrap()
@@ -193,8 +191,10 @@ async fn pending_review(api: &TestApp) -> i64 {
 pub async fn decide(api: &TestApp, approve: bool, reasons: &[&str]) {
     let review = pending_review(api).await;
     let res = api
-        .http
-        .post(format!("{}/sim/bureau/reviews/{review}/decide", api.base))
+        .sim(
+            Method::POST,
+            &format!("/sim/bureau/reviews/{review}/decide"),
+        )
         .json(&json!({ "approve": approve, "reasons": reasons }))
         .send()
         .await

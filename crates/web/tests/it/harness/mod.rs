@@ -100,6 +100,9 @@ pub struct TestAppBuilder {
     adjust: Vec<Adjust>,
 }
 
+/// The simulator-operator token of the in-process simulator's controls in tests.
+pub const SIM_TOKEN: &str = "test-simulator-operator-token";
+
 /// A change to the settings, made just before start.
 type Adjust = Box<dyn FnOnce(&mut Settings)>;
 
@@ -163,10 +166,16 @@ impl TestApp {
         self.advance(by)
     }
 
+    /// A request to the simulator's controls (`/sim/…`) with the operator token.
+    pub fn sim(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.anon(method, path)
+            .header(beian_web::simulator::TOKEN_HEADER, SIM_TOKEN)
+    }
+
     /// Moves the simulated clock over HTTP, as a demo does (`POST /sim/clock/advance`).
     pub async fn advance_over_http(&self, minutes: i64) {
         let res = self
-            .anon(reqwest::Method::POST, "/sim/clock/advance")
+            .sim(reqwest::Method::POST, "/sim/clock/advance")
             .json(&serde_json::json!({ "minutes": minutes }))
             .send()
             .await
@@ -332,7 +341,12 @@ impl TestAppBuilder {
             settings.simulator = Some(SimulatorSettings {
                 review,
                 simulated_clock: self.clock_start.is_some(),
+                controls: None,
             });
+        }
+        // Test mode: the simulator's controls are mounted, behind the operator token.
+        if let Some(sim) = settings.simulator.as_mut() {
+            sim.controls = Some(SIM_TOKEN.to_owned());
         }
         if self.own_server || self.against.is_some() {
             settings.simulator = None;
