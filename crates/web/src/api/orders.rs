@@ -6,9 +6,9 @@
 //! workflow's own ([`WorkflowError`](beian_platform::workflow::WorkflowError) → `ApiError` in
 //! `crate::error`). Form-changing calls answer with the order as `GET /orders/{id}` shows it.
 
-use super::ApiPath as Path;
+use super::{ApiPath as Path, ApiQuery as Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

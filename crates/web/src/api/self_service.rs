@@ -3,8 +3,9 @@
 //! `POST /admin/storefront-subscriptions` (a storefront 旺铺/企业官网 subscription for an
 //! account, which the storefront product step checks).
 
+use super::{ApiPath as Path, ApiQuery as Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use beian_core::contact::Mobile;
