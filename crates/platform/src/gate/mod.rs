@@ -15,6 +15,7 @@
 //! index; IP literals, bare public suffixes and empty hosts never are.
 
 pub mod frozen;
+pub mod host;
 
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
@@ -133,6 +134,13 @@ impl GateIndex {
             Some(&(served, _)) => served,
             None => state.frozen.contains(name),
         }
+    }
+
+    /// Whether a host as an edge sends it may be served: [`GateIndex::decide`]'s answer
+    /// without building a [`Decision`] (no allocation for a plain ASCII host, see
+    /// [`host`]): the `/gate` hot path.
+    pub fn serves(&self, host: &str) -> bool {
+        host::with_registrable(host, |name| self.contains(name)).unwrap_or(false)
     }
 
     /// The gate's answer for a host as an edge sends it.
