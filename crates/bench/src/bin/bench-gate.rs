@@ -490,9 +490,8 @@ async fn run(a: Args) -> Result<(), Error> {
             n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
         }
     };
-    let worst = |f: &dyn Fn(&(Wrk, Wrk)) -> f64| -> f64 {
-        rounds.iter().map(f).fold(f64::NAN, f64::max)
-    };
+    let worst =
+        |f: &dyn Fn(&(Wrk, Wrk)) -> f64| -> f64 { rounds.iter().map(f).fold(f64::NAN, f64::max) };
     let ratio = median(&|(b, g)| g.rps / b.rps);
     let base = Wrk {
         rps: median(&|(b, _)| b.rps),

@@ -124,7 +124,12 @@ impl Builder {
         for b in 0..buckets {
             let (lo, hi) = (starts[b], starts[b + 1]);
             scratch.clear();
-            scratch.extend(hashes[lo..hi].iter().copied().zip(offsets[lo..hi].iter().copied()));
+            scratch.extend(
+                hashes[lo..hi]
+                    .iter()
+                    .copied()
+                    .zip(offsets[lo..hi].iter().copied()),
+            );
             scratch.sort_unstable();
             scratch.dedup_by(|a, b| a.0 == b.0 && name_at(&arena, a.1) == name_at(&arena, b.1));
             directory.push(u32::try_from(out).map_err(|_| BuildError::TooLarge)?);

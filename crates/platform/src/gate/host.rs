@@ -12,10 +12,7 @@ use beian_core::domain::{Domain, DomainError};
 
 /// [`Domain::registrable_of_host`] for the gate's hot path: calls `f` with the registrable
 /// domain's normalised name, or gives the same error.
-pub fn with_registrable<T>(
-    host: &str,
-    f: impl FnOnce(&str) -> T,
-) -> Result<T, DomainError> {
+pub fn with_registrable<T>(host: &str, f: impl FnOnce(&str) -> T) -> Result<T, DomainError> {
     let mut buf = [0u8; 253];
     match plain_registrable(host, &mut buf) {
         Some(name) => Ok(f(name)),
@@ -30,11 +27,7 @@ pub fn with_registrable<T>(
 fn plain_registrable<'b>(host: &str, buf: &'b mut [u8; 253]) -> Option<&'b str> {
     let host = host.trim();
     let name = match host.split_once(':') {
-        Some((name, port))
-            if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            name
-        }
+        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
         Some(_) => return None,
         None => host,
     };
@@ -128,9 +121,9 @@ mod tests {
             "1.com.cn",
         ];
         let long_label = format!("{}.com", "a".repeat(64));
-        let long_name = format!("{}com", "abcdefghi.".repeat(26));
-        let longer_name = format!("{}com", "abcdefghi.".repeat(25));
-        let extra = [long_label.as_str(), long_name.as_str(), longer_name.as_str()];
+        let too_long = format!("{}com", "abcdefghi.".repeat(26));
+        let longest = format!("{}com", "abcdefghi.".repeat(25));
+        let extra = [long_label.as_str(), too_long.as_str(), longest.as_str()];
         for host in hosts.iter().chain(extra.iter()) {
             let full = Domain::registrable_of_host(host).map(|d| d.as_str().to_owned());
             let fast = with_registrable(host, str::to_owned);
@@ -149,7 +142,13 @@ mod tests {
                 "{host}"
             );
         }
-        for host in ["例子.中国", "www.xn--fsqu00a.xn--fiqs8s", "com.cn", "127.0.0.1", ""] {
+        for host in [
+            "例子.中国",
+            "www.xn--fsqu00a.xn--fiqs8s",
+            "com.cn",
+            "127.0.0.1",
+            "",
+        ] {
             assert_eq!(plain_registrable(host, &mut buf), None, "{host}");
         }
     }
