@@ -168,37 +168,49 @@ impl GateFeed {
         Ok(id.unwrap_or(0))
     }
 
-    /// Calls `each` with every served domain, in chunks aggregated by the database.
+    /// Calls `each` with every served domain, in chunks aggregated by the database (see
+    /// [`GateFeed::load_chunks`]); the number of domains.
     pub async fn load(&self, mut each: impl FnMut(&str)) -> Result<u64> {
+        self.load_chunks(|text| text.split('\n').for_each(&mut each))
+            .await
+    }
+
+    /// Calls `each` with every served domain, as chunks of up to 100,000 names separated by
+    /// `\n` (one value aggregated by the database each, so 5 M rows cost ~50 round trips and
+    /// no per-row decoding); the number of domains. The caller may hand each chunk to another
+    /// thread while the next one is read.
+    pub async fn load_chunks(&self, mut each: impl FnMut(String)) -> Result<u64> {
         let query = match self.backend {
             Backend::Sqlite => {
-                "SELECT group_concat(domain, char(10)), MAX(domain), COUNT(*) FROM \
+                "SELECT group_concat(domain, char(10)) FROM \
                  (SELECT domain FROM gate_domains WHERE domain > $1 ORDER BY domain LIMIT $2)"
             }
             Backend::Postgres => {
-                "SELECT string_agg(domain, E'\\n'), MAX(domain), COUNT(*) FROM \
+                "SELECT string_agg(domain, E'\\n') FROM \
                  (SELECT domain FROM gate_domains WHERE domain > $1 ORDER BY domain LIMIT $2) s"
             }
         };
         let mut after = String::new();
         let mut total = 0u64;
         loop {
-            let row = sqlx::query(query)
+            let text: Option<String> = sqlx::query_scalar(query)
                 .bind(&after)
                 .bind(LOAD_CHUNK)
                 .fetch_one(&self.pool)
                 .await?;
-            let count: i64 = row.try_get(2)?;
-            let (Some(text), Some(last)) = (
-                row.try_get::<Option<String>, _>(0)?,
-                row.try_get::<Option<String>, _>(1)?,
-            ) else {
+            let Some(text) = text else {
                 break;
             };
-            for domain in text.split('\n') {
-                each(domain);
-                total += 1;
+            // The chunk's largest name is where the next one starts (the aggregate's own
+            // order is not relied on).
+            let (mut count, mut last) = (0i64, "");
+            for name in text.split('\n') {
+                count += 1;
+                last = last.max(name);
             }
+            let last = last.to_owned();
+            total += u64::try_from(count).unwrap_or(0);
+            each(text);
             if count < LOAD_CHUNK {
                 break;
             }

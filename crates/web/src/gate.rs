@@ -12,15 +12,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::borrow::Cow;
+
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use beian_platform::gate::{GateError, GateIndex, follow};
 use beian_store::gate::GateFeed;
-use serde::Deserialize;
 use tokio::net::TcpListener;
 
 /// A gate that has not read the change log for this long reports itself unhealthy.
@@ -42,54 +43,52 @@ Chinese regulations allow a website to be served only after it is filed.</p>\
 <p>If this site is yours, complete its ICP filing and access with this provider first.</p></div>\
 </body></html>\n";
 
-#[derive(Debug, Default, Deserialize)]
-pub struct GateQuery {
-    host: Option<String>,
-    /// Caddy's on-demand TLS `ask` sends `?domain=`.
-    domain: Option<String>,
-}
-
 fn header_host<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     let value = headers.get(name)?.to_str().ok()?;
     // A proxy chain may list several; the first is the client's.
     value.split(',').next().map(str::trim)
 }
 
-/// `GET /gate`.
-pub async fn gate(
-    State(index): State<Arc<GateIndex>>,
-    query: Result<Query<GateQuery>, QueryRejection>,
-    headers: HeaderMap,
-) -> Response {
-    // A malformed query string asks about no host: refused like an empty one.
-    let query = query.map(|Query(q)| q).unwrap_or_default();
-    let host = query
-        .host
-        .as_deref()
-        .or(query.domain.as_deref())
-        .or_else(|| header_host(&headers, "x-original-host"))
-        .or_else(|| header_host(&headers, "x-forwarded-host"))
-        .unwrap_or("");
-    if index.decide(host).served() {
-        (
-            StatusCode::OK,
-            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        )
-            .into_response()
-    } else {
-        (
-            StatusCode::FORBIDDEN,
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                ),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            ],
-            UNFILED_PAGE,
-        )
-            .into_response()
+/// The host a `/gate` request asks about: `?host=`, else `?domain=` (Caddy's `ask`), else
+/// `X-Original-Host`, else `X-Forwarded-Host`; empty when none. A query naming `host` or
+/// `domain` twice is malformed and asks about no host. Borrowed from the request unless the
+/// value is percent-encoded.
+fn asked_host<'r>(query: Option<&'r str>, headers: &'r HeaderMap) -> Cow<'r, str> {
+    let (mut host, mut domain) = (None, None);
+    for (key, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        let slot = match key.as_ref() {
+            "host" => &mut host,
+            "domain" => &mut domain,
+            _ => continue,
+        };
+        if slot.replace(value).is_some() {
+            return Cow::Borrowed("");
+        }
     }
+    host.or(domain)
+        .or_else(|| header_host(headers, "x-original-host").map(Cow::Borrowed))
+        .or_else(|| header_host(headers, "x-forwarded-host").map(Cow::Borrowed))
+        .unwrap_or(Cow::Borrowed(""))
+}
+
+/// `GET /gate`.
+pub async fn gate(State(index): State<Arc<GateIndex>>, request: Request) -> Response {
+    let served = index.serves(&asked_host(request.uri().query(), request.headers()));
+    let mut response = if served {
+        Response::new(Body::empty())
+    } else {
+        let mut r = Response::new(Body::from(UNFILED_PAGE));
+        *r.status_mut() = StatusCode::FORBIDDEN;
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        r
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// `GET /healthz` of a gate process: 200 while it follows the change log, 503 when it has

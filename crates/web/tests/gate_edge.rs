@@ -203,6 +203,9 @@ async fn gate_answers_every_spelling_and_follows_changes() {
             "",
             "?host=filed-site.com",
             "?host=notfiled-site.com.cn",
+            // A query naming the host twice is malformed: it asks about no host.
+            "?host=filed-site.com.cn&host=filed-site.com.cn",
+            "?host=&domain=filed-site.com.cn",
         ] {
             let res = ask(q).send().await.unwrap();
             assert_eq!(res.status(), StatusCode::FORBIDDEN, "{q}");

@@ -6,8 +6,11 @@
 //!    few real access records (account, sponsor, website, access) for the update figures.
 //! 2. Starts `beian gate serve` on an empty database and on the loaded one: load time (its
 //!    own start line) and RSS growth per domain (`/proc/PID/status`).
-//! 3. `wrk -c64 -d10s --latency` against `bench-hello` and then the gate, same script (hosts
-//!    drawn from N × 1.1, so about 9 in 10 are filed): throughput ratio, p50, p99.
+//! 3. `wrk -c64 -d10s --latency` against `bench-hello` and the gate, same script (hosts drawn
+//!    from N × 1.1, so about 9 in 10 are filed), in interleaved rounds (hello, gate; gate,
+//!    hello; …, `--rounds`, default 3) with both servers up, so that the load of a shared
+//!    machine hits both alike: each round's figures, then the medians and the median ratio.
+//!    `--pin` pins the servers to CPU 0 and wrk to CPU 1 (taskset).
 //! 4. Commits 取消接入 (active → cancelling) through the store and polls the gate until 403,
 //!    on each backend: update latency.
 //!
@@ -36,6 +39,8 @@ struct Args {
     connections: u32,
     threads: u32,
     runs: usize,
+    rounds: usize,
+    pin: bool,
 }
 
 fn args() -> Result<Args, Error> {
@@ -47,9 +52,15 @@ fn args() -> Result<Args, Error> {
         connections: 64,
         threads: 2,
         runs: 5,
+        rounds: 3,
+        pin: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--pin" {
+            a.pin = true;
+            continue;
+        }
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--beian" => a.beian = value.into(),
@@ -59,6 +70,7 @@ fn args() -> Result<Args, Error> {
             "--connections" => a.connections = value.parse()?,
             "--threads" => a.threads = value.parse()?,
             "--runs" => a.runs = value.parse()?,
+            "--rounds" => a.rounds = value.parse::<usize>()?.max(1),
             _ => return Err(format!("unknown flag {flag}").into()),
         }
     }
@@ -155,7 +167,9 @@ async fn generate(store: &Store, n: i64) -> Result<Duration, Error> {
     };
     sqlx::query(sql).bind(n).execute(store.pool()).await?;
     if store.backend() == Backend::Postgres {
-        sqlx::query("ANALYZE gate_domains")
+        // As autovacuum would soon after such an insert: the visibility map lets the
+        // gate's ordered read use an index-only scan, as on a table that has been in use.
+        sqlx::query("VACUUM ANALYZE gate_domains")
             .execute(store.pool())
             .await?;
     }
@@ -305,8 +319,44 @@ fn ms_of(text: &str) -> Option<f64> {
     })
 }
 
+/// With `--pin`: the servers run on this CPU, wrk on [`WRK_CPU`].
+const SERVER_CPU: &str = "0";
+const WRK_CPU: &str = "1";
+
+/// Pins every thread of a running server to [`SERVER_CPU`] (threads it starts later inherit).
+fn pin(p: &Proc) -> Result<(), Error> {
+    let ok = Command::new("taskset")
+        .args(["-a", "-p", "-c", SERVER_CPU])
+        .arg(p.0.id().to_string())
+        .stdout(Stdio::null())
+        .status()?
+        .success();
+    if ok {
+        Ok(())
+    } else {
+        Err("taskset could not pin the server".into())
+    }
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| {
+            let v: Vec<&str> = l.split_whitespace().take(3).collect();
+            (v.len() == 3).then(|| v.join(" "))
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
 fn wrk(a: &Args, addr: SocketAddr, script: &Path) -> Result<Wrk, Error> {
-    let out = Command::new("wrk")
+    let mut cmd = if a.pin {
+        let mut c = Command::new("taskset");
+        c.args(["-c", WRK_CPU, "wrk"]);
+        c
+    } else {
+        Command::new("wrk")
+    };
+    let out = cmd
         .arg(format!("-t{}", a.threads))
         .arg(format!("-c{}", a.connections))
         .arg(format!("-d{}s", a.seconds))
@@ -348,8 +398,17 @@ fn median_max(v: &[Duration]) -> String {
 async fn run(a: Args) -> Result<(), Error> {
     let n = a.domains;
     println!(
-        "beian gate bench: {n} domains, wrk -t{} -c{} -d{}s on loopback",
-        a.threads, a.connections, a.seconds
+        "beian gate bench: {n} domains, wrk -t{} -c{} -d{}s on loopback, {} interleaved rounds",
+        a.threads, a.connections, a.seconds, a.rounds
+    );
+    println!(
+        "CPUs: {}; {}",
+        std::thread::available_parallelism().map_or(0, usize::from),
+        if a.pin {
+            format!("servers pinned to CPU {SERVER_CPU}, wrk to CPU {WRK_CPU} (taskset)")
+        } else {
+            "not pinned (servers and wrk share every CPU)".to_owned()
+        }
     );
     let lat_domains: Vec<String> = (0..a.runs)
         .map(|i| format!("cancel-bench-{i}.cn"))
@@ -390,9 +449,61 @@ async fn run(a: Args) -> Result<(), Error> {
     )?;
     let hello_addr = free_addr()?;
     let (hello, _) = start(Command::new(&a.hello).arg(hello_addr.to_string()))?;
-    let base = wrk(&a, hello_addr, &script)?;
+    if a.pin {
+        pin(&hello)?;
+        pin(&gate)?;
+    }
+    println!("load average before the rounds: {}", loadavg());
+    let mut rounds = Vec::new();
+    for r in 0..a.rounds {
+        // Alternating order (AB BA AB …), both servers up all along, so a change in the
+        // shared machine's load hits the baseline and the gate alike.
+        let (base, g) = if r % 2 == 0 {
+            let base = wrk(&a, hello_addr, &script)?;
+            (base, wrk(&a, gate_addr, &script)?)
+        } else {
+            let g = wrk(&a, gate_addr, &script)?;
+            (wrk(&a, hello_addr, &script)?, g)
+        };
+        println!(
+            "round {}: hello {:.0} req/s (p50 {:.3} ms, p99 {:.3} ms) | gate {:.0} req/s \
+             (p50 {:.3} ms, p99 {:.3} ms) | ratio {:.3}",
+            r + 1,
+            base.rps,
+            base.p50_ms,
+            base.p99_ms,
+            g.rps,
+            g.p50_ms,
+            g.p99_ms,
+            g.rps / base.rps
+        );
+        rounds.push((base, g));
+    }
+    println!("load average after the rounds: {}", loadavg());
     drop(hello);
-    let g = wrk(&a, gate_addr, &script)?;
+    let median = |f: &dyn Fn(&(Wrk, Wrk)) -> f64| -> f64 {
+        let mut v: Vec<f64> = rounds.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        match v.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => v[n / 2],
+            n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+        }
+    };
+    let worst =
+        |f: &dyn Fn(&(Wrk, Wrk)) -> f64| -> f64 { rounds.iter().map(f).fold(f64::NAN, f64::max) };
+    let ratio = median(&|(b, g)| g.rps / b.rps);
+    let base = Wrk {
+        rps: median(&|(b, _)| b.rps),
+        p50_ms: median(&|(b, _)| b.p50_ms),
+        p99_ms: median(&|(b, _)| b.p99_ms),
+    };
+    let g = Wrk {
+        rps: median(&|(_, g)| g.rps),
+        p50_ms: median(&|(_, g)| g.p50_ms),
+        p99_ms: median(&|(_, g)| g.p99_ms),
+    };
+    let (base_p99_worst, gate_p99_worst) = (worst(&|(b, _)| b.p99_ms), worst(&|(_, g)| g.p99_ms));
 
     let sqlite_updates = update_latencies(&sqlite.store, gate_addr, &accesses).await?;
     drop(gate);
@@ -421,15 +532,16 @@ async fn run(a: Args) -> Result<(), Error> {
     println!();
     println!("| figure | value |");
     println!("|---|---|");
+    let rn = rounds.len();
     println!(
-        "| bare axum hello (baseline) | {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms |",
-        base.rps, base.p50_ms, base.p99_ms
+        "| bare axum hello (baseline), median of {rn} | {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms (worst {:.3} ms) |",
+        base.rps, base.p50_ms, base.p99_ms, base_p99_worst
     );
     println!(
-        "| gate, {n} domains loaded | {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms |",
-        g.rps, g.p50_ms, g.p99_ms
+        "| gate, {n} domains loaded, median of {rn} | {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms (worst {:.3} ms) |",
+        g.rps, g.p50_ms, g.p99_ms, gate_p99_worst
     );
-    println!("| gate throughput / baseline | {:.3}× |", g.rps / base.rps);
+    println!("| gate throughput / baseline, median of {rn} rounds | {ratio:.3}× |");
     println!(
         "| RSS: empty gate, loaded gate | {:.1} MiB, {:.1} MiB |",
         rss_empty as f64 / 1024.0,

@@ -78,6 +78,9 @@ impl Builder {
         self.entries.is_empty()
     }
 
+    /// Sorts the names by hash into a [`Frozen`] index: a counting sort on the top bits
+    /// (which gives the directory), then each bucket of about 8 sorted on its own, so 5 M
+    /// names cost two linear passes instead of one large comparison sort.
     pub fn build(self) -> Result<Frozen, BuildError> {
         if self.too_large {
             return Err(BuildError::TooLarge);
@@ -85,31 +88,61 @@ impl Builder {
         let Builder {
             hasher,
             mut arena,
-            mut entries,
+            entries,
             ..
         } = self;
-        entries.sort_unstable();
-        // The same name twice (not expected: the table's key is the name) is kept once.
-        entries.dedup_by(|a, b| a.0 == b.0 && name_at(&arena, a.1) == name_at(&arena, b.1));
         arena.shrink_to_fit();
         let n = entries.len();
         let bits = directory_bits(n);
-        let mut hashes = Vec::with_capacity(n);
-        let mut offsets = Vec::with_capacity(n);
-        for (h, o) in entries {
-            hashes.push(h);
-            offsets.push(o);
-        }
         let buckets = 1usize << bits;
-        let mut directory = Vec::with_capacity(buckets + 1);
-        let mut i = 0usize;
-        for b in 0..buckets {
-            while i < n && bucket_of(hashes[i], bits) < b {
-                i += 1;
+        // starts[b]: where bucket b begins in hash order (starts[buckets] = n).
+        let mut starts = vec![0usize; buckets + 1];
+        for &(h, _) in &entries {
+            if let Some(c) = starts.get_mut(bucket_of(h, bits) + 1) {
+                *c += 1;
             }
-            directory.push(u32::try_from(i).map_err(|_| BuildError::TooLarge)?);
         }
-        directory.push(u32::try_from(n).map_err(|_| BuildError::TooLarge)?);
+        for b in 0..buckets {
+            starts[b + 1] += starts[b];
+        }
+        let mut hashes = vec![0u64; n];
+        let mut offsets = vec![0u32; n];
+        let mut next = starts.clone();
+        for (h, o) in entries {
+            if let Some(slot) = next.get_mut(bucket_of(h, bits)) {
+                hashes[*slot] = h;
+                offsets[*slot] = o;
+                *slot += 1;
+            }
+        }
+        drop(next);
+        // Each bucket sorted by (hash, offset) and compacted in place: the same name twice
+        // (not expected: the table's key is the name) is kept once.
+        let mut directory = Vec::with_capacity(buckets + 1);
+        let mut scratch: Vec<(u64, u32)> = Vec::new();
+        let mut out = 0usize;
+        for b in 0..buckets {
+            let (lo, hi) = (starts[b], starts[b + 1]);
+            scratch.clear();
+            scratch.extend(
+                hashes[lo..hi]
+                    .iter()
+                    .copied()
+                    .zip(offsets[lo..hi].iter().copied()),
+            );
+            scratch.sort_unstable();
+            scratch.dedup_by(|a, b| a.0 == b.0 && name_at(&arena, a.1) == name_at(&arena, b.1));
+            directory.push(u32::try_from(out).map_err(|_| BuildError::TooLarge)?);
+            // out ≤ lo: writing never overtakes the buckets still to be read.
+            for &(h, o) in &scratch {
+                hashes[out] = h;
+                offsets[out] = o;
+                out += 1;
+            }
+        }
+        directory.push(u32::try_from(out).map_err(|_| BuildError::TooLarge)?);
+        hashes.truncate(out);
+        offsets.truncate(out);
         Ok(Frozen {
             hasher,
             bits,
