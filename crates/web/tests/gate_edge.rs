@@ -301,8 +301,22 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The configuration of docs/edge.md, with test ports and a private prefix.
+/// `deploy/nginx/beian-gate.conf` as shipped, with the test's three addresses put in, inside
+/// a main configuration with a private prefix.
 fn nginx_conf(dir: &Path, port: u16, gate: SocketAddr, upstream: SocketAddr) -> String {
+    let mut site = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/nginx/beian-gate.conf"
+    ))
+    .unwrap();
+    for (from, to) in [
+        ("server 127.0.0.1:8090;", format!("server {gate};")),
+        ("server 127.0.0.1:8081;", format!("server {upstream};")),
+        ("listen 80;", format!("listen 127.0.0.1:{port};")),
+    ] {
+        assert_eq!(site.matches(from).count(), 1, "{from} in the shipped file");
+        site = site.replace(from, &to);
+    }
     let d = dir.display();
     format!(
         r#"daemon off;
@@ -318,38 +332,7 @@ http {{
     fastcgi_temp_path {d}/fastcgi;
     uwsgi_temp_path {d}/uwsgi;
     scgi_temp_path {d}/scgi;
-
-    upstream beian_gate {{ server {gate}; keepalive 16; }}
-
-    server {{
-        listen 127.0.0.1:{port};
-        server_name _;
-
-        location / {{
-            auth_request /_beian_gate;
-            error_page 403 /_beian_unfiled;
-            proxy_pass http://{upstream};
-            proxy_set_header Host $host;
-        }}
-        location = /_beian_gate {{
-            internal;
-            proxy_pass http://beian_gate/gate;
-            proxy_pass_request_body off;
-            proxy_set_header Content-Length "";
-            proxy_set_header X-Original-Host $host;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }}
-        location = /_beian_unfiled {{
-            internal;
-            proxy_pass http://beian_gate/gate;
-            proxy_pass_request_body off;
-            proxy_set_header Content-Length "";
-            proxy_set_header X-Original-Host $host;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }}
-    }}
+{site}
 }}
 "#
     )
