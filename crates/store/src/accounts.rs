@@ -203,6 +203,16 @@ impl Tx {
         Ok(id)
     }
 
+    /// Sets when the key `id` stops working (Unix milliseconds).
+    pub async fn set_api_key_expiry(&mut self, id: &str, expires_at: i64) -> Result<()> {
+        sqlx::query("UPDATE api_keys SET expires_at = $1 WHERE id = $2")
+            .bind(expires_at)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
     pub async fn revoke_api_key(&mut self, actor: &str, id: &str) -> Result<()> {
         let now = self.store.now_ms();
         let res =
@@ -231,14 +241,18 @@ pub struct ApiKeyInfo {
     /// Unix milliseconds.
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// When it stops working, if it does (Unix milliseconds).
+    pub expires_at: Option<i64>,
+    /// When it was last used, to the minute (Unix milliseconds).
+    pub last_used_at: Option<i64>,
 }
 
 impl Store {
     /// The account's API keys, newest first, revoked ones included.
     pub async fn api_keys_of_account(&self, account_id: &str) -> Result<Vec<ApiKeyInfo>> {
         let rows = sqlx::query(
-            "SELECT id, name, created_at, revoked_at FROM api_keys WHERE account_id = $1 \
-             ORDER BY created_at DESC, id DESC",
+            "SELECT id, name, created_at, revoked_at, expires_at, last_used_at FROM api_keys \
+             WHERE account_id = $1 ORDER BY created_at DESC, id DESC",
         )
         .bind(account_id)
         .fetch_all(self.pool())
@@ -250,6 +264,8 @@ impl Store {
                     name: r.try_get("name")?,
                     created_at: r.try_get("created_at")?,
                     revoked_at: r.try_get("revoked_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    last_used_at: r.try_get("last_used_at")?,
                 })
             })
             .collect()
@@ -343,18 +359,32 @@ impl Store {
             .collect()
     }
 
-    /// The account of an unrevoked API key.
+    /// The account of an API key that is neither revoked nor expired; records its use (at
+    /// most once a minute per key, so a busy script does not write on every call).
     pub async fn api_key_account(&self, key_hash: &[u8]) -> Result<Option<Account>> {
+        let now = self.now_ms();
         let row = sqlx::query(
-            "SELECT account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+            "SELECT id, account_id, last_used_at FROM api_keys WHERE key_hash = $1 \
+             AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
         )
         .bind(key_hash.to_vec())
+        .bind(now)
         .fetch_optional(self.pool())
         .await?;
         match row {
-            Some(r) => Ok(Some(
-                self.account(&r.try_get::<String, _>("account_id")?).await?,
-            )),
+            Some(r) => {
+                let last: Option<i64> = r.try_get("last_used_at")?;
+                if last.is_none_or(|t| now - t >= 60_000) {
+                    sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+                        .bind(now)
+                        .bind(r.try_get::<String, _>("id")?)
+                        .execute(self.pool())
+                        .await?;
+                }
+                Ok(Some(
+                    self.account(&r.try_get::<String, _>("account_id")?).await?,
+                ))
+            }
             None => Ok(None),
         }
     }

@@ -77,6 +77,8 @@ pub struct SessionView {
 pub struct NewApiKeyRequest {
     /// A label for the key (at most 100 characters).
     pub name: Option<String>,
+    /// Days until the key stops working (1–3650); without it the key works until revoked.
+    pub expires_in_days: Option<i64>,
 }
 
 /// A new API key: `key` is shown this once; only its hash is kept.
@@ -85,6 +87,8 @@ pub struct ApiKeyView {
     pub id: String,
     pub name: String,
     pub key: String,
+    /// When it stops working (Unix milliseconds); `null`: until revoked.
+    pub expires_at: Option<i64>,
 }
 
 /// Registers an applicant account.
@@ -275,7 +279,7 @@ pub async fn create_api_key(
         serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest("invalid_body"))?
     };
     let name = request.name.unwrap_or_else(|| "api".to_owned());
-    let view = new_api_key(&state, &account, name).await?;
+    let view = new_api_key(&state, &account, name, request.expires_in_days).await?;
     let mut response = (StatusCode::CREATED, Json(view)).into_response();
     response.extensions_mut().insert(NoReplay);
     Ok(response)
@@ -286,7 +290,14 @@ pub async fn new_api_key(
     state: &AppState,
     account: &CurrentAccount,
     name: String,
+    expires_in_days: Option<i64>,
 ) -> Result<ApiKeyView, ApiError> {
+    if expires_in_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+        return Err(ApiError::field(
+            "expires_in_days",
+            "api.field.expires_in_days",
+        ));
+    }
     if name.chars().count() > 100 {
         return Err(ApiError::field("name", "api.field.name_too_long"));
     }
@@ -303,8 +314,17 @@ pub async fn new_api_key(
             &name,
         )
         .await?;
+    let expires_at = expires_in_days.map(|d| state.store.now().timestamp_millis() + d * 86_400_000);
+    if let Some(at) = expires_at {
+        tx.set_api_key_expiry(&id, at).await?;
+    }
     tx.commit().await?;
-    Ok(ApiKeyView { id, name, key })
+    Ok(ApiKeyView {
+        id,
+        name,
+        key,
+        expires_at,
+    })
 }
 
 /// `PUT /account/password`.

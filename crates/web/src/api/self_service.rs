@@ -37,6 +37,10 @@ pub struct ApiKeyInfoView {
     pub created_at: i64,
     /// Unix milliseconds; `null` while the key works.
     pub revoked_at: Option<i64>,
+    /// When it stops working (Unix milliseconds); `null`: until revoked.
+    pub expires_at: Option<i64>,
+    /// When it was last used, to the minute (Unix milliseconds); `null`: never.
+    pub last_used_at: Option<i64>,
 }
 
 /// `POST /admin/storefront-subscriptions`.
@@ -113,6 +117,8 @@ pub async fn list_api_keys(
             name: k.name,
             created_at: k.created_at,
             revoked_at: k.revoked_at,
+            expires_at: k.expires_at,
+            last_used_at: k.last_used_at,
         })
         .collect();
     Ok(Json(query.page(keys, |k| k.id.as_str())?))

@@ -235,7 +235,7 @@ pub async fn create_key(
         n => n.to_owned(),
     };
     let mut blocks = Vec::new();
-    match accounts::new_api_key(&state, &account, name).await {
+    match accounts::new_api_key(&state, &account, name, None).await {
         Ok(view) => {
             blocks.push(Block::Note("ok", ctx.t("key-shown-once")));
             blocks.push(Block::Dl(vec![

@@ -238,6 +238,50 @@ async fn order_forms(s: &crate::harness::Session, id: &str) -> Value {
     order["sponsor"].clone()
 }
 
+/// Issue 15 (credentials' life): a key may carry an expiry; its list shows when it was last
+/// used; past its expiry it no longer authenticates. A bad expiry is refused, naming it.
+#[tokio::test]
+async fn an_api_key_expires_and_shows_when_it_was_last_used() {
+    testing::each_backend(async |t| {
+        let api = TestApp::new().simulated_clock().start(t).await;
+        let ann = api.new_applicant("ann").await;
+        let (status, err) = ann
+            .post("/api-keys", json!({"name": "bad", "expires_in_days": 0}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert!(
+            err["error"]["fields"]["expires_in_days"].is_string(),
+            "{err}"
+        );
+        let (status, key) = ann
+            .post(
+                "/api-keys",
+                json!({"name": "nightly", "expires_in_days": 2}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{key}");
+        let now = api.store.now().timestamp_millis();
+        assert_eq!(key["expires_at"], now + 2 * 86_400_000, "{key}");
+        let (_, list) = ann.get("/api-keys").await;
+        assert!(list["items"][0]["last_used_at"].is_null(), "{list}");
+
+        let call = || {
+            api.http
+                .get(format!("{}/api/v1/sessions/current", api.base))
+                .bearer_auth(key["key"].as_str().unwrap().to_owned())
+                .send()
+        };
+        assert_eq!(call().await.unwrap().status(), StatusCode::OK);
+        let (_, list) = ann.get("/api-keys").await;
+        assert_eq!(list["items"][0]["last_used_at"], now, "{list}");
+        assert_eq!(list["items"][0]["expires_at"], key["expires_at"], "{list}");
+
+        api.advance(chrono::Duration::days(2) + chrono::Duration::minutes(1));
+        assert_eq!(call().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn api_keys_are_listed_and_revoked_by_their_owner_only() {
     testing::each_backend(async |t| {
