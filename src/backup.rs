@@ -121,11 +121,9 @@ fn restore_inner(args: RestoreArgs) -> Result<(), String> {
     };
     let key = match args.data.data_key()? {
         Some(k) => k,
-        None => match std::env::var("BEIAN_DATA_KEY") {
-            Ok(v) if !v.trim().is_empty() => {
-                beian_store::DataKey::parse(&v).map_err(|e| e.to_string())?
-            }
-            _ => {
+        None => match beian_store::DataKey::from_env().map_err(|e| e.to_string())? {
+            Some(k) => k,
+            None => {
                 return Err(format!(
                     "this backup needs the data key with id {needed}: give --data-key-file, \
                      --data-key-command or BEIAN_DATA_KEY"

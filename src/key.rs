@@ -171,10 +171,8 @@ fn key_of(data: &DataArgs) -> Result<DataKey, String> {
     if let Some(key) = data.data_key()? {
         return Ok(key);
     }
-    if let Ok(v) = std::env::var("BEIAN_DATA_KEY")
-        && !v.trim().is_empty()
-    {
-        return DataKey::parse(&v).map_err(|e| e.to_string());
+    if let Some(key) = DataKey::from_env().map_err(|e| e.to_string())? {
+        return Ok(key);
     }
     DataKey::load_or_create(&data.data_dir, false)
         .map_err(|e| e.to_string())?

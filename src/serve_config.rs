@@ -10,7 +10,7 @@
 //! secure_cookies = "yes"              # auto | yes | no
 //! portal_url = "https://beian.example.com"
 //! storefront_ips = "203.0.113.80"
-//! form_font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+//! form_font = "/etc/beian/fonts/house-font.ttc"   # optional: the embedded CJK font otherwise
 //! form_font_index = 0
 //! # a real or external bureau (then nothing of the simulator runs):
 //! regulator_url = "https://bureau.example"

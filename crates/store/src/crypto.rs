@@ -64,6 +64,14 @@ impl DataKey {
         B64.encode(self.0)
     }
 
+    /// The key in `BEIAN_DATA_KEY`, if set and not blank.
+    pub fn from_env() -> Result<Option<DataKey>> {
+        match std::env::var(KEY_ENV) {
+            Ok(v) if !v.trim().is_empty() => DataKey::parse(&v).map(Some),
+            _ => Ok(None),
+        }
+    }
+
     /// Reads `dir/data.key`, or, if absent and `may_create`, generates it with mode 0600.
     /// Returns `Ok(None)` when absent and not created.
     pub fn load_or_create(dir: &Path, may_create: bool) -> Result<Option<DataKey>> {

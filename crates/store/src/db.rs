@@ -12,7 +12,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor};
 
 use crate::audit::{self, AuditEntry};
-use crate::crypto::{Crypto, DataKey, KEY_ENV};
+use crate::crypto::{Crypto, DataKey};
 use crate::error::{Result, StoreError};
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -137,9 +137,9 @@ impl Store {
         let backend = Backend::from_url(&url)?;
         let key = match config.data_key.clone() {
             Some(k) => k,
-            None => match std::env::var(KEY_ENV) {
-                Ok(v) if !v.trim().is_empty() => DataKey::parse(&v)?,
-                _ => DataKey::load_or_create(&config.data_dir, backend == Backend::Sqlite)?
+            None => match DataKey::from_env()? {
+                Some(k) => k,
+                None => DataKey::load_or_create(&config.data_dir, backend == Backend::Sqlite)?
                     .ok_or(StoreError::MissingDataKey)?,
             },
         };

@@ -116,13 +116,9 @@ impl Default for Metrics {
 impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("beian");
-        let requests = Family::<RouteLabels, Counter>::default();
-        let latency = Family::<RouteOnly, Histogram>::new_with_constructor(
-            latency_histogram as fn() -> Histogram,
-        );
         let m = Metrics {
-            requests,
-            latency,
+            requests: Family::default(),
+            latency: Family::new_with_constructor(latency_histogram as fn() -> Histogram),
             orders: Family::default(),
             jobs: Family::default(),
             job_age: Family::default(),
