@@ -144,6 +144,9 @@ pub enum FilingRefusal {
     OrderInProgress { order_id: String },
     #[error("the account already holds another sponsor")]
     AccountHasOtherSponsor,
+    /// The province caps a sponsor's websites (陕: 30) and the sponsor holds that many.
+    #[error("the sponsor already holds {websites} websites; the bureau allows at most {cap}")]
+    SiteCapReached { cap: u32, websites: u32 },
 }
 
 impl FilingRefusal {
@@ -155,6 +158,7 @@ impl FilingRefusal {
             FilingRefusal::SponsorMismatch { .. } => "sponsor_mismatch",
             FilingRefusal::OrderInProgress { .. } => "order_in_progress",
             FilingRefusal::AccountHasOtherSponsor => "account_has_other_sponsor",
+            FilingRefusal::SiteCapReached { .. } => "site_cap_reached",
         }
     }
 
@@ -175,12 +179,16 @@ impl Localized for FilingRefusal {
             FilingRefusal::SponsorMismatch { .. } => "filing.sponsor_mismatch",
             FilingRefusal::OrderInProgress { .. } => "filing.order_in_progress",
             FilingRefusal::AccountHasOtherSponsor => "filing.account_has_other_sponsor",
+            FilingRefusal::SiteCapReached { .. } => "filing.site_cap_reached",
         }
     }
 
     fn message_args(&self) -> Vec<(&'static str, String)> {
         match self {
             FilingRefusal::OrderInProgress { order_id } => vec![("order_id", order_id.clone())],
+            FilingRefusal::SiteCapReached { cap, websites } => {
+                vec![("cap", cap.to_string()), ("websites", websites.to_string())]
+            }
             FilingRefusal::SponsorMismatch { fields } => vec![(
                 "fields",
                 fields

@@ -321,6 +321,13 @@ fn codes_are_the_api_codes_and_messages_exist() {
             FilingRefusal::AccountHasOtherSponsor,
             "account_has_other_sponsor",
         ),
+        (
+            FilingRefusal::SiteCapReached {
+                cap: 30,
+                websites: 30,
+            },
+            "site_cap_reached",
+        ),
     ];
     for (refusal, code) in &refusals {
         assert_eq!(refusal.code(), *code);

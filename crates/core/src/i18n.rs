@@ -75,6 +75,7 @@ const FILES: &[(&str, &str)] = &[
     ("contact", include_str!("../messages/contact.toml")),
     ("domain", include_str!("../messages/domain.toml")),
     ("icp_number", include_str!("../messages/icp_number.toml")),
+    ("app", include_str!("../messages/app.toml")),
     ("materials", include_str!("../messages/materials.toml")),
     (
         "verification_form",

@@ -1,6 +1,9 @@
 //! 备案号: the ICP filing number the regulator issues. The sponsor number
 //! `浙ICP备2021012345号` names the sponsor (主体); each of its websites gets `-N`
-//! (`浙ICP备2021012345号-1`), its apps `-NA` and its mini-programs `-NX`.
+//! (`浙ICP备2021012345号-1`), its apps `-NA`, its mini-programs `-NX` and its quick apps `-NK`,
+//! all drawn from one sequence per sponsor (website `-1`, then an APP `-2A`, then `-3`).
+//! Mini-programs and quick apps are filed through their platforms (WeChat, Douyin, the quick-app
+//! alliance), not through a hosting provider; their numbers parse all the same.
 //!
 //! The prefix is the bureau's abbreviation, one of the 31 of [`crate::province`] (`蜀`, not
 //! `川`; `陇`, not `甘`); the everyday abbreviations the bureaus do not use (川 甘 贵 云 秦) are
@@ -21,26 +24,45 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::Localized;
 use crate::province::Province;
 
-/// What a website suffix numbers: a website (`-1`), an app (`-1A`) or a mini-program (`-1X`).
+/// What a suffix numbers: a website (`-1`), an APP (`-1A`), a mini-program (`-1X`) or a quick
+/// app (`-1K`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SuffixKind {
     Website,
     App,
     MiniProgram,
+    QuickApp,
 }
 
 impl SuffixKind {
-    /// The letter after the number: none, `A` or `X`.
+    pub const ALL: [SuffixKind; 4] = [
+        SuffixKind::Website,
+        SuffixKind::App,
+        SuffixKind::MiniProgram,
+        SuffixKind::QuickApp,
+    ];
+
+    /// The letter after the number: none, `A`, `X` or `K`.
     pub fn letter(self) -> &'static str {
         match self {
             SuffixKind::Website => "",
             SuffixKind::App => "A",
             SuffixKind::MiniProgram => "X",
+            SuffixKind::QuickApp => "K",
+        }
+    }
+
+    fn from_letter(letter: char) -> Option<SuffixKind> {
+        match letter {
+            'A' => Some(SuffixKind::App),
+            'X' => Some(SuffixKind::MiniProgram),
+            'K' => Some(SuffixKind::QuickApp),
+            _ => None,
         }
     }
 }
 
-/// The `-N`, `-NA` or `-NX` after a sponsor number.
+/// The `-N`, `-NA`, `-NX` or `-NK` after a sponsor number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct WebsiteSuffix {
     /// N, from 1.
@@ -85,7 +107,7 @@ pub enum IcpNumberError {
     BadSerialLength { length: usize },
     #[error("the serial must be followed by 号")]
     Malformed,
-    #[error("the website suffix must be -N, -NA or -NX with N from 1")]
+    #[error("the suffix must be -N, -NA, -NX or -NK with N from 1")]
     BadSuffix,
 }
 
@@ -176,12 +198,10 @@ fn parse_suffix(rest: &str) -> Result<Option<WebsiteSuffix>, IcpNumberError> {
         return Ok(None);
     }
     let body = rest.strip_prefix('-').ok_or(IcpNumberError::Malformed)?;
-    let (digits, kind) = if let Some(d) = body.strip_suffix('A') {
-        (d, SuffixKind::App)
-    } else if let Some(d) = body.strip_suffix('X') {
-        (d, SuffixKind::MiniProgram)
-    } else {
-        (body, SuffixKind::Website)
+    let (digits, kind) = match body.chars().last().and_then(SuffixKind::from_letter) {
+        // The letters are ASCII: one byte.
+        Some(kind) => (&body[..body.len() - 1], kind),
+        None => (body, SuffixKind::Website),
     };
     if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(IcpNumberError::BadSuffix);
@@ -275,6 +295,11 @@ impl IcpNumber {
     /// The number of this sponsor's mini-program `n` (`-nX`).
     pub fn mini_program(&self, n: u32) -> Result<IcpNumber, IcpNumberError> {
         self.with_suffix(n, SuffixKind::MiniProgram)
+    }
+
+    /// The number of this sponsor's quick app `n` (`-nK`).
+    pub fn quick_app(&self, n: u32) -> Result<IcpNumber, IcpNumberError> {
+        self.with_suffix(n, SuffixKind::QuickApp)
     }
 
     /// The formatted number.

@@ -14,6 +14,13 @@ fn accepted_and_normalised() {
         ("浙ICP备2021012345号-3X", "浙ICP备2021012345号-3X"),
         ("浙ICP备2021012345号-2a", "浙ICP备2021012345号-2A"),
         ("浙ICP备2021012345号-2x", "浙ICP备2021012345号-2X"),
+        // APP, mini-program and quick-app numbers as they appear on the ministry's query.
+        ("粤ICP备2023123456号-5A", "粤ICP备2023123456号-5A"),
+        ("京ICP备2023012345号-12A", "京ICP备2023012345号-12A"),
+        ("沪ICP备2024001234号-3X", "沪ICP备2024001234号-3X"),
+        ("浙ICP备2024056789号-2K", "浙ICP备2024056789号-2K"),
+        ("浙ICP备2024056789号-2k", "浙ICP备2024056789号-2K"),
+        ("浙ICP备2024056789－７Ｋ", "浙ICP备2024056789号-7K"),
         // Older 8-digit serials.
         ("京ICP备05002571号", "京ICP备05002571号"),
         ("粤ICP备12345678号-5", "粤ICP备12345678号-5"),
@@ -96,6 +103,10 @@ fn refused() {
         ("浙ICP备2021012345号-A", E::BadSuffix),
         ("浙ICP备2021012345号-1B", E::BadSuffix),
         ("浙ICP备2021012345号-1AX", E::BadSuffix),
+        ("浙ICP备2021012345号-1KA", E::BadSuffix),
+        ("浙ICP备2021012345号-K", E::BadSuffix),
+        ("浙ICP备2021012345号-0K", E::BadSuffix),
+        ("浙ICP备2021012345号-1Q", E::BadSuffix),
         ("浙ICP备2021012345号-99999999999", E::BadSuffix),
     ];
     for (input, want) in &cases {
@@ -126,6 +137,27 @@ fn parts() {
     assert_eq!(old.suffix().map(|s| s.kind), Some(SuffixKind::Website));
     let mini = IcpNumber::parse("浙ICP备2021012345号-1X").unwrap();
     assert_eq!(mini.suffix().map(|s| s.kind), Some(SuffixKind::MiniProgram));
+    let quick = IcpNumber::parse("浙ICP备2024056789号-2K").unwrap();
+    assert_eq!(
+        quick.suffix(),
+        Some(WebsiteSuffix {
+            number: 2,
+            kind: SuffixKind::QuickApp
+        })
+    );
+    assert_eq!(quick.sponsor_number().as_str(), "浙ICP备2024056789号");
+}
+
+#[test]
+fn every_suffix_kind_round_trips() {
+    let sponsor = IcpNumber::parse("粤ICP备2023123456号").unwrap();
+    for kind in SuffixKind::ALL {
+        let n = sponsor.with_suffix(5, kind).unwrap();
+        assert_eq!(n.as_str(), format!("粤ICP备2023123456号-5{}", kind.letter()));
+        let back = IcpNumber::parse(n.as_str()).unwrap();
+        assert_eq!(back, n);
+        assert_eq!(back.suffix().map(|s| s.kind), Some(kind));
+    }
 }
 
 #[test]
@@ -140,6 +172,10 @@ fn built_from_parts() {
     assert_eq!(
         sponsor.mini_program(1).unwrap().as_str(),
         "浙ICP备2021012345号-1X"
+    );
+    assert_eq!(
+        sponsor.quick_app(4).unwrap().as_str(),
+        "浙ICP备2021012345号-4K"
     );
     assert_eq!(sponsor.website(0), Err(E::BadSuffix));
     assert_eq!(

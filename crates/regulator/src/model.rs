@@ -69,6 +69,29 @@ pub struct WebsiteData {
     pub responsible: Person,
 }
 
+/// One platform's 特征信息 of an APP, as filed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppPlatformData {
+    /// `android`, `ios` or `harmony`.
+    pub platform: String,
+    /// Package name, Bundle ID or bundle name.
+    pub package: String,
+    /// PEM public key, or its fingerprint as hex.
+    pub public_key: String,
+    /// MD5 (Android), SHA-1 (iOS) or SHA-256 (HarmonyOS) of the signing certificate, hex.
+    pub signature_digest: String,
+}
+
+/// APP: a mobile application of a sponsor (APP备案).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppData {
+    pub name: String,
+    #[serde(default)]
+    pub service_content: String,
+    pub platforms: Vec<AppPlatformData>,
+    pub responsible: Person,
+}
+
 /// 接入: how a provider hosts a website.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessData {

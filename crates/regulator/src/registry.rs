@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Utc};
 use rand::Rng;
 use sqlx::{Row, SqliteConnection};
 
-use crate::model::{FilingStatus, SponsorData, WebsiteData};
+use crate::model::{AppData, FilingStatus, SponsorData, WebsiteData};
 use crate::{Error, password, ts};
 
 /// A sponsor as the registry holds it.
@@ -406,13 +406,7 @@ pub async fn insert_website(
     website: &WebsiteData,
     at: DateTime<Utc>,
 ) -> Result<(i64, String), Error> {
-    let (sponsor_number, serial): (String, i64) = sqlx::query_as(
-        "UPDATE sponsors SET next_website_serial = next_website_serial + 1 WHERE id = ? \
-         RETURNING number, next_website_serial - 1",
-    )
-    .bind(sponsor_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let (sponsor_number, serial) = next_suffix(conn, sponsor_id).await?;
     let number = format!("{sponsor_number}-{serial}");
     let now = ts(at);
     let id: i64 = sqlx::query_scalar(
@@ -436,6 +430,114 @@ pub async fn insert_website(
     .fetch_one(&mut *conn)
     .await?;
     Ok((id, number))
+}
+
+/// Draws the sponsor's next suffix number: websites (`-N`) and APPs (`-NA`) share one
+/// sequence per sponsor; returns the sponsor number and the serial.
+async fn next_suffix(conn: &mut SqliteConnection, sponsor_id: i64) -> Result<(String, i64), Error> {
+    Ok(sqlx::query_as(
+        "UPDATE sponsors SET next_website_serial = next_website_serial + 1 WHERE id = ? \
+         RETURNING number, next_website_serial - 1",
+    )
+    .bind(sponsor_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Inserts a filed APP with the sponsor's next `-NA` number (the websites' sequence) and
+/// claims its package names; returns its id and number.
+pub async fn insert_app(
+    conn: &mut SqliteConnection,
+    sponsor_id: i64,
+    app: &AppData,
+    at: DateTime<Utc>,
+) -> Result<(i64, String), Error> {
+    let (sponsor_number, serial) = next_suffix(conn, sponsor_id).await?;
+    let number = format!("{sponsor_number}-{serial}A");
+    let now = ts(at);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO apps (sponsor_id, name, service_content, platforms, responsible_name, \
+         responsible_certificate_type, responsible_certificate_number, responsible_mobile, \
+         number, filed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(sponsor_id)
+    .bind(&app.name)
+    .bind(&app.service_content)
+    .bind(serde_json::to_string(&app.platforms)?)
+    .bind(&app.responsible.name)
+    .bind(&app.responsible.certificate_type)
+    .bind(&app.responsible.certificate_number)
+    .bind(&app.responsible.mobile)
+    .bind(&number)
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(&mut *conn)
+    .await?;
+    for p in &app.platforms {
+        sqlx::query("INSERT INTO app_packages (app_id, platform, package) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(&p.platform)
+            .bind(&p.package)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok((id, number))
+}
+
+/// Records that `provider_id` provides access for `app_id`.
+pub async fn insert_app_access(
+    conn: &mut SqliteConnection,
+    app_id: i64,
+    provider_id: i64,
+    at: DateTime<Utc>,
+) -> Result<(), Error> {
+    sqlx::query("INSERT INTO app_accesses (app_id, provider_id, created_at) VALUES (?, ?, ?)")
+        .bind(app_id)
+        .bind(provider_id)
+        .bind(ts(at))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A filed APP as the public query shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiledApp {
+    pub name: String,
+    pub number: String,
+    pub sponsor_number: String,
+    pub sponsor_name: String,
+}
+
+/// Filed APPs whose name contains `name`, or whose number (or sponsor number) is `name`; at
+/// most `limit`.
+pub async fn find_apps(
+    conn: &mut SqliteConnection,
+    name_or_number: &str,
+    limit: i64,
+) -> Result<Vec<FiledApp>, Error> {
+    let q = name_or_number.trim();
+    let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let rows = sqlx::query(
+        "SELECT a.name, a.number, s.number AS sponsor_number, s.name AS sponsor_name \
+         FROM apps a JOIN sponsors s ON s.id = a.sponsor_id \
+         WHERE a.status = 'filed' AND (a.number = ?1 OR s.number = ?1 OR a.name LIKE ?2 ESCAPE '\\') \
+         ORDER BY a.id LIMIT ?3",
+    )
+    .bind(q)
+    .bind(like)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| FiledApp {
+            name: r.get("name"),
+            number: r.get("number"),
+            sponsor_number: r.get("sponsor_number"),
+            sponsor_name: r.get("sponsor_name"),
+        })
+        .collect())
 }
 
 /// Records that `provider_id` hosts `website_id`.

@@ -415,3 +415,105 @@ async fn auto_review_in_working_days_skips_the_weekend() {
     sim.clock.advance_minutes(1).unwrap();
     assert_eq!(r.tick().await.unwrap().decided, vec![id]);
 }
+
+/// APP 备案: an APP's `-NA` comes from the same sequence as the sponsor's websites' `-N`,
+/// and the public query finds the APP by its name and by its number.
+#[tokio::test]
+async fn apps_and_websites_share_one_sequence_per_sponsor() {
+    use beian_regulator::Clock;
+    use beian_regulator::model::{AppData, AppPlatformData};
+    use beian_regulator::registry;
+
+    let sim = sim(manual_without_sms()).await;
+    let r = &sim.regulator;
+    let at = sim.clock.now();
+    let mut tx = r.pool().begin().await.unwrap();
+    // The fixture's first sponsor already holds website -1.
+    let sponsor_id: i64 = sqlx::query_scalar("SELECT id FROM sponsors WHERE number = ?")
+        .bind("浙ICP备2020000001号")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    let app = AppData {
+        name: "云栖助手".into(),
+        service_content: "企业办公".into(),
+        platforms: vec![
+            AppPlatformData {
+                platform: "android".into(),
+                package: "com.yunqi.example.assistant".into(),
+                public_key: "864a1e0b529c3f7d11e860af2b93c458dd0761fa3e4295b80c7ae15629d3840f"
+                    .into(),
+                signature_digest: "18c867f0717aa67b2ab7347505ba07ed".into(),
+            },
+            AppPlatformData {
+                platform: "ios".into(),
+                package: "com.yunqi.example.assistant".into(),
+                public_key: "5b8e2f4c0d6a19e3b7c42f8d1a0e6b3c9f2d7a4e8b1c5f0a3d6e9b2c7f4a1d8e"
+                    .into(),
+                signature_digest: "8f3a914c0e6bd21755a90c3e71b4289d6ae0f512".into(),
+            },
+        ],
+        responsible: fixture::person("王芳", "13600000000"),
+    };
+    let (app_id, app_number) = registry::insert_app(&mut tx, sponsor_id, &app, at)
+        .await
+        .unwrap();
+    registry::insert_app_access(&mut tx, app_id, PROVIDER_A, at)
+        .await
+        .unwrap();
+    let site = fixture::website("云栖博客", "yunqi-blog-example.cn", "13700000000");
+    let (_, site_number) = registry::insert_website(&mut tx, sponsor_id, &site, at)
+        .await
+        .unwrap();
+    let mut second = app.clone();
+    second.name = "云栖会议".into();
+    second.platforms.truncate(1);
+    second.platforms[0].package = "com.yunqi.example.meeting".into();
+    let (_, second_number) = registry::insert_app(&mut tx, sponsor_id, &second, at)
+        .await
+        .unwrap();
+    // The same package cannot be filed for a second APP.
+    assert!(
+        registry::insert_app(&mut tx, sponsor_id, &second, at)
+            .await
+            .is_err()
+    );
+    tx.rollback().await.unwrap();
+    // Rolled back: do it again for real, in one transaction.
+    let mut tx = r.pool().begin().await.unwrap();
+    let (_, app_number_2) = registry::insert_app(&mut tx, sponsor_id, &app, at)
+        .await
+        .unwrap();
+    let (_, site_number_2) = registry::insert_website(&mut tx, sponsor_id, &site, at)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(app_number, "浙ICP备2020000001号-2A");
+    assert_eq!(site_number, "浙ICP备2020000001号-3");
+    assert_eq!(second_number, "浙ICP备2020000001号-4A");
+    assert_eq!(app_number_2, app_number);
+    assert_eq!(site_number_2, site_number);
+    let parsed = beian_core::icp_number::IcpNumber::parse(&app_number).unwrap();
+    assert_eq!(
+        parsed.suffix().map(|s| (s.number, s.kind)),
+        Some((2, beian_core::icp_number::SuffixKind::App))
+    );
+
+    let mut conn = r.pool().acquire().await.unwrap();
+    let by_name = registry::find_apps(&mut conn, "云栖助", 10).await.unwrap();
+    assert_eq!(by_name.len(), 1);
+    assert_eq!(by_name[0].number, "浙ICP备2020000001号-2A");
+    assert_eq!(by_name[0].sponsor_name, "杭州云栖示例科技有限公司");
+    let by_number = registry::find_apps(&mut conn, "浙ICP备2020000001号-2A", 10)
+        .await
+        .unwrap();
+    assert_eq!(by_number, by_name);
+    assert!(
+        registry::find_apps(&mut conn, "不存在的应用", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A LIKE wildcard in the query is a literal character, not "anything".
+    assert!(registry::find_apps(&mut conn, "%", 10).await.unwrap().is_empty());
+}

@@ -1,7 +1,7 @@
 //! Reading province rules from TOML (the format documented at the top of
 //! `crates/core/data/rules.toml`) into checked [`RuleVersion`]s.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
@@ -43,6 +43,13 @@ pub enum RulesError {
     MissingField { id: String, field: &'static str },
     #[error("rule {id} has the field {field}, which its topic does not use")]
     UnexpectedField { id: String, field: &'static str },
+    #[error("rule {id}: {value} is outside {min}..={max}")]
+    OutOfRange {
+        id: String,
+        value: i64,
+        min: u32,
+        max: u32,
+    },
 }
 
 impl Localized for RulesError {
@@ -59,6 +66,7 @@ impl Localized for RulesError {
             RulesError::BadWindow { .. } => "rules.bad_window",
             RulesError::MissingField { .. } => "rules.missing_field",
             RulesError::UnexpectedField { .. } => "rules.unexpected_field",
+            RulesError::OutOfRange { .. } => "rules.out_of_range",
         }
     }
 
@@ -87,6 +95,17 @@ impl Localized for RulesError {
             RulesError::MissingField { id, field } | RulesError::UnexpectedField { id, field } => {
                 vec![("id", id.clone()), ("field", (*field).to_owned())]
             }
+            RulesError::OutOfRange {
+                id,
+                value,
+                min,
+                max,
+            } => vec![
+                ("id", id.clone()),
+                ("value", value.to_string()),
+                ("min", min.to_string()),
+                ("max", max.to_string()),
+            ],
         }
     }
 }
@@ -102,6 +121,18 @@ struct FileDoc {
     app_upload: Vec<VersionDoc>,
     #[serde(default)]
     domain_certificate: Vec<VersionDoc>,
+    #[serde(default)]
+    legal_representative: Vec<VersionDoc>,
+    #[serde(default)]
+    min_age: Vec<VersionDoc>,
+    #[serde(default)]
+    residence_permit: Vec<VersionDoc>,
+    #[serde(default)]
+    site_cap: Vec<VersionDoc>,
+    #[serde(default)]
+    truthfulness_documents: Vec<VersionDoc>,
+    #[serde(default)]
+    review_days: Vec<VersionDoc>,
 }
 
 /// `"all"` or a list.
@@ -125,6 +156,22 @@ struct VersionDoc {
     source: String,
     window_hours: Option<i64>,
     method: Option<PhotoMethod>,
+    years: Option<i64>,
+    websites: Option<i64>,
+    days: Option<i64>,
+    /// Numeric topics: a number per province code, where it differs from the version's.
+    #[serde(default)]
+    by_province: BTreeMap<String, i64>,
+}
+
+/// The range a numeric topic's number must fall in, and its field.
+fn numeric(topic: Topic) -> Option<(&'static str, u32, u32)> {
+    match topic {
+        Topic::MinAge => Some(("years", 1, 30)),
+        Topic::SiteCap => Some(("websites", 1, 10_000)),
+        Topic::ReviewDays => Some(("days", 1, 60)),
+        _ => None,
+    }
 }
 
 /// Parses and checks a rules file; versions come back sorted by topic, then effective date.
@@ -137,6 +184,12 @@ pub(crate) fn parse_file(text: &str) -> Result<Vec<RuleVersion>, RulesError> {
         (Topic::Photo, doc.photo),
         (Topic::AppUpload, doc.app_upload),
         (Topic::DomainCertificate, doc.domain_certificate),
+        (Topic::LegalRepresentative, doc.legal_representative),
+        (Topic::MinAge, doc.min_age),
+        (Topic::ResidencePermit, doc.residence_permit),
+        (Topic::SiteCap, doc.site_cap),
+        (Topic::TruthfulnessDocuments, doc.truthfulness_documents),
+        (Topic::ReviewDays, doc.review_days),
     ];
     let mut out: Vec<RuleVersion> = Vec::new();
     for (topic, docs) in topics {
@@ -222,11 +275,41 @@ fn version(topic: Topic, doc: VersionDoc) -> Result<RuleVersion, RulesError> {
         id: id.clone(),
         field,
     };
+    let numbers = [
+        ("window_hours", doc.window_hours),
+        ("years", doc.years),
+        ("websites", doc.websites),
+        ("days", doc.days),
+    ];
+    let own_number = match topic {
+        Topic::Sms => Some("window_hours"),
+        other => numeric(other).map(|(field, _, _)| field),
+    };
+    for (field, value) in numbers {
+        if value.is_some() && own_number != Some(field) {
+            return Err(unexpected(field));
+        }
+    }
+    if doc.method.is_some() && topic != Topic::Photo {
+        return Err(unexpected("method"));
+    }
+    if !doc.by_province.is_empty() && numeric(topic).is_none() {
+        return Err(unexpected("by_province"));
+    }
+    let in_range = |value: i64, min: u32, max: u32| match u32::try_from(value) {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(RulesError::OutOfRange {
+            id: id.clone(),
+            value,
+            min,
+            max,
+        }),
+    };
+    let number = |field: &'static str, value: Option<i64>, min, max| {
+        in_range(value.ok_or_else(|| missing(field))?, min, max)
+    };
     let value = match topic {
         Topic::Sms => {
-            if doc.method.is_some() {
-                return Err(unexpected("method"));
-            }
             let hours = doc.window_hours.ok_or_else(|| missing("window_hours"))?;
             match u32::try_from(hours) {
                 Ok(h) if (1..=MAX_WINDOW_HOURS).contains(&hours) => {
@@ -240,32 +323,45 @@ fn version(topic: Topic, doc: VersionDoc) -> Result<RuleVersion, RulesError> {
                 }
             }
         }
-        Topic::Photo => {
-            if doc.window_hours.is_some() {
-                return Err(unexpected("window_hours"));
-            }
-            RuleValue::Photo(doc.method.ok_or_else(|| missing("method"))?)
-        }
-        Topic::AppUpload | Topic::DomainCertificate => {
-            if doc.window_hours.is_some() {
-                return Err(unexpected("window_hours"));
-            }
-            if doc.method.is_some() {
-                return Err(unexpected("method"));
-            }
-            if topic == Topic::AppUpload {
-                RuleValue::AppUpload
-            } else {
-                RuleValue::DomainCertificate
-            }
-        }
+        Topic::Photo => RuleValue::Photo(doc.method.ok_or_else(|| missing("method"))?),
+        Topic::AppUpload => RuleValue::AppUpload,
+        Topic::DomainCertificate => RuleValue::DomainCertificate,
+        Topic::LegalRepresentative => RuleValue::LegalRepresentative,
+        Topic::ResidencePermit => RuleValue::ResidencePermit,
+        Topic::TruthfulnessDocuments => RuleValue::TruthfulnessDocuments,
+        Topic::MinAge => RuleValue::MinAge {
+            years: number("years", doc.years, 1, 30)?,
+        },
+        Topic::SiteCap => RuleValue::SiteCap {
+            websites: number("websites", doc.websites, 1, 10_000)?,
+        },
+        Topic::ReviewDays => RuleValue::ReviewDays {
+            days: number("days", doc.days, 1, 60)?,
+        },
     };
+    let mut by_province = BTreeMap::new();
+    if let Some((_, min, max)) = numeric(topic) {
+        for (code, n) in &doc.by_province {
+            let province = Province::parse(code).map_err(|_| RulesError::UnknownProvince {
+                id: id.clone(),
+                value: code.clone(),
+            })?;
+            if !provinces.contains(province) {
+                return Err(RulesError::UnknownProvince {
+                    id: id.clone(),
+                    value: code.clone(),
+                });
+            }
+            by_province.insert(province, in_range(*n, min, max)?);
+        }
+    }
     Ok(RuleVersion {
         id,
         effective,
         provinces,
         kinds,
         value,
+        by_province,
         source: doc.source,
     })
 }

@@ -1,7 +1,14 @@
 //! Province rules (管局规则) as versioned data with effective dates (DESIGN.md §6): whether and
 //! how long the SMS verification window is, how the responsible person is photo-verified,
-//! whether documents may be uploaded through the provider's app, and whether the bureau asks
-//! for the domain certificate.
+//! whether documents may be uploaded through the provider's app, whether the bureau asks
+//! for the domain certificate; and the province variants of 2026 (issue 18): the legal
+//! representative as the sponsor's responsible person, a minimum age for a person's filing, a
+//! residence permit for a personal filing outside one's home province, a cap on a sponsor's
+//! websites, Jiangsu's truthfulness documents, and the expected review time in working days.
+//!
+//! Numeric rules (age, cap, review days) carry one number for the provinces they list and may
+//! set another per province (`by_province`), so that one version still states the topic's
+//! whole rule.
 //!
 //! The rules live in `crates/core/data/rules.toml` (compiled in; its header documents the
 //! format). Each entry is one version of one [`Topic`] and states that topic's whole rule from
@@ -16,7 +23,7 @@
 
 mod data;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -42,14 +49,33 @@ pub enum Topic {
     AppUpload,
     /// The bureau asks for the domain certificate (域名证书).
     DomainCertificate,
+    /// An organisation's responsible person (主体负责人) must be its legal representative.
+    LegalRepresentative,
+    /// A person filing (an individual sponsor) must be at least this old.
+    MinAge,
+    /// A personal filing outside the province of one's ID needs a residence permit (居住证).
+    ResidencePermit,
+    /// A sponsor may hold at most this many websites.
+    SiteCap,
+    /// Jiangsu since 2021-06-01: the responsible person's 《ICP备案信息真实性责任告知书》 and
+    /// 《承诺书》, and a 法人授权书 when the responsible persons are not the legal representative.
+    TruthfulnessDocuments,
+    /// The bureau's expected review time, in working days.
+    ReviewDays,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 4] = [
+    pub const ALL: [Topic; 10] = [
         Topic::Sms,
         Topic::Photo,
         Topic::AppUpload,
         Topic::DomainCertificate,
+        Topic::LegalRepresentative,
+        Topic::MinAge,
+        Topic::ResidencePermit,
+        Topic::SiteCap,
+        Topic::TruthfulnessDocuments,
+        Topic::ReviewDays,
     ];
 
     /// The name of the topic's table in the rules file.
@@ -59,6 +85,12 @@ impl Topic {
             Topic::Photo => "photo",
             Topic::AppUpload => "app_upload",
             Topic::DomainCertificate => "domain_certificate",
+            Topic::LegalRepresentative => "legal_representative",
+            Topic::MinAge => "min_age",
+            Topic::ResidencePermit => "residence_permit",
+            Topic::SiteCap => "site_cap",
+            Topic::TruthfulnessDocuments => "truthfulness_documents",
+            Topic::ReviewDays => "review_days",
         }
     }
 
@@ -69,6 +101,12 @@ impl Topic {
             Topic::Photo => "rules.topic.photo",
             Topic::AppUpload => "rules.topic.app_upload",
             Topic::DomainCertificate => "rules.topic.domain_certificate",
+            Topic::LegalRepresentative => "rules.topic.legal_representative",
+            Topic::MinAge => "rules.topic.min_age",
+            Topic::ResidencePermit => "rules.topic.residence_permit",
+            Topic::SiteCap => "rules.topic.site_cap",
+            Topic::TruthfulnessDocuments => "rules.topic.truthfulness_documents",
+            Topic::ReviewDays => "rules.topic.review_days",
         }
     }
 }
@@ -108,13 +146,42 @@ impl ProvinceScope {
     }
 }
 
-/// What a version sets for the provinces and kinds it lists.
+/// What a version sets for the provinces and kinds it lists. The numbers are the version's
+/// default; [`RuleVersion::by_province`] may set another for a province.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleValue {
     Sms { window_hours: u32 },
     Photo(PhotoMethod),
     AppUpload,
     DomainCertificate,
+    LegalRepresentative,
+    MinAge { years: u32 },
+    ResidencePermit,
+    SiteCap { websites: u32 },
+    TruthfulnessDocuments,
+    ReviewDays { days: u32 },
+}
+
+impl RuleValue {
+    /// The number a numeric rule carries.
+    pub fn number(self) -> Option<u32> {
+        match self {
+            RuleValue::Sms { window_hours } => Some(window_hours),
+            RuleValue::MinAge { years } => Some(years),
+            RuleValue::SiteCap { websites } => Some(websites),
+            RuleValue::ReviewDays { days } => Some(days),
+            _ => None,
+        }
+    }
+
+    fn with_number(self, n: u32) -> RuleValue {
+        match self {
+            RuleValue::MinAge { .. } => RuleValue::MinAge { years: n },
+            RuleValue::SiteCap { .. } => RuleValue::SiteCap { websites: n },
+            RuleValue::ReviewDays { .. } => RuleValue::ReviewDays { days: n },
+            other => other,
+        }
+    }
 }
 
 /// One version of one topic's rule.
@@ -127,6 +194,8 @@ pub struct RuleVersion {
     /// The kinds it applies to (`kinds` minus `except_kinds` of the file).
     pub kinds: BTreeSet<FilingKind>,
     pub value: RuleValue,
+    /// Numeric rules: the number for a province where it differs from the value's.
+    pub by_province: BTreeMap<Province, u32>,
     /// Where the rule comes from, or why it is an assumption.
     pub source: String,
 }
@@ -138,6 +207,20 @@ impl RuleVersion {
             RuleValue::Photo(_) => Topic::Photo,
             RuleValue::AppUpload => Topic::AppUpload,
             RuleValue::DomainCertificate => Topic::DomainCertificate,
+            RuleValue::LegalRepresentative => Topic::LegalRepresentative,
+            RuleValue::MinAge { .. } => Topic::MinAge,
+            RuleValue::ResidencePermit => Topic::ResidencePermit,
+            RuleValue::SiteCap { .. } => Topic::SiteCap,
+            RuleValue::TruthfulnessDocuments => Topic::TruthfulnessDocuments,
+            RuleValue::ReviewDays { .. } => Topic::ReviewDays,
+        }
+    }
+
+    /// The value for `province` (a numeric rule's per-province number applied).
+    pub fn value_for(&self, province: Province) -> RuleValue {
+        match self.by_province.get(&province) {
+            Some(&n) => self.value.with_number(n),
+            None => self.value,
         }
     }
 
@@ -194,6 +277,12 @@ pub struct AppliedVersions {
     pub photo: Option<RuleRef>,
     pub app_upload: Option<RuleRef>,
     pub domain_certificate: Option<RuleRef>,
+    pub legal_representative: Option<RuleRef>,
+    pub min_age: Option<RuleRef>,
+    pub residence_permit: Option<RuleRef>,
+    pub site_cap: Option<RuleRef>,
+    pub truthfulness_documents: Option<RuleRef>,
+    pub review_days: Option<RuleRef>,
 }
 
 /// Everything the workflow needs to know about one order's province at one instant.
@@ -211,6 +300,19 @@ pub struct ProvinceRules {
     pub app_upload: bool,
     /// The bureau asks for the domain certificate.
     pub domain_certificate: bool,
+    /// An organisation sponsor's responsible person must be its legal representative.
+    pub legal_representative_responsible: bool,
+    /// The minimum age of a person filing (an individual sponsor), in whole years.
+    pub min_age: Option<u32>,
+    /// An individual filing outside the province of their ID needs a residence permit.
+    pub residence_permit: bool,
+    /// The most websites a sponsor may hold.
+    pub site_cap: Option<u32>,
+    /// Jiangsu's 责任告知书 and 承诺书 (and 法人授权书 when the persons are not the legal
+    /// representative).
+    pub truthfulness_documents: bool,
+    /// The bureau's expected review time in working days; `None` where no rule says.
+    pub review_days: Option<u32>,
     pub versions: AppliedVersions,
 }
 
@@ -288,13 +390,19 @@ impl RuleBook {
             let version = self.in_force(topic, at);
             let value = version
                 .filter(|v| v.applies_to(province, kind))
-                .map(|v| v.value);
+                .map(|v| v.value_for(province));
             (value, version.map(RuleVersion::reference))
         };
         let (sms, sms_ref) = pick(Topic::Sms);
         let (photo, photo_ref) = pick(Topic::Photo);
         let (app_upload, app_ref) = pick(Topic::AppUpload);
         let (certificate, certificate_ref) = pick(Topic::DomainCertificate);
+        let (legal, legal_ref) = pick(Topic::LegalRepresentative);
+        let (age, age_ref) = pick(Topic::MinAge);
+        let (permit, permit_ref) = pick(Topic::ResidencePermit);
+        let (cap, cap_ref) = pick(Topic::SiteCap);
+        let (documents, documents_ref) = pick(Topic::TruthfulnessDocuments);
+        let (days, days_ref) = pick(Topic::ReviewDays);
         ProvinceRules {
             province,
             kind,
@@ -309,11 +417,23 @@ impl RuleBook {
             },
             app_upload: app_upload.is_some(),
             domain_certificate: certificate.is_some(),
+            legal_representative_responsible: legal.is_some(),
+            min_age: age.and_then(RuleValue::number),
+            residence_permit: permit.is_some(),
+            site_cap: cap.and_then(RuleValue::number),
+            truthfulness_documents: documents.is_some(),
+            review_days: days.and_then(RuleValue::number),
             versions: AppliedVersions {
                 sms: sms_ref,
                 photo: photo_ref,
                 app_upload: app_ref,
                 domain_certificate: certificate_ref,
+                legal_representative: legal_ref,
+                min_age: age_ref,
+                residence_permit: permit_ref,
+                site_cap: cap_ref,
+                truthfulness_documents: documents_ref,
+                review_days: days_ref,
             },
         }
     }

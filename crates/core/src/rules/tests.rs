@@ -200,8 +200,10 @@ fn admin_overview_shows_which_versions_are_in_force() {
         status("2021-01-01T00:00:00Z", nationwide),
         VersionStatus::InForce
     );
+    // By 2026 every topic has a version in force (the variants of issue 18 date from 2021 and
+    // 2025).
     let in_force = book()
-        .overview(utc("2021-01-01T00:00:00Z"))
+        .overview(utc("2026-06-01T00:00:00Z"))
         .into_iter()
         .filter(|(_, s)| *s == VersionStatus::InForce)
         .count();
@@ -270,6 +272,153 @@ fn bad_rules_are_refused_with_a_reason() {
         for locale in Locale::ALL {
             let message = err.localize(locale);
             assert!(!message.contains('{'), "{message}");
+        }
+    }
+}
+
+// ---- Province variants (issue 18): each at a date before and after its effective date.
+
+const BEFORE_VARIANTS: &str = "2025-12-30T12:00:00+08:00";
+const AFTER_VARIANTS: &str = "2025-12-31T00:00:00+08:00";
+
+#[test]
+fn legal_representative_in_seven_provinces_from_its_date() {
+    let seven = ["11", "12", "35", "44", "42", "61", "62"];
+    for code in seven {
+        let before = rules_for(p(code), FilingKind::FirstFiling, utc(BEFORE_VARIANTS));
+        let after = rules_for(p(code), FilingKind::FirstFiling, utc(AFTER_VARIANTS));
+        assert!(!before.legal_representative_responsible, "{code} before");
+        assert_eq!(before.versions.legal_representative, None);
+        assert!(after.legal_representative_responsible, "{code} after");
+        assert_eq!(
+            after.versions.legal_representative.map(|r| r.id),
+            Some("legal-rep-7-provinces".to_owned())
+        );
+    }
+    let later = utc("2026-11-01T00:00:00Z");
+    let count = Province::all()
+        .filter(|&pr| rules_for(pr, FilingKind::NewWebsite, later).legal_representative_responsible)
+        .count();
+    assert_eq!(count, 7);
+    assert!(!rules_for(Province::ZHEJIANG, FilingKind::FirstFiling, later).legal_representative_responsible);
+    // Not for a kind that files no sponsor data.
+    assert!(!rules_for(Province::BEIJING, FilingKind::CancelAccess, later).legal_representative_responsible);
+}
+
+#[test]
+fn min_age_16_17_or_18_by_province_from_its_date() {
+    let cases = [
+        ("12", Some(18)),
+        ("35", Some(18)),
+        ("13", Some(18)),
+        ("15", Some(18)),
+        ("43", Some(18)),
+        ("37", Some(17)),
+        ("44", Some(16)),
+        ("32", Some(16)),
+        ("33", None),
+        ("11", None),
+    ];
+    for (code, want) in cases {
+        let before = rules_for(p(code), FilingKind::FirstFiling, utc(BEFORE_VARIANTS));
+        let after = rules_for(p(code), FilingKind::FirstFiling, utc(AFTER_VARIANTS));
+        assert_eq!(before.min_age, None, "{code} before");
+        assert_eq!(after.min_age, want, "{code} after");
+    }
+}
+
+#[test]
+fn residence_permit_in_fujian_guangdong_hubei_from_its_date() {
+    for code in ["35", "44", "42"] {
+        assert!(!rules_for(p(code), FilingKind::FirstFiling, utc(BEFORE_VARIANTS)).residence_permit);
+        assert!(rules_for(p(code), FilingKind::FirstFiling, utc(AFTER_VARIANTS)).residence_permit);
+    }
+    assert!(!rules_for(Province::ZHEJIANG, FilingKind::FirstFiling, utc(AFTER_VARIANTS)).residence_permit);
+}
+
+#[test]
+fn shaanxi_caps_a_sponsor_at_30_websites_from_its_date() {
+    let shaanxi = p("61");
+    assert_eq!(rules_for(shaanxi, FilingKind::NewWebsite, utc(BEFORE_VARIANTS)).site_cap, None);
+    assert_eq!(rules_for(shaanxi, FilingKind::NewWebsite, utc(AFTER_VARIANTS)).site_cap, Some(30));
+    assert_eq!(rules_for(p("62"), FilingKind::NewWebsite, utc(AFTER_VARIANTS)).site_cap, None);
+    // Cancelling a website never hits the cap.
+    assert_eq!(rules_for(shaanxi, FilingKind::CancelWebsite, utc(AFTER_VARIANTS)).site_cap, None);
+}
+
+#[test]
+fn jiangsu_documents_since_2021_06_01() {
+    let jiangsu = p("32");
+    let before = rules_for(jiangsu, FilingKind::FirstFiling, utc("2021-05-31T23:59:59+08:00"));
+    let after = rules_for(jiangsu, FilingKind::FirstFiling, utc("2021-06-01T00:00:00+08:00"));
+    assert!(!before.truthfulness_documents);
+    assert!(after.truthfulness_documents);
+    assert_eq!(
+        after.versions.truthfulness_documents.map(|r| r.effective.to_string()),
+        Some("2021-06-01".to_owned())
+    );
+    assert!(!rules_for(Province::ZHEJIANG, FilingKind::FirstFiling, utc("2021-06-02T00:00:00Z")).truthfulness_documents);
+    assert!(!rules_for(jiangsu, FilingKind::CancelAccess, utc("2021-06-02T00:00:00Z")).truthfulness_documents);
+}
+
+#[test]
+fn review_days_in_1_to_20_for_every_province_from_its_date() {
+    for province in Province::all() {
+        let before = rules_for(province, FilingKind::FirstFiling, utc(BEFORE_VARIANTS));
+        let after = rules_for(province, FilingKind::FirstFiling, utc(AFTER_VARIANTS));
+        assert_eq!(before.review_days, None, "{province:?}");
+        let days = after.review_days.unwrap();
+        assert!((1..=20).contains(&days), "{province:?} {days}");
+    }
+}
+
+#[test]
+fn the_seed_rules_stay_queryable_before_the_variants() {
+    // 2019: the seed's world. 天津 has the 48-hour pilot SMS, 上海 the bureau's app, and none
+    // of the 2026 variants apply yet.
+    let at = utc("2019-06-01T10:00:00+08:00");
+    let tianjin = rules_for(Province::TIANJIN, FilingKind::FirstFiling, at);
+    assert_eq!(tianjin.sms.map(|s| s.window_hours), Some(48));
+    assert!(!tianjin.legal_representative_responsible);
+    assert_eq!((tianjin.min_age, tianjin.site_cap, tianjin.review_days), (None, None, None));
+    assert_eq!(
+        rules_for(Province::SHANGHAI, FilingKind::FirstFiling, at).photo,
+        PhotoMethod::BureauAppFaceCheck
+    );
+    // Today: 天津 has both the nationwide SMS and its variants.
+    let now = utc("2026-11-23T06:00:00Z");
+    let tianjin = rules_for(Province::TIANJIN, FilingKind::FirstFiling, now);
+    assert_eq!(tianjin.sms.map(|s| s.window_hours), Some(24));
+    assert!(tianjin.legal_representative_responsible);
+    assert_eq!(tianjin.min_age, Some(18));
+}
+
+fn variant(topic: &str, fields: &str) -> String {
+    format!("[[{topic}]]\nid = \"v\"\neffective = 2030-01-01\nprovinces = [\"44\", \"32\"]\n{fields}\n")
+}
+
+#[test]
+fn numeric_variants_are_checked() {
+    let ok = RuleBook::from_toml(&variant("min_age", "years = 18\nby_province = { \"44\" = 16 }")).unwrap();
+    let at = utc("2030-02-01T00:00:00Z");
+    assert_eq!(ok.rules_for(p("44"), FilingKind::FirstFiling, at).min_age, Some(16));
+    assert_eq!(ok.rules_for(p("32"), FilingKind::FirstFiling, at).min_age, Some(18));
+    let cases: Vec<(String, &str)> = vec![
+        (variant("min_age", ""), "rules.missing_field"),
+        (variant("min_age", "years = 0"), "rules.out_of_range"),
+        (variant("review_days", "days = 61"), "rules.out_of_range"),
+        (variant("min_age", "years = 18\nby_province = { \"44\" = 99 }"), "rules.out_of_range"),
+        (variant("min_age", "years = 18\nby_province = { \"11\" = 16 }"), "rules.unknown_province"),
+        (variant("site_cap", "websites = 30\nyears = 1"), "rules.unexpected_field"),
+        (variant("legal_representative", "by_province = { \"44\" = 1 }"), "rules.unexpected_field"),
+        (variant("residence_permit", "days = 3"), "rules.unexpected_field"),
+    ];
+    for (text, key) in cases {
+        let err = RuleBook::from_toml(&text).unwrap_err();
+        assert_eq!(err.message_key(), key, "{text}\n→ {err}");
+        assert!(has_key(key));
+        for locale in Locale::ALL {
+            assert!(!err.localize(locale).contains('{'));
         }
     }
 }

@@ -30,6 +30,7 @@ fn forms() -> Forms {
             },
             address: "浙江省杭州市西湖区文三路1号".into(),
             responsible: person(),
+            responsible_is_legal_representative: None,
         },
         website: WebsiteForm {
             name: "示例网站".into(),

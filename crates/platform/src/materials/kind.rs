@@ -25,8 +25,16 @@ pub enum MaterialKind {
     VerificationForm,
     /// 域名证书, where the bureau's rules ask for it.
     DomainCertificate,
-    /// 授权书, when someone signs on the sponsor's behalf; never required by default.
+    /// 授权书, when someone signs on the sponsor's behalf: Jiangsu's 法人授权书 when the
+    /// responsible persons are not the legal representative; otherwise never required.
     AuthorizationLetter,
+    /// 居住证, for an individual filing outside the province of their ID where the bureau
+    /// asks for it.
+    ResidencePermit,
+    /// 《ICP备案信息真实性责任告知书》, signed by the responsible person (Jiangsu since 2021-06-01).
+    TruthfulnessNotice,
+    /// 《ICP备案信息真实性承诺书》, signed by the responsible person (Jiangsu since 2021-06-01).
+    TruthfulnessCommitment,
     /// 前置审批 documents, when the website declares pre-approvals.
     PreApproval,
     /// The responsible person's backdrop photo (拍照核验); uploaded at its own step.
@@ -34,7 +42,7 @@ pub enum MaterialKind {
 }
 
 impl MaterialKind {
-    pub const ALL: [MaterialKind; 10] = [
+    pub const ALL: [MaterialKind; 13] = [
         MaterialKind::BusinessLicense,
         MaterialKind::SponsorIdFront,
         MaterialKind::SponsorIdBack,
@@ -43,6 +51,9 @@ impl MaterialKind {
         MaterialKind::VerificationForm,
         MaterialKind::DomainCertificate,
         MaterialKind::AuthorizationLetter,
+        MaterialKind::ResidencePermit,
+        MaterialKind::TruthfulnessNotice,
+        MaterialKind::TruthfulnessCommitment,
         MaterialKind::PreApproval,
         MaterialKind::Photo,
     ];
@@ -58,6 +69,9 @@ impl MaterialKind {
             MaterialKind::VerificationForm => "verification_form",
             MaterialKind::DomainCertificate => "domain_certificate",
             MaterialKind::AuthorizationLetter => "authorization_letter",
+            MaterialKind::ResidencePermit => "residence_permit",
+            MaterialKind::TruthfulnessNotice => "truthfulness_notice",
+            MaterialKind::TruthfulnessCommitment => "truthfulness_commitment",
             MaterialKind::PreApproval => "pre_approval",
             MaterialKind::Photo => "photo",
         }
@@ -78,6 +92,9 @@ impl MaterialKind {
             MaterialKind::VerificationForm => "materials.kind.verification_form",
             MaterialKind::DomainCertificate => "materials.kind.domain_certificate",
             MaterialKind::AuthorizationLetter => "materials.kind.authorization_letter",
+            MaterialKind::ResidencePermit => "materials.kind.residence_permit",
+            MaterialKind::TruthfulnessNotice => "materials.kind.truthfulness_notice",
+            MaterialKind::TruthfulnessCommitment => "materials.kind.truthfulness_commitment",
             MaterialKind::PreApproval => "materials.kind.pre_approval",
             MaterialKind::Photo => "materials.kind.photo",
         }
@@ -105,6 +122,9 @@ mod tests {
             "verification_form",
             "domain_certificate",
             "authorization_letter",
+            "residence_permit",
+            "truthfulness_notice",
+            "truthfulness_commitment",
             "pre_approval",
             "photo",
         ];

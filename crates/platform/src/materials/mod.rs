@@ -18,6 +18,6 @@ pub use capped::{ReadCappedError, TooLarge, check_declared_length, read_capped};
 pub use error::{FILE_FIELD, UploadError};
 pub use key::{KEY_PREFIX, new_storage_key};
 pub use kind::MaterialKind;
-pub use required::required_materials;
+pub use required::{PersonFacts, required_materials};
 pub use sanitize::{JPEG_QUALITY, Sanitized, UploadLimits, sanitize};
 pub use sniff::{FileType, sniff};

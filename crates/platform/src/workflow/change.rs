@@ -75,6 +75,8 @@ fn prefilled(sponsor: &Sponsor, website: Option<&Website>, last: Option<&Forms>)
             },
             address: s.address.clone(),
             responsible: person_form(&s.responsible, last.map(|f| &f.sponsor.responsible)),
+            responsible_is_legal_representative: last
+                .and_then(|f| f.sponsor.responsible_is_legal_representative),
         },
         website: WebsiteForm::default(),
     };

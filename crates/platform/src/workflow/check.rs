@@ -10,11 +10,14 @@
 //! host the domain comes from our own records.
 
 use beian_core::filing::{
-    FilingFacts, OurRecords, RegistryAnswer, RegistrySponsor, RegistryWebsite, decide,
+    FilingFacts, FilingRefusal, OurRecords, RegistryAnswer, RegistrySponsor, RegistryWebsite,
+    decide,
 };
 use beian_core::icp_number::IcpNumber;
 use beian_core::kind::FilingKind;
 use beian_core::order::OrderState;
+use beian_core::province::Province;
+use beian_core::rules::rules_for;
 use beian_core::sponsor::{Certificate, CertificateType, SponsorNature};
 use beian_miit::v3::codes::{FilingStatus, QueryConditionType};
 use beian_miit::v3::mapping::{
@@ -152,6 +155,8 @@ impl Workflow<'_> {
             this_provider: self.provider,
         };
         let kind = decide(&facts).map_err(WorkflowError::Refused)?;
+        self.site_cap(claim.province, kind, local_sponsor.as_ref())
+            .await?;
         Ok(Checked {
             valid,
             result: FilingCheckResult {
@@ -162,6 +167,37 @@ impl Workflow<'_> {
             },
             local_sponsor,
         })
+    }
+
+    /// The province's cap on a sponsor's websites (陕: 30), for a kind that adds a website,
+    /// counted on our records of the sponsor's filed websites.
+    async fn site_cap(
+        &self,
+        province: Province,
+        kind: FilingKind,
+        sponsor: Option<&Sponsor>,
+    ) -> Result<(), WorkflowError> {
+        let Some(cap) = rules_for(province, kind, self.store.now()).site_cap else {
+            return Ok(());
+        };
+        let Some(sponsor) = sponsor else {
+            return Ok(());
+        };
+        let filed = self
+            .store
+            .websites_of_sponsor(&sponsor.id)
+            .await?
+            .iter()
+            .filter(|w| w.icp_number.is_some())
+            .count();
+        let websites = u32::try_from(filed).unwrap_or(u32::MAX);
+        if websites >= cap {
+            return Err(WorkflowError::Refused(FilingRefusal::SiteCapReached {
+                cap,
+                websites,
+            }));
+        }
+        Ok(())
     }
 
     /// `isp_querybeianstatus`: the status info when filed, `None` when not.

@@ -172,6 +172,7 @@ impl Workflow<'_> {
                 identity,
                 address,
                 responsible,
+                responsible_is_legal_representative: None,
             },
             website: WebsiteForm {
                 name: checked

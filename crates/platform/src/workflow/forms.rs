@@ -11,8 +11,12 @@ use beian_core::domain::Domain;
 use beian_core::filing::SponsorClaim;
 use beian_core::province::Province;
 use beian_core::resident_id::ResidentId;
+use beian_core::rules::ProvinceRules;
 use beian_core::sponsor::{Certificate, CertificateType, SponsorNature};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+
+use crate::materials::PersonFacts;
 
 use super::error::{FieldError, FieldErrors};
 
@@ -93,6 +97,11 @@ pub struct SponsorForm {
     pub identity: SponsorIdentityInput,
     pub address: String,
     pub responsible: PersonForm,
+    /// Whether an organisation's responsible person is its legal representative (法定代表人):
+    /// required where the province's rules say the responsible person must be (京 津 闽 粤 鄂
+    /// 陕 甘); in Jiangsu a `false` asks for the 法人授权书. `None` when not said.
+    #[serde(default)]
+    pub responsible_is_legal_representative: Option<bool>,
 }
 
 /// The website form (`PUT /orders/{id}/website`).
@@ -292,6 +301,71 @@ pub fn validate_sponsor(form: &SponsorForm) -> FieldErrors {
     required(&mut errors, "sponsor.address", &form.address);
     validate_person(&mut errors, "sponsor.responsible", &form.responsible);
     errors
+}
+
+/// The province variants on the sponsor form (issue 18), by the `rules` in force for the
+/// order: where the responsible person must be the legal representative, an organisation
+/// must say it is (`sponsor.responsible_is_legal_representative`); where a minimum age
+/// applies, an individual sponsor must have reached it on `today` by the birth date in their
+/// resident ID (`sponsor.certificate_number`). Other certificates carry no birth date and are
+/// left to the provider's review.
+pub fn validate_sponsor_variants(
+    form: &SponsorForm,
+    rules: &ProvinceRules,
+    today: NaiveDate,
+) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    let nature = SponsorNature::parse(form.identity.nature.trim());
+    let province = || {
+        vec![
+            ("province", rules.province.name().to_owned()),
+            ("province_en", rules.province.info().name_en.to_owned()),
+        ]
+    };
+    if rules.legal_representative_responsible
+        && nature.is_some_and(|n| n != SponsorNature::Individual)
+        && form.responsible_is_legal_representative != Some(true)
+    {
+        errors.insert(
+            "sponsor.responsible_is_legal_representative".into(),
+            FieldError {
+                key: "workflow.legal_representative_required",
+                args: province(),
+            },
+        );
+    }
+    if let Some(min) = rules.min_age
+        && nature == Some(SponsorNature::Individual)
+        && CertificateType::parse(form.identity.certificate_type.trim())
+            == Some(CertificateType::ResidentId)
+        && let Ok(id) = ResidentId::parse_at(&form.identity.certificate_number, today)
+        && id.age_on(today) < min
+    {
+        let mut args = province();
+        args.push(("min", min.to_string()));
+        errors.insert(
+            "sponsor.certificate_number".into(),
+            FieldError {
+                key: "workflow.under_min_age",
+                args,
+            },
+        );
+    }
+    errors
+}
+
+/// The facts about the sponsor's persons that the province variants ask materials for.
+pub fn person_facts(form: &SponsorForm, province: Province) -> PersonFacts {
+    let individual = SponsorNature::parse(form.identity.nature.trim()) == Some(SponsorNature::Individual);
+    let home = (CertificateType::parse(form.identity.certificate_type.trim())
+        == Some(CertificateType::ResidentId))
+    .then(|| form.identity.certificate_number.trim().get(..2))
+    .flatten()
+    .and_then(|code| Province::parse(code).ok());
+    PersonFacts {
+        outside_home_province: individual && home.is_some_and(|h| h != province),
+        responsible_is_legal_representative: form.responsible_is_legal_representative,
+    }
 }
 
 /// Validates the website form: one domain, a home URL on that domain, a declared service

@@ -21,11 +21,16 @@
 //! so a concurrent save or submission is a conflict.
 
 use beian_core::kind::FilingKind;
+use beian_core::rules::rules_for;
 use beian_store::orders::TimelineEvent;
 use serde_json::{Value, json};
 
 use super::error::WorkflowError;
-use super::forms::{SponsorForm, WebsiteForm, changed_paths, validate_sponsor, validate_website};
+
+use super::forms::{
+    SponsorForm, WebsiteForm, changed_paths, validate_sponsor, validate_sponsor_variants,
+    validate_website,
+};
 use super::view::Loaded;
 use super::{Acting, Workflow};
 
@@ -140,6 +145,16 @@ impl Workflow<'_> {
             return Err(WorkflowError::Invalid(errors));
         }
         let l = self.load(acting, order_id).await?;
+        // The province variants in force now (legal representative, minimum age).
+        let now = self.store.now();
+        let errors = validate_sponsor_variants(
+            form,
+            &rules_for(l.province, l.kind, now),
+            beian_core::calendar::local_date(now),
+        );
+        if !errors.is_empty() {
+            return Err(WorkflowError::Invalid(errors));
+        }
         let mut forms = l.forms.clone();
         forms.sponsor = form.clone();
         self.save_forms(acting, &l, forms.to_json()?, "sponsor_updated")

@@ -73,7 +73,8 @@ pub use create::CreatedOrder;
 pub use error::{FieldError, FieldErrors, ServiceNumberRefusal, WorkflowError};
 pub use forms::{
     FilingCheckInput, LANGUAGES, PersonForm, SponsorForm, SponsorIdentityInput, WebsiteForm,
-    home_url_on_domain, validate_check, validate_sponsor, validate_website,
+    home_url_on_domain, person_facts, validate_check, validate_sponsor, validate_sponsor_variants,
+    validate_website,
 };
 pub use legacy_import::{LegacyImportInput, LegacyImported};
 pub use materials::AddedMaterial;

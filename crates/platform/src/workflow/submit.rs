@@ -61,7 +61,14 @@ struct Gaps {
 
 impl Workflow<'_> {
     async fn gaps(&self, l: &Loaded) -> Result<Gaps, WorkflowError> {
-        let field_errors = super::prefill::validate_forms(l.kind, &l.forms);
+        let rules = beian_core::rules::rules_for(l.province, l.kind, self.store.now());
+        let mut field_errors = super::prefill::validate_forms(l.kind, &l.forms);
+        // The province variants; the rules list the kinds they apply to.
+        field_errors.append(&mut super::forms::validate_sponsor_variants(
+            &l.forms.sponsor,
+            &rules,
+            beian_core::calendar::local_date(self.store.now()),
+        ));
         let sponsor = &l.forms.sponsor;
         let nature = SponsorNature::parse(&sponsor.identity.nature).unwrap_or(SponsorNature::Other);
         let certificate_type = CertificateType::parse(&sponsor.identity.certificate_type)
@@ -77,7 +84,6 @@ impl Workflow<'_> {
             (Some(a), Some(b)) => a.same_as(&b),
             _ => false,
         };
-        let rules = beian_core::rules::rules_for(l.province, l.kind, self.store.now());
         let required = required_materials(
             nature,
             certificate_type,
@@ -85,6 +91,7 @@ impl Workflow<'_> {
             &rules,
             same_person,
             !l.forms.website.pre_approvals.is_empty(),
+            super::forms::person_facts(sponsor, l.province),
         );
         let present: Vec<String> = self
             .store

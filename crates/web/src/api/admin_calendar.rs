@@ -10,7 +10,7 @@ use axum::extract::State;
 use beian_core::calendar::{Calendar, YEARS};
 use beian_core::kind::FilingKind;
 use beian_core::province::Province;
-use beian_core::rules::{RuleBook, RuleValue, VersionStatus};
+use beian_core::rules::{RuleBook, RuleValue, RuleVersion, VersionStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -63,6 +63,18 @@ pub struct KindRules {
     pub photo: String,
     pub app_upload: bool,
     pub domain_certificate: bool,
+    /// An organisation's responsible person must be its legal representative.
+    pub legal_representative_responsible: bool,
+    /// The minimum age of an individual sponsor, where a rule sets one.
+    pub min_age: Option<u32>,
+    /// A personal filing outside the province of one's ID needs a residence permit.
+    pub residence_permit: bool,
+    /// The most websites a sponsor may hold, where a rule caps them.
+    pub site_cap: Option<u32>,
+    /// Jiangsu's 责任告知书, 承诺书 (and 法人授权书).
+    pub truthfulness_documents: bool,
+    /// The bureau's expected review time in working days.
+    pub review_days: Option<u32>,
 }
 
 /// The rules in force.
@@ -89,11 +101,30 @@ pub struct HolidayYearView {
     pub schedule: Option<YearBody>,
 }
 
-fn value_json(v: RuleValue) -> serde_json::Value {
-    match v {
+fn value_json(v: &RuleVersion) -> serde_json::Value {
+    let by_province = || {
+        v.by_province
+            .iter()
+            .map(|(p, n)| (p.code().to_owned(), serde_json::json!(n)))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    match v.value {
         RuleValue::Sms { window_hours } => serde_json::json!({"window_hours": window_hours}),
         RuleValue::Photo(method) => serde_json::json!({ "method": method }),
-        RuleValue::AppUpload | RuleValue::DomainCertificate => serde_json::json!({}),
+        RuleValue::MinAge { years } => {
+            serde_json::json!({"years": years, "by_province": by_province()})
+        }
+        RuleValue::SiteCap { websites } => {
+            serde_json::json!({"websites": websites, "by_province": by_province()})
+        }
+        RuleValue::ReviewDays { days } => {
+            serde_json::json!({"days": days, "by_province": by_province()})
+        }
+        RuleValue::AppUpload
+        | RuleValue::DomainCertificate
+        | RuleValue::LegalRepresentative
+        | RuleValue::ResidencePermit
+        | RuleValue::TruthfulnessDocuments => serde_json::json!({}),
     }
 }
 
@@ -146,7 +177,7 @@ pub async fn rules(
                 superseded_by: by,
                 applies_to_province: province.is_none_or(|p| v.provinces.contains(p)),
                 kinds: v.kinds.iter().map(|k| k.as_str().to_owned()).collect(),
-                value: value_json(v.value),
+                value: value_json(v),
                 source: v.source.clone(),
             }
         })
@@ -166,6 +197,12 @@ pub async fn rules(
                             .unwrap_or_default(),
                         app_upload: r.app_upload,
                         domain_certificate: r.domain_certificate,
+                        legal_representative_responsible: r.legal_representative_responsible,
+                        min_age: r.min_age,
+                        residence_permit: r.residence_permit,
+                        site_cap: r.site_cap,
+                        truthfulness_documents: r.truthfulness_documents,
+                        review_days: r.review_days,
                     }
                 })
                 .collect()

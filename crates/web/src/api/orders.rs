@@ -73,7 +73,7 @@ pub struct AbandonView {
         (status = 401, body = ErrorBody),
         (status = 422, description = "invalid input or a refusal: `domain_accessed_here`, \
             `domain_of_other_sponsor`, `sponsor_mismatch`, `order_in_progress`, \
-            `account_has_other_sponsor`", body = ErrorBody),
+            `account_has_other_sponsor`, `site_cap_reached`", body = ErrorBody),
     ))]
 pub async fn filing_check(
     State(state): State<AppState>,

@@ -117,6 +117,22 @@ pub async fn overview(
         (ctx.t("f-domain"), view.forms.website.domain.clone()),
         (ctx.t("f-province"), text::province(&view.province)),
     ]));
+    // The province's expected review time at the bureau (rules data, issue 18).
+    if let Some(days) = Province::parse(&view.province)
+        .ok()
+        .and_then(|p| rules_for(p, view.kind, now).review_days)
+    {
+        blocks.push(Block::Dl(vec![(
+            ctx.t("f-review-days"),
+            lang.t_args(
+                "review-days",
+                &[
+                    ("province", Arg::S(text::province(&view.province))),
+                    ("days", Arg::N(i64::from(days))),
+                ],
+            ),
+        )]));
+    }
     blocks.push(Block::Note("info", text::next_step(lang, view.state)));
     // Return reasons, beside their fields on the form pages; listed here too.
     if let Some(reasons) = view.return_reasons.as_array().filter(|r| !r.is_empty())

@@ -408,6 +408,29 @@ fn sponsor_form_view(ctx: &Ctx, view: &OrderView, s: &SponsorForm) -> FormView {
     for f in person_fields(ctx, view, "sponsor.responsible", &s.responsible) {
         form = form.field(f);
     }
+    // An organisation says whether its responsible person is its legal representative: some
+    // bureaus require it, and Jiangsu asks for an authorisation letter when not.
+    if SponsorNature::parse(&s.identity.nature).is_some_and(|n| n != SponsorNature::Individual) {
+        let value = match s.responsible_is_legal_representative {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "",
+        };
+        form = form.field(
+            Field::new(
+                "sponsor.responsible_is_legal_representative",
+                ctx.t("f-responsible-is-legal-rep"),
+                "select",
+            )
+            .options(vec![
+                (String::new(), ctx.t("legal-rep-unsaid")),
+                ("yes".into(), ctx.t("legal-rep-yes")),
+                ("no".into(), ctx.t("legal-rep-no")),
+            ])
+            .value(value)
+            .optional(),
+        );
+    }
     form
 }
 
@@ -459,6 +482,14 @@ pub async fn sponsor(
             form.owned("sponsor.address")
         },
         responsible: person_of(&form, "sponsor.responsible", &old.responsible),
+        responsible_is_legal_representative: match form
+            .get("sponsor.responsible_is_legal_representative")
+            .trim()
+        {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => old.responsible_is_legal_representative,
+        },
     };
     match state.workflow().update_sponsor(&acting, &id, &new).await {
         Ok(()) => Ok(ctx.redirect_flash(&bar(&ctx, &view, "sponsor").1, "flash-saved")),
@@ -597,6 +628,7 @@ fn required(view: &OrderView, at: chrono::DateTime<chrono::Utc>) -> Vec<Material
         &rules_for(province, view.kind, at),
         same,
         !view.forms.website.pre_approvals.is_empty(),
+        beian_platform::workflow::person_facts(s, province),
     )
 }
 

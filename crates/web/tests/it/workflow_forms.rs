@@ -398,3 +398,130 @@ async fn access_filing_password_and_abandon_warning() {
     })
     .await;
 }
+
+/// A resident ID of `region` (6 digits) born on `birth` (YYYYMMDD), with its check character.
+fn resident_id_of(region: &str, birth: &str) -> String {
+    let body = format!("{region}{birth}123");
+    let check = beian_core::resident_id::check_character(&body).unwrap();
+    format!("{body}{check}")
+}
+
+/// The province variants of 2026 (issue 18) in the forms and the materials, by the rules in
+/// force today (they date from 2025-12-31; Jiangsu's documents from 2021-06-01).
+#[tokio::test]
+async fn province_variants_in_the_forms_and_materials() {
+    use chrono::Datelike;
+    each_backend(async |t| {
+        let store = &t.store;
+        let registry = FakeRegistry::default();
+        let wf = Workflow::new(store, &registry, PROVIDER);
+        let today = beian_core::calendar::local_date(store.now());
+
+        // 广东: an enterprise's responsible person must be its legal representative.
+        let a = account(store, "gd").await;
+        let mut input = check("variants-gd.cn", &credit_code(61), "广州示例科技有限公司");
+        input.sponsor.province = "44".into();
+        let id = wf.create_order(&a, &input).await.unwrap().order_id;
+        let mut form = sponsor_form(&input);
+        for said in [None, Some(false)] {
+            form.responsible_is_legal_representative = said;
+            let WorkflowError::Invalid(errors) =
+                wf.update_sponsor(&a, &id, &form).await.unwrap_err()
+            else {
+                panic!("expected field errors");
+            };
+            let paths: Vec<&str> = errors.keys().map(String::as_str).collect();
+            assert_eq!(paths, ["sponsor.responsible_is_legal_representative"]);
+            let error = &errors["sponsor.responsible_is_legal_representative"];
+            assert_eq!(error.key, "workflow.legal_representative_required");
+            let zh = error.localize(beian_core::i18n::Locale::ZhCn);
+            assert!(zh.contains("广东"), "{zh}");
+        }
+        form.responsible_is_legal_representative = Some(true);
+        wf.update_sponsor(&a, &id, &form).await.unwrap();
+
+        // 浙江 has no such rule: the same form without the answer is fine there.
+        let z = account(store, "zj").await;
+        let input = check("variants-zj.cn", &credit_code(62), "杭州示例科技有限公司");
+        let id = wf.create_order(&z, &input).await.unwrap().order_id;
+        wf.update_sponsor(&z, &id, &sponsor_form(&input)).await.unwrap();
+
+        // 天津: a person filing must be 18; 17 and 364 days is refused, 18 today passes.
+        let birth = |years_ago: i32, days: i64| {
+            let d = today
+                .with_year(today.year() - years_ago)
+                .unwrap_or(today)
+                + chrono::Duration::days(days);
+            d.format("%Y%m%d").to_string()
+        };
+        let individual = |name: &str, domain: &str, cert: &str, province: &str| {
+            let mut input = check(domain, cert, name);
+            input.sponsor.province = province.into();
+            input.sponsor.nature = "individual".into();
+            input.sponsor.certificate_type = "resident_id".into();
+            input
+        };
+        let tj = account(store, "tj").await;
+        let young = resident_id_of("120101", &birth(18, 1));
+        let input = individual("李小明", "variants-tj.cn", &young, "12");
+        let id = wf.create_order(&tj, &input).await.unwrap().order_id;
+        let mut form = sponsor_form(&input);
+        form.responsible.certificate_number = young.clone();
+        let WorkflowError::Invalid(errors) = wf.update_sponsor(&tj, &id, &form).await.unwrap_err()
+        else {
+            panic!("expected field errors");
+        };
+        assert_eq!(errors["sponsor.certificate_number"].key, "workflow.under_min_age");
+        let en = errors["sponsor.certificate_number"].localize(beian_core::i18n::Locale::En);
+        assert!(en.contains("18") && en.contains("Tianjin"), "{en}");
+
+        // 广东 asks 16, and a residence permit of someone whose ID is from elsewhere: a
+        // 17-year-old from Zhejiang files there with the permit among the materials.
+        let gd = account(store, "gd-person").await;
+        let seventeen = resident_id_of("330106", &birth(17, 0));
+        let input = individual("王小红", "variants-gd-person.cn", &seventeen, "44");
+        let id = wf.create_order(&gd, &input).await.unwrap().order_id;
+        let mut form = sponsor_form(&input);
+        form.responsible.certificate_number = seventeen.clone();
+        wf.update_sponsor(&gd, &id, &form).await.unwrap();
+        let WorkflowError::NotReady { materials, .. } = wf.submit(&gd, &id).await.unwrap_err()
+        else {
+            panic!("expected not ready");
+        };
+        let names: Vec<&str> = materials.iter().map(|m| m.as_str()).collect();
+        assert!(names.contains(&"residence_permit"), "{names:?}");
+        assert!(!names.contains(&"truthfulness_notice"), "{names:?}");
+
+        // 江苏: the truthfulness notice and commitment, and the legal representative's
+        // authorisation when the responsible person is not said to be the legal representative.
+        let js = account(store, "js").await;
+        let mut input = check("variants-js.cn", &credit_code(63), "南京示例科技有限公司");
+        input.sponsor.province = "32".into();
+        let id = wf.create_order(&js, &input).await.unwrap().order_id;
+        let mut form = sponsor_form(&input);
+        form.responsible_is_legal_representative = Some(false);
+        wf.update_sponsor(&js, &id, &form).await.unwrap();
+        let WorkflowError::NotReady { materials, .. } = wf.submit(&js, &id).await.unwrap_err()
+        else {
+            panic!("expected not ready");
+        };
+        let names: Vec<&str> = materials.iter().map(|m| m.as_str()).collect();
+        for needed in [
+            "truthfulness_notice",
+            "truthfulness_commitment",
+            "authorization_letter",
+        ] {
+            assert!(names.contains(&needed), "{needed} in {names:?}");
+        }
+        assert!(!names.contains(&"residence_permit"), "{names:?}");
+        form.responsible_is_legal_representative = Some(true);
+        wf.update_sponsor(&js, &id, &form).await.unwrap();
+        let WorkflowError::NotReady { materials, .. } = wf.submit(&js, &id).await.unwrap_err()
+        else {
+            panic!("expected not ready");
+        };
+        assert!(!materials.iter().any(|m| m.as_str() == "authorization_letter"));
+        assert!(materials.iter().any(|m| m.as_str() == "truthfulness_notice"));
+    })
+    .await;
+}

@@ -20,14 +20,29 @@
 //! - 注销主体 / 注销网站 (argued, not in the seeds): no website is filed, so no form, but the
 //!   bureau must know that the sponsor itself asks, so the sponsor's certificate and its
 //!   responsible person's ID.
-//! - The authorisation letter is never required by default (no rule of ours asks for it), and
-//!   the photo has its own step (`POST /orders/{id}/photo`), so neither is listed.
+//! - The province variants (issue 18, [`ProvinceRules`]): a residence permit for an individual
+//!   whose ID was issued in another province, where the bureau asks for one; in Jiangsu since
+//!   2021-06-01 the responsible person's 责任告知书 and 承诺书 for every kind that files data,
+//!   and the 法人授权书 ([`MaterialKind::AuthorizationLetter`]) when an organisation's
+//!   responsible person is not (or is not said to be) its legal representative.
+//! - Otherwise the authorisation letter is never required, and the photo has its own step
+//!   (`POST /orders/{id}/photo`), so it is not listed.
 
 use beian_core::kind::FilingKind;
 use beian_core::rules::ProvinceRules;
 use beian_core::sponsor::{CertificateType, SponsorNature};
 
 use super::kind::MaterialKind;
+
+/// What the province variants look at about the sponsor's persons.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PersonFacts {
+    /// An individual sponsor whose resident ID was issued in another province.
+    pub outside_home_province: bool,
+    /// Whether an organisation's responsible person is its legal representative (`None`: not
+    /// said).
+    pub responsible_is_legal_representative: Option<bool>,
+}
 
 /// The materials an order must carry, in [`MaterialKind::ALL`] order, without repeats.
 pub fn required_materials(
@@ -37,6 +52,7 @@ pub fn required_materials(
     rules: &ProvinceRules,
     website_responsible_is_sponsor_responsible: bool,
     has_pre_approvals: bool,
+    persons: PersonFacts,
 ) -> Vec<MaterialKind> {
     let mut needed = Vec::new();
     let sponsor_documents = |needed: &mut Vec<MaterialKind>| {
@@ -46,6 +62,25 @@ pub fn required_materials(
         needed.push(MaterialKind::SponsorIdFront);
         if nature != SponsorNature::Individual || has_back_side(certificate_type) {
             needed.push(MaterialKind::SponsorIdBack);
+        }
+        if rules.residence_permit
+            && nature == SponsorNature::Individual
+            && persons.outside_home_province
+        {
+            needed.push(MaterialKind::ResidencePermit);
+        }
+    };
+    let truthfulness = |needed: &mut Vec<MaterialKind>| {
+        if rules.truthfulness_documents {
+            needed.extend([
+                MaterialKind::TruthfulnessNotice,
+                MaterialKind::TruthfulnessCommitment,
+            ]);
+            if nature != SponsorNature::Individual
+                && persons.responsible_is_legal_representative != Some(true)
+            {
+                needed.push(MaterialKind::AuthorizationLetter);
+            }
         }
     };
     let website_documents = |needed: &mut Vec<MaterialKind>| {
@@ -71,13 +106,18 @@ pub fn required_materials(
         | FilingKind::ChangeWebsite => {
             sponsor_documents(&mut needed);
             website_documents(&mut needed);
+            truthfulness(&mut needed);
             needed.push(MaterialKind::VerificationForm);
         }
         FilingKind::ChangeSponsor => {
             sponsor_documents(&mut needed);
+            truthfulness(&mut needed);
             needed.push(MaterialKind::VerificationForm);
         }
-        FilingKind::ChangeAccess => needed.push(MaterialKind::VerificationForm),
+        FilingKind::ChangeAccess => {
+            truthfulness(&mut needed);
+            needed.push(MaterialKind::VerificationForm);
+        }
         FilingKind::CancelSponsor | FilingKind::CancelWebsite => sponsor_documents(&mut needed),
         FilingKind::CancelAccess => {}
     }

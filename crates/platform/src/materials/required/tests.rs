@@ -228,6 +228,7 @@ fn required_sets_by_case() {
             &rules(kind, domain_cert),
             same,
             pre,
+            PersonFacts::default(),
         );
         assert_eq!(got, expected, "case {i}: {nature} {certificate} {kind}");
     }
@@ -246,6 +247,7 @@ fn never_asks_twice_never_the_photo_and_is_in_canonical_order() {
                         &rules(kind, flags & 1 != 0),
                         flags & 2 != 0,
                         flags & 4 != 0,
+                        PersonFacts::default(),
                     );
                     let mut sorted = got.clone();
                     sorted.sort();

@@ -242,6 +242,7 @@ pub fn sponsor_form(input: &FilingCheckInput) -> SponsorForm {
         identity: input.sponsor.clone(),
         address: "浙江省杭州市西湖区文三路 1 号".into(),
         responsible: person(1),
+        responsible_is_legal_representative: None,
     }
 }
 
