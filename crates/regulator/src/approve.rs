@@ -7,7 +7,7 @@ use rand::Rng;
 use sqlx::SqliteConnection;
 
 use crate::Error;
-use crate::model::{FilingRequest, IssuedNumbers, NewWebsite, SponsorData};
+use crate::model::{AppData, FilingRequest, IssuedNumbers, NewWebsite, SponsorData};
 use crate::registry::{self, SponsorRow, WebsiteRow, normalize_domain};
 
 fn cert(sponsor: &SponsorData) -> String {
@@ -27,6 +27,22 @@ pub async fn apply(
     let mut issued = IssuedNumbers::default();
     let mut new_password = None;
     match request {
+        FilingRequest::FirstFilingApp { sponsor, app } => {
+            let number = registry::issue_sponsor_number(conn, sponsor.province, at).await?;
+            let (sponsor_id, password) =
+                registry::insert_sponsor(conn, sponsor, &number, at, rng).await?;
+            add_app(conn, at, provider_id, sponsor_id, app, &mut issued).await?;
+            issued.sponsor_number = Some(number);
+            new_password = Some(password);
+        }
+        FilingRequest::NewApp {
+            sponsor_number,
+            app,
+        } => {
+            let s = need_sponsor(conn, sponsor_number).await?;
+            add_app(conn, at, provider_id, s.id, app, &mut issued).await?;
+            issued.sponsor_number = Some(s.number);
+        }
         FilingRequest::FirstFiling { sponsor, websites } => {
             let number = registry::issue_sponsor_number(conn, sponsor.province, at).await?;
             let (sponsor_id, password) =
@@ -175,6 +191,22 @@ async fn add_website(
     issued
         .websites
         .push((number, normalize_domain(&w.website.domain)));
+    Ok(())
+}
+
+/// An APP with its `-NA` number from the sponsor's shared sequence, hosted by `provider_id`;
+/// listed among the issued numbers by its name (where a website gives its domain).
+async fn add_app(
+    conn: &mut SqliteConnection,
+    at: DateTime<Utc>,
+    provider_id: i64,
+    sponsor_id: i64,
+    app: &AppData,
+    issued: &mut IssuedNumbers,
+) -> Result<(), Error> {
+    let (app_id, number) = registry::insert_app(conn, sponsor_id, app, at).await?;
+    registry::insert_app_access(conn, app_id, provider_id, at).await?;
+    issued.websites.push((number, app.name.clone()));
     Ok(())
 }
 

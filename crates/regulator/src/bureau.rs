@@ -242,8 +242,11 @@ pub async fn decide(
                     rng,
                 )
                 .await?;
-                if let (Some(password), FilingRequest::FirstFiling { sponsor, .. }) =
-                    (password, &submission.request)
+                if let (
+                    Some(password),
+                    FilingRequest::FirstFiling { sponsor, .. }
+                    | FilingRequest::FirstFilingApp { sponsor, .. },
+                ) = (password, &submission.request)
                 {
                     let text = render(
                         Locale::ZhCn,

@@ -5,7 +5,7 @@
 use beian_core::province::Province;
 use sqlx::SqliteConnection;
 
-use crate::model::{FilingRequest, SponsorData, WebsiteData};
+use crate::model::{AppData, FilingRequest, SponsorData, WebsiteData};
 use crate::registry::{self, SponsorRow, WebsiteRow, normalize_domain};
 use crate::{Error, password};
 use beian_miit::v3::results::ResultCode;
@@ -159,8 +159,48 @@ pub async fn refusals(
                 codes.push(ResultCode::NotAccessedByYou);
             }
         }
+        FilingRequest::FirstFilingApp { sponsor, app } => {
+            if registry::is_blacklisted(conn, "sponsor", &cert(sponsor)).await? {
+                codes.push(ResultCode::SponsorBlacklisted);
+            }
+            if registry::filed_sponsor_by_certificate(conn, &sponsor.certificate_number)
+                .await?
+                .is_some()
+            {
+                codes.push(ResultCode::SponsorConflict);
+            }
+            new_app_refusals(conn, app, &mut codes).await?;
+        }
+        FilingRequest::NewApp {
+            sponsor_number,
+            app,
+        } => {
+            if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await? {
+                sponsor_blacklisted(conn, &s, &mut codes).await?;
+                if !registry::provider_hosts_sponsor(conn, provider_id, s.id).await? {
+                    codes.push(ResultCode::NotAccessedByYou);
+                }
+                new_app_refusals(conn, app, &mut codes).await?;
+            }
+        }
     }
     Ok(codes)
+}
+
+/// An APP's package names must not be filed for another APP already (the extension's
+/// counterpart of a domain conflict, 1005).
+async fn new_app_refusals(
+    conn: &mut SqliteConnection,
+    app: &AppData,
+    codes: &mut Vec<ResultCode>,
+) -> Result<(), Error> {
+    for p in &app.platforms {
+        if registry::app_package_filed(conn, &p.platform, &p.package).await? {
+            codes.push(ResultCode::DomainConflict);
+            return Ok(());
+        }
+    }
+    Ok(())
 }
 
 fn cert(sponsor: &SponsorData) -> String {
@@ -249,8 +289,10 @@ pub async fn province_of(
     request: &FilingRequest,
 ) -> Result<Option<Province>, Error> {
     let sponsor = match request {
-        FilingRequest::FirstFiling { sponsor, .. } => return Ok(Some(sponsor.province)),
-        FilingRequest::NewWebsite { sponsor_number, .. }
+        FilingRequest::FirstFiling { sponsor, .. }
+        | FilingRequest::FirstFilingApp { sponsor, .. } => return Ok(Some(sponsor.province)),
+        FilingRequest::NewApp { sponsor_number, .. }
+        | FilingRequest::NewWebsite { sponsor_number, .. }
         | FilingRequest::NewWebsiteElsewhereSponsor { sponsor_number, .. }
         | FilingRequest::ChangeSponsor { sponsor_number, .. }
         | FilingRequest::CancelSponsor { sponsor_number, .. } => {
@@ -302,6 +344,19 @@ pub async fn responsible_mobiles(
         }
         FilingRequest::ChangeSponsor { sponsor, .. } => {
             mobiles.push(sponsor.responsible.mobile.clone());
+        }
+        FilingRequest::FirstFilingApp { sponsor, app } => {
+            mobiles.push(sponsor.responsible.mobile.clone());
+            mobiles.push(app.responsible.mobile.clone());
+        }
+        FilingRequest::NewApp {
+            sponsor_number,
+            app,
+        } => {
+            if let Some(s) = registry::sponsor_by_number(conn, sponsor_number).await? {
+                mobiles.push(s.responsible_mobile);
+            }
+            mobiles.push(app.responsible.mobile.clone());
         }
         FilingRequest::ChangeWebsite { website, .. } => {
             mobiles.push(website.responsible.mobile.clone());

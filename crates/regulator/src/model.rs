@@ -174,6 +174,12 @@ pub enum FilingRequest {
         #[serde(default)]
         reason: String,
     },
+    /// APP 首次备案 (extension `urn:beian:miit-ext:app:1`, `XZBA`): a sponsor not in the
+    /// registry, with its APP.
+    FirstFilingApp { sponsor: SponsorData, app: AppData },
+    /// 新增APP (`XZAPP`) of a sponsor this provider hosts; the APP's `-NA` comes from the
+    /// sponsor's one sequence shared with its websites.
+    NewApp { sponsor_number: String, app: AppData },
 }
 
 impl FilingRequest {
@@ -193,6 +199,8 @@ impl FilingRequest {
             FilingRequest::ChangeAccess { .. } => FilingKind::ChangeAccess,
             FilingRequest::CancelSponsor { .. } => FilingKind::CancelSponsor,
             FilingRequest::CancelWebsite { .. } => FilingKind::CancelWebsite,
+            FilingRequest::FirstFilingApp { .. } => FilingKind::FirstFiling,
+            FilingRequest::NewApp { .. } => FilingKind::NewWebsite,
         }
     }
 }

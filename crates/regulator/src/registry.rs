@@ -484,6 +484,23 @@ pub async fn insert_app(
     Ok((id, number))
 }
 
+/// Whether a filed APP holds `package` on `platform`.
+pub async fn app_package_filed(
+    conn: &mut SqliteConnection,
+    platform: &str,
+    package: &str,
+) -> Result<bool, Error> {
+    let found = sqlx::query(
+        "SELECT 1 FROM app_packages p JOIN apps a ON a.id = p.app_id \
+         WHERE p.platform = ? AND p.package = ? AND a.status = 'filed'",
+    )
+    .bind(platform)
+    .bind(package)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// Records that `provider_id` provides access for `app_id`.
 pub async fn insert_app_access(
     conn: &mut SqliteConnection,

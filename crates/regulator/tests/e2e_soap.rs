@@ -127,6 +127,8 @@ fn first_filing(credit_code: &str) -> UploadData {
 struct Sim {
     base: String,
     http: reqwest::Client,
+    /// The simulator behind the listener, to look into its registry.
+    regulator: Regulator,
     _dir: tempfile::TempDir,
 }
 
@@ -144,10 +146,11 @@ impl Sim {
         fixture::load(&regulator).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(axum::serve(listener, simulator_router(regulator)).into_future());
+        tokio::spawn(axum::serve(listener, simulator_router(regulator.clone())).into_future());
         Sim {
             base: format!("http://{addr}"),
             http: reqwest::Client::new(),
+            regulator,
             _dir: dir,
         }
     }
@@ -407,4 +410,110 @@ async fn wrong_hash_and_sequence_gap_are_refused() {
         .await
         .unwrap();
     assert_eq!(refused.code(), Some(ReturnCode::WrongPassword));
+}
+
+/// beian's APP extension (urn:beian:miit-ext:app:1) end to end: the provider encodes an
+/// `AppUploadData` exactly as a V3.0 upload, the simulator tells it apart by its root, files
+/// the 新增APP with a `-NA` number from the sponsor's one sequence (its website is `-1`), and
+/// answers an operation it does not know yet with 5011.
+#[tokio::test]
+async fn app_filing_over_the_extension_end_to_end() {
+    use beian_miit::ext::app::{
+        AppInfo, AppOperation, AppPerson, AppRecord, AppUploadData, Features, PlatformFeatures,
+    };
+
+    let sim = Sim::start().await;
+    let key = aes_key();
+    let client = HttpRegulatorClient::new(&sim.base, credentials(), Some(key.clone()));
+    let app_mobile = "13611112222";
+    let record = |operation, id, app: Option<AppInfo>, app_number: Option<&str>| AppRecord {
+        operation,
+        record_id: id,
+        sponsor: None,
+        sponsor_number: Some("浙ICP备2020000001号".into()),
+        app_number: app_number.map(str::to_owned),
+        app,
+    };
+    let app = AppInfo {
+        name: "云栖助手".into(),
+        service_content: "企业办公".into(),
+        responsible: AppPerson {
+            name: "王芳".into(),
+            certificate_type: CertificateType::ResidentId.code(),
+            certificate_number: resident_id("33010619900101123"),
+            mobile: app_mobile.into(),
+            email: None,
+        },
+        features: Features {
+            platforms: vec![PlatformFeatures {
+                platform: "android".into(),
+                package: "com.yunqi.example.assistant".into(),
+                public_key: "864a1e0b529c3f7d11e860af2b93c458dd0761fa3e4295b80c7ae15629d3840f"
+                    .into(),
+                signature_digest: "18c867f0717aa67b2ab7347505ba07ed".into(),
+            }],
+        },
+        icon: None,
+    };
+    let doc = AppUploadData::new(
+        PROVIDER_A,
+        vec![
+            record(AppOperation::NewApp, 41, Some(app), None),
+            record(
+                AppOperation::NewAccess,
+                42,
+                None,
+                Some("浙ICP备2020000002号-2A"),
+            ),
+        ],
+    );
+    let bytes = xml::to_gbk_document(&doc).unwrap();
+    let enc = codec::encode("app_0001.xml", &bytes, Some(&key)).unwrap();
+    let req = UploadRequest {
+        auth: credentials().sign(),
+        beian_info: enc.beian_info,
+        beian_info_hash: enc.beian_info_hash,
+        data_sequence: "1".to_owned(),
+        encrypt_algorithm: i64::from(enc.encrypt_algorithm.code()),
+        compression_format: i64::from(enc.compression_format.code()),
+    };
+    let ret = sim.raw_upload(&req).await;
+    assert_eq!(ret.code(), Some(ReturnCode::Success), "{ret:?}");
+    // The same sequence as V3.0 uploads: this was number 1.
+    let prev = client.query_previous_upload().await.unwrap();
+    assert_eq!(prev.last_sequence, Some(DataSequence::FIRST));
+
+    // The SMS check texts the sponsor's and the APP's responsible persons.
+    sim.advance(6).await;
+    for mobile in [fixture::sponsor_mobile(0), app_mobile.to_owned()] {
+        let texts = sim.inbox(&mobile).await;
+        assert_eq!(texts.len(), 1, "{mobile}: {texts:?}");
+        let answer = sim.enter_sms_code(&mobile, &code_in(&texts[0])).await;
+        assert_eq!(answer["check"]["result"], "verified", "{answer}");
+    }
+    sim.advance(31).await;
+
+    let mut codes = Vec::new();
+    while let Some(file) = client.download().await.unwrap().file {
+        let icp = file.data.icp.unwrap();
+        for r in &icp.results.as_ref().unwrap().results {
+            codes.push((r.subject.clone().unwrap_or_default(), r.items[0].code));
+        }
+        client.download_ack(&file.file_name).await.unwrap();
+    }
+    codes.sort();
+    assert_eq!(
+        codes,
+        vec![("41".to_owned(), 1001), ("42".to_owned(), 5011)],
+        "the 新增APP approved, the access not yet supported"
+    );
+
+    // The registry holds the APP under the sponsor, numbered from the shared sequence.
+    let mut conn = sim.regulator.pool().acquire().await.unwrap();
+    let apps = beian_regulator::registry::find_apps(&mut conn, "云栖助手", 10)
+        .await
+        .unwrap();
+    assert_eq!(apps.len(), 1);
+    assert_eq!(apps[0].number, "浙ICP备2020000001号-2A");
+    assert_eq!(apps[0].sponsor_number, "浙ICP备2020000001号");
 }

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::FilingStatus;
 use crate::password::PasswordCheck;
 use crate::{Error, Regulator};
+use beian_miit::v3::results::ResultCode;
 use upload::UploadRef;
 
 /// The simulated bureau's end of the interface.
@@ -38,6 +39,36 @@ pub struct SoapBackend {
 }
 
 impl SoapBackend {
+    /// Submits each planned record, or reports why it was refused before review.
+    async fn submit_planned(
+        &self,
+        isp_id: i64,
+        planned: Vec<upload::Planned>,
+    ) -> Result<(), ReturnCode> {
+        let r = &self.regulator;
+        for p in planned {
+            let reference = p.reference.encode();
+            match p.request {
+                Ok(request) => {
+                    r.submit(isp_id, &reference, &request)
+                        .await
+                        .map_err(internal)?;
+                }
+                Err(code) => {
+                    r.report_upload_problem(
+                        isp_id,
+                        &reference,
+                        u32::from(code.code()),
+                        code.description_zh(),
+                    )
+                    .await
+                    .map_err(internal)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn new(regulator: Regulator) -> SoapBackend {
         SoapBackend { regulator }
     }
@@ -218,6 +249,32 @@ impl IspBackend for SoapBackend {
             Err(Error::Conflict(_)) => return Err(ReturnCode::Other),
             Err(e) => return Err(internal(e)),
         }
+        // beian's APP extension (urn:beian:miit-ext:app:1) travels the same way as a V3.0
+        // upload; its root tells it apart.
+        if let Ok(text) = beian_miit::v3::xml::decode_document(&upload.xml)
+            && beian_miit::ext::app::is_app_upload(&text)
+        {
+            let planned = match beian_miit::ext::app::parse(&text) {
+                Ok(doc) if doc.requester_id == isp_id => upload::plan_apps(&upload.file_name, &doc),
+                Ok(_) => vec![upload::Planned {
+                    reference: UploadRef::new(
+                        &upload.file_name,
+                        beian_miit::v3::codes::OperationType::FirstFiling,
+                        "",
+                    ),
+                    request: Err(ResultCode::RequesterMismatch),
+                }],
+                Err(e) => vec![upload::Planned {
+                    reference: UploadRef::new(
+                        &upload.file_name,
+                        beian_miit::v3::codes::OperationType::FirstFiling,
+                        "",
+                    ),
+                    request: Err(e.result_code()),
+                }],
+            };
+            return self.submit_planned(isp_id, planned).await;
+        }
         let icp = match &upload.data {
             Ok(data) => data.icp.as_ref(),
             Err(code) => {
@@ -245,27 +302,7 @@ impl IspBackend for SoapBackend {
         let planned = upload::plan(r, &upload.file_name, icp)
             .await
             .map_err(internal)?;
-        for p in planned {
-            let reference = p.reference.encode();
-            match p.request {
-                Ok(request) => {
-                    r.submit(isp_id, &reference, &request)
-                        .await
-                        .map_err(internal)?;
-                }
-                Err(code) => {
-                    r.report_upload_problem(
-                        isp_id,
-                        &reference,
-                        u32::from(code.code()),
-                        code.description_zh(),
-                    )
-                    .await
-                    .map_err(internal)?;
-                }
-            }
-        }
-        Ok(())
+        self.submit_planned(isp_id, planned).await
     }
 
     async fn next_download(&self, isp_id: i64) -> Result<Option<OutgoingFile>, ReturnCode> {

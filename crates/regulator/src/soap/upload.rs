@@ -15,7 +15,13 @@ use beian_miit::v3::upload::{
     AccessMethods, Address, Certificate, IcpUpload, NewWebsiteInfo, Responsible, ServiceContents,
 };
 
-use crate::model::{AccessData, FilingRequest, NewWebsite, Person, SponsorData, WebsiteData};
+use beian_core::province::Province;
+use beian_miit::ext::app::{AppInfo, AppOperation, AppPerson, AppUploadData};
+
+use crate::model::{
+    AccessData, AppData, AppPlatformData, FilingRequest, NewWebsite, Person, SponsorData,
+    WebsiteData,
+};
 use crate::{Error, Regulator};
 
 /// What a submission's `upload_ref` holds: the upload's file name, the operation and the
@@ -205,6 +211,100 @@ async fn number_or_id(
         return Ok(Err(missing));
     };
     Ok(number_of(regulator, sql, id).await?.ok_or(missing))
+}
+
+fn app_person(p: &AppPerson) -> Result<Person, ResultCode> {
+    let certificate_type =
+        CertificateType::from_code(p.certificate_type).map_err(|_| ResultCode::InvalidCertificate)?;
+    Ok(Person {
+        name: p.name.clone(),
+        certificate_type: certificate_type.api_name().to_owned(),
+        certificate_number: p.certificate_number.trim().to_owned(),
+        mobile: p.mobile.trim().to_owned(),
+        email: p.email.clone().unwrap_or_default(),
+    })
+}
+
+fn app_data(app: Option<&AppInfo>) -> Result<AppData, ResultCode> {
+    // `AppUploadData::check` made sure the operations that need it carry it.
+    let app = app.ok_or(ResultCode::SchemaInvalid)?;
+    Ok(AppData {
+        name: app.name.trim().to_owned(),
+        service_content: app.service_content.clone(),
+        platforms: app
+            .features
+            .platforms
+            .iter()
+            .map(|p| AppPlatformData {
+                platform: p.platform.clone(),
+                package: p.package.clone(),
+                public_key: p.public_key.clone(),
+                signature_digest: p.signature_digest.clone(),
+            })
+            .collect(),
+        responsible: app_person(&app.responsible)?,
+    })
+}
+
+/// Every record of an APP extension document (`urn:beian:miit-ext:app:1`), in file order.
+/// The simulator files 首次备案 (`XZBA`) and 新增APP (`XZAPP`); the other operations are
+/// answered 5011 (该功能目前未开放) until the simulator learns them. Results are reported
+/// under V3.0's operation codes (XZBA as 新增备案, XZAPP as 新增网站), the record id
+/// `IspAppid` as the result identifier.
+pub fn plan_apps(file_name: &str, doc: &AppUploadData) -> Vec<Planned> {
+    doc.records
+        .iter()
+        .map(|r| {
+            let (operation, request) = match r.operation {
+                AppOperation::FirstFiling => (
+                    OperationType::FirstFiling,
+                    r.sponsor
+                        .as_ref()
+                        .ok_or(ResultCode::SchemaInvalid)
+                        .and_then(|s| {
+                            let province = Province::parse(&s.province)
+                                .map_err(|_| ResultCode::WrongDivisionCode)?;
+                            let nature = SponsorNature::from_code(s.nature)
+                                .map_err(|_| ResultCode::InvalidSponsorNature)?;
+                            let certificate_type = CertificateType::from_code(s.certificate_type)
+                                .map_err(|_| ResultCode::InvalidCertificate)?;
+                            Ok(SponsorData {
+                                province,
+                                nature: nature.api_name().to_owned(),
+                                certificate_type: certificate_type.api_name().to_owned(),
+                                certificate_number: s.certificate_number.trim().to_owned(),
+                                name: s.name.trim().to_owned(),
+                                address: s.address.clone(),
+                                responsible: app_person(&s.responsible)?,
+                            })
+                        })
+                        .and_then(|sponsor| {
+                            Ok(FilingRequest::FirstFilingApp {
+                                sponsor,
+                                app: app_data(r.app.as_ref())?,
+                            })
+                        }),
+                ),
+                AppOperation::NewApp => (
+                    OperationType::NewWebsite,
+                    r.sponsor_number
+                        .as_ref()
+                        .ok_or(ResultCode::SchemaInvalid)
+                        .and_then(|number| {
+                            Ok(FilingRequest::NewApp {
+                                sponsor_number: number.trim().to_owned(),
+                                app: app_data(r.app.as_ref())?,
+                            })
+                        }),
+                ),
+                _ => (OperationType::NewAccess, Err(ResultCode::NotOpen)),
+            };
+            Planned {
+                reference: UploadRef::new(file_name, operation, r.record_id.to_string()),
+                request,
+            }
+        })
+        .collect()
 }
 
 /// Every record of `icp`, in file order.
