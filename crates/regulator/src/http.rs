@@ -102,6 +102,9 @@ struct QueryParams {
     domain: Option<String>,
     number: Option<String>,
     sponsor: Option<String>,
+    /// An APP's name (a substring) or its number (`-NA`) or its sponsor's number: the
+    /// ministry's query with `serviceType` 6. Answered as JSON `{apps: [...]}`.
+    app: Option<String>,
 }
 
 async fn public_query(
@@ -110,6 +113,10 @@ async fn public_query(
     Query(p): Query<QueryParams>,
 ) -> Result<Response, ApiError> {
     let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    if let Some(a) = nonempty(p.app) {
+        let apps = r.public_app_query(&a).await?;
+        return Ok(Json(serde_json::json!({ "apps": apps })).into_response());
+    }
     let q = if let Some(d) = nonempty(p.domain) {
         Some(PublicQuery::Domain(d))
     } else if let Some(n) = nonempty(p.number) {

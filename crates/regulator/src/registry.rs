@@ -518,7 +518,7 @@ pub async fn insert_app_access(
 }
 
 /// A filed APP as the public query shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FiledApp {
     pub name: String,
     pub number: String,

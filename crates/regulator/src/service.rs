@@ -403,6 +403,16 @@ impl Regulator {
         query::run(&mut conn, q).await
     }
 
+    /// The public APP query: filed APPs by a substring of their name, by their number or by
+    /// their sponsor's number, at most [`query::LIMIT`].
+    pub async fn public_app_query(
+        &self,
+        name_or_number: &str,
+    ) -> Result<Vec<crate::registry::FiledApp>, Error> {
+        let mut conn = self.read().await?;
+        crate::registry::find_apps(&mut conn, name_or_number, query::LIMIT).await
+    }
+
     // ----- the driver -----
 
     /// Runs the review driver until the task is dropped: a pass every `every` of real time,

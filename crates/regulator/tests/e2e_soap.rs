@@ -516,4 +516,13 @@ async fn app_filing_over_the_extension_end_to_end() {
     assert_eq!(apps.len(), 1);
     assert_eq!(apps[0].number, "浙ICP备2020000001号-2A");
     assert_eq!(apps[0].sponsor_number, "浙ICP备2020000001号");
+
+    // The public query finds it by name and by number (`?app=`, serviceType 6 at the ministry).
+    for q in ["云栖助", "浙ICP备2020000001号-2A"] {
+        let found = sim.get_json("/miit/query", &[("app", q)]).await;
+        assert_eq!(found["apps"][0]["number"], "浙ICP备2020000001号-2A", "{q}");
+        assert_eq!(found["apps"][0]["name"], "云栖助手", "{q}");
+    }
+    let none = sim.get_json("/miit/query", &[("app", "不存在的应用")]).await;
+    assert_eq!(none["apps"], serde_json::json!([]));
 }
