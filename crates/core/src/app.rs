@@ -39,7 +39,8 @@ pub enum AppPlatform {
 }
 
 impl AppPlatform {
-    pub const ALL: [AppPlatform; 3] = [AppPlatform::Android, AppPlatform::Ios, AppPlatform::Harmony];
+    pub const ALL: [AppPlatform; 3] =
+        [AppPlatform::Android, AppPlatform::Ios, AppPlatform::Harmony];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -400,7 +401,7 @@ pub fn package_for(platform: AppPlatform, value: &str) -> Result<String, AppErro
 /// Decodes standard base64 (with `=` padding), or `None` if it is not.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    if bytes.is_empty() || bytes.len() % 4 != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(4) {
         return None;
     }
     let value = |b: u8| -> Option<u32> {
@@ -620,7 +621,8 @@ pub fn check_app(input: &AppInput) -> Result<AppInfo, Vec<(String, AppError)>> {
                 Err(e) => problems.push((at("name"), e)),
             }
         }
-        let package = package_for(platform, &p.package).map_err(|e| problems.push((at("package"), e)));
+        let package =
+            package_for(platform, &p.package).map_err(|e| problems.push((at("package"), e)));
         let key = public_key(&p.public_key).map_err(|e| problems.push((at("public_key"), e)));
         let digest = digest_hex(&p.signature_digest, platform.digest())
             .map_err(|e| problems.push((at("signature_digest"), e)));

@@ -117,7 +117,10 @@ fn ios_bundle_ids() {
         (".com.apple", AppError::BundleEmptyPart),
         ("com..apple", AppError::BundleEmptyPart),
         // The Android rule does not apply: `_` is not allowed in a Bundle ID.
-        ("com.apple.mobile_safari", AppError::BundleBadChar { ch: '_' }),
+        (
+            "com.apple.mobile_safari",
+            AppError::BundleBadChar { ch: '_' },
+        ),
         ("com.apple.*", AppError::BundleBadChar { ch: '*' }),
     ];
     for (input, want) in cases {
@@ -135,7 +138,10 @@ fn harmony_bundle_names() {
         harmony_bundle_name("com.huawei.hmos.wallet").as_deref(),
         Ok("com.huawei.hmos.wallet")
     );
-    assert_eq!(harmony_bundle_name("a.b.cd"), Err(AppError::TooShort { min: 7 }));
+    assert_eq!(
+        harmony_bundle_name("a.b.cd"),
+        Err(AppError::TooShort { min: 7 })
+    );
     assert_eq!(
         harmony_bundle_name("wallet"),
         Err(AppError::PackageTooFewParts)
@@ -214,7 +220,9 @@ fn public_keys_as_pem_or_fingerprint() {
     assert_eq!(public_key(&messy), public_key(RSA_PEM));
     assert!(matches!(public_key(EC_PEM), Ok(PublicKey::Pem(_))));
     assert_eq!(
-        public_key("86:4A:1E:0B:52:9C:3F:7D:11:E8:60:AF:2B:93:C4:58:DD:07:61:FA:3E:42:95:B8:0C:7A:E1:56:29:D3:84:0F"),
+        public_key(
+            "86:4A:1E:0B:52:9C:3F:7D:11:E8:60:AF:2B:93:C4:58:DD:07:61:FA:3E:42:95:B8:0C:7A:E1:56:29:D3:84:0F"
+        ),
         Ok(PublicKey::Fingerprint(
             "864a1e0b529c3f7d11e860af2b93c458dd0761fa3e4295b80c7ae15629d3840f".into()
         ))

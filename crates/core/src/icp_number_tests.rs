@@ -153,7 +153,10 @@ fn every_suffix_kind_round_trips() {
     let sponsor = IcpNumber::parse("粤ICP备2023123456号").unwrap();
     for kind in SuffixKind::ALL {
         let n = sponsor.with_suffix(5, kind).unwrap();
-        assert_eq!(n.as_str(), format!("粤ICP备2023123456号-5{}", kind.letter()));
+        assert_eq!(
+            n.as_str(),
+            format!("粤ICP备2023123456号-5{}", kind.letter())
+        );
         let back = IcpNumber::parse(n.as_str()).unwrap();
         assert_eq!(back, n);
         assert_eq!(back.suffix().map(|s| s.kind), Some(kind));

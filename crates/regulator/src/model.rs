@@ -179,7 +179,10 @@ pub enum FilingRequest {
     FirstFilingApp { sponsor: SponsorData, app: AppData },
     /// 新增APP (`XZAPP`) of a sponsor this provider hosts; the APP's `-NA` comes from the
     /// sponsor's one sequence shared with its websites.
-    NewApp { sponsor_number: String, app: AppData },
+    NewApp {
+        sponsor_number: String,
+        app: AppData,
+    },
 }
 
 impl FilingRequest {

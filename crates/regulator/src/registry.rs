@@ -534,7 +534,12 @@ pub async fn find_apps(
     limit: i64,
 ) -> Result<Vec<FiledApp>, Error> {
     let q = name_or_number.trim();
-    let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let like = format!(
+        "%{}%",
+        q.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
     let rows = sqlx::query(
         "SELECT a.name, a.number, s.number AS sponsor_number, s.name AS sponsor_name \
          FROM apps a JOIN sponsors s ON s.id = a.sponsor_id \

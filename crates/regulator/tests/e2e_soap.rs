@@ -523,6 +523,8 @@ async fn app_filing_over_the_extension_end_to_end() {
         assert_eq!(found["apps"][0]["number"], "浙ICP备2020000001号-2A", "{q}");
         assert_eq!(found["apps"][0]["name"], "云栖助手", "{q}");
     }
-    let none = sim.get_json("/miit/query", &[("app", "不存在的应用")]).await;
+    let none = sim
+        .get_json("/miit/query", &[("app", "不存在的应用")])
+        .await;
     assert_eq!(none["apps"], serde_json::json!([]));
 }

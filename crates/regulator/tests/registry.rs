@@ -515,5 +515,10 @@ async fn apps_and_websites_share_one_sequence_per_sponsor() {
             .is_empty()
     );
     // A LIKE wildcard in the query is a literal character, not "anything".
-    assert!(registry::find_apps(&mut conn, "%", 10).await.unwrap().is_empty());
+    assert!(
+        registry::find_apps(&mut conn, "%", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -300,9 +300,15 @@ fn legal_representative_in_seven_provinces_from_its_date() {
         .filter(|&pr| rules_for(pr, FilingKind::NewWebsite, later).legal_representative_responsible)
         .count();
     assert_eq!(count, 7);
-    assert!(!rules_for(Province::ZHEJIANG, FilingKind::FirstFiling, later).legal_representative_responsible);
+    assert!(
+        !rules_for(Province::ZHEJIANG, FilingKind::FirstFiling, later)
+            .legal_representative_responsible
+    );
     // Not for a kind that files no sponsor data.
-    assert!(!rules_for(Province::BEIJING, FilingKind::CancelAccess, later).legal_representative_responsible);
+    assert!(
+        !rules_for(Province::BEIJING, FilingKind::CancelAccess, later)
+            .legal_representative_responsible
+    );
 }
 
 #[test]
@@ -330,35 +336,81 @@ fn min_age_16_17_or_18_by_province_from_its_date() {
 #[test]
 fn residence_permit_in_fujian_guangdong_hubei_from_its_date() {
     for code in ["35", "44", "42"] {
-        assert!(!rules_for(p(code), FilingKind::FirstFiling, utc(BEFORE_VARIANTS)).residence_permit);
+        assert!(
+            !rules_for(p(code), FilingKind::FirstFiling, utc(BEFORE_VARIANTS)).residence_permit
+        );
         assert!(rules_for(p(code), FilingKind::FirstFiling, utc(AFTER_VARIANTS)).residence_permit);
     }
-    assert!(!rules_for(Province::ZHEJIANG, FilingKind::FirstFiling, utc(AFTER_VARIANTS)).residence_permit);
+    assert!(
+        !rules_for(
+            Province::ZHEJIANG,
+            FilingKind::FirstFiling,
+            utc(AFTER_VARIANTS)
+        )
+        .residence_permit
+    );
 }
 
 #[test]
 fn shaanxi_caps_a_sponsor_at_30_websites_from_its_date() {
     let shaanxi = p("61");
-    assert_eq!(rules_for(shaanxi, FilingKind::NewWebsite, utc(BEFORE_VARIANTS)).site_cap, None);
-    assert_eq!(rules_for(shaanxi, FilingKind::NewWebsite, utc(AFTER_VARIANTS)).site_cap, Some(30));
-    assert_eq!(rules_for(p("62"), FilingKind::NewWebsite, utc(AFTER_VARIANTS)).site_cap, None);
+    assert_eq!(
+        rules_for(shaanxi, FilingKind::NewWebsite, utc(BEFORE_VARIANTS)).site_cap,
+        None
+    );
+    assert_eq!(
+        rules_for(shaanxi, FilingKind::NewWebsite, utc(AFTER_VARIANTS)).site_cap,
+        Some(30)
+    );
+    assert_eq!(
+        rules_for(p("62"), FilingKind::NewWebsite, utc(AFTER_VARIANTS)).site_cap,
+        None
+    );
     // Cancelling a website never hits the cap.
-    assert_eq!(rules_for(shaanxi, FilingKind::CancelWebsite, utc(AFTER_VARIANTS)).site_cap, None);
+    assert_eq!(
+        rules_for(shaanxi, FilingKind::CancelWebsite, utc(AFTER_VARIANTS)).site_cap,
+        None
+    );
 }
 
 #[test]
 fn jiangsu_documents_since_2021_06_01() {
     let jiangsu = p("32");
-    let before = rules_for(jiangsu, FilingKind::FirstFiling, utc("2021-05-31T23:59:59+08:00"));
-    let after = rules_for(jiangsu, FilingKind::FirstFiling, utc("2021-06-01T00:00:00+08:00"));
+    let before = rules_for(
+        jiangsu,
+        FilingKind::FirstFiling,
+        utc("2021-05-31T23:59:59+08:00"),
+    );
+    let after = rules_for(
+        jiangsu,
+        FilingKind::FirstFiling,
+        utc("2021-06-01T00:00:00+08:00"),
+    );
     assert!(!before.truthfulness_documents);
     assert!(after.truthfulness_documents);
     assert_eq!(
-        after.versions.truthfulness_documents.map(|r| r.effective.to_string()),
+        after
+            .versions
+            .truthfulness_documents
+            .map(|r| r.effective.to_string()),
         Some("2021-06-01".to_owned())
     );
-    assert!(!rules_for(Province::ZHEJIANG, FilingKind::FirstFiling, utc("2021-06-02T00:00:00Z")).truthfulness_documents);
-    assert!(!rules_for(jiangsu, FilingKind::CancelAccess, utc("2021-06-02T00:00:00Z")).truthfulness_documents);
+    assert!(
+        !rules_for(
+            Province::ZHEJIANG,
+            FilingKind::FirstFiling,
+            utc("2021-06-02T00:00:00Z")
+        )
+        .truthfulness_documents
+    );
+    assert!(
+        !rules_for(
+            jiangsu,
+            FilingKind::CancelAccess,
+            utc("2021-06-02T00:00:00Z")
+        )
+        .truthfulness_documents
+    );
 }
 
 #[test]
@@ -380,7 +432,10 @@ fn the_seed_rules_stay_queryable_before_the_variants() {
     let tianjin = rules_for(Province::TIANJIN, FilingKind::FirstFiling, at);
     assert_eq!(tianjin.sms.map(|s| s.window_hours), Some(48));
     assert!(!tianjin.legal_representative_responsible);
-    assert_eq!((tianjin.min_age, tianjin.site_cap, tianjin.review_days), (None, None, None));
+    assert_eq!(
+        (tianjin.min_age, tianjin.site_cap, tianjin.review_days),
+        (None, None, None)
+    );
     assert_eq!(
         rules_for(Province::SHANGHAI, FilingKind::FirstFiling, at).photo,
         PhotoMethod::BureauAppFaceCheck
@@ -394,24 +449,51 @@ fn the_seed_rules_stay_queryable_before_the_variants() {
 }
 
 fn variant(topic: &str, fields: &str) -> String {
-    format!("[[{topic}]]\nid = \"v\"\neffective = 2030-01-01\nprovinces = [\"44\", \"32\"]\n{fields}\n")
+    format!(
+        "[[{topic}]]\nid = \"v\"\neffective = 2030-01-01\nprovinces = [\"44\", \"32\"]\n{fields}\n"
+    )
 }
 
 #[test]
 fn numeric_variants_are_checked() {
-    let ok = RuleBook::from_toml(&variant("min_age", "years = 18\nby_province = { \"44\" = 16 }")).unwrap();
+    let ok = RuleBook::from_toml(&variant(
+        "min_age",
+        "years = 18\nby_province = { \"44\" = 16 }",
+    ))
+    .unwrap();
     let at = utc("2030-02-01T00:00:00Z");
-    assert_eq!(ok.rules_for(p("44"), FilingKind::FirstFiling, at).min_age, Some(16));
-    assert_eq!(ok.rules_for(p("32"), FilingKind::FirstFiling, at).min_age, Some(18));
+    assert_eq!(
+        ok.rules_for(p("44"), FilingKind::FirstFiling, at).min_age,
+        Some(16)
+    );
+    assert_eq!(
+        ok.rules_for(p("32"), FilingKind::FirstFiling, at).min_age,
+        Some(18)
+    );
     let cases: Vec<(String, &str)> = vec![
         (variant("min_age", ""), "rules.missing_field"),
         (variant("min_age", "years = 0"), "rules.out_of_range"),
         (variant("review_days", "days = 61"), "rules.out_of_range"),
-        (variant("min_age", "years = 18\nby_province = { \"44\" = 99 }"), "rules.out_of_range"),
-        (variant("min_age", "years = 18\nby_province = { \"11\" = 16 }"), "rules.unknown_province"),
-        (variant("site_cap", "websites = 30\nyears = 1"), "rules.unexpected_field"),
-        (variant("legal_representative", "by_province = { \"44\" = 1 }"), "rules.unexpected_field"),
-        (variant("residence_permit", "days = 3"), "rules.unexpected_field"),
+        (
+            variant("min_age", "years = 18\nby_province = { \"44\" = 99 }"),
+            "rules.out_of_range",
+        ),
+        (
+            variant("min_age", "years = 18\nby_province = { \"11\" = 16 }"),
+            "rules.unknown_province",
+        ),
+        (
+            variant("site_cap", "websites = 30\nyears = 1"),
+            "rules.unexpected_field",
+        ),
+        (
+            variant("legal_representative", "by_province = { \"44\" = 1 }"),
+            "rules.unexpected_field",
+        ),
+        (
+            variant("residence_permit", "days = 3"),
+            "rules.unexpected_field",
+        ),
     ];
     for (text, key) in cases {
         let err = RuleBook::from_toml(&text).unwrap_err();

@@ -281,8 +281,7 @@ pub fn is_app_upload(text: &str) -> bool {
 /// Parses and checks an extension document.
 pub fn parse(text: &str) -> Result<AppUploadData, XmlError> {
     let doc: AppUploadData = crate::v3::xml::from_xml_str(text)?;
-    doc.check()
-        .map_err(|e| XmlError::Syntax(e.to_string()))?;
+    doc.check().map_err(|e| XmlError::Syntax(e.to_string()))?;
     Ok(doc)
 }
 

@@ -128,7 +128,10 @@ fn every_operation_validates_against_the_schema() {
     let doc = every_operation();
     assert_eq!(doc.check(), Ok(()));
     let text = to_utf8_document(&doc).unwrap();
-    assert!(text.contains(r#"<AppUploadData xmlns="urn:beian:miit-ext:app:1" version="1.0">"#), "{text}");
+    assert!(
+        text.contains(r#"<AppUploadData xmlns="urn:beian:miit-ext:app:1" version="1.0">"#),
+        "{text}"
+    );
     assert!(is_app_upload(&text));
     if xmllint_available() {
         schema_verdict(&text).unwrap();
@@ -144,12 +147,21 @@ fn the_schema_refuses_what_the_extension_forbids() {
     assert_eq!(schema_verdict(&good), Ok(()));
     let cases = [
         // An upper-case digest, or an MD5 cut short.
-        ("18c867f0717aa67b2ab7347505ba07ed", "18C867F0717AA67B2AB7347505BA07ED"),
-        ("18c867f0717aa67b2ab7347505ba07ed", "18c867f0717aa67b2ab7347505ba07"),
+        (
+            "18c867f0717aa67b2ab7347505ba07ed",
+            "18C867F0717AA67B2AB7347505BA07ED",
+        ),
+        (
+            "18c867f0717aa67b2ab7347505ba07ed",
+            "18c867f0717aa67b2ab7347505ba07",
+        ),
         // A platform the extension does not know.
         ("<Ptlx>ios</Ptlx>", "<Ptlx>symbian</Ptlx>"),
         // A package name with a space.
-        ("<Bm>com.yunqi.example.assistant</Bm>", "<Bm>com.yunqi example</Bm>"),
+        (
+            "<Bm>com.yunqi.example.assistant</Bm>",
+            "<Bm>com.yunqi example</Bm>",
+        ),
         // An operation code outside the seven.
         ("<Czlx>ZXAPP</Czlx>", "<Czlx>QXAPP</Czlx>"),
         // Another version, or the V3.0 namespace-less root.
@@ -180,7 +192,9 @@ fn reads_back_from_the_wire_encoding() {
 fn a_v3_upload_is_not_an_extension_document() {
     let v3 = "<?xml version=\"1.0\" encoding=\"GBK\"?>\n<UploadData version=\"V.3.0\"><ICP/></UploadData>";
     assert!(!is_app_upload(v3));
-    assert!(is_app_upload("<AppUploadData xmlns=\"urn:beian:miit-ext:app:1\"/>"));
+    assert!(is_app_upload(
+        "<AppUploadData xmlns=\"urn:beian:miit-ext:app:1\"/>"
+    ));
 }
 
 #[test]
@@ -201,14 +215,26 @@ fn checks_what_the_schema_cannot() {
     assert_eq!(refused(&|d| d.records.clear()), AppUploadError::RecordCount);
     // A first filing without its sponsor; a new APP without the sponsor's number.
     let e = refused(&|d| d.records[0].sponsor = None);
-    assert!(matches!(e, AppUploadError::Record { record_id: 1, .. }), "{e}");
+    assert!(
+        matches!(e, AppUploadError::Record { record_id: 1, .. }),
+        "{e}"
+    );
     let e = refused(&|d| d.records[1].sponsor_number = None);
-    assert!(matches!(e, AppUploadError::Record { record_id: 2, .. }), "{e}");
+    assert!(
+        matches!(e, AppUploadError::Record { record_id: 2, .. }),
+        "{e}"
+    );
     // An access without the APP's number; a change without the APP's data.
     let e = refused(&|d| d.records[2].app_number = None);
-    assert!(matches!(e, AppUploadError::Record { record_id: 3, .. }), "{e}");
+    assert!(
+        matches!(e, AppUploadError::Record { record_id: 3, .. }),
+        "{e}"
+    );
     let e = refused(&|d| d.records[5].app = None);
-    assert!(matches!(e, AppUploadError::Record { record_id: 6, .. }), "{e}");
+    assert!(
+        matches!(e, AppUploadError::Record { record_id: 6, .. }),
+        "{e}"
+    );
     // The same platform twice.
     let e = refused(&|d| {
         if let Some(app) = d.records[1].app.as_mut() {
@@ -216,6 +242,14 @@ fn checks_what_the_schema_cannot() {
             app.features.platforms.push(again);
         }
     });
-    assert!(matches!(e, AppUploadError::Record { record_id: 2, .. }), "{e}");
-    assert!(parse("<AppUploadData xmlns=\"urn:other\" version=\"1.0\"><Qqdwid>1</Qqdwid></AppUploadData>").is_err());
+    assert!(
+        matches!(e, AppUploadError::Record { record_id: 2, .. }),
+        "{e}"
+    );
+    assert!(
+        parse(
+            "<AppUploadData xmlns=\"urn:other\" version=\"1.0\"><Qqdwid>1</Qqdwid></AppUploadData>"
+        )
+        .is_err()
+    );
 }

@@ -356,7 +356,8 @@ pub fn validate_sponsor_variants(
 
 /// The facts about the sponsor's persons that the province variants ask materials for.
 pub fn person_facts(form: &SponsorForm, province: Province) -> PersonFacts {
-    let individual = SponsorNature::parse(form.identity.nature.trim()) == Some(SponsorNature::Individual);
+    let individual =
+        SponsorNature::parse(form.identity.nature.trim()) == Some(SponsorNature::Individual);
     let home = (CertificateType::parse(form.identity.certificate_type.trim())
         == Some(CertificateType::ResidentId))
     .then(|| form.identity.certificate_number.trim().get(..2))

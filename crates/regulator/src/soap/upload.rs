@@ -214,8 +214,8 @@ async fn number_or_id(
 }
 
 fn app_person(p: &AppPerson) -> Result<Person, ResultCode> {
-    let certificate_type =
-        CertificateType::from_code(p.certificate_type).map_err(|_| ResultCode::InvalidCertificate)?;
+    let certificate_type = CertificateType::from_code(p.certificate_type)
+        .map_err(|_| ResultCode::InvalidCertificate)?;
     Ok(Person {
         name: p.name.clone(),
         certificate_type: certificate_type.api_name().to_owned(),

@@ -391,6 +391,27 @@ async fn rules_and_outbox_views_answer_for_a_province_and_a_channel() {
             .unwrap();
         assert_eq!(first["sms_window_hours"], 24, "nationwide from 2020-08-17: {later}");
         assert!(later["versions"].as_array().unwrap().iter().any(|v| v["status"] == "superseded"));
+        // The province variants (issue 18): none in 2021, Tianjin's from 2025-12-31.
+        assert_eq!(first["legal_representative_responsible"], false, "{later}");
+        assert_eq!(first["min_age"], serde_json::Value::Null, "{later}");
+        let (_, now) = admin.get("/admin/rules?province=12&at=2026-06-01T00:00:00Z").await;
+        let first = now["by_kind"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kind"] == "first_filing")
+            .unwrap();
+        assert_eq!(first["legal_representative_responsible"], true, "{now}");
+        assert_eq!(first["min_age"], 18, "{now}");
+        assert_eq!(first["review_days"], 20, "{now}");
+        let min_age = now["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["topic"] == "min_age")
+            .unwrap();
+        assert_eq!(min_age["value"]["by_province"]["44"], 16, "{now}");
+        assert!(min_age["source"].as_str().unwrap().contains("hw-policy"));
         let (status, err) = admin.get("/admin/rules?province=99").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
 

@@ -444,13 +444,13 @@ async fn province_variants_in_the_forms_and_materials() {
         let z = account(store, "zj").await;
         let input = check("variants-zj.cn", &credit_code(62), "杭州示例科技有限公司");
         let id = wf.create_order(&z, &input).await.unwrap().order_id;
-        wf.update_sponsor(&z, &id, &sponsor_form(&input)).await.unwrap();
+        wf.update_sponsor(&z, &id, &sponsor_form(&input))
+            .await
+            .unwrap();
 
         // 天津: a person filing must be 18; 17 and 364 days is refused, 18 today passes.
         let birth = |years_ago: i32, days: i64| {
-            let d = today
-                .with_year(today.year() - years_ago)
-                .unwrap_or(today)
+            let d = today.with_year(today.year() - years_ago).unwrap_or(today)
                 + chrono::Duration::days(days);
             d.format("%Y%m%d").to_string()
         };
@@ -471,7 +471,10 @@ async fn province_variants_in_the_forms_and_materials() {
         else {
             panic!("expected field errors");
         };
-        assert_eq!(errors["sponsor.certificate_number"].key, "workflow.under_min_age");
+        assert_eq!(
+            errors["sponsor.certificate_number"].key,
+            "workflow.under_min_age"
+        );
         let en = errors["sponsor.certificate_number"].localize(beian_core::i18n::Locale::En);
         assert!(en.contains("18") && en.contains("Tianjin"), "{en}");
 
@@ -520,8 +523,16 @@ async fn province_variants_in_the_forms_and_materials() {
         else {
             panic!("expected not ready");
         };
-        assert!(!materials.iter().any(|m| m.as_str() == "authorization_letter"));
-        assert!(materials.iter().any(|m| m.as_str() == "truthfulness_notice"));
+        assert!(
+            !materials
+                .iter()
+                .any(|m| m.as_str() == "authorization_letter")
+        );
+        assert!(
+            materials
+                .iter()
+                .any(|m| m.as_str() == "truthfulness_notice")
+        );
     })
     .await;
 }

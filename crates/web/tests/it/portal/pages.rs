@@ -248,8 +248,18 @@ async fn every_applicant_page_in_both_languages() {
         (
             format!("/orders/{id}"),
             // The province's expected review time comes from the rules data.
-            &["草稿", "继续填写", "放弃当前备案", "管局预计审核时长", "管局预计 20 个工作日"][..],
-            &["Abandon", "Expected bureau review", "takes about 20 working days"][..],
+            &[
+                "草稿",
+                "继续填写",
+                "放弃当前备案",
+                "管局预计审核时长",
+                "管局预计 20 个工作日",
+            ][..],
+            &[
+                "Abandon",
+                "Expected bureau review",
+                "takes about 20 working days",
+            ][..],
         ),
         (
             "/orders/new".to_owned(),
