@@ -325,3 +325,66 @@ async fn concurrent_creations_leave_one_open_order() {
     })
     .await;
 }
+
+/// 陕 caps a sponsor at 30 websites (rules data, issue 18): with 29 filed here a new website
+/// is a 新增网站; with 30 the filing check refuses it with `site_cap_reached`.
+#[tokio::test]
+async fn shaanxi_caps_a_sponsor_at_30_websites() {
+    each_backend(async |t| {
+        let store = &t.store;
+        let a = account(store, "sx").await;
+        let cert = credit_code(71);
+        let number = "陕ICP备2020000001号";
+        filed_sponsor(store, &a, &cert, "西安示例科技有限公司", number).await;
+        let sponsor = store
+            .sponsor_of_account(&a.account_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let add_sites = async |from: u32, to: u32| {
+            let mut tx = store.begin().await.unwrap();
+            for n in from..=to {
+                let w = tx
+                    .insert_website(
+                        "system",
+                        &beian_store::sponsors::WebsiteData {
+                            sponsor_id: sponsor.id.clone(),
+                            name: format!("网站{n}"),
+                            domain: format!("site{n}-sx.cn"),
+                            home_url: format!("https://site{n}-sx.cn"),
+                            service_content: "x".into(),
+                            details: serde_json::json!({}),
+                            responsible: sponsor.data.responsible.clone(),
+                        },
+                    )
+                    .await
+                    .unwrap();
+                tx.set_icp_number("system", FiledTable::Website, &w, &format!("{number}-{n}"))
+                    .await
+                    .unwrap();
+            }
+            tx.commit().await.unwrap();
+        };
+        add_sites(1, 29).await;
+        let registry = FakeRegistry::default().sponsor(&cert, number, "pw");
+        let wf = Workflow::new(store, &registry, PROVIDER);
+        let mut input = check("one-more-sx.cn", &cert, "西安示例科技有限公司");
+        input.sponsor.province = "61".into();
+        let result = wf.filing_check(&a, &input).await.unwrap();
+        assert_eq!(result.kind, FilingKind::NewWebsite);
+        add_sites(30, 30).await;
+        let refused = wf.filing_check(&a, &input).await.unwrap_err();
+        assert!(
+            matches!(
+                &refused,
+                WorkflowError::Refused(FilingRefusal::SiteCapReached {
+                    cap: 30,
+                    websites: 30
+                })
+            ),
+            "{refused:?}"
+        );
+        assert_eq!(refused.code(), "site_cap_reached");
+    })
+    .await;
+}
