@@ -102,6 +102,8 @@ pub(crate) struct Inner {
     pub(crate) crypto: Crypto,
     pub(crate) data_dir: PathBuf,
     pub(crate) clock: Clock,
+    /// The idempotency keys whose requests run in this process (see [`crate::idempotency`]).
+    pub(crate) claims_in_flight: crate::idempotency::InFlight,
 }
 
 /// The persistence handle; cheap to clone.
@@ -173,6 +175,7 @@ impl Store {
                 crypto: Crypto::new(&key),
                 data_dir: config.data_dir,
                 clock: config.clock.unwrap_or_else(|| Arc::new(Utc::now)),
+                claims_in_flight: Default::default(),
             }),
         })
     }
@@ -216,6 +219,9 @@ impl Store {
 
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn begin(&self) -> Result<Tx> {
+        // A transaction held back for a request's idempotency key is committed first, so this
+        // one sees its effects (and, on SQLite, can take the write lock).
+        crate::idempotency::settle().await?;
         let inner = match self.inner.backend {
             Backend::Sqlite => self.inner.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.inner.pool.begin().await?,
@@ -263,6 +269,10 @@ impl Tx {
 
     /// Appends the queued audit records to the chain, commits, then writes the chain head to
     /// the head file in the data dir.
+    ///
+    /// Inside a request with an `Idempotency-Key` ([`crate::idempotency::Claim::run`]) the
+    /// commit is held back until the request's answer is known, then made together with the
+    /// key's record (or rolled back if the answer is a server error, or the request dies).
     pub async fn commit(mut self) -> Result<()> {
         let entries = std::mem::take(&mut self.audit);
         let head = if entries.is_empty() {
@@ -270,6 +280,15 @@ impl Tx {
         } else {
             Some(audit::append_entries(&mut self, entries).await?)
         };
+        let this = match crate::idempotency::park(self, head).await? {
+            None => return Ok(()),
+            Some(this) => this,
+        };
+        this.finish(head).await
+    }
+
+    /// Commits the database transaction, then writes the audit head file.
+    pub(crate) async fn finish(self, head: Option<audit::AuditHead>) -> Result<()> {
         self.inner.commit().await?;
         if let Some(head) = head {
             // The data is committed; a failed head-file write only weakens truncation

@@ -86,8 +86,6 @@ pub struct ApiSettings {
     pub request_burst_per_ip: u32,
     /// Largest POST body kept for an `Idempotency-Key` (bigger ones get 413).
     pub idempotency_body_limit: usize,
-    /// After how long an unfinished idempotent request is presumed dead and its key reusable.
-    pub idempotency_stale_after: Duration,
 }
 
 impl Default for ApiSettings {
@@ -103,7 +101,6 @@ impl Default for ApiSettings {
             requests_per_ip_per_second: 20,
             request_burst_per_ip: 100,
             idempotency_body_limit: 16 * 1024 * 1024,
-            idempotency_stale_after: Duration::from_secs(120),
         }
     }
 }

@@ -4,14 +4,21 @@
 //!
 //! - Scope: keys belong to the authenticated account, or to the client address (`ip:ADDR`)
 //!   for requests without one (account creation, login).
-//! - Concurrency: the key is reserved in the database before the handler runs; a second
-//!   request with the key while the first runs gets 409 `request_in_progress` at once (it
-//!   does not wait) and may retry. A reservation whose instance died is taken over after
-//!   `ApiSettings::idempotency_stale_after`.
-//! - What is kept: every response below 500 whose body is JSON. Server errors release the key
-//!   (a retry runs again), and so do responses marked [`NoReplay`]: those that hand out a
-//!   secret (a session cookie, an API key), which must not be stored or shown twice; a retry
-//!   of those runs again (a new session, a new key).
+//! - Atomicity: the key is claimed in the same transaction as the handler's effects
+//!   ([`beian_store::idempotency`]): the handler's commit is held until its answer is known,
+//!   then the answer is stored in that transaction and both commit together. A server error
+//!   rolls the effects back and leaves the key free; so does a crash or a dropped connection
+//!   (nothing was committed). A retry after a crash therefore either replays the committed
+//!   answer or runs once. No lock is written, so none goes stale (and no clock, simulated or
+//!   real, decides when a lock may be taken over).
+//! - Concurrency: a second request with the key while the first runs in this process gets
+//!   409 `request_in_progress` at once (it does not wait) and may retry. Across instances
+//!   both may run; the first to commit wins and the other's effects roll back, its client
+//!   getting the winner's answer.
+//! - What is kept: every response below 500 whose body is JSON. Responses marked
+//!   [`NoReplay`] (those that hand out a secret: a session cookie, an API key, which must not
+//!   be stored or shown twice) commit their effects without keeping the answer; a retry of
+//!   those runs again (a new session, a new key).
 //! - Bodies of up to `ApiSettings::idempotency_body_limit` bytes are hashed; bigger is 413.
 
 use axum::body::{Body, to_bytes};
@@ -19,7 +26,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use beian_store::idempotency::Reservation;
+use beian_store::idempotency::{Claim, IdempotentResponse, Kept, Start};
 use sha2::{Digest, Sha256};
 
 use crate::api::auth::Authenticated;
@@ -85,8 +92,6 @@ async fn run(state: &AppState, req: Request, next: Next) -> Result<Response, Api
         .map_err(|_| ApiError::PayloadTooLarge)?;
     let path = parts.uri.path_and_query().map_or("", |p| p.as_str());
     let hash = request_hash(&parts.method, path, &body);
-    let stale = state.api.settings.idempotency_stale_after.as_millis();
-    let stale_before = state.store.now().timestamp_millis() - i64::try_from(stale).unwrap_or(0);
     let reused = || {
         ApiError::coded(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -94,62 +99,70 @@ async fn run(state: &AppState, req: Request, next: Next) -> Result<Response, Api
             "api.error.idempotency_key_reused",
         )
     };
+    let answer = |stored: IdempotentResponse| {
+        if stored.request_hash == hash {
+            replay(stored.status, stored.body)
+        } else {
+            Err(reused())
+        }
+    };
     match state
         .store
-        .reserve_idempotency_key(&scope, &key, &hash, stale_before)
+        .claim_idempotency_key(&scope, &key, &hash)
         .await?
     {
-        Reservation::Done(stored) if stored.request_hash == hash => {
-            replay(stored.status, stored.body)
-        }
-        Reservation::Done(_) => Err(reused()),
-        Reservation::InProgress { request_hash } if request_hash == hash => Err(ApiError::coded(
+        Start::Done(stored) => answer(stored),
+        Start::Busy => Err(ApiError::coded(
             StatusCode::CONFLICT,
             "request_in_progress",
             "api.error.request_in_progress",
         )),
-        Reservation::InProgress { .. } => Err(reused()),
-        Reservation::Reserved => {
+        Start::Run(claim) => {
             let req = Request::from_parts(parts, Body::from(body));
-            let response = localize_response(next.run(req).await, locale);
-            keep(state, &scope, &key, response).await
+            let response = claim.run(next.run(req)).await;
+            let response = localize_response(response, locale);
+            match keep(claim, response).await? {
+                Ok(response) => Ok(response),
+                Err(stored) => answer(stored),
+            }
         }
     }
 }
 
-/// Stores (or releases) the response of a reserved key and returns it.
+/// Commits the request's effects with its answer (or without, or rolls them back) and
+/// returns the answer; `Err(stored)` if another instance answered this key first.
 async fn keep(
-    state: &AppState,
-    scope: &str,
-    key: &str,
+    claim: Claim,
     response: Response,
-) -> Result<Response, ApiError> {
+) -> Result<Result<Response, IdempotentResponse>, ApiError> {
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    let keepable = !response.status().is_server_error()
-        && response.extensions().get::<NoReplay>().is_none()
+    if response.status().is_server_error() {
+        claim.release().await?;
+        return Ok(Ok(response));
+    }
+    let keepable = response.extensions().get::<NoReplay>().is_none()
         && (is_json || response.status() == StatusCode::NO_CONTENT);
     if !keepable {
-        state.store.release_idempotency_key(scope, key).await?;
-        return Ok(response);
+        claim.commit_unkept().await?;
+        return Ok(Ok(response));
     }
     let (parts, body) = response.into_parts();
     let bytes = match to_bytes(body, usize::MAX).await {
         Ok(b) => b,
         Err(e) => {
-            state.store.release_idempotency_key(scope, key).await?;
+            claim.release().await?;
             return Err(ApiError::internal(e));
         }
     };
     let status = i64::from(parts.status.as_u16());
-    state
-        .store
-        .complete_idempotency_key(scope, key, status, &bytes)
-        .await?;
-    Ok(Response::from_parts(parts, Body::from(bytes)))
+    match claim.keep(status, &bytes).await? {
+        Kept::Stored => Ok(Ok(Response::from_parts(parts, Body::from(bytes)))),
+        Kept::Lost(stored) => Ok(Err(stored)),
+    }
 }
 
 /// The stored response again, marked as replayed.
