@@ -137,6 +137,19 @@ impl Store {
             ),
         };
         let backend = Backend::from_url(&url)?;
+        // The data dir is the owner's only (0700), and so is the embedded database (0600; SQLite
+        // gives its -wal and -shm files the database file's mode).
+        crate::objects::private_mode(&config.data_dir, 0o700)?;
+        if config.database_url.is_none() {
+            let db_file = config.data_dir.join(SQLITE_FILE);
+            let mut opts = std::fs::OpenOptions::new();
+            opts.create(true).append(true);
+            opts.open(&db_file).map_err(|source| StoreError::Io {
+                what: "database file",
+                source,
+            })?;
+            crate::objects::private_mode(&db_file, 0o600)?;
+        }
         let key = match config.data_key.clone() {
             Some(k) => k,
             None => match DataKey::from_env()? {
