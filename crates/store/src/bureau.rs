@@ -247,7 +247,6 @@ impl Store {
 
     /// Records a failed send of an upload (the error free of personal data).
     pub async fn note_upload_failure(&self, id: &str, error: &str) -> Result<()> {
-        crate::idempotency::settle().await?;
         sqlx::query(
             "UPDATE bureau_uploads SET attempts = attempts + 1, last_error = $1 WHERE id = $2",
         )

@@ -249,7 +249,6 @@ impl Store {
 
     /// Marks an alert resolved.
     pub async fn resolve_alert(&self, id: &str) -> Result<()> {
-        crate::idempotency::settle().await?;
         sqlx::query("UPDATE alerts SET resolved_at = $1 WHERE id = $2 AND resolved_at IS NULL")
             .bind(self.now_ms())
             .bind(id)

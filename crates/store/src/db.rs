@@ -232,9 +232,6 @@ impl Store {
 
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn begin(&self) -> Result<Tx> {
-        // A transaction held back for a request's idempotency key is committed first, so this
-        // one sees its effects (and, on SQLite, can take the write lock).
-        crate::idempotency::settle().await?;
         let inner = match self.inner.backend {
             Backend::Sqlite => self.inner.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.inner.pool.begin().await?,
@@ -284,25 +281,19 @@ impl Tx {
     /// the head file in the data dir.
     ///
     /// Inside a request with an `Idempotency-Key` ([`crate::idempotency::Claim::run`]) the
-    /// commit is held back until the request's answer is known, then made together with the
-    /// key's record (or rolled back if the answer is a server error, or the request dies).
+    /// request's first commit also takes the key (its pending row), in this transaction.
     pub async fn commit(mut self) -> Result<()> {
+        let claimed = crate::idempotency::claim_in(&mut self).await?;
         let entries = std::mem::take(&mut self.audit);
         let head = if entries.is_empty() {
             None
         } else {
             Some(audit::append_entries(&mut self, entries).await?)
         };
-        let this = match crate::idempotency::park(self, head).await? {
-            None => return Ok(()),
-            Some(this) => this,
-        };
-        this.finish(head).await
-    }
-
-    /// Commits the database transaction, then writes the audit head file.
-    pub(crate) async fn finish(self, head: Option<audit::AuditHead>) -> Result<()> {
         self.inner.commit().await?;
+        if claimed {
+            crate::idempotency::claimed();
+        }
         if let Some(head) = head {
             // The data is committed; a failed head-file write only weakens truncation
             // detection until the next append, so it is logged, not returned.

@@ -3,19 +3,24 @@
 //!
 //! The key is claimed in the same transaction as the request's effects
 //! ([`Store::claim_idempotency_key`], [`Claim`]): while the request runs under its claim
-//! ([`Claim::run`]), [`Tx::commit`] holds its transaction back; when the answer is known, the
-//! key's record with the answer is written into that transaction and both commit together
-//! ([`Claim::keep`]), or it is rolled back ([`Claim::release`], a server error). A crash or a
-//! dropped request rolls the held transaction back: nothing was committed, the key is free,
-//! and a retry runs once. No lock row exists, so nothing goes stale: concurrent requests
-//! with one key in one process get [`Start::Busy`]; across instances the key's primary key
-//! lets one commit and the other's effects roll back ([`Kept::Lost`], whose answer it gives).
+//! ([`Claim::run`]), the first transaction it commits ([`Tx::commit`]) also inserts the key's
+//! row, marked pending; when the answer is known it is stored in that row ([`Claim::keep`]).
+//! So:
+//! - a request that fails before its commit (a 5xx, a crash, a dropped connection) leaves
+//!   neither effects nor key: a retry runs, once;
+//! - a request whose effects committed has its key: a retry never runs it again; it gets the
+//!   stored answer, or, in the moment between the commit and the answer (or if the process
+//!   died in it), 409 while the row is younger than the stale time (counted on the real
+//!   clock, [`real_now_ms`], never the simulated one), then [`Start::AnswerLost`];
+//! - a request that wrote nothing stores its answer in a transaction of its own.
 //!
-//! A request that begins a second transaction (or writes outside one) has its held-back
-//! transaction committed first (`settle`): only its last transaction carries the key.
+//! Concurrent requests with one key in one process: the second gets [`Start::Busy`] at once
+//! (an in-memory set, gone with the process: a crash leaves no lock). Across instances the
+//! key's primary key decides: the loser's transaction fails on it and rolls back, and its
+//! client gets the winner's answer ([`Kept::Lost`]).
 //!
-//! `account_id` is the key's scope: an account id, or `ip:ADDR`
-//! for requests without an account (migration 0002 dropped its reference to accounts).
+//! `account_id` is the key's scope: an account id, or `ip:ADDR` for requests without an
+//! account (migration 0002 dropped its reference to accounts).
 //!
 //! Stored response bodies are sealed ([`Field::StoredResponse`]): a replayed order view holds
 //! the same personal data the forms keep encrypted.
@@ -26,7 +31,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use sqlx::Row;
 
-use crate::audit::AuditHead;
 use crate::crypto::Field;
 use crate::db::{Store, Tx};
 use crate::error::{Result, StoreError};
@@ -67,8 +71,7 @@ impl Tx {
 
 /// The idempotency keys whose requests are running in this process: a second request with
 /// one of them gets [`Start::Busy`] at once. The set lives and dies with the process, so a
-/// crash leaves no lock behind; across instances the key's primary key decides (see
-/// [`Claim::keep`]).
+/// crash leaves no lock behind.
 pub(crate) type InFlight = Arc<Mutex<HashSet<(String, String)>>>;
 
 tokio::task_local! {
@@ -76,67 +79,106 @@ tokio::task_local! {
     static CLAIM: Arc<Slot>;
 }
 
-/// Where a request's committed-but-held-back transaction waits for the request's answer.
+/// The status of a key whose request's effects are committed and whose answer is not stored
+/// yet (also what an earlier version left for a reservation).
+const PENDING: i64 = 0;
+
+/// Where a request's claim stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Stage {
+    /// Nothing committed yet.
+    #[default]
+    Free,
+    /// A transaction committed the key's pending row with the request's effects.
+    Committed,
+    /// Another request holds the key: this request's transaction failed on it.
+    Taken,
+}
+
 #[derive(Default)]
 struct Slot {
-    parked: Mutex<Option<(Tx, Option<AuditHead>)>>,
+    claim: Mutex<Option<(String, String, Vec<u8>)>>,
+    stage: Mutex<Stage>,
 }
 
 impl Slot {
-    fn take(&self) -> Option<(Tx, Option<AuditHead>)> {
-        self.parked
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
+    fn stage(&self) -> Stage {
+        *self.stage.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn set(&self, stage: Stage) {
+        *self.stage.lock().unwrap_or_else(PoisonError::into_inner) = stage;
     }
 }
 
-/// Called by [`Tx::commit`]: inside a claimed request, holds the transaction back (returns
-/// `None`); elsewhere hands it back to be committed now.
-pub(crate) async fn park(tx: Tx, head: Option<AuditHead>) -> Result<Option<Tx>> {
+/// Now on the real clock (Unix ms): when a pending key was claimed, to tell a request still
+/// finishing from one whose process died. Never the store's (possibly simulated) clock.
+pub fn real_now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Called by [`Tx::commit`] before it commits: inside a claimed request whose key is not yet
+/// committed, inserts the key's pending row into this transaction. Returns whether it did
+/// (the caller reports the commit with [`claimed`]). Fails with `Unique` when another request
+/// holds the key; the transaction then rolls back.
+pub(crate) async fn claim_in(tx: &mut Tx) -> Result<bool> {
     let Ok(slot) = CLAIM.try_with(Arc::clone) else {
-        return Ok(Some(tx));
+        return Ok(false);
     };
-    // Only one transaction waits: an earlier one (two open at once) is committed first.
-    let earlier = slot
-        .parked
+    if slot.stage() != Stage::Free {
+        return Ok(false);
+    }
+    let Some((scope, key, hash)) = slot
+        .claim
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .replace((tx, head));
-    if let Some((earlier, head)) = earlier {
-        earlier.finish(head).await?;
+        .clone()
+    else {
+        return Ok(false);
+    };
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (account_id, key, request_hash, response_status, \
+         response_body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(hash)
+    .bind(PENDING)
+    .bind(Vec::<u8>::new())
+    .bind(real_now_ms())
+    .execute(tx.conn())
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let e = StoreError::from(e);
+            if matches!(e, StoreError::Unique { .. }) {
+                slot.set(Stage::Taken);
+            }
+            Err(e)
+        }
     }
-    Ok(None)
 }
 
-/// Called by [`Store::begin`] and by the writes made outside a transaction: commits a
-/// held-back transaction of this request now (without the key), so later reads and writes
-/// of the request see it and, on SQLite, the write lock is free. The request's last
-/// transaction is then the one that carries the key.
-pub(crate) async fn settle() -> Result<()> {
-    let Ok(slot) = CLAIM.try_with(Arc::clone) else {
-        return Ok(());
-    };
-    if let Some((tx, head)) = slot.take() {
-        tx.finish(head).await?;
-    }
-    Ok(())
+/// Called by [`Tx::commit`] once a transaction that took the key ([`claim_in`]) committed.
+pub(crate) fn claimed() {
+    let _ = CLAIM.try_with(|slot| slot.set(Stage::Committed));
 }
 
 /// What [`Store::claim_idempotency_key`] found.
 pub enum Start {
     /// The key is free: run the request inside [`Claim::run`], then keep, commit or release.
     Run(Claim),
-    /// Another request with this key is running in this process.
+    /// A request with this key is running (here, or committed elsewhere moments ago).
     Busy,
     /// The key was used: its stored response.
     Done(IdempotentResponse),
+    /// The key's request committed its effects but its answer was never stored (its process
+    /// died in between): it will not run again, and its answer cannot be given.
+    AnswerLost { request_hash: Vec<u8> },
 }
 
-/// A request running under an idempotency key. Its effects (its transactions' commits) are
-/// held back until [`Claim::keep`] commits them in one transaction with the key's record, or
-/// [`Claim::release`] rolls them back; if the request dies (a crash, a dropped connection),
-/// they roll back with it and the key stays free, so a retry runs once.
+/// A request running under an idempotency key (see the module documentation).
 pub struct Claim {
     store: Store,
     scope: String,
@@ -158,89 +200,124 @@ impl Drop for Claim {
 /// What [`Claim::keep`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kept {
-    /// The answer is stored with the request's effects.
+    /// The answer is stored.
     Stored,
-    /// Another instance completed the key first: this request's effects are rolled back and
-    /// this is the stored answer, to be given instead.
-    Lost(IdempotentResponse),
+    /// Another request holds the key: its stored answer (to be given instead), or `None`
+    /// while it has none yet.
+    Lost(Option<IdempotentResponse>),
 }
 
 impl Claim {
-    /// Runs the request with its commits held back for this claim.
+    /// Runs the request under this claim.
     pub async fn run<F: Future>(&self, request: F) -> F::Output {
         CLAIM.scope(Arc::clone(&self.slot), request).await
     }
 
-    /// Stores the answer in the request's held-back transaction (or in one of its own if the
-    /// request wrote nothing) and commits: effects and key together, or neither.
+    /// Whether the request committed effects (and with them the key).
+    pub fn committed(&self) -> bool {
+        self.slot.stage() == Stage::Committed
+    }
+
+    /// Whether another request held the key when this one tried to commit (its effects
+    /// rolled back); [`Claim::keep`] then gives the other's answer.
+    pub fn taken(&self) -> bool {
+        self.slot.stage() == Stage::Taken
+    }
+
+    /// Stores the answer: in the key's pending row if the request committed it, else in a
+    /// transaction of its own.
     pub async fn keep(self, status: i64, body: &[u8]) -> Result<Kept> {
-        let (mut tx, head) = match self.slot.take() {
-            Some(parked) => parked,
-            None => (self.store.begin().await?, None),
-        };
-        let response = IdempotentResponse {
-            request_hash: self.request_hash.clone(),
-            status,
-            body: body.to_vec(),
-        };
-        match tx
-            .put_idempotent_response(&self.scope, &self.key, &response)
-            .await
-        {
-            Ok(()) => {
-                tx.finish(head).await?;
+        match self.slot.stage() {
+            Stage::Committed => {
+                sqlx::query(
+                    "UPDATE idempotency_keys SET response_status = $1, response_body = $2, \
+                     created_at = $3 WHERE account_id = $4 AND key = $5 AND response_status = $6",
+                )
+                .bind(status)
+                .bind(self.store.crypto().seal(Field::StoredResponse, body))
+                .bind(self.store.now_ms())
+                .bind(&self.scope)
+                .bind(&self.key)
+                .bind(PENDING)
+                .execute(self.store.pool())
+                .await?;
                 Ok(Kept::Stored)
             }
-            Err(StoreError::Unique { .. }) => {
-                tx.rollback().await?;
-                match self
-                    .store
-                    .idempotent_response(&self.scope, &self.key)
-                    .await?
+            Stage::Taken => self.lost().await,
+            Stage::Free => {
+                let response = IdempotentResponse {
+                    request_hash: self.request_hash.clone(),
+                    status,
+                    body: body.to_vec(),
+                };
+                let mut tx = self.store.begin().await?;
+                match tx
+                    .put_idempotent_response(&self.scope, &self.key, &response)
+                    .await
                 {
-                    Some(stored) => Ok(Kept::Lost(stored)),
-                    None => Err(StoreError::NotFound {
-                        what: "idempotency key",
-                    }),
+                    Ok(()) => {
+                        tx.commit().await?;
+                        Ok(Kept::Stored)
+                    }
+                    Err(StoreError::Unique { .. }) => {
+                        tx.rollback().await?;
+                        self.lost().await
+                    }
+                    Err(e) => Err(e),
                 }
             }
-            Err(e) => Err(e),
         }
     }
 
-    /// Commits the request's effects without keeping its answer (it hands out a secret, or
-    /// is not JSON): a retry runs again.
+    async fn lost(&self) -> Result<Kept> {
+        let stored = self
+            .store
+            .idempotent_response(&self.scope, &self.key)
+            .await?;
+        Ok(Kept::Lost(stored.filter(|r| r.status != PENDING)))
+    }
+
+    /// The request's answer is not to be kept (it hands out a secret, or is not JSON): the
+    /// key is freed, so a retry runs again.
     pub async fn commit_unkept(self) -> Result<()> {
-        if let Some((tx, head)) = self.slot.take() {
-            tx.finish(head).await?;
+        if self.committed() {
+            self.delete_pending().await?;
         }
         Ok(())
     }
 
-    /// Rolls the request's held-back effects back (its answer is a server error): the key
-    /// stays free and a retry runs again.
+    /// The request's answer is a server error. If nothing committed, nothing is left and the
+    /// key is free. If its effects did commit, the key stays pending: a retry must not run
+    /// them again, and after the stale time gets [`Start::AnswerLost`].
     pub async fn release(self) -> Result<()> {
-        if let Some((tx, _)) = self.slot.take() {
-            tx.rollback().await?;
-        }
+        Ok(())
+    }
+
+    async fn delete_pending(&self) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 \
+             AND response_status = $3",
+        )
+        .bind(&self.scope)
+        .bind(&self.key)
+        .bind(PENDING)
+        .execute(self.store.pool())
+        .await?;
         Ok(())
     }
 }
 
-/// The status of a reservation left by an earlier version (which reserved keys before
-/// running the request): such a row is dropped when its key is claimed again.
-const LEGACY_IN_PROGRESS: i64 = 0;
-
 impl Store {
-    /// Claims `(scope, key)` for a request with `request_hash`: [`Start::Run`] with the claim,
-    /// [`Start::Busy`] if a request with this key is running in this process, or
-    /// [`Start::Done`] with the stored answer. Nothing is written: the key's record is
-    /// written with the request's effects ([`Claim::keep`]).
+    /// Claims `(scope, key)` for a request with `request_hash` (see [`Start`]). Nothing is
+    /// written here: the key's row is written with the request's effects. A pending row
+    /// younger than `stale_after_ms` on the real clock is [`Start::Busy`], older
+    /// [`Start::AnswerLost`].
     pub async fn claim_idempotency_key(
         &self,
         scope: &str,
         key: &str,
         request_hash: &[u8],
+        stale_after_ms: i64,
     ) -> Result<Start> {
         let entry = (scope.to_owned(), key.to_owned());
         if !self
@@ -252,29 +329,42 @@ impl Store {
         {
             return Ok(Start::Busy);
         }
+        let slot = Slot::default();
+        *slot.claim.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((scope.to_owned(), key.to_owned(), request_hash.to_vec()));
         let claim = Claim {
             store: self.clone(),
             scope: scope.to_owned(),
             key: key.to_owned(),
             request_hash: request_hash.to_vec(),
-            slot: Arc::default(),
+            slot: Arc::new(slot),
             in_flight: Arc::clone(&self.inner.claims_in_flight),
         };
-        match self.idempotent_response(scope, key).await? {
-            Some(stored) if stored.status == LEGACY_IN_PROGRESS => {
-                sqlx::query(
-                    "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 \
-                     AND response_status = $3",
-                )
-                .bind(scope)
-                .bind(key)
-                .bind(LEGACY_IN_PROGRESS)
-                .execute(self.pool())
-                .await?;
-                Ok(Start::Run(claim))
-            }
-            Some(stored) => Ok(Start::Done(stored)),
-            None => Ok(Start::Run(claim)),
+        let row = sqlx::query(
+            "SELECT request_hash, response_status, created_at FROM idempotency_keys \
+             WHERE account_id = $1 AND key = $2",
+        )
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(Start::Run(claim));
+        };
+        let status: i64 = row.try_get("response_status")?;
+        if status != PENDING {
+            return match self.idempotent_response(scope, key).await? {
+                Some(stored) => Ok(Start::Done(stored)),
+                None => Ok(Start::Run(claim)),
+            };
+        }
+        let claimed_at: i64 = row.try_get("created_at")?;
+        if real_now_ms().saturating_sub(claimed_at) < stale_after_ms {
+            Ok(Start::Busy)
+        } else {
+            Ok(Start::AnswerLost {
+                request_hash: row.try_get("request_hash")?,
+            })
         }
     }
 
@@ -294,8 +384,8 @@ impl Store {
         row.map(|r| {
             let status: i64 = r.try_get("response_status")?;
             let stored: Vec<u8> = r.try_get("response_body")?;
-            // A reservation of an earlier version has no body; a completed one is sealed.
-            let body = if status == LEGACY_IN_PROGRESS {
+            // A pending key has no body; a completed one is sealed.
+            let body = if status == PENDING {
                 stored
             } else {
                 self.crypto().open(Field::StoredResponse, &stored)?
@@ -333,12 +423,11 @@ mod tests {
     }
 
     /// The handler's effect in these tests: one row written in a transaction of its own.
-    async fn effect(s: &Store, name: &str) {
-        let mut tx = s.begin().await.unwrap();
+    async fn effect(s: &Store, name: &str) -> Result<()> {
+        let mut tx = s.begin().await?;
         tx.put_idempotent_response("effects", name, &response(b"e", b"{}"))
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+            .await?;
+        tx.commit().await
     }
 
     async fn has_effect(s: &Store, name: &str) -> bool {
@@ -348,105 +437,123 @@ mod tests {
             .is_some()
     }
 
+    const STALE: i64 = 60_000;
+
+    async fn claim(s: &Store, key: &str, stale: i64) -> Start {
+        s.claim_idempotency_key("acct", key, b"h1", stale)
+            .await
+            .unwrap()
+    }
+
     fn run(start: Start) -> Claim {
         match start {
             Start::Run(claim) => claim,
             Start::Busy => panic!("busy"),
             Start::Done(r) => panic!("done: {r:?}"),
+            Start::AnswerLost { .. } => panic!("answer lost"),
         }
     }
 
     #[tokio::test]
-    async fn the_effects_and_the_key_commit_together() {
-        testing::each_backend(async |t| {
-            let s = &t.store;
-            let claim = run(s.claim_idempotency_key("acct", "k1", b"h1").await.unwrap());
-            claim.run(effect(s, "order-1")).await;
-            // Held back until the answer is known: neither is visible yet.
-            assert!(!has_effect(s, "order-1").await);
-            assert!(s.idempotent_response("acct", "k1").await.unwrap().is_none());
-            // A second request with the key meanwhile is told the first runs.
-            let busy = s.claim_idempotency_key("acct", "k1", b"h1").await.unwrap();
-            assert!(matches!(busy, Start::Busy));
-            assert_eq!(claim.keep(201, b"{\"id\":1}").await.unwrap(), Kept::Stored);
-            assert!(has_effect(s, "order-1").await);
-            match s.claim_idempotency_key("acct", "k1", b"h1").await.unwrap() {
-                Start::Done(r) => assert_eq!(r, response(b"h1", b"{\"id\":1}")),
-                _ => panic!("the answer is stored"),
-            }
-        })
-        .await;
-    }
-
-    #[tokio::test]
-    async fn a_crash_or_a_server_error_leaves_neither_effects_nor_key() {
-        testing::each_backend(async |t| {
-            let s = &t.store;
-            // The request dies after its commit, before its answer (a crash, a dropped
-            // connection): the claim is dropped with its held transaction.
-            let claim = run(s.claim_idempotency_key("acct", "k1", b"h1").await.unwrap());
-            claim.run(effect(s, "order-1")).await;
-            drop(claim);
-            assert!(!has_effect(s, "order-1").await);
-            // A 500: released explicitly.
-            let claim = run(s.claim_idempotency_key("acct", "k2", b"h2").await.unwrap());
-            claim.run(effect(s, "order-2")).await;
-            claim.release().await.unwrap();
-            assert!(!has_effect(s, "order-2").await);
-            // The retry runs, once.
-            for (key, effect_name) in [("k1", "order-1"), ("k2", "order-2")] {
-                let retry = run(s.claim_idempotency_key("acct", key, b"h").await.unwrap());
-                retry.run(effect(s, effect_name)).await;
-                assert_eq!(retry.keep(201, b"{}").await.unwrap(), Kept::Stored);
-                assert!(has_effect(s, effect_name).await);
-            }
-        })
-        .await;
-    }
-
-    #[tokio::test]
-    async fn a_second_transaction_settles_the_first_and_unkept_answers_commit() {
-        testing::each_backend(async |t| {
-            let s = &t.store;
-            let claim = run(s.claim_idempotency_key("acct", "k1", b"h1").await.unwrap());
-            claim
-                .run(async {
-                    effect(s, "first").await;
-                    effect(s, "second").await;
-                    // The first was committed when the second began.
-                    assert!(has_effect(s, "first").await);
-                })
-                .await;
-            claim.commit_unkept().await.unwrap();
-            assert!(has_effect(s, "second").await);
-            assert!(s.idempotent_response("acct", "k1").await.unwrap().is_none());
-        })
-        .await;
-    }
-
-    #[tokio::test]
-    async fn another_instance_that_answered_first_wins() {
+    async fn the_key_commits_with_the_effects_and_then_holds_the_answer() {
         testing::each_backend(async |t| {
             let s = &t.store;
             let other = t.open_another().await;
-            let claim = run(s.claim_idempotency_key("acct", "k1", b"h1").await.unwrap());
-            // On PostgreSQL this request writes too; SQLite has one writer, one instance.
-            let writes = t.backend == crate::Backend::Postgres;
-            if writes {
-                claim.run(effect(s, "mine")).await;
+            let c = run(claim(s, "k1", STALE).await);
+            c.run(effect(s, "order-1")).await.unwrap();
+            assert!(c.committed() && has_effect(s, "order-1").await);
+            // Between the commit and the answer: busy here and on another instance.
+            assert!(matches!(claim(s, "k1", STALE).await, Start::Busy));
+            assert!(matches!(claim(&other, "k1", STALE).await, Start::Busy));
+            assert_eq!(c.keep(201, b"{\"id\":1}").await.unwrap(), Kept::Stored);
+            match claim(&other, "k1", STALE).await {
+                Start::Done(r) => assert_eq!(r, response(b"h1", b"{\"id\":1}")),
+                _ => panic!("the answer is stored"),
             }
-            let theirs = run(other
-                .claim_idempotency_key("acct", "k1", b"h1")
-                .await
-                .unwrap());
+            // A request that wrote nothing stores its answer on its own.
+            let c = run(claim(s, "k2", STALE).await);
+            assert_eq!(c.keep(422, b"{}").await.unwrap(), Kept::Stored);
+            assert!(matches!(claim(s, "k2", STALE).await, Start::Done(_)));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_crash_before_the_commit_leaves_nothing_after_it_the_request_never_reruns() {
+        testing::each_backend(async |t| {
+            let s = &t.store;
+            // Dies (or fails with a 5xx) inside its transaction: nothing committed, key free.
+            let c = run(claim(s, "k1", STALE).await);
+            c.run(async {
+                let mut tx = s.begin().await.unwrap();
+                tx.put_idempotent_response("effects", "order-1", &response(b"e", b"{}"))
+                    .await
+                    .unwrap();
+                drop(tx);
+            })
+            .await;
+            assert!(!c.committed());
+            c.release().await.unwrap();
+            assert!(!has_effect(s, "order-1").await);
+            let retry = run(claim(s, "k1", STALE).await);
+            retry.run(effect(s, "order-1")).await.unwrap();
+            assert_eq!(retry.keep(201, b"{}").await.unwrap(), Kept::Stored);
+            assert!(has_effect(s, "order-1").await);
+
+            // Dies after its commit, before its answer: the retry is told to wait, and once
+            // the claim is stale (real clock) that the answer is lost; it never runs again.
+            let c = run(claim(s, "k2", STALE).await);
+            c.run(effect(s, "order-2")).await.unwrap();
+            drop(c);
+            assert!(matches!(claim(s, "k2", STALE).await, Start::Busy));
+            match claim(s, "k2", 0).await {
+                Start::AnswerLost { request_hash } => assert_eq!(request_hash, b"h1"),
+                _ => panic!("a stale pending key's answer is lost"),
+            }
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn only_the_first_commit_takes_the_key_and_unkept_answers_free_it() {
+        testing::each_backend(async |t| {
+            let s = &t.store;
+            let c = run(claim(s, "k1", STALE).await);
+            c.run(async {
+                effect(s, "first").await.unwrap();
+                effect(s, "second").await.unwrap();
+            })
+            .await;
+            c.commit_unkept().await.unwrap();
+            assert!(has_effect(s, "first").await && has_effect(s, "second").await);
+            assert!(s.idempotent_response("acct", "k1").await.unwrap().is_none());
+            assert!(matches!(claim(s, "k1", STALE).await, Start::Run(_)));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn another_instance_that_committed_first_wins() {
+        testing::each_backend(async |t| {
+            let s = &t.store;
+            let other = t.open_another().await;
+            let mine = run(claim(s, "k1", STALE).await);
+            let theirs = run(claim(&other, "k1", STALE).await);
+            theirs.run(effect(&other, "theirs")).await.unwrap();
             assert_eq!(theirs.keep(201, b"theirs").await.unwrap(), Kept::Stored);
-            assert_eq!(
-                claim.keep(201, b"mine").await.unwrap(),
-                Kept::Lost(response(b"h1", b"theirs"))
+            let refused = mine.run(effect(s, "mine")).await;
+            assert!(
+                matches!(refused, Err(StoreError::Unique { .. })),
+                "{refused:?}"
             );
+            assert!(mine.taken());
             assert!(
                 !has_effect(s, "mine").await,
                 "the loser's effects roll back"
+            );
+            assert_eq!(
+                mine.keep(500, b"").await.unwrap(),
+                Kept::Lost(Some(response(b"h1", b"theirs")))
             );
         })
         .await;
@@ -457,8 +564,8 @@ mod tests {
         testing::each_backend(async |t| {
             let s = &t.store;
             let body = br#"{"certificate_number":"330106199001011234"}"#;
-            let claim = run(s.claim_idempotency_key("acct", "k", b"h").await.unwrap());
-            assert_eq!(claim.keep(201, body).await.unwrap(), Kept::Stored);
+            let c = run(claim(s, "k", STALE).await);
+            assert_eq!(c.keep(201, body).await.unwrap(), Kept::Stored);
             let raw: Vec<u8> = sqlx::query_scalar(
                 "SELECT response_body FROM idempotency_keys WHERE account_id = 'acct'",
             )

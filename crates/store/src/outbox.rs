@@ -112,7 +112,6 @@ impl Store {
 
     /// Marks a message sent (or failed, with an error free of personal data).
     pub async fn outbox_mark(&self, id: &str, sent: bool, error: Option<&str>) -> Result<()> {
-        crate::idempotency::settle().await?;
         let res = sqlx::query(
             "UPDATE outbox SET status = $1, sent_at = $2, last_error = $3, \
              attempts = attempts + 1 WHERE id = $4",

@@ -400,7 +400,6 @@ impl Store {
 
     /// Records that a decided photo's object is gone from the object store.
     pub async fn mark_photo_object_deleted(&self, id: &str) -> Result<()> {
-        crate::idempotency::settle().await?;
         sqlx::query(
             "UPDATE photo_checks SET object_deleted_at = $1 \
              WHERE id = $2 AND object_deleted_at IS NULL",

@@ -33,7 +33,6 @@ pub struct ThrottleRow {
 impl Store {
     /// Records a failed login for `subject` at the store clock's now.
     pub async fn record_login_failure(&self, subject: &str) -> Result<()> {
-        crate::idempotency::settle().await?;
         sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
             .bind(subject)
             .bind(self.now_ms())
@@ -117,7 +116,6 @@ impl Store {
 
     /// Deletes the failures of `subject` (a successful login from that source).
     pub async fn clear_login_failures(&self, subject: &str) -> Result<u64> {
-        crate::idempotency::settle().await?;
         let res = sqlx::query("DELETE FROM login_failures WHERE subject = $1")
             .bind(subject)
             .execute(self.pool())

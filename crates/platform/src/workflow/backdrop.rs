@@ -250,7 +250,6 @@ impl Workflow<'_> {
             tracking_number: tracking.clone(),
         };
         let actor = acting.actor();
-        let shipped_at = self.store.now().timestamp_millis();
         let mut tx = self.store.begin().await?;
         tx.mark_backdrop_shipped(&actor, request_id, &tracking)
             .await
@@ -272,15 +271,6 @@ impl Workflow<'_> {
                 .await?;
         }
         tx.commit().await?;
-        // The answer is built from what this transaction wrote, not read back: under an
-        // Idempotency-Key the commit is held until the answer is stored with it.
-        let shipped = BackdropRequest {
-            status: "shipped".into(),
-            tracking_number: Some(tracking),
-            shipped_by: Some(actor),
-            shipped_at: Some(shipped_at),
-            ..request
-        };
-        list_item(&shipped)
+        list_item(&self.store.backdrop_request(request_id).await?)
     }
 }

@@ -5,20 +5,21 @@
 //! - Scope: keys belong to the authenticated account, or to the client address (`ip:ADDR`)
 //!   for requests without one (account creation, login).
 //! - Atomicity: the key is claimed in the same transaction as the handler's effects
-//!   ([`beian_store::idempotency`]): the handler's commit is held until its answer is known,
-//!   then the answer is stored in that transaction and both commit together. A server error
-//!   rolls the effects back and leaves the key free; so does a crash or a dropped connection
-//!   (nothing was committed). A retry after a crash therefore either replays the committed
-//!   answer or runs once. No lock is written, so none goes stale (and no clock, simulated or
-//!   real, decides when a lock may be taken over).
+//!   ([`beian_store::idempotency`]): the request's first commit also writes the key's row,
+//!   pending; the answer is stored in it once known. A request that dies or fails before its
+//!   commit (a crash, a 5xx, a dropped connection) leaves neither, and a retry runs, once.
+//!   One that committed is never run again: a retry replays its answer, or, in the moment
+//!   between its commit and its answer, gets 409 `request_in_progress`; if its process died
+//!   in that moment, after `ApiSettings::idempotency_stale_after` on the real clock (never
+//!   the simulated one) 409 `request_answer_lost` (look the result up instead).
 //! - Concurrency: a second request with the key while the first runs in this process gets
 //!   409 `request_in_progress` at once (it does not wait) and may retry. Across instances
-//!   both may run; the first to commit wins and the other's effects roll back, its client
-//!   getting the winner's answer.
+//!   the first to commit holds the key; the other's transaction fails on it and rolls back,
+//!   and its client gets the first's answer (or 409 while there is none yet).
 //! - What is kept: every response below 500 whose body is JSON. Responses marked
 //!   [`NoReplay`] (those that hand out a secret: a session cookie, an API key, which must not
-//!   be stored or shown twice) commit their effects without keeping the answer; a retry of
-//!   those runs again (a new session, a new key).
+//!   be stored or shown twice) free the key; a retry of those runs again (a new session, a
+//!   new key).
 //! - Bodies of up to `ApiSettings::idempotency_body_limit` bytes are hashed; bigger is 413.
 
 use axum::body::{Body, to_bytes};
@@ -99,6 +100,13 @@ async fn run(state: &AppState, req: Request, next: Next) -> Result<Response, Api
             "api.error.idempotency_key_reused",
         )
     };
+    let in_progress = || {
+        ApiError::coded(
+            StatusCode::CONFLICT,
+            "request_in_progress",
+            "api.error.request_in_progress",
+        )
+    };
     let answer = |stored: IdempotentResponse| {
         if stored.request_hash == hash {
             replay(stored.status, stored.body)
@@ -106,35 +114,50 @@ async fn run(state: &AppState, req: Request, next: Next) -> Result<Response, Api
             Err(reused())
         }
     };
+    let stale = state.api.settings.idempotency_stale_after.as_millis();
     match state
         .store
-        .claim_idempotency_key(&scope, &key, &hash)
+        .claim_idempotency_key(
+            &scope,
+            &key,
+            &hash,
+            i64::try_from(stale).unwrap_or(i64::MAX),
+        )
         .await?
     {
         Start::Done(stored) => answer(stored),
-        Start::Busy => Err(ApiError::coded(
+        Start::Busy => Err(in_progress()),
+        Start::AnswerLost { request_hash } if request_hash == hash => Err(ApiError::coded(
             StatusCode::CONFLICT,
-            "request_in_progress",
-            "api.error.request_in_progress",
+            "request_answer_lost",
+            "api.error.request_answer_lost",
         )),
+        Start::AnswerLost { .. } => Err(reused()),
         Start::Run(claim) => {
             let req = Request::from_parts(parts, Body::from(body));
             let response = claim.run(next.run(req)).await;
             let response = localize_response(response, locale);
             match keep(claim, response).await? {
                 Ok(response) => Ok(response),
-                Err(stored) => answer(stored),
+                Err(Some(stored)) => answer(stored),
+                Err(None) => Err(in_progress()),
             }
         }
     }
 }
 
-/// Commits the request's effects with its answer (or without, or rolls them back) and
-/// returns the answer; `Err(stored)` if another instance answered this key first.
+/// Stores the request's answer with its key (or frees the key) and returns it; `Err` with
+/// the other request's answer (if it has one yet) when another request held the key.
 async fn keep(
     claim: Claim,
     response: Response,
-) -> Result<Result<Response, IdempotentResponse>, ApiError> {
+) -> Result<Result<Response, Option<IdempotentResponse>>, ApiError> {
+    if claim.taken() {
+        return match claim.keep(0, b"").await? {
+            Kept::Lost(stored) => Ok(Err(stored)),
+            Kept::Stored => Err(ApiError::Internal("a taken key was stored".into())),
+        };
+    }
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
