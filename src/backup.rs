@@ -78,9 +78,12 @@ fn backup_inner(args: BackupArgs) -> Result<(), String> {
         let store = Store::open(config)
             .await
             .map_err(|e| format!("cannot open the database: {e}"))?;
-        let objects = Objects::open(&ObjectConfig::Local {
-            dir: args.data.data_dir.join(beian_store::backup::OBJECTS_DIR),
-        })
+        let objects = Objects::open(
+            &ObjectConfig::Local {
+                dir: args.data.data_dir.join(beian_store::backup::OBJECTS_DIR),
+            },
+            store.crypto(),
+        )
         .map_err(|e| format!("cannot open the objects: {e}"))?;
         let manifest = match place(&args.to)? {
             Place::Folder(dir) => beian_store::backup::backup(&store, &objects, &dir).await,

@@ -199,7 +199,7 @@ pub async fn backup(store: &Store, objects: &Objects, to: &Path) -> Result<Manif
     let mut entries = Vec::new();
     let keys = objects.list().await?;
     for key in &keys {
-        let bytes = match objects.get(key).await {
+        let bytes = match objects.get_raw(key).await {
             Ok(b) => b,
             // Deleted since it was listed (a purge): not in the copy, counted below if named.
             Err(crate::error::StoreError::NotFound { .. }) => continue,

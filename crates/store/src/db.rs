@@ -102,6 +102,8 @@ pub(crate) struct Inner {
     pub(crate) crypto: Crypto,
     pub(crate) data_dir: PathBuf,
     pub(crate) clock: Clock,
+    /// The idempotency keys whose requests run in this process (see [`crate::idempotency`]).
+    pub(crate) claims_in_flight: crate::idempotency::InFlight,
 }
 
 /// The persistence handle; cheap to clone.
@@ -135,6 +137,19 @@ impl Store {
             ),
         };
         let backend = Backend::from_url(&url)?;
+        // The data dir is the owner's only (0700), and so is the embedded database (0600; SQLite
+        // gives its -wal and -shm files the database file's mode).
+        crate::objects::private_mode(&config.data_dir, 0o700)?;
+        if config.database_url.is_none() {
+            let db_file = config.data_dir.join(SQLITE_FILE);
+            let mut opts = std::fs::OpenOptions::new();
+            opts.create(true).append(true);
+            opts.open(&db_file).map_err(|source| StoreError::Io {
+                what: "database file",
+                source,
+            })?;
+            crate::objects::private_mode(&db_file, 0o600)?;
+        }
         let key = match config.data_key.clone() {
             Some(k) => k,
             None => match DataKey::from_env()? {
@@ -173,6 +188,7 @@ impl Store {
                 crypto: Crypto::new(&key),
                 data_dir: config.data_dir,
                 clock: config.clock.unwrap_or_else(|| Arc::new(Utc::now)),
+                claims_in_flight: Default::default(),
             }),
         })
     }
@@ -263,7 +279,11 @@ impl Tx {
 
     /// Appends the queued audit records to the chain, commits, then writes the chain head to
     /// the head file in the data dir.
+    ///
+    /// Inside a request with an `Idempotency-Key` ([`crate::idempotency::Claim::run`]) the
+    /// request's first commit also takes the key (its pending row), in this transaction.
     pub async fn commit(mut self) -> Result<()> {
+        let claimed = crate::idempotency::claim_in(&mut self).await?;
         let entries = std::mem::take(&mut self.audit);
         let head = if entries.is_empty() {
             None
@@ -271,6 +291,9 @@ impl Tx {
             Some(audit::append_entries(&mut self, entries).await?)
         };
         self.inner.commit().await?;
+        if claimed {
+            crate::idempotency::claimed();
+        }
         if let Some(head) = head {
             // The data is committed; a failed head-file write only weakens truncation
             // detection until the next append, so it is logged, not returned.

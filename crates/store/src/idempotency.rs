@@ -1,19 +1,39 @@
 //! Idempotency keys for POST requests: the first response for (account, key) is stored with
 //! the hash of its request; a repeat with the same hash replays it, another hash is a 422.
 //!
-//! The server reserves a key before running the request ([`Store::reserve_idempotency_key`]:
-//! a row with status 0 and an empty body marks it in progress), then completes the row with
-//! the response or releases it. `account_id` is the key's scope: an account id, or `ip:ADDR`
-//! for requests without an account (migration 0002 dropped its reference to accounts).
+//! The key is claimed in the same transaction as the request's effects
+//! ([`Store::claim_idempotency_key`], [`Claim`]): while the request runs under its claim
+//! ([`Claim::run`]), the first transaction it commits ([`Tx::commit`]) also inserts the key's
+//! row, marked pending; when the answer is known it is stored in that row ([`Claim::keep`]).
+//! So:
+//! - a request that fails before its commit (a 5xx, a crash, a dropped connection) leaves
+//!   neither effects nor key: a retry runs, once;
+//! - a request whose effects committed has its key: a retry never runs it again; it gets the
+//!   stored answer, or, in the moment between the commit and the answer (or if the process
+//!   died in it), 409 while the row is younger than the stale time (counted on the real
+//!   clock, [`real_now_ms`], never the simulated one), then [`Start::AnswerLost`];
+//! - a request that wrote nothing stores its answer in a transaction of its own.
+//!
+//! Concurrent requests with one key in one process: the second gets [`Start::Busy`] at once
+//! (an in-memory set, gone with the process: a crash leaves no lock). Across instances the
+//! key's primary key decides: the loser's transaction fails on it and rolls back, and its
+//! client gets the winner's answer ([`Kept::Lost`]).
+//!
+//! `account_id` is the key's scope: an account id, or `ip:ADDR` for requests without an
+//! account (migration 0002 dropped its reference to accounts).
 //!
 //! Stored response bodies are sealed ([`Field::StoredResponse`]): a replayed order view holds
 //! the same personal data the forms keep encrypted.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use sqlx::Row;
 
 use crate::crypto::Field;
 use crate::db::{Store, Tx};
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 
 /// A stored response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,110 +69,303 @@ impl Tx {
     }
 }
 
-/// What [`Store::reserve_idempotency_key`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reservation {
-    /// The key was free (or its reservation had gone stale): the caller runs the request and
-    /// then completes or releases the key.
-    Reserved,
-    /// Another request with this key is running; `request_hash` is its hash.
-    InProgress { request_hash: Vec<u8> },
-    /// The key was used: its stored response.
-    Done(IdempotentResponse),
+/// The idempotency keys whose requests are running in this process: a second request with
+/// one of them gets [`Start::Busy`] at once. The set lives and dies with the process, so a
+/// crash leaves no lock behind.
+pub(crate) type InFlight = Arc<Mutex<HashSet<(String, String)>>>;
+
+tokio::task_local! {
+    /// The claim of the request this task serves, while [`Claim::run`] runs it.
+    static CLAIM: Arc<Slot>;
 }
 
-/// The status stored while a request is in progress.
-const IN_PROGRESS: i64 = 0;
+/// The status of a key whose request's effects are committed and whose answer is not stored
+/// yet (also what an earlier version left for a reservation).
+const PENDING: i64 = 0;
 
-impl Store {
-    /// Reserves `(scope, key)` for a request with `request_hash`. A reservation older than
-    /// `stale_before_ms` (its request's instance died) is taken over.
-    pub async fn reserve_idempotency_key(
-        &self,
-        scope: &str,
-        key: &str,
-        request_hash: &[u8],
-        stale_before_ms: i64,
-    ) -> Result<Reservation> {
-        let now = self.now_ms();
-        let inserted = sqlx::query(
-            "INSERT INTO idempotency_keys (account_id, key, request_hash, response_status, \
-             response_body, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (account_id, key) DO NOTHING",
-        )
-        .bind(scope)
-        .bind(key)
-        .bind(request_hash.to_vec())
-        .bind(IN_PROGRESS)
-        .bind(Vec::<u8>::new())
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        if inserted.rows_affected() == 1 {
-            return Ok(Reservation::Reserved);
+/// Where a request's claim stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Stage {
+    /// Nothing committed yet.
+    #[default]
+    Free,
+    /// A transaction committed the key's pending row with the request's effects.
+    Committed,
+    /// Another request holds the key: this request's transaction failed on it.
+    Taken,
+}
+
+#[derive(Default)]
+struct Slot {
+    claim: Mutex<Option<(String, String, Vec<u8>)>>,
+    stage: Mutex<Stage>,
+}
+
+impl Slot {
+    fn stage(&self) -> Stage {
+        *self.stage.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn set(&self, stage: Stage) {
+        *self.stage.lock().unwrap_or_else(PoisonError::into_inner) = stage;
+    }
+}
+
+/// Now on the real clock (Unix ms): when a pending key was claimed, to tell a request still
+/// finishing from one whose process died. Never the store's (possibly simulated) clock.
+pub fn real_now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Called by [`Tx::commit`] before it commits: inside a claimed request whose key is not yet
+/// committed, inserts the key's pending row into this transaction. Returns whether it did
+/// (the caller reports the commit with [`claimed`]). Fails with `Unique` when another request
+/// holds the key; the transaction then rolls back.
+pub(crate) async fn claim_in(tx: &mut Tx) -> Result<bool> {
+    let Ok(slot) = CLAIM.try_with(Arc::clone) else {
+        return Ok(false);
+    };
+    if slot.stage() != Stage::Free {
+        return Ok(false);
+    }
+    let Some((scope, key, hash)) = slot
+        .claim
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+    else {
+        return Ok(false);
+    };
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (account_id, key, request_hash, response_status, \
+         response_body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(hash)
+    .bind(PENDING)
+    .bind(Vec::<u8>::new())
+    .bind(real_now_ms())
+    .execute(tx.conn())
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let e = StoreError::from(e);
+            if matches!(e, StoreError::Unique { .. }) {
+                slot.set(Stage::Taken);
+            }
+            Err(e)
         }
-        let taken_over = sqlx::query(
-            "UPDATE idempotency_keys SET request_hash = $1, created_at = $2 \
-             WHERE account_id = $3 AND key = $4 AND response_status = $5 AND created_at < $6",
-        )
-        .bind(request_hash.to_vec())
-        .bind(now)
-        .bind(scope)
-        .bind(key)
-        .bind(IN_PROGRESS)
-        .bind(stale_before_ms)
-        .execute(self.pool())
-        .await?;
-        if taken_over.rows_affected() == 1 {
-            return Ok(Reservation::Reserved);
-        }
-        match self.idempotent_response(scope, key).await? {
-            Some(r) if r.status == IN_PROGRESS => Ok(Reservation::InProgress {
-                request_hash: r.request_hash,
-            }),
-            Some(r) => Ok(Reservation::Done(r)),
-            // Released between the insert and the read: the caller may simply retry.
-            None => Ok(Reservation::InProgress {
-                request_hash: request_hash.to_vec(),
-            }),
+    }
+}
+
+/// Called by [`Tx::commit`] once a transaction that took the key ([`claim_in`]) committed.
+pub(crate) fn claimed() {
+    let _ = CLAIM.try_with(|slot| slot.set(Stage::Committed));
+}
+
+/// What [`Store::claim_idempotency_key`] found.
+pub enum Start {
+    /// The key is free: run the request inside [`Claim::run`], then keep, commit or release.
+    Run(Claim),
+    /// A request with this key is running (here, or committed elsewhere moments ago).
+    Busy,
+    /// The key was used: its stored response.
+    Done(IdempotentResponse),
+    /// The key's request committed its effects but its answer was never stored (its process
+    /// died in between): it will not run again, and its answer cannot be given.
+    AnswerLost { request_hash: Vec<u8> },
+}
+
+/// A request running under an idempotency key (see the module documentation).
+pub struct Claim {
+    store: Store,
+    scope: String,
+    key: String,
+    request_hash: Vec<u8>,
+    slot: Arc<Slot>,
+    in_flight: InFlight,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&(self.scope.clone(), self.key.clone()));
+    }
+}
+
+/// What [`Claim::keep`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kept {
+    /// The answer is stored.
+    Stored,
+    /// Another request holds the key: its stored answer (to be given instead), or `None`
+    /// while it has none yet.
+    Lost(Option<IdempotentResponse>),
+}
+
+impl Claim {
+    /// Runs the request under this claim.
+    pub async fn run<F: Future>(&self, request: F) -> F::Output {
+        CLAIM.scope(Arc::clone(&self.slot), request).await
+    }
+
+    /// Whether the request committed effects (and with them the key).
+    pub fn committed(&self) -> bool {
+        self.slot.stage() == Stage::Committed
+    }
+
+    /// Whether another request held the key when this one tried to commit (its effects
+    /// rolled back); [`Claim::keep`] then gives the other's answer.
+    pub fn taken(&self) -> bool {
+        self.slot.stage() == Stage::Taken
+    }
+
+    /// Stores the answer: in the key's pending row if the request committed it, else in a
+    /// transaction of its own.
+    pub async fn keep(self, status: i64, body: &[u8]) -> Result<Kept> {
+        match self.slot.stage() {
+            Stage::Committed => {
+                sqlx::query(
+                    "UPDATE idempotency_keys SET response_status = $1, response_body = $2, \
+                     created_at = $3 WHERE account_id = $4 AND key = $5 AND response_status = $6",
+                )
+                .bind(status)
+                .bind(self.store.crypto().seal(Field::StoredResponse, body))
+                .bind(self.store.now_ms())
+                .bind(&self.scope)
+                .bind(&self.key)
+                .bind(PENDING)
+                .execute(self.store.pool())
+                .await?;
+                Ok(Kept::Stored)
+            }
+            Stage::Taken => self.lost().await,
+            Stage::Free => {
+                let response = IdempotentResponse {
+                    request_hash: self.request_hash.clone(),
+                    status,
+                    body: body.to_vec(),
+                };
+                let mut tx = self.store.begin().await?;
+                match tx
+                    .put_idempotent_response(&self.scope, &self.key, &response)
+                    .await
+                {
+                    Ok(()) => {
+                        tx.commit().await?;
+                        Ok(Kept::Stored)
+                    }
+                    Err(StoreError::Unique { .. }) => {
+                        tx.rollback().await?;
+                        self.lost().await
+                    }
+                    Err(e) => Err(e),
+                }
+            }
         }
     }
 
-    /// Stores the response of a reserved key.
-    pub async fn complete_idempotency_key(
-        &self,
-        scope: &str,
-        key: &str,
-        status: i64,
-        body: &[u8],
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE idempotency_keys SET response_status = $1, response_body = $2 \
-             WHERE account_id = $3 AND key = $4 AND response_status = $5",
-        )
-        .bind(status)
-        .bind(self.crypto().seal(Field::StoredResponse, body))
-        .bind(scope)
-        .bind(key)
-        .bind(IN_PROGRESS)
-        .execute(self.pool())
-        .await?;
+    async fn lost(&self) -> Result<Kept> {
+        let stored = self
+            .store
+            .idempotent_response(&self.scope, &self.key)
+            .await?;
+        Ok(Kept::Lost(stored.filter(|r| r.status != PENDING)))
+    }
+
+    /// The request's answer is not to be kept (it hands out a secret, or is not JSON): the
+    /// key is freed, so a retry runs again.
+    pub async fn commit_unkept(self) -> Result<()> {
+        if self.committed() {
+            self.delete_pending().await?;
+        }
         Ok(())
     }
 
-    /// Frees a reserved key whose request should not be replayed (it failed inside, or its
-    /// response carries a secret), so a retry runs again.
-    pub async fn release_idempotency_key(&self, scope: &str, key: &str) -> Result<()> {
+    /// The request's answer is a server error. If nothing committed, nothing is left and the
+    /// key is free. If its effects did commit, the key stays pending: a retry must not run
+    /// them again, and after the stale time gets [`Start::AnswerLost`].
+    pub async fn release(self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn delete_pending(&self) -> Result<()> {
         sqlx::query(
             "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 \
              AND response_status = $3",
         )
-        .bind(scope)
-        .bind(key)
-        .bind(IN_PROGRESS)
-        .execute(self.pool())
+        .bind(&self.scope)
+        .bind(&self.key)
+        .bind(PENDING)
+        .execute(self.store.pool())
         .await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Claims `(scope, key)` for a request with `request_hash` (see [`Start`]). Nothing is
+    /// written here: the key's row is written with the request's effects. A pending row
+    /// younger than `stale_after_ms` on the real clock is [`Start::Busy`], older
+    /// [`Start::AnswerLost`].
+    pub async fn claim_idempotency_key(
+        &self,
+        scope: &str,
+        key: &str,
+        request_hash: &[u8],
+        stale_after_ms: i64,
+    ) -> Result<Start> {
+        let entry = (scope.to_owned(), key.to_owned());
+        if !self
+            .inner
+            .claims_in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(entry)
+        {
+            return Ok(Start::Busy);
+        }
+        let slot = Slot::default();
+        *slot.claim.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((scope.to_owned(), key.to_owned(), request_hash.to_vec()));
+        let claim = Claim {
+            store: self.clone(),
+            scope: scope.to_owned(),
+            key: key.to_owned(),
+            request_hash: request_hash.to_vec(),
+            slot: Arc::new(slot),
+            in_flight: Arc::clone(&self.inner.claims_in_flight),
+        };
+        let row = sqlx::query(
+            "SELECT request_hash, response_status, created_at FROM idempotency_keys \
+             WHERE account_id = $1 AND key = $2",
+        )
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(Start::Run(claim));
+        };
+        let status: i64 = row.try_get("response_status")?;
+        if status != PENDING {
+            return match self.idempotent_response(scope, key).await? {
+                Some(stored) => Ok(Start::Done(stored)),
+                None => Ok(Start::Run(claim)),
+            };
+        }
+        let claimed_at: i64 = row.try_get("created_at")?;
+        if real_now_ms().saturating_sub(claimed_at) < stale_after_ms {
+            Ok(Start::Busy)
+        } else {
+            Ok(Start::AnswerLost {
+                request_hash: row.try_get("request_hash")?,
+            })
+        }
     }
 
     pub async fn idempotent_response(
@@ -171,8 +384,8 @@ impl Store {
         row.map(|r| {
             let status: i64 = r.try_get("response_status")?;
             let stored: Vec<u8> = r.try_get("response_body")?;
-            // A reservation in progress has no body yet; a completed one is sealed.
-            let body = if status == IN_PROGRESS {
+            // A pending key has no body; a completed one is sealed.
+            let body = if status == PENDING {
                 stored
             } else {
                 self.crypto().open(Field::StoredResponse, &stored)?
@@ -201,44 +414,147 @@ mod tests {
     use super::*;
     use crate::testing;
 
+    fn response(hash: &[u8], body: &[u8]) -> IdempotentResponse {
+        IdempotentResponse {
+            request_hash: hash.to_vec(),
+            status: 201,
+            body: body.to_vec(),
+        }
+    }
+
+    /// The handler's effect in these tests: one row written in a transaction of its own.
+    async fn effect(s: &Store, name: &str) -> Result<()> {
+        let mut tx = s.begin().await?;
+        tx.put_idempotent_response("effects", name, &response(b"e", b"{}"))
+            .await?;
+        tx.commit().await
+    }
+
+    async fn has_effect(s: &Store, name: &str) -> bool {
+        s.idempotent_response("effects", name)
+            .await
+            .unwrap()
+            .is_some()
+    }
+
+    const STALE: i64 = 60_000;
+
+    async fn claim(s: &Store, key: &str, stale: i64) -> Start {
+        s.claim_idempotency_key("acct", key, b"h1", stale)
+            .await
+            .unwrap()
+    }
+
+    fn run(start: Start) -> Claim {
+        match start {
+            Start::Run(claim) => claim,
+            Start::Busy => panic!("busy"),
+            Start::Done(r) => panic!("done: {r:?}"),
+            Start::AnswerLost { .. } => panic!("answer lost"),
+        }
+    }
+
     #[tokio::test]
-    async fn reserve_complete_replay_and_release() {
+    async fn the_key_commits_with_the_effects_and_then_holds_the_answer() {
         testing::each_backend(async |t| {
             let s = &t.store;
-            let now = s.now().timestamp_millis();
-            let stale = now - 60_000;
-            let r = s.reserve_idempotency_key("ip:127.0.0.1", "k1", b"h1", stale);
-            assert_eq!(r.await.unwrap(), Reservation::Reserved);
-            let again = s.reserve_idempotency_key("ip:127.0.0.1", "k1", b"h1", stale);
-            assert_eq!(
-                again.await.unwrap(),
-                Reservation::InProgress {
-                    request_hash: b"h1".to_vec()
-                }
+            let other = t.open_another().await;
+            let c = run(claim(s, "k1", STALE).await);
+            c.run(effect(s, "order-1")).await.unwrap();
+            assert!(c.committed() && has_effect(s, "order-1").await);
+            // Between the commit and the answer: busy here and on another instance.
+            assert!(matches!(claim(s, "k1", STALE).await, Start::Busy));
+            assert!(matches!(claim(&other, "k1", STALE).await, Start::Busy));
+            assert_eq!(c.keep(201, b"{\"id\":1}").await.unwrap(), Kept::Stored);
+            match claim(&other, "k1", STALE).await {
+                Start::Done(r) => assert_eq!(r, response(b"h1", b"{\"id\":1}")),
+                _ => panic!("the answer is stored"),
+            }
+            // A request that wrote nothing stores its answer on its own.
+            let c = run(claim(s, "k2", STALE).await);
+            assert_eq!(c.keep(422, b"{}").await.unwrap(), Kept::Stored);
+            assert!(matches!(claim(s, "k2", STALE).await, Start::Done(_)));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_crash_before_the_commit_leaves_nothing_after_it_the_request_never_reruns() {
+        testing::each_backend(async |t| {
+            let s = &t.store;
+            // Dies (or fails with a 5xx) inside its transaction: nothing committed, key free.
+            let c = run(claim(s, "k1", STALE).await);
+            c.run(async {
+                let mut tx = s.begin().await.unwrap();
+                tx.put_idempotent_response("effects", "order-1", &response(b"e", b"{}"))
+                    .await
+                    .unwrap();
+                drop(tx);
+            })
+            .await;
+            assert!(!c.committed());
+            c.release().await.unwrap();
+            assert!(!has_effect(s, "order-1").await);
+            let retry = run(claim(s, "k1", STALE).await);
+            retry.run(effect(s, "order-1")).await.unwrap();
+            assert_eq!(retry.keep(201, b"{}").await.unwrap(), Kept::Stored);
+            assert!(has_effect(s, "order-1").await);
+
+            // Dies after its commit, before its answer: the retry is told to wait, and once
+            // the claim is stale (real clock) that the answer is lost; it never runs again.
+            let c = run(claim(s, "k2", STALE).await);
+            c.run(effect(s, "order-2")).await.unwrap();
+            drop(c);
+            assert!(matches!(claim(s, "k2", STALE).await, Start::Busy));
+            match claim(s, "k2", 0).await {
+                Start::AnswerLost { request_hash } => assert_eq!(request_hash, b"h1"),
+                _ => panic!("a stale pending key's answer is lost"),
+            }
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn only_the_first_commit_takes_the_key_and_unkept_answers_free_it() {
+        testing::each_backend(async |t| {
+            let s = &t.store;
+            let c = run(claim(s, "k1", STALE).await);
+            c.run(async {
+                effect(s, "first").await.unwrap();
+                effect(s, "second").await.unwrap();
+            })
+            .await;
+            c.commit_unkept().await.unwrap();
+            assert!(has_effect(s, "first").await && has_effect(s, "second").await);
+            assert!(s.idempotent_response("acct", "k1").await.unwrap().is_none());
+            assert!(matches!(claim(s, "k1", STALE).await, Start::Run(_)));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn another_instance_that_committed_first_wins() {
+        testing::each_backend(async |t| {
+            let s = &t.store;
+            let other = t.open_another().await;
+            let mine = run(claim(s, "k1", STALE).await);
+            let theirs = run(claim(&other, "k1", STALE).await);
+            theirs.run(effect(&other, "theirs")).await.unwrap();
+            assert_eq!(theirs.keep(201, b"theirs").await.unwrap(), Kept::Stored);
+            let refused = mine.run(effect(s, "mine")).await;
+            assert!(
+                matches!(refused, Err(StoreError::Unique { .. })),
+                "{refused:?}"
             );
-            // Another scope is another key.
-            let other = s.reserve_idempotency_key("ip:10.0.0.1", "k1", b"h1", stale);
-            assert_eq!(other.await.unwrap(), Reservation::Reserved);
-            s.complete_idempotency_key("ip:127.0.0.1", "k1", 201, b"{}")
-                .await
-                .unwrap();
-            let done = s.reserve_idempotency_key("ip:127.0.0.1", "k1", b"h2", stale);
-            assert_eq!(
-                done.await.unwrap(),
-                Reservation::Done(IdempotentResponse {
-                    request_hash: b"h1".to_vec(),
-                    status: 201,
-                    body: b"{}".to_vec(),
-                })
+            assert!(mine.taken());
+            assert!(
+                !has_effect(s, "mine").await,
+                "the loser's effects roll back"
             );
-            // Released keys are free again; a stale reservation is taken over.
-            s.release_idempotency_key("ip:10.0.0.1", "k1")
-                .await
-                .unwrap();
-            let freed = s.reserve_idempotency_key("ip:10.0.0.1", "k1", b"h3", stale);
-            assert_eq!(freed.await.unwrap(), Reservation::Reserved);
-            let taken = s.reserve_idempotency_key("ip:10.0.0.1", "k1", b"h4", now + 60_000);
-            assert_eq!(taken.await.unwrap(), Reservation::Reserved);
+            assert_eq!(
+                mine.keep(500, b"").await.unwrap(),
+                Kept::Lost(Some(response(b"h1", b"theirs")))
+            );
         })
         .await;
     }
@@ -247,13 +563,9 @@ mod tests {
     async fn stored_responses_are_sealed_at_rest() {
         testing::each_backend(async |t| {
             let s = &t.store;
-            let stale = s.now().timestamp_millis() - 60_000;
             let body = br#"{"certificate_number":"330106199001011234"}"#;
-            let r = s.reserve_idempotency_key("acct", "k", b"h", stale);
-            assert_eq!(r.await.unwrap(), Reservation::Reserved);
-            s.complete_idempotency_key("acct", "k", 201, body)
-                .await
-                .unwrap();
+            let c = run(claim(s, "k", STALE).await);
+            assert_eq!(c.keep(201, body).await.unwrap(), Kept::Stored);
             let raw: Vec<u8> = sqlx::query_scalar(
                 "SELECT response_body FROM idempotency_keys WHERE account_id = 'acct'",
             )

@@ -86,7 +86,9 @@ pub struct ApiSettings {
     pub request_burst_per_ip: u32,
     /// Largest POST body kept for an `Idempotency-Key` (bigger ones get 413).
     pub idempotency_body_limit: usize,
-    /// After how long an unfinished idempotent request is presumed dead and its key reusable.
+    /// How long (on the real clock, never the simulated one) a key whose request committed
+    /// its effects but has no answer yet is answered 409 `request_in_progress`; after it, the
+    /// request's process is presumed dead and the answer lost (409 `request_answer_lost`).
     pub idempotency_stale_after: Duration,
 }
 
@@ -102,8 +104,8 @@ impl Default for ApiSettings {
             login_failures_per_ip_per_minute: 20,
             requests_per_ip_per_second: 20,
             request_burst_per_ip: 100,
-            idempotency_body_limit: 16 * 1024 * 1024,
             idempotency_stale_after: Duration::from_secs(120),
+            idempotency_body_limit: 16 * 1024 * 1024,
         }
     }
 }

@@ -81,7 +81,9 @@ impl Application {
         config.clock = Some(Arc::new(move || store_clock.now()));
         let store = Arc::new(Store::open(config).await?);
         let gate = Arc::new(beian_platform::gate::GateIndex::load(&store.gate_feed()).await?);
-        let objects = Arc::new(Objects::open(&settings.objects).map_err(StartupError::Objects)?);
+        let objects = Arc::new(
+            Objects::open(&settings.objects, store.crypto()).map_err(StartupError::Objects)?,
+        );
         let regulator = match &settings.simulator {
             Some(sim) => {
                 let dir = settings.data_dir.join("regulator");

@@ -38,6 +38,14 @@ pub enum UploadError {
     /// Has the PDF header but no `%%EOF` trailer near its end.
     #[error("{field}: not a complete PDF file")]
     MalformedPdf { field: &'static str },
+    /// A PDF with active content (`what`: JavaScript, OpenAction, AA, Launch, EmbeddedFile,
+    /// XFA, RichMedia, SubmitForm, ImportData), or one that cannot be checked (`Encrypt`,
+    /// streams past the decompression budget): refused, not stripped (see `sanitize::pdf`).
+    #[error("{field}: the PDF has active content ({what})")]
+    PdfActiveContent {
+        field: &'static str,
+        what: &'static str,
+    },
     /// Decoded but could not be written again (an internal fault, not the applicant's).
     #[error("{field}: the image could not be re-encoded")]
     Reencode { field: &'static str },
@@ -54,6 +62,7 @@ impl UploadError {
             | UploadError::ImageTooLarge { field, .. }
             | UploadError::TooManyPixels { field, .. }
             | UploadError::MalformedPdf { field }
+            | UploadError::PdfActiveContent { field, .. }
             | UploadError::Reencode { field } => field,
         }
     }
@@ -69,6 +78,7 @@ impl Localized for UploadError {
             UploadError::ImageTooLarge { .. } => "materials.image_too_large",
             UploadError::TooManyPixels { .. } => "materials.too_many_pixels",
             UploadError::MalformedPdf { .. } => "materials.malformed_pdf",
+            UploadError::PdfActiveContent { .. } => "materials.pdf_active_content",
             UploadError::Reencode { .. } => "materials.reencode_failed",
         }
     }
@@ -88,6 +98,7 @@ impl Localized for UploadError {
             UploadError::TooManyPixels { max_megapixels, .. } => {
                 args.push(("max_megapixels", max_megapixels.to_string()));
             }
+            UploadError::PdfActiveContent { what, .. } => args.push(("what", (*what).to_owned())),
             _ => {}
         }
         args
@@ -131,6 +142,10 @@ mod tests {
                 max_megapixels: 40,
             },
             UploadError::MalformedPdf { field: f },
+            UploadError::PdfActiveContent {
+                field: f,
+                what: "JavaScript",
+            },
             UploadError::Reencode { field: f },
         ];
         for error in errors {

@@ -56,9 +56,12 @@ fn backdrops_are_requested_only_before_the_photo_is_approved() {
 #[tokio::test]
 async fn the_purge_job_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
-    let objects = Objects::open(&beian_store::objects::ObjectConfig::Local {
-        dir: dir.path().join("objects"),
-    })
+    let objects = Objects::open(
+        &beian_store::objects::ObjectConfig::Local {
+            dir: dir.path().join("objects"),
+        },
+        &beian_store::crypto::Crypto::new(&beian_store::crypto::DataKey::generate()),
+    )
     .unwrap();
     let stored = objects.put(b"face".to_vec()).await.unwrap();
     let payload = json!({ "object_key": stored.key });

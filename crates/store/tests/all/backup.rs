@@ -98,9 +98,12 @@ async fn wait_for(c: &Committed, writer: &tokio::task::JoinHandle<()>, n: usize)
 async fn a_backup_taken_under_writes_restores_every_committed_order_and_verifies() {
     let t = testing::sqlite().await;
     let objects = Arc::new(
-        Objects::open(&ObjectConfig::Local {
-            dir: t.dir.path().join("objects"),
-        })
+        Objects::open(
+            &ObjectConfig::Local {
+                dir: t.dir.path().join("objects"),
+            },
+            t.store.crypto(),
+        )
         .unwrap(),
     );
     let committed: Committed = Arc::default();
@@ -148,9 +151,12 @@ async fn a_backup_taken_under_writes_restores_every_committed_order_and_verifies
     let mut config = StoreConfig::embedded(&restored_dir);
     config.data_key = Some(t.key.clone());
     let restored = Store::open(config).await.unwrap();
-    let restored_objects = Objects::open(&ObjectConfig::Local {
-        dir: restored_dir.join("objects"),
-    })
+    let restored_objects = Objects::open(
+        &ObjectConfig::Local {
+            dir: restored_dir.join("objects"),
+        },
+        restored.crypto(),
+    )
     .unwrap();
     let all = committed.lock().await.clone();
     for (order, key, bytes) in &all[..before] {
@@ -186,9 +192,12 @@ async fn a_backup_taken_under_writes_restores_every_committed_order_and_verifies
 #[tokio::test]
 async fn damage_a_wrong_key_and_a_used_folder_are_refused_before_anything_is_written() {
     let t = testing::sqlite().await;
-    let objects = Objects::open(&ObjectConfig::Local {
-        dir: t.dir.path().join("objects"),
-    })
+    let objects = Objects::open(
+        &ObjectConfig::Local {
+            dir: t.dir.path().join("objects"),
+        },
+        t.store.crypto(),
+    )
     .unwrap();
     let (_, key, _) = write_one(&t.store, &objects, 1).await;
     let out = tempfile::tempdir().unwrap();
@@ -245,9 +254,12 @@ async fn postgres_is_refused_with_where_to_look() {
             return;
         }
         let dir = tempfile::tempdir().unwrap();
-        let objects = Objects::open(&ObjectConfig::Local {
-            dir: dir.path().join("objects"),
-        })
+        let objects = Objects::open(
+            &ObjectConfig::Local {
+                dir: dir.path().join("objects"),
+            },
+            t.store.crypto(),
+        )
         .unwrap();
         let refused = backup::backup(&t.store, &objects, &dir.path().join("b")).await;
         let Err(e) = refused else {
@@ -265,9 +277,12 @@ async fn a_backup_goes_to_a_bucket_and_comes_back_from_it() {
         return;
     };
     let t = testing::sqlite().await;
-    let objects = Objects::open(&ObjectConfig::Local {
-        dir: t.dir.path().join("objects"),
-    })
+    let objects = Objects::open(
+        &ObjectConfig::Local {
+            dir: t.dir.path().join("objects"),
+        },
+        t.store.crypto(),
+    )
     .unwrap();
     let (order, key, bytes) = write_one(&t.store, &objects, 7).await;
     let bucket = server.config();
@@ -295,9 +310,12 @@ async fn a_backup_goes_to_a_bucket_and_comes_back_from_it() {
     config.data_key = Some(t.key.clone());
     let restored = Store::open(config).await.unwrap();
     assert_eq!(restored.order(&order).await.unwrap().id, order);
-    let restored_objects = Objects::open(&ObjectConfig::Local {
-        dir: restored_dir.join("objects"),
-    })
+    let restored_objects = Objects::open(
+        &ObjectConfig::Local {
+            dir: restored_dir.join("objects"),
+        },
+        restored.crypto(),
+    )
     .unwrap();
     assert_eq!(restored_objects.get(&key).await.unwrap(), bytes);
     let report = verify_audit(&restored, &restored_dir.join("audit-head"))

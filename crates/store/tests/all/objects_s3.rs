@@ -1,4 +1,5 @@
-//! The object store against a real local S3 server (s3s-fs): put, get, delete, random keys.
+//! The object store against a real local S3 server (s3s-fs): put, get, delete, random keys,
+//! objects sealed in the bucket.
 
 use beian_store::objects::Objects;
 use beian_store::testing::s3::S3Server;
@@ -8,7 +9,8 @@ async fn s3_put_get_delete() {
     let Some(server) = S3Server::start() else {
         return;
     };
-    let objs = Objects::open(&server.config()).unwrap();
+    let crypto = beian_store::crypto::Crypto::new(&beian_store::DataKey::generate());
+    let objs = Objects::open(&server.config(), &crypto).unwrap();
     let body = "核验单 scan".as_bytes().to_vec();
     let a = objs.put(body.clone()).await.unwrap();
     let b = objs.put(vec![0u8; 100_000]).await.unwrap();
@@ -25,7 +27,9 @@ async fn s3_put_get_delete() {
             .join(&a.key),
     )
     .unwrap();
-    assert_eq!(stored, body);
+    // Sealed: the bucket never holds the plaintext.
+    assert!(stored.starts_with(beian_store::crypto::OBJECT_MAGIC));
+    assert!(!stored.windows(body.len()).any(|w| w == body.as_slice()));
     objs.delete(&a.key).await.unwrap();
     assert!(matches!(
         objs.get(&a.key).await,

@@ -4,14 +4,22 @@
 //!
 //! - Scope: keys belong to the authenticated account, or to the client address (`ip:ADDR`)
 //!   for requests without one (account creation, login).
-//! - Concurrency: the key is reserved in the database before the handler runs; a second
-//!   request with the key while the first runs gets 409 `request_in_progress` at once (it
-//!   does not wait) and may retry. A reservation whose instance died is taken over after
-//!   `ApiSettings::idempotency_stale_after`.
-//! - What is kept: every response below 500 whose body is JSON. Server errors release the key
-//!   (a retry runs again), and so do responses marked [`NoReplay`]: those that hand out a
-//!   secret (a session cookie, an API key), which must not be stored or shown twice; a retry
-//!   of those runs again (a new session, a new key).
+//! - Atomicity: the key is claimed in the same transaction as the handler's effects
+//!   ([`beian_store::idempotency`]): the request's first commit also writes the key's row,
+//!   pending; the answer is stored in it once known. A request that dies or fails before its
+//!   commit (a crash, a 5xx, a dropped connection) leaves neither, and a retry runs, once.
+//!   One that committed is never run again: a retry replays its answer, or, in the moment
+//!   between its commit and its answer, gets 409 `request_in_progress`; if its process died
+//!   in that moment, after `ApiSettings::idempotency_stale_after` on the real clock (never
+//!   the simulated one) 409 `request_answer_lost` (look the result up instead).
+//! - Concurrency: a second request with the key while the first runs in this process gets
+//!   409 `request_in_progress` at once (it does not wait) and may retry. Across instances
+//!   the first to commit holds the key; the other's transaction fails on it and rolls back,
+//!   and its client gets the first's answer (or 409 while there is none yet).
+//! - What is kept: every response below 500 whose body is JSON. Responses marked
+//!   [`NoReplay`] (those that hand out a secret: a session cookie, an API key, which must not
+//!   be stored or shown twice) free the key; a retry of those runs again (a new session, a
+//!   new key).
 //! - Bodies of up to `ApiSettings::idempotency_body_limit` bytes are hashed; bigger is 413.
 
 use axum::body::{Body, to_bytes};
@@ -19,7 +27,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use beian_store::idempotency::Reservation;
+use beian_store::idempotency::{Claim, IdempotentResponse, Kept, Start};
 use sha2::{Digest, Sha256};
 
 use crate::api::auth::Authenticated;
@@ -85,8 +93,6 @@ async fn run(state: &AppState, req: Request, next: Next) -> Result<Response, Api
         .map_err(|_| ApiError::PayloadTooLarge)?;
     let path = parts.uri.path_and_query().map_or("", |p| p.as_str());
     let hash = request_hash(&parts.method, path, &body);
-    let stale = state.api.settings.idempotency_stale_after.as_millis();
-    let stale_before = state.store.now().timestamp_millis() - i64::try_from(stale).unwrap_or(0);
     let reused = || {
         ApiError::coded(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -94,62 +100,92 @@ async fn run(state: &AppState, req: Request, next: Next) -> Result<Response, Api
             "api.error.idempotency_key_reused",
         )
     };
-    match state
-        .store
-        .reserve_idempotency_key(&scope, &key, &hash, stale_before)
-        .await?
-    {
-        Reservation::Done(stored) if stored.request_hash == hash => {
-            replay(stored.status, stored.body)
-        }
-        Reservation::Done(_) => Err(reused()),
-        Reservation::InProgress { request_hash } if request_hash == hash => Err(ApiError::coded(
+    let in_progress = || {
+        ApiError::coded(
             StatusCode::CONFLICT,
             "request_in_progress",
             "api.error.request_in_progress",
+        )
+    };
+    let answer = |stored: IdempotentResponse| {
+        if stored.request_hash == hash {
+            replay(stored.status, stored.body)
+        } else {
+            Err(reused())
+        }
+    };
+    let stale = state.api.settings.idempotency_stale_after.as_millis();
+    match state
+        .store
+        .claim_idempotency_key(
+            &scope,
+            &key,
+            &hash,
+            i64::try_from(stale).unwrap_or(i64::MAX),
+        )
+        .await?
+    {
+        Start::Done(stored) => answer(stored),
+        Start::Busy => Err(in_progress()),
+        Start::AnswerLost { request_hash } if request_hash == hash => Err(ApiError::coded(
+            StatusCode::CONFLICT,
+            "request_answer_lost",
+            "api.error.request_answer_lost",
         )),
-        Reservation::InProgress { .. } => Err(reused()),
-        Reservation::Reserved => {
+        Start::AnswerLost { .. } => Err(reused()),
+        Start::Run(claim) => {
             let req = Request::from_parts(parts, Body::from(body));
-            let response = localize_response(next.run(req).await, locale);
-            keep(state, &scope, &key, response).await
+            let response = claim.run(next.run(req)).await;
+            let response = localize_response(response, locale);
+            match keep(claim, response).await? {
+                Ok(response) => Ok(response),
+                Err(Some(stored)) => answer(stored),
+                Err(None) => Err(in_progress()),
+            }
         }
     }
 }
 
-/// Stores (or releases) the response of a reserved key and returns it.
+/// Stores the request's answer with its key (or frees the key) and returns it; `Err` with
+/// the other request's answer (if it has one yet) when another request held the key.
 async fn keep(
-    state: &AppState,
-    scope: &str,
-    key: &str,
+    claim: Claim,
     response: Response,
-) -> Result<Response, ApiError> {
+) -> Result<Result<Response, Option<IdempotentResponse>>, ApiError> {
+    if claim.taken() {
+        return match claim.keep(0, b"").await? {
+            Kept::Lost(stored) => Ok(Err(stored)),
+            Kept::Stored => Err(ApiError::Internal("a taken key was stored".into())),
+        };
+    }
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    let keepable = !response.status().is_server_error()
-        && response.extensions().get::<NoReplay>().is_none()
+    if response.status().is_server_error() {
+        claim.release().await?;
+        return Ok(Ok(response));
+    }
+    let keepable = response.extensions().get::<NoReplay>().is_none()
         && (is_json || response.status() == StatusCode::NO_CONTENT);
     if !keepable {
-        state.store.release_idempotency_key(scope, key).await?;
-        return Ok(response);
+        claim.commit_unkept().await?;
+        return Ok(Ok(response));
     }
     let (parts, body) = response.into_parts();
     let bytes = match to_bytes(body, usize::MAX).await {
         Ok(b) => b,
         Err(e) => {
-            state.store.release_idempotency_key(scope, key).await?;
+            claim.release().await?;
             return Err(ApiError::internal(e));
         }
     };
     let status = i64::from(parts.status.as_u16());
-    state
-        .store
-        .complete_idempotency_key(scope, key, status, &bytes)
-        .await?;
-    Ok(Response::from_parts(parts, Body::from(bytes)))
+    match claim.keep(status, &bytes).await? {
+        Kept::Stored => Ok(Ok(Response::from_parts(parts, Body::from(bytes)))),
+        Kept::Lost(stored) => Ok(Err(stored)),
+    }
 }
 
 /// The stored response again, marked as replayed.

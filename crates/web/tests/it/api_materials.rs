@@ -333,3 +333,44 @@ async fn a_missing_font_is_503_on_the_form_not_a_startup_failure() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_javascript_pdf_is_refused_and_kept_objects_are_sealed_on_disk() {
+    testing::each_backend(async |t| {
+        let api = capped().start(t).await;
+        let alice = api.new_applicant("alice").await;
+        let id = draft(&alice, "pdf-example.cn", 12).await;
+
+        let js: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript \
+            /JS (app.alert(1)) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+        let (status, err) = upload(
+            &alice,
+            &id,
+            multipart("business_license", js, "application/pdf"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        let message = err["error"]["fields"]["file"].as_str().unwrap_or_default();
+        assert!(message.contains("OpenAction"), "{err}");
+        assert!(api.store.materials(&id).await.unwrap().is_empty());
+
+        // A PDF without active content is kept as uploaded, but sealed in the folder.
+        let clean: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n\
+            (330106199001011234 13800138000)\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+        let (status, added) = upload(
+            &alice,
+            &id,
+            multipart("business_license", clean, "application/pdf"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{added}");
+        let rows = api.store.materials(&id).await.unwrap();
+        assert_eq!(api.objects.get(&rows[0].object_key).await.unwrap(), clean);
+        let on_disk = std::fs::read(api.data_dir.join("objects").join(&rows[0].object_key))
+            .expect("the object is a file in the data dir's objects folder");
+        assert!(!contains(&on_disk, b"330106199001011234"), "sealed at rest");
+        assert!(!contains(&on_disk, b"13800138000"), "sealed at rest");
+        assert!(!contains(&on_disk, b"%PDF"), "sealed at rest");
+    })
+    .await;
+}

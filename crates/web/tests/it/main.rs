@@ -26,6 +26,7 @@ mod api_orders;
 mod api_orders_review;
 mod api_photo;
 mod api_sponsor;
+mod at_rest_scan;
 mod bureau_access;
 mod bureau_admin;
 mod bureau_outage;

@@ -6,7 +6,8 @@
 //! and re-encoded in their own format, which drops EXIF (GPS position, camera serial…),
 //! text chunks, and anything appended after the image; the EXIF orientation is applied to
 //! the pixels first so a phone photo stays upright. PDFs are passed through after checking
-//! their header, their `%%EOF` trailer and their size.
+//! their header, their `%%EOF` trailer and their size, and that they have no active content
+//! ([`pdf`]: refused, not stripped).
 
 use std::io::Cursor;
 
@@ -200,17 +201,28 @@ fn decode(
     Ok(image)
 }
 
-/// A PDF must start with `%PDF-` and end (within the last 1024 bytes) with `%%EOF`.
+/// A PDF must start with `%PDF-` and end (within the last 1024 bytes) with `%%EOF`, and have
+/// no active content ([`pdf`]).
 fn check_pdf(bytes: &[u8]) -> Result<&[u8], UploadError> {
     let tail = &bytes[bytes.len().saturating_sub(PDF_TRAILER_WINDOW)..];
-    if bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF") {
-        Ok(bytes)
-    } else {
-        Err(UploadError::MalformedPdf { field: FILE_FIELD })
+    if !(bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")) {
+        return Err(UploadError::MalformedPdf { field: FILE_FIELD });
+    }
+    match pdf::active_content(bytes) {
+        None => Ok(bytes),
+        Some(pdf::Finding::Active(what)) => Err(UploadError::PdfActiveContent {
+            field: FILE_FIELD,
+            what,
+        }),
+        Some(pdf::Finding::TooDeep) => Err(UploadError::PdfActiveContent {
+            field: FILE_FIELD,
+            what: "FlateDecode",
+        }),
     }
 }
 
 mod jpeg;
+pub(crate) mod pdf;
 
 #[cfg(test)]
 mod tests;

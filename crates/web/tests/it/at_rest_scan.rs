@@ -1,0 +1,98 @@
+//! The raw-bytes scan of the data dir (issue 16, "must show"): after an applicant's flow
+//! (an order created with an Idempotency-Key, both forms filled, a PDF uploaded that carries
+//! the numbers in its text), no file under the data dir (the database, its WAL, the objects,
+//! the audit head, the simulator's files) holds a submitted certificate number or mobile,
+//! in ASCII or UTF-16. The flow stops before the bureau: the simulator's registry does not
+//! seal its copy yet (issue 16 item 3), so an order sent there would be found in `sim/`.
+
+use std::path::Path;
+
+use crate::api_materials::{draft, multipart, upload};
+use crate::harness::{TestApp, check, credit_code, resident_id};
+use beian_store::testing;
+use reqwest::StatusCode;
+
+/// Every file under `dir`, recursively.
+fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+/// `text` as ASCII, UTF-16LE and UTF-16BE.
+fn encodings(text: &str) -> Vec<Vec<u8>> {
+    let le = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    vec![text.as_bytes().to_vec(), le, be]
+}
+
+#[tokio::test]
+async fn no_file_of_the_data_dir_holds_a_submitted_number() {
+    let t = testing::sqlite().await;
+    let api = TestApp::new().start(&t).await;
+    let alice = api.new_applicant("alice").await;
+    let id = draft(&alice, "scan-example.cn", 31).await;
+    // Another applicant's order through an idempotent retry (its answer is stored).
+    let bob = api.new_applicant("bob").await;
+    let body = check("scan-two.cn", &credit_code(32), "杭州扫描科技有限公司");
+    for _ in 0..2 {
+        let (status, created) = bob
+            .send(
+                bob.req(reqwest::Method::POST, "/orders")
+                    .header("idempotency-key", "scan-1")
+                    .json(&body),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+    }
+    let numbers = [
+        credit_code(31),
+        credit_code(32),
+        resident_id(1),
+        "13800138000".to_owned(),
+        "13900139000".to_owned(),
+    ];
+    let pdf = format!(
+        "%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n({})\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+        numbers.join(" ")
+    );
+    let (status, added) = upload(
+        &alice,
+        &id,
+        multipart("business_license", pdf.as_bytes(), "application/pdf"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let (status, order) = alice.get(&format!("/orders/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{order}");
+    assert!(order.to_string().contains("scan-example.cn"), "{order}");
+
+    let mut all = Vec::new();
+    files(&api.data_dir, &mut all);
+    assert!(
+        all.iter().any(|p| p.ends_with("beian.db-wal")),
+        "the WAL is among the files scanned: {all:?}"
+    );
+    assert!(all.len() >= 4, "{all:?}");
+    let mut found = Vec::new();
+    for path in &all {
+        let bytes = std::fs::read(path).unwrap();
+        for number in &numbers {
+            for needle in encodings(number) {
+                if bytes.windows(needle.len()).any(|w| w == needle.as_slice()) {
+                    found.push(format!("{} in {}", &number[..4], path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "submitted numbers found at rest: {found:?}"
+    );
+    t.teardown().await;
+}
