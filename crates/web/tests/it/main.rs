@@ -10,6 +10,7 @@
 //! - `portal`: the pages, driven as a browser drives them (the seeds' flows clicked through);
 //! - `ops_*`: what operators rely on (metrics, graceful shutdown);
 //! - `health`, `simulator_mount`: start-up;
+//! - `perf`: the behaviour behind issue 14's figures (keyset pages, 503 `busy`, health);
 //! - `abuse`: the findings of the security probe (issue 15), one test each.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -36,6 +37,7 @@ mod deadlines;
 mod flows;
 mod health;
 mod legacy_load;
+mod perf;
 mod notify_sms_http;
 mod notify_smtp;
 mod notify_smtp_tls;
