@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::harness::wait::wait_until;
 use crate::harness::{Session, TestApp, check, credit_code};
 
-/// Every item id of a list, page by page (`limit` per page), after `between` ran once per page.
+/// Every item of a list, page by page (`limit` per page); `between` runs before each next page.
 async fn all_pages(s: &Session, first: &str, limit: usize, mut between: impl AsyncFnMut()) -> Vec<Value> {
     let sep = if first.contains('?') { '&' } else { '?' };
     let mut path = format!("{first}{sep}limit={limit}");
@@ -24,9 +24,11 @@ async fn all_pages(s: &Session, first: &str, limit: usize, mut between: impl Asy
         let got = page["items"].as_array().unwrap();
         assert!(got.len() <= limit, "{page}");
         items.extend(got.iter().cloned());
-        between().await;
         match page["next_cursor"].as_str() {
-            Some(c) => path = format!("{first}{sep}limit={limit}&cursor={c}"),
+            Some(c) => {
+                between().await;
+                path = format!("{first}{sep}limit={limit}&cursor={c}");
+            }
             None => return items,
         }
     }
