@@ -70,7 +70,8 @@ impl From<Error> for ApiError {
             Error::QueryTooBroad => ApiError(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "query_too_broad",
-                "sponsor: 查询范围过大，请输入更多字 / the query matches too much: type more".to_owned(),
+                "sponsor: 查询范围过大，请输入更多字 / the query matches too much: type more"
+                    .to_owned(),
             ),
             other => {
                 tracing::error!(error = %other, "regulator request failed");

@@ -315,10 +315,11 @@ impl Tx {
         })?;
         let Some(from) = from else {
             // Only the failure path pays for telling a missing order from a moved one.
-            let exists: Option<i64> = sqlx::query_scalar("SELECT version FROM orders WHERE id = $1")
-                .bind(order_id)
-                .fetch_optional(self.conn())
-                .await?;
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM orders WHERE id = $1")
+                    .bind(order_id)
+                    .fetch_optional(self.conn())
+                    .await?;
             return Err(match exists {
                 None => StoreError::NotFound { what: "order" },
                 Some(_) => StoreError::Conflict { what: "order" },

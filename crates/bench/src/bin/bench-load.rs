@@ -44,7 +44,9 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
-    let cmd = it.next().ok_or("usage: bench-load writes|flow|overload|reads|healthz [options]")?;
+    let cmd = it
+        .next()
+        .ok_or("usage: bench-load writes|flow|overload|reads|healthz [options]")?;
     let mut a = Args {
         cmd,
         seconds: 10,
@@ -55,7 +57,10 @@ fn parse_args() -> Result<Args, String> {
     };
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or(format!("{flag} needs a value"));
-        let num = |v: String| v.parse::<u64>().map_err(|_| format!("{flag}: not a number"));
+        let num = |v: String| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{flag}: not a number"))
+        };
         match flag.as_str() {
             "--seconds" => a.seconds = num(value()?)?,
             "--writers" => a.writers = num(value()?)? as usize,
@@ -107,9 +112,9 @@ struct Bench {
 
 async fn test_store(postgres: bool) -> Result<TestStore, BoxError> {
     if postgres {
-        testing::postgres()
-            .await
-            .ok_or_else(|| "no PostgreSQL (install postgresql or set BEIAN_TEST_DATABASE_URL)".into())
+        testing::postgres().await.ok_or_else(|| {
+            "no PostgreSQL (install postgresql or set BEIAN_TEST_DATABASE_URL)".into()
+        })
     } else {
         Ok(testing::sqlite().await)
     }
@@ -423,7 +428,10 @@ async fn pg_baseline(b: &Bench, secs: u64) -> Result<(f64, String), BoxError> {
         n += 1;
     }
     let rate = n as f64 / started.elapsed().as_secs_f64();
-    Ok((rate, format!("sqlx 1-row INSERT (no pgbench): {rate:.0} tx/s")))
+    Ok((
+        rate,
+        format!("sqlx 1-row INSERT (no pgbench): {rate:.0} tx/s"),
+    ))
 }
 
 /// `c` tasks each PUT their own order's sponsor form (a new address each time) for `secs`.
@@ -530,21 +538,59 @@ async fn flow(a: &Args) -> Result<(), BoxError> {
                     let body = check(&domain, &cert);
                     let go = async {
                         use reqwest::Method;
-                        let r = call(&http, &base, &cookie, Method::POST, "/filing-checks", Some(&body)).await?;
+                        let r = call(
+                            &http,
+                            &base,
+                            &cookie,
+                            Method::POST,
+                            "/filing-checks",
+                            Some(&body),
+                        )
+                        .await?;
                         if r.status != 200 {
-                            return Err::<(), BoxError>(format!("check {}: {}", r.status, r.body).into());
+                            return Err::<(), BoxError>(
+                                format!("check {}: {}", r.status, r.body).into(),
+                            );
                         }
-                        let r = call(&http, &base, &cookie, Method::POST, "/orders", Some(&body)).await?;
-                        let id = r.body["order_id"].as_str().ok_or_else(|| format!("create {}: {}", r.status, r.body))?.to_owned();
-                        let r = call(&http, &base, &cookie, Method::PUT, &format!("/orders/{id}/sponsor"), Some(&sponsor_form(&body, n))).await?;
+                        let r = call(&http, &base, &cookie, Method::POST, "/orders", Some(&body))
+                            .await?;
+                        let id = r.body["order_id"]
+                            .as_str()
+                            .ok_or_else(|| format!("create {}: {}", r.status, r.body))?
+                            .to_owned();
+                        let r = call(
+                            &http,
+                            &base,
+                            &cookie,
+                            Method::PUT,
+                            &format!("/orders/{id}/sponsor"),
+                            Some(&sponsor_form(&body, n)),
+                        )
+                        .await?;
                         if r.status >= 300 {
                             return Err(format!("sponsor {}: {}", r.status, r.body).into());
                         }
-                        let r = call(&http, &base, &cookie, Method::PUT, &format!("/orders/{id}/website"), Some(&website_form(&domain))).await?;
+                        let r = call(
+                            &http,
+                            &base,
+                            &cookie,
+                            Method::PUT,
+                            &format!("/orders/{id}/website"),
+                            Some(&website_form(&domain)),
+                        )
+                        .await?;
                         if r.status >= 300 {
                             return Err(format!("website {}: {}", r.status, r.body).into());
                         }
-                        let r = call(&http, &base, &cookie, Method::POST, &format!("/orders/{id}/abandon"), Some(&json!({}))).await?;
+                        let r = call(
+                            &http,
+                            &base,
+                            &cookie,
+                            Method::POST,
+                            &format!("/orders/{id}/abandon"),
+                            Some(&json!({})),
+                        )
+                        .await?;
                         if r.status >= 300 {
                             return Err(format!("abandon {}: {}", r.status, r.body).into());
                         }
@@ -571,7 +617,9 @@ async fn flow(a: &Args) -> Result<(), BoxError> {
         let secs = started.elapsed().as_secs_f64();
         let orders = done.load(Ordering::Relaxed) as f64 / secs;
         row(
-            &format!("{backend}: an order's flow (check, create, two forms, abandon: 4 commits), c={c}"),
+            &format!(
+                "{backend}: an order's flow (check, create, two forms, abandon: 4 commits), c={c}"
+            ),
             &format!(
                 "{orders:.1} orders/s ({:.0} commits/s); failed flows {}",
                 orders * 4.0,
@@ -592,7 +640,10 @@ async fn overload(a: &Args) -> Result<(), BoxError> {
     let (mut t, secs) = put_load(&b, &ws, a.writers, a.seconds).await?;
     header();
     row(
-        &format!("{backend}: {} concurrent writers for {} s", a.writers, a.seconds),
+        &format!(
+            "{backend}: {} concurrent writers for {} s",
+            a.writers, a.seconds
+        ),
         &format!(
             "{} ok ({:.0}/s), {} × 503 with Retry-After, {} × 503 without, {} × 5xx other, {} other; p99 {:.1} ms, max {:.1} ms",
             t.ok,
@@ -637,7 +688,11 @@ async fn reads(a: &Args) -> Result<(), BoxError> {
             .await?;
     let paths: [(&str, &str, &String); 3] = [
         ("`GET /orders?limit=50`", "/orders?limit=50", &applicant),
-        ("`GET /review/orders?limit=50`", "/review/orders?limit=50", &reviewer),
+        (
+            "`GET /review/orders?limit=50`",
+            "/review/orders?limit=50",
+            &reviewer,
+        ),
         ("`GET /admin/dashboard`", "/admin/dashboard", &admin),
     ];
     // Half the orders are drafts of the applicant, half wait in the review queue.
@@ -663,7 +718,10 @@ async fn reads(a: &Args) -> Result<(), BoxError> {
     for (i, (what, path, cookie)) in paths.iter().enumerate() {
         let large = median_get(&b, cookie, path, 50).await?;
         row(
-            &format!("{backend}: {what} at {} → {} orders (median of 50)", a.small, a.large),
+            &format!(
+                "{backend}: {what} at {} → {} orders (median of 50)",
+                a.small, a.large
+            ),
             &format!("{:.2} → {large:.2} ms", small[i]),
             &format!("{:.2} ms at {}", small[i], a.small),
             Some(large / small[i]),

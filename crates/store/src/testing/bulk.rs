@@ -34,9 +34,8 @@ pub async fn bulk_orders(
                  province, version, deadlines, return_reasons, created_at, updated_at, \
                  state_entered_at) VALUES ",
             );
-            let mut wf = String::from(
-                "INSERT INTO order_workflow (order_id, registry, updated_at) VALUES ",
-            );
+            let mut wf =
+                String::from("INSERT INTO order_workflow (order_id, registry, updated_at) VALUES ");
             for i in 0..rows {
                 let b = i * 5;
                 if i > 0 {

@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
 
 use beian_store::audit::{head_file_path, read_head_file};
 use beian_store::orders::TimelineEvent;
@@ -18,9 +17,9 @@ use crate::fixtures;
 #[tokio::test]
 async fn a_sqlite_writer_past_its_wait_is_busy_then_goes_through() {
     let t = sqlite().await;
-    let mut config = t.config();
-    config.write_wait = Some(Duration::from_millis(100));
-    let store = Store::open(config).await.unwrap();
+    // The default wait (2 s): it also bounds (re)connecting the writer, which a loaded
+    // machine must be able to do in time for the first `begin`.
+    let store = &t.store;
     let held = store.begin().await.unwrap();
     match store.begin().await {
         Err(StoreError::Busy) => {}
@@ -30,7 +29,6 @@ async fn a_sqlite_writer_past_its_wait_is_busy_then_goes_through() {
     let mut tx = store.begin().await.unwrap();
     tx.append_audit(AuditEntry::new("system", "test.after_busy", "x:1".into()));
     tx.commit().await.unwrap();
-    store.close().await;
     t.teardown().await;
 }
 
@@ -62,7 +60,12 @@ async fn a_transition_keeps_the_entry_instant_and_names_missing_and_moved_orders
         };
         let mut tx = s.begin().await.unwrap();
         let v = tx
-            .transition_order(&order, 1, "provider_review", &TimelineEvent::new("t", "submit"))
+            .transition_order(
+                &order,
+                1,
+                "provider_review",
+                &TimelineEvent::new("t", "submit"),
+            )
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -78,9 +81,14 @@ async fn a_transition_keeps_the_entry_instant_and_names_missing_and_moved_orders
 
         // A save that stays in the state moves the version, not the entry instant.
         let mut tx = s.begin().await.unwrap();
-        tx.transition_order(&order, v, "provider_review", &TimelineEvent::new("t", "edit"))
-            .await
-            .unwrap();
+        tx.transition_order(
+            &order,
+            v,
+            "provider_review",
+            &TimelineEvent::new("t", "edit"),
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         assert_eq!(entered(s, "provider_review").await, first);
         assert_eq!(s.order(&order).await.unwrap().version, v + 1);
@@ -94,8 +102,13 @@ async fn a_transition_keeps_the_entry_instant_and_names_missing_and_moved_orders
         drop(tx);
         let mut tx = s.begin().await.unwrap();
         assert!(matches!(
-            tx.transition_order("no-such-order", 1, "abandoned", &TimelineEvent::new("t", "x"))
-                .await,
+            tx.transition_order(
+                "no-such-order",
+                1,
+                "abandoned",
+                &TimelineEvent::new("t", "x")
+            )
+            .await,
             Err(StoreError::NotFound { .. })
         ));
         drop(tx);

@@ -92,7 +92,9 @@ pub async fn review_queue(
     };
     let kind = match query.kind.as_deref() {
         None | Some("") => None,
-        Some(k) => Some(FilingKind::parse(k).ok_or_else(|| ApiError::field("kind", "api.field.kind"))?),
+        Some(k) => {
+            Some(FilingKind::parse(k).ok_or_else(|| ApiError::field("kind", "api.field.kind"))?)
+        }
     };
     let province = match query.province.as_deref() {
         None | Some("") => None,

@@ -14,7 +14,12 @@ use crate::harness::wait::wait_until;
 use crate::harness::{Session, TestApp, check, credit_code};
 
 /// Every item of a list, page by page (`limit` per page); `between` runs before each next page.
-async fn all_pages(s: &Session, first: &str, limit: usize, mut between: impl AsyncFnMut()) -> Vec<Value> {
+async fn all_pages(
+    s: &Session,
+    first: &str,
+    limit: usize,
+    mut between: impl AsyncFnMut(),
+) -> Vec<Value> {
     let sep = if first.contains('?') { '&' } else { '?' };
     let mut path = format!("{first}{sep}limit={limit}");
     let mut items = Vec::new();
@@ -41,7 +46,10 @@ async fn order_pages_neither_repeat_nor_skip_while_orders_are_added() {
         let alice = app.new_applicant("alice").await;
         // One order made through the API (it has a website, so a domain) and 23 in bulk.
         let (status, created) = alice
-            .post("/orders", check("keyset-one.cn", &credit_code(1), "杭州甲科技有限公司"))
+            .post(
+                "/orders",
+                check("keyset-one.cn", &credit_code(1), "杭州甲科技有限公司"),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         let original: Vec<String> = bulk_orders(&app.store, &alice.account_id, 23, "draft")
@@ -64,8 +72,14 @@ async fn order_pages_neither_repeat_nor_skip_while_orders_are_added() {
             assert!(unique.contains(id.as_str()), "order {id} was skipped");
         }
         // Oldest first, and the API-made order shows its domain (joined, not looked up).
-        let created_at: Vec<i64> = items.iter().map(|i| i["created_at"].as_i64().unwrap()).collect();
-        assert!(created_at.windows(2).all(|w| w[0] <= w[1]), "{created_at:?}");
+        let created_at: Vec<i64> = items
+            .iter()
+            .map(|i| i["created_at"].as_i64().unwrap())
+            .collect();
+        assert!(
+            created_at.windows(2).all(|w| w[0] <= w[1]),
+            "{created_at:?}"
+        );
         let made = items
             .iter()
             .find(|i| i["id"] == created["order_id"])
@@ -109,22 +123,37 @@ async fn the_review_queue_pages_in_entry_order_with_its_filters() {
                 .unwrap()
                 .into_iter()
                 .collect();
-        bulk_orders(&app.store, &alice.account_id, 4, "draft").await.unwrap();
+        bulk_orders(&app.store, &alice.account_id, 4, "draft")
+            .await
+            .unwrap();
         let rita = app.reviewer();
 
         let store = app.store.clone();
         let account = alice.account_id.clone();
-        let items = all_pages(rita, "/review/orders?state=provider_review", 4, async || {
-            bulk_orders(&store, &account, 1, "provider_review").await.unwrap();
-        })
+        let items = all_pages(
+            rita,
+            "/review/orders?state=provider_review",
+            4,
+            async || {
+                bulk_orders(&store, &account, 1, "provider_review")
+                    .await
+                    .unwrap();
+            },
+        )
         .await;
         let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
         let unique: HashSet<&str> = ids.iter().copied().collect();
         assert_eq!(unique.len(), ids.len(), "{ids:?}");
         for id in &waiting {
-            assert!(unique.contains(id.as_str()), "queued order {id} was skipped");
+            assert!(
+                unique.contains(id.as_str()),
+                "queued order {id} was skipped"
+            );
         }
-        let entered: Vec<i64> = items.iter().map(|i| i["submitted_at"].as_i64().unwrap()).collect();
+        let entered: Vec<i64> = items
+            .iter()
+            .map(|i| i["submitted_at"].as_i64().unwrap())
+            .collect();
         assert!(entered.windows(2).all(|w| w[0] <= w[1]), "{entered:?}");
         assert!(items.iter().all(|i| i["state"] == "provider_review"));
 
@@ -132,8 +161,15 @@ async fn the_review_queue_pages_in_entry_order_with_its_filters() {
         let (_, page) = rita
             .get("/review/orders?province=33&kind=first_filing&limit=200")
             .await;
-        assert_eq!(page["items"].as_array().unwrap().len(), unique.len(), "{page}");
-        for path in ["/review/orders?province=11", "/review/orders?kind=new_website"] {
+        assert_eq!(
+            page["items"].as_array().unwrap().len(),
+            unique.len(),
+            "{page}"
+        );
+        for path in [
+            "/review/orders?province=11",
+            "/review/orders?kind=new_website",
+        ] {
             let (status, page) = rita.get(path).await;
             assert_eq!(status, StatusCode::OK, "{page}");
             assert_eq!(page["items"], json!([]), "{path}: {page}");
