@@ -445,7 +445,8 @@ async fn put_load(
     let counter = Arc::new(AtomicU64::new(1));
     let mut tasks = Vec::new();
     let started = Instant::now();
-    for (cookie, id, body) in ws.iter().take(c).cloned() {
+    for w in ws.iter().take(c) {
+        let (cookie, id, body) = w.clone();
         let http = b.http.clone();
         let base = b.base.clone();
         let stop = stop.clone();
@@ -638,6 +639,7 @@ async fn overload(a: &Args) -> Result<(), BoxError> {
     let backend = if a.postgres { "PostgreSQL" } else { "SQLite" };
     let ws = writers(&b, a.writers, "o").await?;
     let (mut t, secs) = put_load(&b, &ws, a.writers, a.seconds).await?;
+    let (p99, max) = (t.pct(0.99), t.max_ms());
     header();
     row(
         &format!(
@@ -652,8 +654,8 @@ async fn overload(a: &Args) -> Result<(), BoxError> {
             t.busy_without,
             t.server_errors,
             t.other,
-            t.pct(0.99),
-            t.max_ms()
+            p99,
+            max
         ),
         "no 500, no 10 s lock wait",
         None,
