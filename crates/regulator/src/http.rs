@@ -62,6 +62,17 @@ impl From<Error> for ApiError {
             ),
             Error::Conflict(what) => ApiError(StatusCode::CONFLICT, "conflict", what.to_owned()),
             Error::Clock(e) => ApiError(StatusCode::CONFLICT, "clock", e.to_string()),
+            Error::QueryTooShort { min } => ApiError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "sponsor_too_short",
+                format!("sponsor: 主体名称至少输入 {min} 个字 / give at least {min} characters"),
+            ),
+            Error::QueryTooBroad => ApiError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "query_too_broad",
+                "sponsor: 查询范围过大，请输入更多字 / the query matches too much: type more"
+                    .to_owned(),
+            ),
             other => {
                 tracing::error!(error = %other, "regulator request failed");
                 ApiError(

@@ -60,6 +60,12 @@ pub enum Error {
     Clock(#[from] clock::ClockError),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// A sponsor-name query shorter than the index allows.
+    #[error("a sponsor name query needs at least {min} characters")]
+    QueryTooShort { min: usize },
+    /// A public query ran out of its time budget.
+    #[error("the query matches too much: narrow it")]
+    QueryTooBroad,
 }
 
 /// An instant as stored: RFC 3339 UTC with microseconds, so that text order is time order.

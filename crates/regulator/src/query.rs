@@ -1,7 +1,12 @@
 //! The public ICP query (`/miit/query`): by domain, by number, or by a substring of the
-//! sponsor's name. Sponsor names are indexed twice in FTS5: by trigrams (substrings of three
-//! characters or more) and one character per token (phrase queries for shorter substrings),
-//! so no query scans the table.
+//! sponsor's name. Domains and numbers are read from their indexes. Sponsor names are indexed
+//! twice in FTS5: by trigrams (substrings of three characters or more) and by overlapping
+//! two-character tokens (`sponsor_bigrams`: a two-character substring is one token), so no
+//! query scans the table or intersects the position lists of common single characters. A
+//! name query needs at least [`MIN_SPONSOR_CHARS`] characters (one character would match
+//! nearly every sponsor), answers at most [`LIMIT`] records, and runs within
+//! [`SPONSOR_BUDGET`]: SQLite's progress handler interrupts it past that, and the query
+//! answers [`Error::QueryTooBroad`] instead of holding a connection.
 
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
@@ -33,6 +38,12 @@ pub struct PublicRecord {
 
 /// The most records one query answers.
 pub const LIMIT: i64 = 50;
+
+/// The fewest characters a sponsor-name query may have.
+pub const MIN_SPONSOR_CHARS: usize = 2;
+
+/// The time one sponsor-name query may take.
+pub const SPONSOR_BUDGET: std::time::Duration = std::time::Duration::from_millis(250);
 
 const SELECT: &str = "SELECT s.name AS sponsor_name, s.nature, s.number AS sponsor_number, \
      w.name AS website_name, w.domain, w.number AS website_number, w.filed_at \
@@ -72,25 +83,34 @@ pub async fn run(
             }
         }
         PublicQuery::Sponsor(part) => {
-            let part = part.trim();
-            if part.is_empty() {
+            let part: String = part.chars().filter(|c| !c.is_whitespace()).collect();
+            let n = part.chars().count();
+            if n == 0 {
                 return Ok(Vec::new());
             }
-            // Three characters or more: the trigram index; fewer: the one-character-per-token
-            // index, as a phrase. Either way the sponsors come first, in id order, and stop at
-            // the limit.
-            let (sql, pattern) = if part.chars().count() >= 3 {
+            if n < MIN_SPONSOR_CHARS {
+                return Err(Error::QueryTooShort {
+                    min: MIN_SPONSOR_CHARS,
+                });
+            }
+            // Three characters or more: the trigram index; two: the one bigram token. Either
+            // way the sponsors come first, in id order, and stop at the limit.
+            let (sql, pattern) = if n >= 3 {
                 (
                     "SELECT rowid FROM sponsor_names WHERE sponsor_names MATCH ? ORDER BY rowid LIMIT ?",
-                    fts_phrase(part),
+                    fts_phrase(&part),
                 )
             } else {
                 (
-                    "SELECT rowid FROM sponsor_chars WHERE sponsor_chars MATCH ? ORDER BY rowid LIMIT ?",
-                    fts_phrase(&crate::registry::spaced_chars(part)),
+                    "SELECT rowid FROM sponsor_bigrams WHERE sponsor_bigrams MATCH ? ORDER BY rowid LIMIT ?",
+                    fts_phrase(&crate::registry::spaced_bigrams(&part)),
                 )
             };
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+            let deadline = std::time::Instant::now() + SPONSOR_BUDGET;
+            conn.lock_handle()
+                .await?
+                .set_progress_handler(1_000, move || std::time::Instant::now() < deadline);
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "{SELECT} WHERE w.sponsor_id IN ({sql}) AND w.status = 'filed' \
                  AND s.status = 'filed' ORDER BY s.id, w.id LIMIT ?"
             )))
@@ -98,7 +118,16 @@ pub async fn run(
             .bind(LIMIT)
             .bind(LIMIT)
             .fetch_all(&mut *conn)
-            .await?
+            .await;
+            conn.lock_handle().await?.remove_progress_handler();
+            match rows {
+                Ok(rows) => rows,
+                // SQLITE_INTERRUPT: the progress handler stopped it at the budget.
+                Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("9") => {
+                    return Err(Error::QueryTooBroad);
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
     };
     rows.iter()

@@ -369,14 +369,20 @@ pub async fn insert_sponsor(
     Ok((id, password))
 }
 
-/// A name spaced one character per token, as `sponsor_chars` indexes it.
-pub fn spaced_chars(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() * 2);
-    for c in name.chars().filter(|c| !c.is_whitespace()) {
+/// A name as `sponsor_bigrams` indexes it: its overlapping two-character pieces, spaced
+/// (`华信科技` → `华信 信科 科技`); whitespace is dropped first, and a one-character name is
+/// its own piece.
+pub fn spaced_bigrams(name: &str) -> String {
+    let chars: Vec<char> = name.chars().filter(|c| !c.is_whitespace()).collect();
+    if chars.len() < 2 {
+        return chars.iter().collect();
+    }
+    let mut out = String::with_capacity(name.len() * 3);
+    for pair in chars.windows(2) {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push(c);
+        out.extend(pair);
     }
     out
 }
@@ -387,13 +393,13 @@ pub async fn index_sponsor_name(
     sponsor_id: i64,
     name: &str,
 ) -> Result<(), Error> {
-    sqlx::query("DELETE FROM sponsor_chars WHERE rowid = ?")
+    sqlx::query("DELETE FROM sponsor_bigrams WHERE rowid = ?")
         .bind(sponsor_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO sponsor_chars (rowid, chars) VALUES (?, ?)")
+    sqlx::query("INSERT INTO sponsor_bigrams (rowid, grams) VALUES (?, ?)")
         .bind(sponsor_id)
-        .bind(spaced_chars(name))
+        .bind(spaced_bigrams(name))
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -649,8 +655,9 @@ mod tests {
 
     #[test]
     fn names_are_spaced_one_character_per_token() {
-        assert_eq!(spaced_chars("华信 ABC"), "华 信 A B C");
-        assert_eq!(spaced_chars(""), "");
+        assert_eq!(spaced_bigrams("华信 ABC"), "华信 信A AB BC");
+        assert_eq!(spaced_bigrams("华"), "华");
+        assert_eq!(spaced_bigrams(""), "");
     }
 
     #[test]

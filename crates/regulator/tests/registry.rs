@@ -521,4 +521,47 @@ async fn apps_and_websites_share_one_sequence_per_sponsor() {
             .unwrap()
             .is_empty()
     );
+
+#[tokio::test]
+async fn a_two_character_name_query_is_one_bigram_and_one_character_is_refused() {
+    let sim = sim(manual_without_sms()).await;
+    let r = &sim.regulator;
+    let names = |found: Vec<beian_regulator::query::PublicRecord>| {
+        let mut n: Vec<String> = found.into_iter().map(|f| f.sponsor_name).collect();
+        n.sort();
+        n.dedup();
+        n
+    };
+    // Adjacent in every fixture name.
+    let found = r
+        .public_query(&PublicQuery::Sponsor("有限".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        names(found),
+        vec![
+            "北京中关村示例信息技术有限公司",
+            "杭州云栖示例科技有限公司",
+            "杭州西湖双接入网络有限公司"
+        ]
+    );
+    // The same two characters in each name, never adjacent in this order: nothing.
+    for part in ["司有", "州限", "限有"] {
+        let found = r
+            .public_query(&PublicQuery::Sponsor(part.into()))
+            .await
+            .unwrap();
+        assert!(found.is_empty(), "{part}: {found:?}");
+    }
+    // Whitespace is not part of a name's pieces.
+    let found = r
+        .public_query(&PublicQuery::Sponsor(" 云 栖 ".into()))
+        .await
+        .unwrap();
+    assert_eq!(names(found), vec!["杭州云栖示例科技有限公司"]);
+    // One character would match nearly every sponsor: refused, naming the minimum.
+    match r.public_query(&PublicQuery::Sponsor("有".into())).await {
+        Err(beian_regulator::Error::QueryTooShort { min: 2 }) => {}
+        other => panic!("expected QueryTooShort, got {other:?}"),
+    }
 }

@@ -9,9 +9,18 @@
 //! up) then leaves the database behind the file, which verification reports. The file is
 //! written after the commit, so a crash in between leaves the file *behind* the database,
 //! which is not a break (the record the file names must still match).
+//!
+//! The file is written by a [`HeadWriter`]: a commit hands it the new head and goes on; a
+//! blocking-pool task writes the newest head it holds (temp file, fsync, rename), at most one
+//! write per [`HEAD_WRITE_INTERVAL`], so heads that arrive meanwhile are coalesced into one
+//! write. The commit path does no file I/O and no second fsync; the file lags the database
+//! by at most that interval plus one write, and any truncation reaching below the file's
+//! record is still reported. [`verify_audit`] and [`Store::close`] first wait for the writer.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -122,8 +131,9 @@ pub(crate) async fn append_entries(tx: &mut Tx, entries: Vec<AuditEntry>) -> Res
         hash: to_hash(row.try_get("hash")?)?,
     };
     let at = tx.store.now_ms();
+    let mut records = Vec::with_capacity(entries.len());
     for e in entries {
-        let rec = AuditRecord {
+        let mut rec = AuditRecord {
             seq: head.seq + 1,
             at,
             actor: e.actor,
@@ -135,23 +145,48 @@ pub(crate) async fn append_entries(tx: &mut Tx, entries: Vec<AuditEntry>) -> Res
             hash: Vec::new(),
         };
         let hash = record_hash(&head.hash, &rec);
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, action, subject, before_summary, \
-             after_summary, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(rec.seq)
-        .bind(rec.at)
-        .bind(&rec.actor)
-        .bind(&rec.action)
-        .bind(&rec.subject)
-        .bind(&rec.before)
-        .bind(&rec.after)
-        .bind(rec.prev_hash)
-        .bind(hash.to_vec())
-        .execute(tx.conn())
-        .await?;
+        rec.hash = hash.to_vec();
         head = AuditHead { seq: rec.seq, hash };
+        records.push(rec);
     }
+    // One multi-row INSERT for the transaction's records (9 parameters a row; a
+    // transaction queues a handful, far below either backend's parameter limit).
+    let mut sql = String::from(
+        "INSERT INTO audit_log (seq, at, actor, action, subject, before_summary, \
+         after_summary, prev_hash, hash) VALUES ",
+    );
+    for i in 0..records.len() {
+        let b = i * 9;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 8,
+            b + 9
+        ));
+    }
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for rec in records {
+        q = q
+            .bind(rec.seq)
+            .bind(rec.at)
+            .bind(rec.actor)
+            .bind(rec.action)
+            .bind(rec.subject)
+            .bind(rec.before)
+            .bind(rec.after)
+            .bind(rec.prev_hash)
+            .bind(rec.hash);
+    }
+    q.execute(tx.conn()).await?;
     sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
         .bind(head.seq)
         .bind(head.hash.to_vec())
@@ -198,15 +233,18 @@ pub fn read_head_file(path: &Path) -> std::io::Result<Option<AuditHead>> {
 }
 
 /// Serialises head-file writes in this process (across all `Store`s sharing a data dir).
-static HEAD_FILE_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+static HEAD_FILE_LOCK: Mutex<()> = Mutex::new(());
+
+/// The shortest time between two writes of the head file by one [`HeadWriter`].
+pub const HEAD_WRITE_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Writes the head file atomically (unique temp file + rename), never moving it backwards
 /// within a process. Several processes sharing one data dir can at worst leave it *behind*
 /// the database, which verification accepts; it is never left ahead or half written.
-pub(crate) async fn write_head_file(store: &Store, head: AuditHead) -> std::io::Result<()> {
-    let _guard = HEAD_FILE_LOCK.lock().await;
-    let path = head_file_path(store);
-    if let Some(current) = read_head_file(&path)?
+/// Blocking: runs on the blocking pool.
+fn write_head_file(path: &Path, head: AuditHead) -> std::io::Result<()> {
+    let _guard = HEAD_FILE_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(current) = read_head_file(path)?
         && current.seq >= head.seq
     {
         return Ok(());
@@ -222,7 +260,100 @@ pub(crate) async fn write_head_file(store: &Store, head: AuditHead) -> std::io::
         f.write_all(format!("{} {}\n", head.seq, hex(&head.hash)).as_bytes())?;
         f.sync_all()?;
     }
-    std::fs::rename(&tmp, &path)
+    std::fs::rename(&tmp, path)
+}
+
+#[derive(Default)]
+struct HeadState {
+    /// The newest head handed in and not yet written.
+    pending: Option<AuditHead>,
+    /// A blocking task is writing (it takes `pending` until there is none).
+    running: bool,
+}
+
+/// Writes the audit head file off the async threads, coalescing the heads of commits that
+/// arrive while it writes (see the module docs).
+pub struct HeadWriter {
+    path: PathBuf,
+    state: Mutex<HeadState>,
+    /// The highest sequence number written (or given up on after an error).
+    done: tokio::sync::watch::Sender<i64>,
+    /// The highest sequence number handed in.
+    submitted: std::sync::atomic::AtomicI64,
+}
+
+impl HeadWriter {
+    pub(crate) fn new(path: PathBuf) -> Arc<HeadWriter> {
+        Arc::new(HeadWriter {
+            path,
+            state: Mutex::new(HeadState::default()),
+            done: tokio::sync::watch::Sender::new(0),
+            submitted: std::sync::atomic::AtomicI64::new(0),
+        })
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, HeadState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands in a committed head; returns at once.
+    pub(crate) fn submit(self: &Arc<Self>, head: AuditHead) {
+        self.submitted
+            .fetch_max(head.seq, std::sync::atomic::Ordering::SeqCst);
+        let mut st = self.state();
+        if st.pending.is_none_or(|p| p.seq < head.seq) {
+            st.pending = Some(head);
+        }
+        if !st.running {
+            st.running = true;
+            drop(st);
+            let me = Arc::clone(self);
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    rt.spawn_blocking(move || me.run());
+                }
+                // No runtime (cannot happen from `Tx::commit`, which is async): write here.
+                Err(_) => me.run(),
+            }
+        }
+    }
+
+    /// The blocking loop: write the newest pending head, wait out the interval, repeat until
+    /// nothing is pending.
+    fn run(&self) {
+        let mut last: Option<Instant> = None;
+        loop {
+            if let Some(t) = last {
+                let since = t.elapsed();
+                if since < HEAD_WRITE_INTERVAL {
+                    std::thread::sleep(HEAD_WRITE_INTERVAL - since);
+                }
+            }
+            let head = {
+                let mut st = self.state();
+                match st.pending.take() {
+                    Some(h) => h,
+                    None => {
+                        st.running = false;
+                        return;
+                    }
+                }
+            };
+            if let Err(e) = write_head_file(&self.path, head) {
+                tracing::error!(error = %e, "cannot write the audit chain-head file");
+            }
+            last = Some(Instant::now());
+            self.done.send_modify(|d| *d = (*d).max(head.seq));
+        }
+    }
+
+    /// Waits until every head handed in so far has been written.
+    pub async fn flush(&self) {
+        let target = self.submitted.load(std::sync::atomic::Ordering::SeqCst);
+        let mut rx = self.done.subscribe();
+        // The sender lives as long as `self`, so this only ends when the target is reached.
+        let _ = rx.wait_for(|d| *d >= target).await;
+    }
 }
 
 /// What a successful verification saw.
@@ -284,6 +415,8 @@ fn db_break(e: impl fmt::Display) -> AuditBreak {
 /// Walks the whole chain from record 1, then checks the head row and the head file.
 /// Returns the first break found.
 pub async fn verify_audit(store: &Store, head_file: &Path) -> Result<AuditReport, AuditBreak> {
+    // This process's commits are in the file before it is read.
+    store.flush_audit_head().await;
     let file_head = read_head_file(head_file).map_err(|_| AuditBreak {
         seq: 0,
         reason: BreakReason::HeadFileMissing,

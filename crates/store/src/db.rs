@@ -1,6 +1,17 @@
 //! Opening the database: choosing the backend from the URL, connecting (SQLite pragmas: WAL,
 //! `synchronous=FULL`, foreign keys, busy timeout), running the backend's migrations, loading
 //! the data key; and the [`Tx`] write transaction every domain write goes through.
+//!
+//! # Writers take turns
+//! On SQLite only one transaction can write at a time. Rather than letting several pooled
+//! connections race for the database lock (SQLite's busy handler then sleeps and polls), the
+//! store keeps ONE writer connection in a pool of its own: [`Store::begin`] waits in that
+//! pool's fair async queue and never busy-sleeps. Reads use the other pool, which WAL lets run
+//! beside the writer. A writer that waits longer than [`StoreConfig::write_wait`] (default
+//! 2 s) gets [`StoreError::Busy`], which the surfaces answer with 503 and `Retry-After`: under
+//! overload a request is refused quickly instead of holding on for the 10 s busy timeout.
+//! On PostgreSQL row locks do this work; writers share the one pool, whose acquire timeout
+//! is also `write_wait`-bounded for writes.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -11,7 +22,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor};
 
-use crate::audit::{self, AuditEntry};
+use crate::audit::{self, AuditEntry, HeadWriter};
 use crate::crypto::{Crypto, DataKey};
 use crate::error::{Result, StoreError};
 
@@ -66,7 +77,13 @@ pub struct StoreConfig {
     pub max_connections: Option<u32>,
     /// Time source (default: the wall clock).
     pub clock: Option<Clock>,
+    /// How long a write transaction may wait for its turn before [`StoreError::Busy`]
+    /// (default 2 s).
+    pub write_wait: Option<Duration>,
 }
+
+/// Default of [`StoreConfig::write_wait`].
+pub const DEFAULT_WRITE_WAIT: Duration = Duration::from_secs(2);
 
 impl fmt::Debug for StoreConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -90,12 +107,19 @@ impl StoreConfig {
             data_key: None,
             max_connections: None,
             clock: None,
+            write_wait: None,
         }
     }
 }
 
 pub(crate) struct Inner {
     pub(crate) pool: AnyPool,
+    /// The write transactions' pool: on SQLite a separate pool of one connection (its acquire
+    /// queue is the writers' queue); on PostgreSQL a clone of `pool`.
+    pub(crate) writer: AnyPool,
+    pub(crate) write_wait: Duration,
+    /// Writes the audit chain head file off the async threads, coalescing heads.
+    pub(crate) head_writer: std::sync::Arc<HeadWriter>,
     pub(crate) backend: Backend,
     /// The database URL (for the gate's LISTEN connection; never logged).
     pub(crate) url: String,
@@ -159,30 +183,49 @@ impl Store {
             },
         };
         let options: AnyConnectOptions = url.parse()?;
-        let mut pool_options =
-            AnyPoolOptions::new().max_connections(config.max_connections.unwrap_or(8));
-        if backend == Backend::Sqlite {
-            pool_options = pool_options.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute("PRAGMA journal_mode = WAL").await?;
-                    conn.execute("PRAGMA synchronous = FULL").await?;
-                    conn.execute("PRAGMA foreign_keys = ON").await?;
-                    conn.execute("PRAGMA busy_timeout = 10000").await?;
-                    Ok(())
-                })
-            });
-        }
-        let pool = pool_options
+        let write_wait = config.write_wait.unwrap_or(DEFAULT_WRITE_WAIT);
+        let pool_options = |max: u32| {
+            let mut o = AnyPoolOptions::new().max_connections(max);
+            if backend == Backend::Sqlite {
+                o = o.after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        // Only writes outside `Store::begin` (a few single statements) can
+                        // meet the lock; they wait at most this long.
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                        Ok(())
+                    })
+                });
+            }
+            o
+        };
+        let pool = pool_options(config.max_connections.unwrap_or(8))
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         match backend {
             Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
         }
+        let writer = match backend {
+            Backend::Sqlite => {
+                pool_options(1)
+                    .min_connections(1)
+                    .acquire_timeout(write_wait)
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => pool.clone(),
+        };
+        let head_writer = HeadWriter::new(config.data_dir.join(audit::HEAD_FILE));
         Ok(Store {
             inner: Arc::new(Inner {
                 pool,
+                writer,
+                write_wait,
+                head_writer,
                 backend,
                 url,
                 crypto: Crypto::new(&key),
@@ -225,16 +268,30 @@ impl Store {
         Ok(())
     }
 
-    /// Closes the pool (waits for connections to be returned).
+    /// Closes the pools (waits for connections to be returned) after the audit head file
+    /// caught up.
     pub async fn close(&self) {
+        self.flush_audit_head().await;
+        self.inner.writer.close().await;
         self.inner.pool.close().await;
     }
 
-    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
+    /// Waits until the audit head file names at least every head committed so far by this
+    /// store (its writes are coalesced off the async threads, see [`audit`]).
+    pub async fn flush_audit_head(&self) {
+        self.inner.head_writer.flush().await;
+    }
+
+    /// Starts a write transaction: on SQLite it waits its turn for the one writer connection
+    /// (at most `write_wait`, then [`StoreError::Busy`]) and begins `IMMEDIATE`.
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match self.inner.backend {
-            Backend::Sqlite => self.inner.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.inner.pool.begin().await?,
+            Backend::Sqlite => self.inner.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                tokio::time::timeout(self.inner.write_wait, self.inner.pool.begin())
+                    .await
+                    .map_err(|_| StoreError::Busy)??
+            }
         };
         Ok(Tx {
             inner,
@@ -277,8 +334,8 @@ impl Tx {
         self.audit.push(entry);
     }
 
-    /// Appends the queued audit records to the chain, commits, then writes the chain head to
-    /// the head file in the data dir.
+    /// Appends the queued audit records to the chain, commits, then hands the chain head to
+    /// the head-file writer (which writes it off the async threads, coalesced).
     ///
     /// Inside a request with an `Idempotency-Key` ([`crate::idempotency::Claim::run`]) the
     /// request's first commit also takes the key (its pending row), in this transaction.
@@ -296,10 +353,8 @@ impl Tx {
         }
         if let Some(head) = head {
             // The data is committed; a failed head-file write only weakens truncation
-            // detection until the next append, so it is logged, not returned.
-            if let Err(e) = audit::write_head_file(&self.store, head).await {
-                tracing::error!(error = %e, "cannot write the audit chain-head file");
-            }
+            // detection until the next append, so the writer logs it.
+            self.store.inner.head_writer.submit(head);
         }
         Ok(())
     }

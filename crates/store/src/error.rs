@@ -22,6 +22,11 @@ pub enum StoreError {
         what: &'static str,
         expected: &'static str,
     },
+    /// The database is overloaded: a writer waited its turn longer than the store allows
+    /// (or SQLite reported its lock busy, or no pooled connection came in time). Retry later;
+    /// the API answers 503 with `Retry-After`.
+    #[error("database busy: try again shortly")]
+    Busy,
     /// No data key was configured and none could be generated (e.g. PostgreSQL without one).
     #[error("no data key: set BEIAN_DATA_KEY (base64 of 32 bytes) or configure one")]
     MissingDataKey,
@@ -111,6 +116,19 @@ impl From<sqlx::Error> for StoreError {
         }
         if let sqlx::Error::RowNotFound = e {
             return StoreError::NotFound { what: "row" };
+        }
+        if let sqlx::Error::PoolTimedOut = e {
+            return StoreError::Busy;
+        }
+        // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+        if let sqlx::Error::Database(db) = &e
+            && db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+            && db
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+        {
+            return StoreError::Busy;
         }
         StoreError::Database(e)
     }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use sqlx::Row;
 
 use crate::audit::AuditEntry;
+use crate::crypto::Field;
 use crate::db::{Store, Tx, new_id};
 use crate::error::{Result, StoreError};
 
@@ -107,6 +108,76 @@ pub struct Material {
 const ORDER_COLS: &str = "id, account_id, sponsor_id, website_id, kind, state, province, \
     version, deadlines, return_reasons, created_at, updated_at";
 
+/// [`ORDER_COLS`] of the table aliased `o`.
+const ORDER_COLS_O: &str = "o.id, o.account_id, o.sponsor_id, o.website_id, o.kind, o.state, \
+    o.province, o.version, o.deadlines, o.return_reasons, o.created_at, o.updated_at";
+
+/// Where a keyset page starts: after the row with this instant (the list's order column,
+/// Unix ms) and id. Its text form (the API's cursor) is `<instant>.<id>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keyset {
+    pub at: i64,
+    pub id: String,
+}
+
+impl Keyset {
+    /// The text form of a cursor.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.at, self.id)
+    }
+
+    /// Parses a cursor made by [`Keyset::encode`]; `None` if it is not one.
+    pub fn decode(s: &str) -> Option<Keyset> {
+        let (at, id) = s.split_once('.')?;
+        let at = at.parse::<i64>().ok()?;
+        let ok = !id.is_empty()
+            && id.len() <= 64
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        ok.then(|| Keyset {
+            at,
+            id: id.to_owned(),
+        })
+    }
+
+    fn bounds(after: Option<&Keyset>) -> (i64, String) {
+        match after {
+            Some(k) => (k.at, k.id.clone()),
+            // Before every row: instants are never negative and ids never empty.
+            None => (i64::MIN, String::new()),
+        }
+    }
+}
+
+/// Which review queue [`Store::queue_page`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueFilter<'a> {
+    pub state: &'a str,
+    /// GB/T 2260 province code.
+    pub province: Option<&'a str>,
+    /// `FilingKind::as_str()`.
+    pub kind: Option<&'a str>,
+}
+
+/// One row of a review queue page. `Debug` leaves the forms out (they hold personal data).
+#[derive(Clone, PartialEq)]
+pub struct QueueRow {
+    pub order: Order,
+    /// When the order entered its state (Unix ms).
+    pub entered_at: i64,
+    /// The order's forms (opened), if any were saved.
+    pub forms: Option<Value>,
+}
+
+impl std::fmt::Debug for QueueRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueueRow")
+            .field("order", &self.order)
+            .field("entered_at", &self.entered_at)
+            .field("forms", &self.forms.as_ref().map(|_| "<sealed>"))
+            .finish()
+    }
+}
+
 fn json_col(row: &sqlx::any::AnyRow, col: &'static str) -> Result<Value> {
     let s: String = row.try_get(col)?;
     serde_json::from_str(&s).map_err(|_| StoreError::Corrupt(col))
@@ -136,8 +207,8 @@ impl Tx {
         let now = self.store.now_ms();
         sqlx::query(
             "INSERT INTO orders (id, account_id, sponsor_id, website_id, kind, state, province, \
-             version, deadlines, return_reasons, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, '{}', '[]', $8, $8)",
+             version, deadlines, return_reasons, created_at, updated_at, state_entered_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, '{}', '[]', $8, $8, $8)",
         )
         .bind(&id)
         .bind(o.account_id)
@@ -215,20 +286,48 @@ impl Tx {
         event: &TimelineEvent,
         extras: &TransitionExtras,
     ) -> Result<i64> {
-        let row = sqlx::query("SELECT state, version FROM orders WHERE id = $1")
-            .bind(order_id)
-            .fetch_optional(self.conn())
-            .await?
-            .ok_or(StoreError::NotFound { what: "order" })?;
-        let from: String = row.try_get("state")?;
-        let version: i64 = row.try_get("version")?;
-        if version != expected_version {
-            return Err(StoreError::Conflict { what: "order" });
-        }
         let now = self.store.now_ms();
         let new_version = expected_version + 1;
+        // Two statements: the timeline entry is copied from the order row as it stands at
+        // the expected version (which also yields the state it leaves), then the row moves.
+        let from: Option<String> = sqlx::query_scalar(
+            "INSERT INTO order_events (id, order_id, at, actor, event, from_state, to_state, \
+             version, note) SELECT $1, id, $2, $3, $4, state, $5, $6, $7 FROM orders \
+             WHERE id = $8 AND version = $9 RETURNING from_state",
+        )
+        .bind(new_id())
+        .bind(now)
+        .bind(&event.actor)
+        .bind(&event.event)
+        .bind(new_state)
+        .bind(new_version)
+        .bind(event.note.to_string())
+        .bind(order_id)
+        .bind(expected_version)
+        .fetch_optional(self.conn())
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            // A concurrent transition took this version first (PostgreSQL).
+            StoreError::Unique {
+                constraint: "order_events_version_key",
+            } => StoreError::Conflict { what: "order" },
+            other => other,
+        })?;
+        let Some(from) = from else {
+            // Only the failure path pays for telling a missing order from a moved one.
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM orders WHERE id = $1")
+                    .bind(order_id)
+                    .fetch_optional(self.conn())
+                    .await?;
+            return Err(match exists {
+                None => StoreError::NotFound { what: "order" },
+                Some(_) => StoreError::Conflict { what: "order" },
+            });
+        };
         let res = sqlx::query(
-            "UPDATE orders SET state = $1, version = $2, updated_at = $3, \
+            "UPDATE orders SET state_entered_at = CASE WHEN state = $1 THEN state_entered_at \
+             ELSE $3 END, state = $1, version = $2, updated_at = $3, \
              deadlines = COALESCE($4, deadlines), return_reasons = COALESCE($5, return_reasons) \
              WHERE id = $6 AND version = $7",
         )
@@ -244,8 +343,6 @@ impl Tx {
         if res.rows_affected() != 1 {
             return Err(StoreError::Conflict { what: "order" });
         }
-        self.insert_event(order_id, Some(&from), new_state, new_version, event)
-            .await?;
         self.append_audit(
             AuditEntry::new(
                 &event.actor,
@@ -337,27 +434,109 @@ impl Store {
         rows.iter().map(order_from_row).collect()
     }
 
-    /// Up to `limit` orders in `state` with the instant (Unix ms) each entered it — its last
-    /// timeline entry into the state, or its last update without one — earliest entry first
-    /// (then id), ordered before the limit applies: a queue's head is never cut off.
+    /// Up to `limit` orders in `state` with the instant (Unix ms) each entered it (the
+    /// stored `state_entered_at`, set by the transition into the state), earliest entry first
+    /// (then id), read from the index on (state, state_entered_at, id).
     pub async fn orders_in_state_by_entry(
         &self,
         state: &str,
         limit: i64,
     ) -> Result<Vec<(Order, i64)>> {
         let rows = sqlx::query(sql!(
-            "SELECT {ORDER_COLS}, entered_at FROM ( \
-               SELECT o.*, COALESCE((SELECT MAX(e.at) FROM order_events e \
-                 WHERE e.order_id = o.id AND e.to_state = o.state), o.updated_at) AS entered_at \
-               FROM orders o WHERE o.state = $1) q \
-             ORDER BY entered_at, id LIMIT $2"
+            "SELECT {ORDER_COLS}, state_entered_at FROM orders WHERE state = $1 \
+             ORDER BY state_entered_at, id LIMIT $2"
         ))
         .bind(state)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
         rows.iter()
-            .map(|r| Ok((order_from_row(r)?, r.try_get("entered_at")?)))
+            .map(|r| Ok((order_from_row(r)?, r.try_get("state_entered_at")?)))
+            .collect()
+    }
+
+    /// One keyset page of an account's orders, oldest first (`created_at`, then id), each
+    /// with its website's domain: one query, whatever the page or the account's size.
+    pub async fn orders_of_account_page(
+        &self,
+        account_id: &str,
+        after: Option<&Keyset>,
+        limit: i64,
+    ) -> Result<Vec<(Order, Option<String>)>> {
+        let (at, id) = Keyset::bounds(after);
+        let rows = sqlx::query(sql!(
+            "SELECT {ORDER_COLS_O}, w.domain AS website_domain FROM orders o \
+             LEFT JOIN websites w ON w.id = o.website_id \
+             WHERE o.account_id = $1 AND (o.created_at, o.id) > ($2, $3) \
+             ORDER BY o.created_at, o.id LIMIT $4"
+        ))
+        .bind(account_id)
+        .bind(at)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((order_from_row(r)?, r.try_get("website_domain")?)))
+            .collect()
+    }
+
+    /// One keyset page of a review queue: the orders in `filter.state` (and province and
+    /// kind, when given), earliest entry into the state first (then id), each with its entry
+    /// instant and its forms (opened). One query on the index (state, state_entered_at, id).
+    pub async fn queue_page(
+        &self,
+        filter: &QueueFilter<'_>,
+        after: Option<&Keyset>,
+        limit: i64,
+    ) -> Result<Vec<QueueRow>> {
+        let (at, id) = Keyset::bounds(after);
+        let mut extra = String::new();
+        let mut n = 4;
+        if filter.province.is_some() {
+            n += 1;
+            extra.push_str(&format!(" AND o.province = ${n}"));
+        }
+        if filter.kind.is_some() {
+            n += 1;
+            extra.push_str(&format!(" AND o.kind = ${n}"));
+        }
+        let mut q = sqlx::query(sql!(
+            "SELECT {ORDER_COLS_O}, o.state_entered_at AS entered_at, wf.forms_ct AS forms_ct \
+             FROM orders o LEFT JOIN order_workflow wf ON wf.order_id = o.id \
+             WHERE o.state = $1 AND (o.state_entered_at, o.id) > ($2, $3){extra} \
+             ORDER BY o.state_entered_at, o.id LIMIT $4"
+        ))
+        .bind(filter.state)
+        .bind(at)
+        .bind(id)
+        .bind(limit);
+        if let Some(p) = filter.province {
+            q = q.bind(p);
+        }
+        if let Some(k) = filter.kind {
+            q = q.bind(k);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                let forms_ct: Option<Vec<u8>> = r.try_get("forms_ct")?;
+                let forms = match forms_ct {
+                    Some(ct) => {
+                        let text = self.crypto().open_str(Field::Outbox, &ct)?;
+                        Some(
+                            serde_json::from_str(&text)
+                                .map_err(|_| StoreError::Corrupt("order_workflow.forms"))?,
+                        )
+                    }
+                    None => None,
+                };
+                Ok(QueueRow {
+                    order: order_from_row(r)?,
+                    entered_at: r.try_get("entered_at")?,
+                    forms,
+                })
+            })
             .collect()
     }
 

@@ -19,6 +19,7 @@
 //! }
 //! ```
 
+pub mod bulk;
 pub mod pg;
 pub mod s3;
 
@@ -68,6 +69,7 @@ impl TestStore {
             data_key: Some(self.key.clone()),
             max_connections: Some(8),
             clock: None,
+            write_wait: None,
         }
     }
 
@@ -117,6 +119,7 @@ pub async fn postgres() -> Option<TestStore> {
         data_key: Some(key.clone()),
         max_connections: Some(8),
         clock: None,
+        write_wait: None,
     };
     let store = Store::open(config)
         .await

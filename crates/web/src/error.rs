@@ -69,6 +69,10 @@ pub enum ApiError {
     /// The service cannot do its work right now (the database is unreachable).
     #[error("unavailable")]
     Unavailable,
+    /// 503 `busy` with `Retry-After`: the database is overloaded (a writer waited its turn
+    /// longer than the store allows). Nothing was changed; the client may retry.
+    #[error("busy")]
+    Busy,
     /// A workflow service's refusal (see `From<WorkflowError>`): its status, code, message
     /// and fields come from the [`WorkflowError`] itself, rendered in the request's language.
     #[error("{0}")]
@@ -185,6 +189,7 @@ impl ApiError {
                 "unavailable",
                 "api.error.unavailable",
             ),
+            ApiError::Busy => simple(StatusCode::SERVICE_UNAVAILABLE, "busy", "api.error.busy"),
             ApiError::Workflow(e) => ErrorParts {
                 status: StatusCode::from_u16(e.status())
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -210,6 +215,9 @@ fn bad_request_key(code: &str) -> &'static str {
     }
 }
 
+/// `Retry-After` of a 503 `busy`: the write queue drains in milliseconds, so one second.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
 /// Which field a unique constraint of the store guards (see the store's migrations).
 fn unique_field(constraint: &str) -> Option<(&'static str, &'static str)> {
     match constraint {
@@ -226,6 +234,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
             StoreError::NotFound { .. } => ApiError::NotFound,
+            StoreError::Busy => ApiError::Busy,
             StoreError::Conflict { .. } | StoreError::InvalidState { .. } => ApiError::Conflict,
             StoreError::Unique { constraint } => match unique_field(constraint) {
                 Some((path, key)) => ApiError::field(path, key),
@@ -242,6 +251,7 @@ impl From<StoreError> for ApiError {
 impl From<WorkflowError> for ApiError {
     fn from(e: WorkflowError) -> ApiError {
         match e {
+            WorkflowError::Store(StoreError::Busy) => ApiError::Busy,
             WorkflowError::Store(cause) => ApiError::Internal(Box::new(cause)),
             WorkflowError::Registry(cause) => {
                 tracing::warn!(error = %cause, "registry unavailable");
@@ -299,17 +309,22 @@ impl IntoResponse for ApiError {
         match &self {
             ApiError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
             ApiError::Unavailable => tracing::warn!("service unavailable"),
+            ApiError::Busy => tracing::debug!("busy: a writer waited too long for its turn"),
             _ => {}
         }
         let parts = self.parts();
         let mut response = (parts.status, Json(parts.body(Locale::ZhCn))).into_response();
-        if let ApiError::TooManyRequests {
-            retry_after_secs, ..
-        } = self
-        {
+        let retry_after = match self {
+            ApiError::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(retry_after_secs),
+            ApiError::Busy => Some(BUSY_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response.extensions_mut().insert(parts);
         response

@@ -166,6 +166,7 @@ impl Application {
             provider_name: Arc::from(settings.provider_name.as_str()),
             gate,
             metrics: Arc::new(crate::metrics::Metrics::new()),
+            health: Arc::new(crate::routes::health::HealthCache::default()),
         };
         let controls = settings
             .simulator
@@ -278,7 +279,7 @@ impl Application {
 pub fn router(state: AppState, sim_controls: Option<&str>) -> Router {
     let platform = Router::new()
         .route("/healthz", get(routes::health::healthz))
-        .route("/readyz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
         .merge(crate::api::router(state.clone()))
         .merge(crate::portal::router(state.clone()))
         .with_state(state.clone())

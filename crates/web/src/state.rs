@@ -40,6 +40,8 @@ pub struct AppState {
     pub gate: Arc<beian_platform::gate::GateIndex>,
     /// The operators' metrics ([`crate::metrics`]).
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// `/healthz`'s last database check.
+    pub health: Arc<crate::routes::health::HealthCache>,
 }
 
 impl AppState {

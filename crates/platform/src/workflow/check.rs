@@ -72,13 +72,19 @@ impl Workflow<'_> {
         acting: &Acting,
         input: &FilingCheckInput,
     ) -> Result<FilingCheckResult, WorkflowError> {
-        Ok(self.check(acting, input).await?.result)
+        Ok(self.check(acting, input, false).await?.result)
     }
 
+    /// The check. With `reuse` (order creation), the registry's answers that a filing check
+    /// of the same account and input recorded within [`recent::FRESH_MS`] are taken (once)
+    /// instead of asking the registry again; our own records are always read anew, so
+    /// what changed here since is seen. Without it (the filing check itself), the answers
+    /// are asked and recorded.
     pub(super) async fn check(
         &self,
         acting: &Acting,
         input: &FilingCheckInput,
+        reuse: bool,
     ) -> Result<Checked, WorkflowError> {
         let valid = validate_check(input).map_err(WorkflowError::Invalid)?;
         let claim = &valid.claim;
@@ -99,12 +105,31 @@ impl Workflow<'_> {
             return Err(WorkflowError::SponsorOfOtherAccount);
         }
 
-        let by_domain = self
-            .query(QueryConditionType::Domain, valid.domain.as_str())
-            .await?;
-        let by_certificate = match certificate_condition(cert.certificate_type) {
-            Some(condition) => self.query(condition, &cert.number).await?,
-            None => None,
+        let key = recent::Key::new(self.store, &acting.account_id, &valid);
+        let reused = if reuse {
+            recent::take_fresh(&key, self.store.now().timestamp_millis())
+        } else {
+            None
+        };
+        let (by_domain, by_certificate) = match reused {
+            Some(answers) => answers,
+            None => {
+                let by_domain = self
+                    .query(QueryConditionType::Domain, valid.domain.as_str())
+                    .await?;
+                let by_certificate = match certificate_condition(cert.certificate_type) {
+                    Some(condition) => self.query(condition, &cert.number).await?,
+                    None => None,
+                };
+                if !reuse {
+                    recent::record(
+                        key,
+                        self.store.now().timestamp_millis(),
+                        (by_domain.clone(), by_certificate.clone()),
+                    );
+                }
+                (by_domain, by_certificate)
+            }
         };
 
         let mut prefill = RegistryPrefill::default();
@@ -276,4 +301,67 @@ fn certificate_condition(t: CertificateType) -> Option<QueryConditionType> {
     MiitCertificateType::from_api(t.as_str())
         .ok()
         .map(|m| m.query_condition())
+}
+
+/// The registry's answers of recent filing checks, so that creating the order right after
+/// its check does not ask the registry the same two questions again (issue 14: each order
+/// made 4 SOAP calls). Kept in memory per process, keyed by the store's data dir, the account,
+/// the domain and the certificate (its keyed hash, no number is kept in clear), taken once,
+/// and only within [`FRESH_MS`] of the store's clock.
+mod recent {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+
+    use beian_miit::v3::returns::StatusInfo;
+    use beian_store::Store;
+
+    use super::ValidCheck;
+
+    /// How long a check's answers may be reused (store clock, ms).
+    pub const FRESH_MS: i64 = 60_000;
+    /// At most this many answers are kept (the oldest are dropped first).
+    const CAPACITY: usize = 4096;
+
+    pub type Answers = (Option<StatusInfo>, Option<StatusInfo>);
+
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    pub struct Key(String);
+
+    impl Key {
+        pub fn new(store: &Store, account_id: &str, valid: &ValidCheck) -> Key {
+            let cert = &valid.claim.certificate;
+            let bidx = store
+                .crypto()
+                .blind_index(beian_store::crypto::Field::Certificate, &cert.number);
+            let hex: String = bidx.iter().map(|b| format!("{b:02x}")).collect();
+            Key(format!(
+                "{}\u{0}{account_id}\u{0}{}\u{0}{}\u{0}{hex}",
+                store.data_dir().display(),
+                valid.domain.as_str(),
+                cert.certificate_type.as_str(),
+            ))
+        }
+    }
+
+    fn map() -> &'static Mutex<HashMap<Key, (i64, Answers)>> {
+        static MAP: OnceLock<Mutex<HashMap<Key, (i64, Answers)>>> = OnceLock::new();
+        MAP.get_or_init(Default::default)
+    }
+
+    pub fn record(key: Key, now_ms: i64, answers: Answers) {
+        let mut m = map().lock().unwrap_or_else(|e| e.into_inner());
+        if m.len() >= CAPACITY {
+            m.retain(|_, (at, _)| now_ms - *at < FRESH_MS);
+            if m.len() >= CAPACITY {
+                m.clear();
+            }
+        }
+        m.insert(key, (now_ms, answers));
+    }
+
+    pub fn take_fresh(key: &Key, now_ms: i64) -> Option<Answers> {
+        let mut m = map().lock().unwrap_or_else(|e| e.into_inner());
+        let (at, answers) = m.remove(key)?;
+        ((0..FRESH_MS).contains(&(now_ms - at))).then_some(answers)
+    }
 }

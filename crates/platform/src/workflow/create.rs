@@ -1,4 +1,6 @@
-//! Creating an order (`POST /orders`): the filing check again, then in one transaction the
+//! Creating an order (`POST /orders`): the filing check again (reusing the registry's
+//! answers of the account's check of the same input, when fresh; our records are read
+//! anew), then in one transaction the
 //! sponsor (created, or linked to the account, or the account's own), the website (one
 //! domain per website), the order in `draft` with its decided kind, its working data (the
 //! registry's answer, the forms prefilled with what the check established and, for a
@@ -60,7 +62,7 @@ impl Workflow<'_> {
         acting: &Acting,
         input: &FilingCheckInput,
     ) -> Result<CreatedOrder, WorkflowError> {
-        let checked = self.check(acting, input).await?;
+        let checked = self.check(acting, input, true).await?;
         let actor = acting.actor();
         let claim = &checked.valid.claim;
         let domain = checked.valid.domain.as_str().to_owned();

@@ -193,6 +193,7 @@ impl WorkflowError {
             WorkflowError::Photo(r) => r.code(),
             WorkflowError::Registry(_) => "registry_unavailable",
             WorkflowError::Sponsor(r) => r.code(),
+            WorkflowError::Store(StoreError::Busy) => "busy",
             WorkflowError::Store(_) => "internal",
         }
     }
@@ -219,6 +220,7 @@ impl WorkflowError {
             WorkflowError::Photo(r) => r.status(),
             WorkflowError::Registry(_) => 502,
             WorkflowError::Sponsor(r) => r.status(),
+            WorkflowError::Store(StoreError::Busy) => 503,
             WorkflowError::Store(_) => 500,
         }
     }
@@ -293,6 +295,7 @@ impl WorkflowError {
             WorkflowError::Photo(r) => r.message_key(),
             WorkflowError::Registry(_) => "workflow.registry_unavailable",
             WorkflowError::Sponsor(r) => r.message_key(),
+            WorkflowError::Store(StoreError::Busy) => "workflow.busy",
             WorkflowError::Store(_) => "workflow.internal",
         }
     }

@@ -89,7 +89,7 @@ pub use photo_input::{
 pub use photo_status::{PhotoCheckView, PhotoStatus};
 pub use product::MIN_TERM_MONTHS;
 pub use review::{
-    Approved, QUEUE_LIMIT, QueueItem, REVIEW_STATES, ReviewMaterial, ReviewOrder,
+    Approved, QUEUE_LIMIT, QueueFilter, QueueItem, REVIEW_STATES, ReviewMaterial, ReviewOrder,
     ReviewTimelineEntry, mask_person_name,
 };
 pub use sponsor_error::SponsorRefusal;

@@ -22,7 +22,9 @@ use beian_core::kind::FilingKind;
 use beian_core::order::{Actor, Event, EventKind, OrderState, ProductLine, apply};
 use beian_core::sponsor::SponsorNature;
 use beian_store::accounts::Role;
-use beian_store::orders::{TimelineEvent, TransitionExtras};
+use beian_store::orders::{
+    Keyset, QueueFilter as StoreQueueFilter, TimelineEvent, TransitionExtras,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -38,8 +40,28 @@ pub const REVIEW_STATES: [OrderState; 3] = [
     OrderState::QueuedForBureau,
 ];
 
-/// At most this many orders are listed per queue.
+/// At most this many orders are listed per queue by [`Workflow::review_queue`].
 pub const QUEUE_LIMIT: i64 = 500;
+
+/// Which review queue [`Workflow::review_queue_page`] lists: a state of [`REVIEW_STATES`]
+/// (`provider_review` by default), and optionally only one province or one kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueFilter {
+    pub state: OrderState,
+    /// GB/T 2260 province code, e.g. `33`.
+    pub province: Option<String>,
+    pub kind: Option<FilingKind>,
+}
+
+impl Default for QueueFilter {
+    fn default() -> QueueFilter {
+        QueueFilter {
+            state: OrderState::ProviderReview,
+            province: None,
+            kind: None,
+        }
+    }
+}
 
 /// Working days a provider step may take.
 const PROVIDER_STEP_WORKING_DAYS: u32 = 1;
@@ -172,47 +194,90 @@ fn is_reviewer(acting: &Acting) -> bool {
 }
 
 impl Workflow<'_> {
-    /// `GET /review/orders?state=…`: the orders in `state` (one of [`REVIEW_STATES`]),
-    /// oldest deadline first (then oldest submission, then id). Reviewers and admins only
-    /// (others: `NotFound`, as for [`Workflow::provider_return`]).
+    /// The orders in `state` (one of [`REVIEW_STATES`]), oldest deadline first, at most
+    /// [`QUEUE_LIMIT`] of them. Reviewers and admins only (others: `NotFound`, as for
+    /// [`Workflow::provider_return`]). Pages: [`Workflow::review_queue_page`].
     pub async fn review_queue(
         &self,
         acting: &Acting,
         state: OrderState,
     ) -> Result<Vec<QueueItem>, WorkflowError> {
-        if !is_reviewer(acting) || !REVIEW_STATES.contains(&state) {
+        let filter = QueueFilter {
+            state,
+            ..QueueFilter::default()
+        };
+        let (items, _) = self
+            .review_queue_page(acting, &filter, None, QUEUE_LIMIT as usize)
+            .await?;
+        Ok(items)
+    }
+
+    /// `GET /review/orders?state=&province=&kind=&limit=&cursor=`: one keyset page of a
+    /// review queue, oldest deadline first (the deadline grows with the entry into the state,
+    /// so this is entry order, then id), and the next page's cursor (`None` on the last). One
+    /// store query per page, on the index (state, state_entered_at). Reviewers and admins
+    /// only (others: `NotFound`); a state outside [`REVIEW_STATES`] is `NotFound`; a cursor
+    /// not of ours is `Invalid` on `cursor`.
+    pub async fn review_queue_page(
+        &self,
+        acting: &Acting,
+        filter: &QueueFilter,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<QueueItem>, Option<String>), WorkflowError> {
+        if !is_reviewer(acting) || !REVIEW_STATES.contains(&filter.state) {
             return Err(WorkflowError::NotFound { what: "queue" });
         }
+        let after = super::view::parse_cursor(cursor)?;
+        let limit = limit.max(1);
         let calendar = self.store.calendar().await?;
         let now = self.store.now();
-        let mut items = Vec::new();
-        // Ordered by entry into the state in the store, so the limit keeps the queue's head
-        // (the deadline grows with the entry instant).
-        for (order, submitted_at) in self
+        let mut rows = self
             .store
-            .orders_in_state_by_entry(state.as_str(), QUEUE_LIMIT)
-            .await?
-        {
-            let l = self.load_any(order).await?;
-            let (deadline, remaining, fallback) = step_deadline(&calendar, submitted_at, now);
+            .queue_page(
+                &StoreQueueFilter {
+                    state: filter.state.as_str(),
+                    province: filter.province.as_deref(),
+                    kind: filter.kind.map(|k| k.as_str()),
+                },
+                after.as_ref(),
+                limit as i64 + 1,
+            )
+            .await?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next = if more {
+            rows.last().map(|r| {
+                Keyset {
+                    at: r.entered_at,
+                    id: r.order.id.clone(),
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        let corrupt = |what| WorkflowError::Store(beian_store::StoreError::Corrupt(what));
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let forms = Forms::from_json(row.forms.as_ref())?;
+            let order = row.order;
+            let (deadline, remaining, fallback) = step_deadline(&calendar, row.entered_at, now);
             items.push(QueueItem {
-                domain: non_empty(&l.forms.website.domain),
-                sponsor_name: queue_sponsor_name(&l.forms),
-                id: l.order.id,
-                kind: l.kind,
-                state: l.state,
-                province: l.order.province,
-                version: l.order.version,
-                submitted_at,
+                domain: non_empty(&forms.website.domain),
+                sponsor_name: queue_sponsor_name(&forms),
+                kind: FilingKind::parse(&order.kind).ok_or(corrupt("orders.kind"))?,
+                state: OrderState::parse(&order.state).ok_or(corrupt("orders.state"))?,
+                id: order.id,
+                province: order.province,
+                version: order.version,
+                submitted_at: row.entered_at,
                 deadline,
                 deadline_remaining_seconds: remaining,
                 deadline_fallback_used: fallback,
             });
         }
-        items.sort_by(|a, b| {
-            (a.deadline, a.submitted_at, &a.id).cmp(&(b.deadline, b.submitted_at, &b.id))
-        });
-        Ok(items)
+        Ok((items, next))
     }
 
     /// `GET /review/orders/{id}`: any account's order, in full (reviewers and admins).

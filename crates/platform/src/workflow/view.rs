@@ -7,7 +7,7 @@ use beian_core::order::{Actor, EventKind, Flow, OrderState, ProductLine, Step};
 use beian_core::province::Province;
 use beian_core::rules::rules_for;
 use beian_store::StoreError;
-use beian_store::orders::Order;
+use beian_store::orders::{Keyset, Order};
 use beian_store::workflow_support::OrderWorkflow;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -269,27 +269,75 @@ impl Workflow<'_> {
         })
     }
 
-    /// `GET /orders`: the acting account's orders, oldest first.
+    /// The acting account's orders, oldest first (all of them; the API pages with
+    /// [`Workflow::orders_page`]).
     pub async fn orders(&self, acting: &Acting) -> Result<Vec<OrderSummary>, WorkflowError> {
-        let corrupt = |what| WorkflowError::Store(StoreError::Corrupt(what));
-        let mut out = Vec::new();
-        for o in self.store.orders_of_account(&acting.account_id).await? {
-            let domain = match &o.website_id {
-                Some(w) => Some(self.store.website(w).await?.data.domain),
-                None => None,
-            };
-            out.push(OrderSummary {
-                kind: FilingKind::parse(&o.kind).ok_or(corrupt("orders.kind"))?,
-                state: OrderState::parse(&o.state).ok_or(corrupt("orders.state"))?,
-                id: o.id,
-                province: o.province,
-                domain,
-                version: o.version,
-                created_at: o.created_at,
-                updated_at: o.updated_at,
-            });
-        }
-        Ok(out)
+        let rows = self
+            .store
+            .orders_of_account_page(&acting.account_id, None, i64::MAX)
+            .await?;
+        rows.into_iter().map(summary).collect()
+    }
+
+    /// `GET /orders?limit=&cursor=`: one keyset page of the acting account's orders, oldest
+    /// first, and the cursor of the next page (`None` on the last). One query per page. A
+    /// cursor that is not one of ours is `Invalid` on the field `cursor`.
+    pub async fn orders_page(
+        &self,
+        acting: &Acting,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<OrderSummary>, Option<String>), WorkflowError> {
+        let after = parse_cursor(cursor)?;
+        let limit = limit.max(1);
+        let mut rows = self
+            .store
+            .orders_of_account_page(&acting.account_id, after.as_ref(), limit as i64 + 1)
+            .await?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next = if more {
+            rows.last().map(|(o, _)| {
+                Keyset {
+                    at: o.created_at,
+                    id: o.id.clone(),
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        let items = rows.into_iter().map(summary).collect::<Result<_, _>>()?;
+        Ok((items, next))
+    }
+}
+
+fn summary((o, domain): (Order, Option<String>)) -> Result<OrderSummary, WorkflowError> {
+    let corrupt = |what| WorkflowError::Store(StoreError::Corrupt(what));
+    Ok(OrderSummary {
+        kind: FilingKind::parse(&o.kind).ok_or(corrupt("orders.kind"))?,
+        state: OrderState::parse(&o.state).ok_or(corrupt("orders.state"))?,
+        id: o.id,
+        province: o.province,
+        domain,
+        version: o.version,
+        created_at: o.created_at,
+        updated_at: o.updated_at,
+    })
+}
+
+/// A list's cursor (`None` or empty: the first page); not one of ours: `Invalid` on `cursor`.
+pub(super) fn parse_cursor(cursor: Option<&str>) -> Result<Option<Keyset>, WorkflowError> {
+    match cursor {
+        None | Some("") => Ok(None),
+        Some(c) => Keyset::decode(c).map(Some).ok_or_else(|| {
+            let mut fields = super::error::FieldErrors::new();
+            fields.insert(
+                "cursor".into(),
+                super::error::FieldError::new("workflow.cursor"),
+            );
+            WorkflowError::Invalid(fields)
+        }),
     }
 }
 

@@ -32,10 +32,10 @@ pub(crate) async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> 
         });
         q.build().execute(&mut *conn).await?;
         let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO sponsor_chars (rowid, chars) ");
+            QueryBuilder::new("INSERT INTO sponsor_bigrams (rowid, grams) ");
         q.push_values(chunk, |mut b, s| {
             b.push_bind(s.id)
-                .push_bind(crate::registry::spaced_chars(&s.name));
+                .push_bind(crate::registry::spaced_bigrams(&s.name));
         });
         q.build().execute(&mut *conn).await?;
     }

@@ -91,6 +91,9 @@ async fn concurrent_audit_appends_do_not_fork_the_chain() {
         for h in handles {
             h.await.unwrap();
         }
+        // Each store writes the head file off its commits (coalesced); verification waits for
+        // its own store's writer, so the other instance's is waited for here.
+        b.flush_audit_head().await;
         let report = verify_audit(&a, &head_file_path(&a)).await.unwrap();
         assert_eq!(report.records, 80);
         assert_eq!(report.head_file_seq, Some(80));

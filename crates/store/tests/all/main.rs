@@ -18,3 +18,4 @@ mod queue;
 mod records;
 mod sponsor_codes;
 mod story;
+mod writes;

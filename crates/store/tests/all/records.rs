@@ -260,7 +260,7 @@ async fn sqlite_connections_use_wal_full_sync_foreign_keys_and_busy_timeout() {
             ("PRAGMA journal_mode", "wal"),
             ("PRAGMA synchronous", "2"),
             ("PRAGMA foreign_keys", "1"),
-            ("PRAGMA busy_timeout", "10000"),
+            ("PRAGMA busy_timeout", "5000"),
         ];
         for (pragma, want) in cases {
             let row = sqlx::query(pragma).fetch_one(&mut *conn).await.unwrap();

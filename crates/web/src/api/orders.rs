@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use crate::api::auth::CurrentAccount;
 use crate::api::openapi::ErrorBody;
-use crate::api::page::PageQuery;
+use crate::api::page::{Page, PageQuery};
 use crate::api::{ApiJson, RequestLocale};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -142,8 +142,12 @@ pub async fn list_orders(
     account: CurrentAccount,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
-    let orders = state.workflow().orders(&acting(&account)).await?;
-    Ok(Json(query.page(orders, |o| o.id.as_str())?).into_response())
+    let limit = query.limit()?;
+    let (items, next_cursor) = state
+        .workflow()
+        .orders_page(&acting(&account), query.cursor.as_deref(), limit)
+        .await?;
+    Ok(Json(Page { items, next_cursor }).into_response())
 }
 
 /// One order with its forms, steps and timeline.

@@ -1,7 +1,10 @@
 //! The API's list shape (docs/api.md "Lists"): `{items: [...], next_cursor}` with
-//! `?limit=&cursor=`. The cursor is the id of the last item of the previous page (opaque to
+//! `?limit=&cursor=`. The cursor names the last item of the previous page (opaque to
 //! clients); the next page starts after it in the list's own stable order, so an item added
-//! or removed meanwhile does not shift the pages the way an offset would.
+//! or removed meanwhile does not shift the pages the way an offset would. The long lists
+//! (`GET /orders`, the review queue) page in the store by keyset (their cursor is the
+//! order column's value and the id, see `beian_store::orders::Keyset`); short lists page in
+//! memory with [`PageQuery::page`] (their cursor is the last item's id).
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -30,13 +33,19 @@ pub struct Page<T> {
 }
 
 impl PageQuery {
-    /// The page of `all` (in its stable order) this query asks for; `id` names an item. A
-    /// cursor that names no item is 422 `cursor`.
-    pub fn page<T>(&self, all: Vec<T>, id: impl Fn(&T) -> &str) -> Result<Page<T>, ApiError> {
+    /// The page size asked for (default 50); outside 1 to 200: 422 `limit`.
+    pub fn limit(&self) -> Result<usize, ApiError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::field("limit", "api.field.limit"));
         }
+        Ok(limit)
+    }
+
+    /// The page of `all` (in its stable order) this query asks for; `id` names an item. A
+    /// cursor that names no item is 422 `cursor`.
+    pub fn page<T>(&self, all: Vec<T>, id: impl Fn(&T) -> &str) -> Result<Page<T>, ApiError> {
+        let limit = self.limit()?;
         let start = match self.cursor.as_deref() {
             None | Some("") => 0,
             Some(cursor) => {

@@ -8,6 +8,7 @@
 use super::{ApiPath as Path, ApiQuery as Query};
 use axum::Json;
 use axum::extract::State;
+use beian_core::kind::FilingKind;
 use beian_core::order::OrderState;
 use beian_store::accounts::Role;
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,7 @@ use super::openapi::ErrorBody;
 use super::page::PageQuery;
 use crate::error::ApiError;
 use crate::startup::AppState;
-use beian_platform::workflow::{Acting, ReturnReasonInput, WorkflowError};
+use beian_platform::workflow::{Acting, QueueFilter, ReturnReasonInput, WorkflowError};
 
 /// The reviewer acting, after the role check (403 `forbidden` for applicants).
 fn reviewer(account: &CurrentAccount) -> Result<Acting, ApiError> {
@@ -32,10 +33,13 @@ fn reviewer(account: &CurrentAccount) -> Result<Acting, ApiError> {
 }
 
 /// `?state=`: one of `provider_review` (the default), `photo_review`, `queued_for_bureau`;
+/// `?province=` (GB/T 2260 code, e.g. `33`) and `?kind=` (a filing kind) narrow it;
 /// `?limit=&cursor=` as every list.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct QueueQuery {
     pub state: Option<String>,
+    pub province: Option<String>,
+    pub kind: Option<String>,
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -86,18 +90,37 @@ pub async fn review_queue(
             .filter(|s| beian_platform::workflow::REVIEW_STATES.contains(s))
             .ok_or_else(|| ApiError::field("state", "api.field.review_state"))?,
     };
-    let wf = state.workflow();
-    let items = wf.review_queue(&acting, wanted).await?;
-    let orders: Vec<Value> = items.iter().map(to_json).collect::<Result<_, _>>()?;
-    let page = PageQuery {
+    let kind = match query.kind.as_deref() {
+        None | Some("") => None,
+        Some(k) => {
+            Some(FilingKind::parse(k).ok_or_else(|| ApiError::field("kind", "api.field.kind"))?)
+        }
+    };
+    let province = match query.province.as_deref() {
+        None | Some("") => None,
+        Some(p) => Some(
+            beian_core::province::Province::parse(p)
+                .map_err(|_| ApiError::field("province", "api.field.province"))?
+                .code()
+                .to_owned(),
+        ),
+    };
+    let limit = PageQuery {
         limit: query.limit,
-        cursor: query.cursor,
+        cursor: None,
     }
-    .page(orders, |v| v["id"].as_str().unwrap_or(""))?;
-    Ok(Json(QueueView {
-        items: page.items,
-        next_cursor: page.next_cursor,
-    }))
+    .limit()?;
+    let filter = QueueFilter {
+        state: wanted,
+        province,
+        kind,
+    };
+    let wf = state.workflow();
+    let (items, next_cursor) = wf
+        .review_queue_page(&acting, &filter, query.cursor.as_deref(), limit)
+        .await?;
+    let items: Vec<Value> = items.iter().map(to_json).collect::<Result<_, _>>()?;
+    Ok(Json(QueueView { items, next_cursor }))
 }
 
 #[utoipa::path(get, path = "/review/orders/{id}", tag = "review",

@@ -10,6 +10,7 @@
 //! - `portal`: the pages, driven as a browser drives them (the seeds' flows clicked through);
 //! - `ops_*`: what operators rely on (metrics, graceful shutdown);
 //! - `health`, `simulator_mount`: start-up;
+//! - `perf`: the behaviour behind issue 14's figures (keyset pages, 503 `busy`, health);
 //! - `abuse`: the findings of the security probe (issue 15), one test each.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -42,6 +43,7 @@ mod notify_smtp;
 mod notify_smtp_tls;
 mod ops_metrics;
 mod ops_shutdown;
+mod perf;
 mod portal;
 mod review;
 mod simulator_mount;

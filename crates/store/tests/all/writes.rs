@@ -1,0 +1,143 @@
+//! The write path of issue 14: SQLite writers wait their turn for the one writer connection
+//! and get `Busy` (not a 10 s lock wait) past `write_wait`; a transition keeps the instant the
+//! order entered its state (moved only by a change of state) and tells a missing order from a
+//! moved one; a transaction's audit records (one multi-row insert) chain and verify, and the
+//! coalesced head file catches up with every commit.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use beian_store::audit::{head_file_path, read_head_file};
+use beian_store::orders::TimelineEvent;
+use beian_store::testing::{each_backend, sqlite};
+use beian_store::{AuditEntry, Store, StoreError, verify_audit};
+
+use crate::fixtures;
+
+#[tokio::test]
+async fn a_sqlite_writer_past_its_wait_is_busy_then_goes_through() {
+    let t = sqlite().await;
+    // The default wait (2 s): it also bounds (re)connecting the writer, which a loaded
+    // machine must be able to do in time for the first `begin`.
+    let store = &t.store;
+    let held = store.begin().await.unwrap();
+    match store.begin().await {
+        Err(StoreError::Busy) => {}
+        other => panic!("expected Busy, got {other:?}"),
+    }
+    held.rollback().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.append_audit(AuditEntry::new("system", "test.after_busy", "x:1".into()));
+    tx.commit().await.unwrap();
+    t.teardown().await;
+}
+
+#[tokio::test]
+async fn a_transition_keeps_the_entry_instant_and_names_missing_and_moved_orders() {
+    each_backend(async |t| {
+        // A clock the test moves, so that "unchanged" cannot be an accident of one millisecond.
+        let ms = Arc::new(AtomicI64::new(1_800_000_000_000));
+        let mut config = t.config();
+        let read = ms.clone();
+        config.clock = Some(Arc::new(move || {
+            chrono::DateTime::from_timestamp_millis(read.load(Ordering::SeqCst)).unwrap()
+        }));
+        let store = Store::open(config).await.unwrap();
+        let s = &store;
+        let mut tx = s.begin().await.unwrap();
+        let (_, _, _, order) = fixtures::order_setup(&mut tx, "entry").await;
+        tx.commit().await.unwrap();
+        let entered = |s: &Store, state: &'static str| {
+            let s = s.clone();
+            async move {
+                s.orders_in_state_by_entry(state, 10)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|(o, at)| (o.id, at))
+                    .collect::<Vec<_>>()
+            }
+        };
+        let mut tx = s.begin().await.unwrap();
+        let v = tx
+            .transition_order(
+                &order,
+                1,
+                "provider_review",
+                &TimelineEvent::new("t", "submit"),
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        ms.fetch_add(60_000, Ordering::SeqCst);
+        let first = entered(s, "provider_review").await;
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].0, order);
+        let timeline = s.order_timeline(&order).await.unwrap();
+        let last = timeline.last().unwrap();
+        assert_eq!(last.from_state.as_deref(), Some("draft"));
+        assert_eq!(last.to_state, "provider_review");
+        assert_eq!(first[0].1, last.at, "the entry instant is the transition's");
+
+        // A save that stays in the state moves the version, not the entry instant.
+        let mut tx = s.begin().await.unwrap();
+        tx.transition_order(
+            &order,
+            v,
+            "provider_review",
+            &TimelineEvent::new("t", "edit"),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(entered(s, "provider_review").await, first);
+        assert_eq!(s.order(&order).await.unwrap().version, v + 1);
+
+        let mut tx = s.begin().await.unwrap();
+        assert!(matches!(
+            tx.transition_order(&order, v, "abandoned", &TimelineEvent::new("t", "late"))
+                .await,
+            Err(StoreError::Conflict { .. })
+        ));
+        drop(tx);
+        let mut tx = s.begin().await.unwrap();
+        assert!(matches!(
+            tx.transition_order(
+                "no-such-order",
+                1,
+                "abandoned",
+                &TimelineEvent::new("t", "x")
+            )
+            .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        drop(tx);
+        assert_eq!(s.order_timeline(&order).await.unwrap().len(), 3);
+        store.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn many_records_per_transaction_chain_and_the_head_file_catches_up() {
+    each_backend(async |t| {
+        let s = &t.store;
+        for round in 0..20 {
+            let mut tx = s.begin().await.unwrap();
+            for i in 0..(1 + round % 4) {
+                tx.append_audit(AuditEntry::new(
+                    "system",
+                    "test.many",
+                    format!("x:{round}-{i}"),
+                ));
+            }
+            tx.commit().await.unwrap();
+        }
+        s.flush_audit_head().await;
+        let head = read_head_file(&head_file_path(s)).unwrap().unwrap();
+        let report = verify_audit(s, &head_file_path(s)).await.unwrap();
+        assert_eq!(head.seq, report.head_seq, "the file names the last record");
+        assert_eq!(report.records, (0..20).map(|r| 1 + r % 4).sum::<i64>());
+    })
+    .await;
+}
