@@ -341,3 +341,16 @@ pager-position = Page { $page } of { $pages }, { $total ->
    *[other] { $total } items
 }
 error-file-too-large = The file is too large: at most { $mb } MB. Please compress or shrink it and upload it again.
+
+## The password change
+password-title = Change your password
+password-intro = Enter your current password and choose a new one. Your account's sessions on other devices will be logged out.
+password-must-change = You are using a one-time password given to you. Choose your own password before you go on.
+password-submit = Change password
+password-again-differs = The two new passwords differ.
+f-current-password = Current password
+f-new-password = New password
+f-new-password-again = New password again
+flash-password-changed = Your password has been changed.
+flash-password-change-required = You are logged in. First change your one-time password.
+nav-password = Change password

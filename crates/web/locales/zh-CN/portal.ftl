@@ -332,3 +332,16 @@ pager-prev = 上一页
 pager-next = 下一页
 pager-position = 第 { $page } / { $pages } 页，共 { $total } 条
 error-file-too-large = 文件太大，不能超过 { $mb } MB，请压缩或缩小后再上传。
+
+## The password change
+password-title = 修改登录密码
+password-intro = 请输入当前密码，并设置新的登录密码。修改后，本账号在其他设备上的登录将被退出。
+password-must-change = 您正在使用系统分配的一次性密码，请先设置自己的密码，然后才能继续使用。
+password-submit = 修改密码
+password-again-differs = 两次输入的新密码不一致。
+f-current-password = 当前密码
+f-new-password = 新密码
+f-new-password-again = 再次输入新密码
+flash-password-changed = 密码已修改。
+flash-password-change-required = 登录成功。请先修改一次性密码。
+nav-password = 修改密码

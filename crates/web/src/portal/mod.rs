@@ -47,6 +47,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/logout", post(account::logout))
         .route(
+            account::PASSWORD_PATH,
+            get(account::password_page).post(account::change_password),
+        )
+        .route(
             "/api-keys",
             get(account::keys_page).post(account::create_key),
         )
@@ -116,6 +120,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/staff/review", get(staff::queue))
         // Outermost last: the error page wraps everything, so a refused post gets it too.
+        .layer(axum::middleware::from_fn(account::password_change_gate))
         .layer(from_fn_with_state(state.clone(), crate::api::auth::resolve))
         .layer(from_fn_with_state(state.clone(), security::protect))
         .layer(from_fn_with_state(state, page::render_errors))

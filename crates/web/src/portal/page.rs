@@ -129,6 +129,9 @@ impl Ctx {
                 items.push(("nav-console", "/sim/bureau/console"));
             }
         }
+        if self.user.is_some() {
+            items.push(("nav-password", crate::portal::account::PASSWORD_PATH));
+        }
         items
             .into_iter()
             .map(|(key, href)| NavItem {
