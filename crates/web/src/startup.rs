@@ -164,6 +164,7 @@ impl Application {
             provider_name: Arc::from(settings.provider_name.as_str()),
             gate,
             metrics: Arc::new(crate::metrics::Metrics::new()),
+            dashboard: Arc::new(beian_platform::dashboard::DashboardCache::new()),
         };
         let controls = settings
             .simulator

@@ -40,6 +40,9 @@ pub struct AppState {
     pub gate: Arc<beian_platform::gate::GateIndex>,
     /// The operators' metrics ([`crate::metrics`]).
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The admin dashboard, recomputed at most every
+    /// [`beian_platform::dashboard::CACHE_SECONDS`] (the API and the page share it).
+    pub dashboard: Arc<beian_platform::dashboard::DashboardCache>,
 }
 
 impl AppState {

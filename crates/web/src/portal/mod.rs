@@ -10,10 +10,13 @@
 //! - [`filings`] (my filings, 开始备案), [`order`] (the order's page and its steps),
 //!   [`steps`] (product, password, sponsor, website, materials, submit, abandon),
 //!   [`photo`] (拍照核验), [`after`] (取消接入, legacy import, the storefront's 顶级域名 page),
-//!   [`staff`] (the reviewers' entry; their pages come with the next issue).
+//!   [`staff`] (the reviewers' pages: queue, order review), [`admin`] (the admins' pages:
+//!   dashboard with [`chart`]s, accounts and roles, audit log).
 
 pub mod account;
+pub mod admin;
 pub mod after;
+pub mod chart;
 pub mod filings;
 pub mod form;
 pub mod home;
@@ -119,6 +122,18 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(after::storefront_page).post(after::bind_domain),
         )
         .route("/staff/review", get(staff::queue))
+        .route("/staff/orders/{id}", get(staff::order))
+        .route("/staff/orders/{id}/approve", post(staff::approve))
+        .route("/staff/orders/{id}/return", post(staff::return_order))
+        .route(
+            "/staff/orders/{id}/materials/{material}",
+            get(staff::material),
+        )
+        .route("/staff/dashboard", get(admin::dashboard))
+        .route("/staff/accounts", get(admin::accounts))
+        .route("/staff/accounts/role", post(admin::change_role))
+        .route("/staff/audit", get(admin::audit))
+        .route("/staff/audit/verify", post(admin::verify_audit))
         // Outermost last: the error page wraps everything, so a refused post gets it too.
         .layer(axum::middleware::from_fn(account::password_change_gate))
         .layer(from_fn_with_state(state.clone(), crate::api::auth::resolve))
