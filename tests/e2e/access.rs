@@ -47,6 +47,40 @@ async fn applicant_half(
     id
 }
 
+/// The applicant's pages of order `id` again, as `user` sees them in `lang` at `size`: each
+/// shows its key text, no untranslated message id, and is saved.
+async fn revisit(p: &mut Person<'_>, id: &str, english: bool, pages: &[(&str, &str, &str)]) {
+    p.log_in("customer").await;
+    if english {
+        p.follow("English").await;
+        p.see(&["My filings"]).await;
+    }
+    for (template, zh, en) in pages {
+        let path = template.replace("{id}", id);
+        p.open(&path).await;
+        p.see(&[if english { en } else { zh }]).await;
+        p.all_translated().await;
+        let name = template
+            .trim_start_matches('/')
+            .replace(['/', '?', '='], "-")
+            .replace("{id}", "order");
+        p.shot(if name.is_empty() { "home" } else { &name }).await;
+    }
+}
+
+/// The applicant's pages of an order, with a text each shows in zh-CN and in en.
+const APPLICANT_PAGES: &[(&str, &str, &str)] = &[
+    ("/", "ICP 备案", "ICP"),
+    ("/filings", "我的备案", "My filings"),
+    ("/orders/new", "验证备案类型", "Check the filing kind"),
+    ("/orders/{id}", "新增接入", "New access"),
+    ("/orders/{id}/product", "产品验证", "Product"),
+    ("/orders/{id}/sponsor", "主体信息", "Sponsor"),
+    ("/orders/{id}/website", "网站信息", "Website"),
+    ("/orders/{id}/materials", "上传资料", "Materials"),
+    ("/orders/{id}/photo", "拍照核验", "Photo"),
+];
+
 #[tokio::test]
 async fn new_access_in_chromium() {
     let Some(tools) = tools() else { return };
@@ -56,8 +90,22 @@ async fn new_access_in_chromium() {
     let mut a11y = Vec::new();
     let mut p = Person::new(&tools, &driver, &server, "new-access-zh", DESKTOP).await;
     let id = applicant_half(&mut p, "DEMO-1-01", &mut a11y).await;
+    let mut r = Person::new(&tools, &driver, &server, "new-access-reviewer", DESKTOP).await;
+    r.log_in("reviewer").await;
+    crate::staff::approve(&mut r, &id, SPONSORS[0].3[0].0).await;
     p.open(&format!("/orders/{id}")).await;
-    p.see(&["初审中"]).await;
+    p.shot("after-review").await;
     p.close().await;
+    r.close().await;
+    // The applicant's pages again: in en at a desktop's size, at a phone's in both languages.
+    for (flow, english, size) in [
+        ("new-access-en", true, DESKTOP),
+        ("new-access-phone-zh", false, PHONE),
+        ("new-access-phone-en", true, PHONE),
+    ] {
+        let mut p = Person::new(&tools, &driver, &server, flow, size).await;
+        revisit(&mut p, &id, english, APPLICANT_PAGES).await;
+        p.close().await;
+    }
     assert!(a11y.is_empty(), "axe-core: {a11y:#?}");
 }

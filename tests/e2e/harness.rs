@@ -90,6 +90,12 @@ impl Drop for Server {
 impl Server {
     /// `beian demo`, then `beian serve --simulated-clock` on it; waits for its address.
     pub fn start() -> Server {
+        Server::start_with(|_| {})
+    }
+
+    /// As [`Server::start`], with `prepare` run on the data dir between `beian demo` and
+    /// `beian serve` (an operator's command, say).
+    pub fn start_with(prepare: impl FnOnce(&Path)) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_beian"))
             .args(["demo", "--registry-sponsors", "50", "--data-dir"])
@@ -113,6 +119,7 @@ impl Server {
             let password = line.split_whitespace().nth(2).unwrap().to_owned();
             passwords.insert(user.to_owned(), password);
         }
+        prepare(dir.path());
         let mut child = Command::new(env!("CARGO_BIN_EXE_beian"))
             .args([
                 "serve",
@@ -430,6 +437,32 @@ impl<'s> Person<'s> {
         f.send_keys(text).await.unwrap();
     }
 
+    /// Waits for the message the page shows beside the field `name` (`#e-<name>`); its text.
+    pub async fn error_beside(&mut self, name: &str) -> String {
+        let css = format!("[id=\"e-{name}\"]");
+        match self
+            .c
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(&css))
+            .await
+        {
+            Ok(e) => e.text().await.unwrap(),
+            Err(_) => {
+                self.shot("failed").await;
+                panic!("no message beside {name}:\n{}", self.text().await)
+            }
+        }
+    }
+
+    /// Ticks the checkbox `name`.
+    pub async fn tick(&mut self, name: &str) {
+        let f = self.field(name).await;
+        if !f.is_selected().await.unwrap() {
+            f.click().await.unwrap();
+        }
+    }
+
     /// Picks the option `value` of the select `name`.
     pub async fn choose(&mut self, name: &str, value: &str) {
         let f = self.field(name).await;
@@ -516,6 +549,15 @@ impl<'s> Person<'s> {
         let xpath = format!("//a[normalize-space()={}]", xpath_literal(label));
         let a = self.c.find(Locator::XPath(&xpath)).await.ok()?;
         a.attr("href").await.ok().flatten()
+    }
+
+    /// Fails when the page shows a message id instead of its text.
+    pub async fn all_translated(&mut self) {
+        let leaked = untranslated(&self.text().await);
+        if !leaked.is_empty() {
+            self.shot("failed").await;
+            panic!("untranslated at {}: {leaked:?}", self.path().await);
+        }
     }
 
     /// Saves the whole page as `NN-step.png` (the window is stretched to the page's height
@@ -645,4 +687,29 @@ impl<'s> Person<'s> {
         assert!(res.status().is_success(), "{path}: {}", res.status());
         res.bytes().await.unwrap().to_vec()
     }
+}
+
+/// The portal's message ids (both catalogues), to catch one shown untranslated.
+fn message_ids() -> Vec<&'static str> {
+    const ZH: &str = include_str!("../../crates/web/locales/zh-CN/portal.ftl");
+    const EN: &str = include_str!("../../crates/web/locales/en/portal.ftl");
+    let mut ids: Vec<&str> = ZH
+        .lines()
+        .chain(EN.lines())
+        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+        .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim()))
+        .filter(|k| k.contains('-'))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The message ids the page's text shows as words (a text missing from a catalogue).
+pub fn untranslated(text: &str) -> Vec<String> {
+    let ids = message_ids();
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|w| ids.binary_search(w).is_ok())
+        .map(str::to_owned)
+        .collect()
 }

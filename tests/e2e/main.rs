@@ -10,6 +10,8 @@ mod harness;
 mod steps;
 
 mod access;
+mod aside;
+mod staff;
 
 /// The mobile the customer gives for the responsible person (the bureau texts it).
 pub const MOBILE: &str = "13800138000";

@@ -439,3 +439,4 @@ audit-action = Action
 audit-subject = Subject
 audit-ok = The audit chain is intact: { $records } records, newest { $head }.
 audit-broken = The audit chain breaks at record { $seq }: investigate now.
+abandon-plain = Once abandoned, this order cannot go on and nothing of it goes to the bureau; to file, start again.

@@ -430,3 +430,4 @@ audit-action = 操作
 audit-subject = 对象
 audit-ok = 审计链完整：共 { $records } 条记录，最新序号 { $head }。
 audit-broken = 审计链在第 { $seq } 条记录处断裂，请立即排查。
+abandon-plain = 放弃后该订单不能再继续办理，已填写的信息不会提交管局；如需备案，请重新开始。

@@ -115,7 +115,10 @@ pub async fn overview(
         (ctx.t("f-kind"), text::kind(lang, view.kind)),
         (ctx.t("f-state"), text::state(lang, view.state)),
         (ctx.t("f-domain"), view.forms.website.domain.clone()),
-        (ctx.t("f-province"), text::province(&view.province)),
+        (
+            ctx.t("f-province"),
+            text::province_in(ctx.lang, &view.province),
+        ),
     ]));
     blocks.push(Block::Note("info", text::next_step(lang, view.state)));
     // Return reasons, beside their fields on the form pages; listed here too.
