@@ -93,10 +93,27 @@ async fn new_access_in_chromium() {
     let mut r = Person::new(&tools, &driver, &server, "new-access-reviewer", DESKTOP).await;
     r.log_in("reviewer").await;
     crate::staff::approve(&mut r, &id, SPONSORS[0].3[0].0).await;
-    p.open(&format!("/orders/{id}")).await;
-    p.shot("after-review").await;
+    // 拍照核验: the backdrop asked for and posted, the photo uploaded and approved.
+    steps::request_backdrop(&mut p, &id).await;
+    crate::staff::ship_backdrop(&mut r, &id).await;
+    steps::upload_photo(&mut p, &id).await;
+    crate::staff::approve_photo(&mut r, &id).await;
+    // The bureau receives the order and texts both responsible persons; each enters the code
+    // on the bureau's page; the bureau approves after its review time.
+    let mut phone = Person::new(&tools, &driver, &server, "new-access-phone-inbox", DESKTOP).await;
+    phone.log_in("bureau").await;
+    let sponsor_mobile = beian_regulator::fixture::sponsor_mobile(0);
+    steps::sms_check(&mut p, &mut phone, &id, &[&sponsor_mobile, "13700000000"]).await;
+    server.advance(11).await;
+    server.advance(1).await;
+    steps::refresh_until(&mut p, &format!("/orders/{id}"), &["已完成"]).await;
+    p.shot("completed").await;
+    p.open("/filings").await;
+    p.see(&[SPONSORS[0].3[0].0, "取消接入"]).await;
+    p.shot("filings-with-access").await;
     p.close().await;
     r.close().await;
+    phone.close().await;
     // The applicant's pages again: in en at a desktop's size, at a phone's in both languages.
     for (flow, english, size) in [
         ("new-access-en", true, DESKTOP),

@@ -65,6 +65,20 @@ async fn the_storefront_refuses_a_domain_not_yet_filed() {
     p.arrive("/orders/new*").await;
     p.see(&["验证备案类型"]).await;
     p.shot("storefront-go-file").await;
+    // The accessibility check can fail: an image without a text alternative, put on this
+    // page, is reported (the suite's passes on the real pages mean something).
+    assert!(p.axe().await.is_empty(), "the page itself has violations");
+    p.c.execute(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/static/none.png\">');",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let found = p.axe().await;
+    assert!(
+        found.iter().any(|v| v.contains("image-alt")),
+        "axe-core missed an image without alt: {found:?}"
+    );
     p.close().await;
 }
 

@@ -658,12 +658,6 @@ impl<'s> Person<'s> {
         }
     }
 
-    /// Logs out (the button in the header).
-    pub async fn log_out(&mut self) {
-        self.submit("/logout").await;
-        self.see(&["您已退出"]).await;
-    }
-
     /// The session cookie, for fetching a download as the browser would.
     pub async fn cookie_header(&self) -> String {
         self.c

@@ -191,3 +191,98 @@ pub async fn submit(p: &mut Person<'_>, id: &str) {
     p.see(&["初审中"]).await;
     p.shot("submitted").await;
 }
+
+/// Reopens `path` until the page shows every one of `texts` (the worker and the bureau move
+/// the order on their own; a person refreshes).
+pub async fn refresh_until(p: &mut Person<'_>, path: &str, texts: &[&str]) {
+    let started = std::time::Instant::now();
+    loop {
+        p.open(path).await;
+        let page = p.text().await;
+        if texts.iter().all(|t| page.contains(t)) {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "{path} never showed {texts:?}:\n{page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+/// 拍照核验, first half: a backdrop asked for, to a mainland address.
+pub async fn request_backdrop(p: &mut Person<'_>, id: &str) {
+    refresh_until(p, &format!("/orders/{id}"), &["待拍照核验"]).await;
+    p.follow("拍照核验").await;
+    p.arrive(&format!("/orders/{id}/photo")).await;
+    p.see(&["申请幕布", "中国大陆境内", "红色或蓝色"]).await;
+    p.shot("photo-page").await;
+    p.type_in("recipient", "张三").await;
+    p.type_in("mobile", MOBILE).await;
+    p.type_in("address.province", "浙江省").await;
+    p.type_in("address.city", "杭州市").await;
+    p.type_in("address.district", "西湖区").await;
+    p.type_in("address.detail", "文三路 1 号").await;
+    p.submit(&format!("/orders/{id}/backdrop")).await;
+    p.see(&["幕布申请已提交"]).await;
+    p.shot("backdrop-requested").await;
+}
+
+/// 拍照核验, second half: the photo taken against the backdrop, uploaded.
+pub async fn upload_photo(p: &mut Person<'_>, id: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = jpeg_file(dir.path(), "face.jpg");
+    p.open(&format!("/orders/{id}/photo")).await;
+    p.attach(&format!("/orders/{id}/photo"), &photo).await;
+    p.submit(&format!("/orders/{id}/photo")).await;
+    p.open(&format!("/orders/{id}")).await;
+    p.see(&["照片审核中"]).await;
+    p.shot("photo-uploaded").await;
+}
+
+/// The code texted to `mobile`, as its owner reads it on the simulator's phone-inbox page
+/// (`phone` is logged in as the bureau's officer, who may open the simulator's pages).
+pub async fn texted_code(phone: &mut Person<'_>, mobile: &str) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        phone
+            .open(&format!("/sim/phone-inbox?mobile={mobile}"))
+            .await;
+        let page = phone.text().await;
+        let code = page.lines().find_map(|line| {
+            let chars: Vec<char> = line.chars().collect();
+            chars
+                .windows(6)
+                .find(|w| w.iter().all(char::is_ascii_digit))
+                .map(|w| w.iter().collect::<String>())
+        });
+        if let Some(code) = code {
+            phone.shot("phone-inbox").await;
+            return code;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "no code reached {mobile}:\n{page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+/// The SMS check: the order's page counts down and links the bureau's page, where each
+/// responsible person enters the code their phone got.
+pub async fn sms_check(p: &mut Person<'_>, phone: &mut Person<'_>, id: &str, mobiles: &[&str]) {
+    refresh_until(p, &format!("/orders/{id}"), &["短信核验剩余时间"]).await;
+    p.shot("sms-pending").await;
+    for mobile in mobiles {
+        let code = texted_code(phone, mobile).await;
+        p.open(&format!("/orders/{id}")).await;
+        p.follow("管局短信核验页面").await;
+        p.arrive("/bureau/sms-verification").await;
+        p.type_in("mobile", mobile).await;
+        p.type_in("code", &code).await;
+        p.shot("sms-code-typed").await;
+        p.press("提交").await;
+        p.see(&["核验"]).await;
+        p.shot("sms-code-entered").await;
+    }
+}
