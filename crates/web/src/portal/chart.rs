@@ -206,7 +206,7 @@ pub fn render(c: &BarChart) -> String {
     }
     let _ = write!(
         s,
-        r#"<text class="axis-label" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text><text class="axis-label" x="14" y="{:.1}" text-anchor="middle" transform="rotate(-90 14 {:.1})">{}</text>"#,
+        r#"<text class="axislabel" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text><text class="axislabel" x="14" y="{:.1}" text-anchor="middle" transform="rotate(-90 14 {:.1})">{}</text>"#,
         LEFT + PLOT_W / 2.0,
         HEIGHT - 6.0,
         escape(&c.x_label),
@@ -219,7 +219,7 @@ pub fn render(c: &BarChart) -> String {
             let x = LEFT + 8.0 + 140.0 * i as f64;
             let _ = write!(
                 s,
-                r#"<rect class="legend {}" x="{x:.1}" y="8" width="12" height="12"/><text class="legend-label" x="{:.1}" y="18">{}</text>"#,
+                r#"<rect class="legend {}" x="{x:.1}" y="8" width="12" height="12"/><text class="legendlabel" x="{:.1}" y="18">{}</text>"#,
                 se.class,
                 x + 16.0,
                 escape(&se.name)
