@@ -67,7 +67,7 @@ fn days(ctx: &Ctx, title: &str, y: &str, series: &[DayCount]) -> BarChart {
 }
 
 /// The dashboard's charts.
-pub fn charts(ctx: &Ctx, d: &Dashboard) -> Vec<(String, BarChart)> {
+pub fn charts(ctx: &Ctx, d: &Dashboard) -> Vec<BarChart> {
     let lang = ctx.lang;
     let state_name = |s: &str| OrderState::parse(s).map_or(s.to_owned(), |s| text::state(lang, s));
     let by_state = BarChart {
@@ -130,22 +130,16 @@ pub fn charts(ctx: &Ctx, d: &Dashboard) -> Vec<(String, BarChart)> {
         label_every: 1,
     };
     vec![
-        ("by-state".into(), by_state),
-        (
-            "breaches".into(),
-            days(
-                ctx,
-                "chart-breaches",
-                "chart-y-breaches",
-                &d.breaches_per_day,
-            ),
+        by_state,
+        days(
+            ctx,
+            "chart-breaches",
+            "chart-y-breaches",
+            &d.breaches_per_day,
         ),
-        ("medians".into(), medians),
-        ("bureau".into(), rates),
-        (
-            "per-day".into(),
-            days(ctx, "chart-per-day", "chart-y-orders", &d.orders_per_day),
-        ),
+        medians,
+        rates,
+        days(ctx, "chart-per-day", "chart-y-orders", &d.orders_per_day),
     ]
 }
 
@@ -181,7 +175,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
             ),
         ),
     ]));
-    for (_, c) in charts(&ctx, &d) {
+    for c in charts(&ctx, &d) {
         blocks.push(Block::H2(c.title.clone()));
         blocks.push(Block::Svg(render(&c)));
     }

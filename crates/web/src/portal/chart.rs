@@ -97,6 +97,17 @@ pub fn axis_max(scale: Scale, max: f64) -> f64 {
     }
 }
 
+/// How many steps the value axis has up to `top` (from [`axis_max`]): counts step by whole
+/// numbers (top 1, 2 or 5: one by one; 10, 20, 50, …: five steps), hours by fifths, rates by
+/// quarters.
+pub fn tick_count(scale: Scale, top: f64) -> u32 {
+    match scale {
+        Scale::Count if top <= 5.0 => top.round().max(1.0) as u32,
+        Scale::Count | Scale::Hours => 5,
+        Scale::Rate => 4,
+    }
+}
+
 /// A value as the axis and the tooltips write it.
 pub fn format_value(scale: Scale, v: f64) -> String {
     match scale {
@@ -136,10 +147,11 @@ pub fn render(c: &BarChart) -> String {
     }
     let top = axis_max(c.scale, max);
     let base = TOP + PLOT_H;
-    // Value axis: ticks at 0, ¼, ½, ¾ and the top.
-    for i in 0..=4 {
-        let v = top * f64::from(i) / 4.0;
-        let y = base - PLOT_H * f64::from(i) / 4.0;
+    // Value axis: evenly spaced ticks from 0 to the top, whole numbers for counts.
+    let ticks = tick_count(c.scale, top);
+    for i in 0..=ticks {
+        let v = top * f64::from(i) / f64::from(ticks);
+        let y = base - PLOT_H * f64::from(i) / f64::from(ticks);
         let _ = write!(
             s,
             r#"<line class="grid" x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}"/><text class="tick" x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
@@ -157,10 +169,11 @@ pub fn render(c: &BarChart) -> String {
     let groups = c.groups.len() as f64;
     let slot = PLOT_W / groups;
     let per = c.series.len().max(1) as f64;
-    let bar_w = (slot * 0.8 / per).max(1.0);
+    // At most 64 units a bar, centred in its slot (one province must not fill the chart).
+    let bar_w = (slot * 0.8 / per).clamp(1.0, 64.0);
     let every = c.label_every.max(1);
     for (gi, (label, vals)) in c.groups.iter().enumerate() {
-        let x0 = LEFT + slot * gi as f64 + slot * 0.1;
+        let x0 = LEFT + slot * gi as f64 + (slot - bar_w * per) / 2.0;
         for (si, v) in vals.iter().enumerate() {
             let v = v.max(0.0);
             let h = PLOT_H * v / top;
@@ -193,7 +206,7 @@ pub fn render(c: &BarChart) -> String {
     }
     let _ = write!(
         s,
-        r#"<text class="axis-label" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text><text class="axis-label" x="14" y="{:.1}" text-anchor="middle" transform="rotate(-90 14 {:.1})">{}</text>"#,
+        r#"<text class="axislabel" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text><text class="axislabel" x="14" y="{:.1}" text-anchor="middle" transform="rotate(-90 14 {:.1})">{}</text>"#,
         LEFT + PLOT_W / 2.0,
         HEIGHT - 6.0,
         escape(&c.x_label),
@@ -206,7 +219,7 @@ pub fn render(c: &BarChart) -> String {
             let x = LEFT + 8.0 + 140.0 * i as f64;
             let _ = write!(
                 s,
-                r#"<rect class="legend {}" x="{x:.1}" y="8" width="12" height="12"/><text class="legend-label" x="{:.1}" y="18">{}</text>"#,
+                r#"<rect class="legend {}" x="{x:.1}" y="8" width="12" height="12"/><text class="legendlabel" x="{:.1}" y="18">{}</text>"#,
                 se.class,
                 x + 16.0,
                 escape(&se.name)
@@ -274,6 +287,24 @@ mod tests {
         // The axis starts at 0 and ends at a round number at or above the largest value.
         assert!(svg.contains(">0</text>"), "{svg}");
         assert!(svg.contains(">5</text>"), "{svg}");
+    }
+
+    #[test]
+    fn count_ticks_are_whole_numbers() {
+        for max in [1.0, 2.0, 3.0, 7.0, 17.0, 42.0, 420.0] {
+            let top = axis_max(Scale::Count, max);
+            let n = tick_count(Scale::Count, top);
+            for i in 0..=n {
+                let v = top * f64::from(i) / f64::from(n);
+                assert_eq!(v, v.round(), "max {max}: tick {i} of {n} is {v}");
+            }
+        }
+        let svg = render(&chart(vec![("a", 2.0)], Scale::Count));
+        assert!(
+            svg.contains(">1</text>") && svg.contains(">2</text>"),
+            "{svg}"
+        );
+        assert!(!svg.contains(">1.5"), "{svg}");
     }
 
     #[test]

@@ -358,13 +358,25 @@ fn person(ctx: &Ctx, p: &beian_platform::workflow::PersonForm) -> Vec<(String, S
         (ctx.t("f-person-name"), p.name.clone()),
         (
             ctx.t("staff-person-cert"),
-            format!("{} {}", p.certificate_type, p.certificate_number),
+            format!(
+                "{} {}",
+                label_of(&text::certificate_types(ctx.lang), &p.certificate_type),
+                p.certificate_number
+            ),
         ),
         (ctx.t("f-mobile"), p.mobile.clone()),
         (ctx.t("f-emergency-mobile"), p.emergency_mobile.clone()),
         (ctx.t("f-email"), p.email.clone()),
         (ctx.t("f-office-phone"), p.office_phone.clone()),
     ]
+}
+
+/// The label of `code` among `(code, label)` options, else the code itself.
+fn label_of(options: &[(String, String)], code: &str) -> String {
+    options
+        .iter()
+        .find(|(c, _)| c == code)
+        .map_or_else(|| code.to_owned(), |(_, l)| l.clone())
 }
 
 fn yes_no(ctx: &Ctx, b: bool) -> String {

@@ -50,6 +50,13 @@ async fn submitted(app: &TestApp, username: &str, serial: u32, domain: &str) -> 
     (id, alice)
 }
 
+/// With `BEIAN_SAVE_PAGES=DIR`, keeps a page's HTML there (to look at it in a browser).
+fn save(name: &str, body: &str) {
+    if let Some(dir) = std::env::var_os("BEIAN_SAVE_PAGES") {
+        std::fs::write(std::path::Path::new(&dir).join(name), body).unwrap();
+    }
+}
+
 const STAFF_PAGES: [&str; 4] = [
     "/staff/review",
     "/staff/dashboard",
@@ -123,7 +130,9 @@ async fn each_staff_page_for_each_role_in_both_languages() {
         StatusCode::BAD_REQUEST
     );
 
+    save("queue.html", &queue.body);
     let page = zh.open(&order_page).await;
+    save("order.html", &page.body);
     page.has(&[
         &format!("审核订单 {id}"),
         "主体信息",
@@ -335,6 +344,7 @@ async fn the_dashboard_charts_draw_the_apis_figures() {
     assert_eq!(status, StatusCode::OK, "{d}");
     assert_eq!(d["stale_after_seconds"], 30);
     let page = b.open("/staff/dashboard").await;
+    save("dashboard.html", &page.body);
     let charts = chart_values(&page.body);
     assert_eq!(charts.len(), 5, "{}", page.body);
     // Orders by state: one bar per state, in the state machine's order.
