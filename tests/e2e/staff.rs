@@ -19,24 +19,42 @@ pub async fn approve(r: &mut Person<'_>, id: &str, domain: &str) {
 
 /// The reviewer marks the order's backdrop shipped with a tracking number.
 pub async fn ship_backdrop(r: &mut Person<'_>, id: &str) {
-    // The staff pages' backdrop list (issue 11).
-    r.open("/staff/backdrops").await;
-    r.see(&[id]).await;
+    r.open("/staff/review").await;
+    r.follow("幕布寄送").await;
+    r.arrive("/staff/backdrops").await;
+    r.see(&[&format!("订单 {id} 的幕布申请"), "浙江省杭州市西湖区"])
+        .await;
     r.shot("backdrops").await;
-    let action = format!("/staff/backdrops/{id}/shipped");
+    // The order's request is the form under its heading; there is one here.
     r.type_in("tracking_number", "SF1234567890").await;
-    r.submit(&action).await;
-    r.see(&["SF1234567890"]).await;
+    r.press("标记已寄出").await;
+    r.see(&["已标记寄出", "SF1234567890"]).await;
     r.shot("backdrop-shipped").await;
 }
 
-/// The reviewer approves the order's photo beside the sponsor's data.
+/// The reviewer approves the order's photo, seen beside the persons' data.
 pub async fn approve_photo(r: &mut Person<'_>, id: &str) {
-    r.open("/staff/photos").await;
-    r.see(&[id]).await;
+    crate::steps::refresh_until(r, "/staff/photos", &[id]).await;
+    r.shot("photos").await;
     r.follow(id).await;
-    r.see(&["照片"]).await;
+    r.arrive(&format!("/staff/orders/{id}/photo")).await;
+    r.see(&["网站负责人", "照片审核通过", "驳回照片"]).await;
+    // The photo is shown (loaded, not a broken image).
+    let loaded = r
+        .c
+        .execute(
+            "const i = document.querySelector('img.preview'); return !!i && i.complete && i.naturalWidth > 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        loaded,
+        serde_json::Value::Bool(true),
+        "the photo did not load"
+    );
     r.shot("photo-review").await;
-    r.press("核验通过").await;
+    r.press("照片审核通过").await;
+    r.see(&["照片审核结果已保存"]).await;
     r.shot("photo-approved").await;
 }

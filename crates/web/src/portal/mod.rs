@@ -25,6 +25,7 @@ pub mod order;
 pub mod page;
 pub mod paging;
 pub mod photo;
+pub mod photos;
 pub mod security;
 pub mod staff;
 pub mod steps;
@@ -124,6 +125,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/staff/review", get(staff::queue))
         .route("/staff/orders/{id}", get(staff::order))
         .route("/staff/orders/{id}/approve", post(staff::approve))
+        .route("/staff/backdrops", get(photos::backdrops))
+        .route("/staff/backdrops/{id}/shipped", post(photos::ship))
+        .route("/staff/photos", get(photos::photos))
+        .route("/staff/orders/{id}/photo", get(photos::photo))
+        .route("/staff/orders/{id}/photo/image", get(photos::image))
+        .route("/staff/orders/{id}/photo/approve", post(photos::approve))
+        .route("/staff/orders/{id}/photo/reject", post(photos::reject))
         .route("/staff/orders/{id}/return", post(staff::return_order))
         .route(
             "/staff/orders/{id}/materials/{material}",

@@ -32,7 +32,11 @@ use crate::portal::text;
 use crate::startup::AppState;
 
 /// The reviewers' links in the navigation (admins see them too).
-pub const REVIEWER_NAV: [(&str, &str); 1] = [("nav-review", "/staff/review")];
+pub const REVIEWER_NAV: [(&str, &str); 3] = [
+    ("nav-review", "/staff/review"),
+    ("nav-backdrops", "/staff/backdrops"),
+    ("nav-photos", "/staff/photos"),
+];
 
 /// What the queue page lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
