@@ -230,14 +230,24 @@ async fn recovery_confirm(
 
 #[derive(Debug, Deserialize)]
 struct InboxParams {
+    #[serde(default)]
     mobile: String,
 }
 
+/// The texts sent to a mobile: JSON, or the inbox page for a browser (`Accept: text/html`).
 async fn phone_inbox(
     State(r): State<Regulator>,
+    headers: HeaderMap,
     Query(p): Query<InboxParams>,
 ) -> Result<Response, ApiError> {
     let texts = r.phone_inbox(&p.mobile).await?;
+    let wants_page = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_page {
+        return Ok(Html(pages::phone_inbox(locale(&headers), &p.mobile, &texts)).into_response());
+    }
     Ok(Json(serde_json::json!({ "texts": texts })).into_response())
 }
 

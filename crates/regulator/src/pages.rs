@@ -97,6 +97,40 @@ pub fn query(locale: Locale, records: &[PublicRecord], asked: bool) -> String {
     page(locale, &t(locale, "regulator.page.query_title"), &body)
 }
 
+/// The simulated phone inbox (`/sim/phone-inbox?mobile=…` asked for as a page): a number to
+/// open, and the texts sent to it, newest first.
+pub fn phone_inbox(locale: Locale, mobile: &str, texts: &[crate::service::Text]) -> String {
+    let mut body = format!(
+        "<p>{}</p><form method=\"get\"><label>{} <input name=\"mobile\" value=\"{}\"></label> \
+         <button>{}</button></form>",
+        t(locale, "regulator.page.inbox_intro"),
+        t(locale, "regulator.page.mobile"),
+        esc(mobile),
+        t(locale, "regulator.page.inbox_open"),
+    );
+    if texts.is_empty() {
+        body.push_str(&format!(
+            "<p class=\"result\">{}</p>",
+            t(locale, "regulator.page.inbox_empty")
+        ));
+    } else {
+        body.push_str(&format!(
+            "<table><tr><th>{}</th><th>{}</th></tr>",
+            t(locale, "regulator.page.inbox_sent_at"),
+            t(locale, "regulator.page.inbox_text"),
+        ));
+        for text in texts.iter().rev() {
+            body.push_str(&format!(
+                "<tr><td>{}</td><td class=\"text\">{}</td></tr>",
+                esc(&text.sent_at),
+                esc(&text.text)
+            ));
+        }
+        body.push_str("</table>");
+    }
+    page(locale, &t(locale, "regulator.page.inbox_title"), &body)
+}
+
 /// The bureau's SMS verification form, with the answer to the last try if any.
 pub fn sms_form(locale: Locale, message: Option<&str>) -> String {
     let mut body = String::new();
@@ -175,8 +209,38 @@ mod tests {
     }
 
     #[test]
+    fn the_inbox_page_lists_texts_newest_first_escaped() {
+        let text = |t: &str, at: &str| crate::service::Text {
+            mobile: "13800138000".into(),
+            text: t.into(),
+            sent_at: at.into(),
+        };
+        let html = phone_inbox(
+            Locale::ZhCn,
+            "13800138000",
+            &[
+                text("验证码 111111", "08:00"),
+                text("<b>验证码</b> 222222", "09:00"),
+            ],
+        );
+        let newer = html.find("222222").unwrap();
+        let older = html.find("111111").unwrap();
+        assert!(newer < older, "{html}");
+        assert!(html.contains("&lt;b&gt;"), "{html}");
+        assert!(html.contains("模拟手机收件箱"));
+        let empty = phone_inbox(Locale::En, "13800138000", &[]);
+        assert!(empty.contains("No text has reached"), "{empty}");
+    }
+
+    #[test]
     fn page_keys_exist() {
         for key in [
+            "inbox_title",
+            "inbox_intro",
+            "inbox_empty",
+            "inbox_sent_at",
+            "inbox_text",
+            "inbox_open",
             "sms_title",
             "mobile",
             "code",

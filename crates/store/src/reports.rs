@@ -210,6 +210,34 @@ impl Store {
             .collect()
     }
 
+    /// Bureau decisions at or after `since` by the order's province: (province, `approved`
+    /// or `bureau_returned`, count). One aggregate over the timeline (its `at` index) joined
+    /// to the orders, for the dashboard's rates by province.
+    pub async fn bureau_decisions_by_province(
+        &self,
+        since: i64,
+    ) -> Result<Vec<(String, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT o.province AS province, e.to_state AS to_state, COUNT(*) AS n \
+             FROM order_events e JOIN orders o ON o.id = e.order_id \
+             WHERE e.at >= $1 AND e.from_state IN ('at_bureau', 'sms_pending') \
+             AND e.to_state IN ('approved', 'bureau_returned') \
+             GROUP BY o.province, e.to_state ORDER BY o.province, e.to_state",
+        )
+        .bind(since)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("province")?,
+                    r.try_get("to_state")?,
+                    r.try_get("n")?,
+                ))
+            })
+            .collect()
+    }
+
     /// Orders in none of `closed` with deadlines set, and when each entered its state.
     pub async fn orders_with_deadlines(&self, closed: &[&str]) -> Result<Vec<DeadlineRow>> {
         let rows = sqlx::query(

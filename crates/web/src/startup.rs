@@ -167,6 +167,7 @@ impl Application {
             gate,
             metrics: Arc::new(crate::metrics::Metrics::new()),
             health: Arc::new(crate::routes::health::HealthCache::default()),
+            dashboard: Arc::new(beian_platform::dashboard::DashboardCache::new()),
         };
         let controls = settings
             .simulator

@@ -42,6 +42,9 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// `/healthz`'s last database check.
     pub health: Arc<crate::routes::health::HealthCache>,
+    /// The admin dashboard, recomputed at most every
+    /// [`beian_platform::dashboard::CACHE_SECONDS`] (the API and the page share it).
+    pub dashboard: Arc<beian_platform::dashboard::DashboardCache>,
 }
 
 impl AppState {

@@ -373,6 +373,19 @@ pub async fn change_password(
     headers: HeaderMap,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<Json<PasswordChangeDone>, ApiError> {
+    change_own_password(&state, &account, ip, &headers, body)
+        .await
+        .map(Json)
+}
+
+/// The password change of [`change_password`], for the API and the portal alike.
+pub async fn change_own_password(
+    state: &AppState,
+    account: &CurrentAccount,
+    ip: std::net::IpAddr,
+    headers: &HeaderMap,
+    body: PasswordChange,
+) -> Result<PasswordChangeDone, ApiError> {
     let settings = &state.api.settings;
     if let Some(wait) = throttle::login_wait(&state.store, settings, ip, &account.username).await? {
         return Err(ApiError::TooManyRequests {
@@ -405,7 +418,7 @@ pub async fn change_password(
     }
     let hash = auth::hash_password_bounded(body.new_password).await?;
     let keep = match account.via {
-        auth::AuthMethod::Session => auth::session_cookie(&headers).map(auth::token_hash),
+        auth::AuthMethod::Session => auth::session_cookie(headers).map(auth::token_hash),
         auth::AuthMethod::ApiKey => None,
     };
     let mut tx = state.store.begin().await?;
@@ -418,8 +431,8 @@ pub async fn change_password(
         0
     };
     tx.commit().await?;
-    Ok(Json(PasswordChangeDone {
+    Ok(PasswordChangeDone {
         sessions_ended,
         api_keys_revoked,
-    }))
+    })
 }

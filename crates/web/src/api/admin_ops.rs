@@ -314,7 +314,5 @@ pub async fn dashboard(
     account: CurrentAccount,
 ) -> Result<Json<Dashboard>, ApiError> {
     admin(&account)?;
-    Ok(Json(
-        beian_platform::dashboard::dashboard(&state.store).await?,
-    ))
+    Ok(Json(state.dashboard.get(&state.store).await?))
 }

@@ -74,6 +74,11 @@ pub async fn login(
         password: form.owned("password"),
     };
     match accounts::login(&state, ip, &headers, body).await {
+        Ok((cookie, view)) if view.must_change_password => {
+            let mut res = ctx.redirect_flash(PASSWORD_PATH, "flash-password-change-required");
+            res.headers_mut().append(header::SET_COOKIE, cookie);
+            Ok(res)
+        }
         Ok((cookie, view)) => {
             let to = if view.role == Role::Applicant.as_str() {
                 "/filings"
@@ -268,4 +273,125 @@ pub async fn revoke_key(
     tx.revoke_api_key(&account.actor(), &id).await?;
     tx.commit().await?;
     Ok(ctx.redirect_flash("/api-keys", "flash-key-revoked"))
+}
+
+/// The paths an account with a one-time password may still open in the portal: the password
+/// change itself, logging out, the language switch and the assets.
+fn allowed_before_password_change(path: &str) -> bool {
+    path == PASSWORD_PATH
+        || path == "/logout"
+        || path.starts_with("/lang/")
+        || path.starts_with("/static/")
+}
+
+/// The password change page's path.
+pub const PASSWORD_PATH: &str = "/account/password";
+
+/// Middleware (inside [`crate::api::auth::resolve`]): an account whose password was set for it
+/// (`beian demo`, `admin user add`, an admin's new account) is sent to the password change for
+/// every page until it has chosen its own, as the API answers `password_change_required`.
+pub async fn password_change_gate(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let must_change = req
+        .extensions()
+        .get::<auth::Authenticated>()
+        .and_then(|a| a.0.as_ref())
+        .is_some_and(|a| a.must_change_password);
+    if must_change && !allowed_before_password_change(req.uri().path()) {
+        return Redirect::to(PASSWORD_PATH).into_response();
+    }
+    next.run(req).await
+}
+
+fn password_form(ctx: &Ctx) -> FormView {
+    ctx.form(PASSWORD_PATH, "password-submit")
+        .field(Field::new(
+            "current_password",
+            ctx.t("f-current-password"),
+            "password",
+        ))
+        .field(
+            Field::new("new_password", ctx.t("f-new-password"), "password")
+                .hint(ctx.t("hint-password")),
+        )
+        .field(Field::new(
+            "new_password_again",
+            ctx.t("f-new-password-again"),
+            "password",
+        ))
+}
+
+fn password_blocks(ctx: &Ctx, form: FormView) -> Vec<Block> {
+    let must = ctx.user.as_ref().is_some_and(|u| u.must_change_password);
+    let mut blocks = Vec::new();
+    if must {
+        blocks.push(Block::Note("warn", ctx.t("password-must-change")));
+    }
+    blocks.push(Block::P(ctx.t("password-intro")));
+    blocks.push(Block::Form(form));
+    blocks
+}
+
+/// `GET /account/password`.
+pub async fn password_page(ctx: Ctx) -> Result<Response, PageError> {
+    if ctx.user.is_none() {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    let blocks = password_blocks(&ctx, password_form(&ctx));
+    ctx.page(ctx.t("password-title"), blocks)
+}
+
+/// `POST /account/password`: the current password, the new one twice; every other session of
+/// the account ends (as through the API).
+pub async fn change_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ctx: Ctx,
+    form: Posted,
+) -> Result<Response, PageError> {
+    let Some(account) = ctx.user.clone() else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let refused = |ctx: &Ctx, fields: BTreeMap<String, String>, message: Option<String>| {
+        let mut view = password_form(ctx).errors(&fields);
+        if let Some(m) = message {
+            view = view.with_error(m);
+        }
+        let blocks = password_blocks(ctx, view);
+        ctx.page_status(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ctx.t("password-title"),
+            blocks,
+        )
+    };
+    if form.get("new_password") != form.get("new_password_again") {
+        let fields = BTreeMap::from([(
+            "new_password_again".to_owned(),
+            ctx.t("password-again-differs"),
+        )]);
+        return refused(&ctx, fields, None);
+    }
+    let body = accounts::PasswordChange {
+        current_password: form.owned("current_password"),
+        new_password: form.owned("new_password"),
+        revoke_api_keys: false,
+    };
+    match accounts::change_own_password(&state, &account, ip, &headers, body).await {
+        Ok(_) => {
+            let to = if account.role == Role::Applicant {
+                "/filings"
+            } else {
+                "/"
+            };
+            Ok(ctx.redirect_flash(to, "flash-password-changed"))
+        }
+        Err(e) => {
+            let (message, fields) = api_refusal(e, &ctx)?;
+            let message = fields.is_empty().then_some(message);
+            refused(&ctx, fields, message)
+        }
+    }
 }

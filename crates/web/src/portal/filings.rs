@@ -35,7 +35,10 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
             blocks.push(Block::H2(ctx.t("filings-sponsor")));
             let mut facts = vec![
                 (ctx.t("f-sponsor-name"), s.name.clone()),
-                (ctx.t("f-province"), text::province(&s.province)),
+                (
+                    ctx.t("f-province"),
+                    text::province_in(ctx.lang, &s.province),
+                ),
                 (ctx.t("f-certificate-number"), s.certificate_number.clone()),
             ];
             // Not known yet while the first order is being filled.
@@ -182,7 +185,7 @@ fn start_form(ctx: &Ctx, form: &Posted) -> FormView {
                 ctx.t("f-province"),
                 pick("sponsor.province", "33"),
             )
-            .options(text::provinces()),
+            .options(text::provinces_in(ctx.lang)),
         )
         .field(
             Field::text(

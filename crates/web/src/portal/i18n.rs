@@ -198,6 +198,8 @@ mod tests {
             "cross-site",
             "no-store",
             "zh-cn",
+            // The charts' SVG attribute (crate::portal::chart).
+            "data-value",
         ];
         for entry in std::fs::read_dir(root.join("src/portal")).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();

@@ -10,10 +10,13 @@
 //! - [`filings`] (my filings, 开始备案), [`order`] (the order's page and its steps),
 //!   [`steps`] (product, password, sponsor, website, materials, submit, abandon),
 //!   [`photo`] (拍照核验), [`after`] (取消接入, legacy import, the storefront's 顶级域名 page),
-//!   [`staff`] (the reviewers' entry; their pages come with the next issue).
+//!   [`staff`] (the reviewers' pages: queue, order review), [`admin`] (the admins' pages:
+//!   dashboard with [`chart`]s, accounts and roles, audit log).
 
 pub mod account;
+pub mod admin;
 pub mod after;
+pub mod chart;
 pub mod filings;
 pub mod form;
 pub mod home;
@@ -22,6 +25,7 @@ pub mod order;
 pub mod page;
 pub mod paging;
 pub mod photo;
+pub mod photos;
 pub mod security;
 pub mod staff;
 pub mod steps;
@@ -46,6 +50,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(account::register_page).post(account::register),
         )
         .route("/logout", post(account::logout))
+        .route(
+            account::PASSWORD_PATH,
+            get(account::password_page).post(account::change_password),
+        )
         .route(
             "/api-keys",
             get(account::keys_page).post(account::create_key),
@@ -115,7 +123,27 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(after::storefront_page).post(after::bind_domain),
         )
         .route("/staff/review", get(staff::queue))
+        .route("/staff/orders/{id}", get(staff::order))
+        .route("/staff/orders/{id}/approve", post(staff::approve))
+        .route("/staff/backdrops", get(photos::backdrops))
+        .route("/staff/backdrops/{id}/shipped", post(photos::ship))
+        .route("/staff/photos", get(photos::photos))
+        .route("/staff/orders/{id}/photo", get(photos::photo))
+        .route("/staff/orders/{id}/photo/image", get(photos::image))
+        .route("/staff/orders/{id}/photo/approve", post(photos::approve))
+        .route("/staff/orders/{id}/photo/reject", post(photos::reject))
+        .route("/staff/orders/{id}/return", post(staff::return_order))
+        .route(
+            "/staff/orders/{id}/materials/{material}",
+            get(staff::material),
+        )
+        .route("/staff/dashboard", get(admin::dashboard))
+        .route("/staff/accounts", get(admin::accounts))
+        .route("/staff/accounts/role", post(admin::change_role))
+        .route("/staff/audit", get(admin::audit))
+        .route("/staff/audit/verify", post(admin::verify_audit))
         // Outermost last: the error page wraps everything, so a refused post gets it too.
+        .layer(axum::middleware::from_fn(account::password_change_gate))
         .layer(from_fn_with_state(state.clone(), crate::api::auth::resolve))
         .layer(from_fn_with_state(state.clone(), security::protect))
         .layer(from_fn_with_state(state, page::render_errors))

@@ -115,7 +115,10 @@ pub async fn overview(
         (ctx.t("f-kind"), text::kind(lang, view.kind)),
         (ctx.t("f-state"), text::state(lang, view.state)),
         (ctx.t("f-domain"), view.forms.website.domain.clone()),
-        (ctx.t("f-province"), text::province(&view.province)),
+        (
+            ctx.t("f-province"),
+            text::province_in(ctx.lang, &view.province),
+        ),
     ]));
     // The province's expected review time at the bureau (rules data, issue 18).
     if let Some(days) = Province::parse(&view.province)

@@ -121,20 +121,29 @@ impl Ctx {
                 items.push(("nav-storefront", "/storefront/domains"));
                 items.push(("nav-keys", "/api-keys"));
             }
-            Some(Role::Reviewer | Role::Admin) => {
-                items.push(("nav-review", "/staff/review"));
-                items.push(("nav-filings", "/filings"));
+            Some(Role::Reviewer) => {
+                items.extend(crate::portal::staff::REVIEWER_NAV);
+            }
+            Some(Role::Admin) => {
+                items.extend(crate::portal::staff::REVIEWER_NAV);
+                items.extend(crate::portal::admin::ADMIN_NAV);
             }
             Some(Role::BureauOfficer) => {
                 items.push(("nav-console", "/sim/bureau/console"));
             }
+        }
+        if self.user.is_some() {
+            items.push(("nav-password", crate::portal::account::PASSWORD_PATH));
         }
         items
             .into_iter()
             .map(|(key, href)| NavItem {
                 label: self.t(key),
                 href,
-                current: self.path == href || self.path.starts_with(&format!("{href}/")),
+                current: {
+                    let path = self.path.split('?').next().unwrap_or("");
+                    path == href || path.starts_with(&format!("{href}/"))
+                },
             })
             .collect()
     }
@@ -212,6 +221,7 @@ impl Ctx {
             fields: Vec::new(),
             multipart: false,
             danger: false,
+            get: false,
             error: String::new(),
         }
     }
@@ -252,6 +262,9 @@ pub enum Block {
     Countdown(String, String),
     /// An image preview (a material the viewer may see).
     Img(String, String),
+    /// A chart: an `<svg>` element made by [`crate::portal::chart::render`], which escapes
+    /// every text in it (inserted as is).
+    Svg(String),
     /// The pager under a list ([`crate::portal::paging`]): where we are ("第 2 / 5 页"),
     /// and the previous and next pages' links (label, href).
     Pager {
@@ -292,6 +305,8 @@ pub struct FormView {
     pub fields: Vec<Field>,
     pub multipart: bool,
     pub danger: bool,
+    /// A `GET` form (filters): no token, the fields go into the query.
+    pub get: bool,
     /// A message about the whole form.
     pub error: String,
 }
@@ -309,6 +324,12 @@ impl FormView {
 
     pub fn danger(mut self) -> FormView {
         self.danger = true;
+        self
+    }
+
+    /// A filter form: `GET`, without the CSRF token.
+    pub fn get(mut self) -> FormView {
+        self.get = true;
         self
     }
 

@@ -16,7 +16,7 @@ use beian_core::rules::rules_for;
 use beian_core::sponsor::{CertificateType, SponsorNature};
 use beian_platform::materials::{FILE_FIELD, MaterialKind, required_materials, sanitize};
 use beian_platform::workflow::{
-    ABANDON_ACCESS_WARNING, Acting, OrderView, PersonForm, SponsorForm, WebsiteForm, WorkflowError,
+    Acting, OrderView, PersonForm, SponsorForm, WebsiteForm, WorkflowError,
 };
 
 use serde::Deserialize;
@@ -1002,15 +1002,13 @@ pub async fn abandon_page(
     ctx: Ctx,
 ) -> Result<Response, PageError> {
     let (_, view) = load(&state, &ctx, &id).await?;
-    let mut blocks = vec![Block::Note("warn", ctx.t("abandon-warning"))];
-    if view.kind.is_access() {
-        let warning = beian_platform::workflow::messages().render(
-            ctx.lang.locale(),
-            ABANDON_ACCESS_WARNING,
-            &[],
-        );
-        blocks.push(Block::Note("warn", warning));
-    }
+    // The seed's warning is about an access filing (the website is already online); other
+    // kinds lose only the order.
+    let mut blocks = vec![if view.kind.is_access() {
+        Block::Note("warn", ctx.t("abandon-warning"))
+    } else {
+        Block::Note("info", ctx.t("abandon-plain"))
+    }];
     blocks.push(Block::Form(
         ctx.form(format!("/orders/{id}/abandon"), "abandon-confirm")
             .danger(),

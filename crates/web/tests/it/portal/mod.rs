@@ -8,12 +8,15 @@
 //!   staff pages;
 //! - `flows`: the seeds' flows clicked through in the pages (首次备案 to its number on SQLite
 //!   and PostgreSQL, 新增接入 then 取消接入, 继续接入 and the other kinds, the storefront,
-//!   the legacy import, Shanghai's app code, abandon). Reviewer decisions go through the API
-//!   (their pages come with the staff issue), the SMS code through the bureau's page.
+//!   the legacy import, Shanghai's app code, abandon). Reviewer decisions go through the API,
+//!   the SMS code through the bureau's page;
+//! - `staff`: the reviewers' and admins' pages for each role in both languages, decisions
+//!   from the page, own orders, the token, and the dashboard's charts against the API.
 
 mod access;
 mod flows;
 mod pages;
+mod staff;
 
 use reqwest::StatusCode;
 
