@@ -521,6 +521,7 @@ async fn apps_and_websites_share_one_sequence_per_sponsor() {
             .unwrap()
             .is_empty()
     );
+}
 
 #[tokio::test]
 async fn a_two_character_name_query_is_one_bigram_and_one_character_is_refused() {

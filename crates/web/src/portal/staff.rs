@@ -38,15 +38,7 @@ pub const REVIEWER_NAV: [(&str, &str); 3] = [
     ("nav-photos", "/staff/photos"),
 ];
 
-/// What the queue page lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueFilter {
-    /// One of [`REVIEW_STATES`].
-    pub state: OrderState,
-    /// A province code.
-    pub province: Option<String>,
-    pub kind: Option<FilingKind>,
-}
+pub use beian_platform::workflow::QueueFilter;
 
 /// One page of the queue and the cursor of the next (`None` on the last page).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,46 +47,8 @@ pub struct QueuePage {
     pub next: Option<String>,
 }
 
-/// The queue's order: deadline, entry into the state, id.
-fn cursor_of(i: &QueueItem) -> String {
-    format!("{}.{}.{}", i.deadline, i.submitted_at, i.id)
-}
-
-fn parse_cursor(c: &str) -> Option<(i64, i64, String)> {
-    let mut parts = c.splitn(3, '.');
-    let deadline = parts.next()?.parse().ok()?;
-    let submitted = parts.next()?.parse().ok()?;
-    Some((deadline, submitted, parts.next()?.to_owned()))
-}
-
-/// The items of `all` (in queue order) that match `filter`, after `after`, at most `per`.
-pub fn queue_slice(
-    all: Vec<QueueItem>,
-    filter: &QueueFilter,
-    after: Option<&str>,
-    per: usize,
-) -> QueuePage {
-    let after = after.and_then(parse_cursor);
-    let mut rest = all.into_iter().filter(|i| {
-        i.state == filter.state
-            && filter.province.as_ref().is_none_or(|p| &i.province == p)
-            && filter.kind.is_none_or(|k| i.kind == k)
-            && after
-                .as_ref()
-                .is_none_or(|(d, s, id)| (i.deadline, i.submitted_at, &i.id) > (*d, *s, id))
-    });
-    let items: Vec<QueueItem> = rest.by_ref().take(per.max(1)).collect();
-    let next = match (rest.next(), items.last()) {
-        (Some(_), Some(last)) => Some(cursor_of(last)),
-        _ => None,
-    };
-    QueuePage { items, next }
-}
-
-/// One page of the queue: `filter`, after the cursor `after`, at most `per` items.
-///
-/// SEAM: implemented over [`Workflow::review_queue`] (the whole queue, bounded by the
-/// service) and filtered here; swap the body for the store's keyset query when it exists.
+/// One page of the queue: `filter`, after the cursor `after`, at most `per` items (the
+/// store's keyset page, [`Workflow::review_queue_page`]).
 pub async fn fetch_queue_page(
     wf: &Workflow<'_>,
     acting: &Acting,
@@ -102,8 +56,8 @@ pub async fn fetch_queue_page(
     after: Option<&str>,
     per: usize,
 ) -> Result<QueuePage, WorkflowError> {
-    let all = wf.review_queue(acting, filter.state).await?;
-    Ok(queue_slice(all, filter, after, per))
+    let (items, next) = wf.review_queue_page(acting, filter, after, per).await?;
+    Ok(QueuePage { items, next })
 }
 
 /// The queue page's query.
@@ -820,68 +774,4 @@ pub async fn material(
         HeaderValue::from_static("nosniff"),
     );
     Ok(res)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn item(id: &str, deadline: i64, province: &str, kind: FilingKind) -> QueueItem {
-        QueueItem {
-            id: id.into(),
-            kind,
-            state: OrderState::ProviderReview,
-            province: province.into(),
-            version: 1,
-            domain: None,
-            sponsor_name: None,
-            submitted_at: deadline - 100,
-            deadline,
-            deadline_remaining_seconds: 0,
-            deadline_fallback_used: false,
-        }
-    }
-
-    #[test]
-    fn the_queue_is_cut_after_a_cursor_and_filtered() {
-        let all: Vec<QueueItem> = (0..7)
-            .map(|i| {
-                let province = if i % 2 == 0 { "33" } else { "31" };
-                item(
-                    &format!("o{i}"),
-                    1000 + i,
-                    province,
-                    FilingKind::FirstFiling,
-                )
-            })
-            .collect();
-        let mut filter = QueueFilter {
-            state: OrderState::ProviderReview,
-            province: None,
-            kind: None,
-        };
-        let first = queue_slice(all.clone(), &filter, None, 3);
-        let ids: Vec<&str> = first.items.iter().map(|i| i.id.as_str()).collect();
-        assert_eq!(ids, ["o0", "o1", "o2"]);
-        let second = queue_slice(all.clone(), &filter, first.next.as_deref(), 3);
-        let ids: Vec<&str> = second.items.iter().map(|i| i.id.as_str()).collect();
-        assert_eq!(ids, ["o3", "o4", "o5"]);
-        let last = queue_slice(all.clone(), &filter, second.next.as_deref(), 3);
-        assert_eq!(last.items.len(), 1);
-        assert_eq!(last.next, None);
-
-        filter.province = Some("33".into());
-        let zj = queue_slice(all.clone(), &filter, None, 10);
-        let ids: Vec<&str> = zj.items.iter().map(|i| i.id.as_str()).collect();
-        assert_eq!(ids, ["o0", "o2", "o4", "o6"]);
-        filter.kind = Some(FilingKind::NewWebsite);
-        assert!(queue_slice(all, &filter, None, 10).items.is_empty());
-    }
-
-    #[test]
-    fn a_cursor_holds_its_place_even_with_dots_in_the_id() {
-        assert_eq!(parse_cursor("5.4.a.b"), Some((5, 4, "a.b".to_owned())));
-        assert_eq!(parse_cursor("x.4.a"), None);
-        assert_eq!(parse_cursor("5"), None);
-    }
 }
