@@ -252,8 +252,12 @@ fn check(domain: &str, cert: &str) -> Value {
 }
 
 fn person() -> Value {
+    let body = "33010619900101001";
+    let id = beian_core::resident_id::check_character(body)
+        .map(|c| format!("{body}{c}"))
+        .unwrap_or_default();
     json!({"name": "张三", "certificate_type": "resident_id",
-           "certificate_number": "330106199001010011", "mobile": "13800138000",
+           "certificate_number": id, "mobile": "13800138000",
            "email": "zhang@example.cn", "emergency_mobile": "13900139000",
            "office_phone": "0571-88888888"})
 }
