@@ -249,7 +249,17 @@ pub async fn texted_code(phone: &mut Person<'_>, mobile: &str) -> String {
             .open(&format!("/sim/phone-inbox?mobile={mobile}"))
             .await;
         let page = phone.text().await;
-        let code = page.lines().find_map(|line| {
+        // The texts' cells, newest first (not the times beside them).
+        let texts = phone
+            .c
+            .execute(
+                "return Array.from(document.querySelectorAll('td.text')).map(t => t.innerText).join('\\n');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let texts = texts.as_str().unwrap_or_default().to_owned();
+        let code = texts.lines().find_map(|line| {
             let chars: Vec<char> = line.chars().collect();
             chars
                 .windows(6)

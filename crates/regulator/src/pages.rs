@@ -122,7 +122,12 @@ pub fn phone_inbox(locale: Locale, mobile: &str, texts: &[crate::service::Text])
         for text in texts.iter().rev() {
             body.push_str(&format!(
                 "<tr><td>{}</td><td class=\"text\">{}</td></tr>",
-                esc(&text.sent_at),
+                esc(&text
+                    .sent_at
+                    .replace('T', " ")
+                    .chars()
+                    .take(19)
+                    .collect::<String>()),
                 esc(&text.text)
             ));
         }
