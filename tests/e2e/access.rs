@@ -103,7 +103,14 @@ async fn new_access_in_chromium() {
     let mut phone = Person::new(&tools, &driver, &server, "new-access-phone-inbox", DESKTOP).await;
     phone.log_in("bureau").await;
     let sponsor_mobile = beian_regulator::fixture::sponsor_mobile(0);
-    steps::sms_check(&mut p, &mut phone, &id, &[&sponsor_mobile, "13700000000"]).await;
+    steps::sms_check(
+        &server,
+        &mut p,
+        &mut phone,
+        &id,
+        &[&sponsor_mobile, "13700000000"],
+    )
+    .await;
     server.advance(11).await;
     server.advance(1).await;
     steps::refresh_until(&mut p, &format!("/orders/{id}"), &["已完成"]).await;

@@ -643,7 +643,17 @@ impl<'s> Person<'s> {
                 self.type_in("new_password", &new).await;
                 self.type_in("new_password_again", &new).await;
                 self.submit("/account/password").await;
-                self.see(&["密码已修改"]).await;
+                // Applicants land on their filings, staff on the home page (the bureau's
+                // officer is sent on to the simulator's console, which has no flash).
+                let changed = Instant::now();
+                while self.path().await == "/account/password" {
+                    assert!(
+                        changed.elapsed() < PATIENCE,
+                        "the password change was refused:\n{}",
+                        self.text().await
+                    );
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
                 self.server.set_password(user, &new);
                 return;
             }

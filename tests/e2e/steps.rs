@@ -280,9 +280,17 @@ pub async fn texted_code(phone: &mut Person<'_>, mobile: &str) -> String {
 
 /// The SMS check: the order's page counts down and links the bureau's page, where each
 /// responsible person enters the code their phone got.
-pub async fn sms_check(p: &mut Person<'_>, phone: &mut Person<'_>, id: &str, mobiles: &[&str]) {
+pub async fn sms_check(
+    server: &crate::harness::Server,
+    p: &mut Person<'_>,
+    phone: &mut Person<'_>,
+    id: &str,
+    mobiles: &[&str],
+) {
     refresh_until(p, &format!("/orders/{id}"), &["短信核验剩余时间"]).await;
     p.shot("sms-pending").await;
+    // The bureau texts the codes a few minutes after it receives the order.
+    server.advance(6).await;
     for mobile in mobiles {
         let code = texted_code(phone, mobile).await;
         p.open(&format!("/orders/{id}")).await;

@@ -483,3 +483,114 @@ async fn decisions_from_the_page_own_orders_and_the_token() {
         .await
         .has(&["无需审核操作"]);
 }
+
+/// The photo step's staff pages: the backdrop shipped from the page (a bad tracking number
+/// refused beside its field), the photo shown beside the persons' data, a rejection without a
+/// reason refused beside the reason, then rejected with one; applicants get 403.
+#[tokio::test]
+async fn backdrops_and_photo_review_in_the_pages() {
+    use crate::flows::driver::{jpeg, multipart, post_multipart};
+    let t = testing::sqlite().await;
+    let app = TestApp::new().start(&t).await;
+    let (id, alice) = submitted(&app, "alice", 7301, "photo-pages.cn").await;
+    let wang = app.new_reviewer("wang").await;
+    let (status, approved) = wang
+        .post(&format!("/review/orders/{id}/approve"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(approved["state"], "photo_pending", "{approved}");
+    let (status, asked) = alice
+        .post(
+            &format!("/orders/{id}/backdrop-requests"),
+            json!({"recipient": "张三", "mobile": "13812345678",
+                   "address": {"province": "33", "city": "杭州市", "district": "西湖区",
+                               "detail": "文三路 1 号"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{asked}");
+
+    let mut applicant = Browser::of(&app, &alice, "zh-CN");
+    for path in [
+        "/staff/backdrops",
+        "/staff/photos",
+        &format!("/staff/orders/{id}/photo"),
+    ] {
+        assert_eq!(
+            applicant.get(path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+
+    let mut b = Browser::of(&app, &wang, "zh-CN");
+    let page = b.open("/staff/backdrops").await;
+    page.has(&[
+        &format!("订单 {id} 的幕布申请"),
+        "文三路 1 号",
+        "标记已寄出",
+    ]);
+    b.in_lang("en")
+        .open("/staff/backdrops")
+        .await
+        .has(&["Backdrops", "Mark as shipped"]);
+    let action = page
+        .actions()
+        .into_iter()
+        .find(|a| a.ends_with("/shipped"))
+        .unwrap();
+    let bad = b
+        .fill("/staff/backdrops", &action, &[("tracking_number", "")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    bad.has(&["id=\"e-tracking_number\""]);
+    let shipped = b
+        .fill(
+            "/staff/backdrops",
+            &action,
+            &[("tracking_number", "SF1234567890")],
+        )
+        .await;
+    assert_eq!(shipped.location(), "/staff/backdrops", "{}", shipped.body);
+    b.open("/staff/backdrops")
+        .await
+        .has(&["SF1234567890", "当前没有待寄送的幕布申请"]);
+
+    let (status, shot) = post_multipart(
+        &alice,
+        &format!("/orders/{id}/photo"),
+        multipart(&[], &jpeg(), "image/jpeg"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{shot}");
+    let list = b.open("/staff/photos").await;
+    list.has(&[
+        "photo-pages.cn",
+        &format!("href=\"/staff/orders/{id}/photo\""),
+    ]);
+    let photo_path = format!("/staff/orders/{id}/photo");
+    let page = b.open(&photo_path).await;
+    page.has(&[
+        "杭州7301号科技有限公司",
+        "网站负责人",
+        &format!("src=\"/staff/orders/{id}/photo/image\""),
+        "红色或蓝色上衣",
+        "未使用幕布",
+    ]);
+    let image = b.get(&format!("/staff/orders/{id}/photo/image")).await;
+    assert_eq!(image.status, StatusCode::OK);
+    let reject = format!("/staff/orders/{id}/photo/reject");
+    let unreasoned = b.fill(&photo_path, &reject, &[]).await;
+    assert_eq!(
+        unreasoned.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unreasoned.body
+    );
+    unreasoned.has(&["id=\"e-reason.code\""]);
+    assert_eq!(state_of(&app.store, &id).await, "photo_review");
+    let rejected = b
+        .fill(&photo_path, &reject, &[("reason.code", "face_unclear")])
+        .await;
+    assert_eq!(rejected.location(), "/staff/photos", "{}", rejected.body);
+    assert_eq!(state_of(&app.store, &id).await, "photo_pending");
+}
