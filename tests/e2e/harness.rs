@@ -473,6 +473,11 @@ impl<'s> Person<'s> {
     pub async fn field_value(&self, name: &str) -> Option<(String, bool)> {
         let css = format!("[name=\"{name}\"]:not([type=hidden])");
         let f = self.c.find(Locator::Css(&css)).await.ok()?;
+        // A field the page keeps folded away (the website's own responsible person, until
+        // asked for) is not one a person can type into.
+        if !f.is_displayed().await.unwrap_or(false) {
+            return None;
+        }
         let value = f.prop("value").await.ok().flatten().unwrap_or_default();
         let readonly = f.attr("readonly").await.ok().flatten().is_some()
             || f.attr("disabled").await.ok().flatten().is_some();

@@ -11,6 +11,7 @@ mod steps;
 
 mod access;
 mod aside;
+mod first;
 mod staff;
 
 /// The mobile the customer gives for the responsible person (the bureau texts it).
