@@ -303,8 +303,9 @@ async fn every_applicant_page_in_both_languages() {
         ),
         (
             format!("/orders/{id}/abandon"),
-            &["放弃当前备案", "确认放弃"][..],
-            &["Abandon this filing", "may be shut down"][..],
+            // A first filing: the plain warning (the seed's is for access kinds).
+            &["放弃当前备案", "确认放弃", "不能再继续办理"][..],
+            &["Abandon this filing", "cannot go on"][..],
         ),
         (
             "/api-keys".to_owned(),
