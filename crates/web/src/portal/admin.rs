@@ -121,7 +121,7 @@ pub fn charts(ctx: &Ctx, d: &Dashboard) -> Vec<BarChart> {
             .filter(|(_, r)| r.decided > 0)
             .map(|(p, r)| {
                 (
-                    text::province(p),
+                    text::province(ctx.lang, p),
                     vec![r.approval_rate.unwrap_or(0.0), r.return_rate.unwrap_or(0.0)],
                 )
             })

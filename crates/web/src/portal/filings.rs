@@ -35,10 +35,7 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
             blocks.push(Block::H2(ctx.t("filings-sponsor")));
             let mut facts = vec![
                 (ctx.t("f-sponsor-name"), s.name.clone()),
-                (
-                    ctx.t("f-province"),
-                    text::province_in(ctx.lang, &s.province),
-                ),
+                (ctx.t("f-province"), text::province(ctx.lang, &s.province)),
                 (ctx.t("f-certificate-number"), s.certificate_number.clone()),
             ];
             // Not known yet while the first order is being filled.
@@ -185,7 +182,7 @@ fn start_form(ctx: &Ctx, form: &Posted) -> FormView {
                 ctx.t("f-province"),
                 pick("sponsor.province", "33"),
             )
-            .options(text::provinces_in(ctx.lang)),
+            .options(text::provinces(ctx.lang)),
         )
         .field(
             Field::text(

@@ -117,7 +117,7 @@ pub async fn overview(
         (ctx.t("f-domain"), view.forms.website.domain.clone()),
         (
             ctx.t("f-province"),
-            text::province_in(ctx.lang, &view.province),
+            text::province(ctx.lang, &view.province),
         ),
     ]));
     // The province's expected review time at the bureau (rules data, issue 18).
@@ -130,7 +130,7 @@ pub async fn overview(
             lang.t_args(
                 "review-days",
                 &[
-                    ("province", Arg::S(text::province(&view.province))),
+                    ("province", Arg::S(text::province(lang, &view.province))),
                     ("days", Arg::N(i64::from(days))),
                 ],
             ),

@@ -8,19 +8,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use beian_core::order::OrderState;
 use beian_platform::workflow::{Acting, PhotoVerdict, RejectReasonInput, WorkflowError};
-use beian_store::accounts::Role;
 
-use crate::portal::filings::acting;
 use crate::portal::form::{Posted, page_error, refusal};
 use crate::portal::page::{Block, Cell, Ctx, Field, PageError};
-use crate::portal::staff::{QueueFilter, fetch_queue_page};
+use crate::portal::staff::{QueueFilter, fetch_queue_page, reviewer};
 use crate::portal::text;
 use crate::startup::AppState;
-
-fn reviewer(ctx: &Ctx) -> Result<Acting, PageError> {
-    ctx.require(Role::Reviewer)?;
-    acting(ctx)
-}
 
 /// `GET /staff/backdrops`: the requests to post (each with its shipping form), then the last
 /// ones shipped.
@@ -156,7 +149,7 @@ pub async fn photos(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
                     Cell::link(i.id.clone(), format!("/staff/orders/{}/photo", i.id)),
                     Cell::text(i.domain.clone().unwrap_or_default()),
                     Cell::text(i.sponsor_name.clone().unwrap_or_default()),
-                    Cell::text(text::province_in(ctx.lang, &i.province)),
+                    Cell::text(text::province(ctx.lang, &i.province)),
                     Cell::text(text::time(i.submitted_at)),
                 ]
             })
@@ -296,7 +289,7 @@ async fn decide(
                 .decide_photo(&acting, id, &v, &state.objects)
                 .await
         }
-        Err(e) => Err(e),
+        Err(invalid) => Err(invalid),
     };
     match result {
         Ok(_) => Ok(ctx.redirect_flash("/staff/photos", "flash-photo-decided")),

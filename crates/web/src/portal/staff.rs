@@ -116,7 +116,8 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn reviewer(ctx: &Ctx) -> Result<Acting, PageError> {
+/// The acting reviewer (or admin); 403 for anyone else.
+pub(crate) fn reviewer(ctx: &Ctx) -> Result<Acting, PageError> {
     ctx.require(Role::Reviewer)?;
     acting(ctx)
 }
@@ -153,7 +154,7 @@ pub async fn queue(
         states.push((s.as_str().to_owned(), text::state(lang, s)));
     }
     let mut provinces = vec![(String::new(), ctx.t("staff-all"))];
-    provinces.extend(text::provinces());
+    provinces.extend(text::provinces(lang));
     let mut kinds = vec![(String::new(), ctx.t("staff-all"))];
     kinds.extend(
         FilingKind::ALL
@@ -193,7 +194,7 @@ pub async fn queue(
                     Cell::text(i.domain.clone().unwrap_or_default()),
                     Cell::text(i.sponsor_name.clone().unwrap_or_default()),
                     Cell::text(text::kind(lang, i.kind)),
-                    Cell::text(text::province(&i.province)),
+                    Cell::text(text::province(lang, &i.province)),
                     Cell::text(text::time(i.submitted_at)),
                     Cell::text(text::time(i.deadline)),
                     Cell::text(time_left(
@@ -359,7 +360,7 @@ fn order_blocks(
         (ctx.t("f-order"), o.id.clone()),
         (ctx.t("f-kind"), text::kind(lang, o.kind)),
         (ctx.t("f-state"), text::state(lang, o.state)),
-        (ctx.t("f-province"), text::province(&o.province)),
+        (ctx.t("f-province"), text::province(ctx.lang, &o.province)),
         (
             ctx.t("f-service-number"),
             o.service_number.clone().unwrap_or_else(|| ctx.t("none")),
@@ -398,7 +399,10 @@ fn order_blocks(
     b.push(Block::H2(ctx.t("step-sponsor")));
     let mut sponsor = vec![
         (ctx.t("f-sponsor-name"), s.identity.name.clone()),
-        (ctx.t("f-province"), text::province(&s.identity.province)),
+        (
+            ctx.t("f-province"),
+            text::province(ctx.lang, &s.identity.province),
+        ),
         (ctx.t("f-nature"), s.identity.nature.clone()),
         (
             ctx.t("f-certificate-type"),

@@ -37,13 +37,9 @@ pub fn material(lang: Lang, kind: &str) -> String {
     }
 }
 
-pub fn province(code: &str) -> String {
-    Province::parse(code).map_or_else(|_| code.to_owned(), |p| p.name().to_owned())
-}
-
 /// A province's name in `lang`: the Chinese name, or in en the English one with the Chinese
 /// beside it (the name on the customer's documents).
-pub fn province_in(lang: Lang, code: &str) -> String {
+pub fn province(lang: Lang, code: &str) -> String {
     match (Province::parse(code), lang) {
         (Err(_), _) => code.to_owned(),
         (Ok(p), Lang::Zh) => p.name().to_owned(),
@@ -52,16 +48,9 @@ pub fn province_in(lang: Lang, code: &str) -> String {
 }
 
 /// The provinces as select options (code, name in `lang`).
-pub fn provinces_in(lang: Lang) -> Vec<(String, String)> {
+pub fn provinces(lang: Lang) -> Vec<(String, String)> {
     Province::all()
-        .map(|p| (p.code().to_owned(), province_in(lang, p.code())))
-        .collect()
-}
-
-/// The provinces as select options (code, name).
-pub fn provinces() -> Vec<(String, String)> {
-    Province::all()
-        .map(|p| (p.code().to_owned(), p.name().to_owned()))
+        .map(|p| (p.code().to_owned(), province(lang, p.code())))
         .collect()
 }
 
