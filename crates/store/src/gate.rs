@@ -10,9 +10,10 @@
 //!
 //! Reads: [`GateFeed`] needs only a database URL with read rights on those two tables: it
 //! runs no migrations and needs no data key (`beian gate serve`). A gate reads
-//! [`GateFeed::last_change_id`], then [`GateFeed::load`] (the whole table once, in chunks
-//! aggregated by the database into one text value each, so 5 M rows cost ~50 round trips),
-//! then follows [`GateFeed::changes_after`] from that id. Every change carries the resulting
+//! [`GateFeed::last_change_id`], then [`GateFeed::load`] (the whole table once: on SQLite in
+//! chunks aggregated by the database into one text value each, so 5 M rows cost ~50 round
+//! trips; on PostgreSQL one `COPY … TO STDOUT`), then follows [`GateFeed::changes_after`]
+//! from that id. Every change carries the resulting
 //! state (served or not), so replaying one the load already saw is harmless.
 
 use std::time::Duration;
@@ -31,8 +32,11 @@ pub const CHANNEL: &str = "beian_access_changes";
 /// Advisory lock key serialising appends to `access_changes` on PostgreSQL ("beiangat").
 const APPEND_LOCK: i64 = 0x6265_6961_6e67_6174;
 
-/// Rows aggregated into one value by [`GateFeed::load`].
+/// Rows aggregated into one value by [`GateFeed::load`] on SQLite.
 const LOAD_CHUNK: i64 = 100_000;
+
+/// Bytes of whole lines handed on at a time by PostgreSQL's `COPY` load.
+const COPY_CHUNK_BYTES: usize = 1 << 20;
 
 /// One entry of the change log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,6 +184,9 @@ impl GateFeed {
     /// no per-row decoding); the number of domains. The caller may hand each chunk to another
     /// thread while the next one is read.
     pub async fn load_chunks(&self, mut each: impl FnMut(String)) -> Result<u64> {
+        if self.backend == Backend::Postgres {
+            return self.copy_chunks(each).await;
+        }
         let query = match self.backend {
             Backend::Sqlite => {
                 "SELECT group_concat(domain, char(10)) FROM \
@@ -216,6 +223,50 @@ impl GateFeed {
             }
             after = last;
         }
+        Ok(total)
+    }
+
+    /// PostgreSQL's load: one `COPY … TO STDOUT` in text format on its own connection (a
+    /// sequential scan streamed without sorting or per-row decoding, one row per message),
+    /// handed on in chunks of about [`COPY_CHUNK_BYTES`] of whole lines. The names need no
+    /// unescaping: a stored registrable domain is lower-case ASCII (punycode) without the
+    /// tab, backslash or newline that text COPY would escape.
+    async fn copy_chunks(&self, mut each: impl FnMut(String)) -> Result<u64> {
+        use futures_util::TryStreamExt;
+        use sqlx::Connection;
+
+        let mut conn = sqlx::postgres::PgConnection::connect(&self.url).await?;
+        let mut total = 0u64;
+        {
+            let mut rows = conn
+                .copy_out_raw("COPY (SELECT domain FROM gate_domains) TO STDOUT")
+                .await?;
+            let mut chunk: Vec<u8> = Vec::with_capacity(COPY_CHUNK_BYTES + 256);
+            let mut hand_on = |chunk: &mut Vec<u8>| -> Result<()> {
+                // Each message is whole rows ending in '\n': drop the last one so that
+                // splitting on '\n' yields exactly the names.
+                if chunk.last() == Some(&b'\n') {
+                    chunk.pop();
+                }
+                let bytes = std::mem::replace(chunk, Vec::with_capacity(COPY_CHUNK_BYTES + 256));
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    StoreError::Corrupt("gate_domains holds a name that is not UTF-8")
+                })?;
+                total += text.split('\n').count() as u64;
+                each(text);
+                Ok(())
+            };
+            while let Some(message) = rows.try_next().await? {
+                chunk.extend_from_slice(&message);
+                if chunk.len() >= COPY_CHUNK_BYTES {
+                    hand_on(&mut chunk)?;
+                }
+            }
+            if !chunk.is_empty() {
+                hand_on(&mut chunk)?;
+            }
+        }
+        conn.close().await?;
         Ok(total)
     }
 
