@@ -137,6 +137,10 @@ impl Application {
         }
         let regulator_client = regulator_link::client(&base_url, &resolved)?;
         let provider = ProviderId(u64::try_from(resolved.isp_id).unwrap_or_default());
+        let controls = settings
+            .simulator
+            .as_ref()
+            .and_then(|s| s.controls.as_deref());
         let worker = if settings.worker.enabled {
             Some(Worker::new(
                 WorkerParts {
@@ -152,6 +156,16 @@ impl Application {
             )?)
         } else {
             None
+        };
+        // Demo mode with the bundled simulator: the platform's texts also reach its phones.
+        let worker = match (worker, &regulator) {
+            (Some(w), Some(sim)) if embedded && controls.is_some() => {
+                Some(w.with_simulated_phones(
+                    &settings.notify,
+                    Arc::new(crate::simulator::SimulatedPhones(sim.clone())),
+                ))
+            }
+            (w, _) => w,
         };
         let state = AppState {
             store,
@@ -169,10 +183,6 @@ impl Application {
             health: Arc::new(crate::routes::health::HealthCache::default()),
             dashboard: Arc::new(beian_platform::dashboard::DashboardCache::new()),
         };
-        let controls = settings
-            .simulator
-            .as_ref()
-            .and_then(|s| s.controls.as_deref());
         let router = router(state.clone(), controls);
         Ok(Application {
             addr,

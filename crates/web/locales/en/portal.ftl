@@ -171,6 +171,7 @@ party-system = System
 product-server = Cloud server (service number)
 product-storefront = Alibaba storefront / corporate site
 product-verify = Verify
+product-verify-storefront = Verify the storefront subscription
 product-bound = Service number { $number } verified.
 product-storefront-ok = Verified through your storefront subscription.
 password-verify = Verify the filing password

@@ -168,6 +168,7 @@ party-system = 系统
 product-server = 云服务器（备案服务号验证）
 product-storefront = 阿里巴巴旺铺 / 企业官网
 product-verify = 验证
+product-verify-storefront = 验证旺铺 / 企业官网订阅
 product-bound = 已验证备案服务号 { $number }。
 product-storefront-ok = 已通过旺铺 / 企业官网订阅验证。
 password-verify = 验证备案密码

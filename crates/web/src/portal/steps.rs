@@ -200,8 +200,11 @@ fn product_forms(ctx: &Ctx, view: &OrderView, number: &str) -> Vec<Block> {
     ));
     blocks.push(Block::H2(ctx.t("product-storefront")));
     blocks.push(Block::Form(
-        ctx.form(format!("/orders/{}/product", view.id), "product-verify")
-            .field(Field::hidden("product", "storefront")),
+        ctx.form(
+            format!("/orders/{}/product", view.id),
+            "product-verify-storefront",
+        )
+        .field(Field::hidden("product", "storefront")),
     ));
     blocks
 }

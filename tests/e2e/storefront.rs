@@ -1,0 +1,106 @@
+//! The storefront (旺铺 / 企业官网) as the second seed walks it, from the 顶级域名 page: the
+//! domain's binding refused before its filing exists, 前往备案 into a first filing verified by
+//! the storefront subscription (the identity check done in the storefront app, whose back
+//! end reports it), the reviewer, the bureau's SMS check and approval; then the same domain
+//! binds.
+
+use beian_core::credit_code::CreditCode;
+
+use crate::MOBILE;
+use crate::harness::{Driver, ONE_AT_A_TIME, Person, Server, tools};
+use crate::steps::{self, Check};
+
+const DESKTOP: (u32, u32) = (1280, 900);
+const DOMAIN: &str = "my-shop-e2e.cn";
+
+/// Types the domain on 顶级域名 and presses 绑定.
+async fn bind(p: &mut Person<'_>) {
+    p.open("/storefront/domains").await;
+    p.see(&["先备案、后接入"]).await;
+    p.type_in("domain", DOMAIN).await;
+    p.press("绑定").await;
+}
+
+#[tokio::test]
+async fn a_storefront_first_filing_then_its_domain_bound_in_chromium() {
+    let Some(tools) = tools() else { return };
+    let _one = ONE_AT_A_TIME.lock().await;
+    let server = Server::start();
+    let driver = Driver::start(&tools).await;
+    let mut p = Person::new(&tools, &driver, &server, "storefront-first-filing", DESKTOP).await;
+    p.log_in("customer").await;
+    p.follow("顶级域名").await;
+    p.arrive("/storefront/domains").await;
+    p.shot("storefront").await;
+    bind(&mut p).await;
+    p.see(&[&format!("{DOMAIN} 尚未在本接入商完成备案和接入")])
+        .await;
+    p.shot("bind-refused-before-filing").await;
+
+    p.follow("前往备案").await;
+    p.arrive("/orders/new?storefront=1").await;
+    let code = CreditCode::from_parts("9133010600005252").unwrap();
+    let check = Check {
+        domain: DOMAIN,
+        province: "33",
+        nature: "enterprise",
+        certificate_type: "credit_code",
+        certificate_number: code.as_str(),
+        name: "杭州旺铺浏览器测试有限公司",
+    };
+    // The check keeps the storefront mark: the order opens on the storefront's product.
+    steps::type_check(&mut p, &check).await;
+    p.see(&["您需要办理：首次备案"]).await;
+    p.press("开始办理").await;
+    let at = p.arrive("/orders/*").await;
+    let id = at
+        .trim_start_matches("/orders/")
+        .split(['/', '?'])
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(at, format!("/orders/{id}/product?storefront=1"));
+    p.see(&["阿里巴巴旺铺 / 企业官网"]).await;
+    p.shot("product-storefront").await;
+    p.press("验证旺铺 / 企业官网订阅").await;
+    p.see(&["已通过旺铺 / 企业官网订阅验证"]).await;
+    p.shot("product-verified").await;
+    steps::forms(&mut p, &id, "330106199001010018").await;
+    p.shot("materials-storefront").await;
+    p.open(&format!("/orders/{id}")).await;
+    p.see(&["app 真实性核验"]).await;
+    p.shot("order-awaits-app-check").await;
+
+    // The storefront app checks the person's identity; its back end (an admin credential)
+    // reports it.
+    let mut app = Person::new(&tools, &driver, &server, "storefront-app", DESKTOP).await;
+    app.log_in("admin").await;
+    let (status, body) = app
+        .api_post(&format!("/api/v1/review/orders/{id}/app-identity"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.close().await;
+    steps::submit(&mut p, &id).await;
+
+    let mut r = Person::new(&tools, &driver, &server, "storefront-reviewer", DESKTOP).await;
+    r.log_in("reviewer").await;
+    crate::staff::approve(&mut r, &id, DOMAIN).await;
+    // Filed but not yet approved by the bureau: still refused.
+    bind(&mut p).await;
+    p.see(&["尚未在本接入商完成备案和接入"]).await;
+
+    let mut phone = Person::new(&tools, &driver, &server, "storefront-phone", DESKTOP).await;
+    phone.log_in("bureau").await;
+    steps::sms_check(&server, &mut p, &mut phone, &id, &[MOBILE]).await;
+    server.advance(11).await;
+    server.advance(1).await;
+    steps::refresh_until(&mut p, &format!("/orders/{id}"), &["已完成"]).await;
+    p.shot("completed").await;
+
+    bind(&mut p).await;
+    p.see(&[&format!("{DOMAIN} 已绑定到您的旺铺")]).await;
+    p.shot("bound-after-filing").await;
+    p.close().await;
+    r.close().await;
+    phone.close().await;
+}
