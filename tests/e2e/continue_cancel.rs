@@ -97,9 +97,12 @@ async fn continue_access_then_cancel_access_in_chromium() {
     p.see(&["暂不显示“继续接入备案”"]).await;
     assert!(p.link("继续接入备案").await.is_none());
     p.shot("continue-hidden").await;
+    p.open("/orders/new").await;
     steps::type_check(&mut p, &check).await;
     p.see(&["该主办者有进行中的备案订单", &id]).await;
     p.shot("refused-order-open").await;
+    p.follow("查看进行中的订单").await;
+    p.arrive(&format!("/orders/{id}")).await;
 
     steps::product(&mut p, &id, "DEMO-1-01").await;
     steps::filing_password(&mut p, &id, PASSWORD).await;

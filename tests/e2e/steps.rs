@@ -20,6 +20,7 @@ pub struct Check<'a> {
 /// 开始备案: fills the check, reads the kind the page decides (`kind_text`), and starts the
 /// order; its id.
 pub async fn start(p: &mut Person<'_>, check: &Check<'_>, kind_text: &str) -> String {
+    p.open("/orders/new").await;
     type_check(p, check).await;
     p.see(&[&format!("您需要办理：{kind_text}")]).await;
     p.shot("check-decided").await;
@@ -34,9 +35,9 @@ pub async fn start(p: &mut Person<'_>, check: &Check<'_>, kind_text: &str) -> St
         .to_owned()
 }
 
-/// 开始备案 up to pressing 验证备案类型 (the page then decides the kind, or says why none).
+/// On the open 开始备案 page, up to pressing 验证备案类型 (the page then decides the kind, or
+/// says why none).
 pub async fn type_check(p: &mut Person<'_>, check: &Check<'_>) {
-    p.open("/orders/new").await;
     p.see(&["验证备案类型", "一定要与原备案信息一致"]).await;
     p.type_in("domain", check.domain).await;
     p.choose("sponsor.province", check.province).await;

@@ -143,6 +143,7 @@ filings-no-sponsor = Your account has no sponsor yet. Start a filing, or import 
 filings-no-orders = No filing orders yet.
 continue-access = Continue access filing
 continue-hidden = Your sponsor has an order in progress, so "Continue access filing" is not offered. Abandon that order, or wait until the bureau has approved it.
+open-order-view = See the order in progress
 cancel-access = Cancel access
 access-active = Accessed here
 access-cancelling = Cancelling

@@ -140,6 +140,7 @@ filings-no-sponsor = 您的账号下还没有备案主体。开始一次备案�
 filings-no-orders = 还没有备案订单。
 continue-access = 继续接入备案
 continue-hidden = 您的备案主体下有进行中的备案订单，因此暂不显示“继续接入备案”。您可以放弃进行中的订单，或待其通过管局审核后再办理。
+open-order-view = 查看进行中的订单
 cancel-access = 取消接入
 access-active = 已接入
 access-cancelling = 取消接入中

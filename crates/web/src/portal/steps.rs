@@ -94,7 +94,9 @@ fn returned_fields(view: &OrderView) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn return_messages(ctx: &Ctx, view: &OrderView) -> BTreeMap<String, String> {
+/// The last return's messages of the fields under `part` (`sponsor`, `website`): each page
+/// shows its own beside its fields, none of the other page's.
+fn return_messages(ctx: &Ctx, view: &OrderView, part: &str) -> BTreeMap<String, String> {
     let key = if ctx.lang == crate::portal::i18n::Lang::En {
         "message_en"
     } else {
@@ -106,6 +108,9 @@ fn return_messages(ctx: &Ctx, view: &OrderView) -> BTreeMap<String, String> {
             a.iter()
                 .filter_map(|r| {
                     let f = r["field"].as_str()?.to_owned();
+                    if !f.starts_with(&format!("{part}.")) {
+                        return None;
+                    }
                     let m = r[key].as_str().or(r["message"].as_str())?.to_owned();
                     Some((f, m))
                 })
@@ -462,8 +467,8 @@ pub async fn sponsor_page(
         blocks.push(Block::Note("info", ctx.t("access-only")));
     }
     blocks.push(Block::Note("info", ctx.t("hint-true-info")));
-    let form =
-        sponsor_form_view(&ctx, &view, &view.forms.sponsor).errors(&return_messages(&ctx, &view));
+    let form = sponsor_form_view(&ctx, &view, &view.forms.sponsor)
+        .errors(&return_messages(&ctx, &view, "sponsor"));
     blocks.push(Block::Form(form));
     step_page(&ctx, &view, "sponsor", blocks, StatusCode::OK)
 }
@@ -555,7 +560,8 @@ pub async fn website_page(
     let w = &view.forms.website;
     let new_person =
         !w.responsible.name.is_empty() && w.responsible != view.forms.sponsor.responsible;
-    let form = website_form_view(&ctx, &view, w, new_person).errors(&return_messages(&ctx, &view));
+    let form = website_form_view(&ctx, &view, w, new_person)
+        .errors(&return_messages(&ctx, &view, "website"));
     step_page(
         &ctx,
         &view,
