@@ -751,13 +751,14 @@ impl<'s> Person<'s> {
 }
 
 impl Person<'_> {
-    /// `POST path` (JSON `{}`) with this browser's session: what a back end acting as this
-    /// account does (the storefront app reporting its identity check), not a person's click.
-    pub async fn api_post(&self, path: &str) -> (u16, String) {
+    /// `POST path` with the JSON `body` and this browser's session: what a back end acting
+    /// as this account does (the storefront app reporting its identity check, the shop
+    /// granting a subscription), not a person's click.
+    pub async fn api_post(&self, path: &str, body: Value) -> (u16, String) {
         let res = reqwest::Client::new()
             .post(format!("{}{path}", self.server.base))
             .header("cookie", self.cookie_header().await)
-            .json(&json!({}))
+            .json(&body)
             .send()
             .await
             .unwrap();

@@ -137,10 +137,6 @@ impl Application {
         }
         let regulator_client = regulator_link::client(&base_url, &resolved)?;
         let provider = ProviderId(u64::try_from(resolved.isp_id).unwrap_or_default());
-        let controls = settings
-            .simulator
-            .as_ref()
-            .and_then(|s| s.controls.as_deref());
         let worker = if settings.worker.enabled {
             Some(Worker::new(
                 WorkerParts {
@@ -158,13 +154,15 @@ impl Application {
             None
         };
         // Demo mode with the bundled simulator: the platform's texts also reach its phones.
+        let to_phones = settings
+            .simulator
+            .as_ref()
+            .is_some_and(|s| s.platform_texts_to_phones);
         let worker = match (worker, &regulator) {
-            (Some(w), Some(sim)) if embedded && controls.is_some() => {
-                Some(w.with_simulated_phones(
-                    &settings.notify,
-                    Arc::new(crate::simulator::SimulatedPhones(sim.clone())),
-                ))
-            }
+            (Some(w), Some(sim)) if embedded && to_phones => Some(w.with_simulated_phones(
+                &settings.notify,
+                Arc::new(crate::simulator::SimulatedPhones(sim.clone())),
+            )),
             (w, _) => w,
         };
         let state = AppState {
@@ -183,6 +181,10 @@ impl Application {
             health: Arc::new(crate::routes::health::HealthCache::default()),
             dashboard: Arc::new(beian_platform::dashboard::DashboardCache::new()),
         };
+        let controls = settings
+            .simulator
+            .as_ref()
+            .and_then(|s| s.controls.as_deref());
         let router = router(state.clone(), controls);
         Ok(Application {
             addr,

@@ -237,6 +237,11 @@ impl<S: SmsOutboxSink> CopyingOutbox<S> {
     pub fn new(outbox: S, copy: std::sync::Arc<dyn SmsOutboxSink>) -> CopyingOutbox<S> {
         CopyingOutbox { outbox, copy }
     }
+
+    #[cfg(test)]
+    pub(crate) fn outbox_for_tests(&self) -> &S {
+        &self.outbox
+    }
 }
 
 #[async_trait]
