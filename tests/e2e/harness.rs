@@ -62,7 +62,8 @@ pub fn tools() -> Option<Tools> {
 
 /// Where this run's screenshots go: `target/e2e/run-<pid>/` of the build that made this test,
 /// with `target/e2e/latest` pointing at it, so that two runs at once do not overwrite each
-/// other's pictures. The folders of runs no longer running are removed when a run starts.
+/// other's pictures. When a run starts, the folders of finished runs are removed, but for the
+/// one `latest` pointed at (the last run's pictures stay to compare).
 pub fn shots_root() -> PathBuf {
     static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     ROOT.get_or_init(|| {
@@ -73,18 +74,19 @@ pub fn shots_root() -> PathBuf {
             .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
             .join("e2e");
         let me = format!("run-{}", std::process::id());
+        let latest = e2e.join("latest");
+        let previous = std::fs::read_link(&latest).unwrap_or_default();
         for entry in std::fs::read_dir(&e2e).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let finished = name
                 .strip_prefix("run-")
                 .is_some_and(|pid| !Path::new("/proc").join(pid).exists());
-            if finished {
+            if finished && Path::new(&name) != previous {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
         let run = e2e.join(&me);
         std::fs::create_dir_all(&run).unwrap();
-        let latest = e2e.join("latest");
         let _ = std::fs::remove_file(&latest);
         let _ = std::os::unix::fs::symlink(&me, &latest);
         run

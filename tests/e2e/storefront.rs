@@ -73,7 +73,7 @@ async fn a_storefront_first_filing_then_its_domain_bound_in_chromium() {
     p.arrive(&format!("/orders/{id}/sponsor")).await;
     p.see(&["已保存"]).await;
     steps::forms(&mut p, &id, "330106199001010018").await;
-    p.shot("materials-storefront").await;
+    steps::materials(&mut p, &id).await;
     p.open(&format!("/orders/{id}")).await;
     p.see(&["app 真实性核验"]).await;
     p.shot("order-awaits-app-check").await;
@@ -139,6 +139,11 @@ async fn a_storefront_access_of_a_filed_domain_then_bound_in_chromium() {
     p.type_in("mobile", MOBILE).await;
     p.shot("register").await;
     p.press("注册").await;
+    p.arrive("/login").await;
+    p.see(&["注册成功，请登录"]).await;
+    p.type_in("username", "newshop").await;
+    p.type_in("password", "Shop-Pass-2026").await;
+    p.submit("/login").await;
     p.arrive("/filings").await;
     let mut app = Person::new(&tools, &driver, &server, "storefront-access-app", DESKTOP).await;
     app.log_in("admin").await;
@@ -183,6 +188,7 @@ async fn a_storefront_access_of_a_filed_domain_then_bound_in_chromium() {
     p.press("验证旺铺 / 企业官网订阅").await;
     steps::filing_password(&mut p, &id, PASSWORD).await;
     steps::forms(&mut p, &id, "330106199001010018").await;
+    steps::materials(&mut p, &id).await;
     storefront_backend(
         &app,
         &format!("/api/v1/review/orders/{id}/app-identity"),
