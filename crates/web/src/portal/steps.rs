@@ -183,7 +183,7 @@ fn refused_step(
     )
 }
 
-fn product_forms(ctx: &Ctx, view: &OrderView, number: &str) -> Vec<Block> {
+fn product_forms(ctx: &Ctx, view: &OrderView, number: &str, storefront_first: bool) -> Vec<Block> {
     let mut blocks = Vec::new();
     if let Some(n) = &view.service_number {
         blocks.push(Block::Note(
@@ -194,8 +194,8 @@ fn product_forms(ctx: &Ctx, view: &OrderView, number: &str) -> Vec<Block> {
     if view.product_line == Some(beian_core::order::ProductLine::Storefront) {
         blocks.push(Block::Note("ok", ctx.t("product-storefront-ok")));
     }
-    blocks.push(Block::H2(ctx.t("product-server")));
-    blocks.push(Block::Form(
+    let mut server = vec![Block::H2(ctx.t("product-server"))];
+    server.push(Block::Form(
         ctx.form(format!("/orders/{}/product", view.id), "product-verify")
             .field(Field::hidden("product", "server"))
             .field(
@@ -203,25 +203,44 @@ fn product_forms(ctx: &Ctx, view: &OrderView, number: &str) -> Vec<Block> {
                     .hint(ctx.t("hint-service-number")),
             ),
     ));
-    blocks.push(Block::H2(ctx.t("product-storefront")));
-    blocks.push(Block::Form(
-        ctx.form(
-            format!("/orders/{}/product", view.id),
-            "product-verify-storefront",
-        )
-        .field(Field::hidden("product", "storefront")),
-    ));
+    let storefront = vec![
+        Block::H2(ctx.t("product-storefront")),
+        Block::Form(
+            ctx.form(
+                format!("/orders/{}/product", view.id),
+                "product-verify-storefront",
+            )
+            .field(Field::hidden("product", "storefront")),
+        ),
+    ];
+    // Come from the storefront's 顶级域名 page: its product first, not below the fold.
+    if storefront_first {
+        blocks.extend(storefront);
+        blocks.extend(server);
+    } else {
+        blocks.extend(server);
+        blocks.extend(storefront);
+    }
     blocks
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct ProductQuery {
+    #[serde(default)]
+    storefront: String,
 }
 
 /// `GET /orders/{id}/product`.
 pub async fn product_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(q): Query<ProductQuery>,
     ctx: Ctx,
 ) -> Result<Response, PageError> {
     let (_, view) = load(&state, &ctx, &id).await?;
-    let blocks = product_forms(&ctx, &view, "");
+    let storefront_first = !q.storefront.is_empty()
+        || view.product_line == Some(beian_core::order::ProductLine::Storefront);
+    let blocks = product_forms(&ctx, &view, "", storefront_first);
     let (_, next) = bar(&ctx, &view, "product");
     let mut blocks = blocks;
     if view.service_number.is_some() || view.product_line.is_some() {
@@ -252,7 +271,12 @@ pub async fn product(
         }
         Err(e) => refused_step(&ctx, &view, "product", &e, |message, _| {
             let mut blocks = vec![Block::Note("error", message)];
-            blocks.extend(product_forms(&ctx, &view, form.get("service_number")));
+            blocks.extend(product_forms(
+                &ctx,
+                &view,
+                form.get("service_number"),
+                form.get("product") == "storefront",
+            ));
             blocks
         }),
     }
