@@ -257,6 +257,7 @@ pub fn resolve(args: Args, file: FileConfig) -> Result<Resolved, String> {
         settings.simulator = Some(SimulatorSettings {
             review: review.mode(review_minutes),
             simulated_clock,
+            platform_texts_to_phones: controls.is_some(),
             controls,
         });
     }

@@ -3,7 +3,7 @@
 //! `chromedriver` with `chromium` headless, and [`Person`]: one browser window driven as a person
 //! drives it (typing into fields found by their label's field name, choosing options, pressing
 //! buttons by their text, following links by their text, attaching files), each step saved as
-//! a screenshot under `target/e2e/<flow>/`.
+//! a screenshot under `target/e2e/run-<pid>/<flow>/` (`target/e2e/latest` is the newest run).
 //!
 //! Waits are on conditions (a text on the page, a path in the address bar), bounded only so a
 //! broken page fails instead of hanging; nothing waits a fixed time.
@@ -60,14 +60,38 @@ pub fn tools() -> Option<Tools> {
     }
 }
 
-/// Where the screenshots go: `target/e2e/` of the build that made this test.
+/// Where this run's screenshots go: `target/e2e/run-<pid>/` of the build that made this test,
+/// with `target/e2e/latest` pointing at it, so that two runs at once do not overwrite each
+/// other's pictures. When a run starts, the folders of finished runs are removed, but for the
+/// one `latest` pointed at (the last run's pictures stay to compare).
 pub fn shots_root() -> PathBuf {
-    // The test binary is `<target>/debug/deps/e2e-…`.
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
-        .join("e2e")
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        // The test binary is `<target>/debug/deps/e2e-…`.
+        let e2e = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
+            .join("e2e");
+        let me = format!("run-{}", std::process::id());
+        let latest = e2e.join("latest");
+        let previous = std::fs::read_link(&latest).unwrap_or_default();
+        for entry in std::fs::read_dir(&e2e).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let finished = name
+                .strip_prefix("run-")
+                .is_some_and(|pid| !Path::new("/proc").join(pid).exists());
+            if finished && Path::new(&name) != previous {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let run = e2e.join(&me);
+        std::fs::create_dir_all(&run).unwrap();
+        let _ = std::fs::remove_file(&latest);
+        let _ = std::os::unix::fs::symlink(&me, &latest);
+        run
+    })
+    .clone()
 }
 
 /// `beian serve` on a fresh demo data dir.
@@ -178,6 +202,15 @@ impl Server {
         assert!(res.status().is_success(), "{}", res.text().await.unwrap());
     }
 
+    /// The status `GET path` answers (an edge asking the gate, say: not a person's step).
+    pub async fn status_of(&self, path: &str) -> u16 {
+        reqwest::get(format!("{}{path}", self.base))
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     fn password(&self, user: &str) -> String {
         self.passwords.lock().unwrap()[user].clone()
     }
@@ -262,7 +295,7 @@ fn xpath_literal(s: &str) -> String {
 
 impl<'s> Person<'s> {
     /// A fresh browser (its own profile) at `width`×`height`, saving its steps under
-    /// `target/e2e/<flow>/`.
+    /// `<run>/<flow>/` of [`shots_root`].
     pub async fn new(
         tools: &Tools,
         driver: &Driver,
@@ -549,6 +582,27 @@ impl<'s> Person<'s> {
         self.settled().await;
     }
 
+    /// Follows the link labelled `label` in the table row that shows `row` (a website's
+    /// domain, say).
+    pub async fn follow_in_row(&mut self, row: &str, label: &str) {
+        let xpath = format!(
+            "//tr[contains(., {})]//a[normalize-space()={}]",
+            xpath_literal(row),
+            xpath_literal(label)
+        );
+        match self.c.find(Locator::XPath(&xpath)).await {
+            Ok(a) => a.click().await.unwrap(),
+            Err(e) => {
+                self.shot("failed").await;
+                panic!(
+                    "no link {label:?} beside {row:?}: {e}\n{}",
+                    self.text().await
+                )
+            }
+        }
+        self.settled().await;
+    }
+
     /// The `href` of the link labelled `label`.
     pub async fn link(&self, label: &str) -> Option<String> {
         let xpath = format!("//a[normalize-space()={}]", xpath_literal(label));
@@ -695,6 +749,22 @@ impl<'s> Person<'s> {
             .unwrap();
         assert!(res.status().is_success(), "{path}: {}", res.status());
         res.bytes().await.unwrap().to_vec()
+    }
+}
+
+impl Person<'_> {
+    /// `POST path` with the JSON `body` and this browser's session: what a back end acting
+    /// as this account does (the storefront app reporting its identity check, the shop
+    /// granting a subscription), not a person's click.
+    pub async fn api_post(&self, path: &str, body: Value) -> (u16, String) {
+        let res = reqwest::Client::new()
+            .post(format!("{}{path}", self.server.base))
+            .header("cookie", self.cookie_header().await)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.text().await.unwrap_or_default())
     }
 }
 

@@ -21,17 +21,7 @@ pub struct Check<'a> {
 /// order; its id.
 pub async fn start(p: &mut Person<'_>, check: &Check<'_>, kind_text: &str) -> String {
     p.open("/orders/new").await;
-    p.see(&["验证备案类型", "一定要与原备案信息一致"]).await;
-    p.type_in("domain", check.domain).await;
-    p.choose("sponsor.province", check.province).await;
-    p.choose("sponsor.nature", check.nature).await;
-    p.choose("sponsor.certificate_type", check.certificate_type)
-        .await;
-    p.type_in("sponsor.certificate_number", check.certificate_number)
-        .await;
-    p.type_in("sponsor.name", check.name).await;
-    p.shot("check-typed").await;
-    p.press("验证备案类型").await;
+    type_check(p, check).await;
     p.see(&[&format!("您需要办理：{kind_text}")]).await;
     p.shot("check-decided").await;
     p.press("开始办理").await;
@@ -43,6 +33,22 @@ pub async fn start(p: &mut Person<'_>, check: &Check<'_>, kind_text: &str) -> St
         .next()
         .unwrap()
         .to_owned()
+}
+
+/// On the open 开始备案 page, up to pressing 验证备案类型 (the page then decides the kind, or
+/// says why none).
+pub async fn type_check(p: &mut Person<'_>, check: &Check<'_>) {
+    p.see(&["验证备案类型", "一定要与原备案信息一致"]).await;
+    p.type_in("domain", check.domain).await;
+    p.choose("sponsor.province", check.province).await;
+    p.choose("sponsor.nature", check.nature).await;
+    p.choose("sponsor.certificate_type", check.certificate_type)
+        .await;
+    p.type_in("sponsor.certificate_number", check.certificate_number)
+        .await;
+    p.type_in("sponsor.name", check.name).await;
+    p.shot("check-typed").await;
+    p.press("验证备案类型").await;
 }
 
 /// 产品验证 with a service number of the demo (DEMO-1-01 …).
@@ -240,9 +246,10 @@ pub async fn upload_photo(p: &mut Person<'_>, id: &str) {
     p.shot("photo-uploaded").await;
 }
 
-/// The code texted to `mobile`, as its owner reads it on the simulator's phone-inbox page
-/// (`phone` is logged in as the bureau's officer, who may open the simulator's pages).
-pub async fn texted_code(phone: &mut Person<'_>, mobile: &str) -> String {
+/// The code of the newest text to `mobile` that says `about` (the bureau's 短信核验码, the
+/// platform's 取消…接入), as its owner reads it on the simulator's phone-inbox page (`phone`
+/// is logged in as the bureau's officer, who may open the simulator's pages).
+pub async fn texted_code(phone: &mut Person<'_>, mobile: &str, about: &str) -> String {
     let started = std::time::Instant::now();
     loop {
         phone
@@ -259,13 +266,16 @@ pub async fn texted_code(phone: &mut Person<'_>, mobile: &str) -> String {
             .await
             .unwrap();
         let texts = texts.as_str().unwrap_or_default().to_owned();
-        let code = texts.lines().find_map(|line| {
-            let chars: Vec<char> = line.chars().collect();
-            chars
-                .windows(6)
-                .find(|w| w.iter().all(char::is_ascii_digit))
-                .map(|w| w.iter().collect::<String>())
-        });
+        let code = texts
+            .lines()
+            .filter(|l| l.contains(about))
+            .find_map(|line| {
+                let chars: Vec<char> = line.chars().collect();
+                chars
+                    .windows(6)
+                    .find(|w| w.iter().all(char::is_ascii_digit))
+                    .map(|w| w.iter().collect::<String>())
+            });
         if let Some(code) = code {
             phone.shot("phone-inbox").await;
             return code;
@@ -292,7 +302,7 @@ pub async fn sms_check(
     // The bureau texts the codes a few minutes after it receives the order.
     server.advance(6).await;
     for mobile in mobiles {
-        let code = texted_code(phone, mobile).await;
+        let code = texted_code(phone, mobile, "短信核验码").await;
         p.open(&format!("/orders/{id}")).await;
         p.follow("管局短信核验页面").await;
         p.arrive("/bureau/sms-verification").await;

@@ -40,6 +40,15 @@ pub enum WorkerError {
     Sms(#[from] crate::notify::SmsError),
 }
 
+/// The signature texts carry: the configured one, else the provider's name.
+fn sms_sign(notify: &NotifySettings, provider_name: &str) -> String {
+    if notify.sms_sign.is_empty() {
+        provider_name.to_owned()
+    } else {
+        notify.sms_sign.clone()
+    }
+}
+
 /// The job worker of one instance.
 #[derive(Clone)]
 pub struct Worker {
@@ -88,11 +97,7 @@ impl Worker {
             Some(config) => Arc::new(SmtpMailer::new(config)?),
             None => Arc::new(outbox.clone()),
         };
-        let sign = if notify.sms_sign.is_empty() {
-            parts.provider_name.clone()
-        } else {
-            notify.sms_sign.clone()
-        };
+        let sign = sms_sign(notify, &parts.provider_name);
         let sms: Arc<dyn SmsGateway> = match &notify.sms_http {
             Some(config) => Arc::new(HttpSmsGateway::new(config.clone())?),
             None => Arc::new(OutboxSmsGateway::new(outbox, sign)),
@@ -113,6 +118,23 @@ impl Worker {
             settings: settings.clone(),
             owner: format!("worker:{}", uuid::Uuid::new_v4()),
         })
+    }
+
+    /// With the embedded default (no HTTP gateway), also hands every text to `phones`: demo
+    /// mode's simulated phone network, so that a person reads the codes the platform texts on
+    /// the same inbox page as the bureau's. Without effect when an HTTP gateway sends texts.
+    pub fn with_simulated_phones(
+        mut self,
+        notify: &NotifySettings,
+        phones: Arc<dyn crate::notify::SmsOutboxSink>,
+    ) -> Worker {
+        if notify.sms_http.is_none() {
+            let outbox =
+                crate::notify::CopyingOutbox::new(StoreOutbox::new(self.store.clone()), phones);
+            let sign = sms_sign(notify, &self.render.provider_name);
+            self.sms = Arc::new(OutboxSmsGateway::new(outbox, sign));
+        }
+        self
     }
 
     /// Replaces the mailer and SMS gateway (tests).

@@ -122,18 +122,26 @@ pub fn phone_inbox(locale: Locale, mobile: &str, texts: &[crate::service::Text])
         for text in texts.iter().rev() {
             body.push_str(&format!(
                 "<tr><td>{}</td><td class=\"text\">{}</td></tr>",
-                esc(&text
-                    .sent_at
-                    .replace('T', " ")
-                    .chars()
-                    .take(19)
-                    .collect::<String>()),
+                esc(&beijing_time(&text.sent_at)),
                 esc(&text.text)
             ));
         }
         body.push_str("</table>");
     }
     page(locale, &t(locale, "regulator.page.inbox_title"), &body)
+}
+
+/// A stored instant (RFC 3339, UTC) as a phone in China shows it: Beijing time, to the
+/// second, as the texts themselves and the portal give times.
+fn beijing_time(sent_at: &str) -> String {
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600);
+    match (chrono::DateTime::parse_from_rfc3339(sent_at), beijing) {
+        (Ok(at), Some(tz)) => at
+            .with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        _ => sent_at.replace('T', " ").chars().take(19).collect(),
+    }
 }
 
 /// The bureau's SMS verification form, with the answer to the last try if any.
@@ -233,6 +241,12 @@ mod tests {
         assert!(newer < older, "{html}");
         assert!(html.contains("&lt;b&gt;"), "{html}");
         assert!(html.contains("模拟手机收件箱"));
+        let at = phone_inbox(
+            Locale::ZhCn,
+            "13800138000",
+            &[text("验证码 333333", "2026-12-07T09:55:42.000000Z")],
+        );
+        assert!(at.contains("2026-12-07 17:55:42"), "not Beijing time: {at}");
         let empty = phone_inbox(Locale::En, "13800138000", &[]);
         assert!(empty.contains("No text has reached"), "{empty}");
     }

@@ -386,6 +386,16 @@ impl Regulator {
         Ok(check)
     }
 
+    /// Delivers `text` to the simulated phone `mobile` (its inbox page shows it): in demo
+    /// mode the bundled platform's own texts (the 取消接入 code, notices) travel the same
+    /// simulated phone network as the ministry's.
+    pub async fn deliver_text(&self, mobile: &str, text: &str) -> Result<(), Error> {
+        let mut tx = self.write().await?;
+        crate::registry::text_phone(&mut tx, self.now(), mobile.trim(), text).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Texts sent to a phone, oldest first.
     pub async fn phone_inbox(&self, mobile: &str) -> Result<Vec<Text>, Error> {
         let mut conn = self.read().await?;

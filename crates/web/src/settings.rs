@@ -147,6 +147,10 @@ pub struct SimulatorSettings {
     /// console) are mounted, answering only a bureau-officer login or this operator token
     /// (`crate::simulator`). `None`: not mounted at all.
     pub controls: Option<String>,
+    /// Demo mode (`beian serve` with the controls): the platform's own texts, when they go
+    /// to the embedded outbox, also reach the simulator's phones, so that a person reads the
+    /// 取消接入 code on `/sim/phone-inbox` as they read the bureau's codes.
+    pub platform_texts_to_phones: bool,
 }
 
 impl std::fmt::Debug for SimulatorSettings {
@@ -155,6 +159,7 @@ impl std::fmt::Debug for SimulatorSettings {
             .field("review", &self.review)
             .field("simulated_clock", &self.simulated_clock)
             .field("controls", &self.controls.as_ref().map(|_| "<redacted>"))
+            .field("platform_texts_to_phones", &self.platform_texts_to_phones)
             .finish()
     }
 }
@@ -165,6 +170,7 @@ impl Default for SimulatorSettings {
             review: beian_regulator::ReviewMode::Auto(beian_regulator::ReviewDelay::WorkingDays(3)),
             simulated_clock: false,
             controls: None,
+            platform_texts_to_phones: false,
         }
     }
 }

@@ -123,6 +123,24 @@ fn refusal() -> Response {
     .into_response()
 }
 
+/// Demo mode's simulated phones: the platform's own texts (the embedded default's outbox)
+/// also reach the simulator's phone network, so `/sim/phone-inbox` shows the 取消接入 code
+/// beside the bureau's codes, and a person reads both on one page.
+pub struct SimulatedPhones(pub Regulator);
+
+#[async_trait::async_trait]
+impl beian_platform::notify::SmsOutboxSink for SimulatedPhones {
+    async fn put(
+        &self,
+        sms: beian_platform::notify::OutboxSms,
+    ) -> Result<(), beian_platform::notify::SmsError> {
+        self.0
+            .deliver_text(sms.to.expose(), &sms.text)
+            .await
+            .map_err(|e| beian_platform::notify::SmsError::transient(e.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

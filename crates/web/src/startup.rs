@@ -153,6 +153,18 @@ impl Application {
         } else {
             None
         };
+        // Demo mode with the bundled simulator: the platform's texts also reach its phones.
+        let to_phones = settings
+            .simulator
+            .as_ref()
+            .is_some_and(|s| s.platform_texts_to_phones);
+        let worker = match (worker, &regulator) {
+            (Some(w), Some(sim)) if embedded && to_phones => Some(w.with_simulated_phones(
+                &settings.notify,
+                Arc::new(crate::simulator::SimulatedPhones(sim.clone())),
+            )),
+            (w, _) => w,
+        };
         let state = AppState {
             store,
             api,

@@ -148,3 +148,22 @@ async fn run_job_turns_each_result_into_what_the_queue_does() {
     }
     assert_eq!(outbox.list("li@example.com").len(), 1);
 }
+
+#[tokio::test]
+async fn a_copying_outbox_hands_each_text_to_the_outbox_and_its_copy() {
+    let phones = std::sync::Arc::new(MemorySmsOutbox::new());
+    let copy: std::sync::Arc<dyn SmsOutboxSink> = phones.clone();
+    let texts = OutboxSmsGateway::new(CopyingOutbox::new(MemorySmsOutbox::new(), copy), "示例云");
+    let sms = OutgoingSms {
+        id: "job-1".into(),
+        to: Contact::new("13812345678"),
+        text: "验证码123456".into(),
+    };
+    texts.send(&sms).await.unwrap();
+    let kept = texts.sink().outbox_for_tests().list("13812345678");
+    let copied = phones.list("138 1234 5678");
+    assert_eq!(kept.len(), 1);
+    assert_eq!(copied.len(), 1);
+    assert_eq!(copied[0].text, "【示例云】验证码123456");
+    assert_eq!(kept[0], copied[0]);
+}

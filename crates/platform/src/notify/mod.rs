@@ -29,8 +29,8 @@ pub use message::{Audience, Notification, PendingTask, ProviderDuty, ReturnReaso
 pub use queue::{enqueue_notification, open_notify_payload, seal_notify_job};
 pub use render::{RenderContext, RenderedEmail, RenderedSms, messages, render_email, render_sms};
 pub use sms::{
-    HttpSmsConfig, HttpSmsGateway, MemorySmsOutbox, OutboxSms, OutboxSmsGateway, OutgoingSms,
-    SmsError, SmsGateway, SmsOutboxSink,
+    CopyingOutbox, HttpSmsConfig, HttpSmsGateway, MemorySmsOutbox, OutboxSms, OutboxSmsGateway,
+    OutgoingSms, SmsError, SmsGateway, SmsOutboxSink,
 };
 pub use store_outbox::StoreOutbox;
 

@@ -225,6 +225,36 @@ impl<S: SmsOutboxSink> SmsGateway for OutboxSmsGateway<S> {
     }
 }
 
+/// An outbox that also hands each text to a copy: in demo mode, the bundled simulator's
+/// phone network, whose inbox page lets a person read a code the platform texted. The text is
+/// in the outbox first; a copy refused is logged, not retried (the outbox holds the text).
+pub struct CopyingOutbox<S> {
+    outbox: S,
+    copy: std::sync::Arc<dyn SmsOutboxSink>,
+}
+
+impl<S: SmsOutboxSink> CopyingOutbox<S> {
+    pub fn new(outbox: S, copy: std::sync::Arc<dyn SmsOutboxSink>) -> CopyingOutbox<S> {
+        CopyingOutbox { outbox, copy }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn outbox_for_tests(&self) -> &S {
+        &self.outbox
+    }
+}
+
+#[async_trait]
+impl<S: SmsOutboxSink> SmsOutboxSink for CopyingOutbox<S> {
+    async fn put(&self, sms: OutboxSms) -> Result<(), SmsError> {
+        self.outbox.put(sms.clone()).await?;
+        if let Err(e) = self.copy.put(sms).await {
+            tracing::warn!(error = %e, "the simulated phone network did not take a text");
+        }
+        Ok(())
+    }
+}
+
 /// An in-memory outbox, idempotent on `id`.
 #[derive(Debug, Default)]
 pub struct MemorySmsOutbox {

@@ -5,6 +5,7 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use beian_core::filing::FilingRefusal;
 use beian_platform::workflow::{Acting, FilingCheckInput, SponsorIdentityInput, WorkflowError};
 use serde::Deserialize;
 
@@ -246,13 +247,25 @@ fn refused_page(ctx: &Ctx, form: &Posted, e: &WorkflowError) -> Result<Response,
         })
         .collect();
     let view = start_form(ctx, form).errors(&fields).with_error(message);
+    let mut blocks = vec![
+        Block::Note("warn", ctx.t("start-same-as-filed")),
+        Block::Form(view),
+    ];
+    // Refused for an order in progress: the way to that order, to finish or abandon it.
+    if let WorkflowError::Refused(FilingRefusal::OrderInProgress { order_id }) = e {
+        blocks.insert(
+            1,
+            Block::Links(vec![(
+                ctx.t("open-order-view"),
+                format!("/orders/{order_id}"),
+                "primary",
+            )]),
+        );
+    }
     ctx.page_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         ctx.t("start-title"),
-        vec![
-            Block::Note("warn", ctx.t("start-same-as-filed")),
-            Block::Form(view),
-        ],
+        blocks,
     )
 }
 

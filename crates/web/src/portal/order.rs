@@ -151,7 +151,8 @@ pub async fn overview(
             reasons
                 .iter()
                 .map(|r| {
-                    let field = r["field"].as_str().unwrap_or("").to_owned();
+                    let field =
+                        crate::portal::staff::field_label(&ctx, r["field"].as_str().unwrap_or(""));
                     let msg = r[key]
                         .as_str()
                         .or(r["message"].as_str())

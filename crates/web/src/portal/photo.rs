@@ -32,9 +32,6 @@ async fn blocks(
         .map_err(|e| page_error(&e))?;
     let id = &view.id;
     let mut out = vec![crate::portal::order::flow_bar(ctx, view)];
-    if let Some(e) = errors.get("") {
-        out.push(Block::Note("error", e.clone()));
-    }
     if status.method == Some(PhotoMethod::BureauAppFaceCheck) {
         out.push(Block::Note("warn", ctx.t("photo-shanghai")));
         let f = ctx
@@ -50,6 +47,9 @@ async fn blocks(
             .errors(errors);
         out.push(Block::Form(f));
         return Ok(out);
+    }
+    if let Some(e) = errors.get("") {
+        out.push(Block::Note("error", e.clone()));
     }
     out.push(Block::P(ctx.t("photo-intro")));
     out.push(Block::H2(ctx.t("photo-backdrop")));
@@ -228,6 +228,13 @@ pub async fn shanghai_code(
         .await
     {
         Ok(_) => Ok(ctx.redirect_flash(&format!("/orders/{id}"), "flash-photo")),
-        Err(e) => again(&state, &ctx, &view, errors_of(&ctx, &e)?, &form).await,
+        Err(e) => {
+            // The platform names the code `shanghai_app_code`; the form's field is `code`.
+            let mut errors = errors_of(&ctx, &e)?;
+            if let Some(m) = errors.remove("shanghai_app_code") {
+                errors.insert("code".to_owned(), m);
+            }
+            again(&state, &ctx, &view, errors, &form).await
+        }
     }
 }

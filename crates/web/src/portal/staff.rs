@@ -254,49 +254,70 @@ impl QueueQuery {
     }
 }
 
+/// The form fields a return reason may name: (path, the page's title key, the label key).
+const FORM_FIELDS: [(&str, &str, &str); 15] = [
+    ("sponsor.name", "step-sponsor", "f-sponsor-name"),
+    (
+        "sponsor.certificate_number",
+        "step-sponsor",
+        "f-certificate-number",
+    ),
+    ("sponsor.address", "step-sponsor", "f-address"),
+    ("sponsor.responsible.name", "step-sponsor", "f-person-name"),
+    (
+        "sponsor.responsible.certificate_number",
+        "step-sponsor",
+        "staff-person-cert",
+    ),
+    ("sponsor.responsible.mobile", "step-sponsor", "f-mobile"),
+    ("sponsor.responsible.email", "step-sponsor", "f-email"),
+    ("website.name", "step-website", "f-website-name"),
+    ("website.domain", "step-website", "f-domain"),
+    ("website.home_url", "step-website", "f-home-url"),
+    (
+        "website.service_content",
+        "step-website",
+        "f-service-content",
+    ),
+    ("website.languages", "step-website", "f-languages"),
+    ("website.responsible.name", "step-website", "f-person-name"),
+    (
+        "website.responsible.certificate_number",
+        "step-website",
+        "staff-person-cert",
+    ),
+    ("website.responsible.mobile", "step-website", "f-mobile"),
+];
+
+/// What a return reason's field path is called on the pages (`网站信息 · 网站名称`); the
+/// path itself for one the pages do not name.
+pub(crate) fn field_label(ctx: &Ctx, path: &str) -> String {
+    if let Some(kind) = path.strip_prefix("materials.") {
+        return format!(
+            "{} · {}",
+            ctx.t("staff-materials"),
+            text::material(ctx.lang, kind)
+        );
+    }
+    FORM_FIELDS.iter().find(|(p, _, _)| *p == path).map_or_else(
+        || path.to_owned(),
+        |(_, part, key)| format!("{} · {}", ctx.t(part), ctx.t(key)),
+    )
+}
+
 /// The fields a return reason may name: (path, label).
 fn reason_fields(ctx: &Ctx, order: &ReviewOrder) -> Vec<(String, String)> {
-    let s = ctx.t("step-sponsor");
-    let w = ctx.t("step-website");
-    let mut out: Vec<(String, String)> = [
-        ("sponsor.name", &s, "f-sponsor-name"),
-        ("sponsor.certificate_number", &s, "f-certificate-number"),
-        ("sponsor.address", &s, "f-address"),
-        ("sponsor.responsible.name", &s, "f-person-name"),
-        (
-            "sponsor.responsible.certificate_number",
-            &s,
-            "staff-person-cert",
-        ),
-        ("sponsor.responsible.mobile", &s, "f-mobile"),
-        ("sponsor.responsible.email", &s, "f-email"),
-        ("website.name", &w, "f-website-name"),
-        ("website.domain", &w, "f-domain"),
-        ("website.home_url", &w, "f-home-url"),
-        ("website.service_content", &w, "f-service-content"),
-        ("website.languages", &w, "f-languages"),
-        ("website.responsible.name", &w, "f-person-name"),
-        (
-            "website.responsible.certificate_number",
-            &w,
-            "staff-person-cert",
-        ),
-        ("website.responsible.mobile", &w, "f-mobile"),
-    ]
-    .into_iter()
-    .map(|(path, part, key)| (path.to_owned(), format!("{part} · {}", ctx.t(key))))
-    .collect();
-    for m in &order.materials {
-        out.push((
-            format!("materials.{}", m.kind),
-            format!(
-                "{} · {}",
-                ctx.t("staff-materials"),
-                text::material(ctx.lang, &m.kind)
-            ),
-        ));
-    }
-    out
+    FORM_FIELDS
+        .iter()
+        .map(|(path, _, _)| (*path).to_owned())
+        .chain(
+            order
+                .materials
+                .iter()
+                .map(|m| format!("materials.{}", m.kind)),
+        )
+        .map(|path| (path.clone(), field_label(ctx, &path)))
+        .collect()
 }
 
 /// The common reasons a reviewer picks from (their keys; the text goes to the applicant in
@@ -403,10 +424,16 @@ fn order_blocks(
             ctx.t("f-province"),
             text::province(ctx.lang, &s.identity.province),
         ),
-        (ctx.t("f-nature"), s.identity.nature.clone()),
+        (
+            ctx.t("f-nature"),
+            label_of(&text::natures(ctx.lang), &s.identity.nature),
+        ),
         (
             ctx.t("f-certificate-type"),
-            s.identity.certificate_type.clone(),
+            label_of(
+                &text::certificate_types(ctx.lang),
+                &s.identity.certificate_type,
+            ),
         ),
         (
             ctx.t("f-certificate-number"),

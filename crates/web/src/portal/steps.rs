@@ -94,7 +94,9 @@ fn returned_fields(view: &OrderView) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn return_messages(ctx: &Ctx, view: &OrderView) -> BTreeMap<String, String> {
+/// The last return's messages of the fields under `part` (`sponsor`, `website`): each page
+/// shows its own beside its fields, none of the other page's.
+fn return_messages(ctx: &Ctx, view: &OrderView, part: &str) -> BTreeMap<String, String> {
     let key = if ctx.lang == crate::portal::i18n::Lang::En {
         "message_en"
     } else {
@@ -106,6 +108,9 @@ fn return_messages(ctx: &Ctx, view: &OrderView) -> BTreeMap<String, String> {
             a.iter()
                 .filter_map(|r| {
                     let f = r["field"].as_str()?.to_owned();
+                    if !f.starts_with(&format!("{part}.")) {
+                        return None;
+                    }
                     let m = r[key].as_str().or(r["message"].as_str())?.to_owned();
                     Some((f, m))
                 })
@@ -178,7 +183,7 @@ fn refused_step(
     )
 }
 
-fn product_forms(ctx: &Ctx, view: &OrderView, number: &str) -> Vec<Block> {
+fn product_forms(ctx: &Ctx, view: &OrderView, number: &str, storefront_first: bool) -> Vec<Block> {
     let mut blocks = Vec::new();
     if let Some(n) = &view.service_number {
         blocks.push(Block::Note(
@@ -189,8 +194,8 @@ fn product_forms(ctx: &Ctx, view: &OrderView, number: &str) -> Vec<Block> {
     if view.product_line == Some(beian_core::order::ProductLine::Storefront) {
         blocks.push(Block::Note("ok", ctx.t("product-storefront-ok")));
     }
-    blocks.push(Block::H2(ctx.t("product-server")));
-    blocks.push(Block::Form(
+    let mut server = vec![Block::H2(ctx.t("product-server"))];
+    server.push(Block::Form(
         ctx.form(format!("/orders/{}/product", view.id), "product-verify")
             .field(Field::hidden("product", "server"))
             .field(
@@ -198,22 +203,44 @@ fn product_forms(ctx: &Ctx, view: &OrderView, number: &str) -> Vec<Block> {
                     .hint(ctx.t("hint-service-number")),
             ),
     ));
-    blocks.push(Block::H2(ctx.t("product-storefront")));
-    blocks.push(Block::Form(
-        ctx.form(format!("/orders/{}/product", view.id), "product-verify")
+    let storefront = vec![
+        Block::H2(ctx.t("product-storefront")),
+        Block::Form(
+            ctx.form(
+                format!("/orders/{}/product", view.id),
+                "product-verify-storefront",
+            )
             .field(Field::hidden("product", "storefront")),
-    ));
+        ),
+    ];
+    // Come from the storefront's 顶级域名 page: its product first, not below the fold.
+    if storefront_first {
+        blocks.extend(storefront);
+        blocks.extend(server);
+    } else {
+        blocks.extend(server);
+        blocks.extend(storefront);
+    }
     blocks
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct ProductQuery {
+    #[serde(default)]
+    storefront: String,
 }
 
 /// `GET /orders/{id}/product`.
 pub async fn product_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(q): Query<ProductQuery>,
     ctx: Ctx,
 ) -> Result<Response, PageError> {
     let (_, view) = load(&state, &ctx, &id).await?;
-    let blocks = product_forms(&ctx, &view, "");
+    let storefront_first = !q.storefront.is_empty()
+        || view.product_line == Some(beian_core::order::ProductLine::Storefront);
+    let blocks = product_forms(&ctx, &view, "", storefront_first);
     let (_, next) = bar(&ctx, &view, "product");
     let mut blocks = blocks;
     if view.service_number.is_some() || view.product_line.is_some() {
@@ -244,7 +271,12 @@ pub async fn product(
         }
         Err(e) => refused_step(&ctx, &view, "product", &e, |message, _| {
             let mut blocks = vec![Block::Note("error", message)];
-            blocks.extend(product_forms(&ctx, &view, form.get("service_number")));
+            blocks.extend(product_forms(
+                &ctx,
+                &view,
+                form.get("service_number"),
+                form.get("product") == "storefront",
+            ));
             blocks
         }),
     }
@@ -459,8 +491,8 @@ pub async fn sponsor_page(
         blocks.push(Block::Note("info", ctx.t("access-only")));
     }
     blocks.push(Block::Note("info", ctx.t("hint-true-info")));
-    let form =
-        sponsor_form_view(&ctx, &view, &view.forms.sponsor).errors(&return_messages(&ctx, &view));
+    let form = sponsor_form_view(&ctx, &view, &view.forms.sponsor)
+        .errors(&return_messages(&ctx, &view, "sponsor"));
     blocks.push(Block::Form(form));
     step_page(&ctx, &view, "sponsor", blocks, StatusCode::OK)
 }
@@ -552,7 +584,8 @@ pub async fn website_page(
     let w = &view.forms.website;
     let new_person =
         !w.responsible.name.is_empty() && w.responsible != view.forms.sponsor.responsible;
-    let form = website_form_view(&ctx, &view, w, new_person).errors(&return_messages(&ctx, &view));
+    let form = website_form_view(&ctx, &view, w, new_person)
+        .errors(&return_messages(&ctx, &view, "website"));
     step_page(
         &ctx,
         &view,

@@ -342,6 +342,7 @@ impl TestAppBuilder {
                 review,
                 simulated_clock: self.clock_start.is_some(),
                 controls: None,
+                platform_texts_to_phones: false,
             });
         }
         // Test mode: the simulator's controls are mounted, behind the operator token.
