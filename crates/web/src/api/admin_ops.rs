@@ -73,7 +73,8 @@ pub struct OutboxPage {
     pub outbox: Vec<OutboxView>,
 }
 
-fn job_view(j: JobRow) -> JobView {
+/// A job as shown to admins (the recipient masked, the error redacted); the outbox page too.
+pub fn job_view(j: JobRow) -> JobView {
     let to = j
         .payload
         .get("to")
@@ -99,7 +100,8 @@ fn job_view(j: JobRow) -> JobView {
     }
 }
 
-fn outbox_view(r: OutboxRow) -> OutboxView {
+/// An outbox row as shown to admins (the recipient masked, the error redacted).
+pub fn outbox_view(r: OutboxRow) -> OutboxView {
     let to = ["to", "mobile", "email"]
         .iter()
         .find_map(|k| r.payload.get(*k).and_then(Value::as_str))
@@ -128,43 +130,13 @@ pub async fn outbox(
     Query(query): Query<OutboxQuery>,
 ) -> Result<Json<OutboxPage>, ApiError> {
     admin(&account)?;
-    let status = query.status.as_deref().filter(|s| !s.is_empty());
-    let store = &state.store;
-    let (jobs, rows) = match query.channel.as_str() {
-        "mail" | "sms" => {
-            let wanted = if query.channel == "mail" {
-                "email"
-            } else {
-                "sms"
-            };
-            let jobs: Vec<JobRow> = store
-                .jobs_of_kinds(
-                    &[beian_platform::notify::NotifyJob::KIND],
-                    status,
-                    LIST_LIMIT * 4,
-                )
-                .await?
-                .into_iter()
-                .filter(|j| j.payload.get("channel").and_then(Value::as_str) == Some(wanted))
-                .take(usize::try_from(LIST_LIMIT).unwrap_or(200))
-                .collect();
-            (
-                jobs,
-                store
-                    .outbox_rows(&query.channel, status, LIST_LIMIT)
-                    .await?,
-            )
-        }
-        "bureau" => (
-            store
-                .jobs_of_kinds(&["bureau*"], status, LIST_LIMIT)
-                .await?,
-            store
-                .outbox_rows("bureau_upload", status, LIST_LIMIT)
-                .await?,
-        ),
-        _ => return Err(ApiError::field("channel", "api.field.outbox_channel")),
-    };
+    let (jobs, rows) = beian_platform::admin::outbox_listing(
+        &state.store,
+        &query.channel,
+        query.status.as_deref(),
+        LIST_LIMIT,
+    )
+    .await?;
     Ok(Json(OutboxPage {
         channel: query.channel,
         jobs: jobs.into_iter().map(job_view).collect(),
