@@ -574,7 +574,11 @@ rules-superseded = Superseded by { $by }
 rules-everywhere = Everywhere
 rules-all-kinds = All kinds
 holidays-covered = The holiday data reaches { $until }; every open order's deadline lies within it.
-holidays-past-warning = { $count } open orders have a deadline past the holiday data (which ends { $until }); it was counted on weekends only and may be wrong: { $orders }. Enter next year's State Council schedule soon.
+holidays-past-warning = { $count ->
+        [one] 1 open order has
+       *[other] { $count } open orders have
+    } a deadline past the holiday data (which ends { $until }); it was counted on weekends only and may be wrong: { $orders }. Enter next year's State Council schedule soon.
+holidays-ending = The holiday data runs out after { $until }: enter next year's State Council schedule before then, or later deadlines are counted on weekends only.
 holidays-years = Years loaded
 holidays-year = Year
 holidays-source = Source
@@ -606,7 +610,10 @@ outbox-channel-mail = Mail
 outbox-channel-sms = SMS
 outbox-channel-bureau = Bureau uploads
 outbox-jobs = Delivery jobs
-outbox-dead = { $count } messages failed for good; each can be retried below.
+outbox-dead = { $count ->
+        [one] 1 message failed
+       *[other] { $count } messages failed
+    } for good; each can be retried below.
 outbox-no-jobs = No delivery job.
 outbox-created = Created
 outbox-what = What

@@ -566,6 +566,7 @@ rules-everywhere = 全国
 rules-all-kinds = 全部类型
 holidays-covered = 节假日数据覆盖至 { $until }，所有未完结订单的截止日期都在数据范围内。
 holidays-past-warning = 有 { $count } 个未完结订单的截止日期超出了节假日数据（数据截至 { $until }），按“仅周末休息”计算，可能不准确：{ $orders }。请尽快录入下一年的国务院放假安排。
+holidays-ending = 节假日数据将于 { $until } 后用完：请在此之前录入下一年的国务院放假安排，否则之后的截止日期只按周末计算。
 holidays-years = 已载入的年份
 holidays-year = 年份
 holidays-source = 来源

@@ -125,23 +125,18 @@ pub async fn rules(
         };
         let scope = match &v.provinces {
             ProvinceScope::All => ctx.t("rules-everywhere"),
-            ProvinceScope::Only(set) => set
-                .iter()
-                .map(|p| match lang {
+            ProvinceScope::Only(set) => text::list(
+                lang,
+                set.iter().map(|p| match lang {
                     Lang::Zh => p.name().to_owned(),
                     Lang::En => p.info().name_en.to_owned(),
-                })
-                .collect::<Vec<_>>()
-                .join("、"),
+                }),
+            ),
         };
         let kinds = if v.kinds.len() == beian_core::kind::FilingKind::ALL.len() {
             ctx.t("rules-all-kinds")
         } else {
-            v.kinds
-                .iter()
-                .map(|k| text::kind(lang, *k))
-                .collect::<Vec<_>>()
-                .join("、")
+            text::list(lang, v.kinds.iter().map(|k| text::kind(lang, *k)))
         };
         let source = match first_url(&v.source) {
             Some(url) => Cell::link(v.source.clone(), url.to_owned()),
@@ -303,6 +298,17 @@ async fn holiday_blocks(
         .covered_until
         .map_or_else(|| ctx.t("none"), |d| d.to_string());
     let mut blocks = Vec::new();
+    // Within a month of the data's end, without next year's notice: say so before any
+    // deadline falls past it.
+    let today = local_date(state.store.now());
+    if let Some(end) = coverage.covered_until
+        && (end - today).num_days() <= 31
+    {
+        blocks.push(Block::Note(
+            "warn",
+            ctx.t_args("holidays-ending", &[("until", Arg::S(end.to_string()))]),
+        ));
+    }
     if coverage.past.is_empty() {
         blocks.push(Block::Note(
             "info",
@@ -346,15 +352,13 @@ async fn holiday_blocks(
             None if builtin.year(y.year).is_some() => ctx.t("holidays-source-builtin"),
             None => ctx.t("none"),
         };
-        let periods = y
-            .holidays
-            .iter()
-            .map(|p| match ctx.lang {
+        let periods = text::list(
+            ctx.lang,
+            y.holidays.iter().map(|p| match ctx.lang {
                 Lang::En if !p.name_en.is_empty() => p.name_en.clone(),
                 _ => p.name_zh.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join("、");
+            }),
+        );
         rows.push(vec![
             Cell::link(
                 y.year.to_string(),

@@ -71,12 +71,13 @@ async fn products_blocks(
         ),
         (
             ctx.t("products-qualifying"),
-            policy
-                .qualifying_states
-                .iter()
-                .map(|s| instance_status(ctx.lang, s))
-                .collect::<Vec<_>>()
-                .join("、"),
+            text::list(
+                ctx.lang,
+                policy
+                    .qualifying_states
+                    .iter()
+                    .map(|s| instance_status(ctx.lang, s)),
+            ),
         ),
     ]));
     let (limit, term, checked): (String, String, Vec<String>) = match &policy_form {

@@ -260,6 +260,7 @@ async fn a_year_added_in_the_holiday_editor_is_in_force_and_lifts_the_warning() 
     let mut b = Browser::of(&app, &root, "zh-CN");
     let page = b.open("/staff/holidays").await;
     page.has(&[
+        "节假日数据将于 2026-12-21 后用完",
         "有 1 个未完结订单的截止日期超出了节假日数据",
         "数据截至 2026-12-21",
         &format!("{late}（2027-01-05）"),
@@ -267,7 +268,7 @@ async fn a_year_added_in_the_holiday_editor_is_in_force_and_lifts_the_warning() 
     b.in_lang("en")
         .open("/staff/holidays")
         .await
-        .has(&["1 open orders have a deadline past the holiday data"]);
+        .has(&["1 open order has a deadline past the holiday data"]);
 
     // A bad line is named beside the schedule; nothing is stored.
     let bad = b
