@@ -1,5 +1,7 @@
 //! Admin routes of operations: `GET /admin/outbox?channel=mail|sms|bureau&status=` (the
 //! delivery jobs and outbox rows of a channel, recipients masked, errors redacted),
+//! `POST /admin/outbox/jobs/{id}/retry` (another run of a job that failed for good,
+//! [`beian_platform::admin::retry_job`], as the outbox page's button),
 //! `GET /admin/audit?before=&limit=` and `POST /admin/audit/verify` (the hash chain walk of
 //! [`beian_store::verify_audit`]), and `GET /admin/dashboard` ([`beian_platform::dashboard`]).
 
@@ -142,6 +144,26 @@ pub async fn outbox(
         jobs: jobs.into_iter().map(job_view).collect(),
         outbox: rows.into_iter().map(outbox_view).collect(),
     }))
+}
+
+#[utoipa::path(post, path = "/admin/outbox/jobs/{id}/retry", tag = "admin",
+    params(("id" = String, Path, description = "the job id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+    responses(
+        (status = 200, body = JobView, description = "back to `pending`, due now, attempts counted afresh"),
+        (status = 403, description = "not an admin", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`job_not_dead`: only a job that failed for good (`dead`) is retried", body = ErrorBody),
+    ))]
+pub async fn retry_job(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    super::ApiPath(id): super::ApiPath<String>,
+) -> Result<Json<JobView>, ApiError> {
+    let actor = admin(&account)?;
+    beian_platform::admin::retry_job(&state.store, &actor, &id).await?;
+    let job = state.store.job_row(&id).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(job_view(job)))
 }
 
 /// `?before=SEQ&limit=N` (newest first; 50 by default, at most 200).

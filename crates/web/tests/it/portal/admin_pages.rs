@@ -472,6 +472,25 @@ async fn a_dead_message_is_retried_from_the_outbox_page() {
             .await;
         assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
         again.has(&["只有已失败（不再重试）的消息可以重新发送"]);
+        // The API's twin: refused while pending; once dead again, retried.
+        let api_retry = format!("/admin/outbox/jobs/{job}/retry");
+        let (status, err) = root.post(&api_retry, json!({})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{err}");
+        assert_eq!(err["error"]["code"], "job_not_dead", "{err}");
+        let claimed = app
+            .store
+            .claim_jobs("test", 10, std::time::Duration::from_secs(60))
+            .await
+            .unwrap();
+        let ours = claimed.iter().find(|j| j.id == job).unwrap();
+        app.store.fail_job(ours, "gateway said 503").await.unwrap();
+        assert_eq!(job_status(&root).await.0, "dead");
+        let (status, retried) = root.post(&api_retry, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{retried}");
+        assert_eq!(
+            (retried["status"].as_str(), retried["attempts"].as_i64()),
+            (Some("pending"), Some(0))
+        );
         // The retry is in the audit log.
         let (_, audit) = root.get("/admin/audit").await;
         assert_eq!(audit["records"][0]["action"], "job.retry", "{audit}");
