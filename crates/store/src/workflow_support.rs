@@ -463,6 +463,35 @@ impl Store {
         })
     }
 
+    /// Every storefront subscription with its account's username, newest term first, at most
+    /// `limit` (the admins' storefront page).
+    pub async fn storefront_subscription_list(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(StorefrontSubscription, String)>> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.account_id, s.status, s.term_end, a.username \
+             FROM storefront_subscriptions s JOIN accounts a ON a.id = s.account_id \
+             ORDER BY s.term_end DESC, s.id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    StorefrontSubscription {
+                        id: r.try_get("id")?,
+                        account_id: r.try_get("account_id")?,
+                        status: r.try_get("status")?,
+                        term_end: r.try_get("term_end")?,
+                    },
+                    r.try_get("username")?,
+                ))
+            })
+            .collect()
+    }
+
     /// The account's storefront subscriptions, newest term first.
     pub async fn storefront_subscriptions(
         &self,
