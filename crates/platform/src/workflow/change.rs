@@ -79,6 +79,7 @@ fn prefilled(sponsor: &Sponsor, website: Option<&Website>, last: Option<&Forms>)
                 .and_then(|f| f.sponsor.responsible_is_legal_representative),
         },
         website: WebsiteForm::default(),
+        app: None,
     };
     if let Some(w) = website {
         let d = &w.data;

@@ -9,7 +9,8 @@
 //! notification jobs of the step.
 //!
 //! - [`Workflow::filing_check`] / [`Workflow::create_order`] — `check`, `create`;
-//! - [`Workflow::update_sponsor`] / [`Workflow::update_website`] — `forms_update`;
+//! - [`Workflow::update_sponsor`] / [`Workflow::update_website`] / [`Workflow::update_app`]
+//!   (an APP's order, issue 18) — `forms_update`;
 //! - [`Workflow::bind_service_number`], [`Workflow::verify_storefront`],
 //!   [`Workflow::verify_filing_password`] — `product`;
 //! - [`Workflow::submit`], [`Workflow::resubmit`], [`Workflow::abandon`],
@@ -72,9 +73,9 @@ pub use check::{FilingCheckResult, RegistryPrefill};
 pub use create::CreatedOrder;
 pub use error::{FieldError, FieldErrors, ServiceNumberRefusal, WorkflowError};
 pub use forms::{
-    FilingCheckInput, LANGUAGES, PersonForm, SponsorForm, SponsorIdentityInput, WebsiteForm,
-    home_url_on_domain, person_facts, validate_check, validate_sponsor, validate_sponsor_variants,
-    validate_website,
+    AppCheckInput, AppForm, FilingCheckInput, LANGUAGES, PersonForm, SponsorForm,
+    SponsorIdentityInput, WebsiteForm, home_url_on_domain, person_facts, validate_app,
+    validate_check, validate_sponsor, validate_sponsor_variants, validate_website,
 };
 pub use legacy_import::{LegacyImportInput, LegacyImported};
 pub use materials::AddedMaterial;
@@ -93,7 +94,7 @@ pub use review::{
     ReviewTimelineEntry, mask_person_name,
 };
 pub use sponsor_error::SponsorRefusal;
-pub use sponsor_view::{AccessView, SponsorView, SponsorWebsiteView};
+pub use sponsor_view::{AccessView, SponsorAppView, SponsorView, SponsorWebsiteView};
 pub use submit::{ABANDON_ACCESS_WARNING, AbandonOutcome, ReturnReasonInput, Submitted};
 pub use view::{Forms, MaterialSummary, OrderSummary, OrderView, TimelineItem};
 pub use waiting::{
