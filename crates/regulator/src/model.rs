@@ -183,6 +183,13 @@ pub enum FilingRequest {
         sponsor_number: String,
         app: AppData,
     },
+    /// 变更APP (`BGAPP`): the filed APP `app_number` takes `app` (its name, service content,
+    /// 特征信息 and responsible person); its number stays.
+    ChangeApp {
+        sponsor_number: String,
+        app_number: String,
+        app: AppData,
+    },
 }
 
 impl FilingRequest {
@@ -204,6 +211,7 @@ impl FilingRequest {
             FilingRequest::CancelWebsite { .. } => FilingKind::CancelWebsite,
             FilingRequest::FirstFilingApp { .. } => FilingKind::FirstFiling,
             FilingRequest::NewApp { .. } => FilingKind::NewWebsite,
+            FilingRequest::ChangeApp { .. } => FilingKind::ChangeWebsite,
         }
     }
 }

@@ -181,6 +181,17 @@ impl Store {
             .collect()
     }
 
+    /// The ids of the orders of an APP (its filing and its changes), oldest first.
+    pub async fn order_ids_of_app(&self, app_id: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT id FROM orders WHERE app_id = $1 ORDER BY created_at, id")
+            .bind(app_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("id").map_err(StoreError::from))
+            .collect()
+    }
+
     pub async fn apps_of_sponsor(&self, sponsor_id: &str) -> Result<Vec<App>> {
         let rows = sqlx::query(sql!(
             "SELECT {APP_COLS} FROM apps a WHERE a.sponsor_id = $1 ORDER BY a.created_at, a.id"

@@ -247,7 +247,11 @@ async fn apply_result(
     if approved(result) {
         // A change comes back part by part (sponsor, website, access): the order is approved
         // with its last part; the earlier ones are timeline entries.
-        let parts = super::build::change_parts(kind);
+        // An APP's change (BGAPP) comes back as one result.
+        let parts = match app {
+            Some(_) => 1,
+            None => super::build::change_parts(kind),
+        };
         if parts > 1 {
             let seen = b
                 .store

@@ -270,7 +270,7 @@ async fn record_order_upload(b: &Bureau<'_>, order: &Order, key: &str) -> Result
 /// An APP's order: beian's APP extension document (`urn:beian:miit-ext:app:1`,
 /// [`super::build_app`]) with the upload's number as its record id (`IspAppid`), which the
 /// bureau's result echoes. The simulator reports it under V3.0's operation codes (XZBA as
-/// 新增备案, XZAPP as 新增网站).
+/// 新增备案, XZAPP as 新增网站, BGAPP as 变更备案).
 async fn record_app_upload(
     b: &Bureau<'_>,
     order: &Order,
@@ -320,6 +320,7 @@ async fn record_app_upload(
         FilingKind::NewWebsite | FilingKind::NewWebsiteElsewhereSponsor => {
             OperationType::NewWebsite
         }
+        FilingKind::ChangeWebsite => OperationType::Change,
         other => return Err(fatal(format!("APP filing of kind {other} is not built"))),
     };
     let xml = beian_miit::v3::xml::to_gbk_document(&doc)

@@ -62,7 +62,9 @@ fn after_filing_frozen(kind: FilingKind, path: &str) -> Option<bool> {
         FilingKind::ChangeSponsor => {
             path == "sponsor.address" || path.starts_with("sponsor.responsible.")
         }
-        FilingKind::ChangeWebsite => path.starts_with("website.") && path != "website.domain",
+        FilingKind::ChangeWebsite => {
+            (path.starts_with("website.") && path != "website.domain") || path.starts_with("app.")
+        }
         FilingKind::ChangeAccess | FilingKind::CancelSponsor | FilingKind::CancelWebsite => false,
         _ => return None,
     };

@@ -23,7 +23,8 @@
 //!   (取消接入);
 //! - [`Workflow::import_legacy`] — `legacy_import` (万网), over [`crate::legacy`].
 //! - [`Workflow::create_change_order`] — `change` (变更主体, 变更网站, 变更接入, 注销主体,
-//!   注销网站 of a filed sponsor).
+//!   注销网站 of a filed sponsor); [`Workflow::create_app_change_order`] — `app_change`
+//!   (变更APP).
 //! - [`Workflow::request_backdrop`], [`Workflow::backdrop_requests`],
 //!   [`Workflow::ship_backdrop`] — `backdrop`; [`Workflow::upload_photo`],
 //!   [`Workflow::submit_shanghai_code`], [`Workflow::decide_photo`] — `photo` (拍照核验);
@@ -31,6 +32,7 @@
 //! - [`Workflow::remind_applicant`], [`Workflow::expire_draft`] — `waiting` (the deadline
 //!   jobs' side of an order that waits on its applicant).
 
+mod app_change;
 mod backdrop;
 mod bureau_status;
 mod change;

@@ -1,7 +1,7 @@
 //! APP filing (APP备案, issue 18) over HTTP with the in-process simulator, on SQLite and on
 //! PostgreSQL: an APP's 首次备案 to its `-NA` number (the APP form, its icon as a material, the
 //! extension upload `urn:beian:miit-ext:app:1`, the bureau's `App_xx` result applied), the
-//! public query finding it by name and number, a sponsor holding a website and an APP whose
+//! public query finding it by name and number, its 变更APP (a new name, the number kept), a sponsor holding a website and an APP whose
 //! numbers come from one sequence (`-1`, then `-2A`), and the form's errors by field.
 
 use std::io::Cursor;
@@ -175,6 +175,62 @@ async fn an_app_first_filing_through_to_its_na_number() {
         // The same package is now filed here: a second check is refused.
         let (status, again) = alice.post("/filing-checks", body.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{again}");
+
+        // 变更APP: a new name on every platform and new service content, through the bureau
+        // (BGAPP); the number stays, the registry and the public query show the new name.
+        let app_id = sponsor["apps"][0]["id"].as_str().unwrap().to_owned();
+        let (status, err) = alice
+            .post(
+                &format!("/apps/{app_id}/orders"),
+                json!({"kind": "cancel_website"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        let (status, change) = alice
+            .post(
+                &format!("/apps/{app_id}/orders"),
+                json!({"kind": "change_website"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{change}");
+        assert_eq!(change["kind"], "change_website", "{change}");
+        assert_eq!(change["app"]["name"], APP_NAME, "{change}");
+        assert_eq!(change["app"]["platforms"][1]["platform"], "ios", "{change}");
+        let change_id = change["id"].as_str().unwrap().to_owned();
+        let mut form = change["app"].clone();
+        let new_name = "云栖助手专业版";
+        form["name"] = json!(new_name);
+        form["platforms"][0]["name"] = json!(new_name);
+        form["platforms"][1]["name"] = json!(new_name);
+        form["service_content"] = json!("企业办公与协同");
+        let (status, saved) = alice.put(&format!("/orders/{change_id}/app"), form).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(saved["incomplete_fields"], json!([]), "{saved}");
+        let submitted = upload_missing_and_submit(&alice, &change_id).await;
+        assert_eq!(submitted["state"], "provider_review", "{submitted}");
+        let rita = api.new_reviewer("rita-app-change").await;
+        let approved = approve(&rita, &change_id).await;
+        assert_eq!(approved["state"], "queued_for_bureau", "{approved}");
+        wait_for_state(&api, &alice, &change_id, "sms_pending").await;
+        api.advance_over_http(6).await;
+        enter_sms_code(&api).await;
+        api.advance_over_http(11).await;
+        api.advance_over_http(1).await;
+        let changed = wait_for_state(&api, &alice, &change_id, "completed").await;
+        assert_eq!(changed["app_number"], app_number.as_str(), "{changed}");
+        let (_, after) = alice.get("/sponsor").await;
+        assert_eq!(after["apps"][0]["name"], new_name, "{after}");
+        assert_eq!(
+            after["apps"][0]["icp_number"],
+            app_number.as_str(),
+            "{after}"
+        );
+        let found = app_query(&api, app_number.as_str()).await;
+        assert_eq!(found["apps"][0]["name"], new_name, "{found}");
+        assert_eq!(
+            app_query(&api, "云栖助手专业").await["apps"][0]["number"],
+            app_number.as_str()
+        );
     })
     .await;
 }
