@@ -183,6 +183,12 @@ pub enum FilingRequest {
         sponsor_number: String,
         app: AppData,
     },
+    /// 新增接入 of an APP (`XZJR` of the extension): this provider hosts the filed APP
+    /// `app_number` too.
+    AppAccess {
+        sponsor_number: String,
+        app_number: String,
+    },
     /// 变更APP (`BGAPP`): the filed APP `app_number` takes `app` (its name, service content,
     /// 特征信息 and responsible person); its number stays.
     ChangeApp {
@@ -212,6 +218,7 @@ impl FilingRequest {
             FilingRequest::FirstFilingApp { .. } => FilingKind::FirstFiling,
             FilingRequest::NewApp { .. } => FilingKind::NewWebsite,
             FilingRequest::ChangeApp { .. } => FilingKind::ChangeWebsite,
+            FilingRequest::AppAccess { .. } => FilingKind::NewAccess,
         }
     }
 }

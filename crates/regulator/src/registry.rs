@@ -203,6 +203,19 @@ pub async fn app_by_number(
     )
 }
 
+/// The responsible person's mobile of the filed APP `number`.
+pub async fn app_responsible_mobile(
+    conn: &mut SqliteConnection,
+    number: &str,
+) -> Result<Option<String>, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT responsible_mobile FROM apps WHERE number = ? AND status = 'filed'",
+    )
+    .bind(number.trim())
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
 /// Whether `provider_id` provides access for the APP.
 pub async fn provider_hosts_app(
     conn: &mut SqliteConnection,

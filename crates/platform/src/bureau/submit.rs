@@ -284,11 +284,13 @@ async fn record_app_upload(
     let app = form
         .checked()
         .ok_or_else(|| fatal("the APP's 特征信息 does not check".to_owned()))?;
+    // The APP's number: ours once filed here, else the registry's (an access filing).
     let app_number = b
         .store
         .app_of_order(&order.id)
         .await?
-        .and_then(|a| a.icp_number);
+        .and_then(|a| a.icp_number)
+        .or(data.website_number.clone());
     let icon = data
         .materials
         .iter()
@@ -321,6 +323,7 @@ async fn record_app_upload(
             OperationType::NewWebsite
         }
         FilingKind::ChangeWebsite => OperationType::Change,
+        FilingKind::NewAccess => OperationType::NewAccess,
         other => return Err(fatal(format!("APP filing of kind {other} is not built"))),
     };
     let xml = beian_miit::v3::xml::to_gbk_document(&doc)

@@ -114,13 +114,20 @@ impl Workflow<'_> {
         let (by_domain, by_certificate) = match reused {
             Some(answers) => answers,
             None => {
-                // An APP: V3.0 cannot be asked about it; only the sponsor is.
-                let by_domain = match &valid.domain {
-                    Some(domain) => {
+                let by_domain = match (&valid.domain, &valid.app) {
+                    (Some(domain), _) => {
                         self.query(QueryConditionType::Domain, domain.as_str())
                             .await?
                     }
-                    None => None,
+                    // An APP: V3.0 cannot be asked about it; beian's extension asks by
+                    // package (condition type 99). A bureau without the extension refuses
+                    // the condition: the APP is then taken as not filed.
+                    (None, Some(app)) => self
+                        .query(QueryConditionType::AppPackage, &app.package)
+                        .await
+                        .ok()
+                        .flatten(),
+                    (None, None) => None,
                 };
                 let by_certificate = match certificate_condition(cert.certificate_type) {
                     Some(condition) => self.query(condition, &cert.number).await?,
@@ -193,11 +200,10 @@ impl Workflow<'_> {
                 .await?;
         } else if !matches!(
             kind,
-            FilingKind::FirstFiling
-                | FilingKind::NewWebsite
-                | FilingKind::NewWebsiteElsewhereSponsor
+            FilingKind::FirstFiling | FilingKind::NewWebsite | FilingKind::NewAccess
         ) {
-            // APP filing covers 首次备案 and 新增APP for now (docs/api.md, "APP filing").
+            // APP filing covers 首次备案, 新增APP and 新增接入 for now (docs/api.md, "APP
+            // filing").
             let mut errors = super::error::FieldErrors::new();
             errors.insert(
                 "app".into(),

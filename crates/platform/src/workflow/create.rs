@@ -243,15 +243,28 @@ impl Workflow<'_> {
                     ..WebsiteForm::default()
                 },
             },
-            app: app.as_ref().map(|a| AppForm {
-                name: a.name.clone(),
-                platforms: vec![PlatformInput {
-                    platform: a.platform.as_str().to_owned(),
+            // An APP: its name and the platform it was checked by; an access filing takes the
+            // APP's name as filed and leaves its 特征信息 to the customer.
+            app: app.as_ref().map(|a| match checked.result.kind.is_access() {
+                true => AppForm {
+                    name: checked
+                        .result
+                        .registry
+                        .website_name
+                        .clone()
+                        .unwrap_or_else(|| a.name.clone()),
+                    ..AppForm::default()
+                },
+                false => AppForm {
                     name: a.name.clone(),
-                    package: a.package.clone(),
-                    ..PlatformInput::default()
-                }],
-                ..AppForm::default()
+                    platforms: vec![PlatformInput {
+                        platform: a.platform.as_str().to_owned(),
+                        name: a.name.clone(),
+                        package: a.package.clone(),
+                        ..PlatformInput::default()
+                    }],
+                    ..AppForm::default()
+                },
             }),
         };
         tx.set_order_forms(&actor, &order_id, &forms.to_json()?, &[])

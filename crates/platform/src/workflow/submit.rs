@@ -108,7 +108,10 @@ impl Workflow<'_> {
                         | MaterialKind::VerificationForm
                 )
             });
-            required.push(MaterialKind::AppIcon);
+            // The icon goes with the APP's data: not in an access filing (XZJR names the APP).
+            if !l.kind.is_access() {
+                required.push(MaterialKind::AppIcon);
+            }
         }
         let present: Vec<String> = self
             .store

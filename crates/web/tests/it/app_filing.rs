@@ -1,7 +1,8 @@
 //! APP filing (APP备案, issue 18) over HTTP with the in-process simulator, on SQLite and on
 //! PostgreSQL: an APP's 首次备案 to its `-NA` number (the APP form, its icon as a material, the
 //! extension upload `urn:beian:miit-ext:app:1`, the bureau's `App_xx` result applied), the
-//! public query finding it by name and number, its 变更APP (a new name, the number kept), a sponsor holding a website and an APP whose
+//! public query finding it by name and number, its 变更APP (a new name, the number kept), the
+//! 新增接入 of an APP filed through another provider, a sponsor holding a website and an APP whose
 //! numbers come from one sequence (`-1`, then `-2A`), and the form's errors by field.
 
 use std::io::Cursor;
@@ -10,7 +11,7 @@ use beian_store::testing;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::flows::bureau::{completed_first_filing, enter_sms_code, wait_for_state};
+use crate::flows::bureau::{MOBILE, completed_first_filing, enter_sms_code, wait_for_state};
 use crate::flows::driver::{
     approve, bind, jpeg, multipart, order, post_multipart, service_number,
     upload_missing_and_submit,
@@ -400,6 +401,178 @@ async fn app_inputs_are_refused_by_field() {
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
         assert!(err["error"]["fields"]["kind"].is_string(), "{err}");
+    })
+    .await;
+}
+
+/// An enterprise and its APP filed through provider A only (the registry's side): the
+/// sponsor's number, its filing password and the APP's `-NA` number.
+async fn app_filed_elsewhere(
+    api: &TestApp,
+    code: &str,
+    name: &str,
+    app: &str,
+) -> (String, String, String) {
+    use beian_core::province::Province;
+    use beian_regulator::fixture::{PROVIDER_A, sponsor};
+    use beian_regulator::model::{AppData, AppPlatformData, Person};
+    use beian_regulator::registry;
+
+    let at = api.regulator.now();
+    let number = "浙ICP备2020000041号".to_owned();
+    let mut tx = api.regulator.pool().begin().await.unwrap();
+    let data = sponsor(Province::ZHEJIANG, code, name, MOBILE);
+    let (sponsor_id, password) =
+        registry::insert_sponsor(&mut tx, &data, &number, at, &mut rand::rng())
+            .await
+            .unwrap();
+    let filed = AppData {
+        name: app.to_owned(),
+        service_content: "企业办公".into(),
+        platforms: vec![AppPlatformData {
+            platform: "android".into(),
+            package: "com.elsewhere.office".into(),
+            public_key: "864a1e0b529c3f7d11e860af2b93c458dd0761fa3e4295b80c7ae15629d3840f".into(),
+            signature_digest: "18c867f0717aa67b2ab7347505ba07ed".into(),
+        }],
+        responsible: Person {
+            name: "王芳".into(),
+            certificate_type: "resident_id".into(),
+            certificate_number: crate::harness::resident_id(41),
+            mobile: MOBILE.into(),
+            email: String::new(),
+        },
+    };
+    let (app_id, app_number) = registry::insert_app(&mut tx, sponsor_id, &filed, at)
+        .await
+        .unwrap();
+    registry::insert_app_access(&mut tx, app_id, PROVIDER_A, at)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    (number, password, app_number)
+}
+
+#[tokio::test]
+async fn app_access_for_an_app_filed_elsewhere() {
+    testing::each_backend(async |t| {
+        let api = TestApp::new()
+            .fixture_registry()
+            .auto_review_after(10)
+            .start(t)
+            .await;
+        let dora = api.new_applicant("dora").await;
+        let code = credit_code(41);
+        let name = "杭州接入应用有限公司";
+        let (sponsor_number, password, app_number) =
+            app_filed_elsewhere(&api, &code, name, "远方办公").await;
+        assert!(number_shape(&app_number, "-1A"), "{app_number}");
+
+        // The check finds the APP filed (by its package) under the sponsor: 新增接入.
+        let body = app_check("远方办公", "com.elsewhere.office", &code, name);
+        let (status, checked) = dora.post("/filing-checks", body.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{checked}");
+        assert_eq!(checked["kind"], "new_access", "{checked}");
+        assert_eq!(checked["needs_filing_password"], true, "{checked}");
+        assert_eq!(
+            checked["registry"]["website_number"],
+            app_number.as_str(),
+            "{checked}"
+        );
+        assert_eq!(
+            checked["registry"]["sponsor_number"],
+            sponsor_number.as_str()
+        );
+
+        let (status, created) = dora.post("/orders", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = created["order_id"].as_str().unwrap().to_owned();
+        assert_eq!(created["app"]["name"], "远方办公", "{created}");
+        let (status, verified) = dora
+            .post(
+                &format!("/orders/{id}/password-verification"),
+                json!({"password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{verified}");
+        let seen = order(&dora, &id).await;
+        let sponsor_form = crate::flows::driver::complete_access_form(&seen["sponsor"]);
+        let (status, saved) = dora
+            .put(&format!("/orders/{id}/sponsor"), sponsor_form)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        // The APP's name is the registry's: locked in an access filing.
+        let mut renamed = app_form("另一个名字", "com.elsewhere.office");
+        renamed["platforms"] = json!([]);
+        let (status, err) = dora.put(&format!("/orders/{id}/app"), renamed).await;
+        assert_ne!(status, StatusCode::OK, "{err}");
+        let (status, saved) = dora
+            .put(
+                &format!("/orders/{id}/app"),
+                app_form("远方办公", "com.elsewhere.office"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+
+        service_number(&api, "SN-A-41").await;
+        bind(&dora, &id, "SN-A-41").await;
+        let (status, first) = dora.post(&format!("/orders/{id}/submit"), json!({})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{first}");
+        assert!(
+            !first["error"]["fields"]
+                .as_object()
+                .unwrap()
+                .contains_key("materials.app_icon"),
+            "{first}"
+        );
+        let submitted = upload_missing_and_submit(&dora, &id).await;
+        assert_eq!(submitted["state"], "provider_review", "{submitted}");
+        let rita = api.new_reviewer("rita-app-access").await;
+        let approved = approve(&rita, &id).await;
+        if approved["state"] == "photo_pending" {
+            let (status, shot) = post_multipart(
+                &dora,
+                &format!("/orders/{id}/photo"),
+                multipart(&[], &jpeg(), "image/jpeg"),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{shot}");
+            let (status, decided) = rita
+                .post(&format!("/review/orders/{id}/photo/approve"), json!({}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{decided}");
+        }
+        wait_for_state(&api, &dora, &id, "sms_pending").await;
+        api.advance_over_http(6).await;
+        enter_sms_code(&api).await;
+        api.advance_over_http(11).await;
+        api.advance_over_http(1).await;
+        let done = wait_for_state(&api, &dora, &id, "completed").await;
+        assert_eq!(done["app_number"], app_number.as_str(), "{done}");
+
+        // The registry lists this provider's access beside provider A's.
+        let providers: Vec<i64> = sqlx::query_scalar(
+            "SELECT x.provider_id FROM app_accesses x JOIN apps a ON a.id = x.app_id \
+             WHERE a.number = ? ORDER BY x.provider_id",
+        )
+        .bind(&app_number)
+        .fetch_all(api.regulator.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            providers,
+            vec![
+                crate::flows::registry::HERE,
+                beian_regulator::fixture::PROVIDER_A
+            ]
+        );
+        let (_, sponsor) = dora.get("/sponsor").await;
+        assert_eq!(
+            sponsor["apps"][0]["icp_number"],
+            app_number.as_str(),
+            "{sponsor}"
+        );
+        assert_eq!(sponsor["icp_number"], sponsor_number.as_str(), "{sponsor}");
     })
     .await;
 }
