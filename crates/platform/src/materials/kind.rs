@@ -132,6 +132,7 @@ mod tests {
             "truthfulness_commitment",
             "pre_approval",
             "photo",
+            "app_icon",
         ];
         assert_eq!(MaterialKind::ALL.len(), api.len());
         for (kind, name) in MaterialKind::ALL.into_iter().zip(api) {
