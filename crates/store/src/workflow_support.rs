@@ -51,6 +51,8 @@ impl std::fmt::Debug for OrderWorkflow {
 pub enum FiledTable {
     Sponsor,
     Website,
+    /// An APP (its `-NA` number).
+    App,
 }
 
 /// A product instance (ECS-like server or storefront).
@@ -253,6 +255,10 @@ impl Tx {
                 "UPDATE websites SET icp_number = $1, updated_at = $2 WHERE id = $3",
                 "website",
             ),
+            FiledTable::App => (
+                "UPDATE apps SET icp_number = $1, updated_at = $2 WHERE id = $3",
+                "app",
+            ),
         };
         let res = sqlx::query(sql)
             .bind(icp_number)
@@ -287,6 +293,10 @@ impl Tx {
             FiledTable::Website => (
                 "UPDATE websites SET icp_number = NULL, updated_at = $1 WHERE id = $2",
                 "website",
+            ),
+            FiledTable::App => (
+                "UPDATE apps SET icp_number = NULL, updated_at = $1 WHERE id = $2",
+                "app",
             ),
         };
         let res = sqlx::query(sql)
