@@ -1,0 +1,1 @@
+//! Deadlines across restarts: placeholder, filled below.
