@@ -33,11 +33,11 @@ use crate::{
 
 /// What one flow left: its account, order and the materials it uploaded.
 #[derive(Debug, Clone)]
-struct Flow {
-    username: String,
-    order_id: String,
-    domain: String,
-    materials: Vec<String>,
+pub struct Flow {
+    pub username: String,
+    pub order_id: String,
+    pub domain: String,
+    pub materials: Vec<String>,
 }
 
 /// The service numbers the admin issued, handed out one per flow.
@@ -334,8 +334,10 @@ async fn kill_9_during_idempotent_submissions_loses_and_repeats_nothing() {
         .unwrap();
     let audit_ok = audit.status.success();
 
-    println!(
-        "crash suite (seed {seed}): {} flows, {submitted} idempotent submissions from {clients} \
+    crate::report(
+        "kill",
+        &format!(
+            "crash suite (seed {seed}): {} flows, {submitted} idempotent submissions from {clients} \
          clients, {done_kills} kill -9 ({} starts), {:.0} s\n  \
          resent after no answer: {}, replayed answers: {}, answers lost in a crash: {}\n  \
          orders: lost {lost_orders}, duplicated {duplicated_orders}\n  \
@@ -345,14 +347,15 @@ async fn kill_9_during_idempotent_submissions_loses_and_repeats_nothing() {
          messages: lost {lost_messages}, duplicated {duplicated_messages} (resends of one \
          delivery id: {resends})\n  \
          audit verify: {}",
-        flows.len(),
-        server.starts,
-        started.elapsed().as_secs_f64(),
-        counts.resent.load(Ordering::Relaxed),
-        counts.replayed.load(Ordering::Relaxed),
-        counts.answers_lost.load(Ordering::Relaxed),
-        sequences.len(),
-        if audit_ok { "clean" } else { "FAILED" },
+            flows.len(),
+            server.starts,
+            started.elapsed().as_secs_f64(),
+            counts.resent.load(Ordering::Relaxed),
+            counts.replayed.load(Ordering::Relaxed),
+            counts.answers_lost.load(Ordering::Relaxed),
+            sequences.len(),
+            if audit_ok { "clean" } else { "FAILED" },
+        ),
     );
     assert!(
         audit_ok,
@@ -374,8 +377,14 @@ async fn kill_9_during_idempotent_submissions_loses_and_repeats_nothing() {
     assert_eq!((lost_messages, duplicated_messages), (0, 0), "messages");
 }
 
-/// One first filing from a fresh account to the photo's approval.
-async fn one_flow(caller: &mut Caller, reviewer: &Caller, c: u32, f: u32, number: &str) -> Flow {
+/// A first filing from a fresh account to its photo, waiting for the reviewer's approval.
+pub async fn to_the_photo(
+    caller: &mut Caller,
+    reviewer: &Caller,
+    c: u32,
+    f: u32,
+    number: &str,
+) -> Flow {
     let username = format!("crash{c}x{f}");
     let serial = 10_000 + c * 1000 + f;
     let domain = format!("crash-{c}-{f}.cn");
@@ -468,12 +477,6 @@ async fn one_flow(caller: &mut Caller, reviewer: &Caller, c: u32, f: u32, number
             "photo".to_owned(),
             Body::Multipart(multipart(&[], &jpeg(serial + 1), "image/jpeg")),
         ),
-        (
-            reviewer,
-            format!("/review/orders/{order_id}/photo/approve"),
-            format!("photo-approve-{order_id}"),
-            Body::Json(json!({})),
-        ),
     ] {
         let a = who.post(&path, &key, body).await;
         assert!(
@@ -489,4 +492,35 @@ async fn one_flow(caller: &mut Caller, reviewer: &Caller, c: u32, f: u32, number
         domain,
         materials,
     }
+}
+
+/// The reviewer approves the order's photo: the order is queued for the bureau.
+pub async fn approve_photo(reviewer: &Caller, order_id: &str) {
+    let path = format!("/review/orders/{order_id}/photo/approve");
+    let a = reviewer
+        .post(
+            &path,
+            &format!("photo-approve-{order_id}"),
+            Body::Json(json!({})),
+        )
+        .await;
+    assert!(
+        a.status == StatusCode::OK || a.code() == "request_answer_lost",
+        "{path}: {} {}",
+        a.status,
+        a.json
+    );
+}
+
+/// One first filing from a fresh account to the photo's approval.
+pub async fn one_flow(
+    caller: &mut Caller,
+    reviewer: &Caller,
+    c: u32,
+    f: u32,
+    number: &str,
+) -> Flow {
+    let flow = to_the_photo(caller, reviewer, c, f, number).await;
+    approve_photo(reviewer, &flow.order_id).await;
+    flow
 }

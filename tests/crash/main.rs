@@ -3,8 +3,10 @@
 //! with `kill -9` and started again on the same data dir while clients keep submitting, and
 //! the regulator run as its own process and stopped. What each part proves is in its module:
 //! [`kill`] (lost and duplicated orders, materials, bureau uploads and messages, the
-//! `dataSequence`, the audit chain), [`deadlines`] (reminders and draft expiry fire once
-//! across restarts).
+//! `dataSequence`, the audit chain), [`outage`] (the regulator as its own process, stopped
+//! while orders queue: each delivered once, the deadline alert once), [`deadlines`]
+//! (reminders and draft expiry fire once across restarts), [`pg_pair`] (two instances on one
+//! PostgreSQL, one killed: no job runs twice; skipped without PostgreSQL unless `CI=true`).
 //!
 //! The sizes are tunable for local runs: `BEIAN_CRASH_SUBMISSIONS` (2,000), `BEIAN_CRASH_KILLS`
 //! (50), `BEIAN_CRASH_CLIENTS` (16), `BEIAN_CRASH_SEED` (random; printed, to replay a run's
@@ -14,6 +16,8 @@ mod api;
 mod deadlines;
 mod fakes;
 mod kill;
+mod outage;
+mod pg_pair;
 mod server;
 
 use serde_json::{Value, json};
@@ -22,6 +26,22 @@ use api::{Body, Caller};
 
 /// The password of every account the suite makes.
 pub const PASSWORD: &str = "correct horse 1";
+
+/// Prints a part's figures and keeps them in `target/crash/NAME.txt` (of the build that made
+/// this test), where `.ci/run` shows them after the tests (the test harness captures what a
+/// passing test prints).
+pub fn report(name: &str, figures: &str) {
+    println!("{figures}");
+    // The test binary is `<target>/debug/deps/crash-…`.
+    let root = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("crash");
+    if std::fs::create_dir_all(&root).is_ok() {
+        let _ = std::fs::write(root.join(format!("{name}.txt")), format!("{figures}\n"));
+    }
+}
 
 /// A number from the environment, or `default`.
 pub fn env_number(name: &str, default: u64) -> u64 {
@@ -79,13 +99,25 @@ pub fn website(domain: &str) -> Value {
 /// A staff account made with `beian admin user add` (before the server runs); its one-time
 /// password.
 pub fn add_staff(data_dir: &std::path::Path, username: &str, role: &str) -> String {
-    let out = server::beian()
-        .args(["admin", "user", "add", username, "--role", role, "--email"])
+    add_staff_with(data_dir, username, role, &[])
+}
+
+/// As [`add_staff`], with extra environment (`BEIAN_DATABASE_URL`).
+pub fn add_staff_with(
+    data_dir: &std::path::Path,
+    username: &str,
+    role: &str,
+    env: &[(String, String)],
+) -> String {
+    let mut cmd = server::beian();
+    cmd.args(["admin", "user", "add", username, "--role", role, "--email"])
         .arg(format!("{username}@example.cn"))
         .arg("--data-dir")
-        .arg(data_dir)
-        .output()
-        .unwrap();
+        .arg(data_dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),

@@ -25,8 +25,10 @@ pub struct Server {
     /// `http://127.0.0.1:PORT` of the running process (the last one started).
     pub base: Arc<RwLock<String>>,
     pub data_dir: PathBuf,
-    /// The arguments after `serve` (the listen address and the data dir are added).
+    /// The arguments after `beian` (the listen address and the data dir are added).
     args: Vec<String>,
+    /// The address to listen on (`127.0.0.1:0`, or a fixed port that outlives restarts).
+    listen: String,
     /// Extra environment (`BEIAN_DATABASE_URL`, …).
     env: Vec<(String, String)>,
     /// How many times it was started.
@@ -42,16 +44,40 @@ impl Drop for Server {
 impl Server {
     /// `beian serve ARGS --data-dir DIR --listen 127.0.0.1:0`, started; waits for its address.
     pub fn start(data_dir: &Path, args: &[String], env: &[(String, String)]) -> Server {
+        let mut all = vec!["serve".to_owned(), "--no-metrics".to_owned()];
+        all.extend_from_slice(args);
+        Server::start_command(data_dir, &all, "127.0.0.1:0", env)
+    }
+
+    /// `beian regulator serve ARGS --data-dir DIR --listen LISTEN`: the simulator alone.
+    pub fn start_regulator(data_dir: &Path, args: &[String], listen: &str) -> Server {
+        let mut all = vec!["regulator".to_owned(), "serve".to_owned()];
+        all.extend_from_slice(args);
+        Server::start_command(data_dir, &all, listen, &[])
+    }
+
+    fn start_command(
+        data_dir: &Path,
+        args: &[String],
+        listen: &str,
+        env: &[(String, String)],
+    ) -> Server {
         let mut server = Server {
             child: None,
             base: Arc::new(RwLock::new(String::new())),
             data_dir: data_dir.to_path_buf(),
             args: args.to_vec(),
+            listen: listen.to_owned(),
             env: env.to_vec(),
             starts: 0,
         };
         server.restart();
         server
+    }
+
+    /// Whether a process is running (not stopped by [`Server::kill`]).
+    pub fn running(&self) -> bool {
+        self.child.is_some()
     }
 
     /// `kill -9`, and waits for the process to be gone.
@@ -67,9 +93,8 @@ impl Server {
     pub fn restart(&mut self) {
         self.kill();
         let mut cmd = beian();
-        cmd.arg("serve")
-            .args(&self.args)
-            .args(["--listen", "127.0.0.1:0", "--no-metrics", "--data-dir"])
+        cmd.args(&self.args)
+            .args(["--listen", &self.listen, "--data-dir"])
             .arg(&self.data_dir)
             .env(
                 "RUST_LOG",
@@ -86,10 +111,13 @@ impl Server {
         let mut base = None;
         for line in lines.by_ref() {
             let line = line.unwrap();
-            if let Some(rest) = line.strip_prefix("beian is listening on ") {
+            let address = line
+                .strip_prefix("beian is listening on ")
+                .or_else(|| line.strip_prefix("regulator simulator listening on "));
+            if let Some(rest) = address {
                 base = Some(rest.trim_end_matches('/').to_owned());
             }
-            if line.starts_with("create an account:") {
+            if line.starts_with("create an account:") || line.starts_with("public query:") {
                 break;
             }
         }

@@ -16,6 +16,7 @@
 
 pub mod approve;
 pub mod bureau;
+pub mod clock_file;
 pub mod config;
 pub mod db;
 pub mod downloads;
