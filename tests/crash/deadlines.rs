@@ -53,7 +53,11 @@ async fn reminders_and_draft_expiry_fire_once_across_restarts() {
     let counts = std::sync::Arc::new(Counts::default());
     let mut orders = Vec::new();
     for (i, domain) in ["deadline-a.cn", "deadline-b.cn"].into_iter().enumerate() {
-        let mut caller = Caller::new(server.base.clone(), 9 << 16 | i as u32 + 1, counts.clone());
+        let mut caller = Caller::new(
+            server.base.clone(),
+            9 << 16 | (i as u32 + 1),
+            counts.clone(),
+        );
         applicant(&mut caller, &format!("waiter{i}")).await;
         let a = caller
             .post(
@@ -68,7 +72,7 @@ async fn reminders_and_draft_expiry_fire_once_across_restarts() {
 
     let mut kills = 0;
     for day in 1..=46 {
-        advance(&server.base.read().unwrap().clone(), 24 * 60).await;
+        advance(&server.url(), 24 * 60).await;
         // What falls due on this day: the reminder, or the expiry, by both channels.
         let due: Option<&str> = match day {
             7 | 15 | 30 => Some("reminder"),
@@ -103,7 +107,7 @@ async fn reminders_and_draft_expiry_fire_once_across_restarts() {
                     // Time goes on a minute a second: a sweep the kill left leased is taken
                     // up again when its lease (5 minutes) runs out, as it would be.
                     if rounds % 10 == 0 {
-                        advance(&server.base.read().unwrap().clone(), 1).await;
+                        advance(&server.url(), 1).await;
                     }
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }

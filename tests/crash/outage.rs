@@ -81,10 +81,7 @@ pub async fn external_bureau(dir: &std::path::Path, extra: &[String]) -> (Server
 /// control API.
 pub async fn at_the_bureau(bureau: &Server, domains: &[String]) -> Vec<usize> {
     let reviews: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/sim/bureau/reviews",
-            bureau.base.read().unwrap()
-        ))
+        .get(format!("{}/sim/bureau/reviews", bureau.url()))
         .send()
         .await
         .unwrap()
@@ -219,7 +216,7 @@ async fn the_regulator_stopped_while_orders_queue_gets_each_once_and_one_alert()
     let mut ids = Vec::new();
     let mut domains = Vec::new();
     for (f, number) in numbers.iter().enumerate() {
-        let n = 241 << 16 | f as u32 + 1;
+        let n = 241 << 16 | (f as u32 + 1);
         let mut caller = Caller::new(base.clone(), n, counts.clone());
         let flow = to_the_photo(&mut caller, &reviewer.at(n), 77, f as u32, number).await;
         ids.push(flow.order_id);
@@ -230,7 +227,7 @@ async fn the_regulator_stopped_while_orders_queue_gets_each_once_and_one_alert()
         approve_photo(&reviewer, id).await;
     }
     for minute in 1..=10 {
-        advance(&server.base.read().unwrap().clone(), 1).await;
+        advance(&server.url(), 1).await;
         assert_eq!(
             delivered(&reviewer, &ids).await,
             0,
@@ -243,7 +240,7 @@ async fn the_regulator_stopped_while_orders_queue_gets_each_once_and_one_alert()
     while ids.iter().any(|id| alerts(&mail, id) == 0) {
         hours += 1;
         assert!(hours < 24 * 12, "no deadline alert after {hours} hours");
-        advance(&server.base.read().unwrap().clone(), 60).await;
+        advance(&server.url(), 60).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -264,12 +261,12 @@ async fn the_regulator_stopped_while_orders_queue_gets_each_once_and_one_alert()
                 jobs.json
             );
         }
-        advance(&server.base.read().unwrap().clone(), 1).await;
+        advance(&server.url(), 1).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // More time passes: nothing is sent or alerted again.
     for _ in 0..5 {
-        advance(&server.base.read().unwrap().clone(), 10).await;
+        advance(&server.url(), 10).await;
     }
 
     let counts_at_bureau = at_the_bureau(&bureau, &domains).await;

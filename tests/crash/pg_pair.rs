@@ -123,7 +123,7 @@ async fn two_instances_on_one_postgresql_run_each_job_once_while_one_is_killed()
         tasks.push(tokio::spawn(async move {
             let mut flows = Vec::new();
             for (f, number) in mine.iter().enumerate() {
-                let n = 231 << 16 | c << 8 | f as u32 + 1;
+                let n = 231 << 16 | c << 8 | (f as u32 + 1);
                 let mut caller = Caller::new(base.clone(), n, counts.clone());
                 let rev = reviewer_base.at(n);
                 flows.push(one_flow(&mut caller, &rev, 50 + c, f as u32, number).await);

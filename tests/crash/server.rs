@@ -75,6 +75,11 @@ impl Server {
         server
     }
 
+    /// The current address.
+    pub fn url(&self) -> String {
+        self.base.read().unwrap().clone()
+    }
+
     /// Whether a process is running (not stopped by [`Server::kill`]).
     pub fn running(&self) -> bool {
         self.child.is_some()
