@@ -232,6 +232,21 @@ impl Regulator {
     ) -> Result<i64, Error> {
         let mut rng = StdRng::from_os_rng();
         let mut tx = self.write().await?;
+        // Received once: an upload whose receipt a crash cut short (its records submitted,
+        // the upload not yet recorded) is received again, and its records are not. A record
+        // is its reference and its content (one file may carry several records under one
+        // reference).
+        let known: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM submissions WHERE provider_id = ? AND upload_ref = ? AND payload = ?              LIMIT 1",
+        )
+        .bind(provider_id)
+        .bind(upload_ref)
+        .bind(serde_json::to_string(request)?)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = known {
+            return Ok(id);
+        }
         let id = bureau::receive(
             &mut tx,
             self.now(),
