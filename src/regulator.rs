@@ -91,7 +91,9 @@ async fn run_async(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             public_url,
         } => {
             let clock: SharedClock = if simulated_clock {
-                Arc::new(SimulatedClock::new(chrono::Utc::now()))
+                Arc::new(SimulatedClock::new(beian_regulator::clock_file::resume(
+                    &data_dir,
+                )))
             } else {
                 Arc::new(SystemClock)
             };

@@ -199,9 +199,7 @@ pub fn resolve(args: Args, file: FileConfig) -> Result<Resolved, String> {
         let simulator_flags = [
             ("bureau_review", review.is_some()),
             ("bureau_review_minutes", review_minutes.is_some()),
-            ("simulated_clock", simulated_clock == Some(true)),
             ("simulator_controls", controls == Some(true)),
-            ("simulator_token", token.is_some()),
         ];
         if let Some((name, _)) = simulator_flags.iter().find(|(_, set)| *set) {
             return Err(format!(
@@ -209,6 +207,16 @@ pub fn resolve(args: Args, file: FileConfig) -> Result<Resolved, String> {
             ));
         }
         settings.simulator = None;
+        // Test mode against a simulator run apart: the platform's own clock is simulated,
+        // moved by `/sim/clock/advance` behind the operator token.
+        if simulated_clock == Some(true) {
+            let (token, made_up) = match token {
+                Some(t) if !t.expose().trim().is_empty() => (t.into_inner(), false),
+                _ => (beian_platform::accounts::new_token(), true),
+            };
+            sim_token = Some((token.clone(), made_up));
+            settings.clock_controls = Some(token);
+        }
         settings.regulator = RegulatorEndpoint {
             base_url: Some(url),
             isp_id: args.regulator_isp_id.or(file.regulator_isp_id).unwrap_or(1),
@@ -330,7 +338,18 @@ pub fn run(mut args: Args) -> ExitCode {
             app.addr()
         );
         match (&external, &sim_token) {
-            (Some(url), _) => println!("bureau: {url} (the bundled simulator is not running)"),
+            (Some(url), token) => {
+                println!("bureau: {url} (the bundled simulator is not running)");
+                match token {
+                    Some((token, true)) => println!(
+                        "simulated clock (POST /sim/clock/advance), operator token (header X-Simulator-Token): {token}"
+                    ),
+                    Some((_, false)) => println!(
+                        "simulated clock (POST /sim/clock/advance), operator token: as configured (simulator_token)"
+                    ),
+                    None => {}
+                }
+            }
             (None, None) => println!(
                 "regulator simulator (in-process): http://{}/miit/query; its controls (/sim/*) are off (demo mode: --simulator-controls)",
                 app.addr()
@@ -481,13 +500,34 @@ mod tests {
                 "u",
                 "--regulator-password",
                 "p",
-                "--simulated-clock",
+                "--bureau-review",
+                "manual",
             ]),
             FileConfig::default(),
         )
         .err()
         .unwrap();
-        assert!(e.contains("simulated_clock"), "{e}");
+        assert!(e.contains("bureau_review"), "{e}");
+        // A simulated clock for the platform alone, with its controls' token.
+        let r = resolve(
+            args(&[
+                "--regulator-url",
+                "https://b.example",
+                "--regulator-user",
+                "u",
+                "--regulator-password",
+                "p",
+                "--simulated-clock",
+            ]),
+            FileConfig::default(),
+        )
+        .unwrap();
+        assert!(r.settings.simulator.is_none());
+        assert_eq!(
+            r.settings.clock_controls,
+            r.sim_token.map(|(token, _)| token)
+        );
+        assert!(r.settings.clock_controls.is_some());
     }
 
     #[test]

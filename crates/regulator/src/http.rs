@@ -271,6 +271,8 @@ async fn clock_advance(
         return Err(Error::Clock(crate::clock::ClockError::NotSimulated).into());
     };
     let now = clock.advance_minutes(body.minutes).map_err(Error::from)?;
+    // Kept before the answer, so a restart after it resumes from here.
+    r.keep_clock(now)?;
     // Let what became due happen before answering, so the caller sees its effects.
     let report = r.tick().await?;
     Ok(Json(serde_json::json!({"now": crate::ts(now), "tick": report})).into_response())

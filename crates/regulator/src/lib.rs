@@ -7,8 +7,10 @@
 //! [`Regulator`] is the business API; the HTTP pages live in [`http`]. The V3.0 SOAP services
 //! are a thin adapter over it (written after merging `beian-miit`):
 //! - `account` → [`Regulator::provider`] and [`Regulator::last_upload`];
-//! - `accept_upload` → [`Regulator::record_upload`], then [`Regulator::submit`] per record, or
-//!   [`Regulator::report_upload_problem`] for a file the bureau cannot process;
+//! - `accept_upload` → [`Regulator::check_sequence`], then [`Regulator::submit`] per record
+//!   (idempotent on the record's reference), or [`Regulator::report_upload_problem`] for a
+//!   file the bureau cannot process, then [`Regulator::record_upload`] (last, so a crash in
+//!   between loses no record: the provider sends the upload again);
 //! - `next_download` / `ack_download` → [`Regulator::next_download`] / [`Regulator::ack_download`];
 //! - `previous_upload` → [`Regulator::last_upload`];
 //! - `query_status` → [`Regulator::status_by_domain`] / [`Regulator::status_by_certificate`];
@@ -16,6 +18,7 @@
 
 pub mod approve;
 pub mod bureau;
+pub mod clock_file;
 pub mod config;
 pub mod db;
 pub mod downloads;

@@ -63,6 +63,8 @@ struct Inner {
     pool: SqlitePool,
     clock: SharedClock,
     config: Config,
+    /// The data dir, when opened from one: where a simulated clock's moves are kept.
+    dir: Option<std::path::PathBuf>,
 }
 
 /// The simulated regulator. Cheap to clone.
@@ -88,7 +90,20 @@ impl Regulator {
         clock: SharedClock,
         config: Config,
     ) -> Result<Regulator, Error> {
-        Ok(Regulator::new(db::open(data_dir).await?, clock, config))
+        let mut regulator = Regulator::new(db::open(data_dir).await?, clock, config);
+        if let Some(inner) = Arc::get_mut(&mut regulator.inner) {
+            inner.dir = Some(data_dir.to_path_buf());
+        }
+        Ok(regulator)
+    }
+
+    /// Keeps a simulated clock's reading in the data dir ([`crate::clock_file`]), so that a
+    /// restart resumes from it; nothing without a data dir.
+    pub fn keep_clock(&self, now: chrono::DateTime<chrono::Utc>) -> Result<(), Error> {
+        match &self.inner.dir {
+            Some(dir) => Ok(crate::clock_file::keep(dir, now)?),
+            None => Ok(()),
+        }
     }
 
     /// A regulator over an open, migrated pool.
@@ -98,6 +113,7 @@ impl Regulator {
                 pool,
                 clock,
                 config,
+                dir: None,
             }),
         }
     }
@@ -216,6 +232,21 @@ impl Regulator {
     ) -> Result<i64, Error> {
         let mut rng = StdRng::from_os_rng();
         let mut tx = self.write().await?;
+        // Received once: an upload whose receipt a crash cut short (its records submitted,
+        // the upload not yet recorded) is received again, and its records are not. A record
+        // is its reference and its content (one file may carry several records under one
+        // reference).
+        let known: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM submissions WHERE provider_id = ? AND upload_ref = ? AND payload = ?              LIMIT 1",
+        )
+        .bind(provider_id)
+        .bind(upload_ref)
+        .bind(serde_json::to_string(request)?)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = known {
+            return Ok(id);
+        }
         let id = bureau::receive(
             &mut tx,
             self.now(),

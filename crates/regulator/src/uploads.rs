@@ -17,7 +17,22 @@ pub struct StoredUpload {
 }
 
 impl Regulator {
-    /// `isp_upload`, before its records are submitted: remembers the upload's `dataSequence`,
+    /// [`Error::Conflict`] when `sequence` is not above the provider's last recorded upload:
+    /// checked before an upload's records are submitted.
+    pub async fn check_sequence(&self, provider_id: i64, sequence: i64) -> Result<(), Error> {
+        let mut conn = self.read().await?;
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(sequence) FROM uploads WHERE provider_id = ?")
+                .bind(provider_id)
+                .fetch_one(&mut *conn)
+                .await?;
+        if last.is_some_and(|last| sequence <= last) {
+            return Err(Error::Conflict("dataSequence is not above the last one"));
+        }
+        Ok(())
+    }
+
+    /// `isp_upload`, once its records are submitted: remembers the upload's `dataSequence`,
     /// file name and transfer fields (opaque text chosen by the SOAP adapter). Refused with
     /// [`Error::Conflict`] when the sequence is not above the last one.
     pub async fn record_upload(

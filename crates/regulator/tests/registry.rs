@@ -566,3 +566,23 @@ async fn a_two_character_name_query_is_one_bigram_and_one_character_is_refused()
         other => panic!("expected QueryTooShort, got {other:?}"),
     }
 }
+
+/// A record received again (its upload's receipt cut short by a crash before the upload was
+/// recorded, and the upload sent again) is the same submission, not a second one.
+#[tokio::test]
+async fn a_record_received_again_is_one_submission() {
+    let sim = sim(manual_without_sms()).await;
+    let r = &sim.regulator;
+    let request = first_filing("again.cn", "http://www.again.cn/", "91330106MA2HY1234X");
+    let first = r.submit(PROVIDER_A, "up-again", &request).await.unwrap();
+    let again = r.submit(PROVIDER_A, "up-again", &request).await.unwrap();
+    assert_eq!(first, again);
+    let mine: Vec<_> = r
+        .reviews(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.upload_ref == "up-again")
+        .collect();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+}

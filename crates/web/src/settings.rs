@@ -55,6 +55,10 @@ pub struct Settings {
     /// A clock to use instead of the one `simulator.simulated_clock` picks (tests that run
     /// the simulator as its own server share one simulated clock with it).
     pub clock: Option<SharedClock>,
+    /// With an external regulator (`simulator` is `None`): a simulated clock for the platform
+    /// alone, moved by `POST /sim/clock/advance` behind this operator token (demo and test
+    /// mode: the crash suite stops a regulator run apart while the platform's time moves).
+    pub clock_controls: Option<String>,
 }
 
 /// Sessions, cookies and abuse limits of the REST API (`crate::api`).
@@ -132,6 +136,7 @@ impl Settings {
             notify: NotifySettings::default(),
             worker: WorkerSettings::default(),
             clock: None,
+            clock_controls: None,
         }
     }
 }

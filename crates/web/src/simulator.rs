@@ -71,6 +71,68 @@ pub fn controls(regulator: Regulator, state: AppState, token: &str) -> Router {
     beian_regulator::http::control_router(regulator).layer(from_fn_with_state(guard, operator))
 }
 
+/// With an external regulator, the platform's own simulated clock: `GET /sim/clock` and
+/// `POST /sim/clock/advance` `{minutes}` (kept in `clock_dir` as the simulator keeps its own,
+/// [`beian_regulator::clock_file`], so a restart resumes from it), behind the operator guard.
+pub fn clock_controls(state: AppState, clock_dir: std::path::PathBuf, token: &str) -> Router {
+    use axum::Json;
+    use axum::routing::{get, post};
+
+    #[derive(serde::Deserialize)]
+    struct Advance {
+        minutes: i64,
+    }
+    let guard = Guard {
+        state: state.clone(),
+        token: std::sync::Arc::from(token),
+    };
+    let now_clock = state.clock.clone();
+    let clock = state.clock.clone();
+    Router::new()
+        .route(
+            "/sim/clock",
+            get(move || {
+                let clock = now_clock.clone();
+                async move { Json(serde_json::json!({"now": beian_regulator::ts(clock.now())})) }
+            }),
+        )
+        .route(
+            "/sim/clock/advance",
+            post(move |Json(body): Json<Advance>| {
+                let clock = clock.clone();
+                let dir = clock_dir.clone();
+                async move {
+                    let Some(simulated) = clock.simulated() else {
+                        return ApiError::coded(
+                            StatusCode::CONFLICT,
+                            "clock_not_simulated",
+                            "api.error.conflict",
+                        )
+                        .into_response();
+                    };
+                    let now = match simulated.advance_minutes(body.minutes) {
+                        Ok(now) => now,
+                        Err(_) => {
+                            return ApiError::coded(
+                                StatusCode::UNPROCESSABLE_ENTITY,
+                                "clock_backwards",
+                                "api.error.conflict",
+                            )
+                            .into_response();
+                        }
+                    };
+                    let kept = std::fs::create_dir_all(&dir)
+                        .and_then(|()| beian_regulator::clock_file::keep(&dir, now));
+                    if let Err(e) = kept {
+                        tracing::warn!(error = %e, "the simulated clock's reading was not kept");
+                    }
+                    Json(serde_json::json!({"now": beian_regulator::ts(now)})).into_response()
+                }
+            }),
+        )
+        .layer(from_fn_with_state(guard, operator))
+}
+
 /// Whether `presented` is the token (compared as digests, so in time independent of where
 /// they differ).
 fn token_matches(token: &str, presented: &str) -> bool {

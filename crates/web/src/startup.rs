@@ -68,10 +68,13 @@ impl Application {
         let simulated = settings
             .simulator
             .as_ref()
-            .is_some_and(|s| s.simulated_clock);
+            .map_or(settings.clock_controls.is_some(), |s| s.simulated_clock);
         let clock: SharedClock = match &settings.clock {
             Some(clock) => clock.clone(),
-            None if simulated => Arc::new(SimulatedClock::new(chrono::Utc::now())),
+            // A restart resumes the simulated time the simulator kept (`clock_file`).
+            None if simulated => Arc::new(SimulatedClock::new(
+                beian_regulator::clock_file::resume(&settings.data_dir.join("regulator")),
+            )),
             None => Arc::new(SystemClock),
         };
         let mut config = StoreConfig::embedded(&settings.data_dir);
@@ -185,7 +188,14 @@ impl Application {
             .simulator
             .as_ref()
             .and_then(|s| s.controls.as_deref());
-        let router = router(state.clone(), controls);
+        let mut router = router(state.clone(), controls);
+        if let (None, Some(token)) = (&settings.simulator, &settings.clock_controls) {
+            router = router.merge(crate::simulator::clock_controls(
+                state.clone(),
+                settings.data_dir.join("regulator"),
+                token,
+            ));
+        }
         Ok(Application {
             addr,
             listener,

@@ -69,6 +69,65 @@ impl SoapBackend {
         Ok(())
     }
 
+    /// The records of an upload, each submitted (or its problem reported).
+    async fn receive_records(&self, isp_id: i64, upload: &DecodedUpload) -> Result<(), ReturnCode> {
+        let r = &self.regulator;
+        // beian's APP extension (urn:beian:miit-ext:app:1) travels the same way as a V3.0
+        // upload; its root tells it apart.
+        if let Ok(text) = beian_miit::v3::xml::decode_document(&upload.xml)
+            && beian_miit::ext::app::is_app_upload(&text)
+        {
+            let planned = match beian_miit::ext::app::parse(&text) {
+                Ok(doc) if doc.requester_id == isp_id => upload::plan_apps(&upload.file_name, &doc),
+                Ok(_) => vec![upload::Planned {
+                    reference: UploadRef::new(
+                        &upload.file_name,
+                        beian_miit::v3::codes::OperationType::FirstFiling,
+                        "",
+                    ),
+                    request: Err(ResultCode::RequesterMismatch),
+                }],
+                Err(e) => vec![upload::Planned {
+                    reference: UploadRef::new(
+                        &upload.file_name,
+                        beian_miit::v3::codes::OperationType::FirstFiling,
+                        "",
+                    ),
+                    request: Err(e.result_code()),
+                }],
+            };
+            return self.submit_planned(isp_id, planned).await;
+        }
+        let icp = match &upload.data {
+            Ok(data) => data.icp.as_ref(),
+            Err(code) => {
+                // A problem with the whole file has no operation of its own; the result
+                // names the file and carries Czlx 1 because the schema requires one.
+                let reference = UploadRef::new(
+                    &upload.file_name,
+                    beian_miit::v3::codes::OperationType::FirstFiling,
+                    "",
+                );
+                r.report_upload_problem(
+                    isp_id,
+                    &reference.encode(),
+                    u32::from(code.code()),
+                    code.description_zh(),
+                )
+                .await
+                .map_err(internal)?;
+                return Ok(());
+            }
+        };
+        let Some(icp) = icp else {
+            return Ok(());
+        };
+        let planned = upload::plan(r, &upload.file_name, icp)
+            .await
+            .map_err(internal)?;
+        self.submit_planned(isp_id, planned).await
+    }
+
     pub fn new(regulator: Regulator) -> SoapBackend {
         SoapBackend { regulator }
     }
@@ -236,73 +295,25 @@ impl IspBackend for SoapBackend {
         let transfer =
             serde_json::to_string(&Transfer::of(&upload.encoded)).map_err(|_| ReturnCode::Other)?;
         let r = &self.regulator;
-        match r
-            .record_upload(
-                isp_id,
-                i64::from(upload.sequence.get()),
-                &upload.file_name,
-                &transfer,
-            )
-            .await
-        {
+        let sequence = i64::from(upload.sequence.get());
+        // The sequence is checked first and recorded last, after the records: a crash in
+        // between leaves it unrecorded, the provider sends the upload again, and the records
+        // already received are not received twice ([`Regulator::submit`] is idempotent on the
+        // record's reference). Recorded first, a crash would lose the records.
+        match r.check_sequence(isp_id, sequence).await {
             Ok(()) => {}
             Err(Error::Conflict(_)) => return Err(ReturnCode::Other),
             Err(e) => return Err(internal(e)),
         }
-        // beian's APP extension (urn:beian:miit-ext:app:1) travels the same way as a V3.0
-        // upload; its root tells it apart.
-        if let Ok(text) = beian_miit::v3::xml::decode_document(&upload.xml)
-            && beian_miit::ext::app::is_app_upload(&text)
-        {
-            let planned = match beian_miit::ext::app::parse(&text) {
-                Ok(doc) if doc.requester_id == isp_id => upload::plan_apps(&upload.file_name, &doc),
-                Ok(_) => vec![upload::Planned {
-                    reference: UploadRef::new(
-                        &upload.file_name,
-                        beian_miit::v3::codes::OperationType::FirstFiling,
-                        "",
-                    ),
-                    request: Err(ResultCode::RequesterMismatch),
-                }],
-                Err(e) => vec![upload::Planned {
-                    reference: UploadRef::new(
-                        &upload.file_name,
-                        beian_miit::v3::codes::OperationType::FirstFiling,
-                        "",
-                    ),
-                    request: Err(e.result_code()),
-                }],
-            };
-            return self.submit_planned(isp_id, planned).await;
-        }
-        let icp = match &upload.data {
-            Ok(data) => data.icp.as_ref(),
-            Err(code) => {
-                // A problem with the whole file has no operation of its own; the result
-                // names the file and carries Czlx 1 because the schema requires one.
-                let reference = UploadRef::new(
-                    &upload.file_name,
-                    beian_miit::v3::codes::OperationType::FirstFiling,
-                    "",
-                );
-                r.report_upload_problem(
-                    isp_id,
-                    &reference.encode(),
-                    u32::from(code.code()),
-                    code.description_zh(),
-                )
-                .await
-                .map_err(internal)?;
-                return Ok(());
-            }
-        };
-        let Some(icp) = icp else {
-            return Ok(());
-        };
-        let planned = upload::plan(r, &upload.file_name, icp)
+        self.receive_records(isp_id, &upload).await?;
+        match r
+            .record_upload(isp_id, sequence, &upload.file_name, &transfer)
             .await
-            .map_err(internal)?;
-        self.submit_planned(isp_id, planned).await
+        {
+            Ok(()) => Ok(()),
+            Err(Error::Conflict(_)) => Err(ReturnCode::Other),
+            Err(e) => Err(internal(e)),
+        }
     }
 
     async fn next_download(&self, isp_id: i64) -> Result<Option<OutgoingFile>, ReturnCode> {

@@ -60,9 +60,16 @@ impl Sim {
         provider: i64,
         request: &beian_regulator::model::FilingRequest,
     ) -> Outcome {
+        // Each record of an upload has its own reference (file name, operation, record):
+        // a reference received again is the same record ([`Regulator::submit`]).
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let reference = format!(
+            "upload-{}",
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
         let id = self
             .regulator
-            .submit(provider, "upload-1", request)
+            .submit(provider, &reference, request)
             .await
             .unwrap();
         self.regulator.decide(id, Decision::Approve).await.unwrap()
