@@ -187,7 +187,21 @@ async fn an_app_first_filing_through_to_its_na_number() {
                 json!({"kind": "cancel_website"}),
             )
             .await;
+        // 取消接入 takes websites only: an APP's id is not one.
+        let (refused_status, refused) = alice
+            .post(&format!("/websites/{app_id}/cancel-access/code"), json!({}))
+            .await;
+        assert_eq!(refused_status, StatusCode::NOT_FOUND, "{refused}");
+        assert_eq!(refused["error"]["code"], "website_not_found", "{refused}");
+        // 注销APP is not built: a 422 naming `kind` and saying why.
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert_eq!(err["error"]["code"], "app_kind_not_supported", "{err}");
+        assert!(
+            err["error"]["fields"]["kind"]
+                .as_str()
+                .is_some_and(|m| m.contains("注销APP")),
+            "{err}"
+        );
         let (status, change) = alice
             .post(
                 &format!("/apps/{app_id}/orders"),
