@@ -42,6 +42,15 @@ pub struct Order {
     pub updated_at: i64,
 }
 
+/// What an order of the account's list files: its website's domain, or its APP's name (an
+/// APP's order has no website). The APP's name is the one on its record: as checked until the
+/// bureau files it, then as filed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OrderService {
+    pub domain: Option<String>,
+    pub app_name: Option<String>,
+}
+
 /// A timeline event recorded with a transition. `note` must hold no personal data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimelineEvent {
@@ -456,17 +465,19 @@ impl Store {
     }
 
     /// One keyset page of an account's orders, oldest first (`created_at`, then id), each
-    /// with its website's domain: one query, whatever the page or the account's size.
+    /// with its website's domain, or for an APP's order (issue 18) its APP's name: one query,
+    /// whatever the page or the account's size.
     pub async fn orders_of_account_page(
         &self,
         account_id: &str,
         after: Option<&Keyset>,
         limit: i64,
-    ) -> Result<Vec<(Order, Option<String>)>> {
+    ) -> Result<Vec<(Order, OrderService)>> {
         let (at, id) = Keyset::bounds(after);
         let rows = sqlx::query(sql!(
-            "SELECT {ORDER_COLS_O}, w.domain AS website_domain FROM orders o \
+            "SELECT {ORDER_COLS_O}, w.domain AS website_domain, a.name AS app_name FROM orders o \
              LEFT JOIN websites w ON w.id = o.website_id \
+             LEFT JOIN apps a ON a.id = o.app_id \
              WHERE o.account_id = $1 AND (o.created_at, o.id) > ($2, $3) \
              ORDER BY o.created_at, o.id LIMIT $4"
         ))
@@ -477,7 +488,15 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter()
-            .map(|r| Ok((order_from_row(r)?, r.try_get("website_domain")?)))
+            .map(|r| {
+                Ok((
+                    order_from_row(r)?,
+                    OrderService {
+                        domain: r.try_get("website_domain")?,
+                        app_name: r.try_get("app_name")?,
+                    },
+                ))
+            })
             .collect()
     }
 

@@ -23,7 +23,8 @@ use super::{Acting, SponsorRefusal, Workflow};
 impl Workflow<'_> {
     /// Creates a 变更APP order (`kind` must be `change_website`) for `app_id`, one of the
     /// acting account's filed sponsor's APPs with its number. Refused:
-    /// [`SponsorRefusal::KindNotAllowed`], [`SponsorRefusal::NoSponsor`],
+    /// [`SponsorRefusal::AppKindNotSupported`] (any other kind: 注销APP is not built),
+    /// [`SponsorRefusal::NoSponsor`],
     /// [`SponsorRefusal::SponsorNotFiled`], [`SponsorRefusal::WebsiteNotFound`] (not the
     /// sponsor's APP), [`SponsorRefusal::WebsiteNotFiled`] (no number yet), and an order in
     /// progress (`order_in_progress`).
@@ -34,7 +35,7 @@ impl Workflow<'_> {
         app_id: &str,
     ) -> Result<String, WorkflowError> {
         if kind != FilingKind::ChangeWebsite {
-            return Err(WorkflowError::Sponsor(SponsorRefusal::KindNotAllowed));
+            return Err(WorkflowError::Sponsor(SponsorRefusal::AppKindNotSupported));
         }
         let sponsor = self.own_sponsor(acting).await?;
         let app = match self.store.app(app_id).await {

@@ -54,6 +54,10 @@ pub enum SponsorRefusal {
     NotAccessedHere,
     /// The kind cannot be made on this endpoint. (422, `kind`)
     KindNotAllowed,
+    /// An APP's kind not built yet (issue 18): only 变更APP (`change_website`) is; 取消接入 and
+    /// 注销APP need an APP's access in our records (accesses belong to websites); the
+    /// extension's QXJR and ZXAPP exist, the simulator answers them 5011. (422, `kind`)
+    AppKindNotSupported,
 }
 
 impl SponsorRefusal {
@@ -81,6 +85,7 @@ impl SponsorRefusal {
             WebsiteNotFiled => "website_not_filed",
             NotAccessedHere => "not_accessed_here",
             KindNotAllowed => "kind_not_allowed",
+            AppKindNotSupported => "app_kind_not_supported",
         }
     }
 
@@ -104,7 +109,8 @@ impl SponsorRefusal {
             | CodeIncorrect { .. }
             | CodeExhausted
             | ConfirmRequired
-            | KindNotAllowed => 422,
+            | KindNotAllowed
+            | AppKindNotSupported => 422,
             LegacyCredentials => 401,
         }
     }
@@ -134,6 +140,7 @@ impl SponsorRefusal {
             WebsiteNotFiled => "sponsor.website_not_filed",
             NotAccessedHere => "sponsor.not_accessed_here",
             KindNotAllowed => "sponsor.kind_not_allowed",
+            AppKindNotSupported => "sponsor.app_kind_not_supported",
         }
     }
 
@@ -156,7 +163,7 @@ impl SponsorRefusal {
         match self {
             CodeMissing | CodeExpired | CodeIncorrect { .. } | CodeExhausted => Some("sms_code"),
             ConfirmRequired => Some("confirm"),
-            KindNotAllowed => Some("kind"),
+            KindNotAllowed | AppKindNotSupported => Some("kind"),
             LegacyCredentials => Some("legacy_password"),
             _ => None,
         }
@@ -225,6 +232,7 @@ mod tests {
             (WebsiteNotFiled, 409, None),
             (NotAccessedHere, 409, None),
             (KindNotAllowed, 422, Some("kind")),
+            (AppKindNotSupported, 422, Some("kind")),
         ];
         for (r, status, field) in cases {
             assert!(messages().has_key(r.message_key()), "{}", r.message_key());

@@ -7,7 +7,7 @@ use beian_core::order::{Actor, EventKind, Flow, OrderState, ProductLine, Step};
 use beian_core::province::Province;
 use beian_core::rules::rules_for;
 use beian_store::StoreError;
-use beian_store::orders::{Keyset, Order};
+use beian_store::orders::{Keyset, Order, OrderService};
 use beian_store::workflow_support::OrderWorkflow;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -152,6 +152,8 @@ pub struct OrderSummary {
     pub state: OrderState,
     pub province: String,
     pub domain: Option<String>,
+    /// For an APP's order (issue 18; no `domain`): the APP's name as on its record.
+    pub app_name: Option<String>,
     pub version: i64,
     /// Unix milliseconds.
     pub created_at: i64,
@@ -347,14 +349,15 @@ impl Workflow<'_> {
     }
 }
 
-fn summary((o, domain): (Order, Option<String>)) -> Result<OrderSummary, WorkflowError> {
+fn summary((o, service): (Order, OrderService)) -> Result<OrderSummary, WorkflowError> {
     let corrupt = |what| WorkflowError::Store(StoreError::Corrupt(what));
     Ok(OrderSummary {
         kind: FilingKind::parse(&o.kind).ok_or(corrupt("orders.kind"))?,
         state: OrderState::parse(&o.state).ok_or(corrupt("orders.state"))?,
         id: o.id,
         province: o.province,
-        domain,
+        domain: service.domain,
+        app_name: service.app_name,
         version: o.version,
         created_at: o.created_at,
         updated_at: o.updated_at,

@@ -71,6 +71,7 @@ f-mobile = Mobile number
 f-emergency-mobile = Emergency phone
 f-office-phone = Office phone
 f-domain = Domain
+f-order-service = Domain or APP
 f-province = Sponsor's province
 f-review-days = Expected bureau review
 review-days = the { $province } bureau takes about { $days } working days

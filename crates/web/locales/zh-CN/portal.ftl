@@ -68,6 +68,7 @@ f-mobile = 手机号码
 f-emergency-mobile = 应急联系电话
 f-office-phone = 办公电话
 f-domain = 备案域名
+f-order-service = 备案域名或 APP
 f-province = 主体所在省份
 f-review-days = 管局预计审核时长
 review-days = { $province }管局预计 { $days } 个工作日

@@ -137,7 +137,8 @@ pub async fn create_order(
 #[utoipa::path(get, path = "/orders", tag = "orders", params(PageQuery),
     security(("session" = []), ("api_key" = [])),
     responses(
-        (status = 200, description = "`{items: [order summary], next_cursor}`"),
+        (status = 200, description = "`{items: [order summary: id, kind, state, province, domain \
+            (a website's) or app_name (an APP's), version, created_at, updated_at], next_cursor}`"),
         (status = 401, body = ErrorBody),
         (status = 422, description = "a bad `limit` or `cursor`", body = ErrorBody),
     ))]

@@ -252,7 +252,8 @@ pub async fn website_order(
             sponsor)", body = ErrorBody),
         (status = 409, description = "`sponsor_not_filed`, `website_not_filed`, \
             `order_in_progress`", body = ErrorBody),
-        (status = 422, description = "`kind_not_allowed` naming `kind`", body = ErrorBody),
+        (status = 422, description = "`app_kind_not_supported` naming `kind`: any kind but \
+            `change_website` (取消接入 and 注销APP of an APP are not built)", body = ErrorBody),
     ))]
 pub async fn app_order(
     State(state): State<AppState>,

@@ -124,7 +124,11 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
             .map(|o| {
                 vec![
                     Cell::link(
-                        o.domain.clone().unwrap_or_else(|| o.id.clone()),
+                        // An APP's order names its APP (it has no domain).
+                        o.domain
+                            .clone()
+                            .or_else(|| o.app_name.clone())
+                            .unwrap_or_else(|| o.id.clone()),
                         format!("/orders/{}", o.id),
                     ),
                     Cell::text(text::kind(lang, o.kind)),
@@ -136,7 +140,7 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
             .collect();
         blocks.push(Block::Table(
             vec![
-                ctx.t("f-domain"),
+                ctx.t("f-order-service"),
                 ctx.t("f-kind"),
                 ctx.t("f-state"),
                 ctx.t("f-next"),

@@ -2,8 +2,9 @@
 //! PostgreSQL: an APP's 首次备案 to its `-NA` number (the APP form, its icon as a material, the
 //! extension upload `urn:beian:miit-ext:app:1`, the bureau's `App_xx` result applied), the
 //! public query finding it by name and number, its 变更APP (a new name, the number kept), the
-//! 新增接入 of an APP filed through another provider, a sponsor holding a website and an APP whose
-//! numbers come from one sequence (`-1`, then `-2A`), and the form's errors by field.
+//! kinds not built for an APP refused by name, the 新增接入 of an APP filed through another
+//! provider, a sponsor holding a website and an APP whose numbers come from one sequence (`-1`,
+//! then `-2A`) with the order list naming each order's service, and the form's errors by field.
 
 use std::io::Cursor;
 
@@ -16,6 +17,7 @@ use crate::flows::driver::{
     approve, bind, jpeg, multipart, order, post_multipart, service_number,
     upload_missing_and_submit,
 };
+use crate::harness::browser::Browser;
 use crate::harness::inputs::sponsor_of;
 use crate::harness::{Session, TestApp, credit_code, person};
 
@@ -186,7 +188,21 @@ async fn an_app_first_filing_through_to_its_na_number() {
                 json!({"kind": "cancel_website"}),
             )
             .await;
+        // 取消接入 takes websites only: an APP's id is not one.
+        let (refused_status, refused) = alice
+            .post(&format!("/websites/{app_id}/cancel-access/code"), json!({}))
+            .await;
+        assert_eq!(refused_status, StatusCode::NOT_FOUND, "{refused}");
+        assert_eq!(refused["error"]["code"], "website_not_found", "{refused}");
+        // 注销APP is not built: a 422 naming `kind` and saying why.
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert_eq!(err["error"]["code"], "app_kind_not_supported", "{err}");
+        assert!(
+            err["error"]["fields"]["kind"]
+                .as_str()
+                .is_some_and(|m| m.contains("注销APP")),
+            "{err}"
+        );
         let (status, change) = alice
             .post(
                 &format!("/apps/{app_id}/orders"),
@@ -277,6 +293,26 @@ async fn a_website_and_an_app_of_one_sponsor_share_its_sequence() {
         // Both are found in the public query by the sponsor's number.
         let found = app_query(&api, sponsor_number).await;
         assert_eq!(found["apps"][0]["number"], app_number, "{found}");
+
+        // The order list names each order's service: the website's domain, the APP's name.
+        let (status, list) = bob.get("/orders").await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        let items = list["items"].as_array().unwrap();
+        let of = |oid: &str| items.iter().find(|o| o["id"] == oid).cloned();
+        let website_order = of(&site).unwrap_or_default();
+        assert_eq!(website_order["domain"], "yunqi-shared.cn", "{list}");
+        assert_eq!(website_order["app_name"], Value::Null, "{list}");
+        let app_order = of(&id).unwrap_or_default();
+        assert_eq!(app_order["app_name"], "云栖办公", "{list}");
+        assert_eq!(app_order["domain"], Value::Null, "{list}");
+        // The portal's list too: the APP's order is a link named by the APP.
+        let mut b = Browser::of(&api, &bob, "zh-CN");
+        let filings = b.open("/filings").await;
+        filings.has(&["备案域名或 APP", "yunqi-shared.cn", "云栖办公"]);
+        assert_eq!(
+            filings.link("云栖办公").as_deref(),
+            Some(format!("/orders/{id}").as_str())
+        );
     })
     .await;
 }
