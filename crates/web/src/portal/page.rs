@@ -106,6 +106,14 @@ impl Ctx {
         security::check(&self.token, posted)
     }
 
+    /// Whether the account is the provider's staff (a reviewer or an admin): their pages are
+    /// laid out wider, with the navigation on its own row (an admin has a dozen links).
+    pub fn is_staff(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.has_role(Role::Reviewer))
+    }
+
     /// The navigation for the account's role.
     pub fn nav(&self) -> Vec<NavItem> {
         let mut items: Vec<(&str, &'static str)> = Vec::new();
