@@ -477,3 +477,18 @@ photo-reason-face-unclear = Face not clear
 photo-reason-no-backdrop = No backdrop used
 photo-reason-other = Other (explain below)
 flash-photo-decided = The photo decision is saved.
+
+# 网站语言 (the website's declared languages), by code.
+language-zh_cn = Simplified Chinese
+language-zh_tw = Traditional Chinese
+language-en = English
+language-ja = Japanese
+language-ko = Korean
+language-fr = French
+language-de = German
+language-ru = Russian
+language-es = Spanish
+language-pt = Portuguese
+language-ar = Arabic
+language-it = Italian
+language-other = Other

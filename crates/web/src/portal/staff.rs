@@ -450,7 +450,7 @@ fn order_blocks(
         (ctx.t("f-domain"), w.domain.clone()),
         (ctx.t("f-home-url"), w.home_url.clone()),
         (ctx.t("f-service-content"), w.service_content.clone()),
-        (ctx.t("f-languages"), w.languages.join(", ")),
+        (ctx.t("f-languages"), text::languages(lang, &w.languages)),
         (ctx.t("staff-pre-approvals"), w.pre_approvals.join(", ")),
     ];
     website.extend(person(ctx, &w.responsible));
