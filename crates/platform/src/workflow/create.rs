@@ -15,6 +15,7 @@ use beian_core::order::OrderState;
 use beian_store::StoreError;
 use beian_store::orders::NewOrder;
 use beian_store::sponsors::{Person, SponsorData, WebsiteData};
+use beian_store::workflow_support::FiledTable;
 use serde::Serialize;
 use serde_json::json;
 
@@ -113,6 +114,7 @@ impl Workflow<'_> {
                 beian_core::filing::FilingRefusal::OrderInProgress { order_id: open },
             ));
         }
+        let known_number = existing_website.as_ref().and_then(|w| w.icp_number.clone());
         let website_id = match existing_website {
             Some(w) if w.data.sponsor_id == sponsor_id => w.id,
             Some(_) => return Err(WorkflowError::DomainInUse),
@@ -137,6 +139,12 @@ impl Workflow<'_> {
                 .await
                 .map_err(|e| unique_to(e, true))?,
         };
+        // A site the registry knows filed (at another provider: 继续接入, 新增接入): its number
+        // is a fact about it, kept with it here as the legacy import does.
+        if let (None, Some(number)) = (&known_number, &checked.result.registry.website_number) {
+            tx.set_icp_number(&actor, FiledTable::Website, &website_id, number)
+                .await?;
+        }
         let kind = checked.result.kind;
         let order_id = tx
             .insert_order(

@@ -492,3 +492,5 @@ language-pt = Portuguese
 language-ar = Arabic
 language-it = Italian
 language-other = Other
+# The actor of a timeline entry made by the platform's own jobs.
+actor-system = System

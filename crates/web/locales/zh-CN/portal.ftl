@@ -483,3 +483,5 @@ language-pt = 葡萄牙语
 language-ar = 阿拉伯语
 language-it = 意大利语
 language-other = 其他语言
+# The actor of a timeline entry made by the platform's own jobs.
+actor-system = 系统

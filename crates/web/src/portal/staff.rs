@@ -496,11 +496,11 @@ fn order_blocks(
                 } else {
                     e.event.clone()
                 };
-                (
-                    text::time(e.at),
-                    format!("{event} → {to} ({})", e.actor),
-                    false,
-                )
+                let who = e
+                    .actor_name
+                    .clone()
+                    .unwrap_or_else(|| lang.t("actor-system"));
+                (text::time(e.at), format!("{event} → {to} ({who})"), false)
             })
             .collect(),
     ));
