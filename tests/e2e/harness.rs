@@ -432,6 +432,22 @@ impl<'s> Person<'s> {
         }
     }
 
+    /// Waits until the script `js` (a `return …` statement) answers `true`; fails naming
+    /// `what` after the patience runs out.
+    pub async fn until_true(&mut self, js: &str, what: &str) {
+        let started = Instant::now();
+        loop {
+            if matches!(self.c.execute(js, vec![]).await, Ok(Value::Bool(true))) {
+                return;
+            }
+            if started.elapsed() > PATIENCE {
+                self.shot("failed").await;
+                panic!("{what} (at {})", self.path().await);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until the address bar shows `path` (prefix `*` matches a prefix).
     pub async fn arrive(&mut self, path: &str) -> String {
         let started = Instant::now();

@@ -39,20 +39,12 @@ pub async fn approve_photo(r: &mut Person<'_>, id: &str) {
     r.follow(id).await;
     r.arrive(&format!("/staff/orders/{id}/photo")).await;
     r.see(&["网站负责人", "照片审核通过", "驳回照片"]).await;
-    // The photo is shown (loaded, not a broken image).
-    let loaded = r
-        .c
-        .execute(
-            "const i = document.querySelector('img.preview'); return !!i && i.complete && i.naturalWidth > 0;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        loaded,
-        serde_json::Value::Bool(true),
-        "the photo did not load"
-    );
+    // The photo is shown (loaded, not a broken image): waited for, as it loads after the text.
+    r.until_true(
+        "const i = document.querySelector('img.preview'); return !!i && i.complete && i.naturalWidth > 0;",
+        "the photo did not load",
+    )
+    .await;
     r.shot("photo-review").await;
     r.press("照片审核通过").await;
     r.see(&["照片审核结果已保存"]).await;

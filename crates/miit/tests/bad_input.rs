@@ -343,7 +343,8 @@ async fn other_methods_check_credentials_and_parameters() {
             Method::QueryBeianStatus,
             {
                 let mut p = auth_soap_params(&backend::credentials().sign(), true);
-                p.push(("queryConditionType", "99".into()));
+                // 0–11 are V3.0's, 99 beian's APP extension: 98 is no condition.
+                p.push(("queryConditionType", "98".into()));
                 p.push(("queryCondition", "example.cn".into()));
                 p
             },

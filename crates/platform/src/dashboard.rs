@@ -130,7 +130,8 @@ pub struct Dashboard {
     pub alerts_available: bool,
 }
 
-fn instant_ms(v: &Value) -> Option<i64> {
+/// A deadline value's instant: Unix milliseconds, an RFC 3339 text, or an object with `at`.
+pub(crate) fn instant_ms(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => DateTime::parse_from_rfc3339(s)

@@ -43,6 +43,35 @@ pub async fn apply(
             add_app(conn, at, provider_id, s.id, app, &mut issued).await?;
             issued.sponsor_number = Some(s.number);
         }
+        FilingRequest::AppAccess {
+            sponsor_number,
+            app_number,
+        } => {
+            let s = need_sponsor(conn, sponsor_number).await?;
+            let (app_id, _) = registry::app_by_number(conn, app_number)
+                .await?
+                .ok_or(Error::NotFound("app"))?;
+            registry::insert_app_access(conn, app_id, provider_id, at).await?;
+            let name: String = sqlx::query_scalar("SELECT name FROM apps WHERE id = ?")
+                .bind(app_id)
+                .fetch_one(&mut *conn)
+                .await?;
+            issued.sponsor_number = Some(s.number);
+            issued.websites.push((app_number.clone(), name));
+        }
+        FilingRequest::ChangeApp {
+            sponsor_number,
+            app_number,
+            app,
+        } => {
+            let s = need_sponsor(conn, sponsor_number).await?;
+            let (app_id, _) = registry::app_by_number(conn, app_number)
+                .await?
+                .ok_or(Error::NotFound("app"))?;
+            registry::update_app(conn, app_id, app, at).await?;
+            issued.sponsor_number = Some(s.number);
+            issued.websites.push((app_number.clone(), app.name.clone()));
+        }
         FilingRequest::FirstFiling { sponsor, websites } => {
             let number = registry::issue_sponsor_number(conn, sponsor.province, at).await?;
             let (sponsor_id, password) =

@@ -183,6 +183,52 @@ pub async fn refusals(
                 new_app_refusals(conn, app, &mut codes).await?;
             }
         }
+        FilingRequest::AppAccess {
+            sponsor_number,
+            app_number,
+        } => {
+            if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await? {
+                sponsor_blacklisted(conn, &s, &mut codes).await?;
+                match registry::app_by_number(conn, app_number).await? {
+                    Some((app_id, sponsor_id)) if sponsor_id == s.id => {
+                        if registry::provider_hosts_app(conn, provider_id, app_id).await? {
+                            codes.push(ResultCode::DuplicateAccess);
+                        }
+                    }
+                    _ => codes.push(ResultCode::WebsiteNotFound),
+                }
+            }
+        }
+        FilingRequest::ChangeApp {
+            sponsor_number,
+            app_number,
+            app,
+        } => {
+            if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await? {
+                sponsor_blacklisted(conn, &s, &mut codes).await?;
+                match registry::app_by_number(conn, app_number).await? {
+                    Some((app_id, sponsor_id)) if sponsor_id == s.id => {
+                        if !registry::provider_hosts_app(conn, provider_id, app_id).await? {
+                            codes.push(ResultCode::NotAccessedByYou);
+                        }
+                        for p in &app.platforms {
+                            if registry::app_package_held_by_other(
+                                conn,
+                                &p.platform,
+                                &p.package,
+                                app_id,
+                            )
+                            .await?
+                            {
+                                codes.push(ResultCode::DomainConflict);
+                                break;
+                            }
+                        }
+                    }
+                    _ => codes.push(ResultCode::WebsiteNotFound),
+                }
+            }
+        }
     }
     Ok(codes)
 }
@@ -292,6 +338,8 @@ pub async fn province_of(
         FilingRequest::FirstFiling { sponsor, .. }
         | FilingRequest::FirstFilingApp { sponsor, .. } => return Ok(Some(sponsor.province)),
         FilingRequest::NewApp { sponsor_number, .. }
+        | FilingRequest::ChangeApp { sponsor_number, .. }
+        | FilingRequest::AppAccess { sponsor_number, .. }
         | FilingRequest::NewWebsite { sponsor_number, .. }
         | FilingRequest::NewWebsiteElsewhereSponsor { sponsor_number, .. }
         | FilingRequest::ChangeSponsor { sponsor_number, .. }
@@ -360,6 +408,20 @@ pub async fn responsible_mobiles(
         }
         FilingRequest::ChangeWebsite { website, .. } => {
             mobiles.push(website.responsible.mobile.clone());
+        }
+        FilingRequest::ChangeApp { app, .. } => {
+            mobiles.push(app.responsible.mobile.clone());
+        }
+        FilingRequest::AppAccess {
+            sponsor_number,
+            app_number,
+        } => {
+            if let Some(s) = registry::sponsor_by_number(conn, sponsor_number).await? {
+                mobiles.push(s.responsible_mobile);
+            }
+            if let Some(mobile) = registry::app_responsible_mobile(conn, app_number).await? {
+                mobiles.push(mobile);
+            }
         }
         FilingRequest::CancelSponsor { sponsor_number, .. } => {
             if let Some(s) = registry::sponsor_by_number(conn, sponsor_number).await? {

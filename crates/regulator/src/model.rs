@@ -183,6 +183,19 @@ pub enum FilingRequest {
         sponsor_number: String,
         app: AppData,
     },
+    /// 新增接入 of an APP (`XZJR` of the extension): this provider hosts the filed APP
+    /// `app_number` too.
+    AppAccess {
+        sponsor_number: String,
+        app_number: String,
+    },
+    /// 变更APP (`BGAPP`): the filed APP `app_number` takes `app` (its name, service content,
+    /// 特征信息 and responsible person); its number stays.
+    ChangeApp {
+        sponsor_number: String,
+        app_number: String,
+        app: AppData,
+    },
 }
 
 impl FilingRequest {
@@ -204,6 +217,8 @@ impl FilingRequest {
             FilingRequest::CancelWebsite { .. } => FilingKind::CancelWebsite,
             FilingRequest::FirstFilingApp { .. } => FilingKind::FirstFiling,
             FilingRequest::NewApp { .. } => FilingKind::NewWebsite,
+            FilingRequest::ChangeApp { .. } => FilingKind::ChangeWebsite,
+            FilingRequest::AppAccess { .. } => FilingKind::NewAccess,
         }
     }
 }

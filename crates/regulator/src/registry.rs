@@ -177,13 +177,114 @@ pub async fn provider_hosts_sponsor(
 ) -> Result<bool, Error> {
     let found = sqlx::query(
         "SELECT 1 FROM accesses a JOIN websites w ON w.id = a.website_id \
-         WHERE w.sponsor_id = ? AND a.provider_id = ? LIMIT 1",
+         WHERE w.sponsor_id = ? AND a.provider_id = ? \
+         UNION ALL SELECT 1 FROM app_accesses x JOIN apps p ON p.id = x.app_id \
+         WHERE p.sponsor_id = ? AND x.provider_id = ? LIMIT 1",
     )
+    .bind(sponsor_id)
+    .bind(provider_id)
     .bind(sponsor_id)
     .bind(provider_id)
     .fetch_optional(&mut *conn)
     .await?;
     Ok(found.is_some())
+}
+
+/// A filed APP by its `-NA` number: `(id, sponsor_id)`.
+pub async fn app_by_number(
+    conn: &mut SqliteConnection,
+    number: &str,
+) -> Result<Option<(i64, i64)>, Error> {
+    Ok(
+        sqlx::query_as("SELECT id, sponsor_id FROM apps WHERE number = ? AND status = 'filed'")
+            .bind(number.trim())
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
+}
+
+/// The responsible person's mobile of the filed APP `number`.
+pub async fn app_responsible_mobile(
+    conn: &mut SqliteConnection,
+    number: &str,
+) -> Result<Option<String>, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT responsible_mobile FROM apps WHERE number = ? AND status = 'filed'",
+    )
+    .bind(number.trim())
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Whether `provider_id` provides access for the APP.
+pub async fn provider_hosts_app(
+    conn: &mut SqliteConnection,
+    provider_id: i64,
+    app_id: i64,
+) -> Result<bool, Error> {
+    let found = sqlx::query("SELECT 1 FROM app_accesses WHERE app_id = ? AND provider_id = ?")
+        .bind(app_id)
+        .bind(provider_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Whether a filed APP other than `app_id` holds `package` on `platform`.
+pub async fn app_package_held_by_other(
+    conn: &mut SqliteConnection,
+    platform: &str,
+    package: &str,
+    app_id: i64,
+) -> Result<bool, Error> {
+    let found = sqlx::query(
+        "SELECT 1 FROM app_packages p JOIN apps a ON a.id = p.app_id \
+         WHERE p.platform = ? AND p.package = ? AND a.status = 'filed' AND a.id <> ?",
+    )
+    .bind(platform)
+    .bind(package)
+    .bind(app_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// 变更APP approved: the APP's data and package names become `app`'s; its number stays.
+pub async fn update_app(
+    conn: &mut SqliteConnection,
+    app_id: i64,
+    app: &AppData,
+    at: DateTime<Utc>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE apps SET name = ?, service_content = ?, platforms = ?, responsible_name = ?, \
+         responsible_certificate_type = ?, responsible_certificate_number = ?, \
+         responsible_mobile = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(&app.name)
+    .bind(&app.service_content)
+    .bind(serde_json::to_string(&app.platforms)?)
+    .bind(&app.responsible.name)
+    .bind(&app.responsible.certificate_type)
+    .bind(&app.responsible.certificate_number)
+    .bind(&app.responsible.mobile)
+    .bind(ts(at))
+    .bind(app_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM app_packages WHERE app_id = ?")
+        .bind(app_id)
+        .execute(&mut *conn)
+        .await?;
+    for p in &app.platforms {
+        sqlx::query("INSERT INTO app_packages (app_id, platform, package) VALUES (?, ?, ?)")
+            .bind(app_id)
+            .bind(&p.platform)
+            .bind(&p.package)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Lower-case, no trailing dot, no scheme or path.

@@ -236,6 +236,23 @@ impl Regulator {
         registry::status_by_domain(&mut conn, domain).await
     }
 
+    /// `isp_querybeianstatus` by an APP's package (beian's condition type 99): the filed
+    /// APP's `(name, sponsor number, -NA number)`.
+    pub async fn app_status_by_package(
+        &self,
+        package: &str,
+    ) -> Result<Option<(String, String, String)>, Error> {
+        let mut conn = self.read().await?;
+        Ok(sqlx::query_as(
+            "SELECT a.name, s.number, a.number FROM app_packages p \
+             JOIN apps a ON a.id = p.app_id JOIN sponsors s ON s.id = a.sponsor_id \
+             WHERE p.package = ? AND a.status = 'filed' ORDER BY a.id LIMIT 1",
+        )
+        .bind(package.trim())
+        .fetch_optional(&mut *conn)
+        .await?)
+    }
+
     /// `isp_querybeianstatus` by certificate number (condition types 1–11).
     pub async fn status_by_certificate(
         &self,

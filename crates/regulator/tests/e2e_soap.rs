@@ -460,7 +460,7 @@ async fn app_filing_over_the_extension_end_to_end() {
         vec![
             record(AppOperation::NewApp, 41, Some(app), None),
             record(
-                AppOperation::NewAccess,
+                AppOperation::ContinueAccess,
                 42,
                 None,
                 Some("浙ICP备2020000002号-2A"),
@@ -505,7 +505,7 @@ async fn app_filing_over_the_extension_end_to_end() {
     assert_eq!(
         codes,
         vec![("41".to_owned(), 1001), ("42".to_owned(), 5011)],
-        "the 新增APP approved, the access not yet supported"
+        "the 新增APP approved, 继续接入 of an APP not yet supported"
     );
 
     // The registry holds the APP under the sponsor, numbered from the shared sequence.

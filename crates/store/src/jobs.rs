@@ -119,6 +119,41 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Gives a dead job another run (an admin's retry from the outbox page): back to
+    /// `pending`, due now, its attempts counted afresh, the last error kept until the next
+    /// run; with its audit record, in this transaction. `NotFound` without such a job,
+    /// `Conflict` when it is not dead (pending, running and done jobs are left alone).
+    pub async fn retry_dead_job(&mut self, actor: &str, id: &str) -> Result<()> {
+        let row = sqlx::query("SELECT kind, status, attempts FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or(StoreError::NotFound { what: "job" })?;
+        let kind: String = row.try_get("kind")?;
+        let status: String = row.try_get("status")?;
+        let attempts: i64 = row.try_get("attempts")?;
+        if status != "dead" {
+            return Err(StoreError::Conflict { what: "job status" });
+        }
+        let now = self.store.now_ms();
+        sqlx::query(
+            "UPDATE jobs SET status = 'pending', due_at = $1, attempts = 0, lease_owner = NULL, \
+             lease_until = NULL, updated_at = $1 WHERE id = $2 AND status = 'dead'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        self.append_audit(
+            crate::audit::AuditEntry::new(actor, "job.retry", format!("job:{id}"))
+                .before(serde_json::json!({"kind": kind, "status": status, "attempts": attempts}))
+                .after(serde_json::json!({"status": "pending", "attempts": 0})),
+        );
+        Ok(())
+    }
+}
+
 const CLAIMABLE: &str = "(status = 'pending' AND due_at <= $1) \
      OR (status = 'running' AND lease_until <= $1)";
 

@@ -123,6 +123,15 @@ impl Store {
         Ok(out)
     }
 
+    /// One job as the admin view shows it, if it exists.
+    pub async fn job_row(&self, id: &str) -> Result<Option<JobRow>> {
+        let row = sqlx::query(sql!("SELECT {JOB_COLS} FROM jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
     /// Jobs of one kind in one status (oldest due first), e.g. to find a scheduled sweep.
     pub async fn jobs_in_status(&self, kind: &str, status: &str) -> Result<Vec<JobRow>> {
         let rows = sqlx::query(sql!(

@@ -84,14 +84,14 @@ pub struct Website {
     pub icp_number: Option<String>,
 }
 
-struct SealedPerson {
-    cert_ct: Vec<u8>,
-    cert_bidx: Vec<u8>,
-    mobile_ct: Vec<u8>,
-    mobile_bidx: Vec<u8>,
+pub(crate) struct SealedPerson {
+    pub(crate) cert_ct: Vec<u8>,
+    pub(crate) cert_bidx: Vec<u8>,
+    pub(crate) mobile_ct: Vec<u8>,
+    pub(crate) mobile_bidx: Vec<u8>,
 }
 
-fn seal_person(c: &Crypto, p: &Person) -> SealedPerson {
+pub(crate) fn seal_person(c: &Crypto, p: &Person) -> SealedPerson {
     SealedPerson {
         cert_ct: c.seal_str(Field::Certificate, &p.certificate_number),
         cert_bidx: c.blind_index(Field::Certificate, &p.certificate_number),
@@ -100,7 +100,7 @@ fn seal_person(c: &Crypto, p: &Person) -> SealedPerson {
     }
 }
 
-fn person_from_row(c: &Crypto, row: &sqlx::any::AnyRow) -> Result<Person> {
+pub(crate) fn person_from_row(c: &Crypto, row: &sqlx::any::AnyRow) -> Result<Person> {
     let cert: Vec<u8> = row.try_get("responsible_cert_ct")?;
     let mobile: Vec<u8> = row.try_get("responsible_mobile_ct")?;
     Ok(Person {

@@ -51,6 +51,8 @@ impl std::fmt::Debug for OrderWorkflow {
 pub enum FiledTable {
     Sponsor,
     Website,
+    /// An APP (its `-NA` number).
+    App,
 }
 
 /// A product instance (ECS-like server or storefront).
@@ -253,6 +255,10 @@ impl Tx {
                 "UPDATE websites SET icp_number = $1, updated_at = $2 WHERE id = $3",
                 "website",
             ),
+            FiledTable::App => (
+                "UPDATE apps SET icp_number = $1, updated_at = $2 WHERE id = $3",
+                "app",
+            ),
         };
         let res = sqlx::query(sql)
             .bind(icp_number)
@@ -287,6 +293,10 @@ impl Tx {
             FiledTable::Website => (
                 "UPDATE websites SET icp_number = NULL, updated_at = $1 WHERE id = $2",
                 "website",
+            ),
+            FiledTable::App => (
+                "UPDATE apps SET icp_number = NULL, updated_at = $1 WHERE id = $2",
+                "app",
             ),
         };
         let res = sqlx::query(sql)
@@ -461,6 +471,35 @@ impl Store {
             term_end: r.try_get("term_end")?,
             status: r.try_get("status")?,
         })
+    }
+
+    /// Every storefront subscription with its account's username, newest term first, at most
+    /// `limit` (the admins' storefront page).
+    pub async fn storefront_subscription_list(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(StorefrontSubscription, String)>> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.account_id, s.status, s.term_end, a.username \
+             FROM storefront_subscriptions s JOIN accounts a ON a.id = s.account_id \
+             ORDER BY s.term_end DESC, s.id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    StorefrontSubscription {
+                        id: r.try_get("id")?,
+                        account_id: r.try_get("account_id")?,
+                        status: r.try_get("status")?,
+                        term_end: r.try_get("term_end")?,
+                    },
+                    r.try_get("username")?,
+                ))
+            })
+            .collect()
     }
 
     /// The account's storefront subscriptions, newest term first.

@@ -10,6 +10,7 @@
 //! bench-load overload [--seconds S] [--writers N] [--backend …]    # N writers: every answer 2xx or 503+Retry-After
 //! bench-load reads    [--small N] [--large N] [--backend …]        # GET /orders, review queue, dashboard at N orders
 //! bench-load healthz  [--seconds S]                                # /healthz vs an axum hello world
+//! bench-load staff-pages [N] [--small N] [--backend …]             # GET /staff/review and /staff/dashboard pages
 //! ```
 //!
 //! The raw baselines: SQLite in WAL with `synchronous=FULL`, one row per transaction, one
@@ -46,7 +47,7 @@ fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let cmd = it
         .next()
-        .ok_or("usage: bench-load writes|flow|overload|reads|healthz [options]")?;
+        .ok_or("usage: bench-load writes|flow|overload|reads|healthz|staff-pages [options]")?;
     let mut a = Args {
         cmd,
         seconds: 10,
@@ -67,6 +68,8 @@ fn parse_args() -> Result<Args, String> {
             "--small" => a.small = num(value()?)? as usize,
             "--large" => a.large = num(value()?)? as usize,
             "--backend" => a.postgres = value()? == "postgres",
+            // `staff-pages 2000`: the order count as a plain argument.
+            n if n.parse::<usize>().is_ok() => a.large = num(n.to_owned())? as usize,
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -88,6 +91,7 @@ async fn main() -> ExitCode {
         "overload" => overload(&args).await,
         "reads" => reads(&args).await,
         "healthz" => healthz(&args).await,
+        "staff-pages" => staff_pages(&args).await,
         other => Err(format!("unknown command {other}").into()),
     };
     match result {
@@ -731,6 +735,138 @@ async fn reads(a: &Args) -> Result<(), BoxError> {
             &format!("{:.2} → {large:.2} ms", small[i]),
             &format!("{:.2} ms at {}", small[i], a.small),
             Some(large / small[i]),
+        );
+    }
+    b.finish().await;
+    Ok(())
+}
+
+/// `GET` of a portal page (HTML) with a session cookie: its time, after checking it is a 200
+/// page that shows `expect`.
+async fn page_get(b: &Bench, cookie: &str, path: &str, expect: &str) -> Result<Duration, BoxError> {
+    let t0 = Instant::now();
+    let res = b
+        .http
+        .get(format!("{}{path}", b.base))
+        .header(
+            "cookie",
+            format!("beian_session={cookie}; beian_lang=zh-CN"),
+        )
+        .send()
+        .await?;
+    let status = res.status().as_u16();
+    let body = res.text().await?;
+    let took = t0.elapsed();
+    if status != 200 || !body.contains(expect) {
+        let head: String = body.chars().take(300).collect();
+        return Err(format!("GET {path}: {status} without {expect:?}: {head}").into());
+    }
+    Ok(took)
+}
+
+/// p50 and p99 (ms) of `n` GETs of a page, after `n / 10` GETs not counted (warm-up).
+async fn page_percentiles(
+    b: &Bench,
+    cookie: &str,
+    path: &str,
+    expect: &str,
+    n: usize,
+) -> Result<(f64, f64), BoxError> {
+    for _ in 0..n / 10 {
+        page_get(b, cookie, path, expect).await?;
+    }
+    let mut t = Tally::default();
+    for _ in 0..n {
+        let took = page_get(b, cookie, path, expect).await?;
+        t.add(200, false, took);
+    }
+    Ok((t.pct(0.5), t.pct(0.99)))
+}
+
+/// The must-show of issue 11: the staff queue page and the dashboard page at N orders (half in
+/// provider review, half drafts), p50/p99 of sequential GETs with a real session cookie, beside
+/// the same at `--small` orders (100) measured first in the same run. The dashboard's figures
+/// are cached for 30 s ([`beian_platform::dashboard::CACHE_SECONDS`]): the first GET after the
+/// fill computes them and is printed on its own row; the others read the cache, as staff do.
+async fn staff_pages(a: &Args) -> Result<(), BoxError> {
+    const GETS: usize = 200;
+    let b = start(a.postgres).await?;
+    let backend = if a.postgres { "PostgreSQL" } else { "SQLite" };
+    let reviewer = b.account("reviewer", Role::Reviewer).await?;
+    let admin = b.account("admin", Role::Admin).await?;
+    b.account("reader", Role::Applicant).await?;
+    let account_id: String =
+        sqlx::query_scalar("SELECT id FROM accounts WHERE username = 'reader'")
+            .fetch_one(b.store.pool())
+            .await?;
+    let pages: [(&str, &str, &str, &String); 2] = [
+        (
+            "`GET /staff/review`",
+            "/staff/review",
+            "初审队列",
+            &reviewer,
+        ),
+        (
+            "`GET /staff/dashboard`",
+            "/staff/dashboard",
+            "各状态订单数",
+            &admin,
+        ),
+    ];
+    let fill = async |n: usize| -> Result<(), BoxError> {
+        testing::bulk::bulk_orders(&b.store, &account_id, n / 2, "draft").await?;
+        testing::bulk::bulk_orders(&b.store, &account_id, n - n / 2, "provider_review").await?;
+        Ok(())
+    };
+    fill(a.small).await?;
+    let mut small = Vec::new();
+    let mut small_cold = Duration::ZERO;
+    for (i, (_, path, expect, cookie)) in pages.iter().enumerate() {
+        if i == 1 {
+            small_cold = page_get(&b, cookie, path, expect).await?;
+        }
+        small.push(page_percentiles(&b, cookie, path, expect, GETS).await?);
+    }
+    let started = Instant::now();
+    let more = a.large.saturating_sub(a.small);
+    fill(more).await?;
+    let gen_secs = started.elapsed().as_secs_f64();
+    // The dashboard's cache from the small run must not answer for the large one.
+    tokio::time::sleep(Duration::from_secs(
+        beian_platform::dashboard::CACHE_SECONDS as u64 + 1,
+    ))
+    .await;
+    header();
+    row(
+        &format!("{backend}: bulk generator, {more} orders through the store"),
+        &format!("{gen_secs:.1} s ({:.0} orders/s)", more as f64 / gen_secs),
+        "—",
+        None,
+    );
+    for (i, (what, path, expect, cookie)) in pages.iter().enumerate() {
+        if i == 1 {
+            let cold = page_get(&b, cookie, path, expect).await?.as_secs_f64() * 1000.0;
+            let base = small_cold.as_secs_f64() * 1000.0;
+            row(
+                &format!(
+                    "{backend}: {what} first GET (figures computed) at {} orders",
+                    a.large
+                ),
+                &format!("{cold:.2} ms"),
+                &format!("{base:.2} ms at {}", a.small),
+                Some(cold / base),
+            );
+        }
+        let (p50, p99) = page_percentiles(&b, cookie, path, expect, GETS).await?;
+        let (s50, s99) = small[i];
+        row(
+            &format!(
+                "{backend}: {what} p50 / p99 of {GETS} at {} orders",
+                a.large
+            ),
+            &format!("{p50:.2} / {p99:.2} ms"),
+            &format!("{s50:.2} / {s99:.2} ms at {}", a.small),
+            Some(p50 / s50),
         );
     }
     b.finish().await;

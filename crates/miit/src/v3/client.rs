@@ -67,6 +67,20 @@ pub trait RegulatorClient: Send + Sync {
         sequence: DataSequence,
         file_name: &str,
     ) -> Result<MethodReturn, ClientError>;
+    /// `isp_upload` of a document already written as GBK XML: beian's APP extension
+    /// (`urn:beian:miit-ext:app:1`, `crate::ext::app`), which travels as a V3.0 upload does.
+    /// Only the HTTP client speaks it; the default refuses.
+    async fn upload_document(
+        &self,
+        gbk_xml: &[u8],
+        sequence: DataSequence,
+        file_name: &str,
+    ) -> Result<MethodReturn, ClientError> {
+        let _ = (gbk_xml, sequence, file_name);
+        Err(ClientError::Http(
+            "this client does not send extension documents".to_owned(),
+        ))
+    }
     /// `isp_download`: the next file, decoded (acknowledge it with [`Self::download_ack`]).
     async fn download(&self) -> Result<DownloadOutcome, ClientError>;
     /// `isp_downloadack`.
@@ -281,7 +295,16 @@ impl RegulatorClient for HttpRegulatorClient {
         file_name: &str,
     ) -> Result<MethodReturn, ClientError> {
         let bytes = xml::to_gbk_document(data).map_err(ClientError::Document)?;
-        let enc = codec::encode(file_name, &bytes, self.aes_key.as_ref())?;
+        self.upload_document(&bytes, sequence, file_name).await
+    }
+
+    async fn upload_document(
+        &self,
+        bytes: &[u8],
+        sequence: DataSequence,
+        file_name: &str,
+    ) -> Result<MethodReturn, ClientError> {
+        let enc = codec::encode(file_name, bytes, self.aes_key.as_ref())?;
         let req = UploadRequest {
             auth: self.credentials.sign(),
             beian_info: enc.beian_info,

@@ -143,6 +143,10 @@ code_enum! {
         GovernmentOrgCode = 9 => "通过政府机关组织机构代码证号码查询单位主体是否备案",
         SocialGroupOrgCode = 10 => "通过社会团体组织机构代码证号码查询单位主体是否备案",
         TaiwanCompatriotPermit = 11 => "通过台胞证号码查询个人主体是否备案",
+        /// beian's APP extension (docs/interface-extensions.md), not V3.0's: the condition is
+        /// an APP's package name or Bundle ID; a filed APP answers with its sponsor's number,
+        /// its `-NA` number as the website number and its name as the website name.
+        AppPackage = 99 => "通过APP包名查询APP是否已备案（beian扩展）",
     }
 }
 
@@ -258,7 +262,7 @@ mod tests {
     fn small_tables_keep_spec_numbers() {
         assert_eq!(OperationType::VerificationMaterials.code(), 35);
         assert_eq!(CancelCategory::from_code(2), Some(CancelCategory::Access));
-        assert_eq!(QueryConditionType::ALL.len(), 12);
+        assert_eq!(QueryConditionType::ALL.len(), 13);
         assert_eq!(
             QueryConditionType::from_code(11),
             Some(QueryConditionType::TaiwanCompatriotPermit)

@@ -72,8 +72,25 @@ pub struct Registration {
     pub sponsor: RegisteredSponsor,
     #[serde(rename = "Wz_xx", default)]
     pub websites: Vec<RegisteredWebsite>,
+    /// beian's APP extension (`docs/interface-extensions.md`), not V3.0's: the APPs the
+    /// result filed, with their `-NA` numbers. Absent from every website's result, so a V3.0
+    /// document stays valid against the V3.0 schema.
+    #[serde(rename = "App_xx", default, skip_serializing_if = "Vec::is_empty")]
+    pub apps: Vec<RegisteredApp>,
     #[serde(rename = "Bz", skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
+}
+
+/// `<App_xx>` of `BASJ` (beian's APP extension): a filed APP with its registry id, name and
+/// `-NA` number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisteredApp {
+    #[serde(rename = "Appid")]
+    pub id: i64,
+    #[serde(rename = "Appmc")]
+    pub name: String,
+    #[serde(rename = "Appbah")]
+    pub icp_number: String,
 }
 
 /// `<Zt_xx>` of `BASJ`. Dates are `YYYY-MM-DD` (10 to 22 characters allowed).

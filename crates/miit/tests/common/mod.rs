@@ -399,6 +399,7 @@ pub fn registrations() -> DownloadData {
                     last_changed: Some("2024-05-06".into()),
                     icp_number: Some("浙ICP备2021012345号-1".into()),
                 }],
+                apps: vec![],
                 remark: None,
             }],
         });

@@ -1,8 +1,11 @@
 //! The holiday years admins enter: validated (dates, each within the reach of its year's
 //! notice, no day listed twice, also across the neighbouring years), stored, and from then on
-//! merged over the builtin calendar ([`beian_store::Store::calendar`]).
+//! merged over the builtin calendar ([`beian_store::Store::calendar`]); removed again
+//! ([`delete_year`]); and [`calendar_coverage`]: how far the calendar's data reaches and the
+//! open orders whose deadlines lie past it (counted on the weekends-only fallback).
 
-use beian_core::calendar::{HolidayPeriod, YearSchedule};
+use beian_core::calendar::{HolidayPeriod, YearSchedule, local_date};
+use beian_core::order::OrderState;
 use beian_store::Store;
 use beian_store::admin::with_year;
 use chrono::NaiveDate;
@@ -113,4 +116,103 @@ pub async fn put_year(
     tx.put_calendar_year(actor, &schedule).await?;
     tx.commit().await?;
     Ok(schedule)
+}
+
+/// Removes an admin's year: the builtin data (if any) applies again. `NotFound` when no
+/// year was stored.
+pub async fn delete_year(store: &Store, actor: &str, year: i32) -> Result<(), AdminError> {
+    let mut tx = store.begin().await?;
+    tx.delete_calendar_year(actor, year).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An open order's deadline that lies past the calendar's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PastDeadline {
+    pub order_id: String,
+    pub state: String,
+    /// The deadline's name in `orders.deadlines` (`provider_step` for the 1-working-day step).
+    pub deadline: String,
+    /// The deadline's Shanghai day.
+    pub date: NaiveDate,
+}
+
+/// How far the calendar in force reaches, and the open orders it does not cover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CalendarCoverage {
+    /// The years with holiday data (builtin or an admin's), ascending.
+    pub years: Vec<i32>,
+    /// The last day the data covers (from December 22 a year needs the next year's notice
+    /// too); `None` without any data.
+    pub covered_until: Option<NaiveDate>,
+    /// Open orders' deadlines past `covered_until` (or computed over days the data does not
+    /// cover), soonest first.
+    pub past: Vec<PastDeadline>,
+}
+
+/// The coverage of the calendar in force over the open orders' deadlines: each stored
+/// deadline (`orders.deadlines`) and, for an order in a provider step, its 1-working-day
+/// deadline, checked against the data.
+pub async fn calendar_coverage(store: &Store) -> Result<CalendarCoverage, AdminError> {
+    let calendar = store.calendar().await?;
+    let years: Vec<i32> = calendar.years().map(|y| y.year).collect();
+    let covered_until = years.last().and_then(|last| {
+        let mut day = NaiveDate::from_ymd_opt(*last, 12, 31)?;
+        for _ in 0..31 {
+            if calendar.covers(day) {
+                return Some(day);
+            }
+            day = day.pred_opt()?;
+        }
+        None
+    });
+    let closed: Vec<&str> = OrderState::ALL
+        .into_iter()
+        .filter(|s| s.is_terminal())
+        .map(OrderState::as_str)
+        .collect();
+    let mut past = Vec::new();
+    for row in store.orders_with_deadlines(&closed).await? {
+        if let Some(deadlines) = row.deadlines.as_object() {
+            for (name, value) in deadlines {
+                let Some(at) = crate::dashboard::instant_ms(value)
+                    .and_then(chrono::DateTime::from_timestamp_millis)
+                else {
+                    continue;
+                };
+                let date = local_date(at);
+                if !calendar.covers(date) {
+                    past.push(PastDeadline {
+                        order_id: row.order_id.clone(),
+                        state: row.state.clone(),
+                        deadline: name.clone(),
+                        date,
+                    });
+                }
+            }
+        }
+        let provider_step = OrderState::parse(&row.state)
+            .is_some_and(|s| crate::workflow::REVIEW_STATES.contains(&s));
+        if let (true, Some(entered)) = (
+            provider_step,
+            chrono::DateTime::from_timestamp_millis(row.entered_at),
+        ) {
+            let d = calendar.deadline_after(entered, 1);
+            if d.fallback_used {
+                past.push(PastDeadline {
+                    order_id: row.order_id.clone(),
+                    state: row.state.clone(),
+                    deadline: "provider_step".into(),
+                    date: d.date,
+                });
+            }
+        }
+    }
+    past.sort_by(|a, b| (a.date, &a.order_id).cmp(&(b.date, &b.order_id)));
+    Ok(CalendarCoverage {
+        years,
+        covered_until,
+        past,
+    })
 }

@@ -11,7 +11,8 @@
 //! its place under the limit.
 //!
 //! Every change is one store transaction with its audit record. Accounts are here; instances,
-//! numbers and the policy in `products`; the holiday years in `holidays`.
+//! numbers and the policy in `products`; the holiday years (and whether open orders' deadlines
+//! lie past them) in `holidays`; the outbox listing and the retry of a dead job in `ops`.
 
 use beian_core::contact::Email;
 use beian_store::accounts::{NewAccount, Role};
@@ -21,9 +22,13 @@ use crate::accounts as auth;
 use crate::message::{FieldError, Message};
 
 mod holidays;
+mod ops;
 mod products;
 
-pub use holidays::{PeriodBody, YearBody, put_year};
+pub use holidays::{
+    CalendarCoverage, PastDeadline, PeriodBody, YearBody, calendar_coverage, delete_year, put_year,
+};
+pub use ops::{OUTBOX_CHANNELS, outbox_listing, retry_job};
 pub use products::{
     MAX_ISSUE_PER_REQUEST, NewInstanceRequest, PolicyBody, create_instance, issue_numbers,
     new_service_number, revoke_number, set_policy,

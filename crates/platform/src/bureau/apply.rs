@@ -231,9 +231,15 @@ async fn apply_result(
         work.product_line.as_deref(),
         now,
     );
-    let domain = match &order.website_id {
-        Some(w) => b.store.website(w).await?.data.domain,
-        None => String::new(),
+    // An APP's order (issue 18) names its APP where a website's names its domain.
+    let app = match &order.website_id {
+        Some(_) => None,
+        None => b.store.app_of_order(order_id).await?,
+    };
+    let domain = match (&order.website_id, &app) {
+        (Some(w), _) => b.store.website(w).await?.data.domain,
+        (None, Some(a)) => a.data.name.clone(),
+        (None, None) => String::new(),
     };
     let to = super::applicant_recipients(b.store, &order.account_id).await?;
     let mut version = order.version;
@@ -241,7 +247,11 @@ async fn apply_result(
     if approved(result) {
         // A change comes back part by part (sponsor, website, access): the order is approved
         // with its last part; the earlier ones are timeline entries.
-        let parts = super::build::change_parts(kind);
+        // An APP's change (BGAPP) comes back as one result.
+        let parts = match app {
+            Some(_) => 1,
+            None => super::build::change_parts(kind),
+        };
         if parts > 1 {
             let seen = b
                 .store
@@ -296,6 +306,12 @@ async fn apply_result(
         let (sponsor_number, website_number) = numbers(registration, &domain);
         let sponsor_number = sponsor_number.or(prefill.sponsor_number);
         let website_number = website_number.or(prefill.website_number);
+        // The APP's `-NA` number: the registry data's `App_xx` (beian's APP extension).
+        let app_filed = app.as_ref().and_then(|a| {
+            let apps = &registration?.apps;
+            apps.iter().find(|x| x.name == a.data.name).or(apps.first())
+        });
+        let website_number = website_number.or(app_filed.map(|x| x.icp_number.clone()));
         let cancels = matches!(kind, FilingKind::CancelSponsor | FilingKind::CancelWebsite);
         if cancels {
             apply_cancellation(b, tx, &order, kind).await?;
@@ -306,7 +322,13 @@ async fn apply_result(
             if let (Some(id), Some(n)) = (&order.website_id, &website_number) {
                 tx.set_icp_number(ACTOR, FiledTable::Website, id, n).await?;
             }
-            record_filed_details(tx, &order, work.forms.as_ref()).await?;
+            if let (Some(a), Some(filed)) = (&app, app_filed) {
+                tx.set_icp_number(ACTOR, FiledTable::App, &a.id, &filed.icp_number)
+                    .await?;
+                tx.set_registry_id(&format!("app:{}", a.id), filed.id)
+                    .await?;
+            }
+            record_filed_details(tx, &order, work.forms.as_ref(), app.as_ref()).await?;
         }
         let creates_access = kind.creates_access();
         let ids = registry_ids(registration, &domain, b.isp_id);
@@ -516,6 +538,7 @@ async fn record_filed_details(
     tx: &mut beian_store::Tx,
     order: &beian_store::orders::Order,
     forms: Option<&serde_json::Value>,
+    app: Option<&beian_store::apps::App>,
 ) -> Result<(), StoreError> {
     let Ok(forms) = crate::workflow::Forms::from_json(forms) else {
         return Err(StoreError::Corrupt("order_workflow.forms"));
@@ -535,6 +558,21 @@ async fn record_filed_details(
             id,
             &forms.sponsor.address,
             &person(&forms.sponsor.responsible),
+        )
+        .await?;
+    }
+    if let (Some(a), Some(form)) = (app, &forms.app) {
+        tx.set_app_details(
+            ACTOR,
+            &a.id,
+            &beian_store::apps::AppData {
+                sponsor_id: a.data.sponsor_id.clone(),
+                name: form.name.trim().to_owned(),
+                package: a.data.package.clone(),
+                service_content: form.service_content.clone(),
+                details: json!({ "platforms": form.platforms }),
+                responsible: person(&form.responsible),
+            },
         )
         .await?;
     }

@@ -41,6 +41,7 @@ fn forms() -> Forms {
             responsible: person(),
             pre_approvals: vec![],
         },
+        app: None,
     }
 }
 

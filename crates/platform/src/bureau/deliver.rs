@@ -50,13 +50,21 @@ pub async fn flush(b: &Bureau<'_>) -> Result<(), String> {
 }
 
 async fn send_one(b: &Bureau<'_>, upload: &Upload) -> Result<(), String> {
-    let data: UploadData = beian_miit::v3::xml::from_document_bytes(&upload.xml)
-        .map_err(|e| format!("stored upload {} does not parse: {e}", upload.file_name))?;
     let sequence = u32::try_from(upload.sequence)
         .ok()
         .and_then(|n| DataSequence::new(n).ok())
         .ok_or_else(|| format!("bad sequence {}", upload.sequence))?;
-    let answer = b.client.upload(&data, sequence, &upload.file_name).await;
+    // beian's APP extension goes out as stored; a V3.0 document is parsed and sent.
+    let text = String::from_utf8_lossy(&upload.xml);
+    let answer = if beian_miit::ext::app::is_app_upload(&text) {
+        b.client
+            .upload_document(&upload.xml, sequence, &upload.file_name)
+            .await
+    } else {
+        let data: UploadData = beian_miit::v3::xml::from_document_bytes(&upload.xml)
+            .map_err(|e| format!("stored upload {} does not parse: {e}", upload.file_name))?;
+        b.client.upload(&data, sequence, &upload.file_name).await
+    };
     let accepted = match &answer {
         Ok(ret) if ret.code() == Some(ReturnCode::Success) => true,
         // Lost answer, or "number already used": did the bureau get it before?
@@ -149,7 +157,12 @@ async fn delivered(b: &Bureau<'_>, upload: &Upload) -> Result<(), StoreError> {
     );
     let domain = match &order.website_id {
         Some(w) => store.website(w).await?.data.domain,
-        None => String::new(),
+        // An APP's order names its APP.
+        None => store
+            .app_of_order(order_id)
+            .await?
+            .map(|a| a.data.name)
+            .unwrap_or_default(),
     };
     let mut event = TimelineEvent::new(ACTOR, "sent_to_bureau");
     event.note = json!({ "data_sequence": upload.sequence, "file": upload.file_name });

@@ -14,10 +14,12 @@
 //!   `isp_downloadack`; then approved orders whose record the registry shows are completed.
 //!   One poll is pending at a time; each run enqueues the next one a poll interval later.
 //! - `bureau.purge` ([`PURGE_JOB`]): deletes upload files kept past their 3 months.
+//! - [`board`]: the staff pages' bureau status (failed sends, downloads not acted on).
 //! - [`build_app`]: the APP extension's upload (`urn:beian:miit-ext:app:1`) of an APP
 //!   filing; the workflow does not file APP orders yet.
 
 pub mod apply;
+pub mod board;
 pub mod build;
 pub mod build_app;
 mod build_parts;

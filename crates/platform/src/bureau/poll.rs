@@ -124,42 +124,58 @@ pub async fn sync_approved(b: &Bureau<'_>) -> Result<usize, String> {
         // 注销: synced once the registry no longer shows the website (注销主体: the first of
         // the sponsor's websites) filed; the numbers here were cleared at the approval.
         let cancels = matches!(kind, FilingKind::CancelSponsor | FilingKind::CancelWebsite);
-        let website = match (&order.website_id, &order.sponsor_id) {
-            (Some(id), _) => Some(b.store.website(id).await.map_err(store_err)?),
-            (None, Some(sponsor)) if cancels => b
-                .store
-                .websites_of_sponsor(sponsor)
+        // An APP's order (issue 18): V3.0's status query cannot be asked about an APP; the
+        // registry's record in the result file (its `-NA` number, applied) is the sync.
+        let app_synced = if order.website_id.is_none() && !cancels {
+            b.store
+                .app_of_order(&order.id)
                 .await
                 .map_err(store_err)?
-                .into_iter()
-                .next(),
-            _ => continue,
+                .map(|a| a.icp_number.is_some())
+        } else {
+            None
         };
-        let synced = match website {
-            None => cancels,
-            Some(website) => {
-                let number = website.icp_number.clone();
-                if !cancels && number.is_none() {
-                    continue;
-                }
-                let ret = b
-                    .client
-                    .query_beian_status(QueryConditionType::Domain, &website.data.domain)
-                    .await
-                    .map_err(|e| {
-                        format!(
-                            "bureau unreachable: {}",
-                            crate::notify::redact(&e.to_string())
-                        )
-                    })?;
-                let filed = ret
-                    .status_info
-                    .as_ref()
-                    .filter(|s| s.status == FilingStatus::Filed);
-                if cancels {
-                    filed.is_none()
-                } else {
-                    filed.is_some_and(|s| s.website_number == number)
+        let synced = match app_synced {
+            Some(synced) => synced,
+            None => {
+                let website = match (&order.website_id, &order.sponsor_id) {
+                    (Some(id), _) => Some(b.store.website(id).await.map_err(store_err)?),
+                    (None, Some(sponsor)) if cancels => b
+                        .store
+                        .websites_of_sponsor(sponsor)
+                        .await
+                        .map_err(store_err)?
+                        .into_iter()
+                        .next(),
+                    _ => continue,
+                };
+                match website {
+                    None => cancels,
+                    Some(website) => {
+                        let number = website.icp_number.clone();
+                        if !cancels && number.is_none() {
+                            continue;
+                        }
+                        let ret = b
+                            .client
+                            .query_beian_status(QueryConditionType::Domain, &website.data.domain)
+                            .await
+                            .map_err(|e| {
+                                format!(
+                                    "bureau unreachable: {}",
+                                    crate::notify::redact(&e.to_string())
+                                )
+                            })?;
+                        let filed = ret
+                            .status_info
+                            .as_ref()
+                            .filter(|s| s.status == FilingStatus::Filed);
+                        if cancels {
+                            filed.is_none()
+                        } else {
+                            filed.is_some_and(|s| s.website_number == number)
+                        }
+                    }
                 }
             }
         };

@@ -16,6 +16,7 @@ use std::net::Ipv4Addr;
 use beian_core::kind::FilingKind;
 use beian_core::order::OrderState;
 use beian_core::province::Province;
+use beian_miit::v3::codes::OperationType;
 use beian_miit::v3::personal::Secret;
 use beian_store::StoreError;
 use beian_store::bureau::{NewUpload, Upload};
@@ -244,6 +245,9 @@ async fn order_data(b: &Bureau<'_>, order: &Order) -> Result<OrderData, Failure>
 
 async fn record_order_upload(b: &Bureau<'_>, order: &Order, key: &str) -> Result<Upload, Failure> {
     let data = order_data(b, order).await?;
+    if data.forms.is_app() {
+        return record_app_upload(b, order, key, &data).await;
+    }
     let mut tx = b.store.begin().await?;
     let sequence = tx.next_upload_sequence().await?;
     let built = build(&UploadInput {
@@ -261,6 +265,87 @@ async fn record_order_upload(b: &Bureau<'_>, order: &Order, key: &str) -> Result
     })
     .map_err(|e| Failure::Fatal(format!("order {}: {e}", order.id)))?;
     insert(b, tx, sequence, key, Some(&order.id), None, &built).await
+}
+
+/// An APP's order: beian's APP extension document (`urn:beian:miit-ext:app:1`,
+/// [`super::build_app`]) with the upload's number as its record id (`IspAppid`), which the
+/// bureau's result echoes. The simulator reports it under V3.0's operation codes (XZBA as
+/// 新增备案, XZAPP as 新增网站, BGAPP as 变更备案).
+async fn record_app_upload(
+    b: &Bureau<'_>,
+    order: &Order,
+    key: &str,
+    data: &OrderData,
+) -> Result<Upload, Failure> {
+    let fatal = |e: String| Failure::Fatal(format!("order {}: {e}", order.id));
+    let Some(form) = &data.forms.app else {
+        return Err(fatal("no APP form".to_owned()));
+    };
+    let app = form
+        .checked()
+        .ok_or_else(|| fatal("the APP's 特征信息 does not check".to_owned()))?;
+    // The APP's number: ours once filed here, else the registry's (an access filing).
+    let app_number = b
+        .store
+        .app_of_order(&order.id)
+        .await?
+        .and_then(|a| a.icp_number)
+        .or(data.website_number.clone());
+    let icon = data
+        .materials
+        .iter()
+        .find(|m| m.kind == crate::materials::MaterialKind::AppIcon.as_str())
+        .map(|m| {
+            beian_core::app::icon(&m.bytes)
+                .map(|t| (t, m.bytes.as_slice()))
+                .map_err(|e| fatal(format!("APP icon: {e}")))
+        })
+        .transpose()?;
+    let mut tx = b.store.begin().await?;
+    let sequence = tx.next_upload_sequence().await?;
+    let doc = super::build_app::build_app(&super::build_app::AppUploadInput {
+        kind: data.kind,
+        record_id: sequence,
+        requester_id: b.isp_id,
+        sponsor: &data.forms.sponsor,
+        sponsor_number: data.sponsor_number.as_deref(),
+        app_number: app_number.as_deref(),
+        app: &app,
+        service_content: &form.service_content,
+        responsible: &form.responsible,
+        icon,
+    })
+    .map_err(|e| fatal(e.to_string()))?;
+    doc.check().map_err(|e| fatal(e.to_string()))?;
+    let operation = match data.kind {
+        FilingKind::FirstFiling => OperationType::FirstFiling,
+        FilingKind::NewWebsite | FilingKind::NewWebsiteElsewhereSponsor => {
+            OperationType::NewWebsite
+        }
+        FilingKind::ChangeWebsite => OperationType::Change,
+        FilingKind::NewAccess => OperationType::NewAccess,
+        other => return Err(fatal(format!("APP filing of kind {other} is not built"))),
+    };
+    let xml = beian_miit::v3::xml::to_gbk_document(&doc)
+        .map_err(|e| Failure::Fatal(format!("upload document: {e}")))?;
+    let subject = sequence.to_string();
+    let upload = tx
+        .insert_upload(
+            b.isp_id,
+            sequence,
+            &NewUpload {
+                job_key: key,
+                order_id: Some(&order.id),
+                access_id: None,
+                operation: i64::from(operation.code()),
+                subject: &subject,
+                xml: &xml,
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    tracing::info!(sequence, file = %upload.file_name, "bureau APP upload recorded");
+    Ok(upload)
 }
 
 async fn record_cancel_upload(

@@ -39,10 +39,12 @@ pub enum MaterialKind {
     PreApproval,
     /// The responsible person's backdrop photo (拍照核验); uploaded at its own step.
     Photo,
+    /// An APP's icon (APP备案, issue 18): PNG or JPEG, at most 100 KB.
+    AppIcon,
 }
 
 impl MaterialKind {
-    pub const ALL: [MaterialKind; 13] = [
+    pub const ALL: [MaterialKind; 14] = [
         MaterialKind::BusinessLicense,
         MaterialKind::SponsorIdFront,
         MaterialKind::SponsorIdBack,
@@ -56,6 +58,7 @@ impl MaterialKind {
         MaterialKind::TruthfulnessCommitment,
         MaterialKind::PreApproval,
         MaterialKind::Photo,
+        MaterialKind::AppIcon,
     ];
 
     /// The snake-case name used in the API and in the database.
@@ -74,6 +77,7 @@ impl MaterialKind {
             MaterialKind::TruthfulnessCommitment => "truthfulness_commitment",
             MaterialKind::PreApproval => "pre_approval",
             MaterialKind::Photo => "photo",
+            MaterialKind::AppIcon => "app_icon",
         }
     }
 
@@ -97,6 +101,7 @@ impl MaterialKind {
             MaterialKind::TruthfulnessCommitment => "materials.kind.truthfulness_commitment",
             MaterialKind::PreApproval => "materials.kind.pre_approval",
             MaterialKind::Photo => "materials.kind.photo",
+            MaterialKind::AppIcon => "materials.kind.app_icon",
         }
     }
 }
@@ -127,6 +132,7 @@ mod tests {
             "truthfulness_commitment",
             "pre_approval",
             "photo",
+            "app_icon",
         ];
         assert_eq!(MaterialKind::ALL.len(), api.len());
         for (kind, name) in MaterialKind::ALL.into_iter().zip(api) {

@@ -35,7 +35,7 @@ fn refuse<T>(r: SponsorRefusal) -> Result<T, WorkflowError> {
 
 /// The person on file, with the contact fields our records do not keep taken from the last
 /// approved forms when they describe the same person.
-fn person_form(p: &Person, last: Option<&PersonForm>) -> PersonForm {
+pub(super) fn person_form(p: &Person, last: Option<&PersonForm>) -> PersonForm {
     let same = last.filter(|l| {
         l.certificate_number.trim() == p.certificate_number.trim()
             && l.certificate_type == p.certificate_type
@@ -62,7 +62,11 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 }
 
 /// The forms of an after-filing order: our records of the sponsor (and website).
-fn prefilled(sponsor: &Sponsor, website: Option<&Website>, last: Option<&Forms>) -> Forms {
+pub(super) fn prefilled(
+    sponsor: &Sponsor,
+    website: Option<&Website>,
+    last: Option<&Forms>,
+) -> Forms {
     let s = &sponsor.data;
     let mut forms = Forms {
         sponsor: SponsorForm {
@@ -79,6 +83,7 @@ fn prefilled(sponsor: &Sponsor, website: Option<&Website>, last: Option<&Forms>)
                 .and_then(|f| f.sponsor.responsible_is_legal_representative),
         },
         website: WebsiteForm::default(),
+        app: None,
     };
     if let Some(w) = website {
         let d = &w.data;

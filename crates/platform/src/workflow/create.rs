@@ -11,8 +11,10 @@
 //! the transaction (a row lock on PostgreSQL, the write lock on SQLite), then its open
 //! orders are counted again, so two concurrent creations cannot both pass.
 
+use beian_core::app::PlatformInput;
 use beian_core::order::OrderState;
 use beian_store::StoreError;
+use beian_store::apps::AppData;
 use beian_store::orders::NewOrder;
 use beian_store::sponsors::{Person, SponsorData, WebsiteData};
 use beian_store::workflow_support::FiledTable;
@@ -21,7 +23,9 @@ use serde_json::json;
 
 use super::check::FilingCheckResult;
 use super::error::WorkflowError;
-use super::forms::{FilingCheckInput, PersonForm, SponsorForm, SponsorIdentityInput, WebsiteForm};
+use super::forms::{
+    AppForm, FilingCheckInput, PersonForm, SponsorForm, SponsorIdentityInput, WebsiteForm,
+};
 use super::view::Forms;
 use super::{Acting, Workflow};
 
@@ -30,7 +34,12 @@ use super::{Acting, Workflow};
 pub struct CreatedOrder {
     pub order_id: String,
     pub sponsor_id: String,
-    pub website_id: String,
+    /// The website's id; `None` for an APP's order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// The APP's id of an APP's order (issue 18).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
     pub state: OrderState,
     #[serde(flatten)]
     pub check: FilingCheckResult,
@@ -66,7 +75,13 @@ impl Workflow<'_> {
         let checked = self.check(acting, input, true).await?;
         let actor = acting.actor();
         let claim = &checked.valid.claim;
-        let domain = checked.valid.domain.as_str().to_owned();
+        let domain = checked
+            .valid
+            .domain
+            .as_ref()
+            .map(|d| d.as_str().to_owned())
+            .unwrap_or_default();
+        let app = checked.valid.app.clone();
         let identity = SponsorIdentityInput {
             province: claim.province.code().to_owned(),
             nature: claim.nature.as_str().to_owned(),
@@ -75,7 +90,20 @@ impl Workflow<'_> {
             name: claim.name.clone(),
         };
 
-        let existing_website = self.store.website_by_domain(&domain).await?;
+        let existing_website = match app {
+            None => self.store.website_by_domain(&domain).await?,
+            Some(_) => None,
+        };
+        // An APP this sponsor began before (an abandoned draft) is taken up again.
+        let existing_app = match (&app, &checked.local_sponsor) {
+            (Some(a), Some(s)) => self
+                .store
+                .apps_by_package(&a.package)
+                .await?
+                .into_iter()
+                .find(|held| held.data.sponsor_id == s.id && held.icp_number.is_none()),
+            _ => None,
+        };
         let mut tx = self.store.begin().await?;
         let sponsor_id = match &checked.local_sponsor {
             Some(sponsor) => {
@@ -115,11 +143,33 @@ impl Workflow<'_> {
             ));
         }
         let known_number = existing_website.as_ref().and_then(|w| w.icp_number.clone());
+        let mut app_id = None;
         let website_id = match existing_website {
-            Some(w) if w.data.sponsor_id == sponsor_id => w.id,
+            _ if app.is_some() => {
+                app_id = Some(match (&existing_app, &app) {
+                    (Some(held), _) => held.id.clone(),
+                    (None, Some(a)) => {
+                        tx.insert_app(
+                            &actor,
+                            &AppData {
+                                sponsor_id: sponsor_id.clone(),
+                                name: a.name.clone(),
+                                package: a.package.clone(),
+                                service_content: String::new(),
+                                details: json!({}),
+                                responsible: empty_person(),
+                            },
+                        )
+                        .await?
+                    }
+                    (None, None) => return Err(WorkflowError::Conflict),
+                });
+                None
+            }
+            Some(w) if w.data.sponsor_id == sponsor_id => Some(w.id),
             Some(_) => return Err(WorkflowError::DomainInUse),
-            None => tx
-                .insert_website(
+            None => Some(
+                tx.insert_website(
                     &actor,
                     &WebsiteData {
                         sponsor_id: sponsor_id.clone(),
@@ -138,11 +188,16 @@ impl Workflow<'_> {
                 )
                 .await
                 .map_err(|e| unique_to(e, true))?,
+            ),
         };
         // A site the registry knows filed (at another provider: 继续接入, 新增接入): its number
         // is a fact about it, kept with it here as the legacy import does.
-        if let (None, Some(number)) = (&known_number, &checked.result.registry.website_number) {
-            tx.set_icp_number(&actor, FiledTable::Website, &website_id, number)
+        if let (None, Some(number), Some(website)) = (
+            &known_number,
+            &checked.result.registry.website_number,
+            &website_id,
+        ) {
+            tx.set_icp_number(&actor, FiledTable::Website, website, number)
                 .await?;
         }
         let kind = checked.result.kind;
@@ -152,7 +207,7 @@ impl Workflow<'_> {
                 &NewOrder {
                     account_id: &acting.account_id,
                     sponsor_id: Some(&sponsor_id),
-                    website_id: Some(&website_id),
+                    website_id: website_id.as_deref(),
                     kind: kind.as_str(),
                     state: OrderState::Draft.as_str(),
                     province: claim.province.code(),
@@ -162,6 +217,9 @@ impl Workflow<'_> {
         let registry = serde_json::to_value(&checked.result.registry)
             .map_err(|e| WorkflowError::Store(StoreError::Json(e)))?;
         tx.insert_order_workflow(&order_id, &registry).await?;
+        if let Some(id) = &app_id {
+            tx.set_order_app(&order_id, id).await?;
+        }
         // A sponsor we hold already: its address and responsible person as we know them.
         let (address, responsible) = match &checked.local_sponsor {
             Some(s) => (
@@ -184,16 +242,42 @@ impl Workflow<'_> {
                 responsible,
                 responsible_is_legal_representative: None,
             },
-            website: WebsiteForm {
-                name: checked
-                    .result
-                    .registry
-                    .website_name
-                    .clone()
-                    .unwrap_or_default(),
-                domain: domain.clone(),
-                ..WebsiteForm::default()
+            website: match app {
+                Some(_) => WebsiteForm::default(),
+                None => WebsiteForm {
+                    name: checked
+                        .result
+                        .registry
+                        .website_name
+                        .clone()
+                        .unwrap_or_default(),
+                    domain: domain.clone(),
+                    ..WebsiteForm::default()
+                },
             },
+            // An APP: its name and the platform it was checked by; an access filing takes the
+            // APP's name as filed and leaves its 特征信息 to the customer.
+            app: app.as_ref().map(|a| match checked.result.kind.is_access() {
+                true => AppForm {
+                    name: checked
+                        .result
+                        .registry
+                        .website_name
+                        .clone()
+                        .unwrap_or_else(|| a.name.clone()),
+                    ..AppForm::default()
+                },
+                false => AppForm {
+                    name: a.name.clone(),
+                    platforms: vec![PlatformInput {
+                        platform: a.platform.as_str().to_owned(),
+                        name: a.name.clone(),
+                        package: a.package.clone(),
+                        ..PlatformInput::default()
+                    }],
+                    ..AppForm::default()
+                },
+            }),
         };
         tx.set_order_forms(&actor, &order_id, &forms.to_json()?, &[])
             .await?;
@@ -202,6 +286,7 @@ impl Workflow<'_> {
             order_id,
             sponsor_id,
             website_id,
+            app_id,
             state: OrderState::Draft,
             check: checked.result,
         })

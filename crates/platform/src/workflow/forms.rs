@@ -5,6 +5,9 @@
 //! The forms are stored with the order as JSON (sealed, see `beian_store::workflow_support`);
 //! [`SponsorForm`] and [`WebsiteForm`] are that JSON's shape.
 
+use beian_core::app::{
+    AppInfo, AppInput, AppPlatform, PlatformInput, app_name, check_app, package_for,
+};
 use beian_core::contact::{Email, Mobile, OfficePhone};
 use beian_core::credit_code::CreditCode;
 use beian_core::domain::Domain;
@@ -48,18 +51,51 @@ impl std::fmt::Debug for SponsorIdentityInput {
     }
 }
 
-/// The body of `POST /filing-checks` and `POST /orders`.
+/// The body of `POST /filing-checks` and `POST /orders`: a website's `domain`, or an `app`
+/// (issue 18; then `domain` is empty or absent).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct FilingCheckInput {
+    #[serde(default)]
     pub domain: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<AppCheckInput>,
     pub sponsor: SponsorIdentityInput,
 }
 
-/// A filing-check input that validated.
+/// How a filing check identifies an APP: its name and one platform's package name (Android),
+/// Bundle ID (iOS) or bundle name (HarmonyOS). The same package is one APP here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct AppCheckInput {
+    pub name: String,
+    pub platform: String,
+    pub package: String,
+}
+
+/// A checked [`AppCheckInput`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppIdentity {
+    pub name: String,
+    pub platform: AppPlatform,
+    pub package: String,
+}
+
+/// A filing-check input that validated: a website's domain, or an APP.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidCheck {
-    pub domain: Domain,
+    pub domain: Option<Domain>,
+    pub app: Option<AppIdentity>,
     pub claim: SponsorClaim,
+}
+
+impl ValidCheck {
+    /// The service the check is for, as one key: the domain, or `app:` and the package.
+    pub fn service_key(&self) -> String {
+        match (&self.domain, &self.app) {
+            (Some(d), _) => d.as_str().to_owned(),
+            (None, Some(a)) => format!("app:{}:{}", a.platform.as_str(), a.package),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 /// A responsible person (负责人) as the forms carry it. `Debug` masks the numbers.
@@ -102,6 +138,28 @@ pub struct SponsorForm {
     /// 陕 甘); in Jiangsu a `false` asks for the 法人授权书. `None` when not said.
     #[serde(default)]
     pub responsible_is_legal_representative: Option<bool>,
+}
+
+/// The APP form (`PUT /orders/{id}/app`, issue 18): the APP's name, its 特征信息 per
+/// platform (each with the name shown there, which must be the APP's), the service content,
+/// its responsible person (a website's shape) and the icon's material id (`app_icon`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct AppForm {
+    pub name: String,
+    pub platforms: Vec<PlatformInput>,
+    pub service_content: String,
+    pub responsible: PersonForm,
+}
+
+impl AppForm {
+    /// The platforms' 特征信息 checked by `beian_core::app`.
+    pub fn checked(&self) -> Option<AppInfo> {
+        check_app(&AppInput {
+            name: self.name.clone(),
+            platforms: self.platforms.clone(),
+        })
+        .ok()
+    }
 }
 
 /// The website form (`PUT /orders/{id}/website`).
@@ -187,19 +245,73 @@ fn certificate_type(errors: &mut FieldErrors, path: &str, value: &str) -> Option
 /// Validates the filing-check body; all errors at once.
 pub fn validate_check(input: &FilingCheckInput) -> Result<ValidCheck, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let domain = match Domain::parse_registrable(input.domain.trim()) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            errors.insert("domain".into(), FieldError::from_localized(&e));
+    let mut app = None;
+    let domain = match &input.app {
+        Some(a) => {
+            if !input.domain.trim().is_empty() {
+                errors.insert("domain".into(), FieldError::new("workflow.domain_or_app"));
+            }
+            app = validate_app_check(&mut errors, a);
             None
         }
+        None => match Domain::parse_registrable(input.domain.trim()) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                errors.insert("domain".into(), FieldError::from_localized(&e));
+                None
+            }
+        },
     };
     let (claim, mut sponsor_errors) = validate_identity(&input.sponsor, "sponsor");
     errors.append(&mut sponsor_errors);
-    match (domain, claim) {
-        (Some(domain), Some(claim)) if errors.is_empty() => Ok(ValidCheck { domain, claim }),
+    match claim {
+        Some(claim) if errors.is_empty() && (domain.is_some() || app.is_some()) => {
+            Ok(ValidCheck { domain, app, claim })
+        }
         _ => Err(errors),
     }
+}
+
+fn validate_app_check(errors: &mut FieldErrors, a: &AppCheckInput) -> Option<AppIdentity> {
+    let name = app_name(&a.name)
+        .map_err(|e| errors.insert("app.name".into(), FieldError::from_localized(&e)))
+        .ok();
+    let platform = AppPlatform::parse(a.platform.trim());
+    if platform.is_none() {
+        errors.insert(
+            "app.platform".into(),
+            FieldError::new("workflow.unknown_choice"),
+        );
+    }
+    let package = platform.and_then(|p| {
+        package_for(p, &a.package)
+            .map_err(|e| errors.insert("app.package".into(), FieldError::from_localized(&e)))
+            .ok()
+    });
+    Some(AppIdentity {
+        name: name?,
+        platform: platform?,
+        package: package?,
+    })
+}
+
+/// Validates the APP form: every problem of its 特征信息 by path (`app.platforms[1].package`),
+/// its service content and responsible person.
+pub fn validate_app(form: &AppForm) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    if let Err(problems) = check_app(&AppInput {
+        name: form.name.clone(),
+        platforms: form.platforms.clone(),
+    }) {
+        for (path, e) in problems {
+            errors
+                .entry(format!("app.{path}"))
+                .or_insert_with(|| FieldError::from_localized(&e));
+        }
+    }
+    required(&mut errors, "app.service_content", &form.service_content);
+    validate_person(&mut errors, "app.responsible", &form.responsible);
+    errors
 }
 
 fn validate_identity(
@@ -498,7 +610,7 @@ mod tests {
     fn a_filing_is_for_the_registrable_domain() {
         let input = |domain: &str| FilingCheckInput {
             domain: domain.into(),
-            sponsor: SponsorIdentityInput::default(),
+            ..FilingCheckInput::default()
         };
         let errors = validate_check(&input("www.example.com.cn")).unwrap_err();
         let message = errors["domain"].localize(beian_core::i18n::Locale::En);

@@ -28,8 +28,8 @@ use serde_json::{Value, json};
 use super::error::WorkflowError;
 
 use super::forms::{
-    SponsorForm, WebsiteForm, changed_paths, validate_sponsor, validate_sponsor_variants,
-    validate_website,
+    AppForm, SponsorForm, WebsiteForm, changed_paths, validate_app, validate_sponsor,
+    validate_sponsor_variants, validate_website,
 };
 use super::view::Loaded;
 use super::{Acting, Workflow};
@@ -62,7 +62,9 @@ fn after_filing_frozen(kind: FilingKind, path: &str) -> Option<bool> {
         FilingKind::ChangeSponsor => {
             path == "sponsor.address" || path.starts_with("sponsor.responsible.")
         }
-        FilingKind::ChangeWebsite => path.starts_with("website.") && path != "website.domain",
+        FilingKind::ChangeWebsite => {
+            (path.starts_with("website.") && path != "website.domain") || path.starts_with("app.")
+        }
         FilingKind::ChangeAccess | FilingKind::CancelSponsor | FilingKind::CancelWebsite => false,
         _ => return None,
     };
@@ -96,7 +98,11 @@ fn locked(l: &Loaded, old: &Value, changed: &[String]) -> Vec<String> {
                 .map(|rs| {
                     rs.iter()
                         .filter_map(|r| r.get("field").and_then(Value::as_str))
-                        .filter(|f| f.starts_with("sponsor") || f.starts_with("website"))
+                        .filter(|f| {
+                            f.starts_with("sponsor")
+                                || f.starts_with("website")
+                                || f.starts_with("app")
+                        })
                         .map(str::to_owned)
                         .collect::<Vec<_>>()
                 })
@@ -130,6 +136,14 @@ fn locked(l: &Loaded, old: &Value, changed: &[String]) -> Vec<String> {
         })
         .cloned()
         .collect()
+}
+
+/// The form does not fit the order's service (a website form on an APP's order, or the
+/// other way round).
+fn not_for(field: &str, key: &'static str) -> WorkflowError {
+    let mut errors = super::error::FieldErrors::new();
+    errors.insert(field.to_owned(), super::error::FieldError::new(key));
+    WorkflowError::Invalid(errors)
 }
 
 impl Workflow<'_> {
@@ -173,9 +187,33 @@ impl Workflow<'_> {
             return Err(WorkflowError::Invalid(errors));
         }
         let l = self.load(acting, order_id).await?;
+        if l.forms.is_app() {
+            return Err(not_for("website", "workflow.not_for_app"));
+        }
         let mut forms = l.forms.clone();
         forms.website = form.clone();
         self.save_forms(acting, &l, forms.to_json()?, "website_updated")
+            .await
+    }
+
+    /// Saves the APP form of an APP's order (issue 18).
+    pub async fn update_app(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+        form: &AppForm,
+    ) -> Result<(), WorkflowError> {
+        let errors = validate_app(form);
+        if !errors.is_empty() {
+            return Err(WorkflowError::Invalid(errors));
+        }
+        let l = self.load(acting, order_id).await?;
+        if !l.forms.is_app() {
+            return Err(not_for("app", "workflow.only_for_app"));
+        }
+        let mut forms = l.forms.clone();
+        forms.app = Some(form.clone());
+        self.save_forms(acting, &l, forms.to_json()?, "app_updated")
             .await
     }
 

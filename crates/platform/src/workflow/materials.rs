@@ -46,6 +46,21 @@ impl Workflow<'_> {
         if !l.state.is_editable() {
             return Err(WorkflowError::NotEditable { state: l.state });
         }
+        // An APP's icon: PNG or JPEG of at most 100 KB, as the filing sends it.
+        if kind == MaterialKind::AppIcon {
+            let mut errors = super::error::FieldErrors::new();
+            if !l.forms.is_app() {
+                errors.insert(
+                    "kind".into(),
+                    super::error::FieldError::new("workflow.only_for_app"),
+                );
+            } else if let Err(e) = beian_core::app::icon(&file.bytes) {
+                errors.insert("file".into(), super::error::FieldError::from_localized(&e));
+            }
+            if !errors.is_empty() {
+                return Err(WorkflowError::Invalid(errors));
+            }
+        }
         let replaced: Vec<_> = self
             .store
             .materials(&l.order.id)

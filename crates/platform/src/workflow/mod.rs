@@ -9,7 +9,8 @@
 //! notification jobs of the step.
 //!
 //! - [`Workflow::filing_check`] / [`Workflow::create_order`] — `check`, `create`;
-//! - [`Workflow::update_sponsor`] / [`Workflow::update_website`] — `forms_update`;
+//! - [`Workflow::update_sponsor`] / [`Workflow::update_website`] / [`Workflow::update_app`]
+//!   (an APP's order, issue 18) — `forms_update`;
 //! - [`Workflow::bind_service_number`], [`Workflow::verify_storefront`],
 //!   [`Workflow::verify_filing_password`] — `product`;
 //! - [`Workflow::submit`], [`Workflow::resubmit`], [`Workflow::abandon`],
@@ -22,7 +23,8 @@
 //!   (取消接入);
 //! - [`Workflow::import_legacy`] — `legacy_import` (万网), over [`crate::legacy`].
 //! - [`Workflow::create_change_order`] — `change` (变更主体, 变更网站, 变更接入, 注销主体,
-//!   注销网站 of a filed sponsor).
+//!   注销网站 of a filed sponsor); [`Workflow::create_app_change_order`] — `app_change`
+//!   (变更APP).
 //! - [`Workflow::request_backdrop`], [`Workflow::backdrop_requests`],
 //!   [`Workflow::ship_backdrop`] — `backdrop`; [`Workflow::upload_photo`],
 //!   [`Workflow::submit_shanghai_code`], [`Workflow::decide_photo`] — `photo` (拍照核验);
@@ -30,6 +32,7 @@
 //! - [`Workflow::remind_applicant`], [`Workflow::expire_draft`] — `waiting` (the deadline
 //!   jobs' side of an order that waits on its applicant).
 
+mod app_change;
 mod backdrop;
 mod bureau_status;
 mod change;
@@ -72,9 +75,9 @@ pub use check::{FilingCheckResult, RegistryPrefill};
 pub use create::CreatedOrder;
 pub use error::{FieldError, FieldErrors, ServiceNumberRefusal, WorkflowError};
 pub use forms::{
-    FilingCheckInput, LANGUAGES, PersonForm, SponsorForm, SponsorIdentityInput, WebsiteForm,
-    home_url_on_domain, person_facts, validate_check, validate_sponsor, validate_sponsor_variants,
-    validate_website,
+    AppCheckInput, AppForm, FilingCheckInput, LANGUAGES, PersonForm, SponsorForm,
+    SponsorIdentityInput, WebsiteForm, home_url_on_domain, person_facts, validate_app,
+    validate_check, validate_sponsor, validate_sponsor_variants, validate_website,
 };
 pub use legacy_import::{LegacyImportInput, LegacyImported};
 pub use materials::AddedMaterial;
@@ -93,7 +96,7 @@ pub use review::{
     ReviewTimelineEntry, mask_person_name,
 };
 pub use sponsor_error::SponsorRefusal;
-pub use sponsor_view::{AccessView, SponsorView, SponsorWebsiteView};
+pub use sponsor_view::{AccessView, SponsorAppView, SponsorView, SponsorWebsiteView};
 pub use submit::{ABANDON_ACCESS_WARNING, AbandonOutcome, ReturnReasonInput, Submitted};
 pub use view::{Forms, MaterialSummary, OrderSummary, OrderView, TimelineItem};
 pub use waiting::{

@@ -363,7 +363,7 @@ impl Workflow<'_> {
             // The customer is told, with the reason, by mail and SMS.
             let notice = Notification::PhotoRejected {
                 order_id: order_id.to_owned(),
-                domain: l.forms.website.domain.clone(),
+                domain: l.forms.subject(),
                 reasons: vec![ReturnReason {
                     field: "photo".to_owned(),
                     message: reason_text(reason, to.locale),

@@ -10,7 +10,7 @@ use beian_miit::v3::returns::{FiledPerson, FilingRecord};
 use beian_core::kind::FilingKind;
 
 use super::error::FieldErrors;
-use super::forms::{PersonForm, validate_sponsor, validate_website};
+use super::forms::{PersonForm, validate_app, validate_sponsor, validate_website};
 use super::view::Forms;
 
 fn fill(slot: &mut String, value: &str) {
@@ -58,7 +58,10 @@ pub fn validate_forms(kind: FilingKind, forms: &Forms) -> FieldErrors {
         FilingKind::CancelSponsor | FilingKind::CancelWebsite => FieldErrors::new(),
         _ => {
             let mut errors = validate_sponsor(&forms.sponsor);
-            errors.append(&mut validate_website(&forms.website));
+            match &forms.app {
+                Some(app) => errors.append(&mut validate_app(app)),
+                None => errors.append(&mut validate_website(&forms.website)),
+            }
             errors
         }
     }

@@ -267,7 +267,7 @@ impl Workflow<'_> {
             let order = row.order;
             let (deadline, remaining, fallback) = step_deadline(&calendar, row.entered_at, now);
             items.push(QueueItem {
-                domain: non_empty(&forms.website.domain),
+                domain: non_empty(&forms.subject()),
                 sponsor_name: queue_sponsor_name(&forms),
                 kind: FilingKind::parse(&order.kind).ok_or(corrupt("orders.kind"))?,
                 state: OrderState::parse(&order.state).ok_or(corrupt("orders.state"))?,

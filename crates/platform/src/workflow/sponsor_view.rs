@@ -1,8 +1,9 @@
-//! `GET /sponsor`: the account's sponsor after success — its number, its websites with their
-//! numbers, the service numbers behind them and the access records (接入信息) at this
+//! `GET /sponsor`: the account's sponsor after success — its number, its websites and APPs with
+//! their numbers, the service numbers behind them and the access records (接入信息) at this
 //! provider. Personal data is masked (certificate and mobile numbers, person names).
 
 use beian_store::accesses::Access;
+use beian_store::apps::App;
 use beian_store::crypto::mask;
 use beian_store::sponsors::{Person, Sponsor, Website};
 use serde::Serialize;
@@ -63,6 +64,19 @@ pub struct SponsorWebsiteView {
     pub responsible: MaskedPerson,
 }
 
+/// One APP of the sponsor (APP备案, issue 18).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SponsorAppView {
+    pub id: String,
+    pub name: String,
+    /// The package name or Bundle ID it was checked by.
+    pub package: String,
+    /// The APP number (`浙ICP备2021012345号-2A`), once filed.
+    pub icp_number: Option<String>,
+    pub responsible: MaskedPerson,
+}
+
 /// The answer of `GET /sponsor`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -79,12 +93,19 @@ pub struct SponsorView {
     /// The sponsor number (`浙ICP备2021012345号`), once filed.
     pub icp_number: Option<String>,
     pub websites: Vec<SponsorWebsiteView>,
+    /// The sponsor's APPs here.
+    pub apps: Vec<SponsorAppView>,
     /// The service numbers (备案服务号) behind the sponsor's access records.
     pub service_numbers: Vec<String>,
     pub accesses: Vec<AccessView>,
 }
 
-fn view_of(sponsor: Sponsor, websites: Vec<Website>, accesses: Vec<Access>) -> SponsorView {
+fn view_of(
+    sponsor: Sponsor,
+    websites: Vec<Website>,
+    apps: Vec<App>,
+    accesses: Vec<Access>,
+) -> SponsorView {
     let domain_of = |id: &str| {
         websites
             .iter()
@@ -128,6 +149,16 @@ fn view_of(sponsor: Sponsor, websites: Vec<Website>, accesses: Vec<Access>) -> S
                 responsible: masked(&w.data.responsible),
             })
             .collect(),
+        apps: apps
+            .iter()
+            .map(|a| SponsorAppView {
+                id: a.id.clone(),
+                name: a.data.name.clone(),
+                package: a.data.package.clone(),
+                icp_number: a.icp_number.clone(),
+                responsible: masked(&a.data.responsible),
+            })
+            .collect(),
         service_numbers,
         accesses: accesses
             .iter()
@@ -158,7 +189,8 @@ impl Workflow<'_> {
     pub async fn sponsor_view(&self, acting: &Acting) -> Result<SponsorView, WorkflowError> {
         let sponsor = self.own_sponsor(acting).await?;
         let websites = self.store.websites_of_sponsor(&sponsor.id).await?;
+        let apps = self.store.apps_of_sponsor(&sponsor.id).await?;
         let accesses = self.store.accesses_of_sponsor(&sponsor.id).await?;
-        Ok(view_of(sponsor, websites, accesses))
+        Ok(view_of(sponsor, websites, apps, accesses))
     }
 }

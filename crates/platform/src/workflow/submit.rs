@@ -77,22 +77,42 @@ impl Workflow<'_> {
             CertificateType::parse(&p.certificate_type)
                 .map(|t| Certificate::new(t, p.certificate_number.clone()))
         };
+        let service_responsible = match &l.forms.app {
+            Some(app) => &app.responsible,
+            None => &l.forms.website.responsible,
+        };
         let same_person = match (
             person_certificate(&sponsor.responsible),
-            person_certificate(&l.forms.website.responsible),
+            person_certificate(service_responsible),
         ) {
             (Some(a), Some(b)) => a.same_as(&b),
             _ => false,
         };
-        let required = required_materials(
+        let mut required = required_materials(
             nature,
             certificate_type,
             l.kind,
             &rules,
             same_person,
-            !l.forms.website.pre_approvals.is_empty(),
+            !l.forms.is_app() && !l.forms.website.pre_approvals.is_empty(),
             super::forms::person_facts(sponsor, l.province),
         );
+        if l.forms.is_app() {
+            // An APP: its icon instead of the website's documents (no domain certificate,
+            // and the verification form PDF is a website's).
+            required.retain(|k| {
+                !matches!(
+                    k,
+                    MaterialKind::DomainCertificate
+                        | MaterialKind::PreApproval
+                        | MaterialKind::VerificationForm
+                )
+            });
+            // The icon goes with the APP's data: not in an access filing (XZJR names the APP).
+            if !l.kind.is_access() {
+                required.push(MaterialKind::AppIcon);
+            }
+        }
         let present: Vec<String> = self
             .store
             .materials(&l.order.id)
@@ -327,7 +347,7 @@ impl Workflow<'_> {
         };
         let notification = Notification::ReturnedByProvider {
             order_id: order_id.to_owned(),
-            domain: l.forms.website.domain.clone(),
+            domain: l.forms.subject(),
             reasons: reasons
                 .iter()
                 .map(|r| ReturnReason {

@@ -13,14 +13,38 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::WorkflowError;
-use super::forms::{SponsorForm, WebsiteForm};
+use super::forms::{AppForm, SponsorForm, WebsiteForm};
 use super::{Acting, Workflow};
 
 /// The order's forms, as stored (sealed) with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Forms {
     pub sponsor: SponsorForm,
+    /// The website form; absent from an APP's order.
+    #[serde(default, skip_serializing_if = "Forms::no_website")]
     pub website: WebsiteForm,
+    /// The APP form of an APP's order (issue 18).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<AppForm>,
+}
+
+impl Forms {
+    fn no_website(w: &WebsiteForm) -> bool {
+        *w == WebsiteForm::default()
+    }
+
+    /// Whether the order files an APP (not a website).
+    pub fn is_app(&self) -> bool {
+        self.app.is_some()
+    }
+
+    /// What the order files, as texts name it: the domain, or the APP's name.
+    pub fn subject(&self) -> String {
+        match &self.app {
+            Some(a) => a.name.clone(),
+            None => self.website.domain.clone(),
+        }
+    }
 }
 
 impl Forms {
@@ -69,6 +93,9 @@ pub struct OrderView {
     /// While queued for the bureau ("queued for the bureau since …") or waiting for the
     /// sync after the approval ("审核信息同步中"); `None` otherwise.
     pub bureau: Option<super::BureauStatus>,
+    /// An APP's order: the APP's `-NA` number once the bureau filed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_number: Option<String>,
 }
 
 /// One uploaded material, as its owner sees it.
@@ -265,6 +292,14 @@ impl Workflow<'_> {
             },
             steps: flow.steps(),
             bureau: self.bureau_status(&l.order.id, l.state).await?,
+            app_number: match l.forms.is_app() {
+                true => self
+                    .store
+                    .app_of_order(&l.order.id)
+                    .await?
+                    .and_then(|a| a.icp_number),
+                false => None,
+            },
             forms: l.forms,
         })
     }

@@ -107,7 +107,7 @@ impl Workflow<'_> {
         };
         let notification = Notification::DeadlineReminder {
             order_id: order_id.to_owned(),
-            domain: l.forms.website.domain.clone(),
+            domain: l.forms.subject(),
             task,
             days_left: DRAFT_EXPIRY_DAYS.saturating_sub(threshold),
             deadline,
@@ -153,7 +153,7 @@ impl Workflow<'_> {
         let recipients = self.applicant_recipients(&l.order.account_id).await?;
         let notification = Notification::DraftExpired {
             order_id: order_id.to_owned(),
-            domain: l.forms.website.domain.clone(),
+            domain: l.forms.subject(),
         };
         let event_id = format!("order:{order_id}:expired:v{expected_version}");
         let jobs = jobs_for(&event_id, &notification, &recipients);

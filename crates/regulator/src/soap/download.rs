@@ -14,8 +14,9 @@ use beian_core::province::Province;
 use beian_miit::v3::codes::{CancelCategory, FilingMode, OperationType, ReviewOutcome};
 use beian_miit::v3::download::{
     CancelledRecord, CancelledRecords, DownloadData, FilingResult as V3Result, FilingResults,
-    IcpDownload, RegisteredAccess, RegisteredDomain, RegisteredIpRange, RegisteredResponsible,
-    RegisteredSponsor, RegisteredWebsite, Registration, Registrations, ResultItem, Review, Reviews,
+    IcpDownload, RegisteredAccess, RegisteredApp, RegisteredDomain, RegisteredIpRange,
+    RegisteredResponsible, RegisteredSponsor, RegisteredWebsite, Registration, Registrations,
+    ResultItem, Review, Reviews,
 };
 use beian_miit::v3::mapping::{AccessMethod, CertificateType, division_code};
 use beian_miit::v3::personal::PersonalData;
@@ -203,7 +204,21 @@ async fn registration(
         remark: None,
     };
     let mut websites = Vec::new();
+    let mut apps = Vec::new();
     for (number, _) in &numbers.websites {
+        // An APP's `-NA` number (beian's APP extension): reported as `App_xx`.
+        if let Some(a) = sqlx::query("SELECT id, name, number FROM apps WHERE number = ?")
+            .bind(number)
+            .fetch_optional(&mut *conn)
+            .await?
+        {
+            apps.push(RegisteredApp {
+                id: a.try_get("id")?,
+                name: a.try_get("name")?,
+                icp_number: a.try_get("number")?,
+            });
+            continue;
+        }
         let Some(w) = sqlx::query(
             "SELECT id, name, domain, home_url, responsible_name, responsible_mobile, number, \
              filed_at, updated_at FROM websites WHERE number = ?",
@@ -246,6 +261,7 @@ async fn registration(
     Ok(Some(Registration {
         sponsor,
         websites,
+        apps,
         remark: None,
     }))
 }

@@ -359,7 +359,20 @@ impl IspBackend for SoapBackend {
         condition_type: QueryConditionType,
         condition: &str,
     ) -> Result<StatusInfo, ReturnCode> {
-        let status = if condition_type == QueryConditionType::Domain {
+        let status = if condition_type == QueryConditionType::AppPackage {
+            // beian's APP extension: a filed APP answers as a website would.
+            self.regulator
+                .app_status_by_package(condition)
+                .await
+                .map(|found| match found {
+                    Some((website_name, sponsor_number, website_number)) => FilingStatus::Website {
+                        website_name,
+                        sponsor_number,
+                        website_number,
+                    },
+                    None => FilingStatus::NotFiled,
+                })
+        } else if condition_type == QueryConditionType::Domain {
             self.regulator.status_by_domain(condition).await
         } else {
             self.regulator.status_by_certificate(condition).await

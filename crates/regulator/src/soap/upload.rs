@@ -247,8 +247,9 @@ fn app_data(app: Option<&AppInfo>) -> Result<AppData, ResultCode> {
 }
 
 /// Every record of an APP extension document (`urn:beian:miit-ext:app:1`), in file order.
-/// The simulator files 首次备案 (`XZBA`) and 新增APP (`XZAPP`); the other operations are
-/// answered 5011 (该功能目前未开放) until the simulator learns them. Results are reported
+/// The simulator files 首次备案 (`XZBA`), 新增APP (`XZAPP`), 新增接入 (`XZJR`) and 变更APP
+/// (`BGAPP`, reported as V3.0's 变更备案); the other operations are answered 5011 (该功能目前未开放) until the
+/// simulator learns them. Results are reported
 /// under V3.0's operation codes (XZBA as 新增备案, XZAPP as 新增网站), the record id
 /// `IspAppid` as the result identifier.
 pub fn plan_apps(file_name: &str, doc: &AppUploadData) -> Vec<Planned> {
@@ -296,6 +297,29 @@ pub fn plan_apps(file_name: &str, doc: &AppUploadData) -> Vec<Planned> {
                                 app: app_data(r.app.as_ref())?,
                             })
                         }),
+                ),
+                AppOperation::Change => (
+                    OperationType::Change,
+                    match (&r.sponsor_number, &r.app_number) {
+                        (Some(sponsor), Some(app_number)) => {
+                            app_data(r.app.as_ref()).map(|app| FilingRequest::ChangeApp {
+                                sponsor_number: sponsor.trim().to_owned(),
+                                app_number: app_number.trim().to_owned(),
+                                app,
+                            })
+                        }
+                        _ => Err(ResultCode::SchemaInvalid),
+                    },
+                ),
+                AppOperation::NewAccess => (
+                    OperationType::NewAccess,
+                    match (&r.sponsor_number, &r.app_number) {
+                        (Some(sponsor), Some(app_number)) => Ok(FilingRequest::AppAccess {
+                            sponsor_number: sponsor.trim().to_owned(),
+                            app_number: app_number.trim().to_owned(),
+                        }),
+                        _ => Err(ResultCode::SchemaInvalid),
+                    },
                 ),
                 _ => (OperationType::NewAccess, Err(ResultCode::NotOpen)),
             };

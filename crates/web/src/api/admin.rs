@@ -277,6 +277,7 @@ pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
             cal::delete_holidays
         ))
         .routes(utoipa_axum::routes!(ops::outbox))
+        .routes(utoipa_axum::routes!(ops::retry_job))
         .routes(utoipa_axum::routes!(ops::audit))
         .routes(utoipa_axum::routes!(ops::verify_audit))
         .routes(utoipa_axum::routes!(ops::dashboard))
@@ -323,6 +324,7 @@ mod tests {
             ("/api/v1/admin/holidays/{year}", "put"),
             ("/api/v1/admin/holidays/{year}", "delete"),
             ("/api/v1/admin/outbox", "get"),
+            ("/api/v1/admin/outbox/jobs/{id}/retry", "post"),
             ("/api/v1/admin/audit", "get"),
             ("/api/v1/admin/audit/verify", "post"),
             ("/api/v1/admin/dashboard", "get"),
@@ -339,6 +341,7 @@ mod tests {
             "api.error.service_number_limit",
             "api.error.service_number_in_use",
             "api.error.instance_not_qualifying",
+            "api.error.job_not_dead",
             "api.field.role",
             "api.field.instance_product",
             "api.field.public_ip",

@@ -101,7 +101,8 @@ pub struct HolidayYearView {
     pub schedule: Option<YearBody>,
 }
 
-fn value_json(v: &RuleVersion) -> serde_json::Value {
+/// A version's value as JSON (the rules page shows it as text).
+pub fn value_json(v: &RuleVersion) -> serde_json::Value {
     let by_province = || {
         v.by_province
             .iter()
@@ -225,7 +226,8 @@ fn year_param(year: i32) -> Result<i32, ApiError> {
     }
 }
 
-async fn year_view(state: &AppState, year: i32) -> Result<HolidayYearView, ApiError> {
+/// The year in force and where it comes from (the holiday page lists the same).
+pub async fn year_view(state: &AppState, year: i32) -> Result<HolidayYearView, ApiError> {
     let stored = state
         .store
         .calendar_years()
@@ -299,8 +301,6 @@ pub async fn delete_holidays(
 ) -> Result<Json<HolidayYearView>, ApiError> {
     let actor = admin(&account)?;
     let year = year_param(year)?;
-    let mut tx = state.store.begin().await?;
-    tx.delete_calendar_year(&actor, year).await?;
-    tx.commit().await?;
+    svc::delete_year(&state.store, &actor, year).await?;
     Ok(Json(year_view(&state, year).await?))
 }

@@ -1,5 +1,7 @@
 //! Admin routes of operations: `GET /admin/outbox?channel=mail|sms|bureau&status=` (the
 //! delivery jobs and outbox rows of a channel, recipients masked, errors redacted),
+//! `POST /admin/outbox/jobs/{id}/retry` (another run of a job that failed for good,
+//! [`beian_platform::admin::retry_job`], as the outbox page's button),
 //! `GET /admin/audit?before=&limit=` and `POST /admin/audit/verify` (the hash chain walk of
 //! [`beian_store::verify_audit`]), and `GET /admin/dashboard` ([`beian_platform::dashboard`]).
 
@@ -73,7 +75,8 @@ pub struct OutboxPage {
     pub outbox: Vec<OutboxView>,
 }
 
-fn job_view(j: JobRow) -> JobView {
+/// A job as shown to admins (the recipient masked, the error redacted); the outbox page too.
+pub fn job_view(j: JobRow) -> JobView {
     let to = j
         .payload
         .get("to")
@@ -99,7 +102,8 @@ fn job_view(j: JobRow) -> JobView {
     }
 }
 
-fn outbox_view(r: OutboxRow) -> OutboxView {
+/// An outbox row as shown to admins (the recipient masked, the error redacted).
+pub fn outbox_view(r: OutboxRow) -> OutboxView {
     let to = ["to", "mobile", "email"]
         .iter()
         .find_map(|k| r.payload.get(*k).and_then(Value::as_str))
@@ -128,48 +132,38 @@ pub async fn outbox(
     Query(query): Query<OutboxQuery>,
 ) -> Result<Json<OutboxPage>, ApiError> {
     admin(&account)?;
-    let status = query.status.as_deref().filter(|s| !s.is_empty());
-    let store = &state.store;
-    let (jobs, rows) = match query.channel.as_str() {
-        "mail" | "sms" => {
-            let wanted = if query.channel == "mail" {
-                "email"
-            } else {
-                "sms"
-            };
-            let jobs: Vec<JobRow> = store
-                .jobs_of_kinds(
-                    &[beian_platform::notify::NotifyJob::KIND],
-                    status,
-                    LIST_LIMIT * 4,
-                )
-                .await?
-                .into_iter()
-                .filter(|j| j.payload.get("channel").and_then(Value::as_str) == Some(wanted))
-                .take(usize::try_from(LIST_LIMIT).unwrap_or(200))
-                .collect();
-            (
-                jobs,
-                store
-                    .outbox_rows(&query.channel, status, LIST_LIMIT)
-                    .await?,
-            )
-        }
-        "bureau" => (
-            store
-                .jobs_of_kinds(&["bureau*"], status, LIST_LIMIT)
-                .await?,
-            store
-                .outbox_rows("bureau_upload", status, LIST_LIMIT)
-                .await?,
-        ),
-        _ => return Err(ApiError::field("channel", "api.field.outbox_channel")),
-    };
+    let (jobs, rows) = beian_platform::admin::outbox_listing(
+        &state.store,
+        &query.channel,
+        query.status.as_deref(),
+        LIST_LIMIT,
+    )
+    .await?;
     Ok(Json(OutboxPage {
         channel: query.channel,
         jobs: jobs.into_iter().map(job_view).collect(),
         outbox: rows.into_iter().map(outbox_view).collect(),
     }))
+}
+
+#[utoipa::path(post, path = "/admin/outbox/jobs/{id}/retry", tag = "admin",
+    params(("id" = String, Path, description = "the job id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+    responses(
+        (status = 200, body = JobView, description = "back to `pending`, due now, attempts counted afresh"),
+        (status = 403, description = "not an admin", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`job_not_dead`: only a job that failed for good (`dead`) is retried", body = ErrorBody),
+    ))]
+pub async fn retry_job(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    super::ApiPath(id): super::ApiPath<String>,
+) -> Result<Json<JobView>, ApiError> {
+    let actor = admin(&account)?;
+    beian_platform::admin::retry_job(&state.store, &actor, &id).await?;
+    let job = state.store.job_row(&id).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(job_view(job)))
 }
 
 /// `?before=SEQ&limit=N` (newest first; 50 by default, at most 200).

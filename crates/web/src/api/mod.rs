@@ -105,6 +105,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::get_order))
         .routes(routes!(orders::put_sponsor))
         .routes(routes!(orders::put_website))
+        .routes(routes!(orders::put_app))
         .routes(routes!(orders::put_product))
         .routes(routes!(orders::verify_password))
         .routes(routes!(orders::submit))

@@ -108,6 +108,7 @@ mod tests {
             "/api/v1/orders/{id}",
             "/api/v1/orders/{id}/sponsor",
             "/api/v1/orders/{id}/website",
+            "/api/v1/orders/{id}/app",
             "/api/v1/orders/{id}/product",
             "/api/v1/orders/{id}/password-verification",
             "/api/v1/orders/{id}/submit",

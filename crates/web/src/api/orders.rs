@@ -20,7 +20,9 @@ use crate::api::page::{Page, PageQuery};
 use crate::api::{ApiJson, RequestLocale};
 use crate::error::ApiError;
 use crate::startup::AppState;
-use beian_platform::workflow::{Acting, FilingCheckInput, SponsorForm, WebsiteForm, messages};
+use beian_platform::workflow::{
+    Acting, AppForm, FilingCheckInput, SponsorForm, WebsiteForm, messages,
+};
 
 /// The acting account of a request.
 fn acting(account: &CurrentAccount) -> Acting {
@@ -65,7 +67,8 @@ pub struct AbandonView {
     pub warning: Option<String>,
 }
 
-/// Checks which kind of filing a domain and sponsor need.
+/// Checks which kind of filing a domain (or an APP: `app: {name, platform, package}` instead
+/// of `domain`) and sponsor need.
 #[utoipa::path(post, path = "/filing-checks", tag = "orders",
     security(("session" = []), ("api_key" = [])),
     responses(
@@ -117,6 +120,7 @@ pub async fn create_order(
             "order_id",
             "sponsor_id",
             "website_id",
+            "app_id",
             "registry",
             "needs_filing_password",
             "access_only",
@@ -206,6 +210,29 @@ pub async fn put_website(
 ) -> Result<Response, ApiError> {
     let acting = acting(&account);
     state.workflow().update_website(&acting, &id, &form).await?;
+    view(&state, &acting, &id).await
+}
+
+/// The APP form of an APP's order (APP备案, issue 18): `{name, platforms: [{platform, name,
+/// package, public_key, signature_digest}], service_content, responsible}`. Each problem is
+/// named by its path (`app.platforms[1].package`).
+#[utoipa::path(put, path = "/orders/{id}/app", tag = "orders",
+    params(("id" = String, Path, description = "the order id")),
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "the order"),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "locked fields or state", body = ErrorBody),
+        (status = 422, description = "wrong fields, by path (`app.platforms[0].signature_digest`),             or a website's order (`app`)", body = ErrorBody),
+    ))]
+pub async fn put_app(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+    ApiJson(form): ApiJson<AppForm>,
+) -> Result<Response, ApiError> {
+    let acting = acting(&account);
+    state.workflow().update_app(&acting, &id, &form).await?;
     view(&state, &acting, &id).await
 }
 

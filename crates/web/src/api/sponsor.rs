@@ -239,6 +239,39 @@ pub async fn website_order(
     change_order(&state, &account, &input.kind, Some(&id)).await
 }
 
+/// 变更APP of one of the sponsor's filed APPs (`GET /sponsor` lists them): `kind:
+/// change_website`; the APP form is then `PUT /orders/{id}/app`.
+#[utoipa::path(post, path = "/apps/{id}/orders", tag = "sponsor",
+    params(("id" = String, Path, description = "the APP id (from `GET /sponsor`)")),
+    request_body = ChangeOrderInput,
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 201, description = "the order as `GET /orders/{id}` shows it"),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "`no_sponsor`, `website_not_found` (no such APP of the \
+            sponsor)", body = ErrorBody),
+        (status = 409, description = "`sponsor_not_filed`, `website_not_filed`, \
+            `order_in_progress`", body = ErrorBody),
+        (status = 422, description = "`kind_not_allowed` naming `kind`", body = ErrorBody),
+    ))]
+pub async fn app_order(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ChangeOrderInput>,
+) -> Result<Response, ApiError> {
+    let acting = acting(&account);
+    let kind = FilingKind::parse(input.kind.trim()).ok_or(WorkflowError::Sponsor(
+        beian_platform::workflow::SponsorRefusal::KindNotAllowed,
+    ))?;
+    let order_id = state
+        .workflow()
+        .create_app_change_order(&acting, kind, &id)
+        .await?;
+    let view = state.workflow().order_view(&acting, &order_id).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
 /// Imports a legacy (万网) account's filing data into this account: once, irreversibly, with
 /// `confirm: true`.
 #[utoipa::path(post, path = "/legacy-imports", tag = "sponsor",
@@ -285,6 +318,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(legacy_import))
         .routes(routes!(sponsor_order))
         .routes(routes!(website_order))
+        .routes(routes!(app_order))
 }
 
 #[cfg(test)]

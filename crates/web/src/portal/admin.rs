@@ -9,6 +9,10 @@
 //!   to demote them);
 //! - the audit log (`/staff/audit`), newest first, with a button that walks the hash chain
 //!   and shows the result.
+//!
+//! The other admin pages: [`crate::portal::products`] (instances, service numbers, the
+//! policy, storefront subscriptions), [`crate::portal::calendar`] (rules, holidays),
+//! [`crate::portal::outbox`].
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -27,13 +31,19 @@ use crate::portal::text;
 use crate::startup::AppState;
 
 /// The admins' links in the navigation (after the reviewers').
-pub const ADMIN_NAV: [(&str, &str); 3] = [
+pub const ADMIN_NAV: [(&str, &str); 8] = [
     ("nav-dashboard", "/staff/dashboard"),
     ("nav-accounts", "/staff/accounts"),
+    ("nav-products", "/staff/products"),
+    ("nav-storefronts", "/staff/storefronts"),
+    ("nav-rules", "/staff/rules"),
+    ("nav-holidays", "/staff/holidays"),
+    ("nav-outbox", "/staff/outbox"),
     ("nav-audit", "/staff/audit"),
 ];
 
-fn admin(ctx: &Ctx) -> Result<String, PageError> {
+/// The acting admin (`admin:<id>` for the audit); 403 for anyone else.
+pub(crate) fn admin(ctx: &Ctx) -> Result<String, PageError> {
     let a = ctx.require(Role::Admin)?;
     Ok(a.actor())
 }

@@ -165,6 +165,7 @@ fn check_input(form: &Posted) -> FilingCheckInput {
             certificate_number: form.owned("sponsor.certificate_number"),
             name: form.owned("sponsor.name"),
         },
+        app: None,
     }
 }
 

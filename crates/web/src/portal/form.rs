@@ -103,3 +103,34 @@ pub fn page_error(e: &WorkflowError) -> PageError {
         }
     }
 }
+
+/// An admin service's refusal as a re-shown form: the status, the message on top (empty when
+/// every message is beside its field) and the messages by field path. Not found stays not
+/// found; the failures that are not the admin's to fix are logged and become the error page.
+pub fn admin_refusal(
+    e: beian_platform::admin::AdminError,
+    lang: Lang,
+) -> Result<(axum::http::StatusCode, String, BTreeMap<String, String>), PageError> {
+    use axum::http::StatusCode;
+    use beian_platform::admin::AdminError;
+    match e {
+        AdminError::Invalid(fields) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            String::new(),
+            fields
+                .into_iter()
+                .map(|f| (f.path, f.message.render(lang.locale())))
+                .collect(),
+        )),
+        AdminError::Refused(status, _, message) => Ok((
+            StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT),
+            message.render(lang.locale()),
+            BTreeMap::new(),
+        )),
+        AdminError::Store(e) => Err(e.into()),
+        AdminError::Internal(cause) => {
+            tracing::error!(error = %cause, "portal: admin change failed");
+            Err(PageError::Internal)
+        }
+    }
+}

@@ -10,22 +10,29 @@
 //! - [`filings`] (my filings, 开始备案), [`order`] (the order's page and its steps),
 //!   [`steps`] (product, password, sponsor, website, materials, submit, abandon),
 //!   [`photo`] (拍照核验), [`after`] (取消接入, legacy import, the storefront's 顶级域名 page),
-//!   [`staff`] (the reviewers' pages: queue, order review), [`admin`] (the admins' pages:
-//!   dashboard with [`chart`]s, accounts and roles, audit log).
+//!   [`staff`] (the reviewers' pages: queue, order review), [`photos`] (backdrops, photo
+//!   review), [`bureau`] (the bureau status), [`admin`] (the admins' pages: dashboard with
+//!   [`chart`]s, accounts and roles, audit log), [`products`] (instances, service numbers,
+//!   policy, storefront subscriptions), [`calendar`] (rules in force, holiday editor),
+//!   [`outbox`] (mail, SMS, bureau uploads, retry).
 
 pub mod account;
 pub mod admin;
 pub mod after;
+pub mod bureau;
+pub mod calendar;
 pub mod chart;
 pub mod filings;
 pub mod form;
 pub mod home;
 pub mod i18n;
 pub mod order;
+pub mod outbox;
 pub mod page;
 pub mod paging;
 pub mod photo;
 pub mod photos;
+pub mod products;
 pub mod security;
 pub mod staff;
 pub mod steps;
@@ -140,6 +147,21 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/staff/dashboard", get(admin::dashboard))
         .route("/staff/accounts", get(admin::accounts))
         .route("/staff/accounts/role", post(admin::change_role))
+        .route("/staff/bureau", get(bureau::bureau))
+        .route("/staff/products", get(products::products))
+        .route("/staff/products/policy", post(products::policy))
+        .route("/staff/products/{id}", get(products::instance))
+        .route("/staff/products/{id}/issue", post(products::issue))
+        .route("/staff/products/{id}/revoke", post(products::revoke))
+        .route("/staff/storefronts", get(products::storefronts))
+        .route("/staff/rules", get(calendar::rules))
+        .route(
+            "/staff/holidays",
+            get(calendar::holidays).post(calendar::put),
+        )
+        .route("/staff/holidays/delete", post(calendar::delete))
+        .route("/staff/outbox", get(outbox::outbox))
+        .route("/staff/outbox/retry", post(outbox::retry))
         .route("/staff/audit", get(admin::audit))
         .route("/staff/audit/verify", post(admin::verify_audit))
         // Outermost last: the error page wraps everything, so a refused post gets it too.

@@ -32,10 +32,11 @@ use crate::portal::text;
 use crate::startup::AppState;
 
 /// The reviewers' links in the navigation (admins see them too).
-pub const REVIEWER_NAV: [(&str, &str); 3] = [
+pub const REVIEWER_NAV: [(&str, &str); 4] = [
     ("nav-review", "/staff/review"),
     ("nav-backdrops", "/staff/backdrops"),
     ("nav-photos", "/staff/photos"),
+    ("nav-bureau", "/staff/bureau"),
 ];
 
 pub use beian_platform::workflow::QueueFilter;

@@ -112,6 +112,15 @@ pub fn time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Items as one list: `甲、乙` in zh-CN, `a, b` in en.
+pub fn list(lang: Lang, items: impl IntoIterator<Item = String>) -> String {
+    let sep = match lang {
+        Lang::Zh => "、",
+        Lang::En => ", ",
+    };
+    items.into_iter().collect::<Vec<_>>().join(sep)
+}
+
 /// `3301**********1234`, `138****5678`.
 pub fn mask(value: &str) -> String {
     beian_store::crypto::mask(value)

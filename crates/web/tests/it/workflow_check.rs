@@ -249,7 +249,7 @@ async fn create_order_makes_sponsor_website_and_draft() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(website.id, created.website_id);
+        assert_eq!(Some(website.id), created.website_id);
         let timeline = store.order_timeline(&created.order_id).await.unwrap();
         assert_eq!(timeline.len(), 1);
         assert_eq!(timeline[0].event, "create");

@@ -191,6 +191,7 @@ pub fn check(domain: &str, cert: &str, name: &str) -> FilingCheckInput {
             certificate_number: cert.into(),
             name: name.into(),
         },
+        app: None,
     }
 }
 

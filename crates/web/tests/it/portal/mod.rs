@@ -10,10 +10,13 @@
 //!   and PostgreSQL, 新增接入 then 取消接入, 继续接入 and the other kinds, the storefront,
 //!   the legacy import, Shanghai's app code, abandon). Reviewer decisions go through the API,
 //!   the SMS code through the bureau's page;
+//! - `admin_pages`: the bureau status and the admins' products, storefronts, rules, holidays
+//!   and outbox pages (roles, languages, the holiday editor, retry, revoke, the token);
 //! - `staff`: the reviewers' and admins' pages for each role in both languages, decisions
 //!   from the page, own orders, the token, and the dashboard's charts against the API.
 
 mod access;
+mod admin_pages;
 mod flows;
 mod pages;
 mod staff;
