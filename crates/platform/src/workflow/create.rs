@@ -17,7 +17,6 @@ use beian_store::StoreError;
 use beian_store::apps::AppData;
 use beian_store::orders::NewOrder;
 use beian_store::sponsors::{Person, SponsorData, WebsiteData};
-use beian_store::workflow_support::FiledTable;
 use serde::Serialize;
 use serde_json::json;
 
@@ -142,7 +141,6 @@ impl Workflow<'_> {
                 beian_core::filing::FilingRefusal::OrderInProgress { order_id: open },
             ));
         }
-        let known_number = existing_website.as_ref().and_then(|w| w.icp_number.clone());
         let mut app_id = None;
         let website_id = match existing_website {
             _ if app.is_some() => {
@@ -190,16 +188,6 @@ impl Workflow<'_> {
                 .map_err(|e| unique_to(e, true))?,
             ),
         };
-        // A site the registry knows filed (at another provider: 继续接入, 新增接入): its number
-        // is a fact about it, kept with it here as the legacy import does.
-        if let (None, Some(number), Some(website)) = (
-            &known_number,
-            &checked.result.registry.website_number,
-            &website_id,
-        ) {
-            tx.set_icp_number(&actor, FiledTable::Website, website, number)
-                .await?;
-        }
         let kind = checked.result.kind;
         let order_id = tx
             .insert_order(

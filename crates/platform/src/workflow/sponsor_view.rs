@@ -188,7 +188,18 @@ impl Workflow<'_> {
     /// `GET /sponsor`.
     pub async fn sponsor_view(&self, acting: &Acting) -> Result<SponsorView, WorkflowError> {
         let sponsor = self.own_sponsor(acting).await?;
-        let websites = self.store.websites_of_sponsor(&sponsor.id).await?;
+        let mut websites = self.store.websites_of_sponsor(&sponsor.id).await?;
+        // A site filed at another provider and being brought here (继续接入, 新增接入) has
+        // no number from us yet: the one the registry gave at its order's check.
+        for w in websites.iter_mut().filter(|w| w.icp_number.is_none()) {
+            for o in self.store.orders_of_website(&w.id).await?.iter().rev() {
+                let work = self.store.order_workflow(&o.id).await?;
+                if let Some(number) = work.registry["website_number"].as_str() {
+                    w.icp_number = Some(number.to_owned());
+                    break;
+                }
+            }
+        }
         let apps = self.store.apps_of_sponsor(&sponsor.id).await?;
         let accesses = self.store.accesses_of_sponsor(&sponsor.id).await?;
         Ok(view_of(sponsor, websites, apps, accesses))
