@@ -1,6 +1,7 @@
 //! The demo's admin at the rules' and the products' pages: next year's State Council holiday
 //! schedule typed into the holiday editor (listed, and the warning that the data runs out
-//! gives way), then service numbers issued for a server instance and one revoked; a customer
+//! gives way), then the numbers' limit raised, service numbers issued for a server instance
+//! and one revoked; a customer
 //! then files a new access with an issued number, the revoked one refused beside its field.
 
 use beian_regulator::fixture::SPONSORS;
@@ -79,6 +80,11 @@ async fn an_admin_adds_next_years_holidays_and_issues_service_numbers_in_chromiu
     a.arrive("/staff/products").await;
     a.see(&["服务号策略", "产品实例"]).await;
     a.shot("products").await;
+    // The demo's instances hold five numbers each, the policy's limit: raised first.
+    a.type_in("per_instance_limit", "7").await;
+    a.press("保存策略").await;
+    a.see(&["服务号策略已保存"]).await;
+    a.shot("policy-saved").await;
     let first =
         a.c.find(Locator::Css("table tr td:first-child a"))
             .await
