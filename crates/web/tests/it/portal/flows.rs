@@ -459,7 +459,7 @@ async fn continue_access_and_the_other_kinds_in_the_pages() {
     let filings = b.open("/filings").await;
     let row = filings
         .body
-        .split("cont-elsewhere.cn")
+        .split("cont-elsewhere.cn)")
         .nth(1)
         .and_then(|r| r.split("</tr>").next())
         .unwrap_or_default();
