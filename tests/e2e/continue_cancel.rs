@@ -101,6 +101,28 @@ async fn continue_access_then_cancel_access_in_chromium() {
     steps::type_check(&mut p, &check).await;
     p.see(&["该主办者有进行中的备案订单", &id]).await;
     p.shot("refused-order-open").await;
+    // The refusal again, in en and at a phone's size.
+    let mut a11y = Vec::new();
+    for (look, english, size) in steps::LOOKS {
+        let flow = format!("continue-refused-{look}");
+        let mut q = Person::new(&tools, &driver, &server, &flow, size).await;
+        steps::log_in_speaking(&mut q, "customer", english).await;
+        q.open("/orders/new").await;
+        steps::fill_check(&mut q, &check).await;
+        q.press(if english {
+            "Check the filing kind"
+        } else {
+            "验证备案类型"
+        })
+        .await;
+        let refusal = if english {
+            "this sponsor has an order in progress"
+        } else {
+            "该主办者有进行中的备案订单"
+        };
+        steps::looked_at(&mut q, refusal, "refused-order-open", &mut a11y).await;
+        q.close().await;
+    }
     p.follow("查看进行中的订单").await;
     p.arrive(&format!("/orders/{id}")).await;
 
@@ -155,6 +177,21 @@ async fn continue_access_then_cancel_access_in_chromium() {
     p.see(&[&format!("确定要取消 {domain} 在本接入商的接入吗？")])
         .await;
     p.shot("cancel-confirm").await;
+    // The confirmation again, in en and at a phone's size.
+    let confirm = p.path().await;
+    for (look, english, size) in steps::LOOKS {
+        let flow = format!("cancel-confirm-{look}");
+        let mut q = Person::new(&tools, &driver, &server, &flow, size).await;
+        steps::log_in_speaking(&mut q, "customer", english).await;
+        q.open(&confirm).await;
+        let question = if english {
+            format!("Cancel this provider's access to {domain}?")
+        } else {
+            format!("确定要取消 {domain} 在本接入商的接入吗？")
+        };
+        steps::looked_at(&mut q, &question, "cancel-confirm", &mut a11y).await;
+        q.close().await;
+    }
     p.press("发送验证码").await;
     p.see(&["验证码已发送至", "找回备案密码"]).await;
     p.shot("cancel-code-sent").await;
@@ -199,4 +236,5 @@ async fn continue_access_then_cancel_access_in_chromium() {
     p.close().await;
     r.close().await;
     phone.close().await;
+    assert!(a11y.is_empty(), "axe-core: {a11y:#?}");
 }

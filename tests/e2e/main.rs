@@ -11,6 +11,7 @@ mod harness;
 mod steps;
 
 mod access;
+mod admin;
 mod aside;
 mod continue_cancel;
 mod first;

@@ -89,6 +89,25 @@ async fn a_shanghai_filing_returned_fixed_and_approved_in_chromium() {
     steps::refresh_until(&mut p, &format!("/orders/{id}"), &["初审退回"]).await;
     p.see(&["退回原因", "不能使用“示例网站”"]).await;
     p.shot("order-returned").await;
+    // The returned order and a reason beside its field, in en and at a phone's size.
+    let mut a11y = Vec::new();
+    for (look, english, size) in steps::LOOKS {
+        let flow = format!("shanghai-returned-{look}");
+        let mut q = Person::new(&tools, &driver, &server, &flow, size).await;
+        steps::log_in_speaking(&mut q, "customer", english).await;
+        q.open(&format!("/orders/{id}")).await;
+        let why = if english {
+            "Why it was returned"
+        } else {
+            "退回原因"
+        };
+        steps::looked_at(&mut q, why, "order-returned", &mut a11y).await;
+        q.open(&format!("/orders/{id}/sponsor")).await;
+        let beside = q.error_beside("sponsor.address").await;
+        assert!(beside.contains("写到门牌号"), "{beside}");
+        steps::looked_at(&mut q, "写到门牌号", "sponsor-reason-beside", &mut a11y).await;
+        q.close().await;
+    }
     p.open(&format!("/orders/{id}/sponsor")).await;
     let beside = p.error_beside("sponsor.address").await;
     assert!(beside.contains("写到门牌号"), "{beside}");
@@ -128,4 +147,5 @@ async fn a_shanghai_filing_returned_fixed_and_approved_in_chromium() {
     p.shot("shanghai-code-accepted").await;
     p.close().await;
     r.close().await;
+    assert!(a11y.is_empty(), "axe-core: {a11y:#?}");
 }

@@ -39,6 +39,13 @@ pub async fn start(p: &mut Person<'_>, check: &Check<'_>, kind_text: &str) -> St
 /// says why none).
 pub async fn type_check(p: &mut Person<'_>, check: &Check<'_>) {
     p.see(&["验证备案类型", "一定要与原备案信息一致"]).await;
+    fill_check(p, check).await;
+    p.shot("check-typed").await;
+    p.press("验证备案类型").await;
+}
+
+/// Types the check's fields on the open 开始备案 page (in either language).
+pub async fn fill_check(p: &mut Person<'_>, check: &Check<'_>) {
     p.type_in("domain", check.domain).await;
     p.choose("sponsor.province", check.province).await;
     p.choose("sponsor.nature", check.nature).await;
@@ -47,8 +54,6 @@ pub async fn type_check(p: &mut Person<'_>, check: &Check<'_>) {
     p.type_in("sponsor.certificate_number", check.certificate_number)
         .await;
     p.type_in("sponsor.name", check.name).await;
-    p.shot("check-typed").await;
-    p.press("验证备案类型").await;
 }
 
 /// 产品验证 with a service number of the demo (DEMO-1-01 …).
@@ -313,4 +318,31 @@ pub async fn sms_check(
         p.see(&["核验"]).await;
         p.shot("sms-code-entered").await;
     }
+}
+
+/// How a flow's key applicant pages are seen again, beside the zh-CN desktop walk: the
+/// flow's suffix, in English or not, the window's size (a desktop's, a phone's 375×812).
+pub const LOOKS: [(&str, bool, (u32, u32)); 3] = [
+    ("en", true, (1280, 900)),
+    ("phone-zh", false, (375, 812)),
+    ("phone-en", true, (375, 812)),
+];
+
+/// Logs `user` in, and switches the portal to English when `english`.
+pub async fn log_in_speaking(p: &mut Person<'_>, user: &str, english: bool) {
+    p.log_in(user).await;
+    if english {
+        p.follow("English").await;
+        p.see(&["My filings"]).await;
+    }
+}
+
+/// The open page as a revisit checks it: it shows `text`, no message id leaks, axe-core's
+/// serious and critical findings go to `a11y`, and it is saved as `step`.
+pub async fn looked_at(p: &mut Person<'_>, text: &str, step: &str, a11y: &mut Vec<String>) {
+    p.see(&[text]).await;
+    p.all_translated().await;
+    let path = p.path().await;
+    a11y.extend(p.axe().await.into_iter().map(|v| format!("{path}: {v}")));
+    p.shot(step).await;
 }

@@ -109,10 +109,54 @@ async fn a_storefront_first_filing_then_its_domain_bound_in_chromium() {
 
     bind(&mut p).await;
     p.see(&[&format!("{DOMAIN} 已绑定到您的旺铺")]).await;
+    // Bound: a success note (green), and the field emptied for the next domain.
+    p.c.find(fantoccini::Locator::Css(".note.ok"))
+        .await
+        .unwrap();
+    assert_eq!(
+        p.field_value("domain").await,
+        Some((String::new(), false)),
+        "the bound domain stays in the field"
+    );
     p.shot("bound-after-filing").await;
     p.close().await;
     r.close().await;
     phone.close().await;
+
+    // 顶级域名 again, in en and at a phone's size: a domain not filed here refused, and the
+    // bound one listed (binding it again says so).
+    let mut a11y = Vec::new();
+    for (look, english, size) in steps::LOOKS {
+        let flow = format!("storefront-domains-{look}");
+        let mut q = Person::new(&tools, &driver, &server, &flow, size).await;
+        steps::log_in_speaking(&mut q, "customer", english).await;
+        q.open("/storefront/domains").await;
+        let title = if english {
+            "file first, then access"
+        } else {
+            "先备案、后接入"
+        };
+        steps::looked_at(&mut q, title, "storefront", &mut a11y).await;
+        let bind = if english { "Bind" } else { "绑定" };
+        q.type_in("domain", "not-filed-e2e.cn").await;
+        q.press(bind).await;
+        let refused = if english {
+            "not-filed-e2e.cn is not filed and accessed through this provider yet"
+        } else {
+            "not-filed-e2e.cn 尚未在本接入商完成备案和接入"
+        };
+        steps::looked_at(&mut q, refused, "bind-refused", &mut a11y).await;
+        q.type_in("domain", DOMAIN).await;
+        q.press(bind).await;
+        let again = if english {
+            format!("{DOMAIN} is bound already")
+        } else {
+            format!("{DOMAIN} 已被绑定")
+        };
+        steps::looked_at(&mut q, &again, "bound-already", &mut a11y).await;
+        q.close().await;
+    }
+    assert!(a11y.is_empty(), "axe-core: {a11y:#?}");
 }
 
 /// The storefront app's back end (an admin credential): grants `shop` a subscription, or

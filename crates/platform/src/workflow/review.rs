@@ -103,6 +103,9 @@ pub struct ReviewMaterial {
 pub struct ReviewTimelineEntry {
     pub at: i64,
     pub actor: String,
+    /// For an `account:<id>` actor, that account's login name (none for the platform's
+    /// own jobs, or an account no longer known).
+    pub actor_name: Option<String>,
     pub event: String,
     pub from_state: Option<String>,
     pub to_state: String,
@@ -291,6 +294,16 @@ impl Workflow<'_> {
         }
         let order = self.store.order(order_id).await?;
         let timeline = self.store.order_timeline(order_id).await?;
+        // The accounts behind the entries, by login name.
+        let mut names = std::collections::HashMap::new();
+        for e in &timeline {
+            if let Some(id) = e.actor.strip_prefix("account:")
+                && !names.contains_key(&e.actor)
+                && let Ok(a) = self.store.account(id).await
+            {
+                names.insert(e.actor.clone(), a.username);
+            }
+        }
         let submitted_at = timeline
             .iter()
             .rev()
@@ -341,6 +354,7 @@ impl Workflow<'_> {
                 .into_iter()
                 .map(|e| ReviewTimelineEntry {
                     at: e.at,
+                    actor_name: names.get(&e.actor).cloned(),
                     actor: e.actor,
                     event: e.event,
                     from_state: e.from_state,

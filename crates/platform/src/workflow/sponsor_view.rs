@@ -2,6 +2,7 @@
 //! their numbers, the service numbers behind them and the access records (接入信息) at this
 //! provider. Personal data is masked (certificate and mobile numbers, person names).
 
+use beian_core::order::OrderState;
 use beian_store::accesses::Access;
 use beian_store::apps::App;
 use beian_store::crypto::mask;
@@ -188,7 +189,21 @@ impl Workflow<'_> {
     /// `GET /sponsor`.
     pub async fn sponsor_view(&self, acting: &Acting) -> Result<SponsorView, WorkflowError> {
         let sponsor = self.own_sponsor(acting).await?;
-        let websites = self.store.websites_of_sponsor(&sponsor.id).await?;
+        let mut websites = self.store.websites_of_sponsor(&sponsor.id).await?;
+        // A site filed at another provider and being brought here (继续接入, 新增接入) has
+        // no number from us yet: the one the registry gave at its open order's check.
+        for w in websites.iter_mut().filter(|w| w.icp_number.is_none()) {
+            for o in self.store.orders_of_website(&w.id).await?.iter().rev() {
+                if OrderState::parse(&o.state).is_some_and(OrderState::is_terminal) {
+                    continue;
+                }
+                let work = self.store.order_workflow(&o.id).await?;
+                if let Some(number) = work.registry["website_number"].as_str() {
+                    w.icp_number = Some(number.to_owned());
+                    break;
+                }
+            }
+        }
         let apps = self.store.apps_of_sponsor(&sponsor.id).await?;
         let accesses = self.store.accesses_of_sponsor(&sponsor.id).await?;
         Ok(view_of(sponsor, websites, apps, accesses))

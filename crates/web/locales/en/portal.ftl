@@ -479,6 +479,23 @@ photo-reason-no-backdrop = No backdrop used
 photo-reason-other = Other (explain below)
 flash-photo-decided = The photo decision is saved.
 
+# 网站语言 (the website's declared languages), by code.
+language-zh_cn = Simplified Chinese
+language-zh_tw = Traditional Chinese
+language-en = English
+language-ja = Japanese
+language-ko = Korean
+language-fr = French
+language-de = German
+language-ru = Russian
+language-es = Spanish
+language-pt = Portuguese
+language-ar = Arabic
+language-it = Italian
+language-other = Other
+# The actor of a timeline entry made by the platform's own jobs.
+actor-system = System
+
 ## Staff: bureau status
 nav-bureau = Bureau status
 bureau-intro = Orders waiting to be sent to the bureau, uploads whose sends failed, and files from the bureau that beian did not act on.

@@ -470,6 +470,23 @@ photo-reason-no-backdrop = 未使用幕布
 photo-reason-other = 其他（请填写说明）
 flash-photo-decided = 照片审核结果已保存。
 
+# 网站语言 (the website's declared languages), by code.
+language-zh_cn = 简体中文
+language-zh_tw = 繁体中文
+language-en = 英语
+language-ja = 日语
+language-ko = 韩语
+language-fr = 法语
+language-de = 德语
+language-ru = 俄语
+language-es = 西班牙语
+language-pt = 葡萄牙语
+language-ar = 阿拉伯语
+language-it = 意大利语
+language-other = 其他语言
+# The actor of a timeline entry made by the platform's own jobs.
+actor-system = 系统
+
 ## Staff: bureau status
 nav-bureau = 管局报送
 bureau-intro = 待报送管局的订单、报送失败的上传，以及管局下发但系统未处理的文件。

@@ -281,7 +281,7 @@ pub async fn bind_domain(
     )
     .await;
     let (level, key) = match result {
-        Ok(_) => ("info", "storefront-bound"),
+        Ok(_) => ("ok", "storefront-bound"),
         Err(StorefrontError::Invalid(_)) => ("error", "storefront-invalid"),
         Err(StorefrontError::NotAccessed { .. }) => ("error", "storefront-not-accessed"),
         Err(StorefrontError::OtherAccount { .. }) => ("error", "storefront-not-filed"),
@@ -292,7 +292,9 @@ pub async fn bind_domain(
         level,
         ctx.t_args(key, &[("domain", Arg::S(domain.clone()))]),
     )];
-    blocks.extend(storefront_blocks(&state, &ctx, &domain).await?);
+    // Bound: the field is emptied for the next domain; refused: it keeps what was typed.
+    let typed = if level == "ok" { "" } else { domain.as_str() };
+    blocks.extend(storefront_blocks(&state, &ctx, typed).await?);
     let status = if level == "error" {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

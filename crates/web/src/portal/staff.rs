@@ -451,7 +451,7 @@ fn order_blocks(
         (ctx.t("f-domain"), w.domain.clone()),
         (ctx.t("f-home-url"), w.home_url.clone()),
         (ctx.t("f-service-content"), w.service_content.clone()),
-        (ctx.t("f-languages"), w.languages.join(", ")),
+        (ctx.t("f-languages"), text::languages(lang, &w.languages)),
         (ctx.t("staff-pre-approvals"), w.pre_approvals.join(", ")),
     ];
     website.extend(person(ctx, &w.responsible));
@@ -497,11 +497,11 @@ fn order_blocks(
                 } else {
                     e.event.clone()
                 };
-                (
-                    text::time(e.at),
-                    format!("{event} → {to} ({})", e.actor),
-                    false,
-                )
+                let who = e
+                    .actor_name
+                    .clone()
+                    .unwrap_or_else(|| lang.t("actor-system"));
+                (text::time(e.at), format!("{event} → {to} ({who})"), false)
             })
             .collect(),
     ));

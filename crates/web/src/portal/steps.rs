@@ -183,7 +183,14 @@ fn refused_step(
     )
 }
 
-fn product_forms(ctx: &Ctx, view: &OrderView, number: &str, storefront_first: bool) -> Vec<Block> {
+/// The product step's forms; `errors` go beside the service number's field.
+fn product_forms(
+    ctx: &Ctx,
+    view: &OrderView,
+    number: &str,
+    storefront_first: bool,
+    errors: &BTreeMap<String, String>,
+) -> Vec<Block> {
     let mut blocks = Vec::new();
     if let Some(n) = &view.service_number {
         blocks.push(Block::Note(
@@ -201,7 +208,8 @@ fn product_forms(ctx: &Ctx, view: &OrderView, number: &str, storefront_first: bo
             .field(
                 Field::text("service_number", ctx.t("f-service-number"), number)
                     .hint(ctx.t("hint-service-number")),
-            ),
+            )
+            .errors(errors),
     ));
     let storefront = vec![
         Block::H2(ctx.t("product-storefront")),
@@ -240,7 +248,7 @@ pub async fn product_page(
     let (_, view) = load(&state, &ctx, &id).await?;
     let storefront_first = !q.storefront.is_empty()
         || view.product_line == Some(beian_core::order::ProductLine::Storefront);
-    let blocks = product_forms(&ctx, &view, "", storefront_first);
+    let blocks = product_forms(&ctx, &view, "", storefront_first, &BTreeMap::new());
     let (_, next) = bar(&ctx, &view, "product");
     let mut blocks = blocks;
     if view.service_number.is_some() || view.product_line.is_some() {
@@ -270,12 +278,21 @@ pub async fn product(
             Ok(ctx.redirect_flash(&next, "flash-saved"))
         }
         Err(e) => refused_step(&ctx, &view, "product", &e, |message, _| {
-            let mut blocks = vec![Block::Note("error", message)];
+            let storefront = form.get("product") == "storefront";
+            // A refused service number is said beside its field; the storefront's above.
+            let mut blocks = Vec::new();
+            let mut beside = BTreeMap::new();
+            if storefront {
+                blocks.push(Block::Note("error", message));
+            } else {
+                beside.insert("service_number".to_owned(), message);
+            }
             blocks.extend(product_forms(
                 &ctx,
                 &view,
                 form.get("service_number"),
-                form.get("product") == "storefront",
+                storefront,
+                &beside,
             ));
             blocks
         }),

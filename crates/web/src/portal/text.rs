@@ -37,6 +37,23 @@ pub fn material(lang: Lang, kind: &str) -> String {
     }
 }
 
+/// A website's declared languages (语言类别 codes such as `zh_cn`) by their names in `lang`;
+/// a code without a name shows as itself.
+pub fn languages(lang: Lang, codes: &[String]) -> String {
+    let names: Vec<String> = codes
+        .iter()
+        .map(|code| {
+            let key = format!("language-{code}");
+            if lang.has(&key) {
+                lang.t(&key)
+            } else {
+                code.clone()
+            }
+        })
+        .collect();
+    names.join(if lang == Lang::Zh { "、" } else { ", " })
+}
+
 /// A province's name in `lang`: the Chinese name, or in en the English one with the Chinese
 /// beside it (the name on the customer's documents).
 pub fn province(lang: Lang, code: &str) -> String {

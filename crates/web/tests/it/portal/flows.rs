@@ -455,6 +455,15 @@ async fn continue_access_and_the_other_kinds_in_the_pages() {
         "继续接入",
     )
     .await;
+    // While it is brought here, my filings show the site's number the registry knows.
+    let filings = b.open("/filings").await;
+    let row = filings
+        .body
+        .split("cont-elsewhere.cn)")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_default();
+    assert!(row.contains(&format!("{}-", filed.number)), "{row}");
     let order = fill_and_submit(&app, &mut b, &id, "SN-CONT-1", Some(&filed.password)).await;
     order.has(&["初审中"]);
     let approved = approve(app.reviewer(), &id).await;

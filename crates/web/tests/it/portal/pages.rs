@@ -159,7 +159,12 @@ async fn every_applicant_page_in_both_languages() {
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    page.has(&["value=\"BA-NOPE\"", "class=\"note error\""]);
+    // The refusal is said beside the service number's field.
+    page.has(&[
+        "value=\"BA-NOPE\"",
+        "id=\"e-service_number\"",
+        "备案服务号不存在",
+    ]);
     service_number(&app.store, "BA-PORTAL-1").await;
     b.post_to(
         &format!("/orders/{id}/product"),

@@ -147,10 +147,14 @@ async fn each_staff_page_for_each_role_in_both_languages() {
         "与证件信息不一致",
         &format!("/staff/orders/{id}/materials/"),
     ]);
-    // Reviewers see the forms whole (they check them against the documents).
-    page.has(&[&credit_code(7101)]);
+    // Reviewers see the forms whole (they check them against the documents); 网站语言 by
+    // the language's name, not its code.
+    page.has(&[&credit_code(7101), "简体中文"]);
+    // The timeline names the applicant by login name, not by account id.
+    page.has(&["(alice)"]).lacks(&["(account:"]);
     en.open(&order_page).await.has(&[
         &format!("Review order {id}"),
+        "Simplified Chinese",
         "Timeline",
         "Approve",
         "Return for correction",
