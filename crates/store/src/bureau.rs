@@ -7,9 +7,15 @@
 //! upload ([`Tx::insert_upload`]), so a number exists only with its file (a rolled-back
 //! transaction gives it back); a failed send retries the same row (same number, same file).
 //! The uploads are sent in number order ([`Store::pending_uploads`]).
+//!
+//! An order abandoned after its upload was numbered ([`Tx::withdraw_upload`]): the upload is
+//! withdrawn (deleted, its number given back) only while no sender has begun it
+//! ([`Store::begin_upload_try`] stamps `tried_at` before the bureau is called) and it holds
+//! the last number; otherwise it is sent like any other, so the numbers stay gap-free.
 
 use sqlx::Row;
 
+use crate::audit::AuditEntry;
 pub use crate::bureau_records::{Alert, DownloadRecord};
 use crate::crypto::Field;
 use crate::db::{Store, Tx, new_id};
@@ -61,6 +67,8 @@ pub struct Upload {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub sent_at: Option<i64>,
+    /// When a sender first began it (before calling the bureau); `None`: never begun.
+    pub tried_at: Option<i64>,
 }
 
 impl std::fmt::Debug for Upload {
@@ -75,7 +83,7 @@ impl std::fmt::Debug for Upload {
 }
 
 const UPLOAD_COLS: &str = "id, sequence, file_name, job_key, order_id, access_id, operation, \
-    subject, xml_ct, status, attempts, last_error, created_at, sent_at";
+    subject, xml_ct, status, attempts, last_error, created_at, sent_at, tried_at";
 
 fn upload_of(store: &Store, r: &sqlx::any::AnyRow) -> Result<Upload> {
     let ct: Vec<u8> = r.try_get("xml_ct")?;
@@ -94,6 +102,7 @@ fn upload_of(store: &Store, r: &sqlx::any::AnyRow) -> Result<Upload> {
         last_error: r.try_get("last_error")?,
         created_at: r.try_get("created_at")?,
         sent_at: r.try_get("sent_at")?,
+        tried_at: r.try_get("tried_at")?,
     })
 }
 
@@ -162,6 +171,7 @@ impl Tx {
             last_error: None,
             created_at: now,
             sent_at: None,
+            tried_at: None,
         })
     }
 
@@ -178,6 +188,80 @@ impl Tx {
         .execute(self.conn())
         .await?;
         Ok(res.rows_affected() == 1)
+    }
+
+    /// Takes the `dataSequence` counter's row lock for the rest of this transaction without
+    /// moving it, and returns the last number allocated. Until commit no upload can be
+    /// numbered (on PostgreSQL [`Tx::next_upload_sequence`] waits on the row; on SQLite the
+    /// transaction is the one writer), and every upload numbered before is committed and
+    /// visible to this transaction's next statements.
+    pub async fn lock_upload_sequence(&mut self) -> Result<i64> {
+        Ok(sqlx::query(
+            "UPDATE bureau_sequence SET last_sequence = last_sequence WHERE id = 'upload' \
+             RETURNING last_sequence",
+        )
+        .fetch_one(self.conn())
+        .await?
+        .try_get("last_sequence")?)
+    }
+
+    /// The order's upload not yet accepted, if any, read in this transaction (after
+    /// [`Tx::lock_upload_sequence`], no new one can appear before commit).
+    pub async fn pending_upload_of_order(&mut self, order_id: &str) -> Result<Option<Upload>> {
+        let row = sqlx::query(sql!(
+            "SELECT {UPLOAD_COLS} FROM bureau_uploads WHERE order_id = $1 \
+             AND status = 'pending' ORDER BY sequence LIMIT 1"
+        ))
+        .bind(order_id)
+        .fetch_optional(self.conn())
+        .await?;
+        let store = self.store.clone();
+        row.map(|r| upload_of(&store, &r)).transpose()
+    }
+
+    /// Withdraws the upload `id` numbered `sequence` of an abandoned order, if that is still
+    /// safe for the gap-free numbering: it holds the last number allocated, is pending and
+    /// no sender has begun it (`tried_at` unset, no failed try), so the bureau cannot have
+    /// it. Its row is deleted and its number given back (the next upload takes it), with an
+    /// audit record by `actor`. False, and nothing changed, otherwise: then it must still be
+    /// sent (docs/bureau-interop.md, "Abandoned after approval").
+    ///
+    /// Call it after [`Tx::lock_upload_sequence`]. A sender begins an upload with one
+    /// statement on its row ([`Store::begin_upload_try`]); the row lock orders the two: a
+    /// begun try makes the delete miss, and a committed delete makes the begin miss (the
+    /// sender then skips it).
+    pub async fn withdraw_upload(&mut self, actor: &str, id: &str, sequence: i64) -> Result<bool> {
+        let gone = sqlx::query(
+            "DELETE FROM bureau_uploads WHERE id = $1 AND sequence = $2 \
+             AND status = 'pending' AND tried_at IS NULL AND attempts = 0 \
+             AND sequence = (SELECT last_sequence FROM bureau_sequence WHERE id = 'upload')",
+        )
+        .bind(id)
+        .bind(sequence)
+        .execute(self.conn())
+        .await?;
+        if gone.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let counter = sqlx::query(
+            "UPDATE bureau_sequence SET last_sequence = last_sequence - 1 \
+             WHERE id = 'upload' AND last_sequence = $1",
+        )
+        .bind(sequence)
+        .execute(self.conn())
+        .await?;
+        if counter.rows_affected() != 1 {
+            // Not reached under the counter lock; never leave a gap.
+            return Err(crate::error::StoreError::Conflict {
+                what: "upload sequence",
+            });
+        }
+        self.append_audit(
+            AuditEntry::new(actor, "bureau.upload_withdrawn", format!("upload:{id}"))
+                .before(serde_json::json!({ "data_sequence": sequence, "status": "pending" }))
+                .after(serde_json::json!({ "data_sequence_given_back": sequence })),
+        );
+        Ok(true)
     }
 }
 
@@ -243,6 +327,21 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(|r| upload_of(self, r)).collect()
+    }
+
+    /// A sender begins a try of the pending upload `id`: stamps `tried_at` (the first time)
+    /// before the bureau is called, so it can no longer be withdrawn. False when it is no
+    /// longer pending (withdrawn, or accepted meanwhile): then it must not be sent.
+    pub async fn begin_upload_try(&self, id: &str) -> Result<bool> {
+        let res = sqlx::query(
+            "UPDATE bureau_uploads SET tried_at = COALESCE(tried_at, $1) \
+             WHERE id = $2 AND status = 'pending'",
+        )
+        .bind(self.now_ms())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(res.rows_affected() == 1)
     }
 
     /// Records a failed send of an upload (the error free of personal data).

@@ -410,6 +410,17 @@ impl Tx {
         ));
         Ok(())
     }
+
+    /// The order as it stands, read in this transaction (e.g. after a lock that orders this
+    /// transaction after a concurrent transition).
+    pub async fn order_now(&mut self, id: &str) -> Result<Order> {
+        let row = sqlx::query(sql!("SELECT {ORDER_COLS} FROM orders WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or(StoreError::NotFound { what: "order" })?;
+        order_from_row(&row)
+    }
 }
 
 impl Store {

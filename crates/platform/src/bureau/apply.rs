@@ -20,6 +20,10 @@
 //! - for a cancel-access upload: approved → access `cancelled`; refused → back to `active`,
 //!   and the `CancelAccessRefused` notification with the bureau's reasons.
 //!
+//! - for an order abandoned here after its upload was numbered: a timeline entry
+//!   `bureau_result_after_abandon` (approved or not, the codes) and nothing else; the order
+//!   stays abandoned and the file is listed for the admins as not acted on.
+//!
 //! Whatever is not acted on (results matching no upload, 1060 for materials, blacklists,
 //! notices, cancellations of records not ours) stays recorded with `acted = 0`, listed for
 //! the admins.
@@ -46,6 +50,9 @@ use crate::notify::{Notification, ReturnReason};
 
 /// The timeline event of one approved part of a change (not its last).
 pub const PART_APPROVED: &str = "bureau_part_approved";
+
+/// The timeline event of a bureau result for an order abandoned here (ignored).
+pub const RESULT_AFTER_ABANDON: &str = "bureau_result_after_abandon";
 
 /// The message key the approval's timeline entry carries until the record is synced.
 pub const SYNCING_KEY: &str = "workflow.bureau_syncing";
@@ -219,6 +226,22 @@ async fn apply_result(
     ) else {
         return Err(StoreError::Corrupt("orders"));
     };
+    if state == OrderState::Abandoned {
+        // Abandoned after it was numbered (docs/bureau-interop.md, "Abandoned after
+        // approval"): the bureau's decision is recorded on the order (timeline and audit)
+        // and changes nothing; the file stays listed for the admins (not acted on).
+        let mut event = TimelineEvent::new("bureau", RESULT_AFTER_ABANDON);
+        event.note = json!({
+            "upload": upload.job_key,
+            "approved": approved(result),
+            "codes": result.items.iter().map(|i| i.code).collect::<Vec<_>>(),
+        });
+        // The version as this transaction left it (one file may answer several parts).
+        let version = tx.order_now(order_id).await?.version;
+        tx.transition_order(order_id, version, state.as_str(), &event)
+            .await?;
+        return Ok(None);
+    }
     if !matches!(state, OrderState::AtBureau | OrderState::SmsPending) {
         return Ok(None);
     }

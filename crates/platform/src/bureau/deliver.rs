@@ -6,6 +6,12 @@
 //!
 //! A lost answer, or a bureau saying the number is used, is settled with
 //! `isp_querypreviousupload`: a number at or below the bureau's last accepted one arrived.
+//!
+//! Each try is begun on the upload's row (`tried_at`) before the bureau is called, so an
+//! abandon cannot withdraw an upload that may be on its way. An accepted upload of an order
+//! abandoned meanwhile (docs/bureau-interop.md, "Abandoned after approval") moves nothing:
+//! the abandoned order gets a timeline entry `upload_sent_after_abandon` (with its audit
+//! record) and stays abandoned.
 
 use beian_core::kind::FilingKind;
 use beian_core::order::{Event, Flow, OrderState, ProductLine, apply};
@@ -25,6 +31,9 @@ use super::submit::ACTOR;
 use super::{Bureau, applicant_recipients, enqueue_notification};
 use crate::notify::Notification;
 
+/// The timeline event of an abandoned order's upload accepted by the bureau all the same.
+pub const UPLOAD_SENT_AFTER_ABANDON: &str = "upload_sent_after_abandon";
+
 /// The key of the SMS window in an order's `deadlines` (Unix ms; shown while `sms_pending`).
 pub const SMS_WINDOW_DEADLINE: &str = "sms_window";
 
@@ -36,6 +45,13 @@ pub async fn flush(b: &Bureau<'_>) -> Result<(), String> {
         .await
         .map_err(|e| format!("store: {e}"))?;
     for upload in pending {
+        // Begun before the bureau is called: from here on it cannot be withdrawn. Not
+        // pending any more (withdrawn from an abandoned order, or accepted meanwhile): skip.
+        match b.store.begin_upload_try(&upload.id).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => return Err(format!("store: {e}")),
+        }
         match send_one(b, &upload).await {
             Ok(()) => {}
             Err(reason) => {
@@ -142,6 +158,14 @@ async fn delivered(b: &Bureau<'_>, upload: &Upload) -> Result<(), StoreError> {
     ) else {
         return Err(StoreError::Corrupt("orders"));
     };
+    if state == OrderState::Abandoned {
+        // Abandoned after it was numbered: it went anyway (gap-free numbering); recorded on
+        // the order, which stays abandoned.
+        let mut event = TimelineEvent::new(ACTOR, UPLOAD_SENT_AFTER_ABANDON);
+        event.note = json!({ "data_sequence": upload.sequence, "file": upload.file_name });
+        tx.transition_order(order_id, order.version, state.as_str(), &event)
+            .await?;
+    }
     if state != OrderState::QueuedForBureau {
         tx.commit().await?;
         return Ok(());

@@ -9,6 +9,11 @@
 //! them with code 14). When the answer is lost or the bureau says the number is used, the
 //! bureau's last accepted number (`isp_querypreviousupload`) settles whether it arrived.
 //!
+//! Abandoned orders (docs/bureau-interop.md, "Abandoned after approval"): an order abandoned
+//! before its upload is numbered takes no number (the job reads the order again once it holds
+//! the counter, which the abandon takes too); one abandoned after keeps its upload unless the
+//! abandon withdrew it ([`beian_store::Tx::withdraw_upload`]), and the job still sends it.
+//!
 //! Sending and acceptance: [`super::deliver`]; the submission deadline: [`super::deadline`].
 
 use std::net::Ipv4Addr;
@@ -104,7 +109,9 @@ pub async fn run_upload(b: &Bureau<'_>, job: &Job) -> JobOutcome {
 }
 
 /// The upload of the job's subject: the one recorded before, or a new one (built and
-/// recorded with the next number). `None` when there is nothing to send any more.
+/// recorded with the next number). `None` when there is nothing to send any more (an order
+/// abandoned before its upload was numbered takes no number: docs/bureau-interop.md,
+/// "Abandoned after approval").
 async fn ensure_upload(b: &Bureau<'_>, request: &UploadJob) -> Result<Option<Upload>, Failure> {
     match request {
         UploadJob::Order { order_id } => {
@@ -122,7 +129,7 @@ async fn ensure_upload(b: &Bureau<'_>, request: &UploadJob) -> Result<Option<Upl
             if let Some(u) = b.store.upload_by_key(&key).await? {
                 return Ok(Some(u));
             }
-            record_order_upload(b, &order, &key).await.map(Some)
+            record_order_upload(b, &order, &key).await
         }
         UploadJob::CancelAccess { cancel_access } => {
             let key = format!("access:{}:cancel", cancel_access.access_id);
@@ -243,13 +250,31 @@ async fn order_data(b: &Bureau<'_>, order: &Order) -> Result<OrderData, Failure>
     })
 }
 
-async fn record_order_upload(b: &Bureau<'_>, order: &Order, key: &str) -> Result<Upload, Failure> {
+/// Whether the order is still queued for the bureau as it was read (`order`), checked in
+/// `tx` once it holds the `dataSequence` counter: an abandon that committed meanwhile is seen
+/// (it takes the counter too), and then nothing is numbered for the order.
+async fn still_queued(tx: &mut beian_store::Tx, order: &Order) -> Result<bool, StoreError> {
+    let now = tx.order_now(&order.id).await?;
+    Ok(now.state == OrderState::QueuedForBureau.as_str() && now.version == order.version)
+}
+
+/// Records the order's upload with the next number; `None` (nothing numbered) when the order
+/// left `queued_for_bureau` meanwhile (abandoned).
+async fn record_order_upload(
+    b: &Bureau<'_>,
+    order: &Order,
+    key: &str,
+) -> Result<Option<Upload>, Failure> {
     let data = order_data(b, order).await?;
     if data.forms.is_app() {
         return record_app_upload(b, order, key, &data).await;
     }
     let mut tx = b.store.begin().await?;
     let sequence = tx.next_upload_sequence().await?;
+    if !still_queued(&mut tx, order).await? {
+        tx.rollback().await?;
+        return Ok(None);
+    }
     let built = build(&UploadInput {
         kind: data.kind,
         isp_id: b.isp_id,
@@ -264,7 +289,9 @@ async fn record_order_upload(b: &Bureau<'_>, order: &Order, key: &str) -> Result
         password_hash: data.password_hash.clone(),
     })
     .map_err(|e| Failure::Fatal(format!("order {}: {e}", order.id)))?;
-    insert(b, tx, sequence, key, Some(&order.id), None, &built).await
+    insert(b, tx, sequence, key, Some(&order.id), None, &built)
+        .await
+        .map(Some)
 }
 
 /// An APP's order: beian's APP extension document (`urn:beian:miit-ext:app:1`,
@@ -276,7 +303,7 @@ async fn record_app_upload(
     order: &Order,
     key: &str,
     data: &OrderData,
-) -> Result<Upload, Failure> {
+) -> Result<Option<Upload>, Failure> {
     let fatal = |e: String| Failure::Fatal(format!("order {}: {e}", order.id));
     let Some(form) = &data.forms.app else {
         return Err(fatal("no APP form".to_owned()));
@@ -303,6 +330,10 @@ async fn record_app_upload(
         .transpose()?;
     let mut tx = b.store.begin().await?;
     let sequence = tx.next_upload_sequence().await?;
+    if !still_queued(&mut tx, order).await? {
+        tx.rollback().await?;
+        return Ok(None);
+    }
     let doc = super::build_app::build_app(&super::build_app::AppUploadInput {
         kind: data.kind,
         record_id: sequence,
@@ -345,7 +376,7 @@ async fn record_app_upload(
         .await?;
     tx.commit().await?;
     tracing::info!(sequence, file = %upload.file_name, "bureau APP upload recorded");
-    Ok(upload)
+    Ok(Some(upload))
 }
 
 async fn record_cancel_upload(

@@ -159,6 +159,12 @@ pub enum Notification {
     },
     /// A draft was not submitted in time and is closed.
     DraftExpired { order_id: String, domain: String },
+    /// An order abandoned after the provider approved it: what became of its bureau upload.
+    AbandonedUpload {
+        order_id: String,
+        domain: String,
+        outcome: crate::workflow::UploadWithdrawal,
+    },
     /// The provider's reviewer rejected the responsible person's photo, with the reasons.
     PhotoRejected {
         order_id: String,
@@ -207,6 +213,7 @@ impl Notification {
             Notification::FilingPasswordIssued { .. } => "filing_password_issued",
             Notification::DeadlineReminder { .. } => "deadline_reminder",
             Notification::DraftExpired { .. } => "draft_expired",
+            Notification::AbandonedUpload { .. } => "abandoned_upload",
             Notification::ProviderDeadlineBreach { .. } => "provider_deadline_breach",
             Notification::PhotoRejected { .. } => "photo_rejected",
             Notification::CancelAccessRefused { .. } => "cancel_access_refused",
@@ -281,6 +288,17 @@ impl Notification {
                 reason_args(locale, reasons),
             ),
             Notification::CancelAccessOnlyAccess { domain } => vec![("domain", domain.clone())],
+            Notification::AbandonedUpload {
+                order_id,
+                domain,
+                outcome,
+            } => with(
+                order(order_id, domain),
+                [
+                    ("outcome", text(outcome.message_key(), &[])),
+                    ("outcome_short", text(outcome.short_message_key(), &[])),
+                ],
+            ),
             Notification::FilingCancelled {
                 order_id,
                 domain,

@@ -77,6 +77,11 @@ pub(super) fn examples() -> Vec<Notification> {
             order_id: order_id.clone(),
             domain: domain.clone(),
         },
+        Notification::AbandonedUpload {
+            order_id: order_id.clone(),
+            domain: domain.clone(),
+            outcome: crate::workflow::UploadWithdrawal::Withdrawn,
+        },
         Notification::PhotoRejected {
             order_id: order_id.clone(),
             domain: domain.clone(),
@@ -107,6 +112,19 @@ pub(super) fn examples() -> Vec<Notification> {
             deadline,
         },
     ]
+    .into_iter()
+    // Every outcome of an abandoned upload (the SMS of each must fit one segment).
+    .chain(
+        crate::workflow::UploadWithdrawal::ALL
+            .into_iter()
+            .filter(|o| *o != crate::workflow::UploadWithdrawal::Withdrawn)
+            .map(|outcome| Notification::AbandonedUpload {
+                order_id: "0193a6b2-7c41-7d2e-9f0a-3b5c8d1e2f40".to_owned(),
+                domain: "example-shop.cn".to_owned(),
+                outcome,
+            }),
+    )
+    .collect()
 }
 
 #[test]
@@ -114,7 +132,7 @@ fn the_examples_cover_every_event() {
     let mut events: Vec<&str> = examples().iter().map(Notification::event).collect();
     events.sort_unstable();
     events.dedup();
-    assert_eq!(events.len(), 15);
+    assert_eq!(events.len(), 16);
 }
 
 #[test]
@@ -366,8 +384,13 @@ fn the_message_file_has_no_key_that_nothing_uses() {
     for duty in ["review", "photo_review", "submit_to_bureau"] {
         used.push(format!("notify.duty.{duty}"));
     }
+    for outcome in crate::workflow::UploadWithdrawal::ALL {
+        used.push(outcome.message_key().to_owned());
+        used.push(outcome.short_message_key().to_owned());
+    }
     let mut keys: Vec<&str> = messages().keys();
     keys.sort_unstable();
     used.sort_unstable();
+    used.dedup();
     assert_eq!(keys, used);
 }

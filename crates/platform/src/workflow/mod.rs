@@ -97,7 +97,9 @@ pub use review::{
 };
 pub use sponsor_error::SponsorRefusal;
 pub use sponsor_view::{AccessView, SponsorAppView, SponsorView, SponsorWebsiteView};
-pub use submit::{ABANDON_ACCESS_WARNING, AbandonOutcome, ReturnReasonInput, Submitted};
+pub use submit::{
+    ABANDON_ACCESS_WARNING, AbandonOutcome, ReturnReasonInput, Submitted, UploadWithdrawal,
+};
 pub use view::{Forms, MaterialSummary, OrderSummary, OrderView, TimelineItem};
 pub use waiting::{
     DEADLINE_ACTOR, DRAFT_EXPIRY_DAYS, REMINDER_THRESHOLDS_DAYS, WAITING_STATES, days_waited,

@@ -8,6 +8,10 @@
 //! the state moves with the expected version ([`WorkflowError::Conflict`] when another
 //! change came first), with its timeline entry, audit records, the service number's status
 //! and the step's notification jobs.
+//!
+//! Abandoning past the provider's approval also settles the bureau upload, in the same
+//! transaction and under the `dataSequence` counter's lock ([`UploadWithdrawal`],
+//! docs/bureau-interop.md "Abandoned after approval"), and the customer is told which.
 
 use beian_core::i18n::Locale;
 use beian_core::order::{Event, OrderState, Readiness, Refusal, apply};
@@ -43,6 +47,57 @@ pub struct AbandonOutcome {
     pub version: i64,
     /// A message key to show (access kinds), see [`ABANDON_ACCESS_WARNING`].
     pub warning: Option<&'static str>,
+    /// Past the provider's approval: what became of the bureau upload (the customer is told,
+    /// and the abandon timeline entry's note says so too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bureau_upload: Option<UploadWithdrawal>,
+}
+
+/// What became of the bureau upload of an order abandoned once the provider had approved
+/// it. V3.0 has no operation that withdraws an application (注销 and 取消接入 apply to filed
+/// records only), and `dataSequence` must reach the bureau without a gap (docs/bureau-interop.md,
+/// "Abandoned after approval").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadWithdrawal {
+    /// Queued for the bureau, no upload numbered yet: nothing is sent.
+    NotSent,
+    /// Numbered, never tried, and the last number: deleted, its number given back.
+    Withdrawn,
+    /// Numbered with later numbers after it, or a try may have reached the bureau: it is still
+    /// sent; the bureau decides, and the order stays abandoned here.
+    SentAnyway,
+    /// The bureau already has it: nothing can withdraw it; the bureau decides.
+    AtBureau,
+}
+
+impl UploadWithdrawal {
+    pub const ALL: [UploadWithdrawal; 4] = [
+        UploadWithdrawal::NotSent,
+        UploadWithdrawal::Withdrawn,
+        UploadWithdrawal::SentAnyway,
+        UploadWithdrawal::AtBureau,
+    ];
+
+    /// The message key of the customer's mail sentence.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            UploadWithdrawal::NotSent => "notify.abandoned_upload.not_sent",
+            UploadWithdrawal::Withdrawn => "notify.abandoned_upload.withdrawn",
+            UploadWithdrawal::SentAnyway => "notify.abandoned_upload.sent_anyway",
+            UploadWithdrawal::AtBureau => "notify.abandoned_upload.at_bureau",
+        }
+    }
+
+    /// The message key of the customer's SMS sentence (short: one segment).
+    pub fn short_message_key(self) -> &'static str {
+        match self {
+            UploadWithdrawal::NotSent => "notify.abandoned_upload.not_sent_short",
+            UploadWithdrawal::Withdrawn => "notify.abandoned_upload.withdrawn_short",
+            UploadWithdrawal::SentAnyway => "notify.abandoned_upload.sent_anyway_short",
+            UploadWithdrawal::AtBureau => "notify.abandoned_upload.at_bureau_short",
+        }
+    }
 }
 
 /// One reason of a return: the field's API path and the reviewer's text.
@@ -262,16 +317,59 @@ impl Workflow<'_> {
             None => None,
         };
         let actor = actor.to_owned();
+        // Past the provider's approval the customer is told what became of the bureau upload
+        // (docs/bureau-interop.md, "Abandoned after approval").
+        let to = match l.state {
+            OrderState::QueuedForBureau | OrderState::AtBureau | OrderState::SmsPending => {
+                Some(self.applicant_recipients(&l.order.account_id).await?)
+            }
+            _ => None,
+        };
         let mut tx = self.store.begin().await?;
+        let mut data_sequence = None;
+        let outcome = match l.state {
+            OrderState::QueuedForBureau => {
+                // Under the counter's lock: the upload job numbers nothing meanwhile, and
+                // once this commits it sees the order abandoned and numbers nothing for it.
+                let last = tx.lock_upload_sequence().await?;
+                match tx.pending_upload_of_order(order_id).await? {
+                    None => Some(UploadWithdrawal::NotSent),
+                    Some(u) => {
+                        data_sequence = Some(u.sequence);
+                        if u.sequence == last
+                            && tx.withdraw_upload(&actor, &u.id, u.sequence).await?
+                        {
+                            Some(UploadWithdrawal::Withdrawn)
+                        } else {
+                            Some(UploadWithdrawal::SentAnyway)
+                        }
+                    }
+                }
+            }
+            OrderState::AtBureau | OrderState::SmsPending => Some(UploadWithdrawal::AtBureau),
+            _ => None,
+        };
+        let mut timeline = TimelineEvent::new(&actor, event);
+        if let Some(o) = outcome {
+            timeline.note = json!({ "bureau_upload": o, "data_sequence": data_sequence });
+        }
         let version = tx
-            .transition_order(
-                order_id,
-                l.order.version,
-                next.as_str(),
-                &TimelineEvent::new(&actor, event),
-            )
+            .transition_order(order_id, l.order.version, next.as_str(), &timeline)
             .await?;
-        for job in jobs {
+        let mut told = Vec::new();
+        if let (Some(o), Some(to)) = (outcome, &to) {
+            let notification = Notification::AbandonedUpload {
+                order_id: order_id.to_owned(),
+                domain: l.forms.subject(),
+                outcome: o,
+            };
+            told = crate::notify::jobs_for(
+                &format!("order:{order_id}:abandoned:v{version}"),
+                &notification,
+                to,
+            );
+        }
+        for job in jobs.iter().chain(&told) {
             let payload = crate::notify::seal_notify_job(self.store, job)?;
             tx.enqueue_job(NotifyJob::KIND, &payload, self.store.now())
                 .await?;
@@ -297,6 +395,7 @@ impl Workflow<'_> {
             state: next,
             version,
             warning: l.kind.is_access().then_some(ABANDON_ACCESS_WARNING),
+            bureau_upload: outcome,
         })
     }
 

@@ -1,6 +1,7 @@
 //! The bureau tables: `dataSequence` allocated without gaps by concurrent workers (a rolled
-//! back upload gives its number back), one upload per job key, a downloaded file recorded
-//! once, an alert raised once, sealed secrets, and the purge after 3 months.
+//! back upload gives its number back), one upload per job key, a withdrawal that gives the
+//! last number back only while no try began, a downloaded file recorded once, an alert raised
+//! once, sealed secrets, and the purge after 3 months.
 
 use std::sync::Arc;
 
@@ -124,6 +125,88 @@ async fn one_upload_per_key_sealed_and_marked_sent_once() {
             .unwrap();
         assert_eq!(s.purge_expired_uploads().await.unwrap(), 1);
         assert!(s.upload_by_key("k").await.unwrap().is_none());
+    })
+    .await;
+}
+
+/// Records the upload of `key` with the next number, committed.
+async fn recorded(s: &beian_store::Store, key: &str) -> beian_store::bureau::Upload {
+    let mut tx = s.begin().await.unwrap();
+    let n = tx.next_upload_sequence().await.unwrap();
+    let u = tx.insert_upload(1, n, &upload(key, b"<x/>")).await.unwrap();
+    tx.commit().await.unwrap();
+    u
+}
+
+/// Withdraws `u` in a transaction holding the counter's lock (as an abandon does); whether it
+/// was withdrawn (committed).
+async fn withdraw(s: &beian_store::Store, u: &beian_store::bureau::Upload) -> bool {
+    let mut tx = s.begin().await.unwrap();
+    tx.lock_upload_sequence().await.unwrap();
+    let done = tx.withdraw_upload("test", &u.id, u.sequence).await.unwrap();
+    tx.commit().await.unwrap();
+    done
+}
+
+#[tokio::test]
+async fn only_the_last_number_never_begun_is_withdrawn_and_given_back() {
+    each_backend(async |t| {
+        let s = &t.store;
+        let one = recorded(s, "one").await;
+        let two = recorded(s, "two").await;
+        let three = recorded(s, "three").await;
+        // 2 has a later number after it: withdrawing it would leave a gap.
+        assert!(!withdraw(s, &two).await);
+        // 3 is the last, but a sender began it: the bureau may have it.
+        assert!(s.begin_upload_try(&three.id).await.unwrap());
+        assert!(!withdraw(s, &three).await);
+        assert_eq!(s.last_upload_sequence().await.unwrap(), 3);
+        let pending: Vec<i64> = s
+            .pending_uploads(10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.sequence)
+            .collect();
+        assert_eq!(pending, vec![1, 2, 3]);
+        // 4, never begun and the last: withdrawn, its number given back, audited.
+        let four = recorded(s, "four").await;
+        assert!(withdraw(s, &four).await);
+        assert_eq!(s.last_upload_sequence().await.unwrap(), 3);
+        assert!(s.upload_by_key("four").await.unwrap().is_none());
+        // A sender that read it before finds it gone and must not send it.
+        assert!(!s.begin_upload_try(&four.id).await.unwrap());
+        let audited: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'bureau.upload_withdrawn'",
+        )
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+        assert_eq!(audited, 1);
+        // The next upload takes 4 again: no gap, no number twice.
+        let five = recorded(s, "five").await;
+        assert_eq!(five.sequence, 4);
+        // A withdrawal holds the counter until it commits: an upload numbered meanwhile
+        // (another store, as another instance) takes the number given back, never the next.
+        let other = t.open_another().await;
+        let six = recorded(s, "six").await;
+        let mut tx = s.begin().await.unwrap();
+        tx.lock_upload_sequence().await.unwrap();
+        assert!(tx.withdraw_upload("test", &six.id, 5).await.unwrap());
+        let numbering = tokio::spawn(async move { recorded(&other, "seven").await.sequence });
+        tx.commit().await.unwrap();
+        assert_eq!(numbering.await.unwrap(), 5);
+        assert_eq!(s.last_upload_sequence().await.unwrap(), 5);
+        assert_eq!(one.tried_at, None);
+        // Beginning a try twice keeps the first instant.
+        assert!(s.begin_upload_try(&one.id).await.unwrap());
+        let first = s.upload_by_key("one").await.unwrap().unwrap().tried_at;
+        assert!(first.is_some());
+        assert!(s.begin_upload_try(&one.id).await.unwrap());
+        assert_eq!(
+            s.upload_by_key("one").await.unwrap().unwrap().tried_at,
+            first
+        );
     })
     .await;
 }

@@ -120,6 +120,17 @@ mod tests {
         assert!(json["paths"]["/api/v1/accounts"]["post"].is_object());
         assert!(json["paths"]["/api/v1/sessions/current"]["delete"].is_object());
         assert!(json["components"]["schemas"]["ErrorBody"].is_object());
+        // The abandon answer names what became of the bureau upload, by its four values.
+        let upload = &json["components"]["schemas"]["BureauUpload"];
+        let values: Vec<&str> = upload["enum"]
+            .as_array()
+            .map(|v| v.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            values,
+            ["not_sent", "withdrawn", "sent_anyway", "at_bureau"],
+            "{upload}"
+        );
         assert!(json["components"]["securitySchemes"]["api_key"].is_object());
     }
 }

@@ -21,7 +21,7 @@ use crate::api::{ApiJson, RequestLocale};
 use crate::error::ApiError;
 use crate::startup::AppState;
 use beian_platform::workflow::{
-    Acting, AppForm, FilingCheckInput, SponsorForm, WebsiteForm, messages,
+    Acting, AppForm, FilingCheckInput, SponsorForm, UploadWithdrawal, WebsiteForm, messages,
 };
 
 /// The acting account of a request.
@@ -65,6 +65,37 @@ pub struct AbandonView {
     pub version: i64,
     /// For access kinds, what abandoning means for the site (in the request's language).
     pub warning: Option<String>,
+    /// Abandoned once queued for the bureau or later: what became of the bureau upload
+    /// (docs/api.md, docs/bureau-interop.md "Abandoned after approval"). Absent before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bureau_upload: Option<BureauUpload>,
+}
+
+/// What became of the bureau upload of an order abandoned once queued for the bureau.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BureauUpload {
+    /// Not numbered yet: nothing goes to the bureau.
+    NotSent,
+    /// Numbered, never begun and the last number: deleted, its number given back.
+    Withdrawn,
+    /// Numbered with later numbers after it, or already being sent: it still goes to the
+    /// bureau (numbers must be gap-free), which decides; the order stays abandoned here.
+    SentAnyway,
+    /// The bureau already has it (no V3.0 operation withdraws an application): the bureau
+    /// decides; the order stays abandoned here.
+    AtBureau,
+}
+
+impl From<UploadWithdrawal> for BureauUpload {
+    fn from(o: UploadWithdrawal) -> BureauUpload {
+        match o {
+            UploadWithdrawal::NotSent => BureauUpload::NotSent,
+            UploadWithdrawal::Withdrawn => BureauUpload::Withdrawn,
+            UploadWithdrawal::SentAnyway => BureauUpload::SentAnyway,
+            UploadWithdrawal::AtBureau => BureauUpload::AtBureau,
+        }
+    }
 }
 
 /// Checks which kind of filing a domain (or an APP: `app: {name, platform, package}` instead
@@ -314,7 +345,9 @@ pub async fn submit(
     view(&state, &acting, &id).await
 }
 
-/// Abandons the order; access kinds get a warning about the site.
+/// Abandons the order; access kinds get a warning about the site. Once queued for the
+/// bureau, `bureau_upload` says what became of the upload (the customer is also told by
+/// mail and SMS).
 #[utoipa::path(post, path = "/orders/{id}/abandon", tag = "orders",
     params(("id" = String, Path, description = "the order id")),
     security(("session" = []), ("api_key" = [])),
@@ -336,6 +369,7 @@ pub async fn abandon(
         warning: outcome
             .warning
             .map(|key| messages().render(locale, key, &[])),
+        bureau_upload: outcome.bureau_upload.map(BureauUpload::from),
     })
     .into_response())
 }

@@ -16,7 +16,7 @@ use beian_core::rules::rules_for;
 use beian_core::sponsor::{CertificateType, SponsorNature};
 use beian_platform::materials::{FILE_FIELD, MaterialKind, required_materials, sanitize};
 use beian_platform::workflow::{
-    Acting, OrderView, PersonForm, SponsorForm, WebsiteForm, WorkflowError,
+    Acting, OrderView, PersonForm, SponsorForm, UploadWithdrawal, WebsiteForm, WorkflowError,
 };
 
 use serde::Deserialize;
@@ -1075,7 +1075,17 @@ pub async fn abandon(
 ) -> Result<Response, PageError> {
     let (acting, _) = load(&state, &ctx, &id).await?;
     match state.workflow().abandon(&acting, &id).await {
-        Ok(_) => Ok(ctx.redirect_flash("/filings", "flash-abandoned")),
+        Ok(outcome) => Ok(ctx.redirect_flash(
+            "/filings",
+            // Past the provider's approval the flash also says what became of the upload.
+            match outcome.bureau_upload {
+                None => "flash-abandoned",
+                Some(UploadWithdrawal::NotSent) => "flash-abandoned-not-sent",
+                Some(UploadWithdrawal::Withdrawn) => "flash-abandoned-withdrawn",
+                Some(UploadWithdrawal::SentAnyway) => "flash-abandoned-sent-anyway",
+                Some(UploadWithdrawal::AtBureau) => "flash-abandoned-at-bureau",
+            },
+        )),
         Err(e) => {
             let (message, _) = refused(&ctx, &e)?;
             ctx.page_status(

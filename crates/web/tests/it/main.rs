@@ -4,7 +4,9 @@
 //!
 //! - `api_*`: the REST API, one area per module;
 //! - `workflow_*`, `review`, `deadlines`, `legacy_load`: the platform services and the jobs;
-//! - `bureau_*`: delivery to the bureau, its results and outages;
+//! - `bureau_*`: delivery to the bureau, its results and outages; `abandon_after_approval`:
+//!   an order abandoned once queued for the bureau (its upload not sent, withdrawn, sent
+//!   anyway or at the bureau);
 //! - `notify_*`: mail and SMS delivery;
 //! - `flows`: the must-show stories of the seed documents, whole, over HTTP;
 //! - `portal`: the pages, driven as a browser drives them (the seeds' flows clicked through);
@@ -16,6 +18,7 @@
 
 mod harness;
 
+mod abandon_after_approval;
 mod abuse;
 mod access_prefill;
 mod api_accounts;

@@ -203,6 +203,12 @@ impl TestApp {
 /// `queued_for_bureau` with `deadlines.bureau_submit` 1 working day after now, and its
 /// `bureau.upload` job is enqueued, in one transaction.
 pub async fn queue_for_bureau(store: &Store, id: &str) {
+    queue_for_bureau_at(store, id, store.now()).await;
+}
+
+/// [`queue_for_bureau`] with the upload job due at `due` (a later instant: the order waits in
+/// `queued_for_bureau` with nothing numbered until the clock gets there).
+pub async fn queue_for_bureau_at(store: &Store, id: &str, due: chrono::DateTime<chrono::Utc>) {
     let order = store.order(id).await.unwrap();
     assert_eq!(order.state, "photo_pending");
     let now = store.now();
@@ -220,7 +226,7 @@ pub async fn queue_for_bureau(store: &Store, id: &str) {
     )
     .await
     .unwrap();
-    tx.enqueue_job(UPLOAD_JOB, &order_upload_payload(id), now)
+    tx.enqueue_job(UPLOAD_JOB, &order_upload_payload(id), due)
         .await
         .unwrap();
     tx.commit().await.unwrap();
