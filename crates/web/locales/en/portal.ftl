@@ -321,6 +321,10 @@ vf-provider = Access provider
 vf-date = Date
 vf-signature = Signature
 event-created = Order opened
+event-create = Order opened
+event-app-updated = APP details saved
+event-draft-expired = Draft not submitted in time; closed
+event-bureau-part-approved = Partly approved by the bureau
 event-sponsor-updated = Sponsor details saved
 event-website-updated = Website details saved
 event-material-added = Material uploaded
@@ -501,6 +505,8 @@ language-it = Italian
 language-other = Other
 # The actor of a timeline entry made by the platform's own jobs.
 actor-system = System
+# The actor of a timeline entry made by the bureau's decision.
+actor-bureau = Bureau
 
 ## Staff: bureau status
 nav-bureau = Bureau status

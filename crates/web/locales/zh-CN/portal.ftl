@@ -315,6 +315,10 @@ vf-provider = 接入服务单位
 vf-date = 日期
 vf-signature = 签字
 event-created = 创建订单
+event-create = 创建订单
+event-app-updated = 填写 APP 信息
+event-draft-expired = 草稿逾期未提交，已关闭
+event-bureau-part-approved = 管局部分审核通过
 event-sponsor-updated = 填写主体信息
 event-website-updated = 填写网站信息
 event-material-added = 上传资料
@@ -492,6 +496,8 @@ language-it = 意大利语
 language-other = 其他语言
 # The actor of a timeline entry made by the platform's own jobs.
 actor-system = 系统
+# The actor of a timeline entry made by the bureau's decision.
+actor-bureau = 管局
 
 ## Staff: bureau status
 nav-bureau = 管局报送

@@ -345,7 +345,7 @@ async fn holiday_blocks(
             Some(s) => ctx.t_args(
                 "holidays-source-admin",
                 &[
-                    ("by", Arg::S(s.updated_by.clone())),
+                    ("by", Arg::S(login_name(state, &s.updated_by).await)),
                     ("at", Arg::S(text::time(s.updated_at))),
                 ],
             ),
@@ -584,5 +584,17 @@ mod tests {
         for (text, line, key) in cases {
             assert_eq!(parse_schedule(text), Err(LineError { line, key }), "{text}");
         }
+    }
+}
+
+/// The login name behind an `account:<id>` actor, for a person to read; the actor itself
+/// when it is not an account or the account is gone.
+async fn login_name(state: &AppState, actor: &str) -> String {
+    match actor.strip_prefix("account:") {
+        Some(id) => match state.store.account(id).await {
+            Ok(a) => a.username,
+            Err(_) => actor.to_owned(),
+        },
+        None => actor.to_owned(),
     }
 }

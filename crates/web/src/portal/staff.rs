@@ -497,10 +497,11 @@ fn order_blocks(
                 } else {
                     e.event.clone()
                 };
-                let who = e
-                    .actor_name
-                    .clone()
-                    .unwrap_or_else(|| lang.t("actor-system"));
+                let who = match (&e.actor_name, e.actor.as_str()) {
+                    (Some(name), _) => name.clone(),
+                    (None, "bureau") => lang.t("actor-bureau"),
+                    (None, _) => lang.t("actor-system"),
+                };
                 (text::time(e.at), format!("{event} → {to} ({who})"), false)
             })
             .collect(),

@@ -152,6 +152,8 @@ async fn each_staff_page_for_each_role_in_both_languages() {
     page.has(&[&credit_code(7101), "简体中文"]);
     // The timeline names the applicant by login name, not by account id.
     page.has(&["(alice)"]).lacks(&["(account:"]);
+    // Every event in words: the order's creation too (its event is `create`).
+    page.has(&["创建订单 → 草稿 (alice)"]).lacks(&["create →"]);
     en.open(&order_page).await.has(&[
         &format!("Review order {id}"),
         "Simplified Chinese",
