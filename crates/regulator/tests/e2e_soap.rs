@@ -432,6 +432,7 @@ async fn app_filing_over_the_extension_end_to_end() {
         sponsor: None,
         sponsor_number: Some("浙ICP备2020000001号".into()),
         app_number: app_number.map(str::to_owned),
+        password_hash: None,
         app,
     };
     let app = AppInfo {
