@@ -342,7 +342,8 @@ async fn record_app_upload(
             OperationType::NewWebsite
         }
         FilingKind::ChangeWebsite => OperationType::Change,
-        FilingKind::NewAccess => OperationType::NewAccess,
+        // V3.0 reports 继续接入 as 新增接入 (it has no code of its own).
+        FilingKind::NewAccess | FilingKind::ContinueAccess => OperationType::NewAccess,
         FilingKind::CancelWebsite => OperationType::CancelWebsite,
         other => return Err(fatal(format!("APP filing of kind {other} is not built"))),
     };

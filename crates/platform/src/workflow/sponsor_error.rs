@@ -54,9 +54,9 @@ pub enum SponsorRefusal {
     NotAccessedHere,
     /// The kind cannot be made on this endpoint. (422, `kind`)
     KindNotAllowed,
-    /// An APP's kind not built yet (issue 18): only 变更APP (`change_website`) is; 取消接入 and
-    /// 注销APP need an APP's access in our records (accesses belong to websites); the
-    /// extension's QXJR and ZXAPP exist, the simulator answers them 5011. (422, `kind`)
+    /// A kind `POST /apps/{id}/orders` does not make (issue 18): it makes 变更APP
+    /// (`change_website`) and 注销APP (`cancel_website`); 新增接入 and 继续接入 of an APP come
+    /// from the filing check. (422, `kind`)
     AppKindNotSupported,
     /// `cancel_access` on `POST /apps/{id}/orders`: an APP's 取消接入 is confirmed by code
     /// and password at `/apps/{id}/cancel-access`, as a website's. (422, `kind`)

@@ -2,7 +2,7 @@
 //! PostgreSQL: an APP's 首次备案 to its `-NA` number (the APP form, its icon as a material, the
 //! extension upload `urn:beian:miit-ext:app:1`, the bureau's `App_xx` result applied), the
 //! public query finding it by name and number, its 变更APP (a new name, the number kept), the
-//! kinds not built for an APP refused by name, the 新增接入 of an APP filed through another
+//! kinds `/apps/{id}/orders` does not make refused by name, the 新增接入 of an APP filed through another
 //! provider, a sponsor holding a website and an APP whose numbers come from one sequence (`-1`,
 //! then `-2A`) with the order list naming each order's service, and the form's errors by field.
 

@@ -2,7 +2,8 @@
 //! SQLite and on PostgreSQL: the APP's access with this provider as a record (`GET /sponsor`
 //! `apps[].access_status`, never in the gate); 取消接入 of an APP accessed here beside another
 //! provider (code to the APP's responsible mobile, the filing password, the extension's
-//! `QXJR`; the access ends here and in the registry, the number stays); 取消接入 of an APP
+//! `QXJR`; the access ends here and in the registry, the number stays), then its 继续接入
+//! (`JXJR`: the same APP and number, accessed here again); 取消接入 of an APP
 //! filed through us, warned beforehand and refused by the bureau (1025, its only access); and
 //! 注销APP (the extension's `ZXAPP`): the APP and its number are gone from the public query.
 
@@ -84,9 +85,23 @@ async fn accessed_here(api: &TestApp, s: &Session, serial: u32, name: &str) -> (
     let code = credit_code(serial);
     let (_, password, app_number) = app_filed_elsewhere(api, &code, name, "远方办公").await;
     let body = app_check("远方办公", "com.elsewhere.office", &code, name);
-    let (status, created) = s.post("/orders", body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (created, done) = access_through(api, s, &body, &password, &format!("{serial}")).await;
     assert_eq!(created["kind"], "new_access", "{created}");
+    assert_eq!(done["app_number"], app_number.as_str(), "{done}");
+    (app_number, password)
+}
+
+/// An APP access order (新增接入 or 继续接入) of the check `body`, through to `completed`:
+/// the created order and the completed one.
+async fn access_through(
+    api: &TestApp,
+    s: &Session,
+    body: &Value,
+    password: &str,
+    tag: &str,
+) -> (Value, Value) {
+    let (status, created) = s.post("/orders", body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["order_id"].as_str().unwrap().to_owned();
     let (status, verified) = s
         .post(
@@ -106,12 +121,12 @@ async fn accessed_here(api: &TestApp, s: &Session, serial: u32, name: &str) -> (
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{saved}");
-    let number = format!("SN-K-{serial}");
+    let number = format!("SN-K-{tag}");
     service_number(api, &number).await;
     bind(s, &id, &number).await;
     let submitted = upload_missing_and_submit(s, &id).await;
     assert_eq!(submitted["state"], "provider_review", "{submitted}");
-    let rita = api.new_reviewer(&format!("rita-k{serial}")).await;
+    let rita = api.new_reviewer(&format!("rita-k{tag}")).await;
     if approve(&rita, &id).await["state"] == "photo_pending" {
         let (status, shot) = post_multipart(
             s,
@@ -131,12 +146,11 @@ async fn accessed_here(api: &TestApp, s: &Session, serial: u32, name: &str) -> (
     api.advance_over_http(11).await;
     api.advance_over_http(1).await;
     let done = wait_for_state(api, s, &id, "completed").await;
-    assert_eq!(done["app_number"], app_number.as_str(), "{done}");
-    (app_number, password)
+    (created, done)
 }
 
 #[tokio::test]
-async fn an_app_cancel_access_ends_our_access_and_its_number_stays() {
+async fn an_app_cancel_access_ends_our_access_its_number_stays_and_it_comes_back() {
     testing::each_backend(async |t| {
         let api = TestApp::new()
             .fixture_registry()
@@ -237,6 +251,38 @@ async fn an_app_cancel_access_ends_our_access_and_its_number_stays() {
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "{err}");
         assert_eq!(err["error"]["code"], "not_accessed_here", "{err}");
+        assert_eq!(gate_domains(&api).await, 0);
+
+        // 继续接入: the customer brings the APP back. The check finds it filed (by its
+        // package) under a sponsor filed here; the order takes up our APP, its number kept,
+        // and goes as the extension's JXJR.
+        let body = app_check(
+            "远方办公",
+            "com.elsewhere.office",
+            &credit_code(81),
+            "杭州取消接入应用有限公司",
+        );
+        let (status, checked) = dora.post("/filing-checks", body.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{checked}");
+        assert_eq!(checked["kind"], "continue_access", "{checked}");
+        assert_eq!(checked["needs_filing_password"], true, "{checked}");
+        let (created, done) = access_through(&api, &dora, &body, &password, "81-again").await;
+        assert_eq!(created["kind"], "continue_access", "{created}");
+        assert_eq!(created["app_id"], app_id.as_str(), "{created}");
+        assert_eq!(done["app_number"], app_number.as_str(), "{done}");
+        let app = first_app(&dora).await;
+        assert_eq!(app["access_status"], "active", "{app}");
+        assert_eq!(app["icp_number"], app_number.as_str(), "{app}");
+        assert_eq!(
+            registry_providers(&api, &app_number).await,
+            vec![
+                crate::flows::registry::HERE,
+                beian_regulator::fixture::PROVIDER_A
+            ]
+        );
+        // Accessed here again: a second check is refused as such.
+        let (status, again) = dora.post("/filing-checks", body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{again}");
         assert_eq!(gate_domains(&api).await, 0);
     })
     .await;
