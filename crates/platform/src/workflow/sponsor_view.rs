@@ -99,7 +99,8 @@ pub struct SponsorView {
     pub websites: Vec<SponsorWebsiteView>,
     /// The sponsor's APPs here.
     pub apps: Vec<SponsorAppView>,
-    /// The service numbers (备案服务号) behind the sponsor's access records.
+    /// The service numbers (备案服务号) behind the sponsor's access records (its websites' and
+    /// its APPs').
     pub service_numbers: Vec<String>,
     pub accesses: Vec<AccessView>,
 }
@@ -129,6 +130,7 @@ fn view_of(
     let mut service_numbers: Vec<String> = accesses
         .iter()
         .filter_map(|a| a.service_number.clone())
+        .chain(app_accesses.iter().filter_map(|a| a.service_number.clone()))
         .collect();
     service_numbers.sort();
     service_numbers.dedup();

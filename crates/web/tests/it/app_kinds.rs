@@ -166,6 +166,9 @@ async fn an_app_cancel_access_ends_our_access_its_number_stays_and_it_comes_back
         assert_eq!(app["access_status"], "active", "{app}");
         assert_eq!(app["icp_number"], app_number.as_str(), "{app}");
         assert_eq!(gate_domains(&api).await, 0);
+        // The server it is accessed on is among the sponsor's service numbers.
+        let (_, sponsor) = dora.get("/sponsor").await;
+        assert_eq!(sponsor["service_numbers"], json!(["SN-K-81"]), "{sponsor}");
         let app_id = app["id"].as_str().unwrap().to_owned();
 
         // 取消接入 is not an order: the orders endpoint says where it is.
