@@ -59,6 +59,46 @@ pub async fn apply(
             issued.sponsor_number = Some(s.number);
             issued.websites.push((app_number.clone(), name));
         }
+        FilingRequest::CancelAppAccess {
+            sponsor_number,
+            app_number,
+            ..
+        } => {
+            let s = need_sponsor(conn, sponsor_number).await?;
+            let (app_id, _) = registry::app_by_number(conn, app_number)
+                .await?
+                .ok_or(Error::NotFound("app"))?;
+            sqlx::query("DELETE FROM app_accesses WHERE app_id = ? AND provider_id = ?")
+                .bind(app_id)
+                .bind(provider_id)
+                .execute(&mut *conn)
+                .await?;
+            issued.sponsor_number = Some(s.number);
+            issued
+                .websites
+                .push((app_number.clone(), app_name(conn, app_id).await?));
+        }
+        FilingRequest::CancelApp {
+            sponsor_number,
+            app_number,
+        } => {
+            let s = need_sponsor(conn, sponsor_number).await?;
+            let (app_id, _) = registry::app_by_number(conn, app_number)
+                .await?
+                .ok_or(Error::NotFound("app"))?;
+            let name = app_name(conn, app_id).await?;
+            sqlx::query("DELETE FROM app_accesses WHERE app_id = ?")
+                .bind(app_id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("UPDATE apps SET status = 'cancelled', updated_at = ? WHERE id = ?")
+                .bind(crate::ts(at))
+                .bind(app_id)
+                .execute(&mut *conn)
+                .await?;
+            issued.sponsor_number = Some(s.number);
+            issued.websites.push((app_number.clone(), name));
+        }
         FilingRequest::ChangeApp {
             sponsor_number,
             app_number,
@@ -237,6 +277,13 @@ async fn add_app(
     registry::insert_app_access(conn, app_id, provider_id, at).await?;
     issued.websites.push((number, app.name.clone()));
     Ok(())
+}
+
+async fn app_name(conn: &mut SqliteConnection, app_id: i64) -> Result<String, Error> {
+    Ok(sqlx::query_scalar("SELECT name FROM apps WHERE id = ?")
+        .bind(app_id)
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 async fn cancel_website(

@@ -199,6 +199,43 @@ pub async fn refusals(
                 }
             }
         }
+        FilingRequest::CancelAppAccess {
+            sponsor_number,
+            app_number,
+            password,
+        } => {
+            if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await? {
+                if !password::check_icp_mm(conn, s.id, password).await? {
+                    codes.push(ResultCode::WrongFilingPassword);
+                }
+                match registry::app_by_number(conn, app_number).await? {
+                    Some((app_id, sponsor_id)) if sponsor_id == s.id => {
+                        let providers = registry::app_access_providers(conn, app_id).await?;
+                        if !providers.contains(&provider_id) {
+                            codes.push(ResultCode::NotOwnAccess);
+                        } else if providers.len() == 1 {
+                            codes.push(ResultCode::OnlyAccess);
+                        }
+                    }
+                    _ => codes.push(ResultCode::WebsiteNotFound),
+                }
+            }
+        }
+        FilingRequest::CancelApp {
+            sponsor_number,
+            app_number,
+        } => {
+            if let Some(s) = filed_sponsor(conn, sponsor_number, &mut codes).await? {
+                match registry::app_by_number(conn, app_number).await? {
+                    Some((app_id, sponsor_id)) if sponsor_id == s.id => {
+                        if !registry::provider_hosts_app(conn, provider_id, app_id).await? {
+                            codes.push(ResultCode::NotAccessedByYou);
+                        }
+                    }
+                    _ => codes.push(ResultCode::WebsiteNotFound),
+                }
+            }
+        }
         FilingRequest::ChangeApp {
             sponsor_number,
             app_number,
@@ -340,6 +377,8 @@ pub async fn province_of(
         FilingRequest::NewApp { sponsor_number, .. }
         | FilingRequest::ChangeApp { sponsor_number, .. }
         | FilingRequest::AppAccess { sponsor_number, .. }
+        | FilingRequest::CancelAppAccess { sponsor_number, .. }
+        | FilingRequest::CancelApp { sponsor_number, .. }
         | FilingRequest::NewWebsite { sponsor_number, .. }
         | FilingRequest::NewWebsiteElsewhereSponsor { sponsor_number, .. }
         | FilingRequest::ChangeSponsor { sponsor_number, .. }
@@ -413,6 +452,15 @@ pub async fn responsible_mobiles(
             mobiles.push(app.responsible.mobile.clone());
         }
         FilingRequest::AppAccess {
+            sponsor_number,
+            app_number,
+        }
+        | FilingRequest::CancelAppAccess {
+            sponsor_number,
+            app_number,
+            ..
+        }
+        | FilingRequest::CancelApp {
             sponsor_number,
             app_number,
         } => {

@@ -196,6 +196,18 @@ pub enum FilingRequest {
         app_number: String,
         app: AppData,
     },
+    /// 取消接入 of an APP (`QXJR`): this provider no longer hosts the filed APP; the number
+    /// stays. `password` is `ICPmm`, as V3.0's 取消接入 carries it.
+    CancelAppAccess {
+        sponsor_number: String,
+        app_number: String,
+        password: String,
+    },
+    /// 注销APP (`ZXAPP`): the APP's filing ends, its accesses with it.
+    CancelApp {
+        sponsor_number: String,
+        app_number: String,
+    },
 }
 
 impl FilingRequest {
@@ -219,6 +231,8 @@ impl FilingRequest {
             FilingRequest::NewApp { .. } => FilingKind::NewWebsite,
             FilingRequest::ChangeApp { .. } => FilingKind::ChangeWebsite,
             FilingRequest::AppAccess { .. } => FilingKind::NewAccess,
+            FilingRequest::CancelAppAccess { .. } => FilingKind::CancelAccess,
+            FilingRequest::CancelApp { .. } => FilingKind::CancelWebsite,
         }
     }
 }

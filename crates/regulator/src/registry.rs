@@ -230,6 +230,19 @@ pub async fn provider_hosts_app(
     Ok(found.is_some())
 }
 
+/// The providers hosting the APP (its accesses).
+pub async fn app_access_providers(
+    conn: &mut SqliteConnection,
+    app_id: i64,
+) -> Result<Vec<i64>, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT provider_id FROM app_accesses WHERE app_id = ? ORDER BY id")
+            .bind(app_id)
+            .fetch_all(&mut *conn)
+            .await?,
+    )
+}
+
 /// Whether a filed APP other than `app_id` holds `package` on `platform`.
 pub async fn app_package_held_by_other(
     conn: &mut SqliteConnection,

@@ -415,7 +415,7 @@ async fn wrong_hash_and_sequence_gap_are_refused() {
 /// beian's APP extension (urn:beian:miit-ext:app:1) end to end: the provider encodes an
 /// `AppUploadData` exactly as a V3.0 upload, the simulator tells it apart by its root, files
 /// the 新增APP with a `-NA` number from the sponsor's one sequence (its website is `-1`), and
-/// answers an operation it does not know yet with 5011.
+/// reviews a 继续接入 (JXJR) of an APP number the registry does not hold: refused, 1059.
 #[tokio::test]
 async fn app_filing_over_the_extension_end_to_end() {
     use beian_miit::ext::app::{
@@ -432,6 +432,7 @@ async fn app_filing_over_the_extension_end_to_end() {
         sponsor: None,
         sponsor_number: Some("浙ICP备2020000001号".into()),
         app_number: app_number.map(str::to_owned),
+        password_hash: None,
         app,
     };
     let app = AppInfo {
@@ -483,13 +484,17 @@ async fn app_filing_over_the_extension_end_to_end() {
     let prev = client.query_previous_upload().await.unwrap();
     assert_eq!(prev.last_sequence, Some(DataSequence::FIRST));
 
-    // The SMS check texts the sponsor's and the APP's responsible persons.
+    // The SMS check texts the sponsor's and the APP's responsible persons (the sponsor's
+    // once per record: the 继续接入 names no APP the registry holds, so no APP's person).
     sim.advance(6).await;
-    for mobile in [fixture::sponsor_mobile(0), app_mobile.to_owned()] {
+    for (mobile, count) in [(fixture::sponsor_mobile(0), 2), (app_mobile.to_owned(), 1)] {
         let texts = sim.inbox(&mobile).await;
-        assert_eq!(texts.len(), 1, "{mobile}: {texts:?}");
-        let answer = sim.enter_sms_code(&mobile, &code_in(&texts[0])).await;
-        assert_eq!(answer["check"]["result"], "verified", "{answer}");
+        assert_eq!(texts.len(), count, "{mobile}: {texts:?}");
+        // The page checks a mobile's newest pending code: the newest text first.
+        for text in texts.iter().rev() {
+            let answer = sim.enter_sms_code(&mobile, &code_in(text)).await;
+            assert_eq!(answer["check"]["result"], "verified", "{answer}");
+        }
     }
     sim.advance(31).await;
 
@@ -504,8 +509,8 @@ async fn app_filing_over_the_extension_end_to_end() {
     codes.sort();
     assert_eq!(
         codes,
-        vec![("41".to_owned(), 1001), ("42".to_owned(), 5011)],
-        "the 新增APP approved, 继续接入 of an APP not yet supported"
+        vec![("41".to_owned(), 1001), ("42".to_owned(), 1059)],
+        "the 新增APP approved, 继续接入 of an APP not in the registry refused"
     );
 
     // The registry holds the APP under the sponsor, numbered from the shared sequence.

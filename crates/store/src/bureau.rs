@@ -31,6 +31,8 @@ pub struct NewUpload<'a> {
     pub job_key: &'a str,
     pub order_id: Option<&'a str>,
     pub access_id: Option<&'a str>,
+    /// The APP access it cancels (取消接入 of an APP, issue 18).
+    pub app_access_id: Option<&'a str>,
     /// The V3.0 operation type `Czlx` of its record.
     pub operation: i64,
     /// The result identifier `Bs` the bureau's result will carry.
@@ -57,6 +59,8 @@ pub struct Upload {
     pub job_key: String,
     pub order_id: Option<String>,
     pub access_id: Option<String>,
+    /// The APP access it cancels (取消接入 of an APP).
+    pub app_access_id: Option<String>,
     pub operation: i64,
     pub subject: String,
     /// The GBK XML document, opened.
@@ -82,8 +86,9 @@ impl std::fmt::Debug for Upload {
     }
 }
 
-const UPLOAD_COLS: &str = "id, sequence, file_name, job_key, order_id, access_id, operation, \
-    subject, xml_ct, status, attempts, last_error, created_at, sent_at, tried_at";
+const UPLOAD_COLS: &str = "id, sequence, file_name, job_key, order_id, access_id, \
+    app_access_id, operation, subject, xml_ct, status, attempts, last_error, created_at, sent_at, \
+    tried_at";
 
 fn upload_of(store: &Store, r: &sqlx::any::AnyRow) -> Result<Upload> {
     let ct: Vec<u8> = r.try_get("xml_ct")?;
@@ -94,6 +99,7 @@ fn upload_of(store: &Store, r: &sqlx::any::AnyRow) -> Result<Upload> {
         job_key: r.try_get("job_key")?,
         order_id: r.try_get("order_id")?,
         access_id: r.try_get("access_id")?,
+        app_access_id: r.try_get("app_access_id")?,
         operation: r.try_get("operation")?,
         subject: r.try_get("subject")?,
         xml: store.crypto().open(Field::Outbox, &ct)?,
@@ -140,8 +146,8 @@ impl Tx {
         let ct = self.store.crypto().seal(Field::Outbox, u.xml);
         sqlx::query(
             "INSERT INTO bureau_uploads (id, sequence, file_name, job_key, order_id, access_id, \
-             operation, subject, xml_ct, status, attempts, created_at, keep_until) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $11)",
+             app_access_id, operation, subject, xml_ct, status, attempts, created_at, \
+             keep_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $12)",
         )
         .bind(&id)
         .bind(sequence)
@@ -149,6 +155,7 @@ impl Tx {
         .bind(u.job_key)
         .bind(u.order_id)
         .bind(u.access_id)
+        .bind(u.app_access_id)
         .bind(u.operation)
         .bind(u.subject)
         .bind(ct)
@@ -163,6 +170,7 @@ impl Tx {
             job_key: u.job_key.to_owned(),
             order_id: u.order_id.map(str::to_owned),
             access_id: u.access_id.map(str::to_owned),
+            app_access_id: u.app_access_id.map(str::to_owned),
             operation: u.operation,
             subject: u.subject.to_owned(),
             xml: u.xml.to_vec(),

@@ -1,8 +1,10 @@
-//! 取消接入 confirmation codes: a one-time code texted to a website's responsible person.
-//! Only a keyed hash of the code is stored (HMAC under the data key, bound to the code's id),
+//! 取消接入 confirmation codes: a one-time code texted to a website's (or an APP's)
+//! responsible person. A website's are in `cancel_access_codes`, an APP's (issue 18) in
+//! `app_cancel_access_codes` with the same columns (its `access_id` an APP access):
+//! [`CodeScope`] says which. Only a keyed hash of the code is stored (HMAC under the data key, bound to the code's id),
 //! so a database dump does not reveal it and six digits cannot be tried offline. A code is
 //! single use, expires, allows a fixed number of wrong tries, and a newer code for the same
-//! website retires the older ones.
+//! website (or APP) retires the older ones.
 
 use serde_json::json;
 use sqlx::Row;
@@ -13,10 +15,45 @@ use crate::crypto::Field;
 use crate::db::{Store, Tx, new_id};
 use crate::error::{Result, StoreError};
 
+/// Whose 取消接入 a code confirms: a website's or an APP's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeScope {
+    Website,
+    App,
+}
+
+impl CodeScope {
+    fn table(self) -> &'static str {
+        match self {
+            CodeScope::Website => "cancel_access_codes",
+            CodeScope::App => "app_cancel_access_codes",
+        }
+    }
+
+    /// The column naming the website or the APP.
+    fn subject(self) -> &'static str {
+        match self {
+            CodeScope::Website => "website_id",
+            CodeScope::App => "app_id",
+        }
+    }
+
+    /// The audit record's subject prefix.
+    fn prefix(self) -> &'static str {
+        match self {
+            CodeScope::Website => "website",
+            CodeScope::App => "app",
+        }
+    }
+}
+
 /// A code to store. `code` is the plaintext, hashed here and never written.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewCancelCode<'a> {
-    pub website_id: &'a str,
+    pub scope: CodeScope,
+    /// The website's id, or the APP's.
+    pub subject_id: &'a str,
+    /// The access (a website's, or an APP's) it cancels.
     pub access_id: &'a str,
     pub account_id: &'a str,
     pub code: &'a str,
@@ -28,7 +65,8 @@ pub struct NewCancelCode<'a> {
 impl std::fmt::Debug for NewCancelCode<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NewCancelCode")
-            .field("website_id", &self.website_id)
+            .field("scope", &self.scope)
+            .field("subject_id", &self.subject_id)
             .field("access_id", &self.access_id)
             .field("code", &"******")
             .finish_non_exhaustive()
@@ -39,7 +77,8 @@ impl std::fmt::Debug for NewCancelCode<'_> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelCode {
     pub id: String,
-    pub website_id: String,
+    /// The website's id, or the APP's.
+    pub subject_id: String,
     pub access_id: String,
     pub account_id: String,
     pub attempts_left: i64,
@@ -56,20 +95,20 @@ impl CancelCode {
     }
 }
 
-macro_rules! select {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, website_id, access_id, account_id, attempts_left, created_at, ",
-            "expires_at, used_at, retired_at FROM cancel_access_codes ",
-            $rest
-        )
-    };
+/// `SELECT <every column but the hash> FROM <the scope's table> <rest>`.
+fn select(scope: CodeScope, rest: &str) -> sqlx::AssertSqlSafe<String> {
+    sql!(
+        "SELECT id, {} AS subject_id, access_id, account_id, attempts_left, created_at, \
+         expires_at, used_at, retired_at FROM {} {rest}",
+        scope.subject(),
+        scope.table()
+    )
 }
 
 fn code_of(r: &AnyRow) -> Result<CancelCode> {
     Ok(CancelCode {
         id: r.try_get("id")?,
-        website_id: r.try_get("website_id")?,
+        subject_id: r.try_get("subject_id")?,
         access_id: r.try_get("access_id")?,
         account_id: r.try_get("account_id")?,
         attempts_left: r.try_get("attempts_left")?,
@@ -103,20 +142,21 @@ impl Tx {
             .store
             .crypto()
             .blind_index(Field::OneTimeCode, &hash_input(&id, c.code));
-        sqlx::query(
-            "UPDATE cancel_access_codes SET retired_at = $1 WHERE website_id = $2 \
-             AND used_at IS NULL AND retired_at IS NULL",
-        )
+        let (table, subject) = (c.scope.table(), c.scope.subject());
+        sqlx::query(sql!(
+            "UPDATE {table} SET retired_at = $1 WHERE {subject} = $2 \
+             AND used_at IS NULL AND retired_at IS NULL"
+        ))
         .bind(now)
-        .bind(c.website_id)
+        .bind(c.subject_id)
         .execute(self.conn())
         .await?;
-        sqlx::query(
-            "INSERT INTO cancel_access_codes (id, website_id, access_id, account_id, code_hash, \
-             attempts_left, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
+        sqlx::query(sql!(
+            "INSERT INTO {table} (id, {subject}, access_id, account_id, code_hash, \
+             attempts_left, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        ))
         .bind(&id)
-        .bind(c.website_id)
+        .bind(c.subject_id)
         .bind(c.access_id)
         .bind(c.account_id)
         .bind(hash)
@@ -129,7 +169,7 @@ impl Tx {
             AuditEntry::new(
                 actor,
                 "cancel_access.code_sent",
-                format!("website:{}", c.website_id),
+                format!("{}:{}", c.scope.prefix(), c.subject_id),
             )
             .after(json!({"code": id, "access": c.access_id, "expires_at": c.expires_at})),
         );
@@ -137,11 +177,17 @@ impl Tx {
     }
 
     /// Counts one wrong try; returns the tries left. `InvalidState` if the code was not live.
-    pub async fn fail_cancel_code(&mut self, actor: &str, id: &str) -> Result<i64> {
-        let res = sqlx::query(
-            "UPDATE cancel_access_codes SET attempts_left = attempts_left - 1 WHERE id = $1 \
-             AND attempts_left > 0 AND used_at IS NULL AND retired_at IS NULL",
-        )
+    pub async fn fail_cancel_code(
+        &mut self,
+        actor: &str,
+        scope: CodeScope,
+        id: &str,
+    ) -> Result<i64> {
+        let table = scope.table();
+        let res = sqlx::query(sql!(
+            "UPDATE {table} SET attempts_left = attempts_left - 1 WHERE id = $1 \
+             AND attempts_left > 0 AND used_at IS NULL AND retired_at IS NULL"
+        ))
         .bind(id)
         .execute(self.conn())
         .await?;
@@ -151,7 +197,7 @@ impl Tx {
                 expected: "live",
             });
         }
-        let left: i64 = sqlx::query("SELECT attempts_left FROM cancel_access_codes WHERE id = $1")
+        let left: i64 = sqlx::query(sql!("SELECT attempts_left FROM {table} WHERE id = $1"))
             .bind(id)
             .fetch_one(self.conn())
             .await?
@@ -169,12 +215,13 @@ impl Tx {
 
     /// Uses the code up (single use). `InvalidState` if it was used, retired or out of tries
     /// meanwhile.
-    pub async fn use_cancel_code(&mut self, actor: &str, id: &str) -> Result<()> {
+    pub async fn use_cancel_code(&mut self, actor: &str, scope: CodeScope, id: &str) -> Result<()> {
         let now = self.store.now_ms();
-        let res = sqlx::query(
-            "UPDATE cancel_access_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL \
-             AND retired_at IS NULL AND attempts_left > 0",
-        )
+        let table = scope.table();
+        let res = sqlx::query(sql!(
+            "UPDATE {table} SET used_at = $1 WHERE id = $2 AND used_at IS NULL \
+             AND retired_at IS NULL AND attempts_left > 0"
+        ))
         .bind(now)
         .bind(id)
         .execute(self.conn())
@@ -195,12 +242,20 @@ impl Tx {
 }
 
 impl Store {
-    /// The website's newest code that is not retired, if any.
-    pub async fn latest_cancel_code(&self, website_id: &str) -> Result<Option<CancelCode>> {
-        sqlx::query(select!(
-            "WHERE website_id = $1 AND retired_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1"
+    /// The website's (or APP's) newest code that is not retired, if any.
+    pub async fn latest_cancel_code(
+        &self,
+        scope: CodeScope,
+        subject_id: &str,
+    ) -> Result<Option<CancelCode>> {
+        sqlx::query(select(
+            scope,
+            &format!(
+                "WHERE {} = $1 AND retired_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
+                scope.subject()
+            ),
         ))
-        .bind(website_id)
+        .bind(subject_id)
         .fetch_optional(self.pool())
         .await?
         .as_ref()
@@ -208,17 +263,22 @@ impl Store {
         .transpose()
     }
 
-    /// The codes made for the website at or after `since_ms`, oldest first (for the re-send
-    /// limits).
+    /// The codes made for the website (or APP) at or after `since_ms`, oldest first (for the
+    /// re-send limits).
     pub async fn cancel_codes_since(
         &self,
-        website_id: &str,
+        scope: CodeScope,
+        subject_id: &str,
         since_ms: i64,
     ) -> Result<Vec<CancelCode>> {
-        sqlx::query(select!(
-            "WHERE website_id = $1 AND created_at >= $2 ORDER BY created_at, id"
+        sqlx::query(select(
+            scope,
+            &format!(
+                "WHERE {} = $1 AND created_at >= $2 ORDER BY created_at, id",
+                scope.subject()
+            ),
         ))
-        .bind(website_id)
+        .bind(subject_id)
         .bind(since_ms)
         .fetch_all(self.pool())
         .await?
@@ -228,16 +288,23 @@ impl Store {
     }
 
     /// Whether `code` is the one stored under `id` (compares keyed hashes).
-    pub async fn cancel_code_matches(&self, id: &str, code: &str) -> Result<bool> {
-        let stored: Vec<u8> =
-            sqlx::query("SELECT code_hash FROM cancel_access_codes WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?
-                .ok_or(StoreError::NotFound {
-                    what: "cancel access code",
-                })?
-                .try_get("code_hash")?;
+    pub async fn cancel_code_matches(
+        &self,
+        scope: CodeScope,
+        id: &str,
+        code: &str,
+    ) -> Result<bool> {
+        let stored: Vec<u8> = sqlx::query(sql!(
+            "SELECT code_hash FROM {} WHERE id = $1",
+            scope.table()
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound {
+            what: "cancel access code",
+        })?
+        .try_get("code_hash")?;
         let given = self
             .crypto()
             .blind_index(Field::OneTimeCode, &hash_input(id, code));

@@ -48,6 +48,7 @@ macro_rules! sql {
 pub mod accesses;
 pub mod accounts;
 pub mod admin;
+pub mod app_accesses;
 pub mod apps;
 pub mod audit;
 pub mod backup;

@@ -60,6 +60,12 @@ impl AppOperation {
     pub fn names_app(self) -> bool {
         !matches!(self, AppOperation::FirstFiling | AppOperation::NewApp)
     }
+
+    /// Whether the record must carry `ICPmm`, the sponsor's filing password hashed (as
+    /// V3.0's 取消接入 does).
+    pub fn carries_password(self) -> bool {
+        self == AppOperation::CancelAccess
+    }
 }
 
 /// A person (`Fzr`), as V3.0 spells one.
@@ -170,6 +176,10 @@ pub struct AppRecord {
     pub sponsor_number: Option<String>,
     #[serde(rename = "Appbah", skip_serializing_if = "Option::is_none", default)]
     pub app_number: Option<String>,
+    /// `ICPmm`: the lower-case hex MD5 of the sponsor's filing password, as V3.0 spells it
+    /// ([`crate::v3::auth::icp_password_hash`]); 取消接入 (`QXJR`) only.
+    #[serde(rename = "ICPmm", skip_serializing_if = "Option::is_none", default)]
+    pub password_hash: Option<String>,
     #[serde(rename = "App", skip_serializing_if = "Option::is_none", default)]
     pub app: Option<AppInfo>,
 }
@@ -250,6 +260,9 @@ impl AppUploadData {
             }
             if r.operation.names_app() != r.app_number.is_some() {
                 return Err(bad("Appbah names the filed APP of every other operation"));
+            }
+            if r.operation.carries_password() != r.password_hash.is_some() {
+                return Err(bad("ICPmm is carried by QXJR only"));
             }
             if let Some(app) = &r.app {
                 let mut seen: Vec<&str> = Vec::new();

@@ -53,6 +53,11 @@ fn every_operation() -> AppUploadData {
         sponsor: None,
         sponsor_number: Some("浙ICP备2020000001号".into()),
         app_number: Some("浙ICP备2020000001号-2A".into()),
+        password_hash: (operation == AppOperation::CancelAccess).then(|| {
+            crate::v3::auth::icp_password_hash("Beian-2020")
+                .expose()
+                .to_owned()
+        }),
         app: with_app.then(app),
     };
     AppUploadData::new(
@@ -72,6 +77,7 @@ fn every_operation() -> AppUploadData {
                 }),
                 sponsor_number: None,
                 app_number: None,
+                password_hash: None,
                 app: Some(app()),
             },
             AppRecord {
@@ -80,6 +86,7 @@ fn every_operation() -> AppUploadData {
                 sponsor: None,
                 sponsor_number: Some("浙ICP备2020000001号".into()),
                 app_number: None,
+                password_hash: None,
                 app: Some(app()),
             },
             on_filed(AppOperation::NewAccess, 3, false),
@@ -169,6 +176,8 @@ fn the_schema_refuses_what_the_extension_forbids() {
         (" xmlns=\"urn:beian:miit-ext:app:1\"", ""),
         // An icon of another type.
         ("type=\"image/png\"", "type=\"image/gif\""),
+        // A filing password hash that is not an MD5 in hex.
+        ("</ICPmm>", "0</ICPmm>"),
     ];
     for (from, to) in cases {
         assert!(good.contains(from), "{from}");
@@ -233,6 +242,17 @@ fn checks_what_the_schema_cannot() {
     let e = refused(&|d| d.records[5].app = None);
     assert!(
         matches!(e, AppUploadError::Record { record_id: 6, .. }),
+        "{e}"
+    );
+    // 取消接入 without the filing password; another operation with it.
+    let e = refused(&|d| d.records[4].password_hash = None);
+    assert!(
+        matches!(e, AppUploadError::Record { record_id: 5, .. }),
+        "{e}"
+    );
+    let e = refused(&|d| d.records[6].password_hash = d.records[4].password_hash.clone());
+    assert!(
+        matches!(e, AppUploadError::Record { record_id: 7, .. }),
         "{e}"
     );
     // The same platform twice.

@@ -17,8 +17,12 @@
 //!   forms become our records; 变更接入 moves the access to the order's service number;
 //!   注销网站 / 注销主体 cancel the access(es) here and clear the numbers (see
 //!   [`apply_cancellation`]).
-//! - for a cancel-access upload: approved → access `cancelled`; refused → back to `active`,
-//!   and the `CancelAccessRefused` notification with the bureau's reasons.
+//! - for a cancel-access upload (a website's, or an APP's: `app_access_id`): approved →
+//!   access `cancelled`; refused → back to `active`, and the `CancelAccessRefused`
+//!   notification with the bureau's reasons.
+//! - an APP's order (issue 18) records the APP's access here (`app_accesses`) when it files
+//!   or accesses the APP; 注销APP cancels that access and clears the APP's number, touching
+//!   no website.
 //!
 //! - for an order abandoned here after its upload was numbered: a timeline entry
 //!   `bureau_result_after_abandon` (approved or not, the codes) and nothing else; the order
@@ -36,6 +40,7 @@ use beian_miit::v3::download::{FilingResult, IcpDownload, Registration};
 use beian_miit::v3::results::ResultCode;
 use beian_store::StoreError;
 use beian_store::accesses::{AccessStatus, NewAccess};
+use beian_store::app_accesses::NewAppAccess;
 use beian_store::bureau::DownloadRecord;
 use beian_store::orders::{TimelineEvent, TransitionExtras};
 use beian_store::products::ServiceNumberStatus;
@@ -215,6 +220,9 @@ async fn apply_result(
         }
         return Ok(Some(format!("access:{access_id}")));
     }
+    if let Some(access_id) = &upload.app_access_id {
+        return apply_app_cancel_access(b, tx, result, access_id, subject).await;
+    }
     let Some(order_id) = &upload.order_id else {
         return Ok(None);
     };
@@ -336,7 +344,9 @@ async fn apply_result(
         });
         let website_number = website_number.or(app_filed.map(|x| x.icp_number.clone()));
         let cancels = matches!(kind, FilingKind::CancelSponsor | FilingKind::CancelWebsite);
-        if cancels {
+        if let (true, Some(a)) = (cancels, &app) {
+            apply_app_cancellation(b, tx, a).await?;
+        } else if cancels {
             apply_cancellation(b, tx, &order, kind).await?;
         } else {
             if let (Some(id), Some(n)) = (&order.sponsor_id, &sponsor_number) {
@@ -367,6 +377,22 @@ async fn apply_result(
             && let Some(access) = b.store.open_access_of_website(website_id).await?
         {
             tx.set_access_service_number(ACTOR, &access.id, n).await?;
+        }
+        // An APP's access here (issue 18): its own record, never the gate's.
+        if creates_access
+            && let (Some(sponsor_id), Some(a)) = (&order.sponsor_id, &app)
+            && b.store.open_access_of_app(&a.id).await?.is_none()
+        {
+            tx.insert_app_access(
+                ACTOR,
+                &NewAppAccess {
+                    app_id: &a.id,
+                    sponsor_id,
+                    order_id: Some(order_id),
+                    service_number: work.service_number.as_deref(),
+                },
+            )
+            .await?;
         }
         if creates_access
             && let (Some(sponsor_id), Some(website_id)) = (&order.sponsor_id, &order.website_id)
@@ -474,6 +500,64 @@ async fn apply_result(
         .await?;
     }
     Ok(Some(format!("order:{order_id}")))
+}
+
+/// The bureau's result of an APP's 取消接入 (`QXJR`): approved → the APP's access here
+/// `cancelled`; refused (1025 for the APP's only access, a wrong password) → back to
+/// `active`, and the customer told why (`CancelAccessRefused`, naming the APP).
+async fn apply_app_cancel_access(
+    b: &Bureau<'_>,
+    tx: &mut beian_store::Tx,
+    result: &FilingResult,
+    access_id: &str,
+    subject: &str,
+) -> Result<Option<String>, StoreError> {
+    let access = b.store.app_access(access_id).await?;
+    if access.status != AccessStatus::Cancelling {
+        return Ok(None);
+    }
+    let to = if approved(result) {
+        AccessStatus::Cancelled
+    } else {
+        AccessStatus::Active
+    };
+    tx.set_app_access_status(ACTOR, access_id, AccessStatus::Cancelling, to)
+        .await?;
+    if to == AccessStatus::Active {
+        let sponsor = b.store.sponsor(&access.sponsor_id).await?;
+        if let Some(account_id) = &sponsor.data.account_id {
+            let recipients = super::applicant_recipients(b.store, account_id).await?;
+            let name = b.store.app(&access.app_id).await?.data.name;
+            super::enqueue_notification(
+                tx,
+                &format!("app_access:{access_id}:refused:{subject}"),
+                &Notification::CancelAccessRefused {
+                    domain: name,
+                    reasons: reasons(result),
+                },
+                &recipients,
+            )
+            .await?;
+        }
+    }
+    Ok(Some(format!("app_access:{access_id}")))
+}
+
+/// 注销APP approved: the APP's access here becomes `cancelled` and its filing ends here (its
+/// `-NA` number cleared). No website is touched, nor the gate.
+async fn apply_app_cancellation(
+    b: &Bureau<'_>,
+    tx: &mut beian_store::Tx,
+    app: &beian_store::apps::App,
+) -> Result<(), StoreError> {
+    if let Some(access) = b.store.open_access_of_app(&app.id).await? {
+        tx.set_app_access_status(ACTOR, &access.id, access.status, AccessStatus::Cancelled)
+            .await?;
+    }
+    if app.icp_number.is_some() {
+        tx.clear_icp_number(ACTOR, FiledTable::App, &app.id).await?;
+    }
+    Ok(())
 }
 
 /// 注销 approved: the website's (注销网站) or every website's of the sponsor (注销主体) access

@@ -4,8 +4,8 @@
 //! the numbers the registry gave and the icon, and returns the `AppUploadData` whose record
 //! id is the result identifier the bureau's result will carry.
 //!
-//! The workflow does not file APP orders yet (issue 18, step 5); this is the encoding the
-//! upload job will call.
+//! The `bureau.upload` job calls it for an APP's order ([`super::submit`]), and
+//! [`build_app_cancel_access`] for an APP's 取消接入 (no order: confirmed by code and password).
 
 use beian_core::app::{AppInfo, IconType};
 use beian_core::kind::FilingKind;
@@ -36,6 +36,8 @@ pub struct AppUploadInput<'a> {
     pub service_content: &'a str,
     pub responsible: &'a PersonForm,
     pub icon: Option<(IconType, &'a [u8])>,
+    /// `ICPmm`, the filing password's hash: 取消接入 only.
+    pub password_hash: Option<&'a str>,
 }
 
 /// The extension's operation for a filing kind, or `None` for a kind an APP has no use for
@@ -147,7 +149,52 @@ pub fn build_app(input: &AppUploadInput<'_>) -> Result<AppUploadData, BuildError
             sponsor,
             sponsor_number,
             app_number,
+            password_hash: if operation.carries_password() {
+                Some(
+                    input
+                        .password_hash
+                        .ok_or(BuildError::MissingNumber("filing password (ICPmm)"))?
+                        .to_owned(),
+                )
+            } else {
+                None
+            },
             app,
+        }],
+    ))
+}
+
+/// The extension document of an APP's 取消接入 (`QXJR`): the sponsor's and the APP's numbers
+/// and `ICPmm`, the filing password's hash (as V3.0's 取消接入 carries it).
+pub fn build_app_cancel_access(
+    record_id: i64,
+    requester_id: i64,
+    sponsor_number: Option<&str>,
+    app_number: Option<&str>,
+    password_hash: Option<&str>,
+) -> Result<AppUploadData, BuildError> {
+    Ok(AppUploadData::new(
+        requester_id,
+        vec![AppRecord {
+            operation: AppOperation::CancelAccess,
+            record_id,
+            sponsor: None,
+            sponsor_number: Some(
+                sponsor_number
+                    .ok_or(BuildError::MissingNumber("sponsor"))?
+                    .to_owned(),
+            ),
+            app_number: Some(
+                app_number
+                    .ok_or(BuildError::MissingNumber("APP"))?
+                    .to_owned(),
+            ),
+            password_hash: Some(
+                password_hash
+                    .ok_or(BuildError::MissingNumber("filing password (ICPmm)"))?
+                    .to_owned(),
+            ),
+            app: None,
         }],
     ))
 }

@@ -120,6 +120,7 @@ fn every_app_kind_builds_a_valid_extension_document() {
             service_content: "企业办公",
             responsible: &responsible,
             icon: Some((IconType::Png, &png)),
+            password_hash: Some("0f359740bd1cda994f8b55330c86d845"),
         };
         let doc = build_app(&input).unwrap();
         assert_eq!(doc.check(), Ok(()), "{kind}");
@@ -156,6 +157,7 @@ fn numbers_are_required_where_the_operation_names_them() {
         service_content: "企业办公",
         responsible: &responsible,
         icon: None,
+        password_hash: None,
     };
     assert!(matches!(
         build_app(&input(FilingKind::NewWebsite, None, None)),
@@ -178,4 +180,37 @@ fn numbers_are_required_where_the_operation_names_them() {
         Err(BuildError::NoCode { .. })
     ));
     assert_eq!(operation_of(FilingKind::CancelSponsor), None);
+    // 取消接入 carries the filing password's hash.
+    assert!(matches!(
+        build_app(&input(
+            FilingKind::CancelAccess,
+            Some("浙ICP备2020000001号"),
+            Some("浙ICP备2020000001号-2A")
+        )),
+        Err(BuildError::MissingNumber("filing password (ICPmm)"))
+    ));
+}
+
+#[test]
+fn an_app_cancel_access_carries_both_numbers_and_the_password_hash() {
+    let doc = build_app_cancel_access(
+        9,
+        1,
+        Some("浙ICP备2020000001号"),
+        Some("浙ICP备2020000001号-2A"),
+        Some("0f359740bd1cda994f8b55330c86d845"),
+    )
+    .unwrap();
+    assert_eq!(doc.check(), Ok(()));
+    let record = &doc.records[0];
+    assert_eq!(record.operation, AppOperation::CancelAccess);
+    assert_eq!(record.app_number.as_deref(), Some("浙ICP备2020000001号-2A"));
+    assert!(record.app.is_none());
+    if xmllint_available() {
+        validate("app cancel access", &doc);
+    }
+    assert!(matches!(
+        build_app_cancel_access(9, 1, Some("浙ICP备2020000001号"), None, Some("0f")),
+        Err(BuildError::MissingNumber("APP"))
+    ));
 }

@@ -144,6 +144,10 @@ async fn delivered(b: &Bureau<'_>, upload: &Upload) -> Result<(), StoreError> {
         tx.delete_bureau_secret(&format!("access:{access_id}"))
             .await?;
     }
+    if let Some(access_id) = &upload.app_access_id {
+        tx.delete_bureau_secret(&format!("app_access:{access_id}"))
+            .await?;
+    }
     let Some(order_id) = &upload.order_id else {
         tx.commit().await?;
         return Ok(());

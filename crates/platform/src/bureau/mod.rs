@@ -1,7 +1,8 @@
 //! Submission to the bureau and results sync, as background jobs (DESIGN.md §5, §7).
 //!
 //! - `bureau.upload` ([`UPLOAD_JOB`], [`submit`]): payload `{"order_id": …}` (an order in
-//!   `queued_for_bureau`) or `{"cancel_access": {"access_id": …}}` (an access `cancelling`).
+//!   `queued_for_bureau`), `{"cancel_access": {"access_id": …}}` (an access `cancelling`) or
+//!   `{"cancel_app_access": {"app_access_id": …}}` (an APP's access `cancelling`).
 //!   The V3.0 upload is built ([`build`]) and recorded with the next `dataSequence` in one
 //!   transaction, then every pending upload is sent in number order through
 //!   [`RegulatorClient::upload`]. A failed send is retried later with the same number and
@@ -15,8 +16,8 @@
 //!   One poll is pending at a time; each run enqueues the next one a poll interval later.
 //! - `bureau.purge` ([`PURGE_JOB`]): deletes upload files kept past their 3 months.
 //! - [`board`]: the staff pages' bureau status (failed sends, downloads not acted on).
-//! - [`build_app`]: the APP extension's upload (`urn:beian:miit-ext:app:1`) of an APP
-//!   filing; the workflow does not file APP orders yet.
+//! - [`build_app`]: the APP extension's upload (`urn:beian:miit-ext:app:1`) of an APP's
+//!   order or 取消接入.
 
 pub mod apply;
 pub mod board;
@@ -79,6 +80,11 @@ pub fn order_upload_payload(order_id: &str) -> Value {
 /// The payload of a cancel-access upload job.
 pub fn cancel_access_payload(access_id: &str) -> Value {
     json!({ "cancel_access": { "access_id": access_id } })
+}
+
+/// The payload of an APP's cancel-access upload job (issue 18).
+pub fn app_cancel_access_payload(app_access_id: &str) -> Value {
+    json!({ "cancel_app_access": { "app_access_id": app_access_id } })
 }
 
 use crate::notify::enqueue_notification;
@@ -145,6 +151,10 @@ mod tests {
         assert_eq!(
             cancel_access_payload("a1")["cancel_access"]["access_id"],
             "a1"
+        );
+        assert_eq!(
+            app_cancel_access_payload("x1")["cancel_app_access"]["app_access_id"],
+            "x1"
         );
     }
 }

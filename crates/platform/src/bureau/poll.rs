@@ -125,13 +125,14 @@ pub async fn sync_approved(b: &Bureau<'_>) -> Result<usize, String> {
         // the sponsor's websites) filed; the numbers here were cleared at the approval.
         let cancels = matches!(kind, FilingKind::CancelSponsor | FilingKind::CancelWebsite);
         // An APP's order (issue 18): V3.0's status query cannot be asked about an APP; the
-        // registry's record in the result file (its `-NA` number, applied) is the sync.
-        let app_synced = if order.website_id.is_none() && !cancels {
+        // registry's record in the result file (its `-NA` number, applied) is the sync, and
+        // for 注销APP the number cleared at the approval.
+        let app_synced = if order.website_id.is_none() {
             b.store
                 .app_of_order(&order.id)
                 .await
                 .map_err(store_err)?
-                .map(|a| a.icp_number.is_some())
+                .map(|a| a.icp_number.is_some() != cancels)
         } else {
             None
         };

@@ -43,11 +43,18 @@ pub const ACTOR: &str = "system:bureau";
 pub enum UploadJob {
     Order { order_id: String },
     CancelAccess { cancel_access: CancelAccess },
+    CancelAppAccess { cancel_app_access: CancelAppAccess },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct CancelAccess {
     pub access_id: String,
+}
+
+/// An APP's 取消接入 (issue 18).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CancelAppAccess {
+    pub app_access_id: String,
 }
 
 /// Why a try failed: retry later, or give up (a data problem).
@@ -141,6 +148,17 @@ async fn ensure_upload(b: &Bureau<'_>, request: &UploadJob) -> Result<Option<Upl
                 return Ok(None);
             }
             record_cancel_upload(b, &access, &key).await.map(Some)
+        }
+        UploadJob::CancelAppAccess { cancel_app_access } => {
+            let key = format!("app_access:{}:cancel", cancel_app_access.app_access_id);
+            if let Some(u) = b.store.upload_by_key(&key).await? {
+                return Ok(Some(u));
+            }
+            let access = b.store.app_access(&cancel_app_access.app_access_id).await?;
+            if access.status != beian_store::accesses::AccessStatus::Cancelling {
+                return Ok(None);
+            }
+            record_app_cancel_upload(b, &access, &key).await.map(Some)
         }
     }
 }
@@ -345,6 +363,7 @@ async fn record_app_upload(
         service_content: &form.service_content,
         responsible: &form.responsible,
         icon,
+        password_hash: data.password_hash.as_ref().map(Secret::expose),
     })
     .map_err(|e| fatal(e.to_string()))?;
     doc.check().map_err(|e| fatal(e.to_string()))?;
@@ -354,7 +373,9 @@ async fn record_app_upload(
             OperationType::NewWebsite
         }
         FilingKind::ChangeWebsite => OperationType::Change,
-        FilingKind::NewAccess => OperationType::NewAccess,
+        // V3.0 reports 继续接入 as 新增接入 (it has no code of its own).
+        FilingKind::NewAccess | FilingKind::ContinueAccess => OperationType::NewAccess,
+        FilingKind::CancelWebsite => OperationType::CancelWebsite,
         other => return Err(fatal(format!("APP filing of kind {other} is not built"))),
     };
     let xml = beian_miit::v3::xml::to_gbk_document(&doc)
@@ -368,6 +389,7 @@ async fn record_app_upload(
                 job_key: key,
                 order_id: Some(&order.id),
                 access_id: None,
+                app_access_id: None,
                 operation: i64::from(operation.code()),
                 subject: &subject,
                 xml: &xml,
@@ -377,6 +399,56 @@ async fn record_app_upload(
     tx.commit().await?;
     tracing::info!(sequence, file = %upload.file_name, "bureau APP upload recorded");
     Ok(Some(upload))
+}
+
+/// An APP's 取消接入: the extension's `QXJR` with the sponsor's and the APP's numbers and
+/// `ICPmm` (the password's hash put by the confirming request), the upload's number as its
+/// record id; reported as V3.0's 取消接入.
+async fn record_app_cancel_upload(
+    b: &Bureau<'_>,
+    access: &beian_store::app_accesses::AppAccess,
+    key: &str,
+) -> Result<Upload, Failure> {
+    let fatal = |e: String| Failure::Fatal(format!("app access {}: {e}", access.id));
+    let app = b.store.app(&access.app_id).await?;
+    let sponsor = b.store.sponsor(&access.sponsor_id).await?;
+    let password_hash = b
+        .store
+        .bureau_secret(&format!("app_access:{}", access.id))
+        .await?
+        .map(Secret::new);
+    let mut tx = b.store.begin().await?;
+    let sequence = tx.next_upload_sequence().await?;
+    let doc = super::build_app::build_app_cancel_access(
+        sequence,
+        b.isp_id,
+        sponsor.icp_number.as_deref(),
+        app.icp_number.as_deref(),
+        password_hash.as_ref().map(Secret::expose),
+    )
+    .map_err(|e| fatal(e.to_string()))?;
+    doc.check().map_err(|e| fatal(e.to_string()))?;
+    let xml = beian_miit::v3::xml::to_gbk_document(&doc)
+        .map_err(|e| Failure::Fatal(format!("upload document: {e}")))?;
+    let subject = sequence.to_string();
+    let upload = tx
+        .insert_upload(
+            b.isp_id,
+            sequence,
+            &NewUpload {
+                job_key: key,
+                order_id: None,
+                access_id: None,
+                app_access_id: Some(&access.id),
+                operation: i64::from(OperationType::CancelAccess.code()),
+                subject: &subject,
+                xml: &xml,
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    tracing::info!(sequence, file = %upload.file_name, "bureau APP cancel-access upload recorded");
+    Ok(upload)
 }
 
 async fn record_cancel_upload(
@@ -446,6 +518,7 @@ async fn insert(
                 job_key: key,
                 order_id,
                 access_id,
+                app_access_id: None,
                 operation: i64::from(built.operation.code()),
                 subject: &built.subject,
                 xml: &xml,
@@ -470,6 +543,10 @@ mod tests {
                 json!({"cancel_access": {"access_id": "a1"}}),
                 Some("cancel"),
             ),
+            (
+                json!({"cancel_app_access": {"app_access_id": "x1"}}),
+                Some("cancel app"),
+            ),
             (json!({"nothing": 1}), None),
         ];
         for (payload, want) in cases {
@@ -478,6 +555,7 @@ mod tests {
                 .map(|j| match j {
                     UploadJob::Order { .. } => "order",
                     UploadJob::CancelAccess { .. } => "cancel",
+                    UploadJob::CancelAppAccess { .. } => "cancel app",
                 });
             assert_eq!(got, want, "{payload}");
         }

@@ -1,15 +1,19 @@
-//! 变更APP (issue 18): the change order of one of the sponsor's APPs filed here (`POST
-//! /apps/{id}/orders` with `kind: change_website`, the website kind's name for a service's
-//! change). As for a website's change, the order is made in `draft` in one transaction (one
+//! 变更APP and 注销APP (issue 18): the change or cancellation order of one of the sponsor's
+//! APPs filed and accessed here (`POST /apps/{id}/orders` with `kind: change_website` or
+//! `cancel_website`, the website kinds' names for a service's change and cancellation). As
+//! for a website's, the order is made in `draft` in one transaction (one
 //! order in progress per sponsor), its forms prefilled from our records of the sponsor and
 //! the APP (what the last approval wrote, `crate::bureau::apply`), the contact fields our
 //! records do not keep taken from the last approved order of that APP. The APP form may change
-//! every field (`forms_update`); the upload is the extension's `BGAPP`.
+//! every field (`forms_update`); the upload is the extension's `BGAPP`. 注销APP changes no
+//! field; its upload is `ZXAPP`, and its approval ends the APP's access and clears its number
+//! (`crate::bureau::apply`).
 
 use beian_core::app::PlatformInput;
 use beian_core::kind::FilingKind;
 use beian_core::order::OrderState;
 use beian_store::StoreError;
+use beian_store::accesses::AccessStatus;
 use beian_store::orders::NewOrder;
 
 use super::change::{person_form, prefilled};
@@ -21,21 +25,26 @@ use super::view::Forms;
 use super::{Acting, SponsorRefusal, Workflow};
 
 impl Workflow<'_> {
-    /// Creates a 变更APP order (`kind` must be `change_website`) for `app_id`, one of the
-    /// acting account's filed sponsor's APPs with its number. Refused:
-    /// [`SponsorRefusal::AppKindNotSupported`] (any other kind: 注销APP is not built),
-    /// [`SponsorRefusal::NoSponsor`],
-    /// [`SponsorRefusal::SponsorNotFiled`], [`SponsorRefusal::WebsiteNotFound`] (not the
-    /// sponsor's APP), [`SponsorRefusal::WebsiteNotFiled`] (no number yet), and an order in
-    /// progress (`order_in_progress`).
+    /// Creates a 变更APP (`change_website`) or 注销APP (`cancel_website`) order for `app_id`,
+    /// one of the acting account's filed sponsor's APPs with its number and an active access
+    /// here. Refused: [`SponsorRefusal::AppKindNotAllowed`] (`cancel_access`: it has its own
+    /// endpoint), [`SponsorRefusal::AppKindNotSupported`] (any other kind),
+    /// [`SponsorRefusal::NoSponsor`], [`SponsorRefusal::SponsorNotFiled`],
+    /// [`SponsorRefusal::WebsiteNotFound`] (not the sponsor's APP),
+    /// [`SponsorRefusal::WebsiteNotFiled`] (no number yet), [`SponsorRefusal::NotAccessedHere`],
+    /// [`SponsorRefusal::AccessCancelling`], and an order in progress (`order_in_progress`).
     pub async fn create_app_change_order(
         &self,
         acting: &Acting,
         kind: FilingKind,
         app_id: &str,
     ) -> Result<String, WorkflowError> {
-        if kind != FilingKind::ChangeWebsite {
-            return Err(WorkflowError::Sponsor(SponsorRefusal::AppKindNotSupported));
+        match kind {
+            FilingKind::ChangeWebsite | FilingKind::CancelWebsite => {}
+            FilingKind::CancelAccess => {
+                return Err(WorkflowError::Sponsor(SponsorRefusal::AppKindNotAllowed));
+            }
+            _ => return Err(WorkflowError::Sponsor(SponsorRefusal::AppKindNotSupported)),
         }
         let sponsor = self.own_sponsor(acting).await?;
         let app = match self.store.app(app_id).await {
@@ -51,6 +60,17 @@ impl Workflow<'_> {
         let Some(app_number) = app.icp_number.clone() else {
             return Err(WorkflowError::Sponsor(SponsorRefusal::WebsiteNotFiled));
         };
+        // As for a website: changes and cancellations go through the hosting provider.
+        match self
+            .store
+            .open_access_of_app(&app.id)
+            .await?
+            .map(|a| a.status)
+        {
+            Some(AccessStatus::Active) => {}
+            Some(_) => return Err(WorkflowError::Sponsor(SponsorRefusal::AccessCancelling)),
+            None => return Err(WorkflowError::Sponsor(SponsorRefusal::NotAccessedHere)),
+        }
         // The last approved forms of this APP (its filing, or its last change).
         let mut last: Option<Forms> = None;
         for order_id in self.store.order_ids_of_app(&app.id).await?.iter().rev() {

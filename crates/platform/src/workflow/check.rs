@@ -200,9 +200,12 @@ impl Workflow<'_> {
                 .await?;
         } else if !matches!(
             kind,
-            FilingKind::FirstFiling | FilingKind::NewWebsite | FilingKind::NewAccess
+            FilingKind::FirstFiling
+                | FilingKind::NewWebsite
+                | FilingKind::NewAccess
+                | FilingKind::ContinueAccess
         ) {
-            // APP filing covers 首次备案, 新增APP and 新增接入 for now (docs/api.md, "APP
+            // APP filing covers 首次备案, 新增APP, 新增接入 and 继续接入 (docs/api.md, "APP
             // filing").
             let mut errors = super::error::FieldErrors::new();
             errors.insert(
@@ -280,8 +283,9 @@ impl Workflow<'_> {
     }
 
     /// An APP's check against our records: a package another sponsor's APP holds here is
-    /// that sponsor's (the bureau would refuse it too, 1005); one this sponsor filed here
-    /// already is filed.
+    /// that sponsor's (the bureau would refuse it too, 1005); one this sponsor's APP holds
+    /// with an access here is accessed here already. An APP of this sponsor whose access here
+    /// ended (取消接入) may come back: 继续接入.
     async fn app_here(
         &self,
         app: &super::forms::AppIdentity,
@@ -291,7 +295,8 @@ impl Workflow<'_> {
             if sponsor.is_none_or(|s| s.id != held.data.sponsor_id) {
                 return Err(WorkflowError::DomainInUse);
             }
-            if held.icp_number.is_some() {
+            if held.icp_number.is_some() && self.store.open_access_of_app(&held.id).await?.is_some()
+            {
                 return Err(WorkflowError::Refused(FilingRefusal::DomainAccessedHere));
             }
         }

@@ -12,6 +12,7 @@
 //! orders are counted again, so two concurrent creations cannot both pass.
 
 use beian_core::app::PlatformInput;
+use beian_core::kind::FilingKind;
 use beian_core::order::OrderState;
 use beian_store::StoreError;
 use beian_store::apps::AppData;
@@ -93,14 +94,18 @@ impl Workflow<'_> {
             None => self.store.website_by_domain(&domain).await?,
             Some(_) => None,
         };
-        // An APP this sponsor began before (an abandoned draft) is taken up again.
+        // An APP this sponsor began before (an abandoned draft) is taken up again, and so is
+        // one filed here whose access ended, for its 继续接入 (its number stays).
+        let continues = checked.result.kind == FilingKind::ContinueAccess;
         let existing_app = match (&app, &checked.local_sponsor) {
             (Some(a), Some(s)) => self
                 .store
                 .apps_by_package(&a.package)
                 .await?
                 .into_iter()
-                .find(|held| held.data.sponsor_id == s.id && held.icp_number.is_none()),
+                .find(|held| {
+                    held.data.sponsor_id == s.id && (held.icp_number.is_none() || continues)
+                }),
             _ => None,
         };
         let mut tx = self.store.begin().await?;

@@ -54,10 +54,13 @@ pub enum SponsorRefusal {
     NotAccessedHere,
     /// The kind cannot be made on this endpoint. (422, `kind`)
     KindNotAllowed,
-    /// An APP's kind not built yet (issue 18): only 变更APP (`change_website`) is; 取消接入 and
-    /// 注销APP need an APP's access in our records (accesses belong to websites); the
-    /// extension's QXJR and ZXAPP exist, the simulator answers them 5011. (422, `kind`)
+    /// A kind `POST /apps/{id}/orders` does not make (issue 18): it makes 变更APP
+    /// (`change_website`) and 注销APP (`cancel_website`); 新增接入 and 继续接入 of an APP come
+    /// from the filing check. (422, `kind`)
     AppKindNotSupported,
+    /// `cancel_access` on `POST /apps/{id}/orders`: an APP's 取消接入 is confirmed by code
+    /// and password at `/apps/{id}/cancel-access`, as a website's. (422, `kind`)
+    AppKindNotAllowed,
 }
 
 impl SponsorRefusal {
@@ -86,6 +89,7 @@ impl SponsorRefusal {
             NotAccessedHere => "not_accessed_here",
             KindNotAllowed => "kind_not_allowed",
             AppKindNotSupported => "app_kind_not_supported",
+            AppKindNotAllowed => "kind_not_allowed",
         }
     }
 
@@ -110,7 +114,8 @@ impl SponsorRefusal {
             | CodeExhausted
             | ConfirmRequired
             | KindNotAllowed
-            | AppKindNotSupported => 422,
+            | AppKindNotSupported
+            | AppKindNotAllowed => 422,
             LegacyCredentials => 401,
         }
     }
@@ -141,6 +146,7 @@ impl SponsorRefusal {
             NotAccessedHere => "sponsor.not_accessed_here",
             KindNotAllowed => "sponsor.kind_not_allowed",
             AppKindNotSupported => "sponsor.app_kind_not_supported",
+            AppKindNotAllowed => "sponsor.app_kind_not_allowed",
         }
     }
 
@@ -163,7 +169,7 @@ impl SponsorRefusal {
         match self {
             CodeMissing | CodeExpired | CodeIncorrect { .. } | CodeExhausted => Some("sms_code"),
             ConfirmRequired => Some("confirm"),
-            KindNotAllowed | AppKindNotSupported => Some("kind"),
+            KindNotAllowed | AppKindNotSupported | AppKindNotAllowed => Some("kind"),
             LegacyCredentials => Some("legacy_password"),
             _ => None,
         }
@@ -233,6 +239,7 @@ mod tests {
             (NotAccessedHere, 409, None),
             (KindNotAllowed, 422, Some("kind")),
             (AppKindNotSupported, 422, Some("kind")),
+            (AppKindNotAllowed, 422, Some("kind")),
         ];
         for (r, status, field) in cases {
             assert!(messages().has_key(r.message_key()), "{}", r.message_key());

@@ -4,6 +4,7 @@
 
 use beian_core::order::OrderState;
 use beian_store::accesses::Access;
+use beian_store::app_accesses::AppAccess;
 use beian_store::apps::App;
 use beian_store::crypto::mask;
 use beian_store::sponsors::{Person, Sponsor, Website};
@@ -75,6 +76,8 @@ pub struct SponsorAppView {
     pub package: String,
     /// The APP number (`浙ICP备2021012345号-2A`), once filed.
     pub icp_number: Option<String>,
+    /// The status of its access here (`active`, `cancelling`, `cancelled`), if it has one.
+    pub access_status: Option<String>,
     pub responsible: MaskedPerson,
 }
 
@@ -96,7 +99,8 @@ pub struct SponsorView {
     pub websites: Vec<SponsorWebsiteView>,
     /// The sponsor's APPs here.
     pub apps: Vec<SponsorAppView>,
-    /// The service numbers (备案服务号) behind the sponsor's access records.
+    /// The service numbers (备案服务号) behind the sponsor's access records (its websites' and
+    /// its APPs').
     pub service_numbers: Vec<String>,
     pub accesses: Vec<AccessView>,
 }
@@ -106,6 +110,7 @@ fn view_of(
     websites: Vec<Website>,
     apps: Vec<App>,
     accesses: Vec<Access>,
+    app_accesses: Vec<AppAccess>,
 ) -> SponsorView {
     let domain_of = |id: &str| {
         websites
@@ -125,6 +130,7 @@ fn view_of(
     let mut service_numbers: Vec<String> = accesses
         .iter()
         .filter_map(|a| a.service_number.clone())
+        .chain(app_accesses.iter().filter_map(|a| a.service_number.clone()))
         .collect();
     service_numbers.sort();
     service_numbers.dedup();
@@ -157,6 +163,12 @@ fn view_of(
                 name: a.data.name.clone(),
                 package: a.data.package.clone(),
                 icp_number: a.icp_number.clone(),
+                // The newest access of an APP decides its status.
+                access_status: app_accesses
+                    .iter()
+                    .rev()
+                    .find(|x| x.app_id == a.id)
+                    .map(|x| x.status.as_str().to_owned()),
                 responsible: masked(&a.data.responsible),
             })
             .collect(),
@@ -206,6 +218,7 @@ impl Workflow<'_> {
         }
         let apps = self.store.apps_of_sponsor(&sponsor.id).await?;
         let accesses = self.store.accesses_of_sponsor(&sponsor.id).await?;
-        Ok(view_of(sponsor, websites, apps, accesses))
+        let app_accesses = self.store.app_accesses_of_sponsor(&sponsor.id).await?;
+        Ok(view_of(sponsor, websites, apps, accesses, app_accesses))
     }
 }

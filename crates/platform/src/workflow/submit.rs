@@ -14,6 +14,7 @@
 //! docs/bureau-interop.md "Abandoned after approval"), and the customer is told which.
 
 use beian_core::i18n::Locale;
+use beian_core::kind::FilingKind;
 use beian_core::order::{Event, OrderState, Readiness, Refusal, apply};
 use beian_core::sponsor::{Certificate, CertificateType, SponsorNature};
 use beian_store::StoreError;
@@ -163,8 +164,15 @@ impl Workflow<'_> {
                         | MaterialKind::VerificationForm
                 )
             });
-            // The icon goes with the APP's data: not in an access filing (XZJR names the APP).
-            if !l.kind.is_access() {
+            // The icon goes with the APP's data (XZBA, XZAPP, BGAPP): not in an access filing
+            // (XZJR names the APP) nor in 注销APP (ZXAPP names it).
+            if matches!(
+                l.kind,
+                FilingKind::FirstFiling
+                    | FilingKind::NewWebsite
+                    | FilingKind::NewWebsiteElsewhereSponsor
+                    | FilingKind::ChangeWebsite
+            ) {
                 required.push(MaterialKind::AppIcon);
             }
         }

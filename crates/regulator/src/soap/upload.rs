@@ -247,9 +247,9 @@ fn app_data(app: Option<&AppInfo>) -> Result<AppData, ResultCode> {
 }
 
 /// Every record of an APP extension document (`urn:beian:miit-ext:app:1`), in file order.
-/// The simulator files 首次备案 (`XZBA`), 新增APP (`XZAPP`), 新增接入 (`XZJR`) and 变更APP
-/// (`BGAPP`, reported as V3.0's 变更备案); the other operations are answered 5011 (该功能目前未开放) until the
-/// simulator learns them. Results are reported
+/// The simulator files 首次备案 (`XZBA`), 新增APP (`XZAPP`), 新增接入 (`XZJR`), 变更APP
+/// (`BGAPP`, reported as V3.0's 变更备案), 取消接入 (`QXJR`, as V3.0's 取消接入) and 注销APP
+/// (`ZXAPP`, as V3.0's 注销网站); 继续接入 (`JXJR`) as 新增接入. Results are reported
 /// under V3.0's operation codes (XZBA as 新增备案, XZAPP as 新增网站), the record id
 /// `IspAppid` as the result identifier.
 pub fn plan_apps(file_name: &str, doc: &AppUploadData) -> Vec<Planned> {
@@ -311,7 +311,8 @@ pub fn plan_apps(file_name: &str, doc: &AppUploadData) -> Vec<Planned> {
                         _ => Err(ResultCode::SchemaInvalid),
                     },
                 ),
-                AppOperation::NewAccess => (
+                // 继续接入 is 新增接入 at the registry: this provider hosts the filed APP (again).
+                AppOperation::NewAccess | AppOperation::ContinueAccess => (
                     OperationType::NewAccess,
                     match (&r.sponsor_number, &r.app_number) {
                         (Some(sponsor), Some(app_number)) => Ok(FilingRequest::AppAccess {
@@ -321,7 +322,31 @@ pub fn plan_apps(file_name: &str, doc: &AppUploadData) -> Vec<Planned> {
                         _ => Err(ResultCode::SchemaInvalid),
                     },
                 ),
-                _ => (OperationType::NewAccess, Err(ResultCode::NotOpen)),
+                AppOperation::CancelAccess => (
+                    OperationType::CancelAccess,
+                    match (&r.sponsor_number, &r.app_number) {
+                        (Some(sponsor), Some(app_number)) => Ok(FilingRequest::CancelAppAccess {
+                            sponsor_number: sponsor.trim().to_owned(),
+                            app_number: app_number.trim().to_owned(),
+                            password: r
+                                .password_hash
+                                .as_deref()
+                                .map(|h| h.trim().to_ascii_lowercase())
+                                .unwrap_or_default(),
+                        }),
+                        _ => Err(ResultCode::SchemaInvalid),
+                    },
+                ),
+                AppOperation::Cancel => (
+                    OperationType::CancelWebsite,
+                    match (&r.sponsor_number, &r.app_number) {
+                        (Some(sponsor), Some(app_number)) => Ok(FilingRequest::CancelApp {
+                            sponsor_number: sponsor.trim().to_owned(),
+                            app_number: app_number.trim().to_owned(),
+                        }),
+                        _ => Err(ResultCode::SchemaInvalid),
+                    },
+                ),
             };
             Planned {
                 reference: UploadRef::new(file_name, operation, r.record_id.to_string()),

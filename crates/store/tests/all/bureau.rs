@@ -16,6 +16,7 @@ fn upload<'a>(key: &'a str, xml: &'a [u8]) -> NewUpload<'a> {
         job_key: key,
         order_id: None,
         access_id: None,
+        app_access_id: None,
         operation: 1,
         subject: "421",
         xml,

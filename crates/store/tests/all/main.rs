@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accesses;
+mod app_accesses;
 mod audit_tamper;
 mod backup;
 mod bureau;

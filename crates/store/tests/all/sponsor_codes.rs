@@ -4,8 +4,11 @@
 
 use beian_store::StoreError;
 use beian_store::accesses::NewAccess;
-use beian_store::cancel_codes::NewCancelCode;
+use beian_store::app_accesses::NewAppAccess;
+use beian_store::apps::AppData;
+use beian_store::cancel_codes::{CodeScope, NewCancelCode};
 use beian_store::legacy::LoadOutcome;
+use beian_store::sponsors::Person;
 use beian_store::testing::each_backend;
 use sqlx::Row;
 
@@ -30,7 +33,8 @@ async fn cancel_codes_count_tries_are_single_use_and_retired_by_a_newer_one() {
             .await
             .unwrap();
         let new = |code: &'static str| NewCancelCode {
-            website_id: "",
+            scope: CodeScope::Website,
+            subject_id: "",
             access_id: "",
             account_id: "",
             code,
@@ -38,7 +42,7 @@ async fn cancel_codes_count_tries_are_single_use_and_retired_by_a_newer_one() {
             expires_at: 0,
         };
         let first = NewCancelCode {
-            website_id: &website,
+            subject_id: &website,
             access_id: &access,
             account_id: &account,
             ..new("123456")
@@ -52,25 +56,47 @@ async fn cancel_codes_count_tries_are_single_use_and_retired_by_a_newer_one() {
             .unwrap()
             .get("code_hash");
         assert!(!raw.windows(6).any(|w| w == b"123456"));
-        assert!(s.cancel_code_matches(&id, "123456").await.unwrap());
-        assert!(s.cancel_code_matches(&id, " 123456 ").await.unwrap());
-        assert!(!s.cancel_code_matches(&id, "123457").await.unwrap());
+        assert!(
+            s.cancel_code_matches(CodeScope::Website, &id, "123456")
+                .await
+                .unwrap()
+        );
+        assert!(
+            s.cancel_code_matches(CodeScope::Website, &id, " 123456 ")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.cancel_code_matches(CodeScope::Website, &id, "123457")
+                .await
+                .unwrap()
+        );
 
         // Two tries: one wrong leaves one, the second kills it.
         let mut tx = s.begin().await.unwrap();
-        assert_eq!(tx.fail_cancel_code("system", &id).await.unwrap(), 1);
-        assert_eq!(tx.fail_cancel_code("system", &id).await.unwrap(), 0);
+        assert_eq!(
+            tx.fail_cancel_code("system", CodeScope::Website, &id)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            tx.fail_cancel_code("system", CodeScope::Website, &id)
+                .await
+                .unwrap(),
+            0
+        );
         assert!(matches!(
-            tx.fail_cancel_code("system", &id).await,
+            tx.fail_cancel_code("system", CodeScope::Website, &id).await,
             Err(StoreError::InvalidState { .. })
         ));
         assert!(matches!(
-            tx.use_cancel_code("system", &id).await,
+            tx.use_cancel_code("system", CodeScope::Website, &id).await,
             Err(StoreError::InvalidState { .. })
         ));
         tx.commit().await.unwrap();
         assert!(
-            !s.latest_cancel_code(&website)
+            !s.latest_cancel_code(CodeScope::Website, &website)
                 .await
                 .unwrap()
                 .unwrap()
@@ -100,21 +126,121 @@ async fn cancel_codes_count_tries_are_single_use_and_retired_by_a_newer_one() {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let latest = s.latest_cancel_code(&website).await.unwrap().unwrap();
+        let latest = s
+            .latest_cancel_code(CodeScope::Website, &website)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(latest.id, third);
         let mut tx = s.begin().await.unwrap();
         assert!(matches!(
-            tx.use_cancel_code("system", &second).await,
+            tx.use_cancel_code("system", CodeScope::Website, &second)
+                .await,
             Err(StoreError::InvalidState { .. })
         ));
         drop(tx);
         let mut tx = s.begin().await.unwrap();
-        tx.use_cancel_code("system", &third).await.unwrap();
+        tx.use_cancel_code("system", CodeScope::Website, &third)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         let mut tx = s.begin().await.unwrap();
-        assert!(tx.use_cancel_code("system", &third).await.is_err());
+        assert!(
+            tx.use_cancel_code("system", CodeScope::Website, &third)
+                .await
+                .is_err()
+        );
         drop(tx);
-        assert_eq!(s.cancel_codes_since(&website, 0).await.unwrap().len(), 3);
+        assert_eq!(
+            s.cancel_codes_since(CodeScope::Website, &website, 0)
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+
+        // An APP's codes (issue 18) are its own: they neither retire nor show as the
+        // website's, and a website's code id is unknown among them.
+        let mut tx = s.begin().await.unwrap();
+        let person = Person {
+            name: "王芳".into(),
+            certificate_type: "resident_id".into(),
+            certificate_number: "11010519491231002X".into(),
+            mobile: "13600000000".into(),
+            email: String::new(),
+        };
+        let app = tx
+            .insert_app(
+                "system",
+                &AppData {
+                    sponsor_id: sponsor.clone(),
+                    name: "云栖助手".into(),
+                    package: "com.yunqi.codes".into(),
+                    service_content: "企业办公".into(),
+                    details: serde_json::json!({}),
+                    responsible: person,
+                },
+            )
+            .await
+            .unwrap();
+        let app_access = tx
+            .insert_app_access(
+                "system",
+                &NewAppAccess {
+                    app_id: &app,
+                    sponsor_id: &sponsor,
+                    order_id: None,
+                    service_number: None,
+                },
+            )
+            .await
+            .unwrap();
+        let app_code = tx
+            .insert_cancel_code(
+                "system",
+                &NewCancelCode {
+                    scope: CodeScope::App,
+                    subject_id: &app,
+                    access_id: &app_access,
+                    account_id: &account,
+                    ..new("222222")
+                },
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let latest = s
+            .latest_cancel_code(CodeScope::App, &app)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (latest.id.as_str(), latest.subject_id.as_str()),
+            (app_code.as_str(), app.as_str())
+        );
+        assert_eq!(latest.access_id, app_access);
+        assert!(
+            s.cancel_code_matches(CodeScope::App, &app_code, "222222")
+                .await
+                .unwrap()
+        );
+        assert!(
+            s.cancel_code_matches(CodeScope::App, &third, "111111")
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            s.latest_cancel_code(CodeScope::Website, &website)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            third
+        );
+        assert_eq!(
+            s.open_access_of_app(&app).await.unwrap().unwrap().id,
+            app_access
+        );
     })
     .await;
 }

@@ -168,12 +168,93 @@ pub async fn cancel_access(
     .into_response())
 }
 
-/// The body of `POST /sponsor/orders` and `POST /websites/{id}/orders`.
+/// 取消接入 of an APP (issue 18), step 1: as a website's, the code to the APP's responsible
+/// person's mobile on file.
+#[utoipa::path(post, path = "/apps/{id}/cancel-access/code", tag = "sponsor",
+    params(("id" = String, Path, description = "the APP id (from `GET /sponsor`)")),
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, body = CancelCodeAnswer),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "`no_sponsor`, `website_not_found` (no such APP of the \
+            sponsor)", body = ErrorBody),
+        (status = 409, description = "`no_active_access`, `access_cancelling`, \
+            `no_mobile_on_file`", body = ErrorBody),
+        (status = 429, description = "`cancel_code_too_soon`", body = ErrorBody),
+    ))]
+pub async fn send_app_cancel_code(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    RequestLocale(locale): RequestLocale,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let sent = match state
+        .workflow()
+        .send_app_cancel_access_code(&acting(&account), &id)
+        .await
+    {
+        Ok(sent) => sent,
+        Err(e) => return Ok(refusal(e)),
+    };
+    let message = messages().render(
+        locale,
+        "sponsor.code_sent",
+        &[
+            ("mobile", sent.sent_to.clone()),
+            ("minutes", sent.valid_minutes.to_string()),
+        ],
+    );
+    Ok(Json(CancelCodeAnswer { sent, message }).into_response())
+}
+
+/// 取消接入 of an APP, step 2: the texted code and the filing password. The APP's access here
+/// becomes `cancelling` and the extension's `QXJR` goes to the bureau; the APP's number stays
+/// with the ministry.
+#[utoipa::path(post, path = "/apps/{id}/cancel-access", tag = "sponsor",
+    params(("id" = String, Path, description = "the APP id (from `GET /sponsor`)")),
+    request_body = CancelAccessInput,
+    security(("session" = []), ("api_key" = [])),
+    responses(
+        (status = 200, body = CancelAccessAnswer),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "`no_sponsor`, `website_not_found` (no such APP of the \
+            sponsor)", body = ErrorBody),
+        (status = 409, description = "`no_active_access`, `access_cancelling`, \
+            `sponsor_not_filed`", body = ErrorBody),
+        (status = 422, description = "`invalid_input`; `cancel_code_missing`, \
+            `cancel_code_expired`, `cancel_code_incorrect` (tries left), \
+            `cancel_code_exhausted` naming `sms_code`; `filing_password_incorrect`",
+            body = ErrorBody),
+        (status = 429, description = "`filing_password_locked`: where to recover the password",
+            body = ErrorBody),
+        (status = 502, description = "`registry_unavailable`", body = ErrorBody),
+    ))]
+pub async fn cancel_app_access(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    RequestLocale(locale): RequestLocale,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<CancelAccessInput>,
+) -> Result<Response, ApiError> {
+    let access = state
+        .workflow()
+        .cancel_app_access(&acting(&account), &id, &input)
+        .await?;
+    Ok(Json(CancelAccessAnswer {
+        access,
+        notice: CancelledAccess::notice(locale),
+    })
+    .into_response())
+}
+
+/// The body of `POST /sponsor/orders`, `POST /websites/{id}/orders` and `POST
+/// /apps/{id}/orders`.
 #[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
 #[serde(default)]
 pub struct ChangeOrderInput {
     /// `change_sponsor` or `cancel_sponsor` (`/sponsor/orders`); `change_website`,
-    /// `change_access` or `cancel_website` (`/websites/{id}/orders`).
+    /// `change_access` or `cancel_website` (`/websites/{id}/orders`); `change_website` or
+    /// `cancel_website` (`/apps/{id}/orders`).
     pub kind: String,
 }
 
@@ -239,8 +320,9 @@ pub async fn website_order(
     change_order(&state, &account, &input.kind, Some(&id)).await
 }
 
-/// 变更APP of one of the sponsor's filed APPs (`GET /sponsor` lists them): `kind:
-/// change_website`; the APP form is then `PUT /orders/{id}/app`.
+/// 变更APP (`kind: change_website`; the APP form is then `PUT /orders/{id}/app`) or 注销APP
+/// (`kind: cancel_website`) of one of the sponsor's filed APPs accessed here (`GET /sponsor`
+/// lists them).
 #[utoipa::path(post, path = "/apps/{id}/orders", tag = "sponsor",
     params(("id" = String, Path, description = "the APP id (from `GET /sponsor`)")),
     request_body = ChangeOrderInput,
@@ -251,9 +333,11 @@ pub async fn website_order(
         (status = 404, description = "`no_sponsor`, `website_not_found` (no such APP of the \
             sponsor)", body = ErrorBody),
         (status = 409, description = "`sponsor_not_filed`, `website_not_filed`, \
-            `order_in_progress`", body = ErrorBody),
-        (status = 422, description = "`app_kind_not_supported` naming `kind`: any kind but \
-            `change_website` (取消接入 and 注销APP of an APP are not built)", body = ErrorBody),
+            `not_accessed_here`, `access_cancelling`", body = ErrorBody),
+        (status = 422, description = "`order_in_progress`; `kind_not_allowed` naming `kind` \
+            for `cancel_access` (an APP's 取消接入 is `POST /apps/{id}/cancel-access`); \
+            `app_kind_not_supported` naming `kind` for any other kind (继续接入 of an APP is \
+            not built)", body = ErrorBody),
     ))]
 pub async fn app_order(
     State(state): State<AppState>,
@@ -316,6 +400,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_sponsor))
         .routes(routes!(send_cancel_code))
         .routes(routes!(cancel_access))
+        .routes(routes!(send_app_cancel_code))
+        .routes(routes!(cancel_app_access))
         .routes(routes!(legacy_import))
         .routes(routes!(sponsor_order))
         .routes(routes!(website_order))

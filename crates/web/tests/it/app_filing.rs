@@ -2,7 +2,7 @@
 //! PostgreSQL: an APP's 首次备案 to its `-NA` number (the APP form, its icon as a material, the
 //! extension upload `urn:beian:miit-ext:app:1`, the bureau's `App_xx` result applied), the
 //! public query finding it by name and number, its 变更APP (a new name, the number kept), the
-//! kinds not built for an APP refused by name, the 新增接入 of an APP filed through another
+//! kinds `/apps/{id}/orders` does not make refused by name, the 新增接入 of an APP filed through another
 //! provider, a sponsor holding a website and an APP whose numbers come from one sequence (`-1`,
 //! then `-2A`) with the order list naming each order's service, and the form's errors by field.
 
@@ -21,11 +21,11 @@ use crate::harness::browser::Browser;
 use crate::harness::inputs::sponsor_of;
 use crate::harness::{Session, TestApp, credit_code, person};
 
-const APP_NAME: &str = "云栖助手";
-const PACKAGE: &str = "com.yunqi.example.assistant";
+pub(crate) const APP_NAME: &str = "云栖助手";
+pub(crate) const PACKAGE: &str = "com.yunqi.example.assistant";
 
 /// The filing check (`POST /orders`) of an APP of an enterprise in Zhejiang.
-fn app_check(name: &str, package: &str, cert: &str, sponsor: &str) -> Value {
+pub(crate) fn app_check(name: &str, package: &str, cert: &str, sponsor: &str) -> Value {
     json!({"app": {"name": name, "platform": "android", "package": package},
            "sponsor": {"province": "33", "nature": "enterprise",
                        "certificate_type": "credit_code", "certificate_number": cert,
@@ -33,7 +33,7 @@ fn app_check(name: &str, package: &str, cert: &str, sponsor: &str) -> Value {
 }
 
 /// The APP form: Android and iOS, real-world shaped 特征信息.
-fn app_form(name: &str, package: &str) -> Value {
+pub(crate) fn app_form(name: &str, package: &str) -> Value {
     json!({
         "name": name,
         "platforms": [
@@ -50,7 +50,7 @@ fn app_form(name: &str, package: &str) -> Value {
 }
 
 /// Creates an APP order and fills both forms; the created body.
-async fn app_order(s: &Session, body: &Value, name: &str, package: &str) -> Value {
+pub(crate) async fn app_order(s: &Session, body: &Value, name: &str, package: &str) -> Value {
     let (status, created) = s.post("/orders", body.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert!(created["app_id"].is_string(), "{created}");
@@ -74,7 +74,12 @@ async fn app_order(s: &Session, body: &Value, name: &str, package: &str) -> Valu
 
 /// From forms filled to the APP's number: product, materials (the icon among them, no
 /// verification form), submit, 初审, photo, the SMS check, the bureau's approval, the sync.
-async fn through_to_the_number(api: &TestApp, s: &Session, id: &str, serial: u32) -> Value {
+pub(crate) async fn through_to_the_number(
+    api: &TestApp,
+    s: &Session,
+    id: &str,
+    serial: u32,
+) -> Value {
     let number = format!("SN-{serial}");
     service_number(api, &number).await;
     bind(s, id, &number).await;
@@ -115,7 +120,7 @@ async fn through_to_the_number(api: &TestApp, s: &Session, id: &str, serial: u32
 }
 
 /// The simulator's public query for APPs (`/miit/query?app=`).
-async fn app_query(api: &TestApp, q: &str) -> Value {
+pub(crate) async fn app_query(api: &TestApp, q: &str) -> Value {
     api.http
         .get(format!("{}/miit/query", api.base))
         .query(&[("app", q)])
@@ -128,7 +133,7 @@ async fn app_query(api: &TestApp, q: &str) -> Value {
         .unwrap()
 }
 
-fn number_shape(number: &str, suffix: &str) -> bool {
+pub(crate) fn number_shape(number: &str, suffix: &str) -> bool {
     number.starts_with("浙ICP备") && number.ends_with(&format!("号{suffix}"))
 }
 
@@ -185,24 +190,26 @@ async fn an_app_first_filing_through_to_its_na_number() {
         let (status, err) = alice
             .post(
                 &format!("/apps/{app_id}/orders"),
-                json!({"kind": "cancel_website"}),
+                json!({"kind": "continue_access"}),
             )
             .await;
-        // 取消接入 takes websites only: an APP's id is not one.
+        // A website's 取消接入 takes websites only: an APP's id is not one.
         let (refused_status, refused) = alice
             .post(&format!("/websites/{app_id}/cancel-access/code"), json!({}))
             .await;
         assert_eq!(refused_status, StatusCode::NOT_FOUND, "{refused}");
         assert_eq!(refused["error"]["code"], "website_not_found", "{refused}");
-        // 注销APP is not built: a 422 naming `kind` and saying why.
+        // 继续接入 is no kind of an APP's order here: a 422 naming `kind` and saying why.
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
         assert_eq!(err["error"]["code"], "app_kind_not_supported", "{err}");
         assert!(
             err["error"]["fields"]["kind"]
                 .as_str()
-                .is_some_and(|m| m.contains("注销APP")),
+                .is_some_and(|m| m.contains("继续接入")),
             "{err}"
         );
+        // The approval recorded the APP's access with this provider.
+        assert_eq!(sponsor["apps"][0]["access_status"], "active", "{sponsor}");
         let (status, change) = alice
             .post(
                 &format!("/apps/{app_id}/orders"),
@@ -443,7 +450,7 @@ async fn app_inputs_are_refused_by_field() {
 
 /// An enterprise and its APP filed through provider A only (the registry's side): the
 /// sponsor's number, its filing password and the APP's `-NA` number.
-async fn app_filed_elsewhere(
+pub(crate) async fn app_filed_elsewhere(
     api: &TestApp,
     code: &str,
     name: &str,

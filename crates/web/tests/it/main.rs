@@ -31,6 +31,7 @@ mod api_orders_review;
 mod api_photo;
 mod api_sponsor;
 mod app_filing;
+mod app_kinds;
 mod at_rest_scan;
 mod bureau_access;
 mod bureau_admin;

@@ -67,6 +67,7 @@ async fn the_bureau_and_admin_pages_for_each_role_in_both_languages() {
                     job_key: &key,
                     order_id: Some(&queued),
                     access_id: None,
+                    app_access_id: None,
                     operation: 1,
                     subject: "bs-queued",
                     xml: b"<x/>",
