@@ -539,6 +539,18 @@ pub async fn delete(
     }
 }
 
+/// The login name behind an `account:<id>` actor, for a person to read; the actor itself
+/// when it is not an account or the account is gone.
+async fn login_name(state: &AppState, actor: &str) -> String {
+    match actor.strip_prefix("account:") {
+        Some(id) => match state.store.account(id).await {
+            Ok(a) => a.username,
+            Err(_) => actor.to_owned(),
+        },
+        None => actor.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,17 +596,5 @@ mod tests {
         for (text, line, key) in cases {
             assert_eq!(parse_schedule(text), Err(LineError { line, key }), "{text}");
         }
-    }
-}
-
-/// The login name behind an `account:<id>` actor, for a person to read; the actor itself
-/// when it is not an account or the account is gone.
-async fn login_name(state: &AppState, actor: &str) -> String {
-    match actor.strip_prefix("account:") {
-        Some(id) => match state.store.account(id).await {
-            Ok(a) => a.username,
-            Err(_) => actor.to_owned(),
-        },
-        None => actor.to_owned(),
     }
 }
