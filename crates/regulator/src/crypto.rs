@@ -105,7 +105,10 @@ impl RegistryKey {
         }
     }
 
-    /// Reads `data_dir/regulator.key`, or generates it with mode 0600 when absent.
+    /// Reads `data_dir/regulator.key`, or generates it with mode 0600 when absent. The new
+    /// key is written whole to a temporary file first and then linked into place, so that two
+    /// processes starting together on one data dir (the simulator and a tool opening its
+    /// registry) agree on one key and never read a half-written file.
     pub fn load_or_create(data_dir: &Path) -> Result<RegistryKey, KeyError> {
         let path = data_dir.join(KEY_FILE);
         match std::fs::read_to_string(&path) {
@@ -115,6 +118,9 @@ impl RegistryKey {
         }
         std::fs::create_dir_all(data_dir)?;
         let key = RegistryKey::generate();
+        let mut suffix = [0u8; 8];
+        rand::rng().fill_bytes(&mut suffix);
+        let tmp = data_dir.join(format!("{KEY_FILE}.{}.tmp", to_hex(&suffix)));
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
@@ -122,11 +128,22 @@ impl RegistryKey {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts.open(&path)?;
-        f.write_all(key.to_hex().as_bytes())?;
-        f.write_all(b"\n")?;
-        f.sync_all()?;
-        Ok(key)
+        let written = opts.open(&tmp).and_then(|mut f| {
+            f.write_all(key.to_hex().as_bytes())?;
+            f.write_all(b"\n")?;
+            f.sync_all()
+        });
+        let linked = written.and_then(|()| std::fs::hard_link(&tmp, &path));
+        // The temporary name goes either way; the key file stays.
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => Ok(key),
+            // Another process generated it first: its key is the one.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                RegistryKey::parse(&std::fs::read_to_string(&path)?)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn derive(&self, label: &[u8]) -> [u8; 32] {
@@ -337,6 +354,17 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+        // Only the key file is left: no temporary file.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // Many starting together agree on one key.
+        let other = tempfile::tempdir().unwrap();
+        let keys: Vec<String> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| RegistryKey::load_or_create(other.path()).unwrap().to_hex()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
         assert!(RegistryKey::parse("abcd").is_err());
         assert!(RegistryKey::parse(&"zz".repeat(32)).is_err());
         assert_eq!(
