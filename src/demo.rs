@@ -108,9 +108,14 @@ async fn fill(args: &Args) -> Result<Vec<Login>, String> {
         beian_regulator::fixture::load(&regulator)
             .await
             .map_err(|e| format!("registry fixture: {e}"))?;
-        beian_regulator::seed::seed(regulator.pool(), args.registry_sponsors, |_| {})
-            .await
-            .map_err(|e| format!("registry seed: {e}"))?;
+        beian_regulator::seed::seed(
+            regulator.pool(),
+            regulator.crypto(),
+            args.registry_sponsors,
+            |_| {},
+        )
+        .await
+        .map_err(|e| format!("registry seed: {e}"))?;
     }
     Ok(logins)
 }

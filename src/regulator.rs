@@ -121,9 +121,12 @@ async fn run_async(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             bar.set_style(ProgressStyle::with_template(
                 "{bar:40} {pos}/{len} sponsors ({per_sec}, eta {eta})",
             )?);
-            let report = beian_regulator::seed::seed(regulator.pool(), sponsors, |done| {
-                bar.set_position(done)
-            })
+            let report = beian_regulator::seed::seed(
+                regulator.pool(),
+                regulator.crypto(),
+                sponsors,
+                |done| bar.set_position(done),
+            )
             .await?;
             bar.finish();
             println!(

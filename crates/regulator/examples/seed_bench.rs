@@ -27,11 +27,14 @@ async fn main() -> anyhow::Result<()> {
         None => std::env::temp_dir().join(format!("beian-regulator-bench-{}", std::process::id())),
     };
     let queries: usize = args.next().map_or(Ok(3_000), |s| s.parse())?;
-    let pool = db::open(&dir).await?;
+    let crypto = beian_regulator::crypto::RegistryCrypto::new(
+        &beian_regulator::crypto::RegistryKey::load(&dir)?,
+    );
+    let pool = db::open(&dir, &crypto).await?;
     eprintln!("seeding {n} sponsors into {}", dir.display());
 
     let started = Instant::now();
-    let report = beian_regulator::seed::seed(&pool, n, |done| {
+    let report = beian_regulator::seed::seed(&pool, &crypto, n, |done| {
         let width = 40;
         let filled = (done * width / n.max(1)) as usize;
         let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);

@@ -7,6 +7,7 @@ use rand::Rng;
 use sqlx::SqliteConnection;
 
 use crate::Error;
+use crate::crypto::{Field, RegistryCrypto};
 use crate::model::{AppData, FilingRequest, IssuedNumbers, NewWebsite, SponsorData};
 use crate::registry::{self, SponsorRow, WebsiteRow, normalize_domain};
 
@@ -19,6 +20,7 @@ fn cert(sponsor: &SponsorData) -> String {
 /// to the provider).
 pub async fn apply(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     at: DateTime<Utc>,
     provider_id: i64,
     request: &FilingRequest,
@@ -30,8 +32,8 @@ pub async fn apply(
         FilingRequest::FirstFilingApp { sponsor, app } => {
             let number = registry::issue_sponsor_number(conn, sponsor.province, at).await?;
             let (sponsor_id, password) =
-                registry::insert_sponsor(conn, sponsor, &number, at, rng).await?;
-            add_app(conn, at, provider_id, sponsor_id, app, &mut issued).await?;
+                registry::insert_sponsor(conn, crypto, sponsor, &number, at, rng).await?;
+            add_app(conn, crypto, at, provider_id, sponsor_id, app, &mut issued).await?;
             issued.sponsor_number = Some(number);
             new_password = Some(password);
         }
@@ -40,7 +42,7 @@ pub async fn apply(
             app,
         } => {
             let s = need_sponsor(conn, sponsor_number).await?;
-            add_app(conn, at, provider_id, s.id, app, &mut issued).await?;
+            add_app(conn, crypto, at, provider_id, s.id, app, &mut issued).await?;
             issued.sponsor_number = Some(s.number);
         }
         FilingRequest::AppAccess {
@@ -108,16 +110,16 @@ pub async fn apply(
             let (app_id, _) = registry::app_by_number(conn, app_number)
                 .await?
                 .ok_or(Error::NotFound("app"))?;
-            registry::update_app(conn, app_id, app, at).await?;
+            registry::update_app(conn, crypto, app_id, app, at).await?;
             issued.sponsor_number = Some(s.number);
             issued.websites.push((app_number.clone(), app.name.clone()));
         }
         FilingRequest::FirstFiling { sponsor, websites } => {
             let number = registry::issue_sponsor_number(conn, sponsor.province, at).await?;
             let (sponsor_id, password) =
-                registry::insert_sponsor(conn, sponsor, &number, at, rng).await?;
+                registry::insert_sponsor(conn, crypto, sponsor, &number, at, rng).await?;
             for w in websites {
-                add_website(conn, at, provider_id, sponsor_id, w, &mut issued).await?;
+                add_website(conn, crypto, at, provider_id, sponsor_id, w, &mut issued).await?;
             }
             issued.sponsor_number = Some(number);
             new_password = Some(password);
@@ -132,7 +134,7 @@ pub async fn apply(
             ..
         } => {
             let s = need_sponsor(conn, sponsor_number).await?;
-            add_website(conn, at, provider_id, s.id, website, &mut issued).await?;
+            add_website(conn, crypto, at, provider_id, s.id, website, &mut issued).await?;
             issued.sponsor_number = Some(s.number);
         }
         FilingRequest::NewAccess {
@@ -165,16 +167,17 @@ pub async fn apply(
             let s = need_sponsor(conn, sponsor_number).await?;
             sqlx::query(
                 "UPDATE sponsors SET nature = ?, certificate_type = ?, certificate_number = ?, \
-                 name = ?, address = ?, responsible_name = ?, responsible_mobile = ?, \
-                 responsible_email = ?, updated_at = ? WHERE id = ?",
+                 certificate_index = ?, name = ?, address = ?, responsible_name = ?, \
+                 responsible_mobile = ?, responsible_email = ?, updated_at = ? WHERE id = ?",
             )
             .bind(&sponsor.nature)
             .bind(&sponsor.certificate_type)
-            .bind(cert(sponsor))
+            .bind(crypto.seal(Field::Certificate, &cert(sponsor)))
+            .bind(crypto.blind(Field::Certificate, &sponsor.certificate_number))
             .bind(&sponsor.name)
             .bind(&sponsor.address)
             .bind(&sponsor.responsible.name)
-            .bind(&sponsor.responsible.mobile)
+            .bind(crypto.seal(Field::Mobile, &sponsor.responsible.mobile))
             .bind(&sponsor.responsible.email)
             .bind(crate::ts(at))
             .bind(s.id)
@@ -200,8 +203,8 @@ pub async fn apply(
             .bind(&website.service_content)
             .bind(&website.responsible.name)
             .bind(&website.responsible.certificate_type)
-            .bind(&website.responsible.certificate_number)
-            .bind(&website.responsible.mobile)
+            .bind(crypto.seal_opt(Field::Certificate, &website.responsible.certificate_number))
+            .bind(crypto.seal_opt(Field::Mobile, &website.responsible.mobile))
             .bind(crate::ts(at))
             .bind(w.id)
             .execute(&mut *conn)
@@ -249,13 +252,15 @@ pub async fn apply(
 
 async fn add_website(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     at: DateTime<Utc>,
     provider_id: i64,
     sponsor_id: i64,
     w: &NewWebsite,
     issued: &mut IssuedNumbers,
 ) -> Result<(), Error> {
-    let (website_id, number) = registry::insert_website(conn, sponsor_id, &w.website, at).await?;
+    let (website_id, number) =
+        registry::insert_website(conn, crypto, sponsor_id, &w.website, at).await?;
     registry::insert_access(conn, website_id, provider_id, &w.access, at).await?;
     issued
         .websites
@@ -267,13 +272,14 @@ async fn add_website(
 /// listed among the issued numbers by its name (where a website gives its domain).
 async fn add_app(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     at: DateTime<Utc>,
     provider_id: i64,
     sponsor_id: i64,
     app: &AppData,
     issued: &mut IssuedNumbers,
 ) -> Result<(), Error> {
-    let (app_id, number) = registry::insert_app(conn, sponsor_id, app, at).await?;
+    let (app_id, number) = registry::insert_app(conn, crypto, sponsor_id, app, at).await?;
     registry::insert_app_access(conn, app_id, provider_id, at).await?;
     issued.websites.push((number, app.name.clone()));
     Ok(())

@@ -11,6 +11,7 @@ use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 
 use crate::config::{Config, ReviewMode};
+use crate::crypto::{Field, RegistryCrypto};
 use crate::downloads::queue_download;
 use crate::model::{CodedReason, FilingRequest, FilingResult, Outcome, SubmissionState};
 pub use crate::sms::SmsCheck;
@@ -49,18 +50,19 @@ pub(crate) fn six_digits(rng: &mut impl Rng) -> String {
 /// else straight into the review queue. Returns the submission id.
 pub async fn receive(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     at: DateTime<Utc>,
     config: &Config,
     provider_id: i64,
     upload_ref: &str,
     request: &FilingRequest,
-    rng: &mut (impl Rng + Send),
 ) -> Result<i64, Error> {
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_os_rng();
     let kind = request.kind();
     let province = filing::province_of(conn, request).await?;
     let window = province.and_then(|p| (config.sms_rule)(p, kind, at));
     let mobiles = match window {
-        Some(_) => filing::responsible_mobiles(conn, request).await?,
+        Some(_) => filing::responsible_mobiles(conn, crypto, request).await?,
         None => Vec::new(),
     };
     let (state, sms_deadline, due_at) = match window {
@@ -71,15 +73,18 @@ pub async fn receive(
         ),
         _ => (SubmissionState::Queued, None, due_for(config, at)),
     };
+    let payload = serde_json::to_string(request)?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO submissions (provider_id, kind, province, upload_ref, payload, state, \
-         received_at, sms_deadline, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO submissions (provider_id, kind, province, upload_ref, payload, \
+         payload_digest, state, received_at, sms_deadline, due_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(provider_id)
     .bind(kind.as_str())
     .bind(province.map_or("", |p| p.code()))
     .bind(upload_ref)
-    .bind(serde_json::to_string(request)?)
+    .bind(crypto.seal(Field::Filing, &payload))
+    .bind(crypto.digest(Field::Filing, payload.as_bytes()))
     .bind(state.as_str())
     .bind(ts(at))
     .bind(sms_deadline.map(ts))
@@ -89,12 +94,13 @@ pub async fn receive(
     if let Some(deadline) = sms_deadline {
         for mobile in &mobiles {
             sqlx::query(
-                "INSERT INTO sms_codes (purpose, submission_id, mobile, code, send_at, expires_at) \
-                 VALUES ('filing', ?, ?, ?, ?, ?)",
+                "INSERT INTO sms_codes (purpose, submission_id, mobile, mobile_index, code, \
+                 send_at, expires_at) VALUES ('filing', ?, ?, ?, ?, ?, ?)",
             )
             .bind(id)
-            .bind(mobile)
-            .bind(six_digits(rng))
+            .bind(crypto.seal(Field::Mobile, mobile))
+            .bind(crypto.blind(Field::Mobile, mobile))
+            .bind(six_digits(&mut rng))
             .bind(ts(at + config.sms_delay))
             .bind(ts(deadline))
             .execute(&mut *conn)
@@ -122,6 +128,7 @@ pub(crate) fn due_for(config: &Config, from: DateTime<Utc>) -> Option<DateTime<U
 /// Returns a submission before review, with 1002 and the reason of `reason_key`.
 pub(crate) async fn return_submission(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     at: DateTime<Utc>,
     id: i64,
     reason_key: &str,
@@ -135,11 +142,15 @@ pub(crate) async fn return_submission(
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    finish(conn, at, id, SubmissionState::Returned, outcome).await
+    finish(conn, crypto, at, id, SubmissionState::Returned, outcome).await
 }
 
 /// Loads one submission.
-pub async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Submission, Error> {
+pub async fn load(
+    conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
+    id: i64,
+) -> Result<Submission, Error> {
     let row = sqlx::query(
         "SELECT id, provider_id, kind, province, upload_ref, payload, state, received_at, \
          sms_deadline, due_at, decided_at, codes, reasons FROM submissions WHERE id = ?",
@@ -148,13 +159,16 @@ pub async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Submission, Er
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(Error::NotFound("submission"))?;
-    submission_row(&row)
+    submission_row(crypto, &row)
 }
 
-fn submission_row(row: &sqlx::sqlite::SqliteRow) -> Result<Submission, Error> {
+fn submission_row(
+    crypto: &RegistryCrypto,
+    row: &sqlx::sqlite::SqliteRow,
+) -> Result<Submission, Error> {
     let kind: String = row.try_get("kind")?;
     let state: String = row.try_get("state")?;
-    let payload: String = row.try_get("payload")?;
+    let payload = crypto.open(Field::Filing, &row.try_get::<String, _>("payload")?)?;
     let codes: String = row.try_get("codes")?;
     let reasons: String = row.try_get("reasons")?;
     Ok(Submission {
@@ -177,6 +191,7 @@ fn submission_row(row: &sqlx::sqlite::SqliteRow) -> Result<Submission, Error> {
 /// The submissions in a state (all when `None`), oldest first, at most `limit`.
 pub async fn list(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     state: Option<SubmissionState>,
     limit: i64,
 ) -> Result<Vec<Submission>, Error> {
@@ -189,7 +204,7 @@ pub async fn list(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(submission_row).collect()
+    rows.iter().map(|r| submission_row(crypto, r)).collect()
 }
 
 /// The queued submissions whose automatic review is due.
@@ -207,12 +222,13 @@ pub async fn due(conn: &mut SqliteConnection, at: DateTime<Utc>) -> Result<Vec<i
 /// that refuses wins over the officer. Returns the outcome sent to the provider.
 pub async fn decide(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     at: DateTime<Utc>,
     id: i64,
     decision: Decision,
     rng: &mut (impl Rng + Send),
 ) -> Result<Outcome, Error> {
-    let submission = load(conn, id).await?;
+    let submission = load(conn, crypto, id).await?;
     if submission.state != SubmissionState::Queued {
         return Err(Error::Conflict("submission is not waiting for review"));
     }
@@ -232,10 +248,12 @@ pub async fn decide(
             )
         }
         Decision::Approve => {
-            let codes = filing::refusals(conn, submission.provider_id, &submission.request).await?;
+            let codes =
+                filing::refusals(conn, crypto, submission.provider_id, &submission.request).await?;
             if codes.is_empty() {
                 let (numbers, password) = crate::approve::apply(
                     conn,
+                    crypto,
                     at,
                     submission.provider_id,
                     &submission.request,
@@ -257,7 +275,8 @@ pub async fn decide(
                             ("password", password),
                         ],
                     );
-                    registry::text_phone(conn, at, &sponsor.responsible.mobile, &text).await?;
+                    registry::text_phone(conn, crypto, at, &sponsor.responsible.mobile, &text)
+                        .await?;
                 }
                 (SubmissionState::Approved, Outcome::Approved { numbers })
             } else {
@@ -275,19 +294,20 @@ pub async fn decide(
             }
         }
     };
-    finish(conn, at, id, state, outcome.clone()).await?;
+    finish(conn, crypto, at, id, state, outcome.clone()).await?;
     Ok(outcome)
 }
 
 /// Records the end of a submission and queues its result for the provider.
 async fn finish(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     at: DateTime<Utc>,
     id: i64,
     state: SubmissionState,
     outcome: Outcome,
 ) -> Result<(), Error> {
-    let submission = load(conn, id).await?;
+    let submission = load(conn, crypto, id).await?;
     let (codes, reasons) = match &outcome {
         Outcome::Approved { .. } => (
             vec![CodedReason::from(ResultCode::BureauApproved)],

@@ -1,19 +1,22 @@
 //! The registry's own SQLite database: a file in the data directory, WAL mode, migrations
-//! from `crates/regulator/migrations/`.
+//! from `crates/regulator/migrations/`, and the one-time sealing of the personal data a
+//! registry written before migration 0006 holds in plain text.
 
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use crate::Error;
+use crate::crypto::{Field, RegistryCrypto};
 
 /// The database file's name inside the data directory.
 pub const FILE_NAME: &str = "regulator.sqlite";
 
-/// Opens (creating if needed) and migrates the registry in `data_dir`.
-pub async fn open(data_dir: &Path) -> Result<SqlitePool, Error> {
+/// Opens (creating if needed) and migrates the registry in `data_dir`, then seals what an
+/// older registry kept in plain text ([`seal_existing`]) under `crypto`.
+pub async fn open(data_dir: &Path, crypto: &RegistryCrypto) -> Result<SqlitePool, Error> {
     std::fs::create_dir_all(data_dir)?;
     let options = SqliteConnectOptions::new()
         .filename(data_dir.join(FILE_NAME))
@@ -22,7 +25,9 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, Error> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
-    connect(options).await
+    let pool = connect(options).await?;
+    seal_existing(&pool, crypto).await?;
+    Ok(pool)
 }
 
 async fn connect(options: SqliteConnectOptions) -> Result<SqlitePool, Error> {
@@ -32,4 +37,149 @@ async fn connect(options: SqliteConnectOptions) -> Result<SqlitePool, Error> {
         .await?;
     sqlx::migrate!("./migrations").run(&pool).await?;
     Ok(pool)
+}
+
+/// Seals, once, the personal data rows written before migration 0006 hold in plain text
+/// (`registry_sealing.sealed` is 0 until done), in one transaction; then, when there was
+/// anything to seal, `VACUUM`s so that no free page keeps the plain text. Returns how many
+/// rows it sealed. A fresh registry has none.
+pub async fn seal_existing(pool: &SqlitePool, crypto: &RegistryCrypto) -> Result<u64, Error> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let sealed: i64 = sqlx::query_scalar("SELECT sealed FROM registry_sealing")
+        .fetch_one(&mut *tx)
+        .await?;
+    if sealed != 0 {
+        return Ok(0);
+    }
+    let mut count = 0;
+    count += seal_sponsors(&mut tx, crypto).await?;
+    for table in ["websites", "apps"] {
+        count += seal_persons(&mut tx, crypto, table).await?;
+    }
+    count += seal_documents(&mut tx, crypto).await?;
+    count += seal_mobiles(&mut tx, crypto).await?;
+    let rows = sqlx::query("SELECT id, value FROM blacklist WHERE kind = 'sponsor'")
+        .fetch_all(&mut *tx)
+        .await?;
+    for r in &rows {
+        let value: String = r.try_get("value")?;
+        sqlx::query("UPDATE blacklist SET value = ? WHERE id = ?")
+            .bind(crypto.blind(Field::Certificate, &value))
+            .bind(r.try_get::<i64, _>("id")?)
+            .execute(&mut *tx)
+            .await?;
+    }
+    count += rows.len() as u64;
+    sqlx::query("UPDATE registry_sealing SET sealed = 1")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    if count > 0 {
+        sqlx::query("VACUUM").execute(pool).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(pool)
+            .await?;
+    }
+    Ok(count)
+}
+
+async fn seal_sponsors(conn: &mut SqliteConnection, crypto: &RegistryCrypto) -> Result<u64, Error> {
+    let rows = sqlx::query("SELECT id, certificate_number, responsible_mobile FROM sponsors")
+        .fetch_all(&mut *conn)
+        .await?;
+    for r in &rows {
+        let cert: String = r.try_get("certificate_number")?;
+        let mobile: String = r.try_get("responsible_mobile")?;
+        sqlx::query(
+            "UPDATE sponsors SET certificate_number = ?, certificate_index = ?, \
+             responsible_mobile = ? WHERE id = ?",
+        )
+        .bind(crypto.seal(Field::Certificate, &cert))
+        .bind(crypto.blind(Field::Certificate, &cert))
+        .bind(crypto.seal(Field::Mobile, &mobile))
+        .bind(r.try_get::<i64, _>("id")?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+async fn seal_persons(
+    conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
+    table: &str,
+) -> Result<u64, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, responsible_certificate_number, responsible_mobile FROM {table}"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        let cert: String = r.try_get("responsible_certificate_number")?;
+        let mobile: String = r.try_get("responsible_mobile")?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET responsible_certificate_number = ?, responsible_mobile = ? \
+             WHERE id = ?"
+        )))
+        .bind(crypto.seal_opt(Field::Certificate, &cert))
+        .bind(crypto.seal_opt(Field::Mobile, &mobile))
+        .bind(r.try_get::<i64, _>("id")?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+async fn seal_documents(
+    conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
+) -> Result<u64, Error> {
+    let rows = sqlx::query("SELECT id, payload FROM submissions")
+        .fetch_all(&mut *conn)
+        .await?;
+    for r in &rows {
+        let payload: String = r.try_get("payload")?;
+        sqlx::query("UPDATE submissions SET payload = ?, payload_digest = ? WHERE id = ?")
+            .bind(crypto.seal(Field::Filing, &payload))
+            .bind(crypto.digest(Field::Filing, payload.as_bytes()))
+            .bind(r.try_get::<i64, _>("id")?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let uploads = sqlx::query("SELECT id, transfer FROM uploads")
+        .fetch_all(&mut *conn)
+        .await?;
+    for r in &uploads {
+        let transfer: String = r.try_get("transfer")?;
+        sqlx::query("UPDATE uploads SET transfer = ? WHERE id = ?")
+            .bind(crypto.seal(Field::Filing, &transfer))
+            .bind(r.try_get::<i64, _>("id")?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok((rows.len() + uploads.len()) as u64)
+}
+
+async fn seal_mobiles(conn: &mut SqliteConnection, crypto: &RegistryCrypto) -> Result<u64, Error> {
+    let mut count = 0;
+    for table in ["sms_codes", "phone_inbox"] {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, mobile FROM {table}"
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in &rows {
+            let mobile: String = r.try_get("mobile")?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET mobile = ?, mobile_index = ? WHERE id = ?"
+            )))
+            .bind(crypto.seal(Field::Mobile, &mobile))
+            .bind(crypto.blind(Field::Mobile, &mobile))
+            .bind(r.try_get::<i64, _>("id")?)
+            .execute(&mut *conn)
+            .await?;
+        }
+        count += rows.len() as u64;
+    }
+    Ok(count)
 }

@@ -5,6 +5,7 @@
 use beian_core::province::Province;
 use sqlx::SqliteConnection;
 
+use crate::crypto::{Field, RegistryCrypto};
 use crate::model::{AppData, FilingRequest, SponsorData, WebsiteData};
 use crate::registry::{self, SponsorRow, WebsiteRow, normalize_domain};
 use crate::{Error, password};
@@ -14,16 +15,17 @@ use beian_miit::v3::results::ResultCode;
 /// approved.
 pub async fn refusals(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     provider_id: i64,
     request: &FilingRequest,
 ) -> Result<Vec<ResultCode>, Error> {
     let mut codes = Vec::new();
     match request {
         FilingRequest::FirstFiling { sponsor, websites } => {
-            if registry::is_blacklisted(conn, "sponsor", &cert(sponsor)).await? {
+            if registry::is_blacklisted(conn, crypto, "sponsor", &cert(sponsor)).await? {
                 codes.push(ResultCode::SponsorBlacklisted);
             }
-            if registry::filed_sponsor_by_certificate(conn, &sponsor.certificate_number)
+            if registry::filed_sponsor_by_certificate(conn, crypto, &sponsor.certificate_number)
                 .await?
                 .is_some()
             {
@@ -108,12 +110,15 @@ pub async fn refusals(
                 if s.province != sponsor.province.code() {
                     codes.push(ResultCode::ProvinceChangeForbidden);
                 }
-                if registry::is_blacklisted(conn, "sponsor", &cert(sponsor)).await? {
+                if registry::is_blacklisted(conn, crypto, "sponsor", &cert(sponsor)).await? {
                     codes.push(ResultCode::SponsorBlacklisted);
                 }
-                if let Some(other) =
-                    registry::filed_sponsor_by_certificate(conn, &sponsor.certificate_number)
-                        .await?
+                if let Some(other) = registry::filed_sponsor_by_certificate(
+                    conn,
+                    crypto,
+                    &sponsor.certificate_number,
+                )
+                .await?
                     && other.id != s.id
                 {
                     codes.push(ResultCode::SponsorConflict);
@@ -160,10 +165,10 @@ pub async fn refusals(
             }
         }
         FilingRequest::FirstFilingApp { sponsor, app } => {
-            if registry::is_blacklisted(conn, "sponsor", &cert(sponsor)).await? {
+            if registry::is_blacklisted(conn, crypto, "sponsor", &cert(sponsor)).await? {
                 codes.push(ResultCode::SponsorBlacklisted);
             }
-            if registry::filed_sponsor_by_certificate(conn, &sponsor.certificate_number)
+            if registry::filed_sponsor_by_certificate(conn, crypto, &sponsor.certificate_number)
                 .await?
                 .is_some()
             {
@@ -295,7 +300,7 @@ async fn sponsor_blacklisted(
     sponsor: &SponsorRow,
     codes: &mut Vec<ResultCode>,
 ) -> Result<(), Error> {
-    if registry::is_blacklisted(conn, "sponsor", &sponsor.certificate_number).await? {
+    if registry::is_blacklisted_value(conn, "sponsor", &sponsor.certificate_index).await? {
         codes.push(ResultCode::SponsorBlacklisted);
     }
     Ok(())
@@ -352,7 +357,7 @@ async fn new_website_refusals(
     {
         codes.push(ResultCode::DomainConflict);
     }
-    if registry::is_blacklisted(conn, "domain", &normalize_domain(&website.domain)).await? {
+    if registry::is_blacklisted_value(conn, "domain", &normalize_domain(&website.domain)).await? {
         codes.push(ResultCode::DomainBlacklisted);
     }
     Ok(())
@@ -403,6 +408,7 @@ pub async fn province_of(
 /// The distinct mobiles of the responsible persons a filing's SMS check texts.
 pub async fn responsible_mobiles(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     request: &FilingRequest,
 ) -> Result<Vec<String>, Error> {
     let mut mobiles = Vec::new();
@@ -425,7 +431,7 @@ pub async fn responsible_mobiles(
             ..
         } => {
             if let Some(s) = registry::sponsor_by_number(conn, sponsor_number).await? {
-                mobiles.push(s.responsible_mobile);
+                mobiles.push(crypto.open_opt(Field::Mobile, &s.sealed_mobile)?);
             }
             mobiles.push(website.website.responsible.mobile.clone());
         }
@@ -441,7 +447,7 @@ pub async fn responsible_mobiles(
             app,
         } => {
             if let Some(s) = registry::sponsor_by_number(conn, sponsor_number).await? {
-                mobiles.push(s.responsible_mobile);
+                mobiles.push(crypto.open_opt(Field::Mobile, &s.sealed_mobile)?);
             }
             mobiles.push(app.responsible.mobile.clone());
         }
@@ -465,15 +471,16 @@ pub async fn responsible_mobiles(
             app_number,
         } => {
             if let Some(s) = registry::sponsor_by_number(conn, sponsor_number).await? {
-                mobiles.push(s.responsible_mobile);
+                mobiles.push(crypto.open_opt(Field::Mobile, &s.sealed_mobile)?);
             }
-            if let Some(mobile) = registry::app_responsible_mobile(conn, app_number).await? {
+            if let Some(mobile) = registry::app_responsible_mobile(conn, crypto, app_number).await?
+            {
                 mobiles.push(mobile);
             }
         }
         FilingRequest::CancelSponsor { sponsor_number, .. } => {
             if let Some(s) = registry::sponsor_by_number(conn, sponsor_number).await? {
-                mobiles.push(s.responsible_mobile);
+                mobiles.push(crypto.open_opt(Field::Mobile, &s.sealed_mobile)?);
             }
         }
         FilingRequest::NewAccess { website_number, .. }
@@ -483,8 +490,8 @@ pub async fn responsible_mobiles(
         | FilingRequest::CancelWebsite { website_number, .. } => {
             if let Some(w) = registry::website_by_number(conn, website_number).await? {
                 let s = registry::sponsor_by_id(conn, w.sponsor_id).await?;
-                mobiles.push(s.responsible_mobile);
-                mobiles.push(w.responsible_mobile);
+                mobiles.push(crypto.open_opt(Field::Mobile, &s.sealed_mobile)?);
+                mobiles.push(crypto.open_opt(Field::Mobile, &w.sealed_mobile)?);
             }
         }
     }

@@ -108,7 +108,7 @@ pub async fn load(regulator: &Regulator) -> Result<(), Error> {
         let province = Province::from_abbreviation(number.chars().next().unwrap_or('浙'))
             .map_err(|_| Error::Corrupt("fixture province"))?;
         let data = sponsor(province, code, name, &sponsor_mobile(index));
-        insert_filed(&mut tx, at, &data, number, sites).await?;
+        insert_filed(&mut tx, regulator.crypto(), at, &data, number, sites).await?;
     }
     // The counters know the fixture's serials, so later numbers never collide with them.
     sqlx::query(
@@ -123,13 +123,15 @@ pub async fn load(regulator: &Regulator) -> Result<(), Error> {
 
 async fn insert_filed(
     conn: &mut SqliteConnection,
+    crypto: &crate::crypto::RegistryCrypto,
     at: DateTime<Utc>,
     data: &SponsorData,
     number: &str,
     sites: &[(&str, &[i64])],
 ) -> Result<(), Error> {
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_os_rng();
-    let (sponsor_id, _) = registry::insert_sponsor(conn, data, number, at, &mut rng).await?;
+    let (sponsor_id, _) =
+        registry::insert_sponsor(conn, crypto, data, number, at, &mut rng).await?;
     let salt = password::salt(&mut rng);
     sqlx::query("UPDATE sponsors SET password_salt = ?, password_hash = ? WHERE id = ?")
         .bind(&salt[..])
@@ -143,7 +145,7 @@ async fn insert_filed(
             domain,
             "13700000000",
         );
-        let (website_id, _) = registry::insert_website(conn, sponsor_id, &site, at).await?;
+        let (website_id, _) = registry::insert_website(conn, crypto, sponsor_id, &site, at).await?;
         for provider in *providers {
             registry::insert_access(conn, website_id, *provider, &AccessData::default(), at)
                 .await?;

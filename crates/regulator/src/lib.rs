@@ -20,6 +20,7 @@ pub mod approve;
 pub mod bureau;
 pub mod clock_file;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod downloads;
 pub mod filing;
@@ -63,6 +64,9 @@ pub enum Error {
     Clock(#[from] clock::ClockError),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// The simulator's key is missing or bad, or a sealed value does not open under it.
+    #[error("{0}")]
+    Key(#[from] crypto::KeyError),
     /// A sponsor-name query shorter than the index allows.
     #[error("a sponsor name query needs at least {min} characters")]
     QueryTooShort { min: usize },

@@ -5,6 +5,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use sqlx::SqliteConnection;
 
+use crate::crypto::Field;
 use crate::{Error, Regulator, password, registry, ts};
 
 impl Regulator {
@@ -19,15 +20,17 @@ impl Regulator {
         if !sponsor.filed {
             return Ok(false);
         }
+        let mobile = self.crypto().open(Field::Mobile, &sponsor.sealed_mobile)?;
         close_recovery_codes(&mut tx, sponsor.id).await?;
         let code = format!("{:06}", rand::Rng::random_range(&mut rng, 0..1_000_000u32));
         let validity = self.config().recovery_code_validity;
         sqlx::query(
-            "INSERT INTO sms_codes (purpose, sponsor_id, mobile, code, send_at, sent_at, expires_at) \
-             VALUES ('password_recovery', ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sms_codes (purpose, sponsor_id, mobile, mobile_index, code, send_at, \
+             sent_at, expires_at) VALUES ('password_recovery', ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(sponsor.id)
-        .bind(&sponsor.responsible_mobile)
+        .bind(&sponsor.sealed_mobile)
+        .bind(self.crypto().blind(Field::Mobile, &mobile))
         .bind(&code)
         .bind(ts(at))
         .bind(ts(at))
@@ -43,7 +46,7 @@ impl Regulator {
                 ("minutes", validity.num_minutes().to_string()),
             ],
         );
-        registry::text_phone(&mut tx, at, &sponsor.responsible_mobile, &text).await?;
+        registry::text_phone(&mut tx, self.crypto(), at, &mobile, &text).await?;
         registry::record(
             &mut tx,
             at,
@@ -65,6 +68,7 @@ impl Regulator {
         let Some(sponsor) = registry::sponsor_by_number(&mut tx, number).await? else {
             return Ok(false);
         };
+        let mobile = self.crypto().open(Field::Mobile, &sponsor.sealed_mobile)?;
         let row: Option<(i64, String, String, i64)> = sqlx::query_as(
             "SELECT id, code, expires_at, wrong_tries FROM sms_codes WHERE purpose = 'password_recovery' \
              AND sponsor_id = ? AND closed = 0 ORDER BY id DESC LIMIT 1",
@@ -105,7 +109,7 @@ impl Regulator {
                 ("password", new_password),
             ],
         );
-        registry::text_phone(&mut tx, at, &sponsor.responsible_mobile, &text).await?;
+        registry::text_phone(&mut tx, self.crypto(), at, &mobile, &text).await?;
         registry::record(
             &mut tx,
             at,

@@ -1,12 +1,19 @@
 //! The national registry's records and the small queries over them: sponsors, websites,
 //! accesses, numbers, filing passwords and the history. Every function works inside the
 //! caller's transaction.
+//!
+//! Certificate numbers and mobiles are stored sealed under the simulator's key
+//! ([`crate::crypto`]): the functions that write or show them take the [`RegistryCrypto`],
+//! a sponsor is found by its certificate number through `sponsors.certificate_index`, and
+//! the rows read here carry the sealed mobile (`sealed_mobile`), opened only where a text is
+//! sent or a record shown.
 
 use beian_core::province::Province;
 use chrono::{DateTime, Datelike, Utc};
 use rand::Rng;
 use sqlx::{Row, SqliteConnection};
 
+use crate::crypto::{Field, RegistryCrypto};
 use crate::model::{AppData, FilingStatus, SponsorData, WebsiteData};
 use crate::{Error, password, ts};
 
@@ -16,10 +23,12 @@ pub struct SponsorRow {
     pub id: i64,
     pub province: String,
     pub certificate_type: String,
-    pub certificate_number: String,
+    /// The blind index of the certificate number ([`RegistryCrypto::blind`]).
+    pub certificate_index: String,
     pub name: String,
     pub responsible_name: String,
-    pub responsible_mobile: String,
+    /// The responsible person's mobile, sealed ([`Field::Mobile`]).
+    pub sealed_mobile: String,
     pub number: String,
     pub filed: bool,
 }
@@ -31,7 +40,8 @@ pub struct WebsiteRow {
     pub sponsor_id: i64,
     pub name: String,
     pub domain: String,
-    pub responsible_mobile: String,
+    /// The responsible person's mobile, sealed ([`Field::Mobile`]).
+    pub sealed_mobile: String,
     pub number: String,
     pub filed: bool,
 }
@@ -41,10 +51,10 @@ fn sponsor_row(row: &sqlx::sqlite::SqliteRow) -> Result<SponsorRow, Error> {
         id: row.try_get("id")?,
         province: row.try_get("province")?,
         certificate_type: row.try_get("certificate_type")?,
-        certificate_number: row.try_get("certificate_number")?,
+        certificate_index: row.try_get("certificate_index")?,
         name: row.try_get("name")?,
         responsible_name: row.try_get("responsible_name")?,
-        responsible_mobile: row.try_get("responsible_mobile")?,
+        sealed_mobile: row.try_get("responsible_mobile")?,
         number: row.try_get("number")?,
         filed: row.try_get::<String, _>("status")? == "filed",
     })
@@ -56,7 +66,7 @@ fn website_row(row: &sqlx::sqlite::SqliteRow) -> Result<WebsiteRow, Error> {
         sponsor_id: row.try_get("sponsor_id")?,
         name: row.try_get("name")?,
         domain: row.try_get("domain")?,
-        responsible_mobile: row.try_get("responsible_mobile")?,
+        sealed_mobile: row.try_get("responsible_mobile")?,
         number: row.try_get("number")?,
         filed: row.try_get::<String, _>("status")? == "filed",
     })
@@ -73,7 +83,7 @@ pub async fn sponsor_by_number(
     } else {
         format!("{sponsor_number}号")
     };
-    let sql = "SELECT id, province, certificate_type, certificate_number, name, \
+    let sql = "SELECT id, province, certificate_type, certificate_index, name, \
                responsible_name, responsible_mobile, number, status FROM sponsors WHERE number = ?";
     let row = sqlx::query(sql)
         .bind(&sponsor_number)
@@ -85,7 +95,7 @@ pub async fn sponsor_by_number(
 /// The sponsor by id.
 pub async fn sponsor_by_id(conn: &mut SqliteConnection, id: i64) -> Result<SponsorRow, Error> {
     let row = sqlx::query(
-        "SELECT id, province, certificate_type, certificate_number, name, \
+        "SELECT id, province, certificate_type, certificate_index, name, \
          responsible_name, responsible_mobile, number, status FROM sponsors WHERE id = ?",
     )
     .bind(id)
@@ -94,17 +104,18 @@ pub async fn sponsor_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Spons
     sponsor_row(&row)
 }
 
-/// The filed sponsor holding this certificate number, if any.
+/// The filed sponsor holding this certificate number, if any (by its blind index).
 pub async fn filed_sponsor_by_certificate(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     certificate_number: &str,
 ) -> Result<Option<SponsorRow>, Error> {
     let row = sqlx::query(
-        "SELECT id, province, certificate_type, certificate_number, name, \
+        "SELECT id, province, certificate_type, certificate_index, name, \
          responsible_name, responsible_mobile, number, status FROM sponsors \
-         WHERE certificate_number = ? AND status = 'filed' LIMIT 1",
+         WHERE certificate_index = ? AND status = 'filed' LIMIT 1",
     )
-    .bind(certificate_number.trim().to_uppercase())
+    .bind(crypto.blind(Field::Certificate, certificate_number))
     .fetch_optional(&mut *conn)
     .await?;
     row.as_ref().map(sponsor_row).transpose()
@@ -203,17 +214,21 @@ pub async fn app_by_number(
     )
 }
 
-/// The responsible person's mobile of the filed APP `number`.
+/// The responsible person's mobile of the filed APP `number`, opened.
 pub async fn app_responsible_mobile(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     number: &str,
 ) -> Result<Option<String>, Error> {
-    Ok(sqlx::query_scalar(
+    let sealed: Option<String> = sqlx::query_scalar(
         "SELECT responsible_mobile FROM apps WHERE number = ? AND status = 'filed'",
     )
     .bind(number.trim())
     .fetch_optional(&mut *conn)
-    .await?)
+    .await?;
+    Ok(sealed
+        .map(|m| crypto.open_opt(Field::Mobile, &m))
+        .transpose()?)
 }
 
 /// Whether `provider_id` provides access for the APP.
@@ -265,6 +280,7 @@ pub async fn app_package_held_by_other(
 /// 变更APP approved: the APP's data and package names become `app`'s; its number stays.
 pub async fn update_app(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     app_id: i64,
     app: &AppData,
     at: DateTime<Utc>,
@@ -279,8 +295,8 @@ pub async fn update_app(
     .bind(serde_json::to_string(&app.platforms)?)
     .bind(&app.responsible.name)
     .bind(&app.responsible.certificate_type)
-    .bind(&app.responsible.certificate_number)
-    .bind(&app.responsible.mobile)
+    .bind(crypto.seal_opt(Field::Certificate, &app.responsible.certificate_number))
+    .bind(crypto.seal_opt(Field::Mobile, &app.responsible.mobile))
     .bind(ts(at))
     .bind(app_id)
     .execute(&mut *conn)
@@ -330,10 +346,11 @@ pub async fn status_by_domain(
 /// What `isp_querybeianstatus` answers for a certificate number.
 pub async fn status_by_certificate(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     certificate_number: &str,
 ) -> Result<FilingStatus, Error> {
     Ok(
-        match filed_sponsor_by_certificate(conn, certificate_number).await? {
+        match filed_sponsor_by_certificate(conn, crypto, certificate_number).await? {
             Some(s) => FilingStatus::Sponsor {
                 sponsor_number: s.number,
             },
@@ -346,13 +363,14 @@ pub async fn status_by_certificate(
 /// the status query's `<Ztsf>` extension.
 pub async fn filed_sponsor_identity(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     certificate_number: &str,
 ) -> Result<Option<(String, String, String)>, Error> {
     let row = sqlx::query(
         "SELECT name, nature, certificate_type FROM sponsors \
-         WHERE certificate_number = ? AND status = 'filed' LIMIT 1",
+         WHERE certificate_index = ? AND status = 'filed' LIMIT 1",
     )
-    .bind(certificate_number.trim().to_uppercase())
+    .bind(crypto.blind(Field::Certificate, certificate_number))
     .fetch_optional(&mut *conn)
     .await?;
     row.map(|r| {
@@ -370,6 +388,7 @@ pub async fn filed_sponsor_identity(
 /// For the `<Baxx>` extension of the password check.
 pub async fn filing_record(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     number: &str,
 ) -> Result<Option<beian_miit::v3::returns::FilingRecord>, Error> {
     use beian_miit::v3::returns::{FiledPerson, FiledSponsor, FiledWebsite, FilingRecord};
@@ -398,8 +417,14 @@ pub async fn filing_record(
             responsible: FiledPerson {
                 name: w.try_get("responsible_name")?,
                 certificate_type: w.try_get("responsible_certificate_type")?,
-                certificate_number: w.try_get("responsible_certificate_number")?,
-                mobile: w.try_get("responsible_mobile")?,
+                certificate_number: crypto.open_opt(
+                    Field::Certificate,
+                    &w.try_get::<String, _>("responsible_certificate_number")?,
+                )?,
+                mobile: crypto.open_opt(
+                    Field::Mobile,
+                    &w.try_get::<String, _>("responsible_mobile")?,
+                )?,
                 email: String::new(),
             },
         });
@@ -412,7 +437,7 @@ pub async fn filing_record(
                 name: sponsor.responsible_name,
                 certificate_type: String::new(),
                 certificate_number: String::new(),
-                mobile: sponsor.responsible_mobile,
+                mobile: crypto.open_opt(Field::Mobile, &sponsor.sealed_mobile)?,
                 email: row.try_get("responsible_email")?,
             },
         },
@@ -448,6 +473,7 @@ pub fn sponsor_number(province: Province, year: i32, serial: i64) -> String {
 /// Inserts a filed sponsor with a new filing password; returns its id and the password.
 pub async fn insert_sponsor(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     sponsor: &SponsorData,
     number: &str,
     at: DateTime<Utc>,
@@ -458,19 +484,23 @@ pub async fn insert_sponsor(
     let hash = password::hash(&salt, &password);
     let now = ts(at);
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO sponsors (province, nature, certificate_type, certificate_number, name, \
-         address, responsible_name, responsible_mobile, responsible_email, number, \
-         password_salt, password_hash, filed_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO sponsors (province, nature, certificate_type, certificate_number, \
+         certificate_index, name, address, responsible_name, responsible_mobile, \
+         responsible_email, number, password_salt, password_hash, filed_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(sponsor.province.code())
     .bind(&sponsor.nature)
     .bind(&sponsor.certificate_type)
-    .bind(sponsor.certificate_number.trim().to_uppercase())
+    .bind(crypto.seal(
+        Field::Certificate,
+        &sponsor.certificate_number.trim().to_uppercase(),
+    ))
+    .bind(crypto.blind(Field::Certificate, &sponsor.certificate_number))
     .bind(&sponsor.name)
     .bind(&sponsor.address)
     .bind(&sponsor.responsible.name)
-    .bind(&sponsor.responsible.mobile)
+    .bind(crypto.seal(Field::Mobile, &sponsor.responsible.mobile))
     .bind(&sponsor.responsible.email)
     .bind(number)
     .bind(&salt[..])
@@ -522,6 +552,7 @@ pub async fn index_sponsor_name(
 /// Inserts a filed website with the sponsor's next `-N` number; returns its id and number.
 pub async fn insert_website(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     sponsor_id: i64,
     website: &WebsiteData,
     at: DateTime<Utc>,
@@ -542,8 +573,8 @@ pub async fn insert_website(
     .bind(&website.service_content)
     .bind(&website.responsible.name)
     .bind(&website.responsible.certificate_type)
-    .bind(&website.responsible.certificate_number)
-    .bind(&website.responsible.mobile)
+    .bind(crypto.seal_opt(Field::Certificate, &website.responsible.certificate_number))
+    .bind(crypto.seal_opt(Field::Mobile, &website.responsible.mobile))
     .bind(&number)
     .bind(&now)
     .bind(&now)
@@ -568,6 +599,7 @@ async fn next_suffix(conn: &mut SqliteConnection, sponsor_id: i64) -> Result<(St
 /// claims its package names; returns its id and number.
 pub async fn insert_app(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     sponsor_id: i64,
     app: &AppData,
     at: DateTime<Utc>,
@@ -586,8 +618,8 @@ pub async fn insert_app(
     .bind(serde_json::to_string(&app.platforms)?)
     .bind(&app.responsible.name)
     .bind(&app.responsible.certificate_type)
-    .bind(&app.responsible.certificate_number)
-    .bind(&app.responsible.mobile)
+    .bind(crypto.seal_opt(Field::Certificate, &app.responsible.certificate_number))
+    .bind(crypto.seal_opt(Field::Mobile, &app.responsible.mobile))
     .bind(&number)
     .bind(&now)
     .bind(&now)
@@ -707,6 +739,26 @@ pub async fn insert_access(
 /// Whether a sponsor's certificate number, or a domain, is blacklisted.
 pub async fn is_blacklisted(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
+    kind: &str,
+    value: &str,
+) -> Result<bool, Error> {
+    is_blacklisted_value(conn, kind, &blacklist_value(crypto, kind, value)).await
+}
+
+/// What the blacklist keeps for a value: a sponsor's certificate number as its blind index,
+/// a domain as it is (normalised).
+pub fn blacklist_value(crypto: &RegistryCrypto, kind: &str, value: &str) -> String {
+    if kind == "sponsor" {
+        crypto.blind(Field::Certificate, value)
+    } else {
+        normalize_domain(value)
+    }
+}
+
+/// Whether the blacklist holds `value` as stored (see [`blacklist_value`]).
+pub async fn is_blacklisted_value(
+    conn: &mut SqliteConnection,
     kind: &str,
     value: &str,
 ) -> Result<bool, Error> {
@@ -736,19 +788,24 @@ pub async fn record(
     Ok(())
 }
 
-/// Texts a phone (the simulated SMS gateway of the ministry).
+/// Texts a phone (the simulated SMS gateway of the ministry); the inbox keeps the mobile
+/// sealed, found by its blind index.
 pub async fn text_phone(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     at: DateTime<Utc>,
     mobile: &str,
     text: &str,
 ) -> Result<(), Error> {
-    sqlx::query("INSERT INTO phone_inbox (mobile, text, sent_at) VALUES (?, ?, ?)")
-        .bind(mobile)
-        .bind(text)
-        .bind(ts(at))
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO phone_inbox (mobile, mobile_index, text, sent_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(crypto.seal(Field::Mobile, mobile.trim()))
+    .bind(crypto.blind(Field::Mobile, mobile))
+    .bind(text)
+    .bind(ts(at))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

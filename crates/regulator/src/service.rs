@@ -14,6 +14,7 @@ use sqlx::{SqlitePool, Transaction};
 use crate::bureau::{self, Decision, SmsCheck, Submission};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::crypto::{Field, RegistryCrypto, RegistryKey};
 use crate::model::{DownloadFile, FilingRequest, FilingStatus, Outcome, SubmissionState};
 use crate::password::{self, PasswordCheck};
 use crate::query::{self, PublicQuery, PublicRecord};
@@ -63,6 +64,8 @@ struct Inner {
     pool: SqlitePool,
     clock: SharedClock,
     config: Config,
+    /// The simulator's own key for the personal data in its registry.
+    crypto: RegistryCrypto,
     /// The data dir, when opened from one: where a simulated clock's moves are kept.
     dir: Option<std::path::PathBuf>,
 }
@@ -84,13 +87,17 @@ impl std::fmt::Debug for Regulator {
 type Tx = Transaction<'static, sqlx::Sqlite>;
 
 impl Regulator {
-    /// Opens the registry in `data_dir` (`regulator.sqlite`), migrating it.
+    /// Opens the registry in `data_dir` (`regulator.sqlite`), migrating it, under the
+    /// simulator's key ([`RegistryKey::load`]: `BEIAN_REGULATOR_KEY`, else the data dir's
+    /// `regulator.key`, generated on the first start).
     pub async fn open(
         data_dir: &Path,
         clock: SharedClock,
         config: Config,
     ) -> Result<Regulator, Error> {
-        let mut regulator = Regulator::new(db::open(data_dir).await?, clock, config);
+        let crypto = RegistryCrypto::new(&RegistryKey::load(data_dir)?);
+        let pool = db::open(data_dir, &crypto).await?;
+        let mut regulator = Regulator::new(pool, crypto, clock, config);
         if let Some(inner) = Arc::get_mut(&mut regulator.inner) {
             inner.dir = Some(data_dir.to_path_buf());
         }
@@ -106,13 +113,19 @@ impl Regulator {
         }
     }
 
-    /// A regulator over an open, migrated pool.
-    pub fn new(pool: SqlitePool, clock: SharedClock, config: Config) -> Regulator {
+    /// A regulator over an open, migrated pool whose personal data is sealed under `crypto`.
+    pub fn new(
+        pool: SqlitePool,
+        crypto: RegistryCrypto,
+        clock: SharedClock,
+        config: Config,
+    ) -> Regulator {
         Regulator {
             inner: Arc::new(Inner {
                 pool,
                 clock,
                 config,
+                crypto,
                 dir: None,
             }),
         }
@@ -128,6 +141,11 @@ impl Regulator {
 
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The simulator's key for the personal data in its registry.
+    pub fn crypto(&self) -> &RegistryCrypto {
+        &self.inner.crypto
     }
 
     /// The current instant on the shared clock.
@@ -190,8 +208,12 @@ impl Regulator {
         certificate_number: &str,
         reason: &str,
     ) -> Result<(), Error> {
-        self.blacklist("sponsor", &certificate_number.trim().to_uppercase(), reason)
-            .await
+        self.blacklist(
+            "sponsor",
+            &registry::blacklist_value(self.crypto(), "sponsor", certificate_number),
+            reason,
+        )
+        .await
     }
 
     /// Blacklists a domain (refused with 1064).
@@ -230,18 +252,21 @@ impl Regulator {
         upload_ref: &str,
         request: &FilingRequest,
     ) -> Result<i64, Error> {
-        let mut rng = StdRng::from_os_rng();
         let mut tx = self.write().await?;
         // Received once: an upload whose receipt a crash cut short (its records submitted,
         // the upload not yet recorded) is received again, and its records are not. A record
         // is its reference and its content (one file may carry several records under one
         // reference).
         let known: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM submissions WHERE provider_id = ? AND upload_ref = ? AND payload = ?              LIMIT 1",
+            "SELECT id FROM submissions WHERE provider_id = ? AND upload_ref = ? \
+             AND payload_digest = ? LIMIT 1",
         )
         .bind(provider_id)
         .bind(upload_ref)
-        .bind(serde_json::to_string(request)?)
+        .bind(
+            self.crypto()
+                .digest(Field::Filing, serde_json::to_string(request)?.as_bytes()),
+        )
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(id) = known {
@@ -249,12 +274,12 @@ impl Regulator {
         }
         let id = bureau::receive(
             &mut tx,
+            self.crypto(),
             self.now(),
             &self.inner.config,
             provider_id,
             upload_ref,
             request,
-            &mut rng,
         )
         .await?;
         tx.commit().await?;
@@ -290,7 +315,7 @@ impl Regulator {
         certificate_number: &str,
     ) -> Result<FilingStatus, Error> {
         let mut conn = self.read().await?;
-        registry::status_by_certificate(&mut conn, certificate_number).await
+        registry::status_by_certificate(&mut conn, self.crypto(), certificate_number).await
     }
 
     /// The identity (name, nature, certificate type) of the filed sponsor holding this
@@ -300,7 +325,7 @@ impl Regulator {
         certificate_number: &str,
     ) -> Result<Option<(String, String, String)>, Error> {
         let mut conn = self.read().await?;
-        registry::filed_sponsor_identity(&mut conn, certificate_number).await
+        registry::filed_sponsor_identity(&mut conn, self.crypto(), certificate_number).await
     }
 
     /// The filing of a sponsor or website number (the password check's `<Baxx>` extension).
@@ -309,7 +334,7 @@ impl Regulator {
         number: &str,
     ) -> Result<Option<beian_miit::v3::returns::FilingRecord>, Error> {
         let mut conn = self.read().await?;
-        registry::filing_record(&mut conn, number).await
+        registry::filing_record(&mut conn, self.crypto(), number).await
     }
 
     /// `isp_verifybamm`: checks a filing password given a sponsor or website number, with the
@@ -372,8 +397,8 @@ impl Regulator {
     pub async fn tick(&self) -> Result<TickReport, Error> {
         let at = self.now();
         let mut tx = self.write().await?;
-        let texts_sent = crate::sms::send_due_texts(&mut tx, at).await?;
-        let expired = crate::sms::expire_sms_windows(&mut tx, at).await?;
+        let texts_sent = crate::sms::send_due_texts(&mut tx, self.crypto(), at).await?;
+        let expired = crate::sms::expire_sms_windows(&mut tx, self.crypto(), at).await?;
         tx.commit().await?;
         let mut decided = Vec::new();
         let due = {
@@ -407,7 +432,7 @@ impl Regulator {
     ) -> Result<Outcome, Error> {
         let mut rng = StdRng::from_os_rng();
         let mut tx = self.write().await?;
-        let outcome = bureau::decide(&mut tx, at, id, decision, &mut rng).await?;
+        let outcome = bureau::decide(&mut tx, self.crypto(), at, id, decision, &mut rng).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -415,21 +440,27 @@ impl Regulator {
     /// Submissions in a state (all when `None`), oldest first.
     pub async fn reviews(&self, state: Option<SubmissionState>) -> Result<Vec<Submission>, Error> {
         let mut conn = self.read().await?;
-        bureau::list(&mut conn, state, 500).await
+        bureau::list(&mut conn, self.crypto(), state, 500).await
     }
 
     /// One submission.
     pub async fn submission(&self, id: i64) -> Result<Submission, Error> {
         let mut conn = self.read().await?;
-        bureau::load(&mut conn, id).await
+        bureau::load(&mut conn, self.crypto(), id).await
     }
 
     /// The bureau's SMS page: a responsible person enters a code.
     pub async fn enter_sms_code(&self, mobile: &str, code: &str) -> Result<SmsCheck, Error> {
         let mut tx = self.write().await?;
-        let check =
-            crate::sms::enter_sms_code(&mut tx, self.now(), &self.inner.config, mobile, code)
-                .await?;
+        let check = crate::sms::enter_sms_code(
+            &mut tx,
+            self.crypto(),
+            self.now(),
+            &self.inner.config,
+            mobile,
+            code,
+        )
+        .await?;
         tx.commit().await?;
         Ok(check)
     }
@@ -439,7 +470,7 @@ impl Regulator {
     /// simulated phone network as the ministry's.
     pub async fn deliver_text(&self, mobile: &str, text: &str) -> Result<(), Error> {
         let mut tx = self.write().await?;
-        crate::registry::text_phone(&mut tx, self.now(), mobile.trim(), text).await?;
+        crate::registry::text_phone(&mut tx, self.crypto(), self.now(), mobile, text).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -447,12 +478,20 @@ impl Regulator {
     /// Texts sent to a phone, oldest first.
     pub async fn phone_inbox(&self, mobile: &str) -> Result<Vec<Text>, Error> {
         let mut conn = self.read().await?;
-        Ok(sqlx::query_as(
-            "SELECT mobile, text, sent_at FROM phone_inbox WHERE mobile = ? ORDER BY id",
+        let rows: Vec<Text> = sqlx::query_as(
+            "SELECT mobile, text, sent_at FROM phone_inbox WHERE mobile_index = ? ORDER BY id",
         )
-        .bind(mobile.trim())
+        .bind(self.crypto().blind(Field::Mobile, mobile))
         .fetch_all(&mut *conn)
-        .await?)
+        .await?;
+        rows.into_iter()
+            .map(|t| {
+                Ok(Text {
+                    mobile: self.crypto().open(Field::Mobile, &t.mobile)?,
+                    ..t
+                })
+            })
+            .collect()
     }
 
     /// The public ICP query.

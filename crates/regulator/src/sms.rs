@@ -10,6 +10,7 @@ use sqlx::{Row, SqliteConnection};
 
 use crate::bureau::{due_for, return_submission};
 use crate::config::Config;
+use crate::crypto::{Field, RegistryCrypto};
 use crate::{Error, registry, ts};
 
 /// What entering an SMS code did.
@@ -44,6 +45,7 @@ impl SmsCheck {
 /// Sends the SMS codes whose time has come; returns how many texts went out.
 pub async fn send_due_texts(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     at: DateTime<Utc>,
 ) -> Result<usize, Error> {
     let rows = sqlx::query(
@@ -56,7 +58,7 @@ pub async fn send_due_texts(
     .await?;
     for row in &rows {
         let id: i64 = row.try_get("id")?;
-        let mobile: String = row.try_get("mobile")?;
+        let mobile = crypto.open(Field::Mobile, &row.try_get::<String, _>("mobile")?)?;
         let code: String = row.try_get("code")?;
         let expires: String = row.try_get("expires_at")?;
         let province: String = row.try_get("province")?;
@@ -77,7 +79,7 @@ pub async fn send_due_texts(
                 ("bureau", bureau.to_owned()),
             ],
         );
-        registry::text_phone(conn, at, &mobile, &text).await?;
+        registry::text_phone(conn, crypto, at, &mobile, &text).await?;
         sqlx::query("UPDATE sms_codes SET sent_at = ? WHERE id = ?")
             .bind(ts(at))
             .bind(id)
@@ -90,6 +92,7 @@ pub async fn send_due_texts(
 /// Returns every submission whose SMS window has passed; returns their ids.
 pub async fn expire_sms_windows(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     at: DateTime<Utc>,
 ) -> Result<Vec<i64>, Error> {
     let ids: Vec<i64> = sqlx::query_scalar(
@@ -99,7 +102,7 @@ pub async fn expire_sms_windows(
     .fetch_all(&mut *conn)
     .await?;
     for id in &ids {
-        return_submission(conn, at, *id, "regulator.return.sms_expired").await?;
+        return_submission(conn, crypto, at, *id, "regulator.return.sms_expired").await?;
     }
     Ok(ids)
 }
@@ -107,6 +110,7 @@ pub async fn expire_sms_windows(
 /// The bureau's page: a responsible person enters the code texted to `mobile`.
 pub async fn enter_sms_code(
     conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
     at: DateTime<Utc>,
     config: &Config,
     mobile: &str,
@@ -115,10 +119,11 @@ pub async fn enter_sms_code(
     let row = sqlx::query(
         "SELECT c.id, c.submission_id, c.code, c.expires_at, c.wrong_tries FROM sms_codes c \
          JOIN submissions s ON s.id = c.submission_id \
-         WHERE c.purpose = 'filing' AND c.mobile = ? AND c.closed = 0 AND c.sent_at IS NOT NULL \
-         AND c.verified_at IS NULL AND s.state = 'sms_pending' ORDER BY c.id DESC LIMIT 1",
+         WHERE c.purpose = 'filing' AND c.mobile_index = ? AND c.closed = 0 \
+         AND c.sent_at IS NOT NULL AND c.verified_at IS NULL AND s.state = 'sms_pending' \
+         ORDER BY c.id DESC LIMIT 1",
     )
-    .bind(mobile.trim())
+    .bind(crypto.blind(Field::Mobile, mobile))
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else {
@@ -130,7 +135,14 @@ pub async fn enter_sms_code(
     let expires_at: String = row.try_get("expires_at")?;
     let wrong_tries: i64 = row.try_get("wrong_tries")?;
     if expires_at <= ts(at) {
-        return_submission(conn, at, submission_id, "regulator.return.sms_expired").await?;
+        return_submission(
+            conn,
+            crypto,
+            at,
+            submission_id,
+            "regulator.return.sms_expired",
+        )
+        .await?;
         return Ok(SmsCheck::Expired { submission_id });
     }
     if code.trim() == expected {
@@ -175,7 +187,14 @@ pub async fn enter_sms_code(
         .execute(&mut *conn)
         .await?;
     if tries > i64::from(config.sms_max_wrong) {
-        return_submission(conn, at, submission_id, "regulator.return.sms_failed").await?;
+        return_submission(
+            conn,
+            crypto,
+            at,
+            submission_id,
+            "regulator.return.sms_failed",
+        )
+        .await?;
         return Ok(SmsCheck::Returned { submission_id });
     }
     let remaining = i64::from(config.sms_max_wrong) + 1 - tries;

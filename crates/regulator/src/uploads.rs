@@ -1,8 +1,10 @@
 //! The uploads a provider's `isp_upload` delivered (their `dataSequence` and transfer fields,
 //! for `isp_querypreviousupload`), and results for upload files the bureau cannot process.
+//! The transfer fields carry the filing document: they are kept sealed ([`Field::Filing`]).
 
 use serde::{Deserialize, Serialize};
 
+use crate::crypto::Field;
 use crate::model::{CodedReason, FilingResult, Outcome};
 use crate::{Error, Regulator, registry, ts};
 
@@ -11,7 +13,8 @@ use crate::{Error, Regulator, registry, ts};
 pub struct StoredUpload {
     pub sequence: i64,
     pub file_name: String,
-    /// The transfer fields, as the SOAP adapter serialised them.
+    /// The transfer fields, as the SOAP adapter serialised them (opened: the table keeps
+    /// them sealed).
     pub transfer: String,
     pub received_at: String,
 }
@@ -58,7 +61,7 @@ impl Regulator {
         .bind(provider_id)
         .bind(sequence)
         .bind(file_name)
-        .bind(transfer)
+        .bind(self.crypto().seal(Field::Filing, transfer))
         .bind(ts(self.now()))
         .execute(&mut *tx)
         .await?;
@@ -70,13 +73,20 @@ impl Regulator {
     /// upload as recorded by [`Regulator::record_upload`].
     pub async fn last_upload(&self, provider_id: i64) -> Result<Option<StoredUpload>, Error> {
         let mut conn = self.read().await?;
-        Ok(sqlx::query_as(
+        let last: Option<StoredUpload> = sqlx::query_as(
             "SELECT sequence, file_name, transfer, received_at FROM uploads \
              WHERE provider_id = ? ORDER BY sequence DESC LIMIT 1",
         )
         .bind(provider_id)
         .fetch_optional(&mut *conn)
-        .await?)
+        .await?;
+        last.map(|u| {
+            Ok(StoredUpload {
+                transfer: self.crypto().open(Field::Filing, &u.transfer)?,
+                ..u
+            })
+        })
+        .transpose()
     }
 
     /// An upload file the bureau cannot process (schema, version, requesting unit: codes

@@ -455,36 +455,36 @@ async fn apps_and_websites_share_one_sequence_per_sponsor() {
         ],
         responsible: fixture::person("王芳", "13600000000"),
     };
-    let (app_id, app_number) = registry::insert_app(&mut tx, sponsor_id, &app, at)
+    let (app_id, app_number) = registry::insert_app(&mut tx, r.crypto(), sponsor_id, &app, at)
         .await
         .unwrap();
     registry::insert_app_access(&mut tx, app_id, PROVIDER_A, at)
         .await
         .unwrap();
     let site = fixture::website("云栖博客", "yunqi-blog-example.cn", "13700000000");
-    let (_, site_number) = registry::insert_website(&mut tx, sponsor_id, &site, at)
+    let (_, site_number) = registry::insert_website(&mut tx, r.crypto(), sponsor_id, &site, at)
         .await
         .unwrap();
     let mut second = app.clone();
     second.name = "云栖会议".into();
     second.platforms.truncate(1);
     second.platforms[0].package = "com.yunqi.example.meeting".into();
-    let (_, second_number) = registry::insert_app(&mut tx, sponsor_id, &second, at)
+    let (_, second_number) = registry::insert_app(&mut tx, r.crypto(), sponsor_id, &second, at)
         .await
         .unwrap();
     // The same package cannot be filed for a second APP.
     assert!(
-        registry::insert_app(&mut tx, sponsor_id, &second, at)
+        registry::insert_app(&mut tx, r.crypto(), sponsor_id, &second, at)
             .await
             .is_err()
     );
     tx.rollback().await.unwrap();
     // Rolled back: do it again for real, in one transaction.
     let mut tx = r.pool().begin().await.unwrap();
-    let (_, app_number_2) = registry::insert_app(&mut tx, sponsor_id, &app, at)
+    let (_, app_number_2) = registry::insert_app(&mut tx, r.crypto(), sponsor_id, &app, at)
         .await
         .unwrap();
-    let (_, site_number_2) = registry::insert_website(&mut tx, sponsor_id, &site, at)
+    let (_, site_number_2) = registry::insert_website(&mut tx, r.crypto(), sponsor_id, &site, at)
         .await
         .unwrap();
     tx.commit().await.unwrap();

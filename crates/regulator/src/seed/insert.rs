@@ -1,28 +1,35 @@
 //! The seeder's batched multi-row inserts (sponsors with both name indexes, websites,
-//! accesses), each statement under SQLite's 32766 bound variables.
+//! accesses), each statement under SQLite's 32766 bound variables. Certificate numbers and
+//! mobiles are sealed here, under keys derived once ([`RegistryCrypto`]).
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::Batch;
 use crate::Error;
+use crate::crypto::{Field, RegistryCrypto};
 
-pub(crate) async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<(), Error> {
+pub(crate) async fn insert_batch(
+    conn: &mut SqliteConnection,
+    crypto: &RegistryCrypto,
+    batch: &Batch,
+) -> Result<(), Error> {
     // Rows per statement, under SQLite's 32766 bound variables.
     for chunk in batch.sponsors.chunks(1_000) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO sponsors (id, province, nature, certificate_type, certificate_number, name, \
-             responsible_name, responsible_mobile, number, password_salt, password_hash, \
-             next_website_serial, filed_at, updated_at) ",
+            "INSERT INTO sponsors (id, province, nature, certificate_type, certificate_number, \
+             certificate_index, name, responsible_name, responsible_mobile, number, password_salt, \
+             password_hash, next_website_serial, filed_at, updated_at) ",
         );
         q.push_values(chunk, |mut b, s| {
             b.push_bind(s.id)
                 .push_bind(s.province.code())
                 .push_bind(s.nature)
                 .push_bind(s.certificate_type)
-                .push_bind(s.certificate_number.clone())
+                .push_bind(crypto.seal(Field::Certificate, &s.certificate_number))
+                .push_bind(crypto.blind(Field::Certificate, &s.certificate_number))
                 .push_bind(s.name.clone())
                 .push_bind(s.responsible_name.clone())
-                .push_bind(s.responsible_mobile.clone())
+                .push_bind(crypto.seal(Field::Mobile, &s.responsible_mobile))
                 .push_bind(s.number.clone())
                 .push_bind(s.salt.to_vec())
                 .push_bind(s.hash.to_vec())
@@ -51,7 +58,7 @@ pub(crate) async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> 
                 .push_bind(w.domain.clone())
                 .push_bind(format!("http://www.{}/", w.domain))
                 .push_bind(w.responsible_name.clone())
-                .push_bind(w.responsible_mobile.clone())
+                .push_bind(crypto.seal(Field::Mobile, &w.responsible_mobile))
                 .push_bind(w.number.clone())
                 .push_bind(w.filed_at.clone())
                 .push_bind(w.filed_at.clone());

@@ -1,7 +1,8 @@
 //! `beian regulator seed --sponsors N`: fills the registry with a realistic synthetic
 //! national registry — providers in every province, enterprise and individual sponsors with
 //! valid credit codes and resident ids, their websites on distinct domains, numbers by bureau
-//! and year, hashed filing passwords, and access records — in batched multi-row inserts.
+//! and year, hashed filing passwords, and access records — in batched multi-row inserts,
+//! certificate numbers and mobiles sealed under the simulator's key like filed ones.
 
 pub mod ids;
 mod insert;
@@ -17,6 +18,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::{SqliteConnection, SqlitePool};
 
+use crate::crypto::RegistryCrypto;
 use crate::{Error, password, registry::sponsor_number, ts};
 
 /// Sponsors per transaction.
@@ -51,15 +53,17 @@ impl SeedReport {
 /// called with the number of sponsors done after each batch.
 pub async fn seed(
     pool: &SqlitePool,
+    crypto: &RegistryCrypto,
     n: u64,
     progress: impl FnMut(u64),
 ) -> Result<SeedReport, Error> {
-    seed_with(pool, n, rand::random(), progress).await
+    seed_with(pool, crypto, n, rand::random(), progress).await
 }
 
 /// As [`seed`], reproducibly from `rng_seed`.
 pub async fn seed_with(
     pool: &SqlitePool,
+    crypto: &RegistryCrypto,
     n: u64,
     rng_seed: u64,
     mut progress: impl FnMut(u64),
@@ -81,7 +85,7 @@ pub async fn seed_with(
         let count = BATCH.min(n - done);
         let batch = state.generate(&mut rng, count);
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        insert::insert_batch(&mut tx, &batch).await?;
+        insert::insert_batch(&mut tx, crypto, &batch).await?;
         tx.commit().await?;
         report.websites += batch.websites.len() as u64;
         report.accesses += batch.accesses.len() as u64;
@@ -404,21 +408,29 @@ mod tests {
     #[tokio::test]
     async fn seeds_a_consistent_registry_and_can_seed_again() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::db::open(dir.path()).await.unwrap();
+        let crypto = RegistryCrypto::new(&crate::crypto::RegistryKey::generate());
+        let pool = crate::db::open(dir.path(), &crypto).await.unwrap();
         let mut seen = Vec::new();
-        let report = seed_with(&pool, 2_500, 7, |n| seen.push(n)).await.unwrap();
+        let report = seed_with(&pool, &crypto, 2_500, 7, |n| seen.push(n))
+            .await
+            .unwrap();
         assert_eq!(seen, vec![1_000, 2_000, 2_500]);
         assert_eq!(report.sponsors, 2_500);
         assert_eq!(report.providers, 31 * PROVIDERS_PER_PROVINCE as u64);
         assert!(report.websites > 2_500 && report.accesses >= report.websites);
 
         let mut conn = pool.acquire().await.unwrap();
-        let (name, number, cert, nature): (String, String, String, String) = sqlx::query_as(
+        let (name, number, sealed, nature): (String, String, String, String) = sqlx::query_as(
             "SELECT name, number, certificate_number, nature FROM sponsors ORDER BY id LIMIT 1",
         )
         .fetch_one(&mut *conn)
         .await
         .unwrap();
+        // Stored sealed; it opens to a valid identifier.
+        let cert = crypto
+            .open(crate::crypto::Field::Certificate, &sealed)
+            .unwrap();
+        assert!(!sealed.contains(&cert));
         match nature.as_str() {
             "enterprise" => {
                 assert!(name.ends_with("有限公司"), "{name}");
@@ -428,7 +440,7 @@ mod tests {
         }
         // The registry answers for seeded data like for filed data.
         assert!(matches!(
-            registry::status_by_certificate(&mut conn, &cert).await.unwrap(),
+            registry::status_by_certificate(&mut conn, &crypto, &cert).await.unwrap(),
             FilingStatus::Sponsor { sponsor_number } if sponsor_number == number
         ));
         let found = run(&mut conn, &PublicQuery::Number(number.clone()))
@@ -442,7 +454,7 @@ mod tests {
         drop(conn);
 
         // A second run continues the ids and serials.
-        let again = seed_with(&pool, 10, 8, |_| {}).await.unwrap();
+        let again = seed_with(&pool, &crypto, 10, 8, |_| {}).await.unwrap();
         assert_eq!((again.sponsors, again.providers), (10, 0));
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sponsors")
             .fetch_one(&pool)

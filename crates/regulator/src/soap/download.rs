@@ -25,6 +25,7 @@ use beian_miit::v3::upload::{AccessMethods, Address, Certificate, Languages, Ser
 use sqlx::Row;
 
 use super::upload::UploadRef;
+use crate::crypto::Field;
 use crate::model::{FilingRequest, FilingResult, IssuedNumbers, Outcome};
 use crate::{Error, Regulator};
 
@@ -181,14 +182,18 @@ async fn registration(
         },
         certificate: Certificate {
             kind: CertificateType::from_api(&certificate_type).map_or(0, |c| c.code()),
-            number: PersonalData::new(row.try_get::<String, _>("certificate_number")?),
+            number: PersonalData::new(regulator.crypto().open(
+                Field::Certificate,
+                &row.try_get::<String, _>("certificate_number")?,
+            )?),
             residence: String::new(),
         },
         responsible: RegisteredResponsible {
             name: Some(row.try_get("responsible_name")?),
-            mobile: Some(PersonalData::new(
-                row.try_get::<String, _>("responsible_mobile")?,
-            )),
+            mobile: Some(PersonalData::new(regulator.crypto().open_opt(
+                Field::Mobile,
+                &row.try_get::<String, _>("responsible_mobile")?,
+            )?)),
             ..RegisteredResponsible::default()
         },
         icp_number: Some(row.try_get("number")?),
@@ -246,9 +251,10 @@ async fn registration(
             accesses,
             responsible: RegisteredResponsible {
                 name: Some(w.try_get("responsible_name")?),
-                mobile: Some(PersonalData::new(
-                    w.try_get::<String, _>("responsible_mobile")?,
-                )),
+                mobile: Some(PersonalData::new(regulator.crypto().open_opt(
+                    Field::Mobile,
+                    &w.try_get::<String, _>("responsible_mobile")?,
+                )?)),
                 ..RegisteredResponsible::default()
             },
             home_url: Some(w.try_get("home_url")?),

@@ -465,10 +465,16 @@ pub(crate) async fn app_filed_elsewhere(
     let number = "浙ICP备2020000041号".to_owned();
     let mut tx = api.regulator.pool().begin().await.unwrap();
     let data = sponsor(Province::ZHEJIANG, code, name, MOBILE);
-    let (sponsor_id, password) =
-        registry::insert_sponsor(&mut tx, &data, &number, at, &mut rand::rng())
-            .await
-            .unwrap();
+    let (sponsor_id, password) = registry::insert_sponsor(
+        &mut tx,
+        api.regulator.crypto(),
+        &data,
+        &number,
+        at,
+        &mut rand::rng(),
+    )
+    .await
+    .unwrap();
     let filed = AppData {
         name: app.to_owned(),
         service_content: "企业办公".into(),
@@ -486,9 +492,10 @@ pub(crate) async fn app_filed_elsewhere(
             email: String::new(),
         },
     };
-    let (app_id, app_number) = registry::insert_app(&mut tx, sponsor_id, &filed, at)
-        .await
-        .unwrap();
+    let (app_id, app_number) =
+        registry::insert_app(&mut tx, api.regulator.crypto(), sponsor_id, &filed, at)
+            .await
+            .unwrap();
     registry::insert_app_access(&mut tx, app_id, PROVIDER_A, at)
         .await
         .unwrap();

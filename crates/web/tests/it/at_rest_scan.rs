@@ -1,14 +1,19 @@
 //! The raw-bytes scan of the data dir (issue 16, "must show"): after an applicant's flow
 //! (an order created with an Idempotency-Key, both forms filled, a PDF uploaded that carries
-//! the numbers in its text), no file under the data dir (the database, its WAL, the objects,
-//! the audit head, the simulator's files) holds a submitted certificate number or mobile,
-//! in ASCII or UTF-16. The flow stops before the bureau: the simulator's registry does not
-//! seal its copy yet (issue 16 item 3), so an order sent there would be found in `sim/`.
+//! the numbers in its text) and an order taken through the bureau (submitted, approved by a
+//! reviewer, sent to the simulator, its SMS check passed, approved there and completed), no
+//! file under the data dir (the database, its WAL, the objects, the audit head, the
+//! simulator's registry, its WAL and key) holds a submitted certificate number or mobile, in
+//! ASCII or UTF-16, while the simulator still answers with them (issue 16 item 3: it seals
+//! its registry under its own key).
 
 use std::path::Path;
 
 use crate::api_materials::{draft, multipart, upload};
+use crate::harness::bureau::MOBILE;
+use crate::harness::setup::state_of;
 use crate::harness::{TestApp, check, credit_code, resident_id};
+use beian_regulator::model::FilingStatus;
 use beian_store::testing;
 use reqwest::StatusCode;
 
@@ -34,7 +39,7 @@ fn encodings(text: &str) -> Vec<Vec<u8>> {
 #[tokio::test]
 async fn no_file_of_the_data_dir_holds_a_submitted_number() {
     let t = testing::sqlite().await;
-    let api = TestApp::new().start(&t).await;
+    let api = TestApp::new().auto_review_after(10).start(&t).await;
     let alice = api.new_applicant("alice").await;
     let id = draft(&alice, "scan-example.cn", 31).await;
     // Another applicant's order through an idempotent retry (its answer is stored).
@@ -53,6 +58,7 @@ async fn no_file_of_the_data_dir_holds_a_submitted_number() {
     let numbers = [
         credit_code(31),
         credit_code(32),
+        credit_code(33),
         resident_id(1),
         "13800138000".to_owned(),
         "13900139000".to_owned(),
@@ -72,13 +78,56 @@ async fn no_file_of_the_data_dir_holds_a_submitted_number() {
     assert_eq!(status, StatusCode::OK, "{order}");
     assert!(order.to_string().contains("scan-example.cn"), "{order}");
 
+    // A third order through the bureau: its numbers and mobiles reach the simulator.
+    let sent = api.queued_order("carol", 33, "scan-bureau.cn").await;
+    api.deliver_and_verify_sms(&sent).await;
+    api.advance_minutes(11);
+    api.bureau_approved(1).await;
+    api.eventually("the order is completed", || async {
+        state_of(&api.store, &sent).await == "completed"
+    })
+    .await;
+    // The simulator answers with what it keeps sealed.
+    let sponsor_number = match api
+        .regulator
+        .status_by_certificate(&credit_code(33))
+        .await
+        .unwrap()
+    {
+        FilingStatus::Sponsor { sponsor_number } => sponsor_number,
+        other => panic!("not filed at the simulator: {other:?}"),
+    };
+    let record = api
+        .regulator
+        .filing_record(&sponsor_number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.sponsor.responsible.mobile, MOBILE);
+    assert_eq!(
+        record.websites[0].responsible.certificate_number,
+        resident_id(1)
+    );
+    let inbox = api.regulator.phone_inbox(MOBILE).await.unwrap();
+    assert!(
+        inbox.iter().any(|t| t.text.contains(&sponsor_number)) && inbox[0].mobile == MOBILE,
+        "{inbox:?}"
+    );
+
     let mut all = Vec::new();
     files(&api.data_dir, &mut all);
     assert!(
         all.iter().any(|p| p.ends_with("beian.db-wal")),
         "the WAL is among the files scanned: {all:?}"
     );
-    assert!(all.len() >= 4, "{all:?}");
+    for simulator in ["regulator.sqlite", "regulator.sqlite-wal", "regulator.key"] {
+        assert!(
+            all.iter()
+                .any(|p| p.ends_with(Path::new("regulator").join(simulator))),
+            "the simulator's {simulator} is among the files scanned: {all:?}"
+        );
+    }
+    assert!(all.len() >= 7, "{all:?}");
     let mut found = Vec::new();
     for path in &all {
         // A temporary file (the audit head's, a journal) may be renamed or removed between

@@ -93,9 +93,16 @@ async fn another_certificate_type_is_refused_naming_the_type_only() {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .unwrap();
-        registry::insert_sponsor(&mut tx, &data, "浙ICP备2020000051号", at, &mut rand::rng())
-            .await
-            .unwrap();
+        registry::insert_sponsor(
+            &mut tx,
+            api.regulator.crypto(),
+            &data,
+            "浙ICP备2020000051号",
+            at,
+            &mut rand::rng(),
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
 
         let s = api.new_applicant("wang").await;

@@ -149,16 +149,22 @@ async fn registry_website(api: &TestApp, domain: &str) -> (String, String) {
 }
 
 /// The simulator's registry row of the sponsor of the website `domain`: `(address,
-/// responsible_mobile, status)`.
+/// responsible_mobile, status)`, the mobile opened (the simulator keeps it sealed).
 async fn registry_sponsor(api: &TestApp, domain: &str) -> (String, String, String) {
-    sqlx::query_as(
+    let (address, sealed, status): (String, String, String) = sqlx::query_as(
         "SELECT s.address, s.responsible_mobile, s.status FROM sponsors s \
          JOIN websites w ON w.sponsor_id = s.id WHERE w.domain = ?",
     )
     .bind(domain)
     .fetch_one(api.regulator.pool())
     .await
-    .unwrap()
+    .unwrap();
+    let mobile = api
+        .regulator
+        .crypto()
+        .open(beian_regulator::crypto::Field::Mobile, &sealed)
+        .unwrap();
+    (address, mobile, status)
 }
 
 #[tokio::test]

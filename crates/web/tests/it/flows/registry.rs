@@ -47,16 +47,23 @@ pub async fn sponsor_hosted_here(
     let at = regulator.now();
     let mut tx = regulator.pool().begin().await.unwrap();
     let data = sponsor(Province::ZHEJIANG, code, name, "13900000031");
-    let (sponsor_id, password) =
-        registry::insert_sponsor(&mut tx, &data, number, at, &mut rand::rng())
-            .await
-            .unwrap();
+    let (sponsor_id, password) = registry::insert_sponsor(
+        &mut tx,
+        regulator.crypto(),
+        &data,
+        number,
+        at,
+        &mut rand::rng(),
+    )
+    .await
+    .unwrap();
     let mut here_number = String::new();
     for (domain, provider) in [(hosted_here, HERE), (elsewhere, PROVIDER_A)] {
         let site = website(&format!("{name}{domain}"), domain, "13700000031");
-        let (website_id, website_number) = registry::insert_website(&mut tx, sponsor_id, &site, at)
-            .await
-            .unwrap();
+        let (website_id, website_number) =
+            registry::insert_website(&mut tx, regulator.crypto(), sponsor_id, &site, at)
+                .await
+                .unwrap();
         registry::insert_access(&mut tx, website_id, provider, &AccessData::default(), at)
             .await
             .unwrap();
