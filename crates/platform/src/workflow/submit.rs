@@ -364,6 +364,10 @@ impl Workflow<'_> {
         let version = tx
             .transition_order(order_id, l.order.version, next.as_str(), &timeline)
             .await?;
+        // The filing password's hash was kept for the upload only: an abandoned order builds
+        // none any more (one already numbered holds its own sealed copy), so it goes now.
+        tx.delete_bureau_secret(&format!("order:{order_id}"))
+            .await?;
         let mut told = Vec::new();
         if let (Some(o), Some(to)) = (outcome, &to) {
             let notification = Notification::AbandonedUpload {

@@ -380,8 +380,12 @@ async fn access_filing_password_and_abandon_warning() {
                 .contains("找回备案密码")
         );
 
+        // The password's hash is kept for the bureau upload until the order is abandoned.
+        let key = format!("order:{id}");
+        assert!(store.bureau_secret(&key).await.unwrap().is_some());
         let outcome = wf.abandon(&a, &id).await.unwrap();
         assert_eq!(outcome.warning, Some(ABANDON_ACCESS_WARNING));
+        assert_eq!(store.bureau_secret(&key).await.unwrap(), None);
 
         // A first filing has no password step.
         let b = account(store, "b").await;
