@@ -50,14 +50,9 @@ pub async fn apply(
             app_number,
         } => {
             let s = need_sponsor(conn, sponsor_number).await?;
-            let (app_id, _) = registry::app_by_number(conn, app_number)
-                .await?
-                .ok_or(Error::NotFound("app"))?;
+            let app_id = need_app(conn, app_number).await?;
             registry::insert_app_access(conn, app_id, provider_id, at).await?;
-            let name: String = sqlx::query_scalar("SELECT name FROM apps WHERE id = ?")
-                .bind(app_id)
-                .fetch_one(&mut *conn)
-                .await?;
+            let name = app_name(conn, app_id).await?;
             issued.sponsor_number = Some(s.number);
             issued.websites.push((app_number.clone(), name));
         }
@@ -67,9 +62,7 @@ pub async fn apply(
             ..
         } => {
             let s = need_sponsor(conn, sponsor_number).await?;
-            let (app_id, _) = registry::app_by_number(conn, app_number)
-                .await?
-                .ok_or(Error::NotFound("app"))?;
+            let app_id = need_app(conn, app_number).await?;
             sqlx::query("DELETE FROM app_accesses WHERE app_id = ? AND provider_id = ?")
                 .bind(app_id)
                 .bind(provider_id)
@@ -85,9 +78,7 @@ pub async fn apply(
             app_number,
         } => {
             let s = need_sponsor(conn, sponsor_number).await?;
-            let (app_id, _) = registry::app_by_number(conn, app_number)
-                .await?
-                .ok_or(Error::NotFound("app"))?;
+            let app_id = need_app(conn, app_number).await?;
             let name = app_name(conn, app_id).await?;
             sqlx::query("DELETE FROM app_accesses WHERE app_id = ?")
                 .bind(app_id)
@@ -107,9 +98,7 @@ pub async fn apply(
             app,
         } => {
             let s = need_sponsor(conn, sponsor_number).await?;
-            let (app_id, _) = registry::app_by_number(conn, app_number)
-                .await?
-                .ok_or(Error::NotFound("app"))?;
+            let app_id = need_app(conn, app_number).await?;
             registry::update_app(conn, crypto, app_id, app, at).await?;
             issued.sponsor_number = Some(s.number);
             issued.websites.push((app_number.clone(), app.name.clone()));
@@ -313,6 +302,14 @@ async fn need_sponsor(conn: &mut SqliteConnection, number: &str) -> Result<Spons
     registry::sponsor_by_number(conn, number)
         .await?
         .ok_or(Error::NotFound("sponsor"))
+}
+
+/// The registry id of the APP numbered `number`.
+async fn need_app(conn: &mut SqliteConnection, number: &str) -> Result<i64, Error> {
+    registry::app_by_number(conn, number)
+        .await?
+        .map(|(id, _)| id)
+        .ok_or(Error::NotFound("app"))
 }
 
 async fn need_website(conn: &mut SqliteConnection, number: &str) -> Result<WebsiteRow, Error> {

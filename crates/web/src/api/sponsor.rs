@@ -110,23 +110,14 @@ pub async fn send_cancel_code(
     RequestLocale(locale): RequestLocale,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let sent = match state
+    match state
         .workflow()
         .send_cancel_access_code(&acting(&account), &id)
         .await
     {
-        Ok(sent) => sent,
-        Err(e) => return Ok(refusal(e)),
-    };
-    let message = messages().render(
-        locale,
-        "sponsor.code_sent",
-        &[
-            ("mobile", sent.sent_to.clone()),
-            ("minutes", sent.valid_minutes.to_string()),
-        ],
-    );
-    Ok(Json(CancelCodeAnswer { sent, message }).into_response())
+        Ok(sent) => Ok(code_sent(locale, sent)),
+        Err(e) => Ok(refusal(e)),
+    }
 }
 
 /// 取消接入, step 2 (the call is the confirmation): the texted code and the sponsor's filing
@@ -168,6 +159,19 @@ pub async fn cancel_access(
     .into_response())
 }
 
+/// The answer to a texted 取消接入 code, a website's or an APP's: where it went, in words.
+fn code_sent(locale: beian_core::i18n::Locale, sent: CancelCodeSent) -> Response {
+    let message = messages().render(
+        locale,
+        "sponsor.code_sent",
+        &[
+            ("mobile", sent.sent_to.clone()),
+            ("minutes", sent.valid_minutes.to_string()),
+        ],
+    );
+    Json(CancelCodeAnswer { sent, message }).into_response()
+}
+
 /// 取消接入 of an APP (issue 18), step 1: as a website's, the code to the APP's responsible
 /// person's mobile on file.
 #[utoipa::path(post, path = "/apps/{id}/cancel-access/code", tag = "sponsor",
@@ -188,23 +192,14 @@ pub async fn send_app_cancel_code(
     RequestLocale(locale): RequestLocale,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let sent = match state
+    match state
         .workflow()
         .send_app_cancel_access_code(&acting(&account), &id)
         .await
     {
-        Ok(sent) => sent,
-        Err(e) => return Ok(refusal(e)),
-    };
-    let message = messages().render(
-        locale,
-        "sponsor.code_sent",
-        &[
-            ("mobile", sent.sent_to.clone()),
-            ("minutes", sent.valid_minutes.to_string()),
-        ],
-    );
-    Ok(Json(CancelCodeAnswer { sent, message }).into_response())
+        Ok(sent) => Ok(code_sent(locale, sent)),
+        Err(e) => Ok(refusal(e)),
+    }
 }
 
 /// 取消接入 of an APP, step 2: the texted code and the filing password. The APP's access here
