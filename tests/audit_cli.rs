@@ -41,6 +41,9 @@ async fn store_with_three_records(dir: &std::path::Path) -> Store {
         .unwrap();
         tx.commit().await.unwrap();
     }
+    // The head file is written off the commit path (`audit::HeadWriter`); the command runs in
+    // another process, so wait until this process has written it.
+    store.flush_audit_head().await;
     store
 }
 
@@ -79,4 +82,8 @@ async fn a_cut_tail_is_caught_by_the_head_file() {
     let (code, _, stderr) = verify(dir.path());
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("audit chain broken"), "{stderr}");
+    assert!(
+        stderr.contains("Truncated"),
+        "the break is the cut tail: {stderr}"
+    );
 }
