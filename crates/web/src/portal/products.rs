@@ -46,6 +46,18 @@ fn instance_status(lang: Lang, s: &str) -> String {
 }
 
 /// The day of a Unix-milliseconds instant (Beijing time).
+/// The instance's owner by login name (the account id if the account is gone); 无 when the
+/// instance belongs to no account yet.
+async fn owner(state: &AppState, ctx: &Ctx, account_id: Option<&str>) -> String {
+    match account_id {
+        Some(id) => match state.store.account(id).await {
+            Ok(a) => a.username,
+            Err(_) => id.to_owned(),
+        },
+        None => ctx.t("none"),
+    }
+}
+
 fn day(ms: i64) -> String {
     text::time(ms).chars().take(10).collect()
 }
@@ -149,7 +161,7 @@ async fn products_blocks(
         rows.push(vec![
             Cell::link(i.id.clone(), format!("/staff/products/{}", i.id)),
             Cell::text(i.product.clone()),
-            Cell::text(i.account_id.clone().unwrap_or_default()),
+            Cell::text(owner(state, ctx, i.account_id.as_deref()).await),
             Cell::text(i.public_ip.clone().unwrap_or_default()),
             Cell::text(instance_status(ctx.lang, &i.status)),
             Cell::text(day(i.term_end)),
@@ -244,7 +256,7 @@ async fn instance_blocks(
             (ctx.t("products-product"), i.product.clone()),
             (
                 ctx.t("products-account"),
-                i.account_id.clone().unwrap_or_default(),
+                owner(state, ctx, i.account_id.as_deref()).await,
             ),
             (
                 ctx.t("products-ip"),

@@ -518,13 +518,35 @@ async fn service_numbers_issued_and_revoked_from_the_pages() {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         let ecs = created["id"].as_str().unwrap().to_owned();
+        // An instance of a customer's: the pages name its owner by login name, not by id.
+        let zhao = app.new_user("zhao", Role::Applicant).await;
+        let (status, owned) = root
+            .post(
+                "/admin/instances",
+                json!({"product": "ecs", "public_ip": "203.0.113.10",
+                   "account_id": zhao.account_id,
+                   "term_end": (app.clock.now() + Duration::days(400)).timestamp_millis()}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{owned}");
+        let owned = owned["id"].as_str().unwrap().to_owned();
         let mut b = Browser::of(&app, &root, "zh-CN");
-        b.open("/staff/products").await.has(&[
+        let list = b.open("/staff/products").await;
+        list.has(&[
             &format!("href=\"/staff/products/{ecs}\""),
             "203.0.113.9",
             "运行中",
+            "<td data-label=\"所属账号\">zhao</td>",
         ]);
+        list.lacks(&[&zhao.account_id]);
+        let page = b.open(&format!("/staff/products/{owned}")).await;
+        page.has(&["zhao"]);
+        page.lacks(&[&zhao.account_id]);
         let page_path = format!("/staff/products/{ecs}");
+        // Without an owner: 无.
+        b.open(&page_path)
+            .await
+            .has(&["<dt>所属账号</dt><dd>无</dd>"]);
         let issue = format!("{page_path}/issue");
         // A count out of range is named beside the field.
         let bad = b.fill(&page_path, &issue, &[("count", "0")]).await;
