@@ -289,6 +289,10 @@ pub struct Cell {
     pub href: String,
 }
 
+/// Cells of at most this many characters never wrap (a state, a kind, a province: 新增接入
+/// must not break into 新增接 / 入 beside a wide column).
+const SHORT_CELL: usize = 8;
+
 impl Cell {
     pub fn text(t: impl Into<String>) -> Cell {
         Cell {
@@ -300,6 +304,17 @@ impl Cell {
         Cell {
             text: t.into(),
             href: href.into(),
+        }
+    }
+    /// The cell's class: `nw` for a short cell (kept on one line), `id` for an id (a UUID, set
+    /// small and broken anywhere, so it does not take the width the other columns need).
+    pub fn class(&self) -> &'static str {
+        if self.text.chars().count() <= SHORT_CELL {
+            "nw"
+        } else if uuid::Uuid::try_parse(&self.text).is_ok() {
+            "id"
+        } else {
+            ""
         }
     }
 }
@@ -563,4 +578,25 @@ pub async fn render_errors(
         out.headers_mut().append(header::SET_COOKIE, c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cell;
+
+    #[test]
+    fn short_cells_stay_on_one_line_and_ids_may_break_anywhere() {
+        assert_eq!(Cell::text("新增接入").class(), "nw");
+        assert_eq!(Cell::text("12345678").class(), "nw");
+        assert_eq!(
+            Cell::link(
+                "01a250d5-9b92-74d9-bbb9-ec5d602ad037",
+                "/staff/orders/01a250d5-9b92-74d9-bbb9-ec5d602ad037"
+            )
+            .class(),
+            "id"
+        );
+        assert_eq!(Cell::text("杭州云栖示例科技有限公司").class(), "");
+        assert_eq!(Cell::text("2026-12-08 23:59").class(), "");
+    }
 }

@@ -536,7 +536,7 @@ async fn service_numbers_issued_and_revoked_from_the_pages() {
             &format!("href=\"/staff/products/{ecs}\""),
             "203.0.113.9",
             "运行中",
-            "<td data-label=\"所属账号\">zhao</td>",
+            "<td data-label=\"所属账号\" class=\"nw\">zhao</td>",
         ]);
         list.lacks(&[&zhao.account_id]);
         let page = b.open(&format!("/staff/products/{owned}")).await;
