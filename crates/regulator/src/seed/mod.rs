@@ -21,8 +21,12 @@ use sqlx::{SqliteConnection, SqlitePool};
 use crate::crypto::RegistryCrypto;
 use crate::{Error, password, registry::sponsor_number, ts};
 
-/// Sponsors per transaction.
-const BATCH: u64 = 1_000;
+/// Sponsors per transaction. Index inserts land at random pages (blind indexes, domains,
+/// bigrams), and every page a transaction dirties is written to the WAL once at its commit:
+/// larger transactions dirty each page once for more rows. At 1,000 per transaction the seed
+/// spent most of its time writing and checksumming WAL frames (docs/performance.md).
+const BATCH: u64 = 20_000;
+
 /// Providers per province.
 const PROVIDERS_PER_PROVINCE: usize = 3;
 /// First ispId of seeded providers.
@@ -66,8 +70,21 @@ pub async fn seed_with(
     crypto: &RegistryCrypto,
     n: u64,
     rng_seed: u64,
+    progress: impl FnMut(u64),
+) -> Result<SeedReport, Error> {
+    seed_batched(pool, crypto, n, rng_seed, BATCH, progress).await
+}
+
+/// As [`seed_with`], `batch` sponsors per transaction.
+async fn seed_batched(
+    pool: &SqlitePool,
+    crypto: &RegistryCrypto,
+    n: u64,
+    rng_seed: u64,
+    batch_size: u64,
     mut progress: impl FnMut(u64),
 ) -> Result<SeedReport, Error> {
+    let batch_size = batch_size.max(1);
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(rng_seed);
     let mut report = SeedReport::default();
@@ -77,12 +94,18 @@ pub async fn seed_with(
     sqlx::query("PRAGMA cache_size = -262144")
         .execute(&mut *conn)
         .await?;
+    // 100,000 WAL pages before an automatic checkpoint while seeding (SQLite's default is
+    // 1,000): pages that every batch dirties again are copied to the database once per
+    // checkpoint, not once per commit. Restored after the seed, which ends with a checkpoint.
+    sqlx::query("PRAGMA wal_autocheckpoint = 100000")
+        .execute(&mut *conn)
+        .await?;
     let (providers, added) = ensure_providers(&mut conn, &mut rng).await?;
     report.providers = added;
     let mut state = State::load(&mut conn, providers).await?;
     let mut done = 0;
     while done < n {
-        let count = BATCH.min(n - done);
+        let count = batch_size.min(n - done);
         let batch = state.generate(&mut rng, count);
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         insert::insert_batch(&mut tx, crypto, &batch).await?;
@@ -93,6 +116,12 @@ pub async fn seed_with(
         progress(done);
     }
     state.save_counters(&mut conn).await?;
+    sqlx::query("PRAGMA wal_autocheckpoint = 1000")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("PRAGMA cache_size = -2000")
         .execute(&mut *conn)
         .await?;
@@ -411,10 +440,10 @@ mod tests {
         let crypto = RegistryCrypto::new(&crate::crypto::RegistryKey::generate());
         let pool = crate::db::open(dir.path(), &crypto).await.unwrap();
         let mut seen = Vec::new();
-        let report = seed_with(&pool, &crypto, 2_500, 7, |n| seen.push(n))
+        let report = seed_batched(&pool, &crypto, 2_500, 7, 1_000, |n| seen.push(n))
             .await
             .unwrap();
-        assert_eq!(seen, vec![1_000, 2_000, 2_500]);
+        assert_eq!(seen, vec![1_000, 2_000, 2_500], "progress after each batch");
         assert_eq!(report.sponsors, 2_500);
         assert_eq!(report.providers, 31 * PROVIDERS_PER_PROVINCE as u64);
         assert!(report.websites > 2_500 && report.accesses >= report.websites);
