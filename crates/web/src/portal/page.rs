@@ -287,6 +287,8 @@ pub enum Block {
 pub struct Cell {
     pub text: String,
     pub href: String,
+    /// Several links in one cell (a row's actions), instead of `text`.
+    pub links: Vec<(String, String)>,
 }
 
 impl Cell {
@@ -294,12 +296,22 @@ impl Cell {
         Cell {
             text: t.into(),
             href: String::new(),
+            links: Vec::new(),
         }
     }
     pub fn link(t: impl Into<String>, href: impl Into<String>) -> Cell {
         Cell {
             text: t.into(),
             href: href.into(),
+            links: Vec::new(),
+        }
+    }
+    /// A row's actions: `(label, href)` links side by side.
+    pub fn links(links: Vec<(String, String)>) -> Cell {
+        Cell {
+            text: String::new(),
+            href: String::new(),
+            links,
         }
     }
 }
