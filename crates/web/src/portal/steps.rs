@@ -606,6 +606,10 @@ pub async fn website_page(
     ctx: Ctx,
 ) -> Result<Response, PageError> {
     let (_, view) = load(&state, &ctx, &id).await?;
+    // An APP's order has the APP form instead.
+    if view.forms.is_app() {
+        return Err(PageError::NotFound);
+    }
     let w = &view.forms.website;
     let new_person =
         !w.responsible.name.is_empty() && w.responsible != view.forms.sponsor.responsible;
