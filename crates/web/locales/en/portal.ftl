@@ -705,4 +705,6 @@ kind-why-app-new-access = The APP is filed through another provider and the spon
 kind-why-app-continue-access = The sponsor has a successful filing here: this brings the APP's access here.
 kind-why-app-change-website = Changes the filed APP's details (name, identifying data, service content, responsible person); its number stays.
 kind-why-app-cancel-website = Cancels the APP's filing: once the bureau approves, its number is cancelled and the public query no longer finds the APP.
-material-app-icon = APP icon (PNG or JPEG, at most 100 KB)
+material-app-icon = APP icon
+hint-app-icon = PNG or JPEG of at most 100 KB, as the stores and the installed APP show it.
+hint-app-new-person = Then upload the APP's responsible person's ID as well.

@@ -690,4 +690,6 @@ kind-why-app-new-access = APP 已通过其他服务商备案，主体从未通�
 kind-why-app-continue-access = 主体已在本接入商有成功的备案，现将该 APP 接入本接入商。
 kind-why-app-change-website = 变更已备案的 APP 信息（名称、特征信息、服务内容、负责人），APP 备案号不变。
 kind-why-app-cancel-website = 注销该 APP 的备案：管局审核通过后备案号将被注销，公开查询不再能查到该 APP。
-material-app-icon = APP 图标（PNG 或 JPEG，不超过 100 KB）
+material-app-icon = APP 图标
+hint-app-icon = PNG 或 JPEG，不超过 100 KB，与应用商店及安装后显示的图标一致。
+hint-app-new-person = 勾选后需上传 APP 负责人的证件。

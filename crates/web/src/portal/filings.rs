@@ -53,7 +53,11 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
                 s.icp_number.clone().unwrap_or_else(|| ctx.t("none")),
             ));
             blocks.push(Block::Dl(facts));
-            blocks.push(Block::H2(ctx.t("filings-websites")));
+            // A sponsor of APPs only: no empty table of websites.
+            let show_websites = !s.websites.is_empty() || s.apps.is_empty();
+            if show_websites {
+                blocks.push(Block::H2(ctx.t("filings-websites")));
+            }
             let (websites, sites_pager) = ctx.paginate(s.websites.iter().collect(), "sites");
             let rows = websites
                 .into_iter()
@@ -79,16 +83,18 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
                     ]
                 })
                 .collect();
-            blocks.push(Block::Table(
-                vec![
-                    ctx.t("f-website"),
-                    ctx.t("f-website-number"),
-                    ctx.t("f-access"),
-                    ctx.t("f-actions"),
-                ],
-                rows,
-            ));
-            blocks.extend(sites_pager);
+            if show_websites {
+                blocks.push(Block::Table(
+                    vec![
+                        ctx.t("f-website"),
+                        ctx.t("f-website-number"),
+                        ctx.t("f-access"),
+                        ctx.t("f-actions"),
+                    ],
+                    rows,
+                ));
+                blocks.extend(sites_pager);
+            }
             if !s.apps.is_empty() {
                 blocks.push(Block::H2(ctx.t("filings-apps")));
                 let (apps, apps_pager) = ctx.paginate(s.apps.iter().collect(), "apps");
@@ -147,7 +153,7 @@ pub async fn filings(State(state): State<AppState>, ctx: Ctx) -> Result<Response
                             .unwrap_or_else(|| o.id.clone()),
                         format!("/orders/{}", o.id),
                     ),
-                    Cell::text(text::kind(lang, o.kind)),
+                    Cell::text(text::service_kind(lang, o.kind, o.app_name.is_some())),
                     Cell::text(text::state(lang, o.state)),
                     Cell::text(text::next_step(lang, o.state)),
                     Cell::text(text::time(o.updated_at)),

@@ -708,12 +708,13 @@ fn app_form_view(ctx: &Ctx, view: &OrderView, a: &AppForm, new_person: bool) -> 
         let p = a.platforms.get(i).unwrap_or(&empty);
         let path = |leaf: &str| format!("app.platforms[{i}].{leaf}");
         let n = i64::try_from(i + 1).unwrap_or(1);
+        let numbered = ctx.t_args("app-platform-n", &[("n", Arg::N(n))]);
         let label = |key: &str| {
-            format!(
-                "{} · {}",
-                ctx.t_args("app-platform-n", &[("n", Arg::N(n))]),
-                ctx.t(key)
-            )
+            if key.is_empty() {
+                numbered.clone()
+            } else {
+                format!("{numbered} · {}", ctx.t(key))
+            }
         };
         // The first platform is required; the others are left empty when the APP has none.
         let mut options = text::app_platforms(ctx.lang);
@@ -730,7 +731,7 @@ fn app_form_view(ctx: &Ctx, view: &OrderView, a: &AppForm, new_person: bool) -> 
             p.platform.as_str()
         };
         form = form
-            .field(field("platform", "f-app-platform", platform).options(options))
+            .field(field("platform", "", platform).options(options))
             .field(field("package", "f-app-package", &p.package).hint(ctx.t("hint-app-package")))
             .field(
                 field("public_key", "f-public-key", &p.public_key)
@@ -750,7 +751,7 @@ fn app_form_view(ctx: &Ctx, view: &OrderView, a: &AppForm, new_person: bool) -> 
         Field::new("new_person", ctx.t("app-new-person"), "checkbox")
             .value(if new_person { "on" } else { "" })
             .optional()
-            .hint(ctx.t("hint-new-person")),
+            .hint(ctx.t("hint-app-new-person")),
     );
     for f in person_fields(ctx, view, "app.responsible", &a.responsible) {
         form = form.field(f.hint(String::new()).optional().class("person"));
@@ -917,7 +918,12 @@ fn materials_blocks(
         if view.state.is_editable() {
             // The kind is in the action too: an upload refused before its body is read
             // (too large) still knows which field to answer beside.
-            let mut file = Field::new(FILE_FIELD, ctx.t("f-file"), "file").hint(ctx.t("hint-file"));
+            let hint = if *kind == MaterialKind::AppIcon {
+                "hint-app-icon"
+            } else {
+                "hint-file"
+            };
+            let mut file = Field::new(FILE_FIELD, ctx.t("f-file"), "file").hint(ctx.t(hint));
             if let Some(e) = errors.get(kind.as_str()) {
                 file.error = e.clone();
             }

@@ -159,7 +159,7 @@ async fn app_story(t: &TestStore) {
         .await
         .has(&[
             "APP 信息",
-            "平台 1 · 平台",
+            "f-app.platforms[2].platform\">平台 3",
             "平台 3 · 包名 / Bundle ID",
             "签名 MD5 / SHA-1 值",
         ])
