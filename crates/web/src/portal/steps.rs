@@ -721,8 +721,11 @@ fn app_form_view(ctx: &Ctx, view: &OrderView, a: &AppForm, new_person: bool) -> 
         if i > 0 {
             options.insert(0, (String::new(), ctx.t("app-platform-none")));
         }
+        // The 特征信息 are the customer's to give in every kind (an access filing's registry
+        // answer names the APP, not its packages' keys): locked only when not editable now.
         let field = |leaf: &str, key: &str, value: &str| {
-            let f = Field::text(path(leaf), label(key), value).readonly(ed(&path(leaf), value));
+            let f =
+                Field::text(path(leaf), label(key), value).readonly(!editable(view, &path(leaf)));
             if i > 0 { f.optional() } else { f }
         };
         let platform = if i == 0 && p.platform.is_empty() {
