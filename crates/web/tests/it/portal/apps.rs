@@ -187,6 +187,8 @@ async fn app_story(t: &TestStore) {
         "{field}"
     );
     assert!(field.contains("value=\"com.yunqi portal\""), "{field}");
+    // The space it may not hold is named, quoted so it shows.
+    assert!(field.contains("不能包含“ ”"), "{field}");
     wrong.lacks(&["id=\"e-app.platforms[0].package\""]);
     let typed = app_typed("com.yunqi.portal.Assistant");
     let saved = b.fill(&path, &path, &super::fields(&typed)).await;
