@@ -3,7 +3,8 @@
 //! icon among the materials (no verification form, no domain certificate), submitted and
 //! through the simulator to its `-NA` number; then `/filings` lists the APP with its number,
 //! its access and its actions: 变更APP (the order opens on the APP form), 注销APP (its
-//! confirmation) and 取消接入 (the code by SMS, then the code and the filing password).
+//! confirmation) and 取消接入 (the code by SMS, then the code and the filing password). And
+//! the 新增接入 of an APP filed elsewhere: the registry's name locked, no icon.
 
 use beian_store::testing::{self, TestStore};
 use reqwest::StatusCode;
@@ -334,4 +335,130 @@ async fn change_app_opens_on_the_app_form() {
     let filings = b.open("/filings").await;
     assert!(filings.link("变更APP").is_none(), "{}", filings.body);
     filings.has(&["取消接入"]);
+}
+
+/// 新增接入 of an APP filed through another provider, in the pages: the check names the
+/// registry's APP number, the filing password, the sponsor's contacts, the APP form with the
+/// registry's name locked and the 特征信息 the customer's, no icon, submitted.
+#[tokio::test]
+async fn an_app_new_access_in_the_pages() {
+    let t = testing::sqlite().await;
+    let app = TestApp::new()
+        .auto_review_after(10)
+        .fixture_registry()
+        .reviewer()
+        .start(&t)
+        .await;
+    let code = credit_code(4141);
+    let sponsor = "杭州接入门户应用有限公司";
+    let (_, password, app_number) =
+        crate::app_filing::app_filed_elsewhere(&app, &code, sponsor, "远方办公").await;
+    let mut b = Browser::new(&app, "zh-CN");
+    b.register("wuapp").await;
+    let fields = vec![
+        ("service", "app"),
+        ("app.name", "远方办公"),
+        ("app.platform", "android"),
+        ("app.package", "com.elsewhere.office"),
+        ("sponsor.province", "33"),
+        ("sponsor.nature", "enterprise"),
+        ("sponsor.certificate_type", "credit_code"),
+        ("sponsor.certificate_number", code.as_str()),
+        ("sponsor.name", sponsor),
+    ];
+    let checked = b.post("/orders/new", &fields).await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
+    checked.has(&["您需要办理：新增接入", "APP 备案号", &app_number]);
+    let created = b.post("/orders", &fields).await;
+    let id = order_id(created.location());
+
+    service_number(&app.store, "SN-APP-41").await;
+    let product = format!("/orders/{id}/product");
+    let page = b
+        .fill(&product, &product, &[("service_number", "SN-APP-41")])
+        .await;
+    assert_eq!(page.location(), format!("/orders/{id}/password"));
+    let path = format!("/orders/{id}/password");
+    let ok = b.fill(&path, &path, &[("password", &password)]).await;
+    assert_eq!(
+        ok.location(),
+        format!("/orders/{id}/sponsor"),
+        "{}",
+        ok.body
+    );
+
+    // The sponsor's data is the registry's: only what the page lets one type into.
+    let path = format!("/orders/{id}/sponsor");
+    let page = b.open(&path).await;
+    let form = page.form(&path);
+    let rid = resident_id(41);
+    let mut typed = vec![
+        ("sponsor.responsible.name", "王芳"),
+        ("sponsor.responsible.certificate_number", rid.as_str()),
+        ("sponsor.responsible.mobile", MOBILE),
+        ("sponsor.responsible.emergency_mobile", "13900139000"),
+        ("sponsor.responsible.email", "office@example.cn"),
+        ("sponsor.address", "浙江省杭州市西湖区文三路 41 号"),
+    ];
+    typed.retain(|(name, _)| {
+        form.iter()
+            .any(|i| i.name == *name && !i.readonly && i.value.is_empty())
+    });
+    let saved = b.fill(&path, &path, &typed).await;
+    assert_eq!(
+        saved.location(),
+        format!("/orders/{id}/app"),
+        "{}",
+        saved.body
+    );
+
+    // The APP's name is the registry's and locked; its 特征信息 are the customer's.
+    let path = format!("/orders/{id}/app");
+    let page = b.open(&path).await;
+    let form = page.form(&path);
+    let name = form.iter().find(|i| i.name == "app.name").unwrap();
+    assert!(name.readonly && name.value == "远方办公", "{name:?}");
+    let package = form
+        .iter()
+        .find(|i| i.name == "app.platforms[0].package")
+        .unwrap();
+    assert!(!package.readonly, "{package:?}");
+    let mut typed = vec![
+        ("app.platforms[0].platform", "android"),
+        ("app.platforms[0].package", "com.elsewhere.office"),
+        (
+            "app.platforms[0].public_key",
+            "864a1e0b529c3f7d11e860af2b93c458dd0761fa3e4295b80c7ae15629d3840f",
+        ),
+        (
+            "app.platforms[0].signature_digest",
+            "18c867f0717aa67b2ab7347505ba07ed",
+        ),
+        ("app.service_content", "企业办公"),
+        ("app.responsible.certificate_number", rid.as_str()),
+        ("app.responsible.mobile", MOBILE),
+        ("app.responsible.emergency_mobile", "13900139001"),
+        ("app.responsible.email", "wang@example.cn"),
+    ];
+    // What the page shows filled stays as shown.
+    typed.retain(|(name, _)| {
+        form.iter()
+            .find(|i| i.name == *name)
+            .is_none_or(|i| !i.readonly && i.value.is_empty())
+    });
+    let saved = b.fill(&path, &path, &typed).await;
+    assert_eq!(
+        saved.location(),
+        format!("/orders/{id}/materials"),
+        "{}",
+        saved.body
+    );
+    // An access filing names the APP only: no icon.
+    b.open(&format!("/orders/{id}/materials"))
+        .await
+        .lacks(&["kind=app_icon", "kind=verification_form"]);
+    upload_all(&mut b, &id).await;
+    super::submit(&mut b, &id)
+        .await
+        .has(&["初审中", "新增接入", "远方办公"]);
 }
