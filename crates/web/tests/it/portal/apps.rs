@@ -1,6 +1,7 @@
 //! APP filing (APP备案, issue 18) in the pages: 开始备案 of an APP (name, platform, package),
 //! its APP form step (1 to 3 platforms' 特征信息, a wrong Bundle ID said beside its field), the
-//! icon among the materials (no verification form, no domain certificate), submitted and
+//! icon among the materials (no verification form, no domain certificate), submitted (the
+//! reviewer's page shows the APP form, a return may name its fields) and
 //! through the simulator to its `-NA` number; then `/filings` lists the APP with its number,
 //! its access and its actions: 变更APP (the order opens on the APP form), 注销APP (its
 //! confirmation) and 取消接入 (the code by SMS, then the code and the filing password). And
@@ -221,6 +222,18 @@ async fn app_story(t: &TestStore) {
     ]);
     let order = super::submit(&mut b, &id).await;
     order.has(&["初审中", NAME, PACKAGE]);
+
+    // The reviewer's page shows the APP form in full, and a return may name its fields.
+    Browser::of(&app, app.reviewer(), "zh-CN")
+        .open(&format!("/staff/orders/{id}"))
+        .await
+        .has(&[
+            "APP 信息",
+            "com.yunqi.portal.Assistant",
+            "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3",
+            "APP 信息 · 平台 2 · 包名 / Bundle ID",
+        ])
+        .lacks(&["网站名称"]);
 
     // Through the provider's review, the photo and the bureau's SMS check to the number.
     approve(app.reviewer(), &id).await;
