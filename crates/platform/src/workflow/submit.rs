@@ -116,15 +116,9 @@ struct Gaps {
 }
 
 impl Workflow<'_> {
-    async fn gaps(&self, l: &Loaded) -> Result<Gaps, WorkflowError> {
-        let rules = beian_core::rules::rules_for(l.province, l.kind, self.store.now());
-        let mut field_errors = super::prefill::validate_forms(l.kind, &l.forms);
-        // The province variants; the rules list the kinds they apply to.
-        field_errors.append(&mut super::forms::validate_sponsor_variants(
-            &l.forms.sponsor,
-            &rules,
-            beian_core::calendar::local_date(self.store.now()),
-        ));
+    /// The materials order `l` needs under `rules` (present or not): the sponsor's documents,
+    /// the website's or the APP's, and the province's (docs/api.md "Materials per kind").
+    fn required_of(l: &Loaded, rules: &beian_core::rules::ProvinceRules) -> Vec<MaterialKind> {
         let sponsor = &l.forms.sponsor;
         let nature = SponsorNature::parse(&sponsor.identity.nature).unwrap_or(SponsorNature::Other);
         let certificate_type = CertificateType::parse(&sponsor.identity.certificate_type)
@@ -148,7 +142,7 @@ impl Workflow<'_> {
             nature,
             certificate_type,
             l.kind,
-            &rules,
+            rules,
             same_person,
             !l.forms.is_app() && !l.forms.website.pre_approvals.is_empty(),
             super::forms::person_facts(sponsor, l.province),
@@ -176,6 +170,31 @@ impl Workflow<'_> {
                 required.push(MaterialKind::AppIcon);
             }
         }
+        required
+    }
+
+    /// The materials the order needs now (uploaded or not), as its submission checks them:
+    /// for the materials step of the pages.
+    pub async fn required_materials(
+        &self,
+        acting: &Acting,
+        order_id: &str,
+    ) -> Result<Vec<MaterialKind>, WorkflowError> {
+        let l = self.load(acting, order_id).await?;
+        let rules = beian_core::rules::rules_for(l.province, l.kind, self.store.now());
+        Ok(Self::required_of(&l, &rules))
+    }
+
+    async fn gaps(&self, l: &Loaded) -> Result<Gaps, WorkflowError> {
+        let rules = beian_core::rules::rules_for(l.province, l.kind, self.store.now());
+        let mut field_errors = super::prefill::validate_forms(l.kind, &l.forms);
+        // The province variants; the rules list the kinds they apply to.
+        field_errors.append(&mut super::forms::validate_sponsor_variants(
+            &l.forms.sponsor,
+            &rules,
+            beian_core::calendar::local_date(self.store.now()),
+        ));
+        let required = Self::required_of(l, &rules);
         let present: Vec<String> = self
             .store
             .materials(&l.order.id)

@@ -1,12 +1,16 @@
-//! After a filing: 取消接入 (confirm, send the code, then the code and the filing password),
+//! After a filing: 取消接入 of a website or an APP (confirm, send the code, then the code and
+//! the filing password), 变更APP and 注销APP (confirm, then the order),
 //! the legacy (万网) import with its irreversible confirmation, and the storefront's
 //! 顶级域名 page (前往备案 into the storefront flow; a domain binds only once its filing and
 //! its access here exist).
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use beian_platform::workflow::{CancelAccessInput, CancelledAccess, LegacyImportInput};
+use beian_core::kind::FilingKind;
+use beian_platform::workflow::{
+    CancelAccessInput, CancelCodeSent, CancelledAccess, LegacyImportInput, WorkflowError,
+};
 
 use crate::portal::filings::acting;
 use crate::portal::form::{Posted, page_error, refusal};
@@ -14,28 +18,80 @@ use crate::portal::i18n::Arg;
 use crate::portal::page::{Block, Cell, Ctx, Field, FormView, PageError};
 use crate::startup::AppState;
 
-fn cancel_form(ctx: &Ctx, id: &str) -> FormView {
-    ctx.form(format!("/websites/{id}/cancel-access"), "cancel-confirm")
-        .danger()
-        .field(Field::text("sms_code", ctx.t("f-sms-code"), "").kind("text"))
-        .field(Field::new(
-            "password",
-            ctx.t("f-filing-password"),
-            "password",
-        ))
+/// What a 取消接入 page is about: one of the sponsor's websites or APPs (`/websites/{id}` or
+/// `/apps/{id}`); the pages are the same, the services the website's or the APP's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    Website,
+    App,
 }
 
-async fn domain_of(state: &AppState, ctx: &Ctx, id: &str) -> Result<String, PageError> {
+impl Service {
+    fn base(self, id: &str) -> String {
+        match self {
+            Service::Website => format!("/websites/{id}"),
+            Service::App => format!("/apps/{id}"),
+        }
+    }
+}
+
+fn cancel_form(ctx: &Ctx, service: Service, id: &str) -> FormView {
+    ctx.form(
+        format!("{}/cancel-access", service.base(id)),
+        "cancel-confirm",
+    )
+    .danger()
+    .field(Field::text("sms_code", ctx.t("f-sms-code"), "").kind("text"))
+    .field(Field::new(
+        "password",
+        ctx.t("f-filing-password"),
+        "password",
+    ))
+}
+
+/// The website's domain or the APP's name, if it is one of the account's sponsor's.
+async fn subject_of(
+    state: &AppState,
+    ctx: &Ctx,
+    service: Service,
+    id: &str,
+) -> Result<String, PageError> {
     let view = state
         .workflow()
         .sponsor_view(&acting(ctx)?)
         .await
         .map_err(|e| page_error(&e))?;
-    view.websites
-        .iter()
-        .find(|w| w.id == id)
-        .map(|w| w.domain.clone())
-        .ok_or(PageError::NotFound)
+    let found = match service {
+        Service::Website => view
+            .websites
+            .iter()
+            .find(|w| w.id == id)
+            .map(|w| w.domain.clone()),
+        Service::App => view
+            .apps
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| format!("{} ({})", a.name, a.package)),
+    };
+    found.ok_or(PageError::NotFound)
+}
+
+async fn confirm_page(
+    state: &AppState,
+    ctx: &Ctx,
+    service: Service,
+    id: &str,
+) -> Result<Response, PageError> {
+    let subject = subject_of(state, ctx, service, id).await?;
+    let blocks = vec![
+        Block::P(ctx.t_args("cancel-confirm-question", &[("domain", Arg::S(subject))])),
+        Block::Note("warn", CancelledAccess::notice(ctx.lang.locale())),
+        Block::Form(ctx.form(
+            format!("{}/cancel-access/code", service.base(id)),
+            "cancel-send-code",
+        )),
+    ];
+    ctx.page(ctx.t("cancel-access"), blocks)
 }
 
 /// `GET /websites/{id}/cancel-access`: the confirmation and the button that sends the code.
@@ -44,30 +100,25 @@ pub async fn cancel_page(
     Path(id): Path<String>,
     ctx: Ctx,
 ) -> Result<Response, PageError> {
-    let domain = domain_of(&state, &ctx, &id).await?;
-    let blocks = vec![
-        Block::P(ctx.t_args("cancel-confirm-question", &[("domain", Arg::S(domain))])),
-        Block::Note("warn", CancelledAccess::notice(ctx.lang.locale())),
-        Block::Form(ctx.form(
-            format!("/websites/{id}/cancel-access/code"),
-            "cancel-send-code",
-        )),
-    ];
-    ctx.page(ctx.t("cancel-access"), blocks)
+    confirm_page(&state, &ctx, Service::Website, &id).await
 }
 
-/// `POST /websites/{id}/cancel-access/code`.
-pub async fn send_code(
+/// `GET /apps/{id}/cancel-access`: an APP's, as a website's.
+pub async fn app_cancel_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
     ctx: Ctx,
-    _form: Posted,
 ) -> Result<Response, PageError> {
-    match state
-        .workflow()
-        .send_cancel_access_code(&acting(&ctx)?, &id)
-        .await
-    {
+    confirm_page(&state, &ctx, Service::App, &id).await
+}
+
+async fn code_sent(
+    ctx: &Ctx,
+    service: Service,
+    id: &str,
+    sent: Result<CancelCodeSent, WorkflowError>,
+) -> Result<Response, PageError> {
+    match sent {
         Ok(sent) => ctx.page(
             ctx.t("cancel-access"),
             vec![
@@ -81,7 +132,7 @@ pub async fn send_code(
                         ],
                     ),
                 ),
-                Block::Form(cancel_form(&ctx, &id)),
+                Block::Form(cancel_form(ctx, service, id)),
                 Block::Links(vec![(
                     ctx.t("bureau-recovery"),
                     "/bureau/password-recovery".into(),
@@ -100,6 +151,63 @@ pub async fn send_code(
     }
 }
 
+/// `POST /websites/{id}/cancel-access/code`.
+pub async fn send_code(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    _form: Posted,
+) -> Result<Response, PageError> {
+    let sent = state
+        .workflow()
+        .send_cancel_access_code(&acting(&ctx)?, &id)
+        .await;
+    code_sent(&ctx, Service::Website, &id, sent).await
+}
+
+/// `POST /apps/{id}/cancel-access/code`: the code to the APP's responsible person.
+pub async fn app_send_code(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    _form: Posted,
+) -> Result<Response, PageError> {
+    let sent = state
+        .workflow()
+        .send_app_cancel_access_code(&acting(&ctx)?, &id)
+        .await;
+    code_sent(&ctx, Service::App, &id, sent).await
+}
+
+fn cancelled(
+    ctx: &Ctx,
+    service: Service,
+    id: &str,
+    result: Result<CancelledAccess, WorkflowError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(_) => Ok(ctx.redirect_flash("/filings", "flash-cancelled")),
+        Err(e) => {
+            let (message, fields) = refusal(&e, ctx.lang).ok_or(PageError::Internal)?;
+            let f = cancel_form(ctx, service, id)
+                .errors(&fields)
+                .with_error(message);
+            ctx.page_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ctx.t("cancel-access"),
+                vec![Block::Form(f)],
+            )
+        }
+    }
+}
+
+fn cancel_input(form: &Posted) -> CancelAccessInput {
+    CancelAccessInput {
+        sms_code: form.owned("sms_code"),
+        password: form.owned("password"),
+    }
+}
+
 /// `POST /websites/{id}/cancel-access`: the code and the filing password.
 pub async fn cancel(
     State(state): State<AppState>,
@@ -107,23 +215,103 @@ pub async fn cancel(
     ctx: Ctx,
     form: Posted,
 ) -> Result<Response, PageError> {
-    let input = CancelAccessInput {
-        sms_code: form.owned("sms_code"),
-        password: form.owned("password"),
-    };
+    let result = state
+        .workflow()
+        .cancel_access(&acting(&ctx)?, &id, &cancel_input(&form))
+        .await;
+    cancelled(&ctx, Service::Website, &id, result)
+}
+
+/// `POST /apps/{id}/cancel-access`: an APP's, through the APP's service.
+pub async fn app_cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    form: Posted,
+) -> Result<Response, PageError> {
+    let result = state
+        .workflow()
+        .cancel_app_access(&acting(&ctx)?, &id, &cancel_input(&form))
+        .await;
+    cancelled(&ctx, Service::App, &id, result)
+}
+
+/// The kind of an APP's change order (`?kind=` of `/apps/{id}/orders`).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AppOrderQuery {
+    #[serde(default)]
+    kind: String,
+}
+
+/// 变更APP or 注销APP: `change_website` or `cancel_website`; else not found.
+fn app_order_kind(kind: &str) -> Result<FilingKind, PageError> {
+    match FilingKind::parse(kind.trim()) {
+        Some(k @ (FilingKind::ChangeWebsite | FilingKind::CancelWebsite)) => Ok(k),
+        _ => Err(PageError::NotFound),
+    }
+}
+
+fn app_order_blocks(ctx: &Ctx, id: &str, kind: FilingKind, subject: String) -> Vec<Block> {
+    let mut form = ctx
+        .form(format!("/apps/{id}/orders"), "app-order-open")
+        .field(Field::hidden("kind", kind.as_str()));
+    if kind == FilingKind::CancelWebsite {
+        form = form.danger();
+    }
+    vec![
+        Block::Dl(vec![(ctx.t("f-app"), subject)]),
+        Block::P(crate::portal::text::app_kind_explained(ctx.lang, kind)),
+        Block::Form(form),
+    ]
+}
+
+/// `GET /apps/{id}/orders?kind=…`: what 变更APP or 注销APP means, and the button that opens
+/// the order.
+pub async fn app_order_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<AppOrderQuery>,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
+    let kind = app_order_kind(&q.kind)?;
+    let subject = subject_of(&state, &ctx, Service::App, &id).await?;
+    ctx.page(
+        crate::portal::text::service_kind(ctx.lang, kind, true),
+        app_order_blocks(&ctx, &id, kind, subject),
+    )
+}
+
+/// `POST /apps/{id}/orders`: opens the 变更APP (to its APP form) or 注销APP (to its
+/// materials) order through the APP's service.
+pub async fn app_order(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    form: Posted,
+) -> Result<Response, PageError> {
+    let kind = app_order_kind(form.get("kind"))?;
     match state
         .workflow()
-        .cancel_access(&acting(&ctx)?, &id, &input)
+        .create_app_change_order(&acting(&ctx)?, kind, &id)
         .await
     {
-        Ok(_) => Ok(ctx.redirect_flash("/filings", "flash-cancelled")),
+        Ok(order_id) => {
+            let step = if kind == FilingKind::ChangeWebsite {
+                "app"
+            } else {
+                "materials"
+            };
+            Ok(ctx.redirect_flash(&format!("/orders/{order_id}/{step}"), "flash-order-created"))
+        }
         Err(e) => {
-            let (message, fields) = refusal(&e, ctx.lang).ok_or(PageError::Internal)?;
-            let f = cancel_form(&ctx, &id).errors(&fields).with_error(message);
+            let (message, _) = refusal(&e, ctx.lang).ok_or(PageError::Internal)?;
+            let subject = subject_of(&state, &ctx, Service::App, &id).await?;
+            let mut blocks = vec![Block::Note("error", message)];
+            blocks.extend(app_order_blocks(&ctx, &id, kind, subject));
             ctx.page_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                ctx.t("cancel-access"),
-                vec![Block::Form(f)],
+                crate::portal::text::service_kind(ctx.lang, kind, true),
+                blocks,
             )
         }
     }

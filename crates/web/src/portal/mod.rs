@@ -8,8 +8,9 @@
 //! - [`home`] (home, language switch, assets), [`account`] (register, log in, log out, API
 //!   keys);
 //! - [`filings`] (my filings, 开始备案), [`order`] (the order's page and its steps),
-//!   [`steps`] (product, password, sponsor, website, materials, submit, abandon),
-//!   [`photo`] (拍照核验), [`after`] (取消接入, legacy import, the storefront's 顶级域名 page),
+//!   [`steps`] (product, password, sponsor, website or APP, materials, submit, abandon),
+//!   [`photo`] (拍照核验), [`after`] (取消接入, 变更APP and 注销APP, legacy import, the
+//!   storefront's 顶级域名 page),
 //!   [`staff`] (the reviewers' pages: queue, order review), [`photos`] (backdrops, photo
 //!   review), [`bureau`] (the bureau status), [`admin`] (the admins' pages: dashboard with
 //!   [`chart`]s, accounts and roles, audit log), [`products`] (instances, service numbers,
@@ -86,6 +87,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/orders/{id}/website",
             get(steps::website_page).post(steps::website),
         )
+        .route("/orders/{id}/app", get(steps::app_page).post(steps::app))
         .route(
             "/orders/{id}/materials",
             get(steps::materials_page)
@@ -121,6 +123,15 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(after::cancel_page).post(after::cancel),
         )
         .route("/websites/{id}/cancel-access/code", post(after::send_code))
+        .route(
+            "/apps/{id}/cancel-access",
+            get(after::app_cancel_page).post(after::app_cancel),
+        )
+        .route("/apps/{id}/cancel-access/code", post(after::app_send_code))
+        .route(
+            "/apps/{id}/orders",
+            get(after::app_order_page).post(after::app_order),
+        )
         .route(
             "/legacy-import",
             get(after::legacy_page).post(after::legacy),

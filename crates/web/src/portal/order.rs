@@ -111,15 +111,30 @@ pub async fn overview(
     let lang = ctx.lang;
     let now = state.clock.now();
     let mut blocks = vec![flow_bar(&ctx, &view)];
-    blocks.push(Block::Dl(vec![
-        (ctx.t("f-kind"), text::kind(lang, view.kind)),
-        (ctx.t("f-state"), text::state(lang, view.state)),
-        (ctx.t("f-domain"), view.forms.website.domain.clone()),
+    let mut facts = vec![
         (
-            ctx.t("f-province"),
-            text::province(ctx.lang, &view.province),
+            ctx.t("f-kind"),
+            text::service_kind(lang, view.kind, view.forms.is_app()),
         ),
-    ]));
+        (ctx.t("f-state"), text::state(lang, view.state)),
+    ];
+    match &view.forms.app {
+        // An APP's order: its name and packages, and its `-NA` number once issued.
+        Some(a) => {
+            facts.push((ctx.t("f-app-name"), a.name.clone()));
+            let packages: Vec<&str> = a.platforms.iter().map(|p| p.package.as_str()).collect();
+            facts.push((ctx.t("f-app-package"), packages.join(", ")));
+            if let Some(n) = &view.app_number {
+                facts.push((ctx.t("f-app-number"), n.clone()));
+            }
+        }
+        None => facts.push((ctx.t("f-domain"), view.forms.website.domain.clone())),
+    }
+    facts.push((
+        ctx.t("f-province"),
+        text::province(ctx.lang, &view.province),
+    ));
+    blocks.push(Block::Dl(facts));
     // The province's expected review time at the bureau (rules data, issue 18).
     if let Some(days) = Province::parse(&view.province)
         .ok()
@@ -267,10 +282,7 @@ pub async fn overview(
         ));
     }
     ctx.page(
-        ctx.t_args(
-            "order-title",
-            &[("domain", Arg::S(view.forms.website.domain.clone()))],
-        ),
+        ctx.t_args("order-title", &[("domain", Arg::S(view.forms.subject()))]),
         blocks,
     )
 }

@@ -287,6 +287,8 @@ pub enum Block {
 pub struct Cell {
     pub text: String,
     pub href: String,
+    /// Several links in one cell (a row's actions), instead of `text`.
+    pub links: Vec<(String, String)>,
 }
 
 /// Cells of at most this many characters never wrap (a state, a kind, a province: 新增接入
@@ -298,18 +300,31 @@ impl Cell {
         Cell {
             text: t.into(),
             href: String::new(),
+            links: Vec::new(),
         }
     }
     pub fn link(t: impl Into<String>, href: impl Into<String>) -> Cell {
         Cell {
             text: t.into(),
             href: href.into(),
+            links: Vec::new(),
+        }
+    }
+    /// A row's actions: `(label, href)` links side by side.
+    pub fn links(links: Vec<(String, String)>) -> Cell {
+        Cell {
+            text: String::new(),
+            href: String::new(),
+            links,
         }
     }
     /// The cell's class: `nw` for a short cell (kept on one line), `id` for an id (a UUID, set
     /// small and broken anywhere, so it does not take the width the other columns need).
     pub fn class(&self) -> &'static str {
-        if self.text.chars().count() <= SHORT_CELL {
+        if !self.links.is_empty() {
+            // A row's actions wrap between links (`.row-actions`).
+            ""
+        } else if self.text.chars().count() <= SHORT_CELL {
             "nw"
         } else if uuid::Uuid::try_parse(&self.text).is_ok() {
             "id"
@@ -598,5 +613,7 @@ mod tests {
         );
         assert_eq!(Cell::text("杭州云栖示例科技有限公司").class(), "");
         assert_eq!(Cell::text("2026-12-08 23:59").class(), "");
+        let actions = vec![("变更APP".to_owned(), "/apps/x/orders".to_owned())];
+        assert_eq!(Cell::links(actions).class(), "");
     }
 }

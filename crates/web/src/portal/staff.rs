@@ -300,17 +300,76 @@ pub(crate) fn field_label(ctx: &Ctx, path: &str) -> String {
             text::material(ctx.lang, kind)
         );
     }
+    if let Some(label) = app_field_label(ctx, path) {
+        return label;
+    }
     FORM_FIELDS.iter().find(|(p, _, _)| *p == path).map_or_else(
         || path.to_owned(),
         |(_, part, key)| format!("{} · {}", ctx.t(part), ctx.t(key)),
     )
 }
 
+/// An APP form's field on the pages (`APP 信息 · 平台 2 · 包名 / Bundle ID`); `None` for a
+/// path the APP form does not have.
+fn app_field_label(ctx: &Ctx, path: &str) -> Option<String> {
+    let rest = path.strip_prefix("app.")?;
+    let label = match rest.strip_prefix("platforms[") {
+        Some(p) => {
+            let (n, leaf) = p.split_once("].")?;
+            let n: i64 = n.parse().ok()?;
+            let key = match leaf {
+                "platform" => "f-app-platform",
+                "package" => "f-app-package",
+                "public_key" => "f-public-key",
+                "signature_digest" => "f-signature-digest",
+                _ => return None,
+            };
+            format!(
+                "{} · {}",
+                ctx.t_args("app-platform-n", &[("n", Arg::N(n + 1))]),
+                ctx.t(key)
+            )
+        }
+        None => ctx.t(match rest {
+            "name" => "f-app-name",
+            "service_content" => "f-service-content",
+            "responsible.name" => "f-person-name",
+            "responsible.certificate_number" => "staff-person-cert",
+            "responsible.mobile" => "f-mobile",
+            "responsible.email" => "f-email",
+            _ => return None,
+        }),
+    };
+    Some(format!("{} · {label}", ctx.t("step-app")))
+}
+
+/// The APP form's fields a return reason may name, for an APP's order.
+fn app_reason_paths(app: &beian_platform::workflow::AppForm) -> Vec<String> {
+    let mut paths = vec!["app.name".to_owned(), "app.service_content".to_owned()];
+    for i in 0..app.platforms.len() {
+        for leaf in ["package", "public_key", "signature_digest"] {
+            paths.push(format!("app.platforms[{i}].{leaf}"));
+        }
+    }
+    for leaf in ["name", "certificate_number", "mobile"] {
+        paths.push(format!("app.responsible.{leaf}"));
+    }
+    paths
+}
+
 /// The fields a return reason may name: (path, label).
 fn reason_fields(ctx: &Ctx, order: &ReviewOrder) -> Vec<(String, String)> {
+    // An APP's order: the sponsor's fields and the APP form's (it has no website form).
+    let service: Vec<String> = match &order.forms.app {
+        Some(app) => app_reason_paths(app),
+        None => Vec::new(),
+    };
+    let app = order.forms.is_app();
     FORM_FIELDS
         .iter()
         .map(|(path, _, _)| (*path).to_owned())
+        .filter(|path| !(app && path.starts_with("website.")))
+        .chain(service)
         .chain(
             order
                 .materials
@@ -444,18 +503,45 @@ fn order_blocks(
     ];
     sponsor.extend(person(ctx, &s.responsible));
     b.push(Block::Dl(sponsor));
-    let w = &o.forms.website;
-    b.push(Block::H2(ctx.t("step-website")));
-    let mut website = vec![
-        (ctx.t("f-website-name"), w.name.clone()),
-        (ctx.t("f-domain"), w.domain.clone()),
-        (ctx.t("f-home-url"), w.home_url.clone()),
-        (ctx.t("f-service-content"), w.service_content.clone()),
-        (ctx.t("f-languages"), text::languages(lang, &w.languages)),
-        (ctx.t("staff-pre-approvals"), w.pre_approvals.join(", ")),
-    ];
-    website.extend(person(ctx, &w.responsible));
-    b.push(Block::Dl(website));
+    if let Some(a) = &o.forms.app {
+        // An APP's order: the APP form, every platform's 特征信息 in full for the check.
+        b.push(Block::H2(ctx.t("step-app")));
+        let mut app = vec![
+            (ctx.t("f-app-name"), a.name.clone()),
+            (ctx.t("f-service-content"), a.service_content.clone()),
+        ];
+        for (i, p) in a.platforms.iter().enumerate() {
+            let n = ctx.t_args(
+                "app-platform-n",
+                &[("n", Arg::N(i64::try_from(i + 1).unwrap_or(1)))],
+            );
+            let platform = label_of(&text::app_platforms(lang), &p.platform);
+            app.push((n.clone(), format!("{platform} · {}", p.package)));
+            app.push((
+                format!("{n} · {}", ctx.t("f-public-key")),
+                p.public_key.clone(),
+            ));
+            app.push((
+                format!("{n} · {}", ctx.t("f-signature-digest")),
+                p.signature_digest.clone(),
+            ));
+        }
+        app.extend(person(ctx, &a.responsible));
+        b.push(Block::Dl(app));
+    } else {
+        let w = &o.forms.website;
+        b.push(Block::H2(ctx.t("step-website")));
+        let mut website = vec![
+            (ctx.t("f-website-name"), w.name.clone()),
+            (ctx.t("f-domain"), w.domain.clone()),
+            (ctx.t("f-home-url"), w.home_url.clone()),
+            (ctx.t("f-service-content"), w.service_content.clone()),
+            (ctx.t("f-languages"), text::languages(lang, &w.languages)),
+            (ctx.t("staff-pre-approvals"), w.pre_approvals.join(", ")),
+        ];
+        website.extend(person(ctx, &w.responsible));
+        b.push(Block::Dl(website));
+    }
 
     b.push(Block::H2(ctx.t("staff-materials")));
     if o.materials.is_empty() {

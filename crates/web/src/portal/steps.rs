@@ -1,6 +1,7 @@
 //! The order's filling steps, one per page with the step bar: product verification (service
 //! number, or the storefront subscription), the filing password (access kinds), the sponsor,
-//! the website ("填写新负责人信息" when its responsible person differs), materials (upload
+//! the website or the APP (its name, 1 to 3 platforms' 特征信息, service content;
+//! "填写新负责人信息" when its responsible person differs), materials (upload
 //! with a preview, the prefilled verification form to download, print, sign and upload),
 //! review and submit; and abandoning the order. Return reasons stand beside their fields and
 //! only returned fields stay editable.
@@ -10,13 +11,13 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use beian_core::app::PlatformInput;
 use beian_core::order::OrderState;
-use beian_core::province::Province;
-use beian_core::rules::rules_for;
-use beian_core::sponsor::{CertificateType, SponsorNature};
-use beian_platform::materials::{FILE_FIELD, MaterialKind, required_materials, sanitize};
+use beian_core::sponsor::SponsorNature;
+use beian_platform::materials::{FILE_FIELD, MaterialKind, sanitize};
 use beian_platform::workflow::{
-    Acting, OrderView, PersonForm, SponsorForm, UploadWithdrawal, WebsiteForm, WorkflowError,
+    Acting, AppForm, OrderView, PersonForm, SponsorForm, UploadWithdrawal, WebsiteForm,
+    WorkflowError,
 };
 
 use serde::Deserialize;
@@ -35,12 +36,14 @@ fn filling_steps(view: &OrderView) -> Vec<(&'static str, &'static str)> {
     if view.kind.needs_filing_password() {
         steps.push(("password", "step-password"));
     }
-    steps.extend([
-        ("sponsor", "step-sponsor"),
-        ("website", "step-website"),
-        ("materials", "step-materials"),
-        ("submit", "step-submit"),
-    ]);
+    steps.push(("sponsor", "step-sponsor"));
+    // An APP's order has the APP form where a website's has the website form.
+    steps.push(if view.forms.is_app() {
+        ("app", "step-app")
+    } else {
+        ("website", "step-website")
+    });
+    steps.extend([("materials", "step-materials"), ("submit", "step-submit")]);
     steps
 }
 
@@ -87,14 +90,16 @@ fn returned_fields(view: &OrderView) -> Vec<String> {
         .map(|a| {
             a.iter()
                 .filter_map(|r| r["field"].as_str())
-                .filter(|f| f.starts_with("sponsor") || f.starts_with("website"))
+                .filter(|f| {
+                    f.starts_with("sponsor") || f.starts_with("website") || f.starts_with("app")
+                })
                 .map(str::to_owned)
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// The last return's messages of the fields under `part` (`sponsor`, `website`): each page
+/// The last return's messages of the fields under `part` (`sponsor`, `website`, `app`): each page
 /// shows its own beside its fields, none of the other page's.
 fn return_messages(ctx: &Ctx, view: &OrderView, part: &str) -> BTreeMap<String, String> {
     let key = if ctx.lang == crate::portal::i18n::Lang::En {
@@ -130,7 +135,10 @@ fn editable(view: &OrderView, path: &str) -> bool {
         OrderState::Draft => true,
         OrderState::BureauReturned if returned.is_empty() => true,
         _ => returned.iter().any(|r| {
-            path == r || path.starts_with(&format!("{r}.")) || r.starts_with(&format!("{path}."))
+            path == r
+                || path.starts_with(&format!("{r}."))
+                || path.starts_with(&format!("{r}["))
+                || r.starts_with(&format!("{path}."))
         }),
     }
 }
@@ -598,6 +606,10 @@ pub async fn website_page(
     ctx: Ctx,
 ) -> Result<Response, PageError> {
     let (_, view) = load(&state, &ctx, &id).await?;
+    // An APP's order has the APP form instead.
+    if view.forms.is_app() {
+        return Err(PageError::NotFound);
+    }
     let w = &view.forms.website;
     let new_person =
         !w.responsible.name.is_empty() && w.responsible != view.forms.sponsor.responsible;
@@ -661,25 +673,193 @@ pub async fn website(
     }
 }
 
-fn required(view: &OrderView, at: chrono::DateTime<chrono::Utc>) -> Vec<MaterialKind> {
-    let s = &view.forms.sponsor;
-    let (Some(nature), Some(ct), Ok(province)) = (
-        SponsorNature::parse(&s.identity.nature),
-        CertificateType::parse(&s.identity.certificate_type),
-        Province::parse(&view.province),
-    ) else {
-        return Vec::new();
-    };
-    let same = view.forms.website.responsible == s.responsible;
-    required_materials(
-        nature,
-        ct,
-        view.kind,
-        &rules_for(province, view.kind, at),
-        same,
-        !view.forms.website.pre_approvals.is_empty(),
-        beian_platform::workflow::person_facts(s, province),
+/// How many platforms an APP's form offers (the filing takes 1 to 3).
+const APP_PLATFORMS: usize = 3;
+
+/// "Android 包名" / "iOS Bundle ID": the package field's label for `platform`.
+fn platform_label(ctx: &Ctx, platform: &str) -> String {
+    let key = format!("f-package-{platform}");
+    if ctx.lang.has(&key) {
+        ctx.t(&key)
+    } else {
+        ctx.t("f-app-package")
+    }
+}
+
+fn app_form_view(ctx: &Ctx, view: &OrderView, a: &AppForm, new_person: bool) -> FormView {
+    let ed = |p: &str, v: &str| locked(view, p, v);
+    let mut form = ctx
+        .form(format!("/orders/{}/app", view.id), "save-continue")
+        .field(
+            Field::text("app.name", ctx.t("f-app-name"), &a.name)
+                .readonly(ed("app.name", &a.name))
+                .hint(ctx.t("hint-app-name")),
+        )
+        .field(
+            Field::text(
+                "app.service_content",
+                ctx.t("f-service-content"),
+                &a.service_content,
+            )
+            .readonly(ed("app.service_content", &a.service_content)),
+        );
+    let empty = PlatformInput::default();
+    for i in 0..APP_PLATFORMS {
+        let p = a.platforms.get(i).unwrap_or(&empty);
+        let path = |leaf: &str| format!("app.platforms[{i}].{leaf}");
+        let n = i64::try_from(i + 1).unwrap_or(1);
+        let numbered = ctx.t_args("app-platform-n", &[("n", Arg::N(n))]);
+        let label = |key: &str| {
+            if key.is_empty() {
+                numbered.clone()
+            } else {
+                format!("{numbered} · {}", ctx.t(key))
+            }
+        };
+        // The first platform is required; the others are left empty when the APP has none.
+        let mut options = text::app_platforms(ctx.lang);
+        if i > 0 {
+            options.insert(0, (String::new(), ctx.t("app-platform-none")));
+        }
+        // The 特征信息 are the customer's to give in every kind (an access filing's registry
+        // answer names the APP, not its packages' keys): locked only when not editable now.
+        let field = |leaf: &str, key: &str, value: &str| {
+            let f =
+                Field::text(path(leaf), label(key), value).readonly(!editable(view, &path(leaf)));
+            if i > 0 { f.optional() } else { f }
+        };
+        let platform = if i == 0 && p.platform.is_empty() {
+            "android"
+        } else {
+            p.platform.as_str()
+        };
+        form = form
+            .field(field("platform", "", platform).options(options))
+            .field(field("package", "f-app-package", &p.package).hint(ctx.t("hint-app-package")))
+            .field(
+                field("public_key", "f-public-key", &p.public_key)
+                    .kind("textarea")
+                    .hint(ctx.t("hint-public-key")),
+            )
+            .field(
+                field(
+                    "signature_digest",
+                    "f-signature-digest",
+                    &p.signature_digest,
+                )
+                .hint(ctx.t("hint-signature-digest")),
+            );
+    }
+    form = form.field(
+        Field::new("new_person", ctx.t("app-new-person"), "checkbox")
+            .value(if new_person { "on" } else { "" })
+            .optional()
+            .hint(ctx.t("hint-app-new-person")),
+    );
+    for f in person_fields(ctx, view, "app.responsible", &a.responsible) {
+        form = form.field(f.hint(String::new()).optional().class("person"));
+    }
+    form
+}
+
+/// The APP form of an order (none on a website's order: not found).
+fn app_of(view: &OrderView) -> Result<&AppForm, PageError> {
+    view.forms.app.as_ref().ok_or(PageError::NotFound)
+}
+
+/// `GET /orders/{id}/app`: the APP form (APP备案), as the website form is a website's.
+pub async fn app_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
+    let (_, view) = load(&state, &ctx, &id).await?;
+    let a = app_of(&view)?;
+    let new_person =
+        !a.responsible.name.is_empty() && a.responsible != view.forms.sponsor.responsible;
+    let form =
+        app_form_view(&ctx, &view, a, new_person).errors(&return_messages(&ctx, &view, "app"));
+    step_page(
+        &ctx,
+        &view,
+        "app",
+        vec![Block::P(ctx.t("app-intro")), Block::Form(form)],
+        StatusCode::OK,
     )
+}
+
+/// `POST /orders/{id}/app`: the platforms filled in (an empty one is none), each under the
+/// APP's name; without "填写新负责人信息" the sponsor's responsible person is the APP's too.
+pub async fn app(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    form: Posted,
+) -> Result<Response, PageError> {
+    let (acting, view) = load(&state, &ctx, &id).await?;
+    let old = app_of(&view)?;
+    let name = if form.get("app.name").is_empty() {
+        old.name.clone()
+    } else {
+        form.owned("app.name")
+    };
+    let platforms = (0..APP_PLATFORMS)
+        .map(|i| {
+            let g = |leaf: &str| form.owned(&format!("app.platforms[{i}].{leaf}"));
+            PlatformInput {
+                platform: g("platform"),
+                name: name.clone(),
+                package: g("package"),
+                public_key: g("public_key"),
+                signature_digest: g("signature_digest"),
+            }
+        })
+        .enumerate()
+        .filter(|(i, p)| {
+            *i == 0
+                || !(p.platform.is_empty()
+                    || p.package.is_empty()
+                        && p.public_key.is_empty()
+                        && p.signature_digest.is_empty())
+        })
+        .map(|(_, p)| p)
+        .collect();
+    let new_person = form.checked("new_person");
+    let responsible = if new_person {
+        person_of(&form, "app.responsible", &old.responsible)
+    } else {
+        view.forms.sponsor.responsible.clone()
+    };
+    let new = AppForm {
+        name,
+        platforms,
+        service_content: form.owned("app.service_content"),
+        responsible,
+    };
+    match state.workflow().update_app(&acting, &id, &new).await {
+        Ok(()) => Ok(ctx.redirect_flash(&bar(&ctx, &view, "app").1, "flash-saved")),
+        Err(e) => refused_step(&ctx, &view, "app", &e, |message, fields| {
+            vec![Block::Form(
+                app_form_view(&ctx, &view, &new, new_person)
+                    .errors(&with_prefix("app", fields))
+                    .with_error(message),
+            )]
+        }),
+    }
+}
+
+/// The materials the order needs, as the platform's submission checks them (a website's
+/// documents or an APP's icon).
+async fn required(
+    state: &AppState,
+    acting: &Acting,
+    id: &str,
+) -> Result<Vec<MaterialKind>, PageError> {
+    state
+        .workflow()
+        .required_materials(acting, id)
+        .await
+        .map_err(|e| page_error(&e))
 }
 
 fn materials_blocks(
@@ -741,7 +921,12 @@ fn materials_blocks(
         if view.state.is_editable() {
             // The kind is in the action too: an upload refused before its body is read
             // (too large) still knows which field to answer beside.
-            let mut file = Field::new(FILE_FIELD, ctx.t("f-file"), "file").hint(ctx.t("hint-file"));
+            let hint = if *kind == MaterialKind::AppIcon {
+                "hint-app-icon"
+            } else {
+                "hint-file"
+            };
+            let mut file = Field::new(FILE_FIELD, ctx.t("f-file"), "file").hint(ctx.t(hint));
             if let Some(e) = errors.get(kind.as_str()) {
                 file.error = e.clone();
             }
@@ -765,8 +950,8 @@ pub async fn materials_page(
     Path(id): Path<String>,
     ctx: Ctx,
 ) -> Result<Response, PageError> {
-    let (_, view) = load(&state, &ctx, &id).await?;
-    let needed = required(&view, state.clock.now());
+    let (acting, view) = load(&state, &ctx, &id).await?;
+    let needed = required(&state, &acting, &id).await?;
     let mut blocks = materials_blocks(&ctx, &view, &needed, &BTreeMap::new());
     blocks.push(Block::Links(vec![(
         ctx.t("next-step"),
@@ -863,7 +1048,7 @@ pub async fn upload(
     let (texts, file) = match read_upload(&state, &ctx, req).await {
         Ok(read) => read,
         Err(PageError::TooLarge) => {
-            let needed = required(&view, state.clock.now());
+            let needed = required(&state, &acting, &id).await?;
             let errors = BTreeMap::from([(query.kind, too_large(&state, &ctx))]);
             return step_page(
                 &ctx,
@@ -894,7 +1079,7 @@ pub async fn upload(
         },
         Err(message) => message,
     };
-    let needed = required(&view, state.clock.now());
+    let needed = required(&state, &acting, &id).await?;
     let errors = BTreeMap::from([(kind_name, outcome)]);
     step_page(
         &ctx,
@@ -951,7 +1136,41 @@ pub async fn material_file(
 fn review_blocks(ctx: &Ctx, view: &OrderView) -> Vec<Block> {
     let s = &view.forms.sponsor;
     let w = &view.forms.website;
-    vec![
+    let service = match &view.forms.app {
+        Some(a) => {
+            let mut facts = vec![(ctx.t("f-app-name"), a.name.clone())];
+            for p in &a.platforms {
+                facts.push((platform_label(ctx, &p.platform), p.package.clone()));
+            }
+            facts.push((ctx.t("f-service-content"), a.service_content.clone()));
+            facts.push((
+                ctx.t("f-responsible"),
+                format!(
+                    "{} {}",
+                    a.responsible.name,
+                    text::mask(&a.responsible.mobile)
+                ),
+            ));
+            vec![Block::H2(ctx.t("step-app")), Block::Dl(facts)]
+        }
+        None => vec![
+            Block::H2(ctx.t("step-website")),
+            Block::Dl(vec![
+                (ctx.t("f-website-name"), w.name.clone()),
+                (ctx.t("f-domain"), w.domain.clone()),
+                (ctx.t("f-home-url"), w.home_url.clone()),
+                (
+                    ctx.t("f-responsible"),
+                    format!(
+                        "{} {}",
+                        w.responsible.name,
+                        text::mask(&w.responsible.mobile)
+                    ),
+                ),
+            ]),
+        ],
+    };
+    let mut blocks = vec![
         Block::H2(ctx.t("step-sponsor")),
         Block::Dl(vec![
             (ctx.t("f-sponsor-name"), s.identity.name.clone()),
@@ -969,22 +1188,10 @@ fn review_blocks(ctx: &Ctx, view: &OrderView) -> Vec<Block> {
                 ),
             ),
         ]),
-        Block::H2(ctx.t("step-website")),
-        Block::Dl(vec![
-            (ctx.t("f-website-name"), w.name.clone()),
-            (ctx.t("f-domain"), w.domain.clone()),
-            (ctx.t("f-home-url"), w.home_url.clone()),
-            (
-                ctx.t("f-responsible"),
-                format!(
-                    "{} {}",
-                    w.responsible.name,
-                    text::mask(&w.responsible.mobile)
-                ),
-            ),
-        ]),
-        Block::Note("info", ctx.t("hint-confirm-true")),
-    ]
+    ];
+    blocks.extend(service);
+    blocks.push(Block::Note("info", ctx.t("hint-confirm-true")));
+    blocks
 }
 
 /// `GET /orders/{id}/submit`: review and submit.

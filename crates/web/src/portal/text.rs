@@ -18,6 +18,34 @@ pub fn kind(lang: Lang, kind: FilingKind) -> String {
     lang.t(&format!("kind-{}", kind.as_str().replace('_', "-")))
 }
 
+/// A kind as an APP's order names it (新增APP, 变更APP, 注销APP; the others as a website's).
+pub fn service_kind(lang: Lang, kind: FilingKind, app: bool) -> String {
+    let key = format!("kind-app-{}", kind.as_str().replace('_', "-"));
+    if app && lang.has(&key) {
+        lang.t(&key)
+    } else {
+        self::kind(lang, kind)
+    }
+}
+
+/// The one line explaining a kind of an APP's filing (a website's where the same).
+pub fn app_kind_explained(lang: Lang, kind: FilingKind) -> String {
+    let key = format!("kind-why-app-{}", kind.as_str().replace('_', "-"));
+    if lang.has(&key) {
+        lang.t(&key)
+    } else {
+        kind_explained(lang, kind)
+    }
+}
+
+/// The APP platforms as select options (code, name).
+pub fn app_platforms(lang: Lang) -> Vec<(String, String)> {
+    ["android", "ios", "harmony"]
+        .into_iter()
+        .map(|p| (p.to_owned(), lang.t(&format!("platform-{p}"))))
+        .collect()
+}
+
 /// The one line explaining a kind.
 pub fn kind_explained(lang: Lang, kind: FilingKind) -> String {
     lang.t(&format!("kind-why-{}", kind.as_str().replace('_', "-")))

@@ -42,7 +42,7 @@ async fn texted_code(api: &TestApp) -> String {
 }
 
 /// The first filing's password, texted by the bureau to the sponsor's responsible mobile.
-async fn texted_password(api: &TestApp) -> String {
+pub(crate) async fn texted_password(api: &TestApp) -> String {
     let texts = phone_texts(api, MOBILE).await;
     let text = texts
         .iter()

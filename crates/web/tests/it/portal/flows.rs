@@ -140,7 +140,7 @@ async fn fill_forms(b: &mut Browser<'_>, id: &str) {
 }
 
 /// The reviewer's photo approval (the staff pages come with the next issue).
-async fn approve_photo(rita: &Session, id: &str) {
+pub(super) async fn approve_photo(rita: &Session, id: &str) {
     let (status, decided) = rita
         .post(&format!("/review/orders/{id}/photo/approve"), json!({}))
         .await;
@@ -148,7 +148,7 @@ async fn approve_photo(rita: &Session, id: &str) {
 }
 
 /// The photo step in the pages: a backdrop to a mainland address, then the photo.
-async fn photo_in_the_pages(b: &mut Browser<'_>, id: &str) {
+pub(super) async fn photo_in_the_pages(b: &mut Browser<'_>, id: &str) {
     let order = b.open(&format!("/orders/{id}")).await;
     order.has(&["待拍照核验"]);
     let photo = order.link("拍照核验").unwrap();
@@ -185,7 +185,7 @@ async fn photo_in_the_pages(b: &mut Browser<'_>, id: &str) {
 
 /// From `sms_pending` to `completed`: the notice with its countdown and the bureau's link,
 /// the code entered on the bureau's page, the bureau's automatic approval synced.
-async fn sms_check_to_completed(
+pub(super) async fn sms_check_to_completed(
     app: &TestApp,
     b: &mut Browser<'_>,
     s: &Session,
@@ -285,7 +285,7 @@ async fn a_first_filing_clicked_through_to_its_number_on_each_backend() {
 }
 
 /// The last cancel-access code texted (the queued SMS, opened as the worker opens it).
-async fn texted_code(app: &TestApp) -> String {
+pub(super) async fn texted_code(app: &TestApp) -> String {
     let mut code = None;
     for (_, _, _, payload) in app.store.jobs_of_kind("notify").await.unwrap() {
         let text = beian_platform::notify::open_notify_payload(&app.store, &payload).unwrap();

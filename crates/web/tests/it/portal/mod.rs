@@ -4,6 +4,9 @@
 //!
 //! - `pages`: every page of the applicant in zh-CN and en with its key content, the
 //!   anonymous pages, pagination, an upload too large, API keys;
+//! - `apps`: APP filing in the pages (开始备案 of an APP, the APP form with an error beside
+//!   its field, the icon, to the `-NA` number on each backend; `/filings` with the APP's
+//!   变更APP, 注销APP and 取消接入);
 //! - `access`: another applicant's order, forms without the token or from another site,
 //!   staff pages;
 //! - `flows`: the seeds' flows clicked through in the pages (首次备案 to its number on SQLite
@@ -17,6 +20,7 @@
 
 mod access;
 mod admin_pages;
+mod apps;
 mod flows;
 mod pages;
 mod staff;
