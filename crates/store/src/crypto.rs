@@ -1,11 +1,19 @@
 //! Encryption of personal data at rest: AES-256-GCM sealing of certificate and mobile
 //! numbers, and a keyed HMAC-SHA-256 blind index to find rows by them without decrypting.
 //!
-//! One 32-byte master [`DataKey`] (config, `BEIAN_DATA_KEY`, or generated into the data dir
-//! with mode 0600 on the first embedded run) derives two subkeys with HMAC-SHA-256: one for
-//! encryption, one for the blind index. Each field kind (`Field`) is its own domain: it is the
-//! AES-GCM associated data and the HMAC prefix, so a ciphertext moved to another column fails
-//! to open and equal numbers in different fields index differently.
+//! Two 32-byte [`DataKey`]s are involved (envelope encryption, see [`crate::data_keys`]):
+//! - the operator's key (the KEK: config, `BEIAN_DATA_KEY`, or generated into the data dir
+//!   with mode 0600 on the first embedded run) only wraps the data-encryption key
+//!   ([`DataKey::wrap`], [`DataKey::unwrap`]);
+//! - the data-encryption key (the DEK, kept in the database wrapped) is what [`Crypto`] is
+//!   made from: it derives subkeys with HMAC-SHA-256, one for field encryption, one for the
+//!   blind index, one for objects. Rotating the operator's key re-wraps the DEK; nothing
+//!   sealed changes. A store from before envelope keys has the operator's key's own material
+//!   as its DEK, so what it sealed still opens.
+//!
+//! Each field kind (`Field`) is its own domain: it is the AES-GCM associated data and the HMAC
+//! prefix, so a ciphertext moved to another column fails to open and equal numbers in
+//! different fields index differently.
 
 use std::fmt;
 use std::io::Write;
@@ -28,7 +36,8 @@ pub const KEY_FILE: &str = "data.key";
 /// Environment variable holding the base64 master key.
 pub const KEY_ENV: &str = "BEIAN_DATA_KEY";
 
-/// The 32-byte master key. Its `Debug` output is redacted.
+/// A 32-byte key: the operator's key, or the data-encryption key it wraps. Its `Debug`
+/// output is redacted.
 #[derive(Clone)]
 pub struct DataKey([u8; 32]);
 
@@ -201,7 +210,8 @@ impl Field {
     }
 }
 
-/// Seals, opens and indexes personal data with keys derived from one [`DataKey`].
+/// Seals, opens and indexes personal data with keys derived from one [`DataKey`] (the store's
+/// data-encryption key).
 #[derive(Clone)]
 pub struct Crypto {
     aead: Aes256Gcm,
