@@ -52,6 +52,8 @@ pub enum Field {
     Mobile,
     /// A whole filing as submitted (it holds both of the above).
     Filing,
+    /// The text of an SMS in a phone's inbox (a verification code, a filing password, names).
+    Text,
 }
 
 impl Field {
@@ -60,6 +62,7 @@ impl Field {
             Field::Certificate => b"regulator/certificate",
             Field::Mobile => b"regulator/mobile",
             Field::Filing => b"regulator/filing",
+            Field::Text => b"regulator/text",
         }
     }
 }
