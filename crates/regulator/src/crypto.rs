@@ -12,7 +12,8 @@
 //! The keys are derived once, when the simulator opens its registry: sealing a value is one
 //! AES-GCM call and its blind index one HMAC from a pre-keyed state, so seeding a million
 //! sponsors pays no per-row key derivation. What the registry seals is listed in
-//! `crates/regulator/migrations/0006_sealed_personal_data.sql` and docs/operations.md
+//! `crates/regulator/migrations/0006_sealed_personal_data.sql`, `0007_sealed_texts.sql` (the
+//! phone inbox's SMS texts) and docs/operations.md
 //! ("The simulator's key").
 
 use std::fmt;
