@@ -106,8 +106,9 @@ fn parse_origin(s: &str) -> Result<Origin> {
     }
 }
 
-/// Whether `key`, used directly (as before envelope keys), opens a sealed value already in
-/// the store; `true` when there is none to try.
+/// Whether `key`, used directly (as before envelope keys), opens the first sealed value of
+/// each of a few tables (sponsors, accounts, outbox, legacy records); `true` when there is
+/// none to try.
 async fn opens_existing_data(pool: &AnyPool, key: &DataKey) -> Result<bool> {
     let crypto = Crypto::new(key);
     let probes = [
@@ -115,12 +116,22 @@ async fn opens_existing_data(pool: &AnyPool, key: &DataKey) -> Result<bool> {
             "SELECT certificate_ct AS ct FROM sponsors LIMIT 1",
             Field::Certificate,
         ),
+        (
+            "SELECT mobile_ct AS ct FROM accounts WHERE mobile_ct IS NOT NULL LIMIT 1",
+            Field::Mobile,
+        ),
         ("SELECT payload_ct AS ct FROM outbox LIMIT 1", Field::Outbox),
+        (
+            "SELECT record_ct AS ct FROM legacy_accounts LIMIT 1",
+            Field::LegacyRecord,
+        ),
     ];
     for (sql, field) in probes {
         if let Some(r) = sqlx::query(sql).fetch_optional(pool).await? {
             let ct: Vec<u8> = r.try_get("ct")?;
-            return Ok(crypto.open(field, &ct).is_ok());
+            if crypto.open(field, &ct).is_err() {
+                return Ok(false);
+            }
         }
     }
     Ok(true)
