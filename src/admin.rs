@@ -73,7 +73,16 @@ pub fn run(command: Command) -> ExitCode {
     };
     runtime.block_on(async {
         let mut config = StoreConfig::embedded(&data.data_dir);
-        config.database_url = data.database_url;
+        config.database_url = data.database_url.clone();
+        // The key as every command takes it (`--data-key-file`, `--data-key-command`), else the
+        // store's default; a key other than the one the data key is wrapped under is refused.
+        config.data_key = match data.data_key() {
+            Ok(k) => k,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let store = match Store::open(config).await {
             Ok(s) => s,
             Err(e) => {

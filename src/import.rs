@@ -87,6 +87,15 @@ async fn wanwang(args: WanwangArgs) -> ExitCode {
     };
     let mut config = StoreConfig::embedded(&args.data.data_dir);
     config.database_url = args.data.database_url.clone();
+    // The key as every command takes it (`--data-key-file`, `--data-key-command`), else the
+    // store's default; a key other than the one the data key is wrapped under is refused.
+    config.data_key = match args.data.data_key() {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let store = match Store::open(config).await {
         Ok(s) => s,
         Err(e) => {

@@ -5,7 +5,14 @@
 //! - `beian key export --wrapped --out FILE` writes the key sealed to an operator's
 //!   passphrase (argon2id, 64 MiB, 3 passes → AES-256-GCM), for a safe or a vault;
 //! - `beian key unwrap --from FILE` prints the key (base64) from such a file: for a restore,
-//!   or as the `--data-key-command` of an instance whose passphrase comes from a secret store.
+//!   or as the `--data-key-command` of an instance whose passphrase comes from a secret store;
+//! - `beian key rotate --new-key-file F` (or `--new-key-command C`) re-wraps the store's
+//!   data-encryption key under a new operator's key, in one transaction, while servers on the
+//!   same database keep running (they hold the unwrapped key; their next start needs the new
+//!   one). Nothing is re-encrypted (see `beian_store::data_keys`). A data dir whose `data.key`
+//!   holds the current key gets the new one there, replaced atomically (0600) after the commit:
+//!   it is first written beside it as `data.key.new`, so a crash between the commit and the
+//!   rename leaves the new key on disk. A wrong current key is refused, changing nothing.
 //!
 //! The passphrase comes from `--passphrase-file` or `BEIAN_KEY_PASSPHRASE`, never from the
 //! command line (it would be in the process list and the shell's history).
@@ -17,7 +24,8 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use beian_store::DataKey;
+use beian_store::crypto::KEY_FILE;
+use beian_store::{DataKey, Store, StoreConfig, StoreError};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +56,27 @@ pub enum Command {
         #[command(flatten)]
         passphrase: Passphrase,
     },
+    /// Re-wrap the store's data-encryption key under a new key (no re-encryption, no
+    /// downtime: running servers keep their key; their next start needs the new one).
+    Rotate {
+        /// The store and its current key, as the other commands take them.
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        new_key: NewKey,
+    },
+}
+
+/// Where the new key comes from.
+#[derive(Debug, Clone, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct NewKey {
+    /// A file holding the new key (base64 of 32 bytes).
+    #[arg(long)]
+    new_key_file: Option<PathBuf>,
+    /// A command (run by `sh -c`) whose standard output is the new key.
+    #[arg(long)]
+    new_key_command: Option<String>,
 }
 
 /// Where the passphrase comes from.
@@ -184,6 +213,124 @@ fn key_of(data: &DataArgs) -> Result<DataKey, String> {
         })
 }
 
+/// Writes `key` to `path` (mode 0600), synced, replacing nothing (`create_new`).
+fn write_key_file(path: &std::path::Path, key: &DataKey) -> Result<(), String> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    std::io::Write::write_all(&mut f, format!("{}\n", key.to_base64()).as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Syncs a directory, so that a rename in it is durable.
+fn sync_dir(dir: &std::path::Path) -> Result<(), String> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| format!("cannot sync {}: {e}", dir.display()))
+}
+
+fn rotate(data: &DataArgs, new_key: &NewKey) -> Result<(), String> {
+    let current = key_of(data)?;
+    let new = crate::data_key_from(
+        new_key.new_key_file.as_deref(),
+        new_key.new_key_command.as_deref(),
+    )
+    .map_err(|e| e.replace("data key", "new key"))?
+    .ok_or("no new key: give --new-key-file or --new-key-command")?;
+    if new.id() == current.id() {
+        return Err(format!(
+            "the new key is the current key (id {}): nothing changed",
+            current.id()
+        ));
+    }
+    if data.database_url.is_none() && !data.data_dir.join(beian_store::db::SQLITE_FILE).exists() {
+        return Err(format!(
+            "no database in {}: nothing to rotate",
+            data.data_dir.display()
+        ));
+    }
+    // The data dir's key file is replaced only if it holds the current key.
+    let key_file = data.data_dir.join(KEY_FILE);
+    let file_key = DataKey::load_or_create(&data.data_dir, false).map_err(|e| e.to_string())?;
+    let replace_file = file_key.as_ref().is_some_and(|k| k.id() == current.id());
+    let staged = data.data_dir.join(format!("{KEY_FILE}.new"));
+
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let rotation = runtime.block_on(async {
+        let mut config = StoreConfig::embedded(&data.data_dir);
+        config.database_url = data.database_url.clone();
+        config.data_key = Some(current.clone());
+        let store = Store::open(config).await.map_err(|e| match e {
+            StoreError::WrongDataKey { .. } | StoreError::KeyDoesNotOpenData { .. } => {
+                format!("{e}; nothing changed")
+            }
+            e => format!("cannot open the database: {e}"),
+        })?;
+        if replace_file {
+            match std::fs::remove_file(&staged) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(format!("cannot remove {}: {e}", staged.display())),
+            }
+            write_key_file(&staged, &new)?;
+        }
+        let done = store
+            .rotate_data_key(&current, &new, "cli:key-rotate")
+            .await;
+        store.close().await;
+        match done {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                if replace_file {
+                    let _ = std::fs::remove_file(&staged);
+                }
+                Err(format!("{e}; nothing changed"))
+            }
+        }
+    })?;
+    println!(
+        "data key {} re-wrapped: was under key {}, now under key {} (nothing re-encrypted)",
+        rotation.dek_id, rotation.old_kek_id, rotation.new_kek_id
+    );
+    if replace_file {
+        std::fs::rename(&staged, &key_file).map_err(|e| {
+            format!(
+                "rotated, but cannot move {} over {}: {e}; the new key is in {} — move it \
+                 yourself before the next start",
+                staged.display(),
+                key_file.display(),
+                staged.display()
+            )
+        })?;
+        sync_dir(&data.data_dir)?;
+        println!(
+            "{} now holds key {}",
+            key_file.display(),
+            rotation.new_kek_id
+        );
+    } else if let Some(k) = file_key {
+        println!(
+            "note: {} holds key {}, not the current one, and was left as it is",
+            key_file.display(),
+            k.id()
+        );
+    }
+    println!(
+        "running servers keep working; start them next with key {}",
+        rotation.new_kek_id
+    );
+    Ok(())
+}
+
 fn run_inner(command: Command) -> Result<(), String> {
     match command {
         Command::Id(data) => {
@@ -212,6 +359,7 @@ fn run_inner(command: Command) -> Result<(), String> {
                 out.display()
             );
         }
+        Command::Rotate { data, new_key } => rotate(&data, &new_key)?,
         Command::Unwrap { from, passphrase } => {
             let text =
                 std::fs::read(&from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;

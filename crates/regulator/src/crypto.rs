@@ -12,7 +12,8 @@
 //! The keys are derived once, when the simulator opens its registry: sealing a value is one
 //! AES-GCM call and its blind index one HMAC from a pre-keyed state, so seeding a million
 //! sponsors pays no per-row key derivation. What the registry seals is listed in
-//! `crates/regulator/migrations/0006_sealed_personal_data.sql` and docs/operations.md
+//! `crates/regulator/migrations/0006_sealed_personal_data.sql`, `0007_sealed_texts.sql` (the
+//! phone inbox's SMS texts) and docs/operations.md
 //! ("The simulator's key").
 
 use std::fmt;
@@ -52,6 +53,8 @@ pub enum Field {
     Mobile,
     /// A whole filing as submitted (it holds both of the above).
     Filing,
+    /// The text of an SMS in a phone's inbox (a verification code, a filing password, names).
+    Text,
 }
 
 impl Field {
@@ -60,6 +63,7 @@ impl Field {
             Field::Certificate => b"regulator/certificate",
             Field::Mobile => b"regulator/mobile",
             Field::Filing => b"regulator/filing",
+            Field::Text => b"regulator/text",
         }
     }
 }

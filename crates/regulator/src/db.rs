@@ -1,6 +1,7 @@
 //! The registry's own SQLite database: a file in the data directory, WAL mode, migrations
 //! from `crates/regulator/migrations/`, and the one-time sealing of the personal data a
-//! registry written before migration 0006 holds in plain text.
+//! registry written before migration 0006 holds in plain text (and of the SMS texts one
+//! written before migration 0007 holds).
 
 use std::path::Path;
 use std::time::Duration;
@@ -43,15 +44,29 @@ async fn connect(options: SqliteConnectOptions) -> Result<SqlitePool, Error> {
 /// (`registry_sealing.sealed` is 0 until done), in one transaction; then, when there was
 /// anything to seal, `VACUUM`s so that no free page keeps the plain text. Returns how many
 /// rows it sealed. A fresh registry has none.
+///
+/// The texts of the phone inbox are sealed since migration 0007 (`registry_sealing.
+/// texts_sealed`, 0 until the texts written before it are sealed, here, the same way).
 pub async fn seal_existing(pool: &SqlitePool, crypto: &RegistryCrypto) -> Result<u64, Error> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let sealed: i64 = sqlx::query_scalar("SELECT sealed FROM registry_sealing")
-        .fetch_one(&mut *tx)
-        .await?;
-    if sealed != 0 {
+    let (sealed, texts_sealed): (i64, i64) =
+        sqlx::query_as("SELECT sealed, texts_sealed FROM registry_sealing")
+            .fetch_one(&mut *tx)
+            .await?;
+    if sealed != 0 && texts_sealed != 0 {
         return Ok(0);
     }
     let mut count = 0;
+    if texts_sealed == 0 {
+        count += seal_texts(&mut tx, crypto).await?;
+        sqlx::query("UPDATE registry_sealing SET texts_sealed = 1")
+            .execute(&mut *tx)
+            .await?;
+    }
+    if sealed != 0 {
+        tx.commit().await?;
+        return vacuum_if(pool, count).await;
+    }
     count += seal_sponsors(&mut tx, crypto).await?;
     for table in ["websites", "apps"] {
         count += seal_persons(&mut tx, crypto, table).await?;
@@ -74,6 +89,12 @@ pub async fn seal_existing(pool: &SqlitePool, crypto: &RegistryCrypto) -> Result
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    vacuum_if(pool, count).await
+}
+
+/// After sealing `count` rows, `VACUUM`s (no free page keeps the plain text) and truncates
+/// the WAL; returns `count`.
+async fn vacuum_if(pool: &SqlitePool, count: u64) -> Result<u64, Error> {
     if count > 0 {
         sqlx::query("VACUUM").execute(pool).await?;
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -81,6 +102,22 @@ pub async fn seal_existing(pool: &SqlitePool, crypto: &RegistryCrypto) -> Result
             .await?;
     }
     Ok(count)
+}
+
+/// Seals the phone inbox's texts written before migration 0007 (all of them are plain then).
+async fn seal_texts(conn: &mut SqliteConnection, crypto: &RegistryCrypto) -> Result<u64, Error> {
+    let rows = sqlx::query("SELECT id, text FROM phone_inbox")
+        .fetch_all(&mut *conn)
+        .await?;
+    for r in &rows {
+        let text: String = r.try_get("text")?;
+        sqlx::query("UPDATE phone_inbox SET text = ? WHERE id = ?")
+            .bind(crypto.seal(Field::Text, &text))
+            .bind(r.try_get::<i64, _>("id")?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(rows.len() as u64)
 }
 
 async fn seal_sponsors(conn: &mut SqliteConnection, crypto: &RegistryCrypto) -> Result<u64, Error> {

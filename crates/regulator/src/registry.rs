@@ -789,7 +789,8 @@ pub async fn record(
 }
 
 /// Texts a phone (the simulated SMS gateway of the ministry); the inbox keeps the mobile
-/// sealed, found by its blind index.
+/// sealed, found by its blind index, and the text sealed (it carries codes, passwords and
+/// names).
 pub async fn text_phone(
     conn: &mut SqliteConnection,
     crypto: &RegistryCrypto,
@@ -802,7 +803,7 @@ pub async fn text_phone(
     )
     .bind(crypto.seal(Field::Mobile, mobile.trim()))
     .bind(crypto.blind(Field::Mobile, mobile))
-    .bind(text)
+    .bind(crypto.seal(Field::Text, text))
     .bind(ts(at))
     .execute(&mut *conn)
     .await?;

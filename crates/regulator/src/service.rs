@@ -488,6 +488,7 @@ impl Regulator {
             .map(|t| {
                 Ok(Text {
                     mobile: self.crypto().open(Field::Mobile, &t.mobile)?,
+                    text: self.crypto().open(Field::Text, &t.text)?,
                     ..t
                 })
             })

@@ -3,7 +3,9 @@
 //! file of its data dir (the registry, its WAL, the key file) holds one of them, in ASCII or
 //! UTF-16, while what it answers (status query, filing record, inbox, submissions, uploads)
 //! shows them as submitted. A registry written before the sealing (migrations up to 0005,
-//! plain text) is sealed when the simulator opens it, and answers the same afterwards.
+//! plain text) is sealed when the simulator opens it, and answers the same afterwards; so are
+//! the SMS texts of one written before migration 0007. The texts sent (codes, passwords) are
+//! not at rest either, while the inbox shows them as sent.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -158,10 +160,22 @@ async fn no_file_of_the_simulator_holds_a_number_or_mobile_it_was_given() {
     r.deliver_text("13600000074", "取消接入核验码 123456")
         .await
         .unwrap();
-    assert_eq!(
-        r.phone_inbox("13600000074").await.unwrap()[0].mobile,
-        "13600000074"
-    );
+    let texted = &r.phone_inbox("13600000074").await.unwrap()[0];
+    assert_eq!(texted.mobile, "13600000074");
+    assert_eq!(texted.text, "取消接入核验码 123456");
+    // Every text sent (codes, the filing password), as the inbox shows it.
+    let mut texts = Vec::new();
+    for mobile in ["13600000071", "13600000073", "13600000074"] {
+        texts.extend(
+            r.phone_inbox(mobile)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| t.text),
+        );
+    }
+    assert!(texts.len() >= 5, "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains(&number)), "{texts:?}");
     let transfer = r#"{"beian_info":"91120116MA05SEAL1X 13600000071"}"#;
     r.record_upload(PROVIDER_A, 1, "upload-1.xml", transfer)
         .await
@@ -187,7 +201,10 @@ async fn no_file_of_the_simulator_holds_a_number_or_mobile_it_was_given() {
             "11010519491231002X",
             &fixture::sponsor_mobile(0),
             "13700000000",
-        ],
+        ]
+        .into_iter()
+        .chain(texts.iter().map(String::as_str))
+        .collect::<Vec<_>>(),
     );
     assert!(found.is_empty(), "found at rest: {found:?}");
 }
@@ -276,6 +293,7 @@ async fn a_registry_written_before_sealing_is_sealed_when_opened() {
     }
     old.close().await;
     let plain = [
+        "核验码 123456",
         "91120116MA05OLD01X",
         "91120116MA05OLD02X",
         "91120116MA05OLD03X",
@@ -317,10 +335,9 @@ async fn a_registry_written_before_sealing_is_sealed_when_opened() {
     assert_eq!(record.sponsor.responsible.mobile, "13600000083");
     assert_eq!(record.websites[0].responsible.mobile, "13600000084");
     assert_eq!(r.submission(1).await.unwrap().request, request);
-    assert_eq!(
-        r.phone_inbox("13600000081").await.unwrap()[0].mobile,
-        "13600000081"
-    );
+    let inbox = r.phone_inbox("13600000081").await.unwrap();
+    assert_eq!(inbox[0].mobile, "13600000081");
+    assert_eq!(inbox[0].text, "核验码 123456");
     assert_eq!(
         r.last_upload(1).await.unwrap().unwrap().transfer,
         "91120116MA05OLD01X 13600000081"
@@ -341,4 +358,47 @@ async fn a_registry_written_before_sealing_is_sealed_when_opened() {
     let id = r.submit(1, "old-2", &blocked).await.unwrap();
     let outcome = r.decide(id, Decision::Approve).await.unwrap();
     assert!(codes_of(&outcome).contains(&1065), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn texts_written_before_they_were_sealed_are_sealed_when_opened() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
+
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(SimulatedClock::new(start()));
+    let r = Regulator::open(dir.path(), clock.clone(), manual_without_sms())
+        .await
+        .unwrap();
+    r.deliver_text("13600000091", "旧短信核验码 778899")
+        .await
+        .unwrap();
+    drop(r);
+    // As a registry at migration 0006 left it: the mobile sealed, the text plain.
+    let db = SqlitePool::connect_with(
+        SqliteConnectOptions::new().filename(dir.path().join(beian_regulator::db::FILE_NAME)),
+    )
+    .await
+    .unwrap();
+    for sql in [
+        "UPDATE phone_inbox SET text = '旧短信核验码 778899'",
+        "UPDATE registry_sealing SET texts_sealed = 0",
+    ] {
+        sqlx::query(sql).execute(&db).await.unwrap();
+    }
+    db.close().await;
+    assert!(!found_in(dir.path(), &["旧短信核验码 778899"]).is_empty());
+
+    let r = Regulator::open(dir.path(), clock.clone(), manual_without_sms())
+        .await
+        .unwrap();
+    let found = found_in(dir.path(), &["旧短信核验码 778899"]);
+    assert!(found.is_empty(), "found at rest after sealing: {found:?}");
+    drop(r);
+    // Opened again (not sealed twice), the inbox shows the text as sent.
+    let r = Regulator::open(dir.path(), clock, manual_without_sms())
+        .await
+        .unwrap();
+    let inbox = r.phone_inbox("13600000091").await.unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].text, "旧短信核验码 778899");
 }

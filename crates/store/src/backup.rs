@@ -57,7 +57,9 @@ pub struct Manifest {
     pub backend: String,
     /// The newest migration applied to the copied database.
     pub schema_version: i64,
-    /// The id of the data key the personal data is sealed with ([`crate::crypto::DataKey::id`]).
+    /// The id of the operator's key the copied database's data-encryption key is wrapped
+    /// under ([`crate::crypto::DataKey::id`]): the key a restore needs. A rotation after the
+    /// backup does not change it (see [`crate::data_keys`]).
     pub key_id: String,
     pub audit_head_seq: i64,
     pub audit_head_hash: String,
@@ -140,6 +142,7 @@ struct Snapshot {
     head_hash: String,
     orders: i64,
     object_keys: Vec<String>,
+    kek_id: String,
 }
 
 async fn read_snapshot(file: &Path) -> Result<Snapshot> {
@@ -162,8 +165,12 @@ async fn read_snapshot(file: &Path) -> Result<Snapshot> {
     )
     .fetch_all(&mut conn)
     .await?;
+    let kek_id: String = sqlx::query_scalar("SELECT kek_id FROM data_key WHERE id = 1")
+        .fetch_one(&mut conn)
+        .await?;
     conn.close().await?;
     Ok(Snapshot {
+        kek_id,
         schema_version,
         head_seq,
         head_hash: head_hash.iter().map(|b| format!("{b:02x}")).collect(),
@@ -232,7 +239,7 @@ pub async fn backup(store: &Store, objects: &Objects, to: &Path) -> Result<Manif
         created_at: store.now().to_rfc3339(),
         backend: Backend::Sqlite.as_str().to_owned(),
         schema_version: snapshot.schema_version,
-        key_id: store.crypto().key_id().to_owned(),
+        key_id: snapshot.kek_id.clone(),
         audit_head_seq: snapshot.head_seq,
         audit_head_hash: snapshot.head_hash,
         orders: snapshot.orders,

@@ -1,11 +1,19 @@
 //! Encryption of personal data at rest: AES-256-GCM sealing of certificate and mobile
 //! numbers, and a keyed HMAC-SHA-256 blind index to find rows by them without decrypting.
 //!
-//! One 32-byte master [`DataKey`] (config, `BEIAN_DATA_KEY`, or generated into the data dir
-//! with mode 0600 on the first embedded run) derives two subkeys with HMAC-SHA-256: one for
-//! encryption, one for the blind index. Each field kind (`Field`) is its own domain: it is the
-//! AES-GCM associated data and the HMAC prefix, so a ciphertext moved to another column fails
-//! to open and equal numbers in different fields index differently.
+//! Two 32-byte [`DataKey`]s are involved (envelope encryption, see [`crate::data_keys`]):
+//! - the operator's key (the KEK: config, `BEIAN_DATA_KEY`, or generated into the data dir
+//!   with mode 0600 on the first embedded run) only wraps the data-encryption key
+//!   ([`DataKey::wrap`], [`DataKey::unwrap`]);
+//! - the data-encryption key (the DEK, kept in the database wrapped) is what [`Crypto`] is
+//!   made from: it derives subkeys with HMAC-SHA-256, one for field encryption, one for the
+//!   blind index, one for objects. Rotating the operator's key re-wraps the DEK; nothing
+//!   sealed changes. A store from before envelope keys has the operator's key's own material
+//!   as its DEK, so what it sealed still opens.
+//!
+//! Each field kind (`Field`) is its own domain: it is the AES-GCM associated data and the HMAC
+//! prefix, so a ciphertext moved to another column fails to open and equal numbers in
+//! different fields index differently.
 
 use std::fmt;
 use std::io::Write;
@@ -28,7 +36,8 @@ pub const KEY_FILE: &str = "data.key";
 /// Environment variable holding the base64 master key.
 pub const KEY_ENV: &str = "BEIAN_DATA_KEY";
 
-/// The 32-byte master key. Its `Debug` output is redacted.
+/// A 32-byte key: the operator's key, or the data-encryption key it wraps. Its `Debug`
+/// output is redacted.
 #[derive(Clone)]
 pub struct DataKey([u8; 32]);
 
@@ -117,6 +126,50 @@ impl DataKey {
             .collect()
     }
 
+    /// Wraps `dek` under this key (the KEK): `nonce (12 bytes) ‖ AES-256-GCM ciphertext+tag`
+    /// of the DEK's 32 bytes, under a key derived from this one for wrapping, with the DEK's
+    /// id as associated data (a wrapped key does not open as another key's).
+    pub fn wrap(&self, dek: &DataKey) -> Vec<u8> {
+        let mut nonce = [0u8; 12];
+        rand::rng().fill_bytes(&mut nonce);
+        let aead = Aes256Gcm::new(&self.derive(b"beian/v1/wrap-data-key").into());
+        let aad = wrap_aad(&dek.id());
+        // Encryption with a valid key and a 12-byte nonce only fails for > 64 GiB inputs.
+        let ct = aead
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: &dek.0,
+                    aad: &aad,
+                },
+            )
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(12 + ct.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    /// Opens what [`DataKey::wrap`] made of the DEK whose id is `dek_id`; a wrong key, a
+    /// tampered blob or another id is [`StoreError::Decrypt`].
+    pub fn unwrap(&self, dek_id: &str, wrapped: &[u8]) -> Result<DataKey> {
+        if wrapped.len() != 12 + 32 + 16 {
+            return Err(StoreError::Decrypt);
+        }
+        let (nonce, ct) = wrapped.split_at(12);
+        let aead = Aes256Gcm::new(&self.derive(b"beian/v1/wrap-data-key").into());
+        let aad = wrap_aad(dek_id);
+        let plain = aead
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: &aad })
+            .map_err(|_| StoreError::Decrypt)?;
+        let arr: [u8; 32] = plain.try_into().map_err(|_| StoreError::Decrypt)?;
+        let dek = DataKey(arr);
+        if dek.id() != dek_id {
+            return Err(StoreError::Decrypt);
+        }
+        Ok(dek)
+    }
+
     fn derive(&self, label: &[u8]) -> [u8; 32] {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| {
             // HMAC accepts keys of any length; this branch cannot be taken.
@@ -157,7 +210,8 @@ impl Field {
     }
 }
 
-/// Seals, opens and indexes personal data with keys derived from one [`DataKey`].
+/// Seals, opens and indexes personal data with keys derived from one [`DataKey`] (the store's
+/// data-encryption key).
 #[derive(Clone)]
 pub struct Crypto {
     aead: Aes256Gcm,
@@ -299,6 +353,12 @@ impl Crypto {
     }
 }
 
+fn wrap_aad(dek_id: &str) -> Vec<u8> {
+    let mut aad = b"beian/data-key\0".to_vec();
+    aad.extend_from_slice(dek_id.as_bytes());
+    aad
+}
+
 fn object_aad(path: &str) -> Vec<u8> {
     let mut aad = b"beian/object\0".to_vec();
     aad.extend_from_slice(path.as_bytes());
@@ -411,6 +471,28 @@ mod tests {
         assert_eq!(a.id().len(), 16);
         assert!(!a.to_base64().contains(&a.id()));
         assert_eq!(Crypto::new(&a).key_id(), a.id());
+    }
+
+    #[test]
+    fn a_wrapped_data_key_opens_under_its_kek_only() {
+        let (kek, other, dek) = (
+            DataKey::generate(),
+            DataKey::generate(),
+            DataKey::generate(),
+        );
+        let wrapped = kek.wrap(&dek);
+        assert!(!wrapped.windows(32).any(|w| w == dek.0));
+        assert_eq!(kek.unwrap(&dek.id(), &wrapped).unwrap().0, dek.0);
+        assert!(matches!(
+            other.unwrap(&dek.id(), &wrapped),
+            Err(StoreError::Decrypt)
+        ));
+        assert!(kek.unwrap(&other.id(), &wrapped).is_err());
+        let mut tampered = wrapped.clone();
+        tampered[20] ^= 1;
+        assert!(kek.unwrap(&dek.id(), &tampered).is_err());
+        // Random nonces: wrapping twice differs.
+        assert_ne!(wrapped, kek.wrap(&dek));
     }
 
     #[test]

@@ -69,9 +69,10 @@ pub struct StoreConfig {
     pub database_url: Option<String>,
     /// Holds the SQLite file, the generated data key and the audit chain-head file.
     pub data_dir: PathBuf,
-    /// The master key; if `None`, `BEIAN_DATA_KEY`, then `data_dir/data.key` (generated on the
-    /// first run on SQLite; on PostgreSQL a missing key is an error, since several instances
-    /// must share it).
+    /// The operator's key, which wraps the data-encryption key kept in the database (see
+    /// [`crate::data_keys`]); if `None`, `BEIAN_DATA_KEY`, then `data_dir/data.key` (generated
+    /// on the first run on SQLite; on PostgreSQL a missing key is an error, since several
+    /// instances must share it).
     pub data_key: Option<DataKey>,
     /// Pool size (default 8).
     pub max_connections: Option<u32>,
@@ -123,7 +124,9 @@ pub(crate) struct Inner {
     pub(crate) backend: Backend,
     /// The database URL (for the gate's LISTEN connection; never logged).
     pub(crate) url: String,
+    /// Seals under the data-encryption key unwrapped at open ([`crate::data_keys`]).
     pub(crate) crypto: Crypto,
+    pub(crate) dek_origin: crate::data_keys::Origin,
     pub(crate) data_dir: PathBuf,
     pub(crate) clock: Clock,
     /// The idempotency keys whose requests run in this process (see [`crate::idempotency`]).
@@ -209,6 +212,8 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
         }
+        // The operator's key unwraps the data-encryption key (or makes it: see data_keys).
+        let loaded = crate::data_keys::load(&pool, &key).await?;
         let writer = match backend {
             Backend::Sqlite => {
                 pool_options(1)
@@ -228,7 +233,8 @@ impl Store {
                 head_writer,
                 backend,
                 url,
-                crypto: Crypto::new(&key),
+                crypto: Crypto::new(&loaded.dek),
+                dek_origin: loaded.origin,
                 data_dir: config.data_dir,
                 clock: config.clock.unwrap_or_else(|| Arc::new(Utc::now)),
                 claims_in_flight: Default::default(),

@@ -33,6 +33,21 @@ pub enum StoreError {
     /// The data key is not base64 of 32 bytes.
     #[error("bad data key: {0}")]
     BadDataKey(&'static str),
+    /// The operator's key given is not the one the store's data-encryption key is wrapped
+    /// under (ids only, never keys): an old key after a rotation, or another store's key.
+    #[error(
+        "wrong data key: the key given (id {given}) is not the one this store's data key is wrapped under (id {wrapped_under})"
+    )]
+    WrongDataKey {
+        given: String,
+        wrapped_under: String,
+    },
+    /// A store from before envelope keys holds sealed data that the key given does not open:
+    /// it is not the key that data was sealed with, so it is not adopted.
+    #[error(
+        "wrong data key: the key given (id {given}) does not open the data already sealed in this store"
+    )]
+    KeyDoesNotOpenData { given: String },
     /// A sealed value failed to decrypt (wrong key or tampered ciphertext).
     #[error("cannot decrypt a sealed value (wrong data key or tampered data)")]
     Decrypt,

@@ -25,7 +25,8 @@
 //!
 //! # Personal data
 //! Certificate and mobile numbers are sealed with AES-256-GCM and indexed by a keyed HMAC
-//! ([`crypto`]); outbox payloads are sealed whole. Job payloads, audit summaries, timeline
+//! ([`crypto`]) under a data-encryption key kept in the database wrapped under the operator's
+//! key, so that key rotates by re-wrapping ([`data_keys`]); outbox payloads are sealed whole. Job payloads, audit summaries, timeline
 //! notes and error texts must not carry personal data (mask it with [`crypto::mask`]).
 //!
 //! # Tests and CI
@@ -57,6 +58,7 @@ pub mod bureau_records;
 pub mod cancel_codes;
 pub mod credentials;
 pub mod crypto;
+pub mod data_keys;
 pub mod db;
 pub mod error;
 pub mod gate;

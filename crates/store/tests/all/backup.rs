@@ -21,7 +21,11 @@ use crate::fixtures::{sponsor, website};
 /// What the writer committed: (order id, object key, object bytes).
 type Committed = Arc<Mutex<Vec<(String, String, Vec<u8>)>>>;
 
-async fn write_one(store: &Store, objects: &Objects, i: usize) -> (String, String, Vec<u8>) {
+pub(crate) async fn write_one(
+    store: &Store,
+    objects: &Objects,
+    i: usize,
+) -> (String, String, Vec<u8>) {
     let bytes = format!("material {i} ").repeat(50 + i).into_bytes();
     let stored = objects.put(bytes.clone()).await.unwrap();
     let mut tx = store.begin().await.unwrap();

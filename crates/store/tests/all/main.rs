@@ -12,6 +12,7 @@ mod encryption;
 mod fixtures;
 mod gate;
 mod jobs;
+mod key_rotation;
 mod objects_s3;
 mod photos;
 mod purge;
