@@ -6,11 +6,18 @@
 //!    few real access records (account, sponsor, website, access) for the update figures.
 //! 2. Starts `beian gate serve` on an empty database and on the loaded one: load time (its
 //!    own start line) and RSS growth per domain (`/proc/PID/status`).
-//! 3. `wrk -c64 -d10s --latency` against `bench-hello` and the gate, same script (hosts drawn
-//!    from N × 1.1, so about 9 in 10 are filed), in interleaved rounds (hello, gate; gate,
-//!    hello; …, `--rounds`, default 3) with both servers up, so that the load of a shared
-//!    machine hits both alike: each round's figures, then the medians and the median ratio.
-//!    `--pin` pins the servers to CPU 0 and wrk to CPU 1 (taskset).
+//! 3. `wrk -t1 -c64 -d10s --latency` against `bench-hello` and the gate, same script (hosts
+//!    drawn from N × 1.1, so about 9 in 10 are filed), in interleaved rounds (hello, gate;
+//!    gate, hello; …, `--rounds`, default 3) with both servers up, so that the load of a
+//!    shared machine hits both alike: each round's figures, then the medians and the median
+//!    ratio. Both servers run the same way: one tokio worker (`TOKIO_WORKER_THREADS`,
+//!    `--server-threads`) pinned to CPU 0, and wrk (one thread) pinned to CPU 1 (taskset),
+//!    so that neither waits for the other's CPU (on 2 cores, wrk's threads and the servers'
+//!    workers time-sliced on the same CPUs gave even hello-world a p99 of 74 ms).
+//!    `--no-pin --server-threads 0 --threads 2` is the old, shared setup. Besides throughput,
+//!    each server's CPU time per request (`/proc/PID/stat`), which other tenants of a shared
+//!    machine disturb much less than the wall-clock rate, and the mean latency that Little's
+//!    law gives at that rate (connections / throughput).
 //! 4. Commits 取消接入 (active → cancelling) through the store and polls the gate until 403,
 //!    on each backend: update latency.
 //!
@@ -41,6 +48,8 @@ struct Args {
     runs: usize,
     rounds: usize,
     pin: bool,
+    /// `TOKIO_WORKER_THREADS` of both servers; 0: tokio's default (one per CPU it may use).
+    server_threads: u32,
 }
 
 fn args() -> Result<Args, Error> {
@@ -50,15 +59,16 @@ fn args() -> Result<Args, Error> {
         domains: 5_000_000,
         seconds: 10,
         connections: 64,
-        threads: 2,
+        threads: 1,
         runs: 5,
         rounds: 3,
-        pin: false,
+        pin: true,
+        server_threads: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        if flag == "--pin" {
-            a.pin = true;
+        if flag == "--pin" || flag == "--no-pin" {
+            a.pin = flag == "--pin";
             continue;
         }
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
@@ -71,6 +81,7 @@ fn args() -> Result<Args, Error> {
             "--threads" => a.threads = value.parse()?,
             "--runs" => a.runs = value.parse()?,
             "--rounds" => a.rounds = value.parse::<usize>()?.max(1),
+            "--server-threads" => a.server_threads = value.parse()?,
             _ => return Err(format!("unknown flag {flag}").into()),
         }
     }
@@ -88,6 +99,16 @@ impl Drop for Proc {
 }
 
 impl Proc {
+    /// CPU time used so far by all the process's threads (user + system), in clock ticks.
+    fn cpu_ticks(&self) -> Result<u64, Error> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.0.id()))?;
+        // Fields after the command name (which may hold spaces): state is field 3, utime 14.
+        let rest = stat.rsplit_once(')').ok_or("bad stat")?.1;
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let (u, s) = (f.get(11).ok_or("no utime")?, f.get(12).ok_or("no stime")?);
+        Ok(u.parse::<u64>()? + s.parse::<u64>()?)
+    }
+
     fn rss_kib(&self) -> Result<u64, Error> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id()))?;
         let line = status
@@ -133,11 +154,30 @@ fn start(cmd: &mut Command) -> Result<(Proc, String), Error> {
     Ok((proc, line.trim().to_owned()))
 }
 
+/// Clock ticks a second (`getconf CLK_TCK`; 100 when it cannot be read).
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// The command of a server under test: `TOKIO_WORKER_THREADS` from `--server-threads`.
+fn server(a: &Args, program: &Path) -> Command {
+    let mut c = Command::new(program);
+    if a.server_threads > 0 {
+        c.env("TOKIO_WORKER_THREADS", a.server_threads.to_string());
+    }
+    c
+}
+
 /// `beian gate serve`; returns it, its address and its load time in ms.
-fn start_gate(beian: &Path, url: &str) -> Result<(Proc, SocketAddr, u64), Error> {
+fn start_gate(a: &Args, url: &str) -> Result<(Proc, SocketAddr, u64), Error> {
     let addr = free_addr()?;
     let (proc, line) = start(
-        Command::new(beian)
+        server(a, &a.beian)
             .args(["gate", "serve", "--database-url", url, "--listen"])
             .arg(addr.to_string()),
     )?;
@@ -299,6 +339,8 @@ struct Wrk {
     rps: f64,
     p50_ms: f64,
     p99_ms: f64,
+    /// The server's CPU time per request answered, in µs.
+    cpu_us: f64,
 }
 
 fn ms_of(text: &str) -> Option<f64> {
@@ -348,7 +390,7 @@ fn loadavg() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn wrk(a: &Args, addr: SocketAddr, script: &Path) -> Result<Wrk, Error> {
+fn wrk(a: &Args, server: &Proc, addr: SocketAddr, script: &Path) -> Result<Wrk, Error> {
     let mut cmd = if a.pin {
         let mut c = Command::new("taskset");
         c.args(["-c", WRK_CPU, "wrk"]);
@@ -356,6 +398,7 @@ fn wrk(a: &Args, addr: SocketAddr, script: &Path) -> Result<Wrk, Error> {
     } else {
         Command::new("wrk")
     };
+    let cpu_before = server.cpu_ticks()?;
     let out = cmd
         .arg(format!("-t{}", a.threads))
         .arg(format!("-c{}", a.connections))
@@ -365,6 +408,7 @@ fn wrk(a: &Args, addr: SocketAddr, script: &Path) -> Result<Wrk, Error> {
         .arg(script)
         .arg(format!("http://{addr}"))
         .output()?;
+    let cpu_s = server.cpu_ticks()?.saturating_sub(cpu_before) as f64 / clock_ticks();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let field = |prefix: &str| -> Option<String> {
         text.lines()
@@ -372,11 +416,21 @@ fn wrk(a: &Args, addr: SocketAddr, script: &Path) -> Result<Wrk, Error> {
             .find(|l| l.starts_with(prefix))
             .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
     };
+    // "  123456 requests in 10.00s, 12.34MB read"
+    let requests = || -> Option<f64> {
+        text.lines()
+            .find(|l| l.contains(" requests in "))?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    };
     let parse = || -> Option<Wrk> {
         Some(Wrk {
             rps: field("Requests/sec:")?.parse().ok()?,
             p50_ms: ms_of(&field("50%")?)?,
             p99_ms: ms_of(&field("99%")?)?,
+            cpu_us: cpu_s * 1e6 / requests()?.max(1.0),
         })
     };
     parse().ok_or_else(|| format!("cannot read wrk's output:\n{text}").into())
@@ -398,8 +452,16 @@ fn median_max(v: &[Duration]) -> String {
 async fn run(a: Args) -> Result<(), Error> {
     let n = a.domains;
     println!(
-        "beian gate bench: {n} domains, wrk -t{} -c{} -d{}s on loopback, {} interleaved rounds",
-        a.threads, a.connections, a.seconds, a.rounds
+        "beian gate bench: {n} domains, wrk -t{} -c{} -d{}s on loopback, {} interleaved rounds, \
+         servers with {}",
+        a.threads,
+        a.connections,
+        a.seconds,
+        a.rounds,
+        match a.server_threads {
+            0 => "tokio's default worker threads".to_owned(),
+            t => format!("TOKIO_WORKER_THREADS={t}"),
+        }
     );
     println!(
         "CPUs: {}; {}",
@@ -416,7 +478,7 @@ async fn run(a: Args) -> Result<(), Error> {
 
     // SQLite: empty and loaded.
     let empty = testing::sqlite().await;
-    let (empty_gate, _, _) = start_gate(&a.beian, &url_of(&empty))?;
+    let (empty_gate, _, _) = start_gate(&a, &url_of(&empty))?;
     let sqlite = testing::sqlite().await;
     let took = generate(&sqlite.store, n).await?;
     println!(
@@ -427,7 +489,7 @@ async fn run(a: Args) -> Result<(), Error> {
     for (i, d) in lat_domains.iter().enumerate() {
         accesses.push((real_access(&sqlite.store, i, d).await?, d.clone()));
     }
-    let (gate, gate_addr, sqlite_load_ms) = start_gate(&a.beian, &url_of(&sqlite))?;
+    let (gate, gate_addr, sqlite_load_ms) = start_gate(&a, &url_of(&sqlite))?;
     let http = reqwest::Client::new();
     // Touch both once so lazily mapped pages count alike, then read RSS.
     gate_status(&http, gate_addr, "shop1.com.cn").await?;
@@ -448,7 +510,7 @@ async fn run(a: Args) -> Result<(), Error> {
         ),
     )?;
     let hello_addr = free_addr()?;
-    let (hello, _) = start(Command::new(&a.hello).arg(hello_addr.to_string()))?;
+    let (hello, _) = start(server(&a, &a.hello).arg(hello_addr.to_string()))?;
     if a.pin {
         pin(&hello)?;
         pin(&gate)?;
@@ -459,23 +521,27 @@ async fn run(a: Args) -> Result<(), Error> {
         // Alternating order (AB BA AB …), both servers up all along, so a change in the
         // shared machine's load hits the baseline and the gate alike.
         let (base, g) = if r % 2 == 0 {
-            let base = wrk(&a, hello_addr, &script)?;
-            (base, wrk(&a, gate_addr, &script)?)
+            let base = wrk(&a, &hello, hello_addr, &script)?;
+            (base, wrk(&a, &gate, gate_addr, &script)?)
         } else {
-            let g = wrk(&a, gate_addr, &script)?;
-            (wrk(&a, hello_addr, &script)?, g)
+            let g = wrk(&a, &gate, gate_addr, &script)?;
+            (wrk(&a, &hello, hello_addr, &script)?, g)
         };
         println!(
-            "round {}: hello {:.0} req/s (p50 {:.3} ms, p99 {:.3} ms) | gate {:.0} req/s \
-             (p50 {:.3} ms, p99 {:.3} ms) | ratio {:.3}",
+            "round {}: hello {:.0} req/s (p50 {:.3} ms, p99 {:.3} ms, {:.1} µs CPU/req) | \
+             gate {:.0} req/s (p50 {:.3} ms, p99 {:.3} ms, {:.1} µs CPU/req) | ratio {:.3}, \
+             CPU ratio {:.3}",
             r + 1,
             base.rps,
             base.p50_ms,
             base.p99_ms,
+            base.cpu_us,
             g.rps,
             g.p50_ms,
             g.p99_ms,
-            g.rps / base.rps
+            g.cpu_us,
+            g.rps / base.rps,
+            base.cpu_us / g.cpu_us
         );
         rounds.push((base, g));
     }
@@ -493,15 +559,18 @@ async fn run(a: Args) -> Result<(), Error> {
     let worst =
         |f: &dyn Fn(&(Wrk, Wrk)) -> f64| -> f64 { rounds.iter().map(f).fold(f64::NAN, f64::max) };
     let ratio = median(&|(b, g)| g.rps / b.rps);
+    let cpu_ratio = median(&|(b, g)| b.cpu_us / g.cpu_us);
     let base = Wrk {
         rps: median(&|(b, _)| b.rps),
         p50_ms: median(&|(b, _)| b.p50_ms),
         p99_ms: median(&|(b, _)| b.p99_ms),
+        cpu_us: median(&|(b, _)| b.cpu_us),
     };
     let g = Wrk {
         rps: median(&|(_, g)| g.rps),
         p50_ms: median(&|(_, g)| g.p50_ms),
         p99_ms: median(&|(_, g)| g.p99_ms),
+        cpu_us: median(&|(_, g)| g.cpu_us),
     };
     let (base_p99_worst, gate_p99_worst) = (worst(&|(b, _)| b.p99_ms), worst(&|(_, g)| g.p99_ms));
 
@@ -520,7 +589,7 @@ async fn run(a: Args) -> Result<(), Error> {
             for (i, d) in lat_domains.iter().enumerate() {
                 accesses.push((real_access(&pg.store, i, d).await?, d.clone()));
             }
-            let (gate, addr, load_ms) = start_gate(&a.beian, &url_of(&pg))?;
+            let (gate, addr, load_ms) = start_gate(&a, &url_of(&pg))?;
             let updates = update_latencies(&pg.store, addr, &accesses).await?;
             drop(gate);
             pg.teardown().await;
@@ -533,15 +602,29 @@ async fn run(a: Args) -> Result<(), Error> {
     println!("| figure | value |");
     println!("|---|---|");
     let rn = rounds.len();
+    let c = f64::from(a.connections);
     println!(
-        "| bare axum hello (baseline), median of {rn} | {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms (worst {:.3} ms) |",
-        base.rps, base.p50_ms, base.p99_ms, base_p99_worst
+        "| bare axum hello (baseline), median of {rn} | {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms (worst {:.3} ms); {:.1} µs CPU/req; mean latency by Little's law {:.3} ms |",
+        base.rps,
+        base.p50_ms,
+        base.p99_ms,
+        base_p99_worst,
+        base.cpu_us,
+        c / base.rps * 1000.0
     );
     println!(
-        "| gate, {n} domains loaded, median of {rn} | {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms (worst {:.3} ms) |",
-        g.rps, g.p50_ms, g.p99_ms, gate_p99_worst
+        "| gate, {n} domains loaded, median of {rn} | {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms (worst {:.3} ms); {:.1} µs CPU/req; mean latency by Little's law {:.3} ms |",
+        g.rps,
+        g.p50_ms,
+        g.p99_ms,
+        gate_p99_worst,
+        g.cpu_us,
+        c / g.rps * 1000.0
     );
     println!("| gate throughput / baseline, median of {rn} rounds | {ratio:.3}× |");
+    println!(
+        "| baseline CPU per request / gate CPU per request, median of {rn} rounds | {cpu_ratio:.3}× |"
+    );
     println!(
         "| RSS: empty gate, loaded gate | {:.1} MiB, {:.1} MiB |",
         rss_empty as f64 / 1024.0,
