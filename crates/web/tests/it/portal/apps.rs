@@ -238,6 +238,13 @@ async fn app_story(t: &TestStore) {
     // Through the provider's review, the photo and the bureau's SMS check to the number.
     approve(app.reviewer(), &id).await;
     photo_in_the_pages(&mut b, &id).await;
+    // The photo's reviewer sees whom it must show: the APP's responsible person (here the
+    // sponsor's), not an empty website's.
+    Browser::of(&app, app.reviewer(), "zh-CN")
+        .open(&format!("/staff/orders/{id}/photo"))
+        .await
+        .has(&["APP 名称", NAME, "APP 负责人", "李四", &resident_id(9)])
+        .lacks(&["网站负责人"]);
     approve_photo(app.reviewer(), &id).await;
     let s = app.login("liapp").await;
     sms_check_to_completed(&app, &mut b, &s, &id, &[MOBILE]).await;
