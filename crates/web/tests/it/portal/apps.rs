@@ -482,3 +482,41 @@ async fn an_app_new_access_in_the_pages() {
         .await
         .has(&["初审中", "新增接入", "远方办公"]);
 }
+
+/// A return reason is a reviewer's text, its field any path the API is given: one naming an
+/// APP platform past any index (`app.platforms[9223372036854775807].package`) is shown by its
+/// path on the customer's order page, which does not fail.
+#[tokio::test]
+async fn a_return_reason_naming_a_platform_past_any_index_is_shown() {
+    use crate::flows::driver::{bind, first_filing, upload_missing_and_submit};
+    testing::each_backend(async |t| {
+        let app = TestApp::new().fixture_registry().reviewer().start(t).await;
+        let s = app.new_applicant("pathy").await;
+        let id = first_filing(&s, "odd-path.cn", 671, "杭州路径测试有限公司").await;
+        service_number(&app.store, "SN-PATH").await;
+        bind(&s, &id, "SN-PATH").await;
+        upload_missing_and_submit(&s, &id).await;
+        let field = format!("app.platforms[{}].package", i64::MAX);
+        let (status, returned) = app
+            .reviewer()
+            .post(
+                &format!("/review/orders/{id}/return"),
+                serde_json::json!({"reasons": [
+                    {"field": field, "message": "包名有误"},
+                    {"field": "app.platforms[1].package", "message": "第二个包名有误"},
+                ]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{returned}");
+        let mut b = Browser::of(&app, &s, "zh-CN");
+        let page = b.get(&format!("/orders/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        page.has(&[
+            "包名有误",
+            &field,
+            "APP 信息 · 平台 2 · 包名 / Bundle ID",
+            "第二个包名有误",
+        ]);
+    })
+    .await;
+}
