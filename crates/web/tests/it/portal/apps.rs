@@ -192,6 +192,18 @@ async fn app_story(t: &TestStore) {
     // The space it may not hold is named, quoted so it shows.
     assert!(field.contains("不能包含“ ”"), "{field}");
     wrong.lacks(&["id=\"e-app.platforms[0].package\""]);
+    // A second platform chosen with nothing typed is not dropped: what it lacks is said
+    // beside its fields.
+    let mut chosen_only = app_typed("unused");
+    chosen_only.retain(|(k, _)| !k.starts_with("app.platforms[1]") || k.ends_with(".platform"));
+    let lacking = b.fill(&path, &path, &super::fields(&chosen_only)).await;
+    assert_eq!(
+        lacking.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        lacking.body
+    );
+    lacking.has(&["id=\"e-app.platforms[1].package\""]);
     let typed = app_typed("com.yunqi.portal.Assistant");
     let saved = b.fill(&path, &path, &super::fields(&typed)).await;
     assert_eq!(
