@@ -107,8 +107,11 @@ fn parse_origin(s: &str) -> Result<Origin> {
 }
 
 /// Whether `key`, used directly (as before envelope keys), opens the first sealed value of
-/// each of a few tables (sponsors, accounts, outbox, legacy records); `true` when there is
-/// none to try.
+/// each table that holds sealed values (sponsors, accounts, the outbox, legacy records, the
+/// orders' forms, stored idempotent answers, bureau secrets, uploads and downloads, backdrop
+/// contacts); `true` when there is none to try. Every such table is tried, not a few: a store
+/// whose only sealed values are in one left out would adopt a wrong key, after which its own
+/// key is refused and what it sealed opens under neither.
 async fn opens_existing_data(pool: &AnyPool, key: &DataKey) -> Result<bool> {
     let crypto = Crypto::new(key);
     let probes = [
@@ -124,6 +127,31 @@ async fn opens_existing_data(pool: &AnyPool, key: &DataKey) -> Result<bool> {
         (
             "SELECT record_ct AS ct FROM legacy_accounts LIMIT 1",
             Field::LegacyRecord,
+        ),
+        (
+            "SELECT forms_ct AS ct FROM order_workflow WHERE forms_ct IS NOT NULL LIMIT 1",
+            Field::Outbox,
+        ),
+        // A pending answer (status 0) is a placeholder, not sealed.
+        (
+            "SELECT response_body AS ct FROM idempotency_keys WHERE response_status <> 0 LIMIT 1",
+            Field::StoredResponse,
+        ),
+        (
+            "SELECT secret_ct AS ct FROM bureau_secrets LIMIT 1",
+            Field::Outbox,
+        ),
+        (
+            "SELECT xml_ct AS ct FROM bureau_uploads LIMIT 1",
+            Field::Outbox,
+        ),
+        (
+            "SELECT payload_ct AS ct FROM bureau_downloads LIMIT 1",
+            Field::Outbox,
+        ),
+        (
+            "SELECT contact_ct AS ct FROM backdrop_requests LIMIT 1",
+            Field::Outbox,
         ),
     ];
     for (sql, field) in probes {

@@ -268,3 +268,51 @@ async fn a_store_from_before_envelope_keys_opens_with_its_key_and_rotates() {
     })
     .await;
 }
+
+/// A store from before envelope keys whose only sealed values are outside sponsors, accounts,
+/// the outbox and legacy records (here a stored idempotent answer, as a registration through
+/// the API leaves before any filing) still refuses a key that does not open them: a wrong key
+/// adopted would be pinned, its own key then refused, and the answer open under neither.
+#[tokio::test]
+async fn a_store_from_before_envelope_keys_refuses_a_key_that_does_not_open_a_stored_answer() {
+    each_backend(async |t| {
+        let master = t.key.clone();
+        let count = |table: &'static str| async move {
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {table}")))
+                .fetch_one(t.store.pool())
+                .await
+                .unwrap()
+                .try_get::<i64, _>("n")
+                .unwrap()
+        };
+        for table in ["sponsors", "accounts", "outbox", "legacy_accounts"] {
+            assert_eq!(count(table).await, 0, "{table} is not empty");
+        }
+        downgrade(&t.store).await;
+        // As the release before envelope keys sealed it: directly under the master key.
+        let sealed = Crypto::new(&master).seal(Field::StoredResponse, br#"{"id":"acct-1"}"#);
+        sqlx::query(
+            "INSERT INTO idempotency_keys (account_id, key, request_hash, response_status, \
+             response_body, created_at) VALUES ('ip:192.0.2.1', 'k-1', $1, 201, $2, 0)",
+        )
+        .bind(vec![7u8; 32])
+        .bind(sealed)
+        .execute(t.store.pool())
+        .await
+        .unwrap();
+
+        let stranger = DataKey::generate();
+        let refused = Store::open(config_with(t, &stranger)).await;
+        assert!(
+            matches!(&refused, Err(StoreError::KeyDoesNotOpenData { given }) if *given == stranger.id()),
+            "{refused:?}"
+        );
+        // Nothing was adopted: the store's own key still opens it, and is what it adopts.
+        let upgraded = Store::open(config_with(t, &master)).await.unwrap();
+        assert_eq!(upgraded.data_key_origin(), Origin::Master);
+        assert_eq!(upgraded.data_key_id(), master.id());
+        assert_eq!(upgraded.wrapping_key_id().await.unwrap(), master.id());
+        upgraded.close().await;
+    })
+    .await;
+}

@@ -196,18 +196,31 @@ async fn photo_blocks(
     if o.account_id == acting.account_id {
         blocks.push(Block::Note("warn", ctx.t("staff-own-order")));
     }
-    let website = &o.forms.website.responsible;
+    // The person photographed is the website's responsible person, or the APP's on an APP's
+    // order (which has no website form).
+    let (subject, person_label, person) = match &o.forms.app {
+        Some(a) => (
+            (ctx.t("f-app-name"), a.name.clone()),
+            ctx.t("photos-app-person"),
+            &a.responsible,
+        ),
+        None => (
+            (ctx.t("f-domain"), o.forms.website.domain.clone()),
+            ctx.t("photos-website-person"),
+            &o.forms.website.responsible,
+        ),
+    };
     let sponsor = &o.forms.sponsor.responsible;
     blocks.push(Block::Dl(vec![
         (
             ctx.t("f-sponsor-name"),
             o.forms.sponsor.identity.name.clone(),
         ),
-        (ctx.t("f-domain"), o.forms.website.domain.clone()),
-        (ctx.t("photos-website-person"), website.name.clone()),
+        subject,
+        (person_label, person.name.clone()),
         (
             ctx.t("staff-person-cert"),
-            website.certificate_number.clone(),
+            person.certificate_number.clone(),
         ),
         (ctx.t("photos-sponsor-person"), sponsor.name.clone()),
     ]));
@@ -216,7 +229,11 @@ async fn photo_blocks(
         return Ok(blocks);
     }
     blocks.push(Block::Img(
-        ctx.t("photos-photo"),
+        ctx.t(if o.forms.is_app() {
+            "photos-app-photo"
+        } else {
+            "photos-photo"
+        }),
         format!("/staff/orders/{id}/photo/image"),
     ));
     if o.account_id == acting.account_id {

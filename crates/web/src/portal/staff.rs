@@ -316,7 +316,9 @@ fn app_field_label(ctx: &Ctx, path: &str) -> Option<String> {
     let label = match rest.strip_prefix("platforms[") {
         Some(p) => {
             let (n, leaf) = p.split_once("].")?;
-            let n: i64 = n.parse().ok()?;
+            // The path is a reviewer's (the API takes any): a negative or huge index is no
+            // platform of a form, named by its path (no overflow).
+            let n = i64::from(n.parse::<u16>().ok()?) + 1;
             let key = match leaf {
                 "platform" => "f-app-platform",
                 "package" => "f-app-package",
@@ -326,7 +328,7 @@ fn app_field_label(ctx: &Ctx, path: &str) -> Option<String> {
             };
             format!(
                 "{} · {}",
-                ctx.t_args("app-platform-n", &[("n", Arg::N(n + 1))]),
+                ctx.t_args("app-platform-n", &[("n", Arg::N(n))]),
                 ctx.t(key)
             )
         }

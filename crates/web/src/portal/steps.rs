@@ -788,8 +788,8 @@ pub async fn app_page(
     )
 }
 
-/// `POST /orders/{id}/app`: the platforms filled in (an empty one is none), each under the
-/// APP's name; without "填写新负责人信息" the sponsor's responsible person is the APP's too.
+/// `POST /orders/{id}/app`: the platforms chosen (无此平台 is none), each under the APP's
+/// name; without "填写新负责人信息" the sponsor's responsible person is the APP's too.
 pub async fn app(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -815,13 +815,9 @@ pub async fn app(
             }
         })
         .enumerate()
-        .filter(|(i, p)| {
-            *i == 0
-                || !(p.platform.is_empty()
-                    || p.package.is_empty()
-                        && p.public_key.is_empty()
-                        && p.signature_digest.is_empty())
-        })
+        // "无此平台" leaves a platform out; one chosen is kept even with nothing typed, so
+        // that what it lacks is said beside its fields rather than the platform dropped.
+        .filter(|(i, p)| *i == 0 || !p.platform.is_empty())
         .map(|(_, p)| p)
         .collect();
     let new_person = form.checked("new_person");

@@ -192,6 +192,18 @@ async fn app_story(t: &TestStore) {
     // The space it may not hold is named, quoted so it shows.
     assert!(field.contains("不能包含“ ”"), "{field}");
     wrong.lacks(&["id=\"e-app.platforms[0].package\""]);
+    // A second platform chosen with nothing typed is not dropped: what it lacks is said
+    // beside its fields.
+    let mut chosen_only = app_typed("unused");
+    chosen_only.retain(|(k, _)| !k.starts_with("app.platforms[1]") || k.ends_with(".platform"));
+    let lacking = b.fill(&path, &path, &super::fields(&chosen_only)).await;
+    assert_eq!(
+        lacking.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        lacking.body
+    );
+    lacking.has(&["id=\"e-app.platforms[1].package\""]);
     let typed = app_typed("com.yunqi.portal.Assistant");
     let saved = b.fill(&path, &path, &super::fields(&typed)).await;
     assert_eq!(
@@ -238,6 +250,13 @@ async fn app_story(t: &TestStore) {
     // Through the provider's review, the photo and the bureau's SMS check to the number.
     approve(app.reviewer(), &id).await;
     photo_in_the_pages(&mut b, &id).await;
+    // The photo's reviewer sees whom it must show: the APP's responsible person (here the
+    // sponsor's), not an empty website's.
+    Browser::of(&app, app.reviewer(), "zh-CN")
+        .open(&format!("/staff/orders/{id}/photo"))
+        .await
+        .has(&["APP 名称", NAME, "APP 负责人", "李四", &resident_id(9)])
+        .lacks(&["网站负责人"]);
     approve_photo(app.reviewer(), &id).await;
     let s = app.login("liapp").await;
     sms_check_to_completed(&app, &mut b, &s, &id, &[MOBILE]).await;
@@ -474,4 +493,42 @@ async fn an_app_new_access_in_the_pages() {
     super::submit(&mut b, &id)
         .await
         .has(&["初审中", "新增接入", "远方办公"]);
+}
+
+/// A return reason is a reviewer's text, its field any path the API is given: one naming an
+/// APP platform past any index (`app.platforms[9223372036854775807].package`) is shown by its
+/// path on the customer's order page, which does not fail.
+#[tokio::test]
+async fn a_return_reason_naming_a_platform_past_any_index_is_shown() {
+    use crate::flows::driver::{bind, first_filing, upload_missing_and_submit};
+    testing::each_backend(async |t| {
+        let app = TestApp::new().fixture_registry().reviewer().start(t).await;
+        let s = app.new_applicant("pathy").await;
+        let id = first_filing(&s, "odd-path.cn", 671, "杭州路径测试有限公司").await;
+        service_number(&app.store, "SN-PATH").await;
+        bind(&s, &id, "SN-PATH").await;
+        upload_missing_and_submit(&s, &id).await;
+        let field = format!("app.platforms[{}].package", i64::MAX);
+        let (status, returned) = app
+            .reviewer()
+            .post(
+                &format!("/review/orders/{id}/return"),
+                serde_json::json!({"reasons": [
+                    {"field": field, "message": "包名有误"},
+                    {"field": "app.platforms[1].package", "message": "第二个包名有误"},
+                ]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{returned}");
+        let mut b = Browser::of(&app, &s, "zh-CN");
+        let page = b.get(&format!("/orders/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        page.has(&[
+            "包名有误",
+            &field,
+            "APP 信息 · 平台 2 · 包名 / Bundle ID",
+            "第二个包名有误",
+        ]);
+    })
+    .await;
 }
