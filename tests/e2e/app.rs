@@ -200,7 +200,7 @@ async fn an_app_first_filing_to_its_number_in_chromium() {
     steps::request_backdrop(&mut p, &id).await;
     crate::staff::ship_backdrop(&mut r, &id).await;
     steps::upload_photo(&mut p, &id).await;
-    crate::staff::approve_photo(&mut r, &id).await;
+    crate::staff::approve_photo(&mut r, &id, "APP 负责人").await;
 
     let mut phone = Person::new(&tools, &driver, &server, "app-first-filing-phone", DESKTOP).await;
     phone.log_in("bureau").await;
@@ -245,7 +245,10 @@ async fn an_app_first_filing_to_its_number_in_chromium() {
     p.see(&[NAME, "发送验证码"]).await;
     p.shot("cancel-confirm").await;
     p.press("发送验证码").await;
-    p.see(&["验证码已发送至", "138****8000"]).await;
+    // The APP was filed through us: ours is its only access, and the page says the bureau
+    // will refuse before one goes on.
+    p.see(&["验证码已发送至", "138****8000", "唯一的接入商", "注销APP"])
+        .await;
     p.shot("cancel-code-sent").await;
     let sms = steps::texted_code(&mut phone, MOBILE, "取消").await;
     let password = steps::texted_password(&mut phone, MOBILE).await;
@@ -256,20 +259,33 @@ async fn an_app_first_filing_to_its_number_in_chromium() {
     p.arrive("/filings").await;
     p.see(&["取消接入申请已提交", "取消接入中"]).await;
     p.shot("cancel-submitted").await;
-    // The bureau answers on its next exchange with us (the clock moved a minute at a time).
+    // The bureau answers on its next exchange with us (the clock moved a minute at a time):
+    // it refuses to cancel the only access, the APP stays accessed here with its actions,
+    // and the customer's phone is told why.
     let mut minutes = 0;
     loop {
         p.open("/filings").await;
-        let page = p.text().await;
-        if !page.contains("取消接入中") {
+        if !p.text().await.contains("取消接入中") {
             break;
         }
         assert!(minutes < 30, "the bureau never answered the cancellation");
         server.advance(1).await;
         minutes += 1;
     }
-    p.shot("cancel-answered").await;
-    eprintln!("after the bureau's answer:\n{}", p.text().await);
+    p.see(&[NAME, &number, "已接入"]).await;
+    p.see_no(&["已取消接入"]).await;
+    assert!(
+        p.link("取消接入").await.is_some(),
+        "取消接入 no longer offered"
+    );
+    p.shot("cancel-refused").await;
+    steps::refresh_until(
+        &mut phone,
+        &format!("/sim/phone-inbox?mobile={MOBILE}"),
+        &["未获管局同意"],
+    )
+    .await;
+    phone.shot("phone-inbox-refused").await;
     p.close().await;
     r.close().await;
     phone.close().await;

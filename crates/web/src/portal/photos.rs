@@ -157,7 +157,7 @@ pub async fn photos(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
         blocks.push(Block::Table(
             vec![
                 ctx.t("f-order"),
-                ctx.t("f-domain"),
+                ctx.t("f-order-service"),
                 ctx.t("f-sponsor-name"),
                 ctx.t("f-province"),
                 ctx.t("staff-entered"),
@@ -196,18 +196,32 @@ async fn photo_blocks(
     if o.account_id == acting.account_id {
         blocks.push(Block::Note("warn", ctx.t("staff-own-order")));
     }
-    let website = &o.forms.website.responsible;
+    // The person photographed: the website's responsible person, or the APP's.
+    let (subject, person, person_label, photo_label) = match &o.forms.app {
+        Some(a) => (
+            (ctx.t("f-app-name"), a.name.clone()),
+            &a.responsible,
+            "photos-app-person",
+            "photos-photo-app",
+        ),
+        None => (
+            (ctx.t("f-domain"), o.forms.website.domain.clone()),
+            &o.forms.website.responsible,
+            "photos-website-person",
+            "photos-photo",
+        ),
+    };
     let sponsor = &o.forms.sponsor.responsible;
     blocks.push(Block::Dl(vec![
         (
             ctx.t("f-sponsor-name"),
             o.forms.sponsor.identity.name.clone(),
         ),
-        (ctx.t("f-domain"), o.forms.website.domain.clone()),
-        (ctx.t("photos-website-person"), website.name.clone()),
+        subject,
+        (ctx.t(person_label), person.name.clone()),
         (
             ctx.t("staff-person-cert"),
-            website.certificate_number.clone(),
+            person.certificate_number.clone(),
         ),
         (ctx.t("photos-sponsor-person"), sponsor.name.clone()),
     ]));
@@ -216,7 +230,7 @@ async fn photo_blocks(
         return Ok(blocks);
     }
     blocks.push(Block::Img(
-        ctx.t("photos-photo"),
+        ctx.t(photo_label),
         format!("/staff/orders/{id}/photo/image"),
     ));
     if o.account_id == acting.account_id {

@@ -235,9 +235,28 @@ async fn app_story(t: &TestStore) {
         ])
         .lacks(&["网站名称"]);
 
+    // The review queue names the APP where a website's order has its domain.
+    let queue = Browser::of(&app, app.reviewer(), "zh-CN")
+        .open("/staff/review")
+        .await;
+    let row = queue
+        .body
+        .split(&format!("href=\"/staff/orders/{id}\""))
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no queue row of {id}: {}", queue.body));
+    assert!(row.contains(&format!(">{NAME}</td>")), "{row}");
+    queue.has(&["备案域名或 APP"]);
+
     // Through the provider's review, the photo and the bureau's SMS check to the number.
     approve(app.reviewer(), &id).await;
     photo_in_the_pages(&mut b, &id).await;
+    // The photo's page names the APP and the APP's responsible person photographed.
+    Browser::of(&app, app.reviewer(), "zh-CN")
+        .open(&format!("/staff/orders/{id}/photo"))
+        .await
+        .has(&["APP 负责人", "李四", NAME, "APP 负责人核验照片"])
+        .lacks(&["网站负责人"]);
     approve_photo(app.reviewer(), &id).await;
     let s = app.login("liapp").await;
     sms_check_to_completed(&app, &mut b, &s, &id, &[MOBILE]).await;
@@ -283,7 +302,8 @@ async fn app_story(t: &TestStore) {
     b.open(&cancel).await.has(&[NAME, "工信部", "发送验证码"]);
     let sent = b.post(&format!("{cancel}/code"), &[]).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
-    sent.has(&["验证码已发送", "138****8000"]);
+    // Filed through us, ours is its only access: the bureau will refuse, the page says so.
+    sent.has(&["验证码已发送", "138****8000", "唯一的接入商", "注销APP"]);
     let code = texted_code(&app).await;
     let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
     let password = texted_password(&app).await;
