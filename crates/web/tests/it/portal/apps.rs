@@ -163,7 +163,7 @@ async fn app_story(t: &TestStore) {
             "APP 信息",
             "f-app.platforms[2].platform\">平台 3",
             "平台 3 · 包名 / Bundle ID",
-            "签名 MD5 / SHA-1 值",
+            "签名 MD5 / SHA-1 / SHA-256 值",
         ])
         .lacks(&["网站信息"]);
     let website = b.get(&format!("/orders/{id}/website")).await;
