@@ -97,7 +97,7 @@ async fn new_access_in_chromium() {
     steps::request_backdrop(&mut p, &id).await;
     crate::staff::ship_backdrop(&mut r, &id).await;
     steps::upload_photo(&mut p, &id).await;
-    crate::staff::approve_photo(&mut r, &id).await;
+    crate::staff::approve_photo(&mut r, &id, "网站负责人").await;
     // The bureau receives the order and texts both responsible persons; each enters the code
     // on the bureau's page; the bureau approves after its review time.
     let mut phone = Person::new(&tools, &driver, &server, "new-access-phone-inbox", DESKTOP).await;

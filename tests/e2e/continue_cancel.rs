@@ -144,7 +144,7 @@ async fn continue_access_then_cancel_access_in_chromium() {
     steps::request_backdrop(&mut p, &id).await;
     crate::staff::ship_backdrop(&mut r, &id).await;
     steps::upload_photo(&mut p, &id).await;
-    crate::staff::approve_photo(&mut r, &id).await;
+    crate::staff::approve_photo(&mut r, &id, "网站负责人").await;
     let mut phone = Person::new(&tools, &driver, &server, "continue-access-phone", DESKTOP).await;
     phone.log_in("bureau").await;
     let sponsor_phone = sponsor_mobile(0);

@@ -41,7 +41,7 @@ async fn a_first_filing_to_its_number_in_chromium() {
     steps::request_backdrop(&mut p, &id).await;
     crate::staff::ship_backdrop(&mut r, &id).await;
     steps::upload_photo(&mut p, &id).await;
-    crate::staff::approve_photo(&mut r, &id).await;
+    crate::staff::approve_photo(&mut r, &id, "网站负责人").await;
 
     let mut phone = Person::new(&tools, &driver, &server, "first-filing-phone", DESKTOP).await;
     phone.log_in("bureau").await;

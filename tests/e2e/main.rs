@@ -12,6 +12,7 @@ mod steps;
 
 mod access;
 mod admin;
+mod app;
 mod aside;
 mod continue_cancel;
 mod first;

@@ -32,13 +32,14 @@ pub async fn ship_backdrop(r: &mut Person<'_>, id: &str) {
     r.shot("backdrop-shipped").await;
 }
 
-/// The reviewer approves the order's photo, seen beside the persons' data.
-pub async fn approve_photo(r: &mut Person<'_>, id: &str) {
+/// The reviewer approves the order's photo, seen beside the persons' data (`person`: how the
+/// page names the person photographed, 网站负责人 or APP 负责人).
+pub async fn approve_photo(r: &mut Person<'_>, id: &str, person: &str) {
     crate::steps::refresh_until(r, "/staff/photos", &[id]).await;
     r.shot("photos").await;
     r.follow(id).await;
     r.arrive(&format!("/staff/orders/{id}/photo")).await;
-    r.see(&["网站负责人", "照片审核通过", "驳回照片"]).await;
+    r.see(&[person, "照片审核通过", "驳回照片"]).await;
     // The photo is shown (loaded, not a broken image): waited for, as it loads after the text.
     r.until_true(
         "const i = document.querySelector('img.preview'); return !!i && i.complete && i.naturalWidth > 0;",

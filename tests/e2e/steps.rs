@@ -79,7 +79,7 @@ pub async fn filing_password(p: &mut Person<'_>, id: &str, password: &str) {
 }
 
 /// Types `value` into `name` where the page shows the field empty and lets one type.
-async fn fill_if_empty(p: &mut Person<'_>, name: &str, value: &str) {
+pub async fn fill_if_empty(p: &mut Person<'_>, name: &str, value: &str) {
     if let Some((now, readonly)) = p.field_value(name).await
         && now.is_empty()
         && !readonly
@@ -90,20 +90,7 @@ async fn fill_if_empty(p: &mut Person<'_>, name: &str, value: &str) {
 
 /// The sponsor and website pages, as a customer fills what they leave to them.
 pub async fn forms(p: &mut Person<'_>, id: &str, resident_id: &str) {
-    p.open(&format!("/orders/{id}/sponsor")).await;
-    p.see(&["主体信息"]).await;
-    fill_if_empty(p, "sponsor.address", "浙江省杭州市西湖区文三路 1 号").await;
-    fill_if_empty(p, "sponsor.responsible.name", "张三").await;
-    if let Some((_, false)) = p.field_value("sponsor.responsible.certificate_type").await {
-        p.choose("sponsor.responsible.certificate_type", "resident_id")
-            .await;
-    }
-    fill_if_empty(p, "sponsor.responsible.certificate_number", resident_id).await;
-    fill_if_empty(p, "sponsor.responsible.mobile", MOBILE).await;
-    fill_if_empty(p, "sponsor.responsible.emergency_mobile", "13900139000").await;
-    fill_if_empty(p, "sponsor.responsible.email", "zhang@example.cn").await;
-    p.shot("sponsor").await;
-    p.submit(&format!("/orders/{id}/sponsor")).await;
+    sponsor(p, id, resident_id).await;
     p.arrive(&format!("/orders/{id}/website")).await;
     p.see(&["网站信息"]).await;
     let domain = p
@@ -120,6 +107,25 @@ pub async fn forms(p: &mut Person<'_>, id: &str, resident_id: &str) {
     p.shot("website").await;
     p.submit(&format!("/orders/{id}/website")).await;
     p.arrive(&format!("/orders/{id}/materials")).await;
+}
+
+/// The sponsor page, as a customer fills what it leaves to them, saved (the page that follows
+/// is the website's or the APP's).
+pub async fn sponsor(p: &mut Person<'_>, id: &str, resident_id: &str) {
+    p.open(&format!("/orders/{id}/sponsor")).await;
+    p.see(&["主体信息"]).await;
+    fill_if_empty(p, "sponsor.address", "浙江省杭州市西湖区文三路 1 号").await;
+    fill_if_empty(p, "sponsor.responsible.name", "张三").await;
+    if let Some((_, false)) = p.field_value("sponsor.responsible.certificate_type").await {
+        p.choose("sponsor.responsible.certificate_type", "resident_id")
+            .await;
+    }
+    fill_if_empty(p, "sponsor.responsible.certificate_number", resident_id).await;
+    fill_if_empty(p, "sponsor.responsible.mobile", MOBILE).await;
+    fill_if_empty(p, "sponsor.responsible.emergency_mobile", "13900139000").await;
+    fill_if_empty(p, "sponsor.responsible.email", "zhang@example.cn").await;
+    p.shot("sponsor").await;
+    p.submit(&format!("/orders/{id}/sponsor")).await;
 }
 
 /// The verification form as the customer returns it: downloaded from the page's link,
@@ -288,6 +294,40 @@ pub async fn texted_code(phone: &mut Person<'_>, mobile: &str, about: &str) -> S
         assert!(
             started.elapsed() < std::time::Duration::from_secs(120),
             "no code reached {mobile}:\n{page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+/// The filing password the platform texted to `mobile` (a sponsor's first filing, numbered),
+/// as its owner reads it on the simulator's phone-inbox page: the text's words after
+/// "备案密码：".
+pub async fn texted_password(phone: &mut Person<'_>, mobile: &str) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        phone
+            .open(&format!("/sim/phone-inbox?mobile={mobile}"))
+            .await;
+        let texts = phone
+            .c
+            .execute(
+                "return Array.from(document.querySelectorAll('td.text')).map(t => t.innerText).join('\\n');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let password = texts.as_str().unwrap_or_default().lines().find_map(|l| {
+            let rest = l.split("备案密码：").nth(1)?;
+            rest.split(['，', ',', '。', ' ']).next().map(str::to_owned)
+        });
+        if let Some(password) = password.filter(|p| !p.is_empty()) {
+            phone.shot("phone-inbox-password").await;
+            return password;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "no filing password reached {mobile}:\n{}",
+            phone.text().await
         );
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }

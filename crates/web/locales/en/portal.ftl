@@ -210,6 +210,8 @@ cancel-code-sent = A code went to { $mobile }; it works for { $minutes ->
     [one] { $minutes } minute
    *[other] { $minutes } minutes
 }.
+cancel-only-access-website = As far as our records show, this provider is the website's only access provider: the bureau refuses to cancel the only access (1025), the request will be refused and the access stays. If the website is closing, ask to cancel its filing; to move to another provider, complete the new access there first.
+cancel-only-access-app = As far as our records show, this provider is the APP's only access provider: the bureau refuses to cancel the only access (1025), the request will be refused and the access stays. If the APP is closing, ask to cancel the APP's filing (Cancel APP); to move to another provider, complete the new access there first.
 cancel-confirm = Cancel access
 legacy-title = Import legacy Wanwang filings
 legacy-intro = Users of the former Wanwang platform import their filings into this account before filing access.
@@ -473,7 +475,7 @@ backdrops-shipped-at = Shipped at
 f-tracking-number = Tracking number
 flash-backdrop-shipped = Marked as shipped; the customer will be told.
 photos-title = Photo review
-photos-intro = The website's responsible persons' photos waiting for review, oldest first.
+photos-intro = The websites' and APPs' responsible persons' photos waiting for review, oldest first.
 photos-none = No photo waits for review.
 photos-whole-order = The whole order
 photos-website-person = Website's responsible person
@@ -481,7 +483,7 @@ photos-app-person = APP's responsible person
 photos-sponsor-person = Sponsor's responsible person
 photos-not-waiting = This order has no photo waiting for review.
 photos-photo = The website's responsible person's photo
-photos-app-photo = The APP's responsible person's photo
+photos-photo-app = The APP's responsible person's photo
 photos-approve = Approve the photo
 photos-reject = Reject the photo
 photos-reason = Reason
@@ -682,7 +684,7 @@ f-package-android = Android package name
 f-package-ios = iOS Bundle ID
 f-package-harmony = HarmonyOS bundle name
 f-public-key = Public key or its fingerprint
-f-signature-digest = Signature MD5 / SHA-1
+f-signature-digest = Signature MD5 / SHA-1 / SHA-256
 hint-app-name = As the stores and the installed APP show it; the same on every platform.
 hint-app-package = Android: the package name (e.g. com.example.app); iOS: the Bundle ID; HarmonyOS: the bundle name.
 hint-public-key = A PEM public key or certificate, or its fingerprint (hex, colons allowed).

@@ -119,27 +119,36 @@ async fn code_sent(
     sent: Result<CancelCodeSent, WorkflowError>,
 ) -> Result<Response, PageError> {
     match sent {
-        Ok(sent) => ctx.page(
-            ctx.t("cancel-access"),
-            vec![
-                Block::Note(
-                    "ok",
-                    ctx.t_args(
-                        "cancel-code-sent",
-                        &[
-                            ("mobile", Arg::S(sent.sent_to)),
-                            ("minutes", Arg::N(i64::from(sent.valid_minutes))),
-                        ],
-                    ),
+        Ok(sent) => {
+            let mut blocks = vec![Block::Note(
+                "ok",
+                ctx.t_args(
+                    "cancel-code-sent",
+                    &[
+                        ("mobile", Arg::S(sent.sent_to)),
+                        ("minutes", Arg::N(i64::from(sent.valid_minutes))),
+                    ],
                 ),
-                Block::Form(cancel_form(ctx, service, id)),
-                Block::Links(vec![(
-                    ctx.t("bureau-recovery"),
-                    "/bureau/password-recovery".into(),
-                    "secondary",
-                )]),
-            ],
-        ),
+            )];
+            // Ours is its only access (it was filed through us): the bureau will refuse, as
+            // the text sent beside the code says too; the page says it before one goes on.
+            if sent.only_access {
+                blocks.push(Block::Note(
+                    "warn",
+                    ctx.t(match service {
+                        Service::Website => "cancel-only-access-website",
+                        Service::App => "cancel-only-access-app",
+                    }),
+                ));
+            }
+            blocks.push(Block::Form(cancel_form(ctx, service, id)));
+            blocks.push(Block::Links(vec![(
+                ctx.t("bureau-recovery"),
+                "/bureau/password-recovery".into(),
+                "secondary",
+            )]));
+            ctx.page(ctx.t("cancel-access"), blocks)
+        }
         Err(e) => {
             let (message, _) = refusal(&e, ctx.lang).ok_or(PageError::Internal)?;
             ctx.page_status(

@@ -132,3 +132,21 @@ pub async fn asset(Path(file): Path<String>) -> Response {
     );
     res
 }
+
+#[cfg(test)]
+mod tests {
+    /// The stylesheet parses as CSS all through: a merge's conflict markers left in it once
+    /// made the browser drop the rules beside them (a row's actions ran together).
+    #[test]
+    fn the_stylesheet_has_no_conflict_markers() {
+        for (n, line) in super::CSS.lines().enumerate() {
+            assert!(
+                !["<<<<<<<", "=======", ">>>>>>>"]
+                    .iter()
+                    .any(|m| line.starts_with(m)),
+                "portal.css line {}: {line}",
+                n + 1
+            );
+        }
+    }
+}

@@ -157,7 +157,7 @@ pub async fn photos(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
         blocks.push(Block::Table(
             vec![
                 ctx.t("f-order"),
-                ctx.t("f-domain"),
+                ctx.t("f-order-service"),
                 ctx.t("f-sponsor-name"),
                 ctx.t("f-province"),
                 ctx.t("staff-entered"),
@@ -196,18 +196,19 @@ async fn photo_blocks(
     if o.account_id == acting.account_id {
         blocks.push(Block::Note("warn", ctx.t("staff-own-order")));
     }
-    // The person photographed is the website's responsible person, or the APP's on an APP's
-    // order (which has no website form).
-    let (subject, person_label, person) = match &o.forms.app {
+    // The person photographed: the website's responsible person, or the APP's.
+    let (subject, person, person_label, photo_label) = match &o.forms.app {
         Some(a) => (
             (ctx.t("f-app-name"), a.name.clone()),
-            ctx.t("photos-app-person"),
             &a.responsible,
+            "photos-app-person",
+            "photos-photo-app",
         ),
         None => (
             (ctx.t("f-domain"), o.forms.website.domain.clone()),
-            ctx.t("photos-website-person"),
             &o.forms.website.responsible,
+            "photos-website-person",
+            "photos-photo",
         ),
     };
     let sponsor = &o.forms.sponsor.responsible;
@@ -217,7 +218,7 @@ async fn photo_blocks(
             o.forms.sponsor.identity.name.clone(),
         ),
         subject,
-        (person_label, person.name.clone()),
+        (ctx.t(person_label), person.name.clone()),
         (
             ctx.t("staff-person-cert"),
             person.certificate_number.clone(),
@@ -229,11 +230,7 @@ async fn photo_blocks(
         return Ok(blocks);
     }
     blocks.push(Block::Img(
-        ctx.t(if o.forms.is_app() {
-            "photos-app-photo"
-        } else {
-            "photos-photo"
-        }),
+        ctx.t(photo_label),
         format!("/staff/orders/{id}/photo/image"),
     ));
     if o.account_id == acting.account_id {

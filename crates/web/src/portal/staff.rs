@@ -211,7 +211,7 @@ pub async fn queue(
         blocks.push(Block::Table(
             vec![
                 ctx.t("f-order"),
-                ctx.t("f-domain"),
+                ctx.t("f-order-service"),
                 ctx.t("f-sponsor-name"),
                 ctx.t("f-kind"),
                 ctx.t("f-province"),

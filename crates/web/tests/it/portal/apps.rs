@@ -163,7 +163,7 @@ async fn app_story(t: &TestStore) {
             "APP 信息",
             "f-app.platforms[2].platform\">平台 3",
             "平台 3 · 包名 / Bundle ID",
-            "签名 MD5 / SHA-1 值",
+            "签名 MD5 / SHA-1 / SHA-256 值",
         ])
         .lacks(&["网站信息"]);
     let website = b.get(&format!("/orders/{id}/website")).await;
@@ -247,6 +247,19 @@ async fn app_story(t: &TestStore) {
         ])
         .lacks(&["网站名称"]);
 
+    // The review queue names the APP where a website's order has its domain.
+    let queue = Browser::of(&app, app.reviewer(), "zh-CN")
+        .open("/staff/review")
+        .await;
+    let row = queue
+        .body
+        .split(&format!("href=\"/staff/orders/{id}\""))
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no queue row of {id}: {}", queue.body));
+    assert!(row.contains(&format!(">{NAME}</td>")), "{row}");
+    queue.has(&["备案域名或 APP"]);
+
     // Through the provider's review, the photo and the bureau's SMS check to the number.
     approve(app.reviewer(), &id).await;
     photo_in_the_pages(&mut b, &id).await;
@@ -255,7 +268,14 @@ async fn app_story(t: &TestStore) {
     Browser::of(&app, app.reviewer(), "zh-CN")
         .open(&format!("/staff/orders/{id}/photo"))
         .await
-        .has(&["APP 名称", NAME, "APP 负责人", "李四", &resident_id(9)])
+        .has(&[
+            "APP 名称",
+            NAME,
+            "APP 负责人",
+            "李四",
+            &resident_id(9),
+            "APP 负责人核验照片",
+        ])
         .lacks(&["网站负责人"]);
     approve_photo(app.reviewer(), &id).await;
     let s = app.login("liapp").await;
@@ -302,7 +322,8 @@ async fn app_story(t: &TestStore) {
     b.open(&cancel).await.has(&[NAME, "工信部", "发送验证码"]);
     let sent = b.post(&format!("{cancel}/code"), &[]).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
-    sent.has(&["验证码已发送", "138****8000"]);
+    // Filed through us, ours is its only access: the bureau will refuse, the page says so.
+    sent.has(&["验证码已发送", "138****8000", "唯一的接入商", "注销APP"]);
     let code = texted_code(&app).await;
     let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
     let password = texted_password(&app).await;
