@@ -594,6 +594,45 @@ impl Store {
             .collect()
     }
 
+    /// The newest `limit` entries of the order's timeline, oldest first, and how many
+    /// entries it has in all: one query (`COUNT(*) OVER ()`), reading only the rows it
+    /// returns, so an order's view costs the same however long its history grew.
+    pub async fn order_timeline_recent(
+        &self,
+        order_id: &str,
+        limit: i64,
+    ) -> Result<(Vec<TimelineEntry>, i64)> {
+        let rows = sqlx::query(
+            "SELECT at, actor, event, from_state, to_state, version, note, \
+             COUNT(*) OVER () AS total FROM order_events WHERE order_id = $1 \
+             ORDER BY version DESC LIMIT $2",
+        )
+        .bind(order_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let total = match rows.first() {
+            Some(r) => r.try_get::<i64, _>("total")?,
+            None => 0,
+        };
+        let mut entries = rows
+            .iter()
+            .map(|r| {
+                Ok(TimelineEntry {
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    event: r.try_get("event")?,
+                    from_state: r.try_get("from_state")?,
+                    to_state: r.try_get("to_state")?,
+                    version: r.try_get("version")?,
+                    note: json_col(r, "note")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        entries.reverse();
+        Ok((entries, total))
+    }
+
     /// The order's materials that are not deleted.
     pub async fn materials(&self, order_id: &str) -> Result<Vec<Material>> {
         let rows = sqlx::query(
