@@ -118,7 +118,7 @@ const ORDER_COLS: &str = "id, account_id, sponsor_id, website_id, kind, state, p
     version, deadlines, return_reasons, created_at, updated_at";
 
 /// [`ORDER_COLS`] of the table aliased `o`.
-const ORDER_COLS_O: &str = "o.id, o.account_id, o.sponsor_id, o.website_id, o.kind, o.state, \
+pub(crate) const ORDER_COLS_O: &str = "o.id, o.account_id, o.sponsor_id, o.website_id, o.kind, o.state, \
     o.province, o.version, o.deadlines, o.return_reasons, o.created_at, o.updated_at";
 
 /// Where a keyset page starts: after the row with this instant (the list's order column,

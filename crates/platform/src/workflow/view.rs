@@ -220,16 +220,21 @@ impl Workflow<'_> {
         acting: &Acting,
         order_id: &str,
     ) -> Result<Loaded, WorkflowError> {
-        let order = self.store.order(order_id).await?;
+        // The order and its working data in one statement.
+        let (order, work) = self.store.order_with_workflow(order_id).await?;
         if order.account_id != acting.account_id {
             return Err(WorkflowError::NotFound { what: "order" });
         }
-        self.load_any(order).await
+        Self::loaded(order, work)
     }
 
     pub(super) async fn load_any(&self, order: Order) -> Result<Loaded, WorkflowError> {
-        let corrupt = |what| WorkflowError::Store(StoreError::Corrupt(what));
         let work = self.store.order_workflow(&order.id).await?;
+        Self::loaded(order, work)
+    }
+
+    fn loaded(order: Order, work: OrderWorkflow) -> Result<Loaded, WorkflowError> {
+        let corrupt = |what| WorkflowError::Store(StoreError::Corrupt(what));
         let kind = FilingKind::parse(&order.kind).ok_or(corrupt("orders.kind"))?;
         let state = OrderState::parse(&order.state).ok_or(corrupt("orders.state"))?;
         let province = Province::parse(&order.province).map_err(|_| corrupt("orders.province"))?;
