@@ -190,7 +190,10 @@ impl Store {
         let pool_options = |max: u32| {
             let mut o = AnyPoolOptions::new().max_connections(max);
             if backend == Backend::Sqlite {
-                o = o.after_connect(|conn, _meta| {
+                // No ping before each acquire: an SQLite connection is a file handle in this
+                // process that cannot go stale, and the ping is a round trip to sqlx's
+                // worker thread on every read and every `begin` (issue 14).
+                o = o.test_before_acquire(false).after_connect(|conn, _meta| {
                     Box::pin(async move {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = FULL").await?;

@@ -11,7 +11,7 @@ use sqlx::Row;
 
 use crate::audit::AuditEntry;
 use crate::crypto::Field;
-use crate::db::{Store, Tx, new_id};
+use crate::db::{Backend, Store, Tx, new_id};
 use crate::error::{Result, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +118,7 @@ const ORDER_COLS: &str = "id, account_id, sponsor_id, website_id, kind, state, p
     version, deadlines, return_reasons, created_at, updated_at";
 
 /// [`ORDER_COLS`] of the table aliased `o`.
-const ORDER_COLS_O: &str = "o.id, o.account_id, o.sponsor_id, o.website_id, o.kind, o.state, \
+pub(crate) const ORDER_COLS_O: &str = "o.id, o.account_id, o.sponsor_id, o.website_id, o.kind, o.state, \
     o.province, o.version, o.deadlines, o.return_reasons, o.created_at, o.updated_at";
 
 /// Where a keyset page starts: after the row with this instant (the list's order column,
@@ -592,6 +592,59 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The newest `limit` entries of the order's timeline, oldest first, and how many
+    /// entries it has in all. One statement answering one row (the entries aggregated into a
+    /// JSON array by the database), so an order's view costs the same however long its
+    /// history grew, and the entries do not cross sqlx's SQLite worker channel row by row.
+    pub async fn order_timeline_recent(
+        &self,
+        order_id: &str,
+        limit: i64,
+    ) -> Result<(Vec<TimelineEntry>, i64)> {
+        const RECENT: &str = "SELECT at, actor, event, from_state, to_state, version, note \
+             FROM order_events WHERE order_id = $2 ORDER BY version DESC LIMIT $3";
+        let sql = match self.backend() {
+            Backend::Sqlite => format!(
+                "SELECT (SELECT COUNT(*) FROM order_events WHERE order_id = $1) AS total, \
+                 (SELECT json_group_array(json_array(at, actor, event, from_state, to_state, \
+                 version, note)) FROM ({RECENT}) AS e) AS entries"
+            ),
+            Backend::Postgres => format!(
+                "SELECT (SELECT COUNT(*) FROM order_events WHERE order_id = $1) AS total, \
+                 COALESCE((SELECT json_agg(json_build_array(at, actor, event, from_state, \
+                 to_state, version, note))::text FROM ({RECENT}) AS e), '[]') AS entries"
+            ),
+        };
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(order_id)
+            .bind(order_id)
+            .bind(limit)
+            .fetch_one(self.pool())
+            .await?;
+        let total: i64 = row.try_get("total")?;
+        let text: String = row.try_get("entries")?;
+        type Raw = (i64, String, String, Option<String>, String, i64, String);
+        let raw: Vec<Raw> = serde_json::from_str(&text)
+            .map_err(|_| StoreError::Corrupt("order_events (aggregated)"))?;
+        let mut entries = raw
+            .into_iter()
+            .map(|(at, actor, event, from_state, to_state, version, note)| {
+                Ok(TimelineEntry {
+                    at,
+                    actor,
+                    event,
+                    from_state,
+                    to_state,
+                    version,
+                    note: serde_json::from_str(&note)
+                        .map_err(|_| StoreError::Corrupt("order_events.note"))?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        entries.sort_by_key(|e| e.version);
+        Ok((entries, total))
     }
 
     /// The order's materials that are not deleted.

@@ -15,7 +15,7 @@ use crate::audit::AuditEntry;
 use crate::crypto::Field;
 use crate::db::{Store, Tx, new_id};
 use crate::error::{Result, StoreError};
-use crate::orders::Order;
+use crate::orders::{ORDER_COLS_O, Order};
 
 /// An order's working data.
 #[derive(Clone, PartialEq)]
@@ -423,33 +423,22 @@ impl Store {
         .fetch_optional(self.pool())
         .await?
         .ok_or(StoreError::NotFound { what: "order" })?;
-        let flow: Option<String> = r.try_get("flow")?;
-        let registry: String = r.try_get("registry")?;
-        let forms_ct: Option<Vec<u8>> = r.try_get("forms_ct")?;
-        let forms = match forms_ct {
-            Some(ct) => {
-                let text = self.crypto().open_str(Field::Outbox, &ct)?;
-                Some(
-                    serde_json::from_str(&text)
-                        .map_err(|_| StoreError::Corrupt("order_workflow.forms"))?,
-                )
-            }
-            None => None,
-        };
-        Ok(OrderWorkflow {
-            order_id: r.try_get("order_id")?,
-            product_line: r.try_get("product_line")?,
-            flow: flow
-                .map(|f| serde_json::from_str(&f))
-                .transpose()
-                .map_err(|_| StoreError::Corrupt("order_workflow.flow"))?,
-            service_number: r.try_get("service_number")?,
-            password_verified_at: r.try_get("password_verified_at")?,
-            identity_verified_at: r.try_get("identity_verified_at")?,
-            registry: serde_json::from_str(&registry)
-                .map_err(|_| StoreError::Corrupt("order_workflow.registry"))?,
-            forms,
-        })
+        workflow_from_row(self, &r)
+    }
+
+    /// An order and its working data in one statement (what a form save and the order's
+    /// view read first; two statements before, issue 14).
+    pub async fn order_with_workflow(&self, order_id: &str) -> Result<(Order, OrderWorkflow)> {
+        let r = sqlx::query(sql!(
+            "SELECT {ORDER_COLS_O}, w.order_id, w.product_line, w.flow, w.service_number, \
+             w.password_verified_at, w.identity_verified_at, w.registry, w.forms_ct \
+             FROM orders o JOIN order_workflow w ON w.order_id = o.id WHERE o.id = $1"
+        ))
+        .bind(order_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound { what: "order" })?;
+        Ok((order_from_row(&r)?, workflow_from_row(self, &r)?))
     }
 
     /// A product instance.
@@ -554,4 +543,35 @@ impl Store {
 enum Check {
     Password,
     Identity,
+}
+
+/// An [`OrderWorkflow`] from a row holding `order_workflow`'s columns by their names.
+fn workflow_from_row(store: &Store, r: &sqlx::any::AnyRow) -> Result<OrderWorkflow> {
+    let flow: Option<String> = r.try_get("flow")?;
+    let registry: String = r.try_get("registry")?;
+    let forms_ct: Option<Vec<u8>> = r.try_get("forms_ct")?;
+    let forms = match forms_ct {
+        Some(ct) => {
+            let text = store.crypto().open_str(Field::Outbox, &ct)?;
+            Some(
+                serde_json::from_str(&text)
+                    .map_err(|_| StoreError::Corrupt("order_workflow.forms"))?,
+            )
+        }
+        None => None,
+    };
+    Ok(OrderWorkflow {
+        order_id: r.try_get("order_id")?,
+        product_line: r.try_get("product_line")?,
+        flow: flow
+            .map(|f| serde_json::from_str(&f))
+            .transpose()
+            .map_err(|_| StoreError::Corrupt("order_workflow.flow"))?,
+        service_number: r.try_get("service_number")?,
+        password_verified_at: r.try_get("password_verified_at")?,
+        identity_verified_at: r.try_get("identity_verified_at")?,
+        registry: serde_json::from_str(&registry)
+            .map_err(|_| StoreError::Corrupt("order_workflow.registry"))?,
+        forms,
+    })
 }

@@ -61,6 +61,9 @@ impl Forms {
     }
 }
 
+/// The newest timeline entries an [`OrderView`] carries.
+pub const TIMELINE_IN_VIEW: i64 = 100;
+
 /// An order as its owner sees it. Holds personal data (the forms): for the owner's own
 /// pages and API answers only; `Debug` goes through the forms' masking `Debug`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -78,8 +81,12 @@ pub struct OrderView {
     pub forms: Forms,
     /// The materials uploaded so far (no file content).
     pub materials: Vec<MaterialSummary>,
-    /// What happened to the order, oldest first.
+    /// What happened to the order, oldest first: the newest [`TIMELINE_IN_VIEW`] entries
+    /// (an order saved thousands of times does not make every answer longer).
     pub timeline: Vec<TimelineItem>,
+    /// How many timeline entries the order has in all (more than `timeline` holds when
+    /// older ones were left out).
+    pub timeline_total: i64,
     pub return_reasons: Value,
     pub deadlines: Value,
     /// The applicant's buttons (submission guards aside).
@@ -213,16 +220,21 @@ impl Workflow<'_> {
         acting: &Acting,
         order_id: &str,
     ) -> Result<Loaded, WorkflowError> {
-        let order = self.store.order(order_id).await?;
+        // The order and its working data in one statement.
+        let (order, work) = self.store.order_with_workflow(order_id).await?;
         if order.account_id != acting.account_id {
             return Err(WorkflowError::NotFound { what: "order" });
         }
-        self.load_any(order).await
+        Self::loaded(order, work)
     }
 
     pub(super) async fn load_any(&self, order: Order) -> Result<Loaded, WorkflowError> {
-        let corrupt = |what| WorkflowError::Store(StoreError::Corrupt(what));
         let work = self.store.order_workflow(&order.id).await?;
+        Self::loaded(order, work)
+    }
+
+    fn loaded(order: Order, work: OrderWorkflow) -> Result<Loaded, WorkflowError> {
+        let corrupt = |what| WorkflowError::Store(StoreError::Corrupt(what));
         let kind = FilingKind::parse(&order.kind).ok_or(corrupt("orders.kind"))?;
         let state = OrderState::parse(&order.state).ok_or(corrupt("orders.state"))?;
         let province = Province::parse(&order.province).map_err(|_| corrupt("orders.province"))?;
@@ -259,10 +271,11 @@ impl Workflow<'_> {
                 uploaded_at: m.created_at,
             })
             .collect();
-        let timeline = self
+        let (recent, timeline_total) = self
             .store
-            .order_timeline(order_id)
-            .await?
+            .order_timeline_recent(order_id, TIMELINE_IN_VIEW)
+            .await?;
+        let timeline = recent
             .into_iter()
             .map(|e| TimelineItem {
                 at: e.at,
@@ -276,6 +289,7 @@ impl Workflow<'_> {
         Ok(OrderView {
             materials,
             timeline,
+            timeline_total,
             id: l.order.id.clone(),
             kind: l.kind,
             state: l.state,

@@ -2,7 +2,8 @@
 //! and get `Busy` (not a 10 s lock wait) past `write_wait`; a transition keeps the instant the
 //! order entered its state (moved only by a change of state) and tells a missing order from a
 //! moved one; a transaction's audit records (one multi-row insert) chain and verify, and the
-//! coalesced head file catches up with every commit.
+//! coalesced head file catches up with every commit; the order view's timeline slice
+//! (newest entries and the count of all).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -112,7 +113,18 @@ async fn a_transition_keeps_the_entry_instant_and_names_missing_and_moved_orders
             Err(StoreError::NotFound { .. })
         ));
         drop(tx);
-        assert_eq!(s.order_timeline(&order).await.unwrap().len(), 3);
+        let all = s.order_timeline(&order).await.unwrap();
+        assert_eq!(all.len(), 3);
+        // The order view's slice: the newest entries, oldest first, and the count of all.
+        let (recent, total) = s.order_timeline_recent(&order, 2).await.unwrap();
+        assert_eq!(total, 3);
+        assert_eq!(recent, all[1..].to_vec());
+        let (every, total) = s.order_timeline_recent(&order, 100).await.unwrap();
+        assert_eq!((every, total), (all, 3));
+        assert_eq!(
+            s.order_timeline_recent("no-such-order", 5).await.unwrap(),
+            (Vec::new(), 0)
+        );
         store.close().await;
     })
     .await;

@@ -2,7 +2,8 @@
 //! `scripts/bench`, never here): keyset pages of `GET /orders` and of the review queue stay
 //! stable while orders are added, bad cursors and filters are 422 naming the field, the queue's
 //! filters, a writer that cannot get its turn is 503 `busy` with `Retry-After` (not a 500 after
-//! a lock wait), and `/healthz` answers from the last database check while `/readyz` asks the database.
+//! a lock wait), an order's view carries its newest 100 timeline entries and counts all,
+//! and `/healthz` answers from the last database check while `/readyz` asks the database.
 
 use std::collections::HashSet;
 
@@ -241,6 +242,68 @@ async fn healthz_answers_from_the_last_check_and_readyz_asks_the_database() {
         .await;
         let (status, _) = get("/readyz").await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_order_view_carries_its_newest_timeline_entries_and_counts_all() {
+    testing::each_backend(async |t| {
+        let app = TestApp::new().start(t).await;
+        let alice = app.new_applicant("alice").await;
+        let (status, created) = alice
+            .post(
+                "/orders",
+                check("timeline-long.cn", &credit_code(2), "杭州乙科技有限公司"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = created["order_id"].as_str().unwrap().to_owned();
+        // A long history: 120 saves that keep the order in its state.
+        for _ in 0..120 {
+            let version = app.store.order(&id).await.unwrap().version;
+            let mut tx = app.store.begin().await.unwrap();
+            tx.transition_order(
+                &id,
+                version,
+                "draft",
+                &beian_store::orders::TimelineEvent::new("test", "sponsor_updated"),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let all = app.store.order_timeline(&id).await.unwrap();
+        assert!(all.len() > 120, "{}", all.len());
+        let (status, view) = alice.get(&format!("/orders/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        assert_eq!(view["timeline_total"].as_i64(), Some(all.len() as i64));
+        let shown = view["timeline"].as_array().unwrap();
+        assert_eq!(shown.len(), 100);
+        // The newest 100, oldest first.
+        let expected: Vec<(i64, &str)> = all[all.len() - 100..]
+            .iter()
+            .map(|e| (e.at, e.event.as_str()))
+            .collect();
+        let got: Vec<(i64, &str)> = shown
+            .iter()
+            .map(|e| (e["at"].as_i64().unwrap(), e["event"].as_str().unwrap()))
+            .collect();
+        assert_eq!(got, expected);
+        // A short history is shown whole.
+        let bob = app.new_applicant("bob").await;
+        let (status, other) = bob
+            .post(
+                "/orders",
+                check("timeline-short.cn", &credit_code(3), "杭州丙科技有限公司"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{other}");
+        let other_id = other["order_id"].as_str().unwrap();
+        let (_, view) = bob.get(&format!("/orders/{other_id}")).await;
+        let n = app.store.order_timeline(other_id).await.unwrap().len();
+        assert_eq!(view["timeline"].as_array().unwrap().len(), n);
+        assert_eq!(view["timeline_total"].as_i64(), Some(n as i64));
     })
     .await;
 }
