@@ -177,7 +177,7 @@ pub enum Notification {
         reasons: Vec<ReturnReason>,
     },
     /// Before 取消接入 of a site whose only access (as far as we know) is ours: the bureau
-    /// refuses it while it is the only one (cancel the website's filing, 注销网站, instead).
+    /// refuses it while it is the only one (注销网站 or 注销APP instead).
     CancelAccessOnlyAccess { domain: String },
     /// The bureau approved a 注销 (注销网站, 注销主体): the number no longer stands.
     FilingCancelled {

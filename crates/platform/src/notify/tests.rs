@@ -394,3 +394,34 @@ fn the_message_file_has_no_key_that_nothing_uses() {
     used.dedup();
     assert_eq!(keys, used);
 }
+
+#[test]
+fn an_apps_cancel_access_texts_do_not_speak_of_a_website() {
+    // {domain} is the APP's name for an APP's 取消接入; the texts must fit both services.
+    let app = "云栖浏览器助手".to_owned();
+    for n in [
+        Notification::CancelAccessOnlyAccess {
+            domain: app.clone(),
+        },
+        Notification::CancelAccessRefused {
+            domain: app.clone(),
+            reasons: vec![ReturnReason {
+                field: "bureau".into(),
+                message: "1025".into(),
+            }],
+        },
+    ] {
+        let zh = render_email(&n, Locale::ZhCn, &ctx()).text_body;
+        let sms = render_sms(&n, Locale::ZhCn, &ctx()).map(|s| s.text);
+        for text in std::iter::once(zh.clone()).chain(sms) {
+            assert!(text.contains(&app), "{}: {text}", n.event());
+            assert!(!text.contains("如网站不再开办"), "{}: {text}", n.event());
+            assert!(
+                !text.contains("website is closing"),
+                "{}: {text}",
+                n.event()
+            );
+        }
+        assert!(zh.contains("注销APP"), "{}: {zh}", n.event());
+    }
+}
