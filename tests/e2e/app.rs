@@ -111,34 +111,19 @@ async fn app_materials(p: &mut Person<'_>, id: &str) {
     p.shot("materials").await;
     let icon = icon_file(dir.path());
     let photo = jpeg_file(dir.path(), "document.jpg");
-    let prefix = format!("/orders/{id}/materials?kind=");
-    let mut actions = Vec::new();
-    for form in
-        p.c.find_all(fantoccini::Locator::Css(
-            "form[action*=\"/materials?kind=\"]",
-        ))
-        .await
-        .unwrap()
-    {
-        if let Some(action) = form.attr("action").await.unwrap() {
-            actions.push(action);
-        }
-    }
+    let actions = steps::upload_actions(p).await;
     assert!(
         actions.iter().any(|a| a.ends_with("kind=app_icon")),
         "no APP icon asked for: {actions:?}"
     );
-    for action in actions.iter().filter(|a| a.starts_with(&prefix)) {
-        let file = if action.ends_with("kind=app_icon") {
+    steps::upload_each(p, id, &actions, |action| {
+        if action.ends_with("kind=app_icon") {
             &icon
         } else {
             &photo
-        };
-        p.attach(action, file).await;
-        p.submit(action).await;
-        p.see(&["资料已上传"]).await;
-    }
-    p.shot("materials-uploaded").await;
+        }
+    })
+    .await;
 }
 
 /// The number the page shows after `label` (`APP 备案号`, say), up to the line's end.

@@ -172,7 +172,20 @@ pub async fn materials(p: &mut Person<'_>, id: &str) {
     p.shot("materials").await;
     let photo = jpeg_file(dir.path(), "document.jpg");
     let signed = signed_verification_form(p, dir.path()).await;
-    let prefix = format!("/orders/{id}/materials?kind=");
+    let actions = upload_actions(p).await;
+    assert!(!actions.is_empty(), "the materials page offers no upload");
+    upload_each(p, id, &actions, |action| {
+        if action.ends_with("kind=verification_form") {
+            &signed
+        } else {
+            &photo
+        }
+    })
+    .await;
+}
+
+/// The upload forms' actions on the materials page, as the page lists them.
+pub async fn upload_actions(p: &Person<'_>) -> Vec<String> {
     let mut actions = Vec::new();
     for form in
         p.c.find_all(fantoccini::Locator::Css(
@@ -185,13 +198,20 @@ pub async fn materials(p: &mut Person<'_>, id: &str) {
             actions.push(action);
         }
     }
-    assert!(!actions.is_empty(), "the materials page offers no upload");
+    actions
+}
+
+/// Attaches `file_for(action)` to each of this order's upload forms and sends it, waiting for
+/// 资料已上传 each time; then the page's screenshot.
+pub async fn upload_each<'f>(
+    p: &mut Person<'_>,
+    id: &str,
+    actions: &[String],
+    file_for: impl Fn(&str) -> &'f Path,
+) {
+    let prefix = format!("/orders/{id}/materials?kind=");
     for action in actions.iter().filter(|a| a.starts_with(&prefix)) {
-        let file = if action.ends_with("kind=verification_form") {
-            &signed
-        } else {
-            &photo
-        };
+        let file = file_for(action);
         p.attach(action, file).await;
         p.submit(action).await;
         p.see(&["资料已上传"]).await;

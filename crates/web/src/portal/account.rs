@@ -395,3 +395,14 @@ pub async fn change_password(
         }
     }
 }
+
+/// An account's login name, for a person to read (staff pages name accounts by it, never by
+/// id); `None` when the account is gone.
+pub(crate) async fn login_name_of(state: &AppState, account_id: &str) -> Option<String> {
+    state
+        .store
+        .account(account_id)
+        .await
+        .ok()
+        .map(|a| a.username)
+}

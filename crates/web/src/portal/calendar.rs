@@ -543,10 +543,9 @@ pub async fn delete(
 /// when it is not an account or the account is gone.
 async fn login_name(state: &AppState, actor: &str) -> String {
     match actor.strip_prefix("account:") {
-        Some(id) => match state.store.account(id).await {
-            Ok(a) => a.username,
-            Err(_) => actor.to_owned(),
-        },
+        Some(id) => super::account::login_name_of(state, id)
+            .await
+            .unwrap_or_else(|| actor.to_owned()),
         None => actor.to_owned(),
     }
 }

@@ -50,10 +50,9 @@ fn instance_status(lang: Lang, s: &str) -> String {
 /// instance belongs to no account yet.
 async fn owner(state: &AppState, ctx: &Ctx, account_id: Option<&str>) -> String {
     match account_id {
-        Some(id) => match state.store.account(id).await {
-            Ok(a) => a.username,
-            Err(_) => id.to_owned(),
-        },
+        Some(id) => super::account::login_name_of(state, id)
+            .await
+            .unwrap_or_else(|| id.to_owned()),
         None => ctx.t("none"),
     }
 }
