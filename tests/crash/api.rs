@@ -28,7 +28,10 @@ pub struct Counts {
     pub resent: AtomicU64,
     /// Answers replayed from the idempotency store (`Idempotent-Replayed: true`).
     pub replayed: AtomicU64,
-    /// 409 `request_answer_lost`: carried out, its answer lost in a crash; looked up instead.
+    /// Answers lost in a crash and rebuilt from what the commit did (`Idempotent-Rebuilt`).
+    pub rebuilt: AtomicU64,
+    /// 409 `request_answer_lost`: carried out, its answer lost in a crash and not rebuilt
+    /// (none of the routes the suite sends in its flows should give it).
     pub answers_lost: AtomicU64,
 }
 
@@ -128,6 +131,7 @@ impl Caller {
             };
             let status = res.status();
             let replayed = res.headers().contains_key("idempotent-replayed");
+            let rebuilt = res.headers().contains_key("idempotent-rebuilt");
             let cookie = res
                 .headers()
                 .get("set-cookie")
@@ -158,7 +162,8 @@ impl Caller {
                 status == StatusCode::CONFLICT && answer.code() == "request_in_progress";
             if status == StatusCode::SERVICE_UNAVAILABLE || in_progress {
                 last = format!("{status} {}", answer.json);
-                // A request whose answer a crash lost stays "in progress" for 2 minutes.
+                // A request whose answer a crash lost stays "in progress" until its server is
+                // known dead (15 s without a heartbeat), then its answer is rebuilt.
                 let wait = if in_progress {
                     Duration::from_secs(2)
                 } else {
@@ -177,6 +182,9 @@ impl Caller {
                 self.counts.submissions.fetch_add(1, Ordering::Relaxed);
                 if replayed {
                     self.counts.replayed.fetch_add(1, Ordering::Relaxed);
+                }
+                if rebuilt {
+                    self.counts.rebuilt.fetch_add(1, Ordering::Relaxed);
                 }
                 if answer.code() == "request_answer_lost" {
                     self.counts.answers_lost.fetch_add(1, Ordering::Relaxed);

@@ -131,6 +131,9 @@ pub(crate) struct Inner {
     pub(crate) clock: Clock,
     /// The idempotency keys whose requests run in this process (see [`crate::idempotency`]).
     pub(crate) claims_in_flight: crate::idempotency::InFlight,
+    /// This store's id among the instances sharing the database: the keys it claims name it,
+    /// and its heartbeat ([`Store::heartbeat`]) tells the others it is alive.
+    pub(crate) instance_id: String,
 }
 
 /// The persistence handle; cheap to clone.
@@ -241,6 +244,7 @@ impl Store {
                 data_dir: config.data_dir,
                 clock: config.clock.unwrap_or_else(|| Arc::new(Utc::now)),
                 claims_in_flight: Default::default(),
+                instance_id: new_id(),
             }),
         })
     }

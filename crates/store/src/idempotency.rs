@@ -11,8 +11,17 @@
 //! - a request whose effects committed has its key: a retry never runs it again; it gets the
 //!   stored answer, or, in the moment between the commit and the answer (or if the process
 //!   died in it), 409 while the row is younger than the stale time (counted on the real
-//!   clock, [`real_now_ms`], never the simulated one), then [`Start::AnswerLost`];
+//!   clock, [`real_now_ms`], never the simulated one), then [`Start::AnswerLost`] with what
+//!   the commit did ([`Effect`]: its audit entries, recorded in the pending row), from which
+//!   the caller rebuilds the answer and stores it ([`Store::settle_lost_answer`]), or frees
+//!   the key to run the request again where that is its contract
+//!   ([`Store::free_lost_answer`]);
 //! - a request that wrote nothing stores its answer in a transaction of its own.
+//!
+//! Which instance committed a pending key is recorded with it (`claimed_by`), and running
+//! instances beat ([`Store::keep_alive`], table `store_instances`): a pending key committed by
+//! this instance and not in flight here, or by one that stopped beating
+//! ([`DEAD_AFTER_MS`]), is over at once, without waiting for the stale time.
 //!
 //! Concurrent requests with one key in one process: the second gets [`Start::Busy`] at once
 //! (an in-memory set, gone with the process: a crash leaves no lock). Across instances the
@@ -29,6 +38,8 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sqlx::Row;
 
 use crate::crypto::Field;
@@ -66,6 +77,26 @@ impl Tx {
         .execute(self.conn())
         .await?;
         Ok(())
+    }
+}
+
+/// One thing a request's commit did: one of its audit entries (action, subject such as
+/// `order:<id>`, and the `after` value). Recorded, sealed, in the key's pending row, so an
+/// answer lost in a crash can be rebuilt from them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Effect {
+    pub action: String,
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+}
+
+impl Effect {
+    /// The id in the subject when it is of `kind` (`order` for `order:<id>`).
+    pub fn id_of(&self, kind: &str) -> Option<&str> {
+        self.subject
+            .strip_prefix(kind)
+            .and_then(|rest| rest.strip_prefix(':'))
     }
 }
 
@@ -111,6 +142,13 @@ impl Slot {
     }
 }
 
+/// How often a running instance beats ([`Store::keep_alive`]).
+pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// An instance whose last heartbeat is older than this (real clock, ms) is taken for dead:
+/// five beats missed.
+pub const DEAD_AFTER_MS: i64 = 15_000;
+
 /// Now on the real clock (Unix ms): when a pending key was claimed, to tell a request still
 /// finishing from one whose process died. Never the store's (possibly simulated) clock.
 pub fn real_now_ms() -> i64 {
@@ -136,9 +174,20 @@ pub(crate) async fn claim_in(tx: &mut Tx) -> Result<bool> {
     else {
         return Ok(false);
     };
+    let effects: Vec<Effect> = tx
+        .audit
+        .iter()
+        .map(|e| Effect {
+            action: e.action.clone(),
+            subject: e.subject.clone(),
+            after: e.after.clone(),
+        })
+        .collect();
+    let effects = serde_json::to_vec(&effects).map_err(StoreError::Json)?;
+    let sealed = tx.store.crypto().seal(Field::StoredResponse, &effects);
     let inserted = sqlx::query(
         "INSERT INTO idempotency_keys (account_id, key, request_hash, response_status, \
-         response_body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+         response_body, created_at, effects, claimed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(scope)
     .bind(key)
@@ -146,6 +195,8 @@ pub(crate) async fn claim_in(tx: &mut Tx) -> Result<bool> {
     .bind(PENDING)
     .bind(Vec::<u8>::new())
     .bind(real_now_ms())
+    .bind(sealed)
+    .bind(tx.store.inner.instance_id.clone())
     .execute(tx.conn())
     .await;
     match inserted {
@@ -174,8 +225,13 @@ pub enum Start {
     /// The key was used: its stored response.
     Done(IdempotentResponse),
     /// The key's request committed its effects but its answer was never stored (its process
-    /// died in between): it will not run again, and its answer cannot be given.
-    AnswerLost { request_hash: Vec<u8> },
+    /// died in between, or it failed after its commit): it will not run again as it was.
+    /// `effects` is what its commit did (empty for a key from before they were recorded),
+    /// for the caller to rebuild the answer from.
+    AnswerLost {
+        request_hash: Vec<u8>,
+        effects: Vec<Effect>,
+    },
 }
 
 /// A request running under an idempotency key (see the module documentation).
@@ -341,8 +397,9 @@ impl Store {
             in_flight: Arc::clone(&self.inner.claims_in_flight),
         };
         let row = sqlx::query(
-            "SELECT request_hash, response_status, created_at FROM idempotency_keys \
-             WHERE account_id = $1 AND key = $2",
+            "SELECT k.request_hash, k.response_status, k.created_at, k.effects, k.claimed_by, \
+             i.seen_at FROM idempotency_keys k LEFT JOIN store_instances i ON i.id = k.claimed_by \
+             WHERE k.account_id = $1 AND k.key = $2",
         )
         .bind(scope)
         .bind(key)
@@ -359,13 +416,71 @@ impl Store {
             };
         }
         let claimed_at: i64 = row.try_get("created_at")?;
-        if real_now_ms().saturating_sub(claimed_at) < stale_after_ms {
+        let claimed_by: Option<String> = row.try_get("claimed_by")?;
+        let seen_at: Option<i64> = row.try_get("seen_at")?;
+        let now = real_now_ms();
+        // Its request is over when this instance committed it (it is not in flight here: this
+        // claim holds the key) or when the instance that did stopped beating (its process
+        // died); otherwise it may be finishing elsewhere until the stale time.
+        let over = claimed_by.as_deref() == Some(self.inner.instance_id.as_str())
+            || seen_at.is_some_and(|seen| now.saturating_sub(seen) > DEAD_AFTER_MS)
+            || now.saturating_sub(claimed_at) >= stale_after_ms;
+        if !over {
             Ok(Start::Busy)
         } else {
+            let sealed: Option<Vec<u8>> = row.try_get("effects")?;
+            let effects = match sealed {
+                Some(sealed) => {
+                    let json = self.crypto().open(Field::StoredResponse, &sealed)?;
+                    serde_json::from_slice(&json).map_err(StoreError::Json)?
+                }
+                None => Vec::new(),
+            };
             Ok(Start::AnswerLost {
                 request_hash: row.try_get("request_hash")?,
+                effects,
             })
         }
+    }
+
+    /// Stores the answer rebuilt for a key whose answer was lost ([`Start::AnswerLost`]):
+    /// later retries replay it. Returns false when the key was no longer pending (another
+    /// retry settled or freed it first).
+    pub async fn settle_lost_answer(
+        &self,
+        scope: &str,
+        key: &str,
+        status: i64,
+        body: &[u8],
+    ) -> Result<bool> {
+        let res = sqlx::query(
+            "UPDATE idempotency_keys SET response_status = $1, response_body = $2, \
+             created_at = $3 WHERE account_id = $4 AND key = $5 AND response_status = $6",
+        )
+        .bind(status)
+        .bind(self.crypto().seal(Field::StoredResponse, body))
+        .bind(self.now_ms())
+        .bind(scope)
+        .bind(key)
+        .bind(PENDING)
+        .execute(self.pool())
+        .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
+    /// Frees a key whose answer was lost, for a request whose contract is to run again on a
+    /// retry (one that hands out a secret, which is never stored: a login, an API key).
+    pub async fn free_lost_answer(&self, scope: &str, key: &str) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 \
+             AND response_status = $3",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(PENDING)
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     pub async fn idempotent_response(
@@ -399,12 +514,54 @@ impl Store {
         .transpose()
     }
 
-    /// Deletes keys older than `before_ms`; returns how many.
-    pub async fn purge_idempotency_keys(&self, before_ms: i64) -> Result<u64> {
-        let res = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-            .bind(before_ms)
-            .execute(self.pool())
+    /// Records that this instance is alive, now on the real clock (and forgets instances
+    /// silent for a day). See [`Store::keep_alive`].
+    pub async fn heartbeat(&self) -> Result<()> {
+        let now = real_now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO store_instances (id, seen_at) VALUES ($1, $2) \
+             ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
+        )
+        .bind(&self.inner.instance_id)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+        sqlx::query("DELETE FROM store_instances WHERE seen_at < $1")
+            .bind(now - 86_400_000)
+            .execute(tx.conn())
             .await?;
+        tx.commit().await
+    }
+
+    /// Beats every [`HEARTBEAT_EVERY`] until dropped (a server runs it beside its listener):
+    /// a retry of a key this instance committed, after it died, then waits
+    /// [`DEAD_AFTER_MS`] instead of the whole stale time. A failed beat is logged and
+    /// tried again at the next.
+    pub async fn keep_alive(self) {
+        loop {
+            if let Err(e) = self.heartbeat().await {
+                tracing::warn!(error = %e, "store heartbeat failed");
+            }
+            tokio::time::sleep(HEARTBEAT_EVERY).await;
+        }
+    }
+
+    /// Deletes keys older than `before_ms` (the store's clock); returns how many. A pending
+    /// key's time is on the real clock, so the same age is counted there for it: under a
+    /// simulated clock run days ahead, a pending key is not purged early (its retry would
+    /// then run the request again).
+    pub async fn purge_idempotency_keys(&self, before_ms: i64) -> Result<u64> {
+        let age = self.now_ms().saturating_sub(before_ms);
+        let res = sqlx::query(
+            "DELETE FROM idempotency_keys WHERE (response_status <> $1 AND created_at < $2) \
+             OR (response_status = $1 AND created_at < $3)",
+        )
+        .bind(PENDING)
+        .bind(before_ms)
+        .bind(real_now_ms().saturating_sub(age))
+        .execute(self.pool())
+        .await?;
         Ok(res.rows_affected())
     }
 }
@@ -412,6 +569,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::AuditEntry;
     use crate::testing;
 
     fn response(hash: &[u8], body: &[u8]) -> IdempotentResponse {
@@ -427,6 +585,10 @@ mod tests {
         let mut tx = s.begin().await?;
         tx.put_idempotent_response("effects", name, &response(b"e", b"{}"))
             .await?;
+        tx.append_audit(
+            AuditEntry::new("test", "effect.add", format!("effect:{name}"))
+                .after(serde_json::json!({"name": name})),
+        );
         tx.commit().await
     }
 
@@ -500,16 +662,83 @@ mod tests {
             assert_eq!(retry.keep(201, b"{}").await.unwrap(), Kept::Stored);
             assert!(has_effect(s, "order-1").await);
 
-            // Dies after its commit, before its answer: the retry is told to wait, and once
-            // the claim is stale (real clock) that the answer is lost; it never runs again.
+            // Dies after its commit, before its answer: a retry on another instance is told
+            // to wait while the first may be finishing, and once the claim is stale (real
+            // clock) that the answer is lost; it never runs again.
+            let other = t.open_another().await;
             let c = run(claim(s, "k2", STALE).await);
             c.run(effect(s, "order-2")).await.unwrap();
             drop(c);
-            assert!(matches!(claim(s, "k2", STALE).await, Start::Busy));
-            match claim(s, "k2", 0).await {
-                Start::AnswerLost { request_hash } => assert_eq!(request_hash, b"h1"),
+            assert!(matches!(claim(&other, "k2", STALE).await, Start::Busy));
+            assert!(matches!(
+                claim(&other, "k2", 0).await,
+                Start::AnswerLost { .. }
+            ));
+            // Sooner when the instance that committed it is known dead: it stopped beating.
+            s.heartbeat().await.unwrap();
+            assert!(matches!(claim(&other, "k2", STALE).await, Start::Busy));
+            sqlx::query("UPDATE store_instances SET seen_at = $1")
+                .bind(real_now_ms() - DEAD_AFTER_MS - 1)
+                .execute(s.pool())
+                .await
+                .unwrap();
+            assert!(matches!(
+                claim(&other, "k2", STALE).await,
+                Start::AnswerLost { .. }
+            ));
+            // And at once on the instance that committed it: it is not in flight there, so
+            // it ended without its answer (a 5xx after the commit).
+            let effects = match claim(s, "k2", STALE).await {
+                Start::AnswerLost {
+                    request_hash,
+                    effects,
+                } => {
+                    assert_eq!(request_hash, b"h1");
+                    effects
+                }
                 _ => panic!("a stale pending key's answer is lost"),
+            };
+            // What the commit did is there to rebuild the answer from.
+            assert_eq!(
+                effects,
+                vec![Effect {
+                    action: "effect.add".into(),
+                    subject: "effect:order-2".into(),
+                    after: Some(serde_json::json!({"name": "order-2"})),
+                }]
+            );
+            assert_eq!(effects[0].id_of("effect"), Some("order-2"));
+            assert_eq!(effects[0].id_of("eff"), None);
+            // The rebuilt answer is stored once and replayed from then on.
+            assert!(
+                s.settle_lost_answer("acct", "k2", 201, b"{\"id\":2}")
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                !s.settle_lost_answer("acct", "k2", 201, b"{}")
+                    .await
+                    .unwrap()
+            );
+            match claim(s, "k2", 0).await {
+                Start::Done(r) => assert_eq!(r, response(b"h1", b"{\"id\":2}")),
+                _ => panic!("the rebuilt answer is stored"),
             }
+            // A request whose contract is to run again (a login) has its key freed.
+            let c = run(claim(s, "k3", STALE).await);
+            c.run(effect(s, "session-3")).await.unwrap();
+            drop(c);
+            assert!(matches!(claim(s, "k3", 0).await, Start::AnswerLost { .. }));
+            s.free_lost_answer("acct", "k3").await.unwrap();
+            assert!(matches!(claim(s, "k3", STALE).await, Start::Run(_)));
+            // The effects are sealed at rest like the answers.
+            let raw: Vec<u8> = sqlx::query_scalar(
+                "SELECT effects FROM idempotency_keys WHERE account_id = 'acct' AND key = 'k2'",
+            )
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+            assert!(!raw.windows(7).any(|w| w == b"order-2"));
         })
         .await;
     }
@@ -555,6 +784,59 @@ mod tests {
                 mine.keep(500, b"").await.unwrap(),
                 Kept::Lost(Some(response(b"h1", b"theirs")))
             );
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_pending_key_is_purged_by_its_age_on_the_real_clock() {
+        testing::each_backend(async |t| {
+            // A second instance whose clock runs 30 days ahead (a simulated one).
+            let ahead = chrono::Utc::now() + chrono::Duration::days(30);
+            let s = Store::open(crate::StoreConfig {
+                clock: Some(std::sync::Arc::new(move || ahead)),
+                ..t.config()
+            })
+            .await
+            .unwrap();
+            // A completed key: its time is the store's (30 days ahead).
+            let c = run(claim(&s, "done", STALE).await);
+            assert_eq!(c.keep(201, b"{}").await.unwrap(), Kept::Stored);
+            // A pending key (committed, answer not stored): its time is the real clock's.
+            let c = run(claim(&s, "pending", STALE).await);
+            c.run(effect(&s, "order-p")).await.unwrap();
+            drop(c);
+            // Keys older than 7 days by the store's clock: none. The pending key is 23 days
+            // "older" than that cut-off on the store's clock, but seconds old on the real
+            // one, and stays: its retry must never run it again.
+            let week = s.now_ms() - 7 * 86_400_000;
+            assert_eq!(s.purge_idempotency_keys(week).await.unwrap(), 0);
+            assert!(
+                s.idempotent_response("acct", "pending")
+                    .await
+                    .unwrap()
+                    .is_some()
+            );
+            // A completed key 8 days old by the store's clock goes.
+            sqlx::query("UPDATE idempotency_keys SET created_at = $1 WHERE key = 'done'")
+                .bind(s.now_ms() - 8 * 86_400_000)
+                .execute(s.pool())
+                .await
+                .unwrap();
+            assert_eq!(s.purge_idempotency_keys(week).await.unwrap(), 1);
+            assert!(
+                s.idempotent_response("acct", "done")
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+            assert!(
+                s.idempotent_response("acct", "pending")
+                    .await
+                    .unwrap()
+                    .is_some()
+            );
+            s.close().await;
         })
         .await;
     }

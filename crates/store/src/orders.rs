@@ -384,7 +384,8 @@ impl Tx {
         .await?;
         self.append_audit(
             AuditEntry::new(actor, "material.add", format!("order:{}", m.order_id)).after(
-                json!({"material": id, "kind": m.kind, "size": m.size, "sha256": m.sha256_hex}),
+                json!({"material": id, "kind": m.kind, "content_type": m.content_type, "size": m.size,
+                       "sha256": m.sha256_hex}),
             ),
         );
         Ok(id)

@@ -253,6 +253,9 @@ impl Application {
             .as_ref()
             .map(|r| r.spawn_driver(std::time::Duration::from_secs(5)));
         let worker = self.worker.map(|w| tokio::spawn(w.run_until(stopped())));
+        // Tells the other instances on the database this one is alive (idempotency keys of a
+        // dead instance are over sooner, beian_store::idempotency).
+        let alive = tokio::spawn(beian_store::Store::clone(&self.state.store).keep_alive());
         let gate = tokio::spawn(beian_platform::gate::follow(
             self.state.gate.clone(),
             self.state.store.gate_feed(),
@@ -291,6 +294,7 @@ impl Application {
             driver.abort();
         }
         gate.abort();
+        alive.abort();
         served
     }
 }

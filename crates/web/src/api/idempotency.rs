@@ -9,9 +9,13 @@
 //!   pending; the answer is stored in it once known. A request that dies or fails before its
 //!   commit (a crash, a 5xx, a dropped connection) leaves neither, and a retry runs, once.
 //!   One that committed is never run again: a retry replays its answer, or, in the moment
-//!   between its commit and its answer, gets 409 `request_in_progress`; if its process died
-//!   in that moment, after `ApiSettings::idempotency_stale_after` on the real clock (never
-//!   the simulated one) 409 `request_answer_lost` (look the result up instead).
+//!   between its commit and its answer, gets 409 `request_in_progress`. If its process died
+//!   in that moment (or it failed after its commit), after
+//!   `ApiSettings::idempotency_stale_after` on the real clock (never the simulated one) the
+//!   retry gets the answer rebuilt from what the commit did ([`crate::api::rebuild`]),
+//!   marked `Idempotent-Rebuilt: true` and stored for later retries; a login or a new API
+//!   key runs again; the few routes whose answers cannot be rebuilt give 409
+//!   `request_answer_lost` (look the result up instead).
 //! - Concurrency: a second request with the key while the first runs in this process gets
 //!   409 `request_in_progress` at once (it does not wait) and may retry. Across instances
 //!   the first to commit holds the key; the other's transaction fails on it and rolls back,
@@ -31,6 +35,7 @@ use beian_store::idempotency::{Claim, IdempotentResponse, Kept, Start};
 use sha2::{Digest, Sha256};
 
 use crate::api::auth::Authenticated;
+use crate::api::rebuild::{Rebuilt, rebuild};
 use crate::api::{ClientIp, locale_of};
 use crate::error::{ApiError, localize_response};
 use crate::startup::AppState;
@@ -39,6 +44,8 @@ use crate::startup::AppState;
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 /// The header on a replayed response.
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+/// The header on an answer rebuilt after it was lost in a crash ([`crate::api::rebuild`]).
+pub const REBUILT: HeaderName = HeaderName::from_static("idempotent-rebuilt");
 
 /// Put on a response (`response.extensions_mut().insert(NoReplay)`) that must not be kept for
 /// replay because it hands out a secret.
@@ -115,19 +122,56 @@ async fn run(state: &AppState, req: Request, next: Next) -> Result<Response, Api
         }
     };
     let stale = state.api.settings.idempotency_stale_after.as_millis();
-    match state
+    let stale = i64::try_from(stale).unwrap_or(i64::MAX);
+    let mut start = state
         .store
-        .claim_idempotency_key(
-            &scope,
-            &key,
-            &hash,
-            i64::try_from(stale).unwrap_or(i64::MAX),
-        )
-        .await?
+        .claim_idempotency_key(&scope, &key, &hash, stale)
+        .await?;
+    if let Start::AnswerLost {
+        request_hash,
+        effects,
+    } = &start
+        && *request_hash == hash
     {
+        let account = match parts.extensions.get::<Authenticated>() {
+            Some(Authenticated(account)) => account.as_ref(),
+            None => None,
+        };
+        match rebuild(state, account, path, effects, locale).await? {
+            Rebuilt::Answer(status, body) => {
+                let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
+                let status_code = i64::from(status.as_u16());
+                if !state
+                    .store
+                    .settle_lost_answer(&scope, &key, status_code, &bytes)
+                    .await?
+                {
+                    // Another retry settled it first: give what it stored.
+                    if let Some(stored) = state.store.idempotent_response(&scope, &key).await? {
+                        return answer(stored);
+                    }
+                }
+                let mut response = replay(status_code, bytes)?;
+                response
+                    .headers_mut()
+                    .insert(REBUILT, HeaderValue::from_static("true"));
+                return Ok(response);
+            }
+            Rebuilt::RunAgain => {
+                drop(start);
+                state.store.free_lost_answer(&scope, &key).await?;
+                start = state
+                    .store
+                    .claim_idempotency_key(&scope, &key, &hash, stale)
+                    .await?;
+            }
+            Rebuilt::Lost => {}
+        }
+    }
+    match start {
         Start::Done(stored) => answer(stored),
         Start::Busy => Err(in_progress()),
-        Start::AnswerLost { request_hash } if request_hash == hash => Err(ApiError::coded(
+        Start::AnswerLost { request_hash, .. } if request_hash == hash => Err(ApiError::coded(
             StatusCode::CONFLICT,
             "request_answer_lost",
             "api.error.request_answer_lost",

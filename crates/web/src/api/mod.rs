@@ -37,6 +37,7 @@ pub mod openapi;
 pub mod orders;
 pub mod page;
 pub mod photo;
+pub mod rebuild;
 pub mod review;
 pub mod self_service;
 pub mod sponsor;

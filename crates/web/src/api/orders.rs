@@ -143,9 +143,19 @@ pub async fn create_order(
         .workflow()
         .order_view(&acting, &created.order_id)
         .await?;
-    // The order as `GET /orders/{id}` shows it, with what the check found beside it.
-    let mut body = serde_json::to_value(&view).map_err(ApiError::internal)?;
     let check = serde_json::to_value(&created).map_err(ApiError::internal)?;
+    let body = created_body(&view, &check)?;
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// The answer of `POST /orders`: the order as `GET /orders/{id}` shows it, with what the
+/// check found beside it (`check`: the created order's fields; also used to rebuild an answer
+/// lost in a crash, [`crate::api::rebuild`]).
+pub(crate) fn created_body(
+    view: &beian_platform::workflow::OrderView,
+    check: &serde_json::Value,
+) -> Result<serde_json::Value, ApiError> {
+    let mut body = serde_json::to_value(view).map_err(ApiError::internal)?;
     if let (Some(body), Some(check)) = (body.as_object_mut(), check.as_object()) {
         for key in [
             "order_id",
@@ -161,7 +171,7 @@ pub async fn create_order(
             }
         }
     }
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok(body)
 }
 
 /// The account's orders, oldest first.

@@ -42,6 +42,7 @@ mod contract_walk;
 mod deadlines;
 mod flows;
 mod health;
+mod idempotency_rebuild;
 mod legacy_load;
 mod notify_sms_http;
 mod notify_smtp;
