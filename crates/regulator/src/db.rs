@@ -15,6 +15,9 @@ use crate::crypto::{Field, RegistryCrypto};
 /// The database file's name inside the data directory.
 pub const FILE_NAME: &str = "regulator.sqlite";
 
+/// `PRAGMA mmap_size` of every connection, in bytes.
+const MMAP_SIZE: u64 = 2 << 30;
+
 /// Opens (creating if needed) and migrates the registry in `data_dir`, then seals what an
 /// older registry kept in plain text ([`seal_existing`]) under `crypto`.
 pub async fn open(data_dir: &Path, crypto: &RegistryCrypto) -> Result<SqlitePool, Error> {
@@ -25,7 +28,12 @@ pub async fn open(data_dir: &Path, crypto: &RegistryCrypto) -> Result<SqlitePool
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10))
+        // Reads map the file instead of copying each page through `pread` into every
+        // connection's 2 MB page cache: the public query's index lookups on a registry of
+        // 1 M sponsors (1.3 GB) spent a sixth of their time in those copies. SQLite caps
+        // the size at its compiled maximum (2 GB by default); pages past it are read as before.
+        .pragma("mmap_size", MMAP_SIZE.to_string());
     let pool = connect(options).await?;
     seal_existing(&pool, crypto).await?;
     Ok(pool)
@@ -34,6 +42,9 @@ pub async fn open(data_dir: &Path, crypto: &RegistryCrypto) -> Result<SqlitePool
 async fn connect(options: SqliteConnectOptions) -> Result<SqlitePool, Error> {
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
+        // No ping before lending a connection: it is a file handle in this process, and the
+        // ping was a round trip to the connection's worker thread on every query.
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
     sqlx::migrate!("./migrations").run(&pool).await?;

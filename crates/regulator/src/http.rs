@@ -147,7 +147,12 @@ async fn public_query(
         None => Vec::new(),
     };
     if wants_json(&headers) {
-        Ok(Json(serde_json::json!({ "records": records })).into_response())
+        // Serialised straight from the records, not through a `serde_json::Value` tree.
+        #[derive(serde::Serialize)]
+        struct Records<'a> {
+            records: &'a [crate::query::PublicRecord],
+        }
+        Ok(Json(Records { records: &records }).into_response())
     } else {
         Ok(Html(pages::query(locale(&headers), &records, q.is_some())).into_response())
     }

@@ -106,10 +106,7 @@ pub async fn run(
                     fts_phrase(&crate::registry::spaced_bigrams(&part)),
                 )
             };
-            let deadline = std::time::Instant::now() + SPONSOR_BUDGET;
-            conn.lock_handle()
-                .await?
-                .set_progress_handler(1_000, move || std::time::Instant::now() < deadline);
+            let _budget = Budget::arm(conn, SPONSOR_BUDGET).await?;
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "{SELECT} WHERE w.sponsor_id IN ({sql}) AND w.status = 'filed' \
                  AND s.status = 'filed' ORDER BY s.id, w.id LIMIT ?"
@@ -119,7 +116,6 @@ pub async fn run(
             .bind(LIMIT)
             .fetch_all(&mut *conn)
             .await;
-            conn.lock_handle().await?.remove_progress_handler();
             match rows {
                 Ok(rows) => rows,
                 // SQLITE_INTERRUPT: the progress handler stopped it at the budget.
@@ -153,7 +149,77 @@ pub async fn run(
         .collect()
 }
 
+/// A time budget on the statements a connection runs while this is alive: SQLite's progress
+/// handler interrupts them (`SQLITE_INTERRUPT`) past the deadline. Dropping it disarms the
+/// handler, also when the query's future is dropped half-way (a client that goes away):
+/// the handler stays installed on the pooled connection, answering "go on" to every later
+/// statement, until the next budget replaces it. (Removing it after the query instead left a
+/// handler with a past deadline on the connection when the future was dropped between the
+/// two, and the next lookup on that connection, of any kind, failed as interrupted.)
+pub struct Budget {
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Budget {
+    /// Arms a budget of `budget` from now on `conn`.
+    pub async fn arm(
+        conn: &mut SqliteConnection,
+        budget: std::time::Duration,
+    ) -> Result<Budget, Error> {
+        let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let deadline = std::time::Instant::now() + budget;
+        let flag = armed.clone();
+        conn.lock_handle()
+            .await?
+            .set_progress_handler(1_000, move || {
+                !flag.load(std::sync::atomic::Ordering::Relaxed)
+                    || std::time::Instant::now() < deadline
+            });
+        Ok(Budget { armed })
+    }
+}
+
+impl Drop for Budget {
+    fn drop(&mut self) {
+        self.armed
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// An FTS5 phrase matching the text literally (double quotes doubled).
 fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use sqlx::Connection;
+
+    /// A statement of some 100,000 VM steps, far more than the progress handler's period.
+    const LONG: &str = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n \
+                        WHERE x < 20000) SELECT count(*) FROM n";
+
+    #[tokio::test]
+    async fn a_budget_interrupts_while_armed_and_not_once_dropped() {
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        let budget = Budget::arm(&mut conn, std::time::Duration::ZERO)
+            .await
+            .unwrap();
+        let err = sqlx::query_scalar::<_, i64>(LONG)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap_err();
+        match err {
+            sqlx::Error::Database(db) => assert_eq!(db.code().as_deref(), Some("9")),
+            other => panic!("expected SQLITE_INTERRUPT, got {other:?}"),
+        }
+        // Dropped (as when a client goes away mid-query): the handler, still installed with
+        // its past deadline, lets every later statement on the connection run.
+        drop(budget);
+        let n: i64 = sqlx::query_scalar(LONG).fetch_one(&mut conn).await.unwrap();
+        assert_eq!(n, 20000);
+    }
 }

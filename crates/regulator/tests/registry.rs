@@ -554,6 +554,42 @@ async fn a_two_character_name_query_is_one_bigram_and_one_character_is_refused()
             .unwrap();
         assert!(found.is_empty(), "{part}: {found:?}");
     }
+    // A name search's records are the records their domains' lookups give, field for field
+    // (the approval date included), in the order of the sponsors and their websites.
+    for part in ["有限", "有限公司"] {
+        let found = r
+            .public_query(&PublicQuery::Sponsor(part.into()))
+            .await
+            .unwrap();
+        assert!(found.len() >= 3, "{part}: {found:?}");
+        let mut by_domain = Vec::new();
+        for f in &found {
+            let one = r
+                .public_query(&PublicQuery::Domain(f.domain.clone()))
+                .await
+                .unwrap();
+            assert_eq!(one.len(), 1, "{}", f.domain);
+            by_domain.extend(one);
+        }
+        assert_eq!(found, by_domain, "{part}");
+        assert!(
+            found
+                .iter()
+                .all(|f| f.approved_on.len() == 10 && f.approved_on.starts_with("20")),
+            "{found:?}"
+        );
+        let sponsors: Vec<&str> = found.iter().map(|f| f.sponsor_number.as_str()).collect();
+        let mut grouped = sponsors.clone();
+        grouped.dedup();
+        let mut distinct = grouped.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(
+            grouped.len(),
+            distinct.len(),
+            "{part}: a sponsor's websites together"
+        );
+    }
     // Whitespace is not part of a name's pieces.
     let found = r
         .public_query(&PublicQuery::Sponsor(" 云 栖 ".into()))

@@ -23,11 +23,14 @@
 //!
 //! Everything is on loopback, every loop is bounded, and the children are killed at the end.
 
-use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
+
+use beian_bench::{
+    Error, Proc, SERVER_CPU, WRK_CPU, Wrk, WrkSetup, free_addr, loadavg, pin, start, wrk,
+};
 
 use beian_store::accesses::{AccessStatus, NewAccess};
 use beian_store::accounts::{NewAccount, Role};
@@ -35,8 +38,6 @@ use beian_store::sponsors::{Person, SponsorData, WebsiteData};
 use beian_store::testing::{self, TestStore};
 use beian_store::{Backend, Store};
 use serde_json::json;
-
-type Error = Box<dyn std::error::Error>;
 
 struct Args {
     beian: PathBuf,
@@ -88,41 +89,6 @@ fn args() -> Result<Args, Error> {
     Ok(a)
 }
 
-/// A child killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Proc {
-    /// CPU time used so far by all the process's threads (user + system), in clock ticks.
-    fn cpu_ticks(&self) -> Result<u64, Error> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.0.id()))?;
-        // Fields after the command name (which may hold spaces): state is field 3, utime 14.
-        let rest = stat.rsplit_once(')').ok_or("bad stat")?.1;
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        let (u, s) = (f.get(11).ok_or("no utime")?, f.get(12).ok_or("no stime")?);
-        Ok(u.parse::<u64>()? + s.parse::<u64>()?)
-    }
-
-    fn rss_kib(&self) -> Result<u64, Error> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id()))?;
-        let line = status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .ok_or("no VmRSS")?;
-        Ok(line.split_whitespace().nth(1).ok_or("bad VmRSS")?.parse()?)
-    }
-}
-
-fn free_addr() -> Result<SocketAddr, Error> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
-}
-
 fn url_of(t: &TestStore) -> String {
     t.database_url.clone().unwrap_or_else(|| {
         format!(
@@ -130,38 +96,6 @@ fn url_of(t: &TestStore) -> String {
             t.data_dir().join(beian_store::db::SQLITE_FILE).display()
         )
     })
-}
-
-/// Starts a process and waits (at most 120 s) for its first stdout line.
-fn start(cmd: &mut Command) -> Result<(Proc, String), Error> {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .env("RUST_LOG", "warn")
-        .spawn()?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let proc = Proc(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx.recv_timeout(Duration::from_secs(120))?;
-    if line.is_empty() {
-        return Err(format!("{cmd:?} exited before it was ready").into());
-    }
-    Ok((proc, line.trim().to_owned()))
-}
-
-/// Clock ticks a second (`getconf CLK_TCK`; 100 when it cannot be read).
-fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
 }
 
 /// The command of a server under test: `TOKIO_WORKER_THREADS` from `--server-threads`.
@@ -335,107 +269,6 @@ async fn update_latencies(
     Ok(out)
 }
 
-struct Wrk {
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    /// The server's CPU time per request answered, in µs.
-    cpu_us: f64,
-}
-
-fn ms_of(text: &str) -> Option<f64> {
-    let (num, unit): (String, String) = (
-        text.chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '.')
-            .collect(),
-        text.chars()
-            .skip_while(|c| c.is_ascii_digit() || *c == '.')
-            .collect(),
-    );
-    let v: f64 = num.parse().ok()?;
-    Some(match unit.as_str() {
-        "us" => v / 1000.0,
-        "ms" => v,
-        "s" => v * 1000.0,
-        _ => return None,
-    })
-}
-
-/// With `--pin`: the servers run on this CPU, wrk on [`WRK_CPU`].
-const SERVER_CPU: &str = "0";
-const WRK_CPU: &str = "1";
-
-/// Pins every thread of a running server to [`SERVER_CPU`] (threads it starts later inherit).
-fn pin(p: &Proc) -> Result<(), Error> {
-    let ok = Command::new("taskset")
-        .args(["-a", "-p", "-c", SERVER_CPU])
-        .arg(p.0.id().to_string())
-        .stdout(Stdio::null())
-        .status()?
-        .success();
-    if ok {
-        Ok(())
-    } else {
-        Err("taskset could not pin the server".into())
-    }
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| {
-            let v: Vec<&str> = l.split_whitespace().take(3).collect();
-            (v.len() == 3).then(|| v.join(" "))
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-fn wrk(a: &Args, server: &Proc, addr: SocketAddr, script: &Path) -> Result<Wrk, Error> {
-    let mut cmd = if a.pin {
-        let mut c = Command::new("taskset");
-        c.args(["-c", WRK_CPU, "wrk"]);
-        c
-    } else {
-        Command::new("wrk")
-    };
-    let cpu_before = server.cpu_ticks()?;
-    let out = cmd
-        .arg(format!("-t{}", a.threads))
-        .arg(format!("-c{}", a.connections))
-        .arg(format!("-d{}s", a.seconds))
-        .arg("--latency")
-        .arg("-s")
-        .arg(script)
-        .arg(format!("http://{addr}"))
-        .output()?;
-    let cpu_s = server.cpu_ticks()?.saturating_sub(cpu_before) as f64 / clock_ticks();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let field = |prefix: &str| -> Option<String> {
-        text.lines()
-            .map(str::trim)
-            .find(|l| l.starts_with(prefix))
-            .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
-    };
-    // "  123456 requests in 10.00s, 12.34MB read"
-    let requests = || -> Option<f64> {
-        text.lines()
-            .find(|l| l.contains(" requests in "))?
-            .split_whitespace()
-            .next()?
-            .parse()
-            .ok()
-    };
-    let parse = || -> Option<Wrk> {
-        Some(Wrk {
-            rps: field("Requests/sec:")?.parse().ok()?,
-            p50_ms: ms_of(&field("50%")?)?,
-            p99_ms: ms_of(&field("99%")?)?,
-            cpu_us: cpu_s * 1e6 / requests()?.max(1.0),
-        })
-    };
-    parse().ok_or_else(|| format!("cannot read wrk's output:\n{text}").into())
-}
-
 fn median_max(v: &[Duration]) -> String {
     let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
     match (v.get(v.len() / 2), v.last()) {
@@ -516,16 +349,22 @@ async fn run(a: Args) -> Result<(), Error> {
         pin(&gate)?;
     }
     println!("load average before the rounds: {}", loadavg());
+    let setup = WrkSetup {
+        threads: a.threads,
+        connections: a.connections,
+        seconds: a.seconds,
+        pin: a.pin,
+    };
     let mut rounds = Vec::new();
     for r in 0..a.rounds {
         // Alternating order (AB BA AB …), both servers up all along, so a change in the
         // shared machine's load hits the baseline and the gate alike.
         let (base, g) = if r % 2 == 0 {
-            let base = wrk(&a, &hello, hello_addr, &script)?;
-            (base, wrk(&a, &gate, gate_addr, &script)?)
+            let base = wrk(&setup, &hello, hello_addr, &script)?;
+            (base, wrk(&setup, &gate, gate_addr, &script)?)
         } else {
-            let g = wrk(&a, &gate, gate_addr, &script)?;
-            (wrk(&a, &hello, hello_addr, &script)?, g)
+            let g = wrk(&setup, &gate, gate_addr, &script)?;
+            (wrk(&setup, &hello, hello_addr, &script)?, g)
         };
         println!(
             "round {}: hello {:.0} req/s (p50 {:.3} ms, p99 {:.3} ms, {:.1} µs CPU/req) | \
@@ -565,12 +404,16 @@ async fn run(a: Args) -> Result<(), Error> {
         p50_ms: median(&|(b, _)| b.p50_ms),
         p99_ms: median(&|(b, _)| b.p99_ms),
         cpu_us: median(&|(b, _)| b.cpu_us),
+        non_2xx: 0,
+        errors: 0,
     };
     let g = Wrk {
         rps: median(&|(_, g)| g.rps),
         p50_ms: median(&|(_, g)| g.p50_ms),
         p99_ms: median(&|(_, g)| g.p99_ms),
         cpu_us: median(&|(_, g)| g.cpu_us),
+        non_2xx: 0,
+        errors: 0,
     };
     let (base_p99_worst, gate_p99_worst) = (worst(&|(b, _)| b.p99_ms), worst(&|(_, g)| g.p99_ms));
 
