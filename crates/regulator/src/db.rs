@@ -22,6 +22,9 @@ const MMAP_SIZE: u64 = 2 << 30;
 /// older registry kept in plain text ([`seal_existing`]) under `crypto`.
 pub async fn open(data_dir: &Path, crypto: &RegistryCrypto) -> Result<SqlitePool, Error> {
     std::fs::create_dir_all(data_dir)?;
+    // The registry holds (sealed) personal data: its folder is the owner's alone, also when
+    // it is a simulator's own data dir rather than inside the platform's (0700 already).
+    private_mode(data_dir, 0o700)?;
     let options = SqliteConnectOptions::new()
         .filename(data_dir.join(FILE_NAME))
         .create_if_missing(true)
@@ -35,8 +38,28 @@ pub async fn open(data_dir: &Path, crypto: &RegistryCrypto) -> Result<SqlitePool
         // the size at its compiled maximum (2 GB by default); pages past it are read as before.
         .pragma("mmap_size", MMAP_SIZE.to_string());
     let pool = connect(options).await?;
+    // The file and its WAL companions 0600 (SQLite gives new companions the file's mode);
+    // set at every open, so an older registry is tightened too.
+    for name in [FILE_NAME, "regulator.sqlite-wal", "regulator.sqlite-shm"] {
+        let path = data_dir.join(name);
+        if path.exists() {
+            private_mode(&path, 0o600)?;
+        }
+    }
     seal_existing(&pool, crypto).await?;
     Ok(pool)
+}
+
+/// Sets `path`'s permission bits (Unix; elsewhere nothing).
+fn private_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
 }
 
 async fn connect(options: SqliteConnectOptions) -> Result<SqlitePool, Error> {
@@ -230,4 +253,38 @@ async fn seal_mobiles(conn: &mut SqliteConnection, crypto: &RegistryCrypto) -> R
         count += rows.len() as u64;
     }
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::crypto::RegistryKey;
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_registry_folder_and_file_are_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("sim");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let crypto = RegistryCrypto::new(&RegistryKey::generate());
+        let pool = open(&data, &crypto).await.unwrap();
+        sqlx::query("SELECT count(*) FROM sponsors")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join(FILE_NAME)), 0o600);
+        // An older registry made with a looser mode is tightened at its next open.
+        std::fs::set_permissions(data.join(FILE_NAME), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        let pool = open(&data, &crypto).await.unwrap();
+        assert_eq!(mode(&data.join(FILE_NAME)), 0o600);
+        pool.close().await;
+    }
 }
