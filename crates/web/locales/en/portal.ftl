@@ -15,6 +15,7 @@ optional = (optional)
 none = none
 later = later
 timeline = Progress
+timeline-older = Showing the newest { $shown } of { $total } entries.
 abandon = Abandon this filing
 working-days = { $count ->
     [one] { $count } working day

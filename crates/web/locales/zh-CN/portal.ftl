@@ -15,6 +15,7 @@ optional = （选填）
 none = 无
 later = 之后
 timeline = 进度
+timeline-older = 仅显示最近 { $shown } 条记录（共 { $total } 条）。
 abandon = 放弃当前备案
 working-days = { $count } 个工作日
 error-title = 无法完成请求

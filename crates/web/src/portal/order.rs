@@ -240,6 +240,17 @@ pub async fn overview(
         blocks.push(Block::Links(links));
     }
     blocks.push(Block::H2(ctx.t("timeline")));
+    // The view carries the newest entries only; say so when there are older ones.
+    let shown = i64::try_from(view.timeline.len()).unwrap_or(i64::MAX);
+    if view.timeline_total > shown {
+        blocks.push(Block::P(ctx.t_args(
+            "timeline-older",
+            &[
+                ("shown", Arg::N(shown)),
+                ("total", Arg::N(view.timeline_total)),
+            ],
+        )));
+    }
     let mut rows: Vec<(String, String, bool)> = view
         .timeline
         .iter()

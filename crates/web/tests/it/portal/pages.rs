@@ -634,3 +634,40 @@ async fn api_keys_are_created_listed_and_revoked_from_the_page() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_long_timeline_says_that_older_entries_are_left_out() {
+    let t = testing::sqlite().await;
+    let app = TestApp::new().start(&t).await;
+    let alice = app.new_applicant("alice").await;
+    let body = crate::harness::check("long-timeline.cn", &credit_code(9), "杭州壬科技有限公司");
+    let (status, created) = alice.post("/orders", body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["order_id"].as_str().unwrap().to_owned();
+    let path = format!("/orders/{id}");
+    let mut b = Browser::of(&app, &alice, "zh-CN");
+    // A new order's whole timeline fits: no such line.
+    b.open(&path).await.lacks(&["仅显示最近"]);
+    // Each form save that changes something is an entry; 100 are shown.
+    let mut sponsor = body["sponsor"].clone();
+    sponsor["responsible"] = crate::harness::person();
+    for n in 0..101 {
+        sponsor["address"] =
+            serde_json::json!(format!("浙江省杭州市西湖区文三路 {} 号", n % 2 + 1));
+        let (status, order) = alice
+            .put(&format!("/orders/{id}/sponsor"), sponsor.clone())
+            .await;
+        assert_eq!(status, StatusCode::OK, "{order}");
+    }
+    let (_, order) = alice.get(&path).await;
+    let total = order["timeline_total"].as_i64().unwrap();
+    assert!(total > 100, "{order}");
+    assert_eq!(order["timeline"].as_array().map(Vec::len), Some(100));
+    b.open(&path)
+        .await
+        .has(&[&format!("仅显示最近 100 条记录（共 {total} 条）。")]);
+    b.in_lang("en")
+        .open(&path)
+        .await
+        .has(&[&format!("Showing the newest 100 of {total} entries.")]);
+}
