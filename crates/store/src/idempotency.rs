@@ -13,9 +13,9 @@
 //!   died in it), 409 while the row is younger than the stale time (counted on the real
 //!   clock, [`real_now_ms`], never the simulated one), then [`Start::AnswerLost`] with what
 //!   the commit did ([`Effect`]: its audit entries, recorded in the pending row), from which
-//!   the caller rebuilds the answer and stores it ([`Store::settle_lost_answer`]), or frees
+//!   the caller rebuilds the answer and stores it ([`Store::answer_pending_key`]), or frees
 //!   the key to run the request again where that is its contract
-//!   ([`Store::free_lost_answer`]);
+//!   ([`Store::free_pending_key`]);
 //! - a request that wrote nothing stores its answer in a transaction of its own.
 //!
 //! Which instance committed a pending key is recorded with it (`claimed_by`), and running
@@ -285,18 +285,9 @@ impl Claim {
     pub async fn keep(self, status: i64, body: &[u8]) -> Result<Kept> {
         match self.slot.stage() {
             Stage::Committed => {
-                sqlx::query(
-                    "UPDATE idempotency_keys SET response_status = $1, response_body = $2, \
-                     created_at = $3 WHERE account_id = $4 AND key = $5 AND response_status = $6",
-                )
-                .bind(status)
-                .bind(self.store.crypto().seal(Field::StoredResponse, body))
-                .bind(self.store.now_ms())
-                .bind(&self.scope)
-                .bind(&self.key)
-                .bind(PENDING)
-                .execute(self.store.pool())
-                .await?;
+                self.store
+                    .answer_pending_key(&self.scope, &self.key, status, body)
+                    .await?;
                 Ok(Kept::Stored)
             }
             Stage::Taken => self.lost().await,
@@ -337,7 +328,7 @@ impl Claim {
     /// key is freed, so a retry runs again.
     pub async fn commit_unkept(self) -> Result<()> {
         if self.committed() {
-            self.delete_pending().await?;
+            self.store.free_pending_key(&self.scope, &self.key).await?;
         }
         Ok(())
     }
@@ -346,19 +337,6 @@ impl Claim {
     /// key is free. If its effects did commit, the key stays pending: a retry must not run
     /// them again, and after the stale time gets [`Start::AnswerLost`].
     pub async fn release(self) -> Result<()> {
-        Ok(())
-    }
-
-    async fn delete_pending(&self) -> Result<()> {
-        sqlx::query(
-            "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 \
-             AND response_status = $3",
-        )
-        .bind(&self.scope)
-        .bind(&self.key)
-        .bind(PENDING)
-        .execute(self.store.pool())
-        .await?;
         Ok(())
     }
 }
@@ -443,10 +421,11 @@ impl Store {
         }
     }
 
-    /// Stores the answer rebuilt for a key whose answer was lost ([`Start::AnswerLost`]):
-    /// later retries replay it. Returns false when the key was no longer pending (another
-    /// retry settled or freed it first).
-    pub async fn settle_lost_answer(
+    /// Stores the answer (`status`, `body`) in the pending row of `(scope, key)`: the
+    /// request's own ([`Claim::keep`]), or one rebuilt after it was lost
+    /// ([`Start::AnswerLost`]); later retries replay it. False when the row was no longer
+    /// pending (another retry answered or freed it first).
+    pub async fn answer_pending_key(
         &self,
         scope: &str,
         key: &str,
@@ -468,9 +447,10 @@ impl Store {
         Ok(res.rows_affected() == 1)
     }
 
-    /// Frees a key whose answer was lost, for a request whose contract is to run again on a
-    /// retry (one that hands out a secret, which is never stored: a login, an API key).
-    pub async fn free_lost_answer(&self, scope: &str, key: &str) -> Result<()> {
+    /// Deletes the pending row of `(scope, key)`, if it is still pending: for an answer not to
+    /// be kept ([`Claim::commit_unkept`]), or for a request whose answer was lost and whose
+    /// contract is to run again on a retry (a login, an API key: secrets are never stored).
+    pub async fn free_pending_key(&self, scope: &str, key: &str) -> Result<()> {
         sqlx::query(
             "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 \
              AND response_status = $3",
@@ -711,12 +691,12 @@ mod tests {
             assert_eq!(effects[0].id_of("eff"), None);
             // The rebuilt answer is stored once and replayed from then on.
             assert!(
-                s.settle_lost_answer("acct", "k2", 201, b"{\"id\":2}")
+                s.answer_pending_key("acct", "k2", 201, b"{\"id\":2}")
                     .await
                     .unwrap()
             );
             assert!(
-                !s.settle_lost_answer("acct", "k2", 201, b"{}")
+                !s.answer_pending_key("acct", "k2", 201, b"{}")
                     .await
                     .unwrap()
             );
@@ -729,7 +709,7 @@ mod tests {
             c.run(effect(s, "session-3")).await.unwrap();
             drop(c);
             assert!(matches!(claim(s, "k3", 0).await, Start::AnswerLost { .. }));
-            s.free_lost_answer("acct", "k3").await.unwrap();
+            s.free_pending_key("acct", "k3").await.unwrap();
             assert!(matches!(claim(s, "k3", STALE).await, Start::Run(_)));
             // The effects are sealed at rest like the answers.
             let raw: Vec<u8> = sqlx::query_scalar(

@@ -43,6 +43,14 @@ pub struct CurrentAccount {
 pub type Auth = CurrentAccount;
 
 impl CurrentAccount {
+    /// The account as the platform's services know it, acting with its own role.
+    pub fn acting(&self) -> beian_platform::workflow::Acting {
+        beian_platform::workflow::Acting {
+            account_id: self.id.clone(),
+            role: self.role,
+        }
+    }
+
     /// Whether the account may act as `role`: admins may do what reviewers may, and every
     /// provider role what applicants may; a bureau officer only what bureau officers may.
     pub fn has_role(&self, role: Role) -> bool {

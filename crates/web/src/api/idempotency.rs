@@ -143,7 +143,7 @@ async fn run(state: &AppState, req: Request, next: Next) -> Result<Response, Api
                 let status_code = i64::from(status.as_u16());
                 if !state
                     .store
-                    .settle_lost_answer(&scope, &key, status_code, &bytes)
+                    .answer_pending_key(&scope, &key, status_code, &bytes)
                     .await?
                 {
                     // Another retry settled it first: give what it stored.
@@ -159,7 +159,7 @@ async fn run(state: &AppState, req: Request, next: Next) -> Result<Response, Api
             }
             Rebuilt::RunAgain => {
                 drop(start);
-                state.store.free_lost_answer(&scope, &key).await?;
+                state.store.free_pending_key(&scope, &key).await?;
                 start = state
                     .store
                     .claim_idempotency_key(&scope, &key, &hash, stale)

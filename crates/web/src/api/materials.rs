@@ -29,7 +29,6 @@ use beian_platform::materials::{
     FILE_FIELD, MaterialKind, ReadCappedError, UploadError, check_declared_length, read_capped,
     sanitize,
 };
-use beian_platform::workflow::Acting;
 
 /// Room for the multipart framing and the `kind` field beyond the file's own cap.
 pub(crate) const FRAMING_ALLOWANCE: usize = 64 * 1024;
@@ -52,13 +51,6 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upload_material).layer(DefaultBodyLimit::disable()))
         .routes(routes!(verification_form))
-}
-
-fn acting(account: &CurrentAccount) -> Acting {
-    Acting {
-        account_id: account.id.clone(),
-        role: account.role,
-    }
 }
 
 pub(crate) fn upload_error(e: UploadError) -> ApiError {
@@ -142,7 +134,7 @@ pub async fn upload_material(
         .map_err(upload_error)?;
     let added = state
         .workflow()
-        .add_material(&acting(&account), &id, kind, cleaned, &state.objects)
+        .add_material(&account.acting(), &id, kind, cleaned, &state.objects)
         .await?;
     Ok((StatusCode::CREATED, Json(added)).into_response())
 }
@@ -164,7 +156,7 @@ pub async fn verification_form(
 ) -> Result<Response, ApiError> {
     let data = state
         .workflow()
-        .verification_form_data(&acting(&account), &id, &state.provider_name, Vec::new())
+        .verification_form_data(&account.acting(), &id, &state.provider_name, Vec::new())
         .await?;
     let font = state.form_font.get().await.map_err(|e| {
         tracing::error!(error = %e, "verification form font unavailable");

@@ -62,7 +62,9 @@ impl Modify for Security {
     info(
         title = "beian API",
         description = "ICP filing (ICP 备案) platform. Errors are `ErrorBody`; every POST takes \
-                       `Idempotency-Key`."
+                       `Idempotency-Key`: a repeat gets the first answer with \
+                       `Idempotent-Replayed: true`, and one whose answer a crash lost gets it \
+                       rebuilt, also marked `Idempotent-Rebuilt: true` (docs/api.md)."
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),

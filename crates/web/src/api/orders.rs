@@ -24,14 +24,6 @@ use beian_platform::workflow::{
     Acting, AppForm, FilingCheckInput, SponsorForm, UploadWithdrawal, WebsiteForm, messages,
 };
 
-/// The acting account of a request.
-fn acting(account: &CurrentAccount) -> Acting {
-    Acting {
-        account_id: account.id.clone(),
-        role: account.role,
-    }
-}
-
 /// The order as `GET /orders/{id}` shows it.
 async fn view(state: &AppState, acting: &Acting, id: &str) -> Result<Response, ApiError> {
     let view = state.workflow().order_view(acting, id).await?;
@@ -116,7 +108,7 @@ pub async fn filing_check(
 ) -> Result<Response, ApiError> {
     let result = state
         .workflow()
-        .filing_check(&acting(&account), &input)
+        .filing_check(&account.acting(), &input)
         .await?;
     Ok(Json(result).into_response())
 }
@@ -137,7 +129,7 @@ pub async fn create_order(
     account: CurrentAccount,
     ApiJson(input): ApiJson<FilingCheckInput>,
 ) -> Result<Response, ApiError> {
-    let acting = acting(&account);
+    let acting = account.acting();
     let created = state.workflow().create_order(&acting, &input).await?;
     let view = state
         .workflow()
@@ -191,7 +183,7 @@ pub async fn list_orders(
     let limit = query.limit()?;
     let (items, next_cursor) = state
         .workflow()
-        .orders_page(&acting(&account), query.cursor.as_deref(), limit)
+        .orders_page(&account.acting(), query.cursor.as_deref(), limit)
         .await?;
     Ok(Json(Page { items, next_cursor }).into_response())
 }
@@ -210,7 +202,7 @@ pub async fn get_order(
     account: CurrentAccount,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    view(&state, &acting(&account), &id).await
+    view(&state, &account.acting(), &id).await
 }
 
 /// The sponsor form.
@@ -229,7 +221,7 @@ pub async fn put_sponsor(
     Path(id): Path<String>,
     ApiJson(form): ApiJson<SponsorForm>,
 ) -> Result<Response, ApiError> {
-    let acting = acting(&account);
+    let acting = account.acting();
     state.workflow().update_sponsor(&acting, &id, &form).await?;
     view(&state, &acting, &id).await
 }
@@ -250,7 +242,7 @@ pub async fn put_website(
     Path(id): Path<String>,
     ApiJson(form): ApiJson<WebsiteForm>,
 ) -> Result<Response, ApiError> {
-    let acting = acting(&account);
+    let acting = account.acting();
     state.workflow().update_website(&acting, &id, &form).await?;
     view(&state, &acting, &id).await
 }
@@ -273,7 +265,7 @@ pub async fn put_app(
     Path(id): Path<String>,
     ApiJson(form): ApiJson<AppForm>,
 ) -> Result<Response, ApiError> {
-    let acting = acting(&account);
+    let acting = account.acting();
     state.workflow().update_app(&acting, &id, &form).await?;
     view(&state, &acting, &id).await
 }
@@ -295,7 +287,7 @@ pub async fn put_product(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ProductRequest>,
 ) -> Result<Response, ApiError> {
-    let acting = acting(&account);
+    let acting = account.acting();
     let workflow = state.workflow();
     match (&body.service_number, &body.storefront_account) {
         (Some(number), None) => workflow.bind_service_number(&acting, &id, number).await?,
@@ -328,7 +320,7 @@ pub async fn verify_password(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PasswordRequest>,
 ) -> Result<Response, ApiError> {
-    let acting = acting(&account);
+    let acting = account.acting();
     state
         .workflow()
         .verify_filing_password(&acting, &id, &body.password)
@@ -350,7 +342,7 @@ pub async fn submit(
     account: CurrentAccount,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let acting = acting(&account);
+    let acting = account.acting();
     state.workflow().submit_any(&acting, &id).await?;
     view(&state, &acting, &id).await
 }
@@ -372,7 +364,7 @@ pub async fn abandon(
     RequestLocale(locale): RequestLocale,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let outcome = state.workflow().abandon(&acting(&account), &id).await?;
+    let outcome = state.workflow().abandon(&account.acting(), &id).await?;
     Ok(Json(AbandonView {
         state: outcome.state.as_str().to_owned(),
         version: outcome.version,

@@ -29,17 +29,10 @@ use beian_platform::workflow::{
     PhotoVerdict, RejectReasonInput,
 };
 
-fn acting(account: &CurrentAccount) -> Acting {
-    Acting {
-        account_id: account.id.clone(),
-        role: account.role,
-    }
-}
-
 /// The account acting, after the role check (403 `forbidden` without it).
 fn with_role(account: &CurrentAccount, role: Role) -> Result<Acting, ApiError> {
     account.require_role(role)?;
-    Ok(acting(account))
+    Ok(account.acting())
 }
 
 /// The multipart form of `POST /orders/{id}/photo`.
@@ -112,7 +105,7 @@ pub async fn request_backdrop(
 ) -> Result<(StatusCode, Json<BackdropRequested>), ApiError> {
     let done = state
         .workflow()
-        .request_backdrop(&acting(&account), &id, &body)
+        .request_backdrop(&account.acting(), &id, &body)
         .await?;
     Ok((StatusCode::CREATED, Json(done)))
 }
@@ -145,7 +138,7 @@ pub async fn upload_photo(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let acting = acting(&account);
+    let acting = account.acting();
     if content_type.starts_with("application/json") {
         let ApiJson(body) = ApiJson::<ShanghaiCodeBody>::from_request(req, &state).await?;
         let done = state
@@ -198,7 +191,7 @@ pub async fn photo_status(
 ) -> Result<Json<PhotoStatus>, ApiError> {
     let status = state
         .workflow()
-        .photo_status(&acting(&account), &id)
+        .photo_status(&account.acting(), &id)
         .await?;
     Ok(Json(status))
 }

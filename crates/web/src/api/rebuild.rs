@@ -32,7 +32,7 @@ use crate::api::accounts::AccountView;
 use crate::api::auth::CurrentAccount;
 use crate::api::orders::{AbandonView, BureauUpload, created_body};
 use crate::api::photo::StateView;
-use crate::api::review::TransitionView;
+use crate::api::review::{TransitionView, to_json};
 use crate::error::ApiError;
 use crate::startup::AppState;
 
@@ -79,10 +79,6 @@ fn transitioned(effects: &[Effect], order_id: &str) -> Option<(String, i64)> {
     ))
 }
 
-fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(v).map_err(ApiError::internal)
-}
-
 /// Rebuilds the answer of the idempotent POST to `path` (relative to `/api/v1`, or with it)
 /// whose commit did `effects`, for the same caller (`account`, `locale`) retrying it.
 pub async fn rebuild(
@@ -107,10 +103,7 @@ pub async fn rebuild(
     let Some(account) = account else {
         return Ok(Rebuilt::Lost);
     };
-    let acting = Acting {
-        account_id: account.id.clone(),
-        role: account.role,
-    };
+    let acting = account.acting();
     let rebuilt = match segments.as_slice() {
         ["orders"] => match id_of(effects, "order.create", "order") {
             Some(id) => order_created(state, &acting, id, effects).await?,
@@ -129,10 +122,9 @@ pub async fn rebuild(
         ["orders", id, "photo"] => photo_submitted(effects, id),
         ["orders", id, "abandon"] => abandoned(state, &acting, id, effects, locale).await?,
         ["review", "orders", id, "approve" | "return"] => match transitioned(effects, id) {
-            Some((state, version)) => Rebuilt::Answer(
-                StatusCode::OK,
-                to_value(&TransitionView { state, version })?,
-            ),
+            Some((state, version)) => {
+                Rebuilt::Answer(StatusCode::OK, to_json(&TransitionView { state, version })?)
+            }
             None => Rebuilt::Lost,
         },
         ["review", "orders", id, "photo", "approve" | "reject"] => {
@@ -143,7 +135,7 @@ pub async fn rebuild(
             let order = state.store.order(id).await?;
             Rebuilt::Answer(
                 StatusCode::OK,
-                to_value(&StateView {
+                to_json(&StateView {
                     state: order.state,
                     version: order.version,
                 })?,
@@ -164,7 +156,7 @@ async fn account_created(state: &AppState, id: &str) -> Result<Rebuilt, ApiError
         .unwrap_or_default();
     Ok(Rebuilt::Answer(
         StatusCode::CREATED,
-        to_value(&AccountView {
+        to_json(&AccountView {
             id: account.id,
             username: account.username,
             email: account.email,
@@ -181,7 +173,7 @@ async fn order_view(
     status: StatusCode,
 ) -> Result<Rebuilt, ApiError> {
     let view = state.workflow().order_view(acting, id).await?;
-    Ok(Rebuilt::Answer(status, to_value(&view)?))
+    Ok(Rebuilt::Answer(status, to_json(&view)?))
 }
 
 /// `POST /orders`: the order's view with the created ids and what its kind implies; the
@@ -194,9 +186,11 @@ async fn order_created(
 ) -> Result<Rebuilt, ApiError> {
     let view = state.workflow().order_view(acting, id).await?;
     let order = state.store.order(id).await?;
-    let app_id = match id_of(effects, "app.create", "app") {
-        Some(app) => Some(app.to_owned()),
-        None => state.store.app_of_order(id).await?.map(|a| a.id),
+    // A website's order has no APP; an APP's was created with it or taken up again.
+    let app_id = match (id_of(effects, "app.create", "app"), &order.website_id) {
+        (Some(app), _) => Some(app.to_owned()),
+        (None, Some(_)) => None,
+        (None, None) => state.store.app_of_order(id).await?.map(|a| a.id),
     };
     let mut check = json!({
         "order_id": id,
@@ -282,7 +276,7 @@ async fn photo_decided(
         .and_then(|p| p.sha256_hex);
     Ok(Rebuilt::Answer(
         StatusCode::OK,
-        to_value(&PhotoStepDone {
+        to_json(&PhotoStepDone {
             state: next,
             version,
             photo_id: photo_id.to_owned(),
@@ -318,7 +312,7 @@ async fn abandoned(
         .then(|| messages().render(locale, ABANDON_ACCESS_WARNING, &[]));
     Ok(Rebuilt::Answer(
         StatusCode::OK,
-        to_value(&AbandonView {
+        to_json(&AbandonView {
             state: next,
             version,
             warning,

@@ -26,10 +26,7 @@ use beian_platform::workflow::{Acting, QueueFilter, ReturnReasonInput, WorkflowE
 /// The reviewer acting, after the role check (403 `forbidden` for applicants).
 fn reviewer(account: &CurrentAccount) -> Result<Acting, ApiError> {
     account.require_role(Role::Reviewer)?;
-    Ok(Acting {
-        account_id: account.id.clone(),
-        role: account.role,
-    })
+    Ok(account.acting())
 }
 
 /// `?state=`: one of `provider_review` (the default), `photo_review`, `queued_for_bureau`;
@@ -68,7 +65,7 @@ pub struct TransitionView {
     pub version: i64,
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<Value, ApiError> {
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Value, ApiError> {
     serde_json::to_value(v).map_err(ApiError::internal)
 }
 

@@ -22,16 +22,9 @@ use crate::startup::AppState;
 use beian_core::kind::FilingKind;
 use beian_platform::legacy::LegacyImported;
 use beian_platform::workflow::{
-    Acting, CancelAccessInput, CancelCodeSent, CancelledAccess, LegacyImportInput, SponsorView,
+    CancelAccessInput, CancelCodeSent, CancelledAccess, LegacyImportInput, SponsorView,
     WorkflowError, messages,
 };
-
-fn acting(account: &CurrentAccount) -> Acting {
-    Acting {
-        account_id: account.id.clone(),
-        role: account.role,
-    }
-}
 
 /// A refusal as a response; a rate limit's carries `Retry-After`.
 fn refusal(e: WorkflowError) -> Response {
@@ -87,7 +80,7 @@ pub async fn get_sponsor(
     State(state): State<AppState>,
     account: CurrentAccount,
 ) -> Result<Response, ApiError> {
-    let view = state.workflow().sponsor_view(&acting(&account)).await?;
+    let view = state.workflow().sponsor_view(&account.acting()).await?;
     Ok(Json(view).into_response())
 }
 
@@ -112,7 +105,7 @@ pub async fn send_cancel_code(
 ) -> Result<Response, ApiError> {
     match state
         .workflow()
-        .send_cancel_access_code(&acting(&account), &id)
+        .send_cancel_access_code(&account.acting(), &id)
         .await
     {
         Ok(sent) => Ok(code_sent(locale, sent)),
@@ -150,7 +143,7 @@ pub async fn cancel_access(
 ) -> Result<Response, ApiError> {
     let access = state
         .workflow()
-        .cancel_access(&acting(&account), &id, &input)
+        .cancel_access(&account.acting(), &id, &input)
         .await?;
     Ok(Json(CancelAccessAnswer {
         access,
@@ -194,7 +187,7 @@ pub async fn send_app_cancel_code(
 ) -> Result<Response, ApiError> {
     match state
         .workflow()
-        .send_app_cancel_access_code(&acting(&account), &id)
+        .send_app_cancel_access_code(&account.acting(), &id)
         .await
     {
         Ok(sent) => Ok(code_sent(locale, sent)),
@@ -233,7 +226,7 @@ pub async fn cancel_app_access(
 ) -> Result<Response, ApiError> {
     let access = state
         .workflow()
-        .cancel_app_access(&acting(&account), &id, &input)
+        .cancel_app_access(&account.acting(), &id, &input)
         .await?;
     Ok(Json(CancelAccessAnswer {
         access,
@@ -259,7 +252,7 @@ async fn change_order(
     kind: &str,
     website_id: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let acting = acting(account);
+    let acting = account.acting();
     let kind = FilingKind::parse(kind.trim()).ok_or(WorkflowError::Sponsor(
         beian_platform::workflow::SponsorRefusal::KindNotAllowed,
     ))?;
@@ -340,7 +333,7 @@ pub async fn app_order(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ChangeOrderInput>,
 ) -> Result<Response, ApiError> {
-    let acting = acting(&account);
+    let acting = account.acting();
     let kind = FilingKind::parse(input.kind.trim()).ok_or(WorkflowError::Sponsor(
         beian_platform::workflow::SponsorRefusal::KindNotAllowed,
     ))?;
@@ -375,7 +368,7 @@ pub async fn legacy_import(
 ) -> Result<Response, ApiError> {
     let imported = match state
         .workflow()
-        .import_legacy(&acting(&account), &input)
+        .import_legacy(&account.acting(), &input)
         .await
     {
         Ok(imported) => imported,
