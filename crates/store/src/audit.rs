@@ -4,7 +4,8 @@
 //! Appends are serialised through the single `audit_head` row: on PostgreSQL it is locked
 //! `FOR UPDATE` in the writing transaction, on SQLite the transaction already holds the
 //! database write lock (`BEGIN IMMEDIATE`). So concurrent writers queue, and the chain
-//! cannot fork. After each commit the head (`seq hash`) is also written to the file
+//! cannot fork. A trigger moves the row with each insert, and on SQLite the append is one
+//! guarded statement (see [`append_entries`]). After each commit the head (`seq hash`) is also written to the file
 //! `audit-head` in the data dir; deleting rows from the tail (even with the head row fixed
 //! up) then leaves the database behind the file, which verification reports. The file is
 //! written after the commit, so a crash in between leaves the file *behind* the database,
@@ -119,28 +120,50 @@ fn to_hash(v: Vec<u8>) -> Result<[u8; 32]> {
         .map_err(|_| StoreError::Corrupt("audit_head.hash"))
 }
 
-/// Locks the head row, appends `entries` in order, moves the head. Called by `Tx::commit`.
+/// Appends `entries` in order after the chain head; the `audit_log_moves_head` trigger moves
+/// the head (migration 0019). Called by `Tx::commit`.
+///
+/// On SQLite the transaction holds the write lock, and the store remembers the head it
+/// committed last: the records are chained from it and inserted only if `audit_head` still
+/// names it, in one statement. If another process appended meanwhile (a `beian` command on
+/// the same file), nothing is inserted and the head is read, as on PostgreSQL, where it is
+/// locked `FOR UPDATE` so that concurrent writers queue and the chain cannot fork.
 pub(crate) async fn append_entries(tx: &mut Tx, entries: Vec<AuditEntry>) -> Result<AuditHead> {
+    let at = tx.store.now_ms();
+    if tx.store.backend() == Backend::Sqlite
+        && let Some(known) = tx.store.last_audit_head()
+    {
+        let (records, head) = chain(known, at, &entries);
+        if insert_records(tx, &records, Some(known)).await? == records.len() as u64 {
+            return Ok(head);
+        }
+    }
     let lock = match tx.store.backend() {
         Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
         Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
     };
     let row = sqlx::query(lock).fetch_one(tx.conn()).await?;
-    let mut head = AuditHead {
+    let from = AuditHead {
         seq: row.try_get("seq")?,
         hash: to_hash(row.try_get("hash")?)?,
     };
-    let at = tx.store.now_ms();
+    let (records, head) = chain(from, at, &entries);
+    insert_records(tx, &records, None).await?;
+    Ok(head)
+}
+
+/// The records of `entries` chained after `head`, and the head after them.
+fn chain(mut head: AuditHead, at: i64, entries: &[AuditEntry]) -> (Vec<AuditRecord>, AuditHead) {
     let mut records = Vec::with_capacity(entries.len());
     for e in entries {
         let mut rec = AuditRecord {
             seq: head.seq + 1,
             at,
-            actor: e.actor,
-            action: e.action,
-            subject: e.subject,
-            before: e.before.map(|v| v.to_string()),
-            after: e.after.map(|v| v.to_string()),
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            subject: e.subject.clone(),
+            before: e.before.as_ref().map(Value::to_string),
+            after: e.after.as_ref().map(Value::to_string),
             prev_hash: head.hash.to_vec(),
             hash: Vec::new(),
         };
@@ -149,28 +172,46 @@ pub(crate) async fn append_entries(tx: &mut Tx, entries: Vec<AuditEntry>) -> Res
         head = AuditHead { seq: rec.seq, hash };
         records.push(rec);
     }
-    // One multi-row INSERT for the transaction's records (9 parameters a row; a
-    // transaction queues a handful, far below either backend's parameter limit).
+    (records, head)
+}
+
+/// One multi-row INSERT of `records` (9 parameters a row; a transaction queues a handful,
+/// far below either backend's parameter limit); with `if_head`, only if `audit_head` still
+/// names that head. Returns the number of rows inserted.
+async fn insert_records(
+    tx: &mut Tx,
+    records: &[AuditRecord],
+    if_head: Option<AuditHead>,
+) -> Result<u64> {
     let mut sql = String::from(
         "INSERT INTO audit_log (seq, at, actor, action, subject, before_summary, \
-         after_summary, prev_hash, hash) VALUES ",
+         after_summary, prev_hash, hash) ",
     );
+    sql.push_str(if if_head.is_some() {
+        "SELECT * FROM (VALUES "
+    } else {
+        "VALUES "
+    });
     for i in 0..records.len() {
         let b = i * 9;
         if i > 0 {
             sql.push_str(", ");
         }
+        sql.push('(');
+        for k in 1..=9 {
+            if k > 1 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", b + k));
+        }
+        sql.push(')');
+    }
+    if if_head.is_some() {
+        let n = records.len() * 9;
         sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7,
-            b + 8,
-            b + 9
+            ") WHERE EXISTS (SELECT 1 FROM audit_head WHERE id = 1 AND seq = ${} AND hash = ${})",
+            n + 1,
+            n + 2
         ));
     }
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -178,21 +219,18 @@ pub(crate) async fn append_entries(tx: &mut Tx, entries: Vec<AuditEntry>) -> Res
         q = q
             .bind(rec.seq)
             .bind(rec.at)
-            .bind(rec.actor)
-            .bind(rec.action)
-            .bind(rec.subject)
-            .bind(rec.before)
-            .bind(rec.after)
-            .bind(rec.prev_hash)
-            .bind(rec.hash);
+            .bind(rec.actor.as_str())
+            .bind(rec.action.as_str())
+            .bind(rec.subject.as_str())
+            .bind(rec.before.as_deref())
+            .bind(rec.after.as_deref())
+            .bind(rec.prev_hash.as_slice())
+            .bind(rec.hash.as_slice());
     }
-    q.execute(tx.conn()).await?;
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(head.seq)
-        .bind(head.hash.to_vec())
-        .execute(tx.conn())
-        .await?;
-    Ok(head)
+    if let Some(h) = if_head {
+        q = q.bind(h.seq).bind(h.hash.to_vec());
+    }
+    Ok(q.execute(tx.conn()).await?.rows_affected())
 }
 
 fn hex(b: &[u8]) -> String {

@@ -5,11 +5,18 @@
 //! # Writers take turns
 //! On SQLite only one transaction can write at a time. Rather than letting several pooled
 //! connections race for the database lock (SQLite's busy handler then sleeps and polls), the
-//! store keeps ONE writer connection in a pool of its own: [`Store::begin`] waits in that
-//! pool's fair async queue and never busy-sleeps. Reads use the other pool, which WAL lets run
-//! beside the writer. A writer that waits longer than [`StoreConfig::write_wait`] (default
-//! 2 s) gets [`StoreError::Busy`], which the surfaces answer with 503 and `Retry-After`: under
-//! overload a request is refused quickly instead of holding on for the 10 s busy timeout.
+//! store keeps ONE writer connection behind a fair async mutex: [`Store::begin`] waits in its
+//! queue and never busy-sleeps. Reads use the pool, which WAL lets run beside the writer. A
+//! writer that waits longer than [`StoreConfig::write_wait`] (default 2 s) gets
+//! [`StoreError::Busy`], which the surfaces answer with 503 and `Retry-After`: under overload a
+//! request is refused quickly instead of holding on for the 10 s busy timeout.
+//!
+//! The writer is not a pooled connection on purpose: a pool returns a connection through a
+//! spawned task that pings it first, which kept the next writer waiting for two scheduler
+//! hops and a round trip to SQLite's worker thread after every commit (issue 14). The mutex
+//! hands the connection straight to the next writer. A transaction dropped without commit or
+//! rollback keeps the connection until a spawned `ROLLBACK` has run.
+//!
 //! On PostgreSQL row locks do this work; writers share the one pool, whose acquire timeout
 //! is also `write_wait`-bounded for writes.
 
@@ -20,11 +27,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
+use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 
 use crate::audit::{self, AuditEntry, HeadWriter};
 use crate::crypto::{Crypto, DataKey};
 use crate::error::{Result, StoreError};
+use crate::read_pool::ReadPool;
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -114,10 +123,14 @@ impl StoreConfig {
 }
 
 pub(crate) struct Inner {
+    /// sqlx's pool: migrations, the data key's load, the gate feed, and PostgreSQL's
+    /// transactions. Reads go through `reads`.
     pub(crate) pool: AnyPool,
-    /// The write transactions' pool: on SQLite a separate pool of one connection (its acquire
-    /// queue is the writers' queue); on PostgreSQL a clone of `pool`.
-    pub(crate) writer: AnyPool,
+    /// The read connections ([`crate::read_pool`]); on PostgreSQL a clone of `pool`.
+    pub(crate) reads: ReadPool,
+    /// SQLite's one writer connection (its mutex's queue is the writers' queue; `None` once
+    /// the store is closed); `None` on PostgreSQL, whose writers use `pool`.
+    pub(crate) writer: Option<Writer>,
     pub(crate) write_wait: Duration,
     /// Writes the audit chain head file off the async threads, coalescing heads.
     pub(crate) head_writer: std::sync::Arc<HeadWriter>,
@@ -134,6 +147,9 @@ pub(crate) struct Inner {
     /// This store's id among the instances sharing the database: the keys it claims name it,
     /// and its heartbeat ([`Store::heartbeat`]) tells the others it is alive.
     pub(crate) instance_id: String,
+    /// On SQLite, the audit chain head this store committed last (see
+    /// [`audit::append_entries`]); set under the writer's turn.
+    pub(crate) last_audit_head: std::sync::Mutex<Option<audit::AuditHead>>,
 }
 
 /// The persistence handle; cheap to clone.
@@ -190,27 +206,22 @@ impl Store {
         };
         let options: AnyConnectOptions = url.parse()?;
         let write_wait = config.write_wait.unwrap_or(DEFAULT_WRITE_WAIT);
-        let pool_options = |max: u32| {
-            let mut o = AnyPoolOptions::new().max_connections(max);
-            if backend == Backend::Sqlite {
-                // No ping before each acquire: an SQLite connection is a file handle in this
-                // process that cannot go stale, and the ping is a round trip to sqlx's
-                // worker thread on every read and every `begin` (issue 14).
-                o = o.test_before_acquire(false).after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = FULL").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        // Only writes outside `Store::begin` (a few single statements) can
-                        // meet the lock; they wait at most this long.
-                        conn.execute("PRAGMA busy_timeout = 5000").await?;
-                        Ok(())
-                    })
-                });
-            }
-            o
+        // On SQLite this pool serves only the migrations, the data key's load and the gate
+        // feed; reads have their own (`reads`) and writes the writer connection.
+        let pool_size = match backend {
+            Backend::Sqlite => 2,
+            Backend::Postgres => config.max_connections.unwrap_or(8),
         };
-        let pool = pool_options(config.max_connections.unwrap_or(8))
+        let mut pool_options = AnyPoolOptions::new().max_connections(pool_size);
+        if backend == Backend::Sqlite {
+            // No ping before each acquire: an SQLite connection is a file handle in this
+            // process that cannot go stale, and the ping is a round trip to sqlx's worker
+            // thread on every read (issue 14).
+            pool_options = pool_options
+                .test_before_acquire(false)
+                .after_connect(|conn, _meta| Box::pin(sqlite_pragmas(conn)));
+        }
+        let pool = pool_options
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await?;
@@ -220,20 +231,31 @@ impl Store {
         }
         // The operator's key unwraps the data-encryption key (or makes it: see data_keys).
         let loaded = crate::data_keys::load(&pool, &key).await?;
+        let reads = match backend {
+            Backend::Sqlite => ReadPool::sqlite(
+                options.clone(),
+                config.max_connections.unwrap_or(8),
+                Duration::from_secs(30),
+            ),
+            Backend::Postgres => ReadPool::Postgres(pool.clone()),
+        };
         let writer = match backend {
             Backend::Sqlite => {
-                pool_options(1)
-                    .min_connections(1)
-                    .acquire_timeout(write_wait)
-                    .connect_with(options)
-                    .await?
+                let mut conn = options.connect().await?;
+                sqlite_pragmas(&mut conn).await?;
+                Some(Arc::new(Mutex::new(Some(WriterSlot {
+                    conn,
+                    options,
+                    dirty: false,
+                }))))
             }
-            Backend::Postgres => pool.clone(),
+            Backend::Postgres => None,
         };
         let head_writer = HeadWriter::new(config.data_dir.join(audit::HEAD_FILE));
         Ok(Store {
             inner: Arc::new(Inner {
                 pool,
+                reads,
                 writer,
                 write_wait,
                 head_writer,
@@ -245,6 +267,7 @@ impl Store {
                 clock: config.clock.unwrap_or_else(|| Arc::new(Utc::now)),
                 claims_in_flight: Default::default(),
                 instance_id: new_id(),
+                last_audit_head: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -253,9 +276,9 @@ impl Store {
         self.inner.backend
     }
 
-    /// The connection pool, for read queries elsewhere and for tests.
-    pub fn pool(&self) -> &AnyPool {
-        &self.inner.pool
+    /// The read connections, for read queries elsewhere and for tests.
+    pub fn pool(&self) -> &ReadPool {
+        &self.inner.reads
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -285,8 +308,26 @@ impl Store {
     /// caught up.
     pub async fn close(&self) {
         self.flush_audit_head().await;
-        self.inner.writer.close().await;
+        if let Some(writer) = &self.inner.writer {
+            // Waits for the writer in turn, like a transaction.
+            let slot = writer.lock().await.take();
+            if let Some(slot) = slot
+                && let Err(e) = slot.conn.close().await
+            {
+                tracing::warn!(error = %e, "closing the writer connection failed");
+            }
+        }
+        self.inner.reads.close().await;
         self.inner.pool.close().await;
+    }
+
+    /// The audit chain head this store committed last (SQLite only).
+    pub(crate) fn last_audit_head(&self) -> Option<audit::AuditHead> {
+        *self
+            .inner
+            .last_audit_head
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Waits until the audit head file names at least every head committed so far by this
@@ -298,26 +339,132 @@ impl Store {
     /// Starts a write transaction: on SQLite it waits its turn for the one writer connection
     /// (at most `write_wait`, then [`StoreError::Busy`]) and begins `IMMEDIATE`.
     pub async fn begin(&self) -> Result<Tx> {
-        let inner = match self.inner.backend {
-            Backend::Sqlite => self.inner.writer.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => {
+        let conn = match &self.inner.writer {
+            Some(writer) => {
+                let guard =
+                    tokio::time::timeout(self.inner.write_wait, writer.clone().lock_owned())
+                        .await
+                        .map_err(|_| StoreError::Busy)?;
+                let mut slot = OwnedMutexGuard::try_map(guard, Option::as_mut)
+                    .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
+                if slot.dirty {
+                    rollback_dropped(&mut slot).await;
+                }
+                // Marked until the transaction is handed out: if this future is dropped
+                // while BEGIN runs, the next `begin` rolls back what it may have opened.
+                slot.dirty = true;
+                if let Err(first) = slot.conn.execute("BEGIN IMMEDIATE").await {
+                    let first = StoreError::from(first);
+                    if matches!(first, StoreError::Busy) {
+                        return Err(first);
+                    }
+                    // Whatever is left open is rolled back, then BEGIN once more; if the
+                    // connection itself is broken, on a new one.
+                    tracing::debug!(error = %first, "BEGIN IMMEDIATE failed; rolling back");
+                    let _ = slot.conn.execute("ROLLBACK").await;
+                    if let Err(second) = slot.conn.execute("BEGIN IMMEDIATE").await {
+                        tracing::warn!(error = %second, "the writer connection is reopened");
+                        let mut conn = slot.options.connect().await?;
+                        sqlite_pragmas(&mut conn).await?;
+                        slot.conn = conn;
+                        slot.conn.execute("BEGIN IMMEDIATE").await?;
+                    }
+                }
+                slot.dirty = false;
+                TxConn::Sqlite(WriterTx {
+                    slot,
+                    writer: writer.clone(),
+                    open: true,
+                })
+            }
+            None => TxConn::Postgres(
                 tokio::time::timeout(self.inner.write_wait, self.inner.pool.begin())
                     .await
-                    .map_err(|_| StoreError::Busy)??
-            }
+                    .map_err(|_| StoreError::Busy)??,
+            ),
         };
         Ok(Tx {
-            inner,
+            conn,
             store: self.clone(),
             audit: Vec::new(),
         })
     }
 }
 
+/// SQLite's writer: the connection behind the writers' mutex.
+pub(crate) type Writer = Arc<Mutex<Option<WriterSlot>>>;
+
+/// The writer connection, and whether a dropped transaction left it inside `BEGIN`.
+pub(crate) struct WriterSlot {
+    conn: AnyConnection,
+    /// To reopen the connection if it broke.
+    options: AnyConnectOptions,
+    dirty: bool,
+}
+
+async fn rollback_dropped(slot: &mut WriterSlot) {
+    // It fails harmlessly when nothing was open (the dropped BEGIN never ran, or the COMMIT
+    // whose future was dropped did run).
+    if let Err(e) = slot.conn.execute("ROLLBACK").await {
+        tracing::debug!(error = %e, "rolling back a dropped transaction");
+    }
+    slot.dirty = false;
+}
+
+/// An SQLite write transaction's hold on the writer connection.
+pub(crate) struct WriterTx {
+    slot: OwnedMappedMutexGuard<Option<WriterSlot>, WriterSlot>,
+    writer: Writer,
+    /// Inside `BEGIN IMMEDIATE` (no COMMIT or ROLLBACK ran yet).
+    open: bool,
+}
+
+impl Drop for WriterTx {
+    /// Dropped while open (an error path, a cancelled request): the connection is marked, and
+    /// a spawned task rolls it back as soon as it gets its turn; a `begin` that gets the
+    /// connection first rolls it back itself.
+    fn drop(&mut self) {
+        if !self.open {
+            return;
+        }
+        self.slot.dirty = true;
+        let writer = self.writer.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Some(slot) = writer.lock().await.as_mut()
+                    && slot.dirty
+                {
+                    rollback_dropped(slot).await;
+                }
+            });
+        }
+    }
+}
+
+/// The pragmas of every SQLite connection (the pool's and the writer).
+pub(crate) async fn sqlite_pragmas(
+    conn: &mut AnyConnection,
+) -> std::result::Result<(), sqlx::Error> {
+    conn.execute("PRAGMA journal_mode = WAL").await?;
+    conn.execute("PRAGMA synchronous = FULL").await?;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    // Only writes outside `Store::begin` (a few single statements) can meet the lock; they
+    // wait at most this long.
+    conn.execute("PRAGMA busy_timeout = 5000").await?;
+    Ok(())
+}
+
+/// The connection a [`Tx`] writes on.
+pub(crate) enum TxConn {
+    Sqlite(WriterTx),
+    /// PostgreSQL: a pooled transaction (sqlx rolls it back when dropped).
+    Postgres(sqlx::Transaction<'static, Any>),
+}
+
 /// A write transaction. Domain writes are methods on it (see the modules); nothing is kept
 /// unless [`Tx::commit`] is called (dropping it rolls back).
 pub struct Tx {
-    pub(crate) inner: sqlx::Transaction<'static, Any>,
+    pub(crate) conn: TxConn,
     pub(crate) store: Store,
     pub(crate) audit: Vec<AuditEntry>,
 }
@@ -334,7 +481,10 @@ impl fmt::Debug for Tx {
 impl Tx {
     /// The connection, for queries inside this transaction.
     pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.inner
+        match &mut self.conn {
+            TxConn::Postgres(tx) => tx,
+            TxConn::Sqlite(w) => &mut w.slot.conn,
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -360,7 +510,23 @@ impl Tx {
         } else {
             Some(audit::append_entries(&mut self, entries).await?)
         };
-        self.inner.commit().await?;
+        match self.conn {
+            TxConn::Postgres(tx) => tx.commit().await?,
+            TxConn::Sqlite(mut w) => {
+                // A failed COMMIT leaves `open` set: dropping `w` rolls back what is open.
+                w.slot.conn.execute("COMMIT").await?;
+                w.open = false;
+                if let Some(head) = head {
+                    // Still this writer's turn (`w` holds it), so the next append sees it.
+                    *self
+                        .store
+                        .inner
+                        .last_audit_head
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(head);
+                }
+            }
+        }
         if claimed {
             crate::idempotency::claimed();
         }
@@ -374,7 +540,13 @@ impl Tx {
 
     /// Rolls back explicitly.
     pub async fn rollback(self) -> Result<()> {
-        self.inner.rollback().await?;
+        match self.conn {
+            TxConn::Postgres(tx) => tx.rollback().await?,
+            TxConn::Sqlite(mut w) => {
+                w.slot.conn.execute("ROLLBACK").await?;
+                w.open = false;
+            }
+        }
         Ok(())
     }
 }

@@ -71,6 +71,7 @@ pub mod orders;
 pub mod outbox;
 pub mod photos;
 pub mod products;
+pub mod read_pool;
 pub mod reports;
 pub mod sponsors;
 pub mod storefront;

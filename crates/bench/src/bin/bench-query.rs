@@ -462,8 +462,13 @@ async fn run(a: Args) -> Result<(), Error> {
     println!("|---|---|---|---|---|---|---|---|");
     for (i, v) in results.iter().enumerate() {
         let (what, target) = if i == 0 {
+            let pinning = if a.pin {
+                "same wrk and pinning"
+            } else {
+                "same wrk, unpinned"
+            };
             (
-                "axum hello world (baseline, same wrk and pinning)".to_owned(),
+                format!("axum hello world (baseline, {pinning})"),
                 "—".to_owned(),
             )
         } else {

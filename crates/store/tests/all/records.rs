@@ -255,20 +255,31 @@ async fn sqlite_connections_use_wal_full_sync_foreign_keys_and_busy_timeout() {
         if t.backend != Backend::Sqlite {
             return;
         }
-        let mut conn = t.store.pool().acquire().await.unwrap();
         let cases = [
             ("PRAGMA journal_mode", "wal"),
             ("PRAGMA synchronous", "2"),
             ("PRAGMA foreign_keys", "1"),
             ("PRAGMA busy_timeout", "5000"),
         ];
-        for (pragma, want) in cases {
-            let row = sqlx::query(pragma).fetch_one(&mut *conn).await.unwrap();
-            let got = row
-                .try_get::<String, _>(0)
+        let text = |row: sqlx::any::AnyRow| {
+            row.try_get::<String, _>(0)
                 .or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string()))
-                .unwrap();
-            assert_eq!(got, want, "{pragma}");
+                .unwrap()
+        };
+        // The read connections (several at once, so that more than one is opened) and the
+        // writer connection.
+        for (pragma, want) in cases {
+            let reads = futures_util::future::join_all(
+                (0..4).map(|_| sqlx::query(pragma).fetch_one(t.store.pool())),
+            )
+            .await;
+            for row in reads {
+                assert_eq!(text(row.unwrap()), want, "{pragma} (read)");
+            }
+            let mut tx = t.store.begin().await.unwrap();
+            let row = sqlx::query(pragma).fetch_one(tx.conn()).await.unwrap();
+            assert_eq!(text(row), want, "{pragma} (writer)");
+            tx.rollback().await.unwrap();
         }
     })
     .await;

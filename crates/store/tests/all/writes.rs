@@ -153,3 +153,93 @@ async fn many_records_per_transaction_chain_and_the_head_file_catches_up() {
     })
     .await;
 }
+
+/// How many audit records carry `action`.
+async fn audited(s: &Store, action: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+        .bind(action)
+        .fetch_one(s.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_dropped_or_cancelled_transaction_keeps_nothing_and_the_next_writer_goes_on() {
+    each_backend(async |t| {
+        let s = &t.store;
+        // Dropped after a write: nothing of it is kept.
+        let mut tx = s.begin().await.unwrap();
+        let (_, _, _, order) = fixtures::order_setup(&mut tx, "dropped").await;
+        tx.append_audit(AuditEntry::new("system", "test.dropped", "x:1".into()));
+        drop(tx);
+        assert!(
+            s.order(&order).await.is_err(),
+            "the dropped order is not kept"
+        );
+
+        // Cancelled while it holds the writer (a request whose client went away): the task
+        // is aborted at its next await, after its write.
+        let (wrote, written) = tokio::sync::oneshot::channel();
+        let store = s.clone();
+        let task = tokio::spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            let (_, _, _, order) = fixtures::order_setup(&mut tx, "cancelled").await;
+            tx.append_audit(AuditEntry::new("system", "test.cancelled", "x:2".into()));
+            wrote.send(order).unwrap();
+            std::future::pending::<()>().await;
+            tx.commit().await.unwrap();
+        });
+        let cancelled = written.await.unwrap();
+        task.abort();
+        assert!(task.await.unwrap_err().is_cancelled());
+
+        // The next writer gets the connection with nothing left open, and commits.
+        let mut tx = s.begin().await.unwrap();
+        let (_, _, _, kept) = fixtures::order_setup(&mut tx, "kept").await;
+        tx.append_audit(AuditEntry::new("system", "test.kept", "x:3".into()));
+        tx.commit().await.unwrap();
+        assert!(
+            s.order(&cancelled).await.is_err(),
+            "the cancelled order is not kept"
+        );
+        assert_eq!(s.order(&kept).await.unwrap().id, kept);
+        assert_eq!(audited(s, "test.dropped").await, 0);
+        assert_eq!(audited(s, "test.cancelled").await, 0);
+        assert_eq!(audited(s, "test.kept").await, 1);
+        let report = verify_audit(s, &head_file_path(s)).await.unwrap();
+        assert!(report.records > 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn appends_from_another_process_on_the_same_file_do_not_fork_the_chain() {
+    let t = sqlite().await;
+    let a = &t.store;
+    // A second store on the same SQLite file stands for a `beian` command run beside the
+    // server: each remembers the head it committed last, and each must notice the other's.
+    let b = Store::open(t.config()).await.unwrap();
+    for round in 0..6 {
+        for (s, who) in [(a, "a"), (&b, "b"), (&b, "b"), (a, "a")] {
+            let mut tx = s.begin().await.unwrap();
+            for i in 0..(1 + round % 3) {
+                tx.append_audit(AuditEntry::new(
+                    "system",
+                    "test.two_writers",
+                    format!("{who}:{round}-{i}"),
+                ));
+            }
+            tx.commit().await.unwrap();
+        }
+    }
+    let report = verify_audit(a, &head_file_path(a)).await.unwrap();
+    let expected: i64 = (0..6).map(|r| 4 * (1 + r % 3)).sum();
+    assert_eq!(report.records, expected);
+    assert_eq!(
+        report.head_seq, expected,
+        "no sequence number was skipped or reused"
+    );
+    assert_eq!(audited(a, "test.two_writers").await, expected);
+    b.close().await;
+    t.teardown().await;
+}
