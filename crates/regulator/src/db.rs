@@ -4,10 +4,11 @@
 //! written before migration 0007 holds).
 
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{ConnectOptions, Row, SqliteConnection, SqlitePool};
 
 use crate::Error;
 use crate::crypto::{Field, RegistryCrypto};
@@ -286,5 +287,107 @@ mod tests {
         let pool = open(&data, &crypto).await.unwrap();
         assert_eq!(mode(&data.join(FILE_NAME)), 0o600);
         pool.close().await;
+    }
+}
+
+/// The registry's read connections: lent by [`crate::Regulator`]'s reads (the public query
+/// above all) and put back as they are. sqlx's pool returns each connection through a spawned
+/// task that pings it first: a round trip to the connection's worker thread after every read,
+/// as costly as the read itself on the public query's hot path (issue 14). A connection is a
+/// file handle in this process; a read left unfinished (its future dropped) is reset by the
+/// worker before the next command, and the name query's budget disarms itself on drop
+/// ([`crate::query`]), so nothing carries over to the next borrower.
+pub(crate) struct ReadConns {
+    options: SqliteConnectOptions,
+    permits: Arc<tokio::sync::Semaphore>,
+    idle: Mutex<Vec<SqliteConnection>>,
+}
+
+impl ReadConns {
+    /// At most `max` connections to the registry of `options`, opened when first needed.
+    pub(crate) fn new(options: SqliteConnectOptions, max: usize) -> ReadConns {
+        ReadConns {
+            options,
+            permits: Arc::new(tokio::sync::Semaphore::new(max.max(1))),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A connection, waiting for a free one (at most 30 s, then `PoolTimedOut`).
+    pub(crate) async fn lend(self: &Arc<Self>) -> Result<ReadLease, Error> {
+        let permit = tokio::time::timeout(
+            Duration::from_secs(30),
+            self.permits.clone().acquire_owned(),
+        )
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)?
+        .map_err(|_| sqlx::Error::PoolClosed)?;
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.options.connect().await?,
+        };
+        Ok(ReadLease {
+            conn: Some(conn),
+            home: self.clone(),
+            _permit: permit,
+        })
+    }
+}
+
+/// A lent read connection; back in the idle list when dropped.
+pub(crate) struct ReadLease {
+    conn: Option<SqliteConnection>,
+    home: Arc<ReadConns>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Drop for ReadLease {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.home
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(conn);
+        }
+    }
+}
+
+/// A read connection: lent by [`ReadConns`], or from the pool (a registry opened over a pool
+/// by [`crate::Regulator::new`]).
+pub(crate) enum ReadConn {
+    Lent(ReadLease),
+    Pooled(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+}
+
+impl std::ops::Deref for ReadConn {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        match self {
+            ReadConn::Pooled(c) => c,
+            ReadConn::Lent(l) => match &l.conn {
+                Some(c) => c,
+                // `conn` is taken only by the lease's drop.
+                None => unreachable!("a read lease is used after its drop"),
+            },
+        }
+    }
+}
+
+impl std::ops::DerefMut for ReadConn {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self {
+            ReadConn::Pooled(c) => c,
+            ReadConn::Lent(l) => match &mut l.conn {
+                Some(c) => c,
+                None => unreachable!("a read lease is used after its drop"),
+            },
+        }
     }
 }

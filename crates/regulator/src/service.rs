@@ -68,6 +68,9 @@ struct Inner {
     crypto: RegistryCrypto,
     /// The data dir, when opened from one: where a simulated clock's moves are kept.
     dir: Option<std::path::PathBuf>,
+    /// The read connections of a registry opened from its file ([`db::ReadConns`]); reads
+    /// of one opened over a pool use the pool.
+    reads: Option<Arc<db::ReadConns>>,
 }
 
 /// The simulated regulator. Cheap to clone.
@@ -97,9 +100,11 @@ impl Regulator {
     ) -> Result<Regulator, Error> {
         let crypto = RegistryCrypto::new(&RegistryKey::load(data_dir)?);
         let pool = db::open(data_dir, &crypto).await?;
+        let reads = db::ReadConns::new((*pool.connect_options()).clone(), 4);
         let mut regulator = Regulator::new(pool, crypto, clock, config);
         if let Some(inner) = Arc::get_mut(&mut regulator.inner) {
             inner.dir = Some(data_dir.to_path_buf());
+            inner.reads = Some(Arc::new(reads));
         }
         Ok(regulator)
     }
@@ -127,6 +132,7 @@ impl Regulator {
                 config,
                 crypto,
                 dir: None,
+                reads: None,
             }),
         }
     }
@@ -157,8 +163,11 @@ impl Regulator {
         Ok(self.inner.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    pub(crate) async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, Error> {
-        Ok(self.inner.pool.acquire().await?)
+    pub(crate) async fn read(&self) -> Result<db::ReadConn, Error> {
+        Ok(match &self.inner.reads {
+            Some(reads) => db::ReadConn::Lent(reads.lend().await?),
+            None => db::ReadConn::Pooled(self.inner.pool.acquire().await?),
+        })
     }
 
     // ----- providers and blacklist -----

@@ -622,3 +622,46 @@ async fn a_record_received_again_is_one_submission() {
         .collect();
     assert_eq!(mine.len(), 1, "{mine:?}");
 }
+
+/// The public query's read connections are lent and put back without sqlx's pool (issue 14):
+/// more queries at once than connections wait their turn, and queries whose futures are
+/// dropped half-way (clients that went away) leave nothing behind for the next borrower.
+#[tokio::test]
+async fn queries_beyond_the_read_connections_wait_and_dropped_ones_leave_nothing_behind() {
+    let sim = sim(manual_without_sms()).await;
+    let r = &sim.regulator;
+    let expected = r
+        .public_query(&PublicQuery::Sponsor("有限公司".into()))
+        .await
+        .unwrap();
+    assert!(expected.len() >= 3, "{expected:?}");
+    // 32 at once, against 4 connections.
+    let q = PublicQuery::Sponsor("有限公司".into());
+    let all = futures_util::future::join_all((0..32).map(|_| r.public_query(&q))).await;
+    for found in all {
+        assert_eq!(found.unwrap(), expected);
+    }
+    // Dropped after their first poll (each is waiting its turn or has sent its statement).
+    for _ in 0..16 {
+        // A zero timeout polls the query once, then drops it.
+        let _ = tokio::time::timeout(
+            std::time::Duration::ZERO,
+            r.public_query(&PublicQuery::Sponsor("有限".into())),
+        )
+        .await;
+    }
+    for _ in 0..8 {
+        assert_eq!(
+            r.public_query(&PublicQuery::Sponsor("有限公司".into()))
+                .await
+                .unwrap(),
+            expected
+        );
+        let domain = &expected[0].domain;
+        let one = r
+            .public_query(&PublicQuery::Domain(domain.clone()))
+            .await
+            .unwrap();
+        assert_eq!(one.len(), 1, "{domain}");
+    }
+}
