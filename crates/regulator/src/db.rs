@@ -256,40 +256,6 @@ async fn seal_mobiles(conn: &mut SqliteConnection, crypto: &RegistryCrypto) -> R
     Ok(count)
 }
 
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-    use super::*;
-    use crate::crypto::RegistryKey;
-
-    #[cfg(unix)]
-    #[tokio::test]
-    async fn the_registry_folder_and_file_are_the_owners_alone() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("sim");
-        std::fs::create_dir(&data).unwrap();
-        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let crypto = RegistryCrypto::new(&RegistryKey::generate());
-        let pool = open(&data, &crypto).await.unwrap();
-        sqlx::query("SELECT count(*) FROM sponsors")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&data), 0o700);
-        assert_eq!(mode(&data.join(FILE_NAME)), 0o600);
-        // An older registry made with a looser mode is tightened at its next open.
-        std::fs::set_permissions(data.join(FILE_NAME), std::fs::Permissions::from_mode(0o644))
-            .unwrap();
-        let pool = open(&data, &crypto).await.unwrap();
-        assert_eq!(mode(&data.join(FILE_NAME)), 0o600);
-        pool.close().await;
-    }
-}
-
 /// The registry's read connections: lent by [`crate::Regulator`]'s reads (the public query
 /// above all) and put back as they are. sqlx's pool returns each connection through a spawned
 /// task that pings it first: a round trip to the connection's worker thread after every read,
@@ -389,5 +355,39 @@ impl std::ops::DerefMut for ReadConn {
                 None => unreachable!("a read lease is used after its drop"),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::crypto::RegistryKey;
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_registry_folder_and_file_are_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("sim");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let crypto = RegistryCrypto::new(&RegistryKey::generate());
+        let pool = open(&data, &crypto).await.unwrap();
+        sqlx::query("SELECT count(*) FROM sponsors")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join(FILE_NAME)), 0o600);
+        // An older registry made with a looser mode is tightened at its next open.
+        std::fs::set_permissions(data.join(FILE_NAME), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        let pool = open(&data, &crypto).await.unwrap();
+        assert_eq!(mode(&data.join(FILE_NAME)), 0o600);
+        pool.close().await;
     }
 }
