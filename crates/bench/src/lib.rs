@@ -10,6 +10,17 @@ use std::time::Duration;
 
 pub type Error = Box<dyn std::error::Error>;
 
+/// A bench binary's exit: on error, `name: error` on stderr and a failure code.
+pub fn exit(name: &str, result: Result<(), Error>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// A child killed when dropped.
 pub struct Proc(pub Child);
 

@@ -241,8 +241,7 @@ impl Store {
         };
         let writer = match backend {
             Backend::Sqlite => {
-                let mut conn = options.connect().await?;
-                sqlite_pragmas(&mut conn).await?;
+                let conn = connect_sqlite(&options).await?;
                 Some(Arc::new(Mutex::new(Some(WriterSlot {
                     conn,
                     options,
@@ -358,17 +357,12 @@ impl Store {
                     if matches!(first, StoreError::Busy) {
                         return Err(first);
                     }
-                    // Whatever is left open is rolled back, then BEGIN once more; if the
-                    // connection itself is broken, on a new one.
-                    tracing::debug!(error = %first, "BEGIN IMMEDIATE failed; rolling back");
-                    let _ = slot.conn.execute("ROLLBACK").await;
-                    if let Err(second) = slot.conn.execute("BEGIN IMMEDIATE").await {
-                        tracing::warn!(error = %second, "the writer connection is reopened");
-                        let mut conn = slot.options.connect().await?;
-                        sqlite_pragmas(&mut conn).await?;
-                        slot.conn = conn;
-                        slot.conn.execute("BEGIN IMMEDIATE").await?;
-                    }
+                    // Nothing can be left open here (a dropped transaction marks the slot,
+                    // and is rolled back above), so the connection itself is broken: BEGIN
+                    // once more on a new one.
+                    tracing::warn!(error = %first, "the writer connection is reopened");
+                    slot.conn = connect_sqlite(&slot.options).await?;
+                    slot.conn.execute("BEGIN IMMEDIATE").await?;
                 }
                 slot.dirty = false;
                 TxConn::Sqlite(WriterTx {
@@ -441,10 +435,18 @@ impl Drop for WriterTx {
     }
 }
 
+/// A new SQLite connection outside sqlx's pool (the writer, the read pool's), with the
+/// pragmas the pool's connections get.
+pub(crate) async fn connect_sqlite(
+    options: &AnyConnectOptions,
+) -> std::result::Result<AnyConnection, sqlx::Error> {
+    let mut conn = options.connect().await?;
+    sqlite_pragmas(&mut conn).await?;
+    Ok(conn)
+}
+
 /// The pragmas of every SQLite connection (the pool's and the writer).
-pub(crate) async fn sqlite_pragmas(
-    conn: &mut AnyConnection,
-) -> std::result::Result<(), sqlx::Error> {
+async fn sqlite_pragmas(conn: &mut AnyConnection) -> std::result::Result<(), sqlx::Error> {
     conn.execute("PRAGMA journal_mode = WAL").await?;
     conn.execute("PRAGMA synchronous = FULL").await?;
     conn.execute("PRAGMA foreign_keys = ON").await?;

@@ -20,9 +20,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use sqlx::any::{AnyConnectOptions, AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
-use sqlx::{
-    Any, AnyConnection, AnyPool, ConnectOptions, Describe, Either, Execute, Executor, SqlStr,
-};
+use sqlx::{Any, AnyConnection, AnyPool, Describe, Either, Execute, Executor, SqlStr};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The read side of the store (see the module doc).
@@ -122,11 +120,7 @@ impl SqliteReads {
             .pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => {
-                let mut conn = self.options.connect().await?;
-                crate::db::sqlite_pragmas(&mut conn).await?;
-                conn
-            }
+            None => crate::db::connect_sqlite(&self.options).await?,
         };
         Ok(Lease {
             conn: Some(conn),

@@ -498,18 +498,9 @@ async fn run(a: Args) -> Result<(), Error> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let a = match args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("bench-query: {e}");
-            return ExitCode::FAILURE;
-        }
+    let result = match args() {
+        Ok(a) => run(a).await,
+        Err(e) => Err(e),
     };
-    match run(a).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bench-query: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    beian_bench::exit("bench-query", result)
 }
