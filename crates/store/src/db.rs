@@ -13,9 +13,13 @@
 //!
 //! The writer is not a pooled connection on purpose: a pool returns a connection through a
 //! spawned task that pings it first, which kept the next writer waiting for two scheduler
-//! hops and a round trip to SQLite's worker thread after every commit (issue 14). The mutex
-//! hands the connection straight to the next writer. A transaction dropped without commit or
-//! rollback keeps the connection until a spawned `ROLLBACK` has run.
+//! hops after every commit (issue 14). The mutex hands the connection straight to the next
+//! writer. It is one of the store's own connections ([`crate::lite`]): its statements run on
+//! the thread of the transaction's task, with no hand-off to a connection thread. It has no
+//! busy timeout: when another connection (a migration, another process) holds SQLite's write
+//! lock, `BEGIN IMMEDIATE` fails at once and is tried again after an async sleep, so no async
+//! thread ever sleeps in SQLite's busy handler. A transaction dropped without commit or
+//! rollback is rolled back as it is dropped.
 //!
 //! On PostgreSQL row locks do this work; writers share the one pool, whose acquire timeout
 //! is also `write_wait`-bounded for writes.
@@ -26,14 +30,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use sqlx::any::{
+    AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo,
+};
+use sqlx::{Any, AnyConnection, AnyPool, Describe, Either, Execute, Executor, SqlStr};
 use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 
 use crate::audit::{self, AuditEntry, HeadWriter};
 use crate::crypto::{Crypto, DataKey};
 use crate::error::{Result, StoreError};
-use crate::read_pool::ReadPool;
+use crate::lite::LiteConn;
+use crate::read_pool::{ReadPool, first_row, not_offered, parts, stream_of};
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -231,24 +240,19 @@ impl Store {
         }
         // The operator's key unwraps the data-encryption key (or makes it: see data_keys).
         let loaded = crate::data_keys::load(&pool, &key).await?;
-        let reads = match backend {
-            Backend::Sqlite => ReadPool::sqlite(
-                options.clone(),
-                config.max_connections.unwrap_or(8),
-                Duration::from_secs(30),
-            ),
-            Backend::Postgres => ReadPool::Postgres(pool.clone()),
-        };
-        let writer = match backend {
+        let (reads, writer) = match backend {
             Backend::Sqlite => {
-                let conn = connect_sqlite(&options).await?;
-                Some(Arc::new(Mutex::new(Some(WriterSlot {
-                    conn,
-                    options,
-                    dirty: false,
-                }))))
+                let path = crate::lite::path_of(&url)?;
+                let reads = ReadPool::sqlite(
+                    path.clone(),
+                    config.max_connections.unwrap_or(8),
+                    SQLITE_BUSY_TIMEOUT,
+                );
+                let conn = LiteConn::open(&path, Duration::ZERO)?;
+                let writer = Arc::new(Mutex::new(Some(WriterSlot { conn, path })));
+                (reads, Some(writer))
             }
-            Backend::Postgres => None,
+            Backend::Postgres => (ReadPool::Postgres(pool.clone()), None),
         };
         let head_writer = HeadWriter::new(config.data_dir.join(audit::HEAD_FILE));
         Ok(Store {
@@ -309,12 +313,7 @@ impl Store {
         self.flush_audit_head().await;
         if let Some(writer) = &self.inner.writer {
             // Waits for the writer in turn, like a transaction.
-            let slot = writer.lock().await.take();
-            if let Some(slot) = slot
-                && let Err(e) = slot.conn.close().await
-            {
-                tracing::warn!(error = %e, "closing the writer connection failed");
-            }
+            drop(writer.lock().await.take());
         }
         self.inner.reads.close().await;
         self.inner.pool.close().await;
@@ -340,36 +339,14 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx> {
         let conn = match &self.inner.writer {
             Some(writer) => {
-                let guard =
-                    tokio::time::timeout(self.inner.write_wait, writer.clone().lock_owned())
-                        .await
-                        .map_err(|_| StoreError::Busy)?;
+                let deadline = tokio::time::Instant::now() + self.inner.write_wait;
+                let guard = tokio::time::timeout_at(deadline, writer.clone().lock_owned())
+                    .await
+                    .map_err(|_| StoreError::Busy)?;
                 let mut slot = OwnedMutexGuard::try_map(guard, Option::as_mut)
                     .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
-                if slot.dirty {
-                    rollback_dropped(&mut slot).await;
-                }
-                // Marked until the transaction is handed out: if this future is dropped
-                // while BEGIN runs, the next `begin` rolls back what it may have opened.
-                slot.dirty = true;
-                if let Err(first) = slot.conn.execute("BEGIN IMMEDIATE").await {
-                    let first = StoreError::from(first);
-                    if matches!(first, StoreError::Busy) {
-                        return Err(first);
-                    }
-                    // Nothing can be left open here (a dropped transaction marks the slot,
-                    // and is rolled back above), so the connection itself is broken: BEGIN
-                    // once more on a new one.
-                    tracing::warn!(error = %first, "the writer connection is reopened");
-                    slot.conn = connect_sqlite(&slot.options).await?;
-                    slot.conn.execute("BEGIN IMMEDIATE").await?;
-                }
-                slot.dirty = false;
-                TxConn::Sqlite(WriterTx {
-                    slot,
-                    writer: writer.clone(),
-                    open: true,
-                })
+                begin_immediate(&mut slot, deadline).await?;
+                TxConn::Sqlite(WriterTx { slot, open: true })
             }
             None => TxConn::Postgres(
                 tokio::time::timeout(self.inner.write_wait, self.inner.pool.begin())
@@ -385,73 +362,78 @@ impl Store {
     }
 }
 
+/// `BEGIN IMMEDIATE` on the writer. While another connection holds SQLite's write lock it is
+/// tried again after a short async sleep, until `deadline` ([`StoreError::Busy`]). A writer
+/// connection that fails otherwise is reopened once.
+async fn begin_immediate(slot: &mut WriterSlot, deadline: tokio::time::Instant) -> Result<()> {
+    if slot.conn.in_transaction() {
+        // Not expected (a dropped transaction rolls back as it is dropped), but never build
+        // on what another transaction left open.
+        slot.conn.exec("ROLLBACK")?;
+    }
+    let mut pause = Duration::from_millis(1);
+    let mut reopened = false;
+    loop {
+        let err = match slot.conn.exec("BEGIN IMMEDIATE") {
+            Ok(()) => return Ok(()),
+            Err(e) => StoreError::from(e),
+        };
+        if matches!(err, StoreError::Busy) {
+            if tokio::time::Instant::now() + pause >= deadline {
+                return Err(err);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(20));
+        } else if reopened {
+            return Err(err);
+        } else {
+            tracing::warn!(error = %err, "the writer connection is reopened");
+            slot.conn = LiteConn::open(&slot.path, Duration::ZERO)?;
+            reopened = true;
+        }
+    }
+}
+
 /// SQLite's writer: the connection behind the writers' mutex.
 pub(crate) type Writer = Arc<Mutex<Option<WriterSlot>>>;
 
-/// The writer connection, and whether a dropped transaction left it inside `BEGIN`.
+/// The writer connection.
 pub(crate) struct WriterSlot {
-    conn: AnyConnection,
+    conn: LiteConn,
     /// To reopen the connection if it broke.
-    options: AnyConnectOptions,
-    dirty: bool,
-}
-
-async fn rollback_dropped(slot: &mut WriterSlot) {
-    // It fails harmlessly when nothing was open (the dropped BEGIN never ran, or the COMMIT
-    // whose future was dropped did run).
-    if let Err(e) = slot.conn.execute("ROLLBACK").await {
-        tracing::debug!(error = %e, "rolling back a dropped transaction");
-    }
-    slot.dirty = false;
+    path: PathBuf,
 }
 
 /// An SQLite write transaction's hold on the writer connection.
 pub(crate) struct WriterTx {
     slot: OwnedMappedMutexGuard<Option<WriterSlot>, WriterSlot>,
-    writer: Writer,
     /// Inside `BEGIN IMMEDIATE` (no COMMIT or ROLLBACK ran yet).
     open: bool,
 }
 
 impl Drop for WriterTx {
-    /// Dropped while open (an error path, a cancelled request): the connection is marked, and
-    /// a spawned task rolls it back as soon as it gets its turn; a `begin` that gets the
-    /// connection first rolls it back itself.
+    /// Dropped while open (an error path, a cancelled request): rolled back here, before the
+    /// next writer gets the connection.
     fn drop(&mut self) {
-        if !self.open {
-            return;
-        }
-        self.slot.dirty = true;
-        let writer = self.writer.clone();
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                if let Some(slot) = writer.lock().await.as_mut()
-                    && slot.dirty
-                {
-                    rollback_dropped(slot).await;
-                }
-            });
+        if self.open
+            && let Err(e) = self.slot.conn.exec("ROLLBACK")
+        {
+            tracing::warn!(error = %e, "rolling back a dropped transaction failed");
         }
     }
 }
 
-/// A new SQLite connection outside sqlx's pool (the writer, the read pool's), with the
-/// pragmas the pool's connections get.
-pub(crate) async fn connect_sqlite(
-    options: &AnyConnectOptions,
-) -> std::result::Result<AnyConnection, sqlx::Error> {
-    let mut conn = options.connect().await?;
-    sqlite_pragmas(&mut conn).await?;
-    Ok(conn)
-}
+/// The busy timeout of connections that may meet SQLite's write lock outside
+/// [`Store::begin`]: sqlx's pool (migrations, the data key) and writes through the read
+/// connections (on the blocking pool).
+pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The pragmas of every SQLite connection (the pool's and the writer).
+/// The pragmas of sqlx's pooled SQLite connections (the store's own connections get the
+/// same in [`LiteConn::open`]).
 async fn sqlite_pragmas(conn: &mut AnyConnection) -> std::result::Result<(), sqlx::Error> {
     conn.execute("PRAGMA journal_mode = WAL").await?;
     conn.execute("PRAGMA synchronous = FULL").await?;
     conn.execute("PRAGMA foreign_keys = ON").await?;
-    // Only writes outside `Store::begin` (a few single statements) can meet the lock; they
-    // wait at most this long.
     conn.execute("PRAGMA busy_timeout = 5000").await?;
     Ok(())
 }
@@ -481,11 +463,11 @@ impl fmt::Debug for Tx {
 }
 
 impl Tx {
-    /// The connection, for queries inside this transaction.
-    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+    /// The connection, for queries inside this transaction (`.fetch_one(tx.conn())`).
+    pub fn conn(&mut self) -> TxExec<'_> {
         match &mut self.conn {
-            TxConn::Postgres(tx) => tx,
-            TxConn::Sqlite(w) => &mut w.slot.conn,
+            TxConn::Postgres(tx) => TxExec::Postgres(tx),
+            TxConn::Sqlite(w) => TxExec::Sqlite(&mut w.slot.conn),
         }
     }
 
@@ -516,7 +498,7 @@ impl Tx {
             TxConn::Postgres(tx) => tx.commit().await?,
             TxConn::Sqlite(mut w) => {
                 // A failed COMMIT leaves `open` set: dropping `w` rolls back what is open.
-                w.slot.conn.execute("COMMIT").await?;
+                w.slot.conn.exec("COMMIT")?;
                 w.open = false;
                 if let Some(head) = head {
                     // Still this writer's turn (`w` holds it), so the next append sees it.
@@ -545,7 +527,7 @@ impl Tx {
         match self.conn {
             TxConn::Postgres(tx) => tx.rollback().await?,
             TxConn::Sqlite(mut w) => {
-                w.slot.conn.execute("ROLLBACK").await?;
+                w.slot.conn.exec("ROLLBACK")?;
                 w.open = false;
             }
         }
@@ -556,4 +538,85 @@ impl Tx {
 /// A fresh UUID (v7: time-ordered, good for index locality) as a string id.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// A transaction's connection as a sqlx executor: SQLite's writer runs the statement on this
+/// thread ([`crate::lite`]); PostgreSQL's is the transaction's pooled connection.
+pub enum TxExec<'c> {
+    Sqlite(&'c mut LiteConn),
+    Postgres(&'c mut AnyConnection),
+}
+
+impl fmt::Debug for TxExec<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TxExec::Sqlite(_) => f.write_str("TxExec::Sqlite"),
+            TxExec::Postgres(_) => f.write_str("TxExec::Postgres"),
+        }
+    }
+}
+
+impl<'c> Executor<'c> for TxExec<'c> {
+    type Database = Any;
+
+    fn fetch_many<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxStream<'e, std::result::Result<Either<AnyQueryResult, AnyRow>, sqlx::Error>>
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        match self {
+            TxExec::Postgres(c) => c.fetch_many(query),
+            TxExec::Sqlite(c) => stream_of(async move {
+                let (sql, args) = parts(query)?;
+                c.run(sql.as_str(), args, None)
+            }),
+        }
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxFuture<'e, std::result::Result<Option<AnyRow>, sqlx::Error>>
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        match self {
+            TxExec::Postgres(c) => c.fetch_optional(query),
+            TxExec::Sqlite(c) => Box::pin(async move {
+                let (sql, args) = parts(query)?;
+                Ok(first_row(c.run(sql.as_str(), args, Some(1))?))
+            }),
+        }
+    }
+
+    fn prepare_with<'e>(
+        self,
+        sql: SqlStr,
+        parameters: &'e [AnyTypeInfo],
+    ) -> BoxFuture<'e, std::result::Result<AnyStatement, sqlx::Error>>
+    where
+        'c: 'e,
+    {
+        match self {
+            TxExec::Postgres(c) => c.prepare_with(sql, parameters),
+            TxExec::Sqlite(_) => Box::pin(async { Err(not_offered("prepare")) }),
+        }
+    }
+
+    fn describe<'e>(
+        self,
+        sql: SqlStr,
+    ) -> BoxFuture<'e, std::result::Result<Describe<Any>, sqlx::Error>>
+    where
+        'c: 'e,
+    {
+        match self {
+            TxExec::Postgres(c) => c.describe(sql),
+            TxExec::Sqlite(_) => Box::pin(async { Err(not_offered("describe")) }),
+        }
+    }
 }

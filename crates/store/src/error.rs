@@ -137,7 +137,8 @@ impl From<sqlx::Error> for StoreError {
         }
         // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
         if let sqlx::Error::Database(db) = &e
-            && db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+            && (db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+                || db.try_downcast_ref::<crate::lite::LiteError>().is_some())
             && db
                 .code()
                 .and_then(|c| c.parse::<i32>().ok())

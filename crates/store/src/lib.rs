@@ -65,6 +65,7 @@ pub mod gate;
 pub mod idempotency;
 pub mod jobs;
 pub mod legacy;
+pub mod lite;
 pub mod objects;
 pub mod ops;
 pub mod orders;
@@ -82,5 +83,5 @@ pub mod workflow_support;
 
 pub use audit::{AuditBreak, AuditEntry, AuditReport, verify_audit};
 pub use crypto::DataKey;
-pub use db::{Backend, Store, StoreConfig, Tx};
+pub use db::{Backend, Store, StoreConfig, Tx, TxExec};
 pub use error::StoreError;

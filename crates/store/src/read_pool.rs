@@ -1,27 +1,29 @@
 //! The read connections: [`Store::pool`](crate::Store::pool) hands out a [`ReadPool`], which
 //! runs a query on a free connection (`.fetch_one(store.pool())` and the like).
 //!
-//! On PostgreSQL it is sqlx's pool. On SQLite it is a small pool of its own, because sqlx's
-//! pool returns every connection through a spawned task that first pings it: on SQLite that
-//! is a round trip to the connection's worker thread after every read, twice the hand-offs of
-//! the read itself, which made thread switching the largest cost of a request (issue 14). An
-//! SQLite connection is a file handle in this process: it cannot go stale, and a read left
-//! unfinished (its future dropped) is finished or reset by the worker before the next command,
-//! so a connection goes back to the idle list as it is, at once. One that failed with an I/O
-//! error or a crashed worker is dropped instead, and a new one opened when needed.
-//!
-//! A query's rows are collected before they are handed on (nothing here streams a result
-//! set), so the connection is back in the idle list before the caller looks at a row.
+//! On PostgreSQL it is sqlx's pool. On SQLite it is a list of the store's own connections
+//! ([`LiteConn`]): a read runs on the thread that awaits it, from the page cache, with no
+//! hand-off to a connection thread (sqlx's SQLite driver costs two thread wake-ups per
+//! statement, and its pool a third round trip to ping each connection it takes back; on a
+//! 2-core machine thread switching was the largest cost of a request, issue 14). A connection
+//! is taken from the idle list for the time of one statement and put back at once, so there
+//! are never more open than threads running statements at the same moment. A statement that
+//! writes (a few single-statement updates run outside transactions) may wait for SQLite's
+//! write lock, so it runs on the blocking pool instead of an async thread. A connection that
+//! failed with an I/O error is dropped, and a new one opened when needed.
 
 use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream, StreamExt};
-use sqlx::any::{AnyConnectOptions, AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
-use sqlx::{Any, AnyConnection, AnyPool, Describe, Either, Execute, Executor, SqlStr};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
+use sqlx::{Any, AnyPool, Describe, Either, Execute, Executor, SqlStr};
+
+use crate::lite::{LiteConn, Output};
 
 /// The read side of the store (see the module doc).
 #[derive(Clone)]
@@ -35,31 +37,34 @@ impl fmt::Debug for ReadPool {
         match self {
             ReadPool::Sqlite(r) => f
                 .debug_struct("ReadPool::Sqlite")
-                .field("max", &r.max)
+                .field("max_idle", &r.max_idle)
                 .finish_non_exhaustive(),
             ReadPool::Postgres(p) => f.debug_tuple("ReadPool::Postgres").field(p).finish(),
         }
     }
 }
 
-/// SQLite's read connections: at most `max` open, the idle ones in a list.
+/// SQLite's read connections: the idle ones in a list (at most `max_idle` kept).
 pub struct SqliteReads {
-    options: AnyConnectOptions,
-    permits: Arc<Semaphore>,
-    idle: Mutex<Vec<AnyConnection>>,
-    max: u32,
-    acquire_timeout: Duration,
+    path: PathBuf,
+    busy: Duration,
+    idle: Mutex<Vec<LiteConn>>,
+    max_idle: usize,
+    open: AtomicUsize,
+    closed: AtomicBool,
 }
 
 impl ReadPool {
-    /// `max` read connections to the SQLite database of `options`, opened when first needed.
-    pub(crate) fn sqlite(options: AnyConnectOptions, max: u32, acquire_timeout: Duration) -> Self {
+    /// Read connections to the SQLite file `path`, opened when first needed; `max_idle` are
+    /// kept open between reads. `busy` bounds a write's wait for the lock.
+    pub(crate) fn sqlite(path: PathBuf, max_idle: u32, busy: Duration) -> Self {
         ReadPool::Sqlite(Arc::new(SqliteReads {
-            options,
-            permits: Arc::new(Semaphore::new(max.max(1) as usize)),
+            path,
+            busy,
             idle: Mutex::new(Vec::new()),
-            max: max.max(1),
-            acquire_timeout,
+            max_idle: max_idle.max(1) as usize,
+            open: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
         }))
     }
 
@@ -67,8 +72,7 @@ impl ReadPool {
     pub fn size(&self) -> u32 {
         match self {
             ReadPool::Sqlite(r) => {
-                let busy = r.max as usize - r.permits.available_permits();
-                u32::try_from(busy + r.idle_len()).unwrap_or(u32::MAX)
+                u32::try_from(r.open.load(Ordering::Relaxed)).unwrap_or(u32::MAX)
             }
             ReadPool::Postgres(p) => p.size(),
         }
@@ -77,7 +81,7 @@ impl ReadPool {
     /// Idle connections (for `/metrics`).
     pub fn num_idle(&self) -> usize {
         match self {
-            ReadPool::Sqlite(r) => r.idle_len(),
+            ReadPool::Sqlite(r) => r.idle().len(),
             ReadPool::Postgres(p) => p.num_idle(),
         }
     }
@@ -86,12 +90,9 @@ impl ReadPool {
     pub async fn close(&self) {
         match self {
             ReadPool::Sqlite(r) => {
-                r.permits.close();
-                let idle =
-                    std::mem::take(&mut *r.idle.lock().unwrap_or_else(PoisonError::into_inner));
-                for conn in idle {
-                    let _ = sqlx::Connection::close(conn).await;
-                }
+                r.closed.store(true, Ordering::SeqCst);
+                let idle = std::mem::take(&mut *r.idle());
+                r.open.fetch_sub(idle.len(), Ordering::Relaxed);
             }
             ReadPool::Postgres(p) => p.close().await,
         }
@@ -99,75 +100,91 @@ impl ReadPool {
 }
 
 impl SqliteReads {
-    fn idle_len(&self) -> usize {
-        self.idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<LiteConn>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A free connection and the permit it holds (waits at most `acquire_timeout`).
-    async fn lease(self: &Arc<Self>) -> Result<Lease, sqlx::Error> {
-        let permit =
-            tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
-                .await
-                .map_err(|_| sqlx::Error::PoolTimedOut)?
-                .map_err(|_| sqlx::Error::PoolClosed)?;
-        let idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => crate::db::connect_sqlite(&self.options).await?,
-        };
-        Ok(Lease {
-            conn: Some(conn),
-            home: self.clone(),
-            _permit: permit,
-        })
-    }
-}
-
-/// A connection out of the idle list; back in it when dropped, unless it broke.
-struct Lease {
-    conn: Option<AnyConnection>,
-    home: Arc<SqliteReads>,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl Lease {
-    /// Runs `f` on the connection; a broken connection is not returned to the idle list.
-    async fn run<T>(
-        mut self,
-        f: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, sqlx::Error>,
-    ) -> Result<T, sqlx::Error> {
-        let Some(conn) = self.conn.as_mut() else {
+    /// An idle connection, or a new one.
+    fn take(&self) -> Result<LiteConn, sqlx::Error> {
+        if self.closed.load(Ordering::SeqCst) {
             return Err(sqlx::Error::PoolClosed);
-        };
-        let out = f(conn).await;
-        if let Err(e) = &out
-            && matches!(e, sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed)
-        {
-            self.conn = None;
         }
-        out
+        let idle = self.idle().pop();
+        match idle {
+            Some(conn) => Ok(conn),
+            None => {
+                let conn = LiteConn::open(&self.path, self.busy)?;
+                self.open.fetch_add(1, Ordering::Relaxed);
+                Ok(conn)
+            }
+        }
+    }
+
+    /// Puts a connection back after `result`, unless it broke or the pool is closed.
+    fn give<T>(&self, conn: LiteConn, result: &Result<T, sqlx::Error>) {
+        let broken = result.as_ref().err().is_some_and(crate::lite::is_broken);
+        if !broken && !self.closed.load(Ordering::SeqCst) {
+            let mut idle = self.idle();
+            if idle.len() < self.max_idle {
+                idle.push(conn);
+                return;
+            }
+        }
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Runs one query: a read here and now, a write on the blocking pool.
+    async fn run(
+        self: Arc<Self>,
+        sql: SqlStr,
+        args: Option<AnyArguments>,
+        limit: Option<usize>,
+    ) -> Result<Output, sqlx::Error> {
+        let mut conn = self.take()?;
+        if conn.reads_only(sql.as_str()) {
+            let out = conn.run(sql.as_str(), args, limit);
+            self.give(conn, &out);
+            return out;
+        }
+        tokio::task::spawn_blocking(move || {
+            let out = conn.run(sql.as_str(), args, limit);
+            self.give(conn, &out);
+            out
+        })
+        .await
+        .map_err(|_| sqlx::Error::WorkerCrashed)?
     }
 }
 
-impl Drop for Lease {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take()
-            && !self.home.permits.is_closed()
-        {
-            self.home
-                .idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(conn);
-        }
-    }
+/// A query's SQL and arguments, as its executor takes them.
+pub(crate) fn parts<'q>(
+    mut query: impl Execute<'q, Any>,
+) -> Result<(SqlStr, Option<AnyArguments>), sqlx::Error> {
+    let args = query.take_arguments().map_err(sqlx::Error::Encode)?;
+    Ok((query.sql(), args))
+}
+
+/// A query's output as the stream sqlx's `fetch_many` returns.
+pub(crate) fn stream_of<'e>(
+    out: impl std::future::Future<Output = Result<Output, sqlx::Error>> + Send + 'e,
+) -> BoxStream<'e, Result<Either<AnyQueryResult, AnyRow>, sqlx::Error>> {
+    Box::pin(stream::once(out).flat_map(|res| match res {
+        Ok(items) => stream::iter(items.into_iter().map(Ok)).left_stream(),
+        Err(e) => stream::iter([Err(e)]).right_stream(),
+    }))
+}
+
+/// The first row of a query's output.
+pub(crate) fn first_row(out: Output) -> Option<AnyRow> {
+    out.into_iter().find_map(Either::right)
+}
+
+/// `prepare` and `describe` are not offered on the store's SQLite connections (nothing in
+/// the store prepares statements by hand).
+pub(crate) fn not_offered(what: &str) -> sqlx::Error {
+    sqlx::Error::Protocol(format!(
+        "{what} is not offered on the store's SQLite connections"
+    ))
 }
 
 impl<'p> Executor<'p> for &'_ ReadPool {
@@ -184,24 +201,10 @@ impl<'p> Executor<'p> for &'_ ReadPool {
             ReadPool::Postgres(p) => p.fetch_many(query),
             ReadPool::Sqlite(r) => {
                 let r = r.clone();
-                let all = async move {
-                    let lease = r.lease().await?;
-                    lease
-                        .run(async move |c| {
-                            c.fetch_many(query)
-                                .collect::<Vec<_>>()
-                                .await
-                                .into_iter()
-                                .collect::<Result<Vec<_>, _>>()
-                        })
-                        .await
-                };
-                Box::pin(
-                    stream::once(all).flat_map(|res: Result<Vec<_>, sqlx::Error>| match res {
-                        Ok(items) => stream::iter(items.into_iter().map(Ok)).left_stream(),
-                        Err(e) => stream::iter([Err(e)]).right_stream(),
-                    }),
-                )
+                stream_of(async move {
+                    let (sql, args) = parts(query)?;
+                    r.run(sql, args, None).await
+                })
             }
         }
     }
@@ -218,10 +221,8 @@ impl<'p> Executor<'p> for &'_ ReadPool {
             ReadPool::Sqlite(r) => {
                 let r = r.clone();
                 Box::pin(async move {
-                    r.lease()
-                        .await?
-                        .run(async move |c| c.fetch_optional(query).await)
-                        .await
+                    let (sql, args) = parts(query)?;
+                    Ok(first_row(r.run(sql, args, Some(1)).await?))
                 })
             }
         }
@@ -237,30 +238,14 @@ impl<'p> Executor<'p> for &'_ ReadPool {
     {
         match self {
             ReadPool::Postgres(p) => p.prepare_with(sql, parameters),
-            ReadPool::Sqlite(r) => {
-                let r = r.clone();
-                Box::pin(async move {
-                    r.lease()
-                        .await?
-                        .run(async move |c| c.prepare_with(sql, parameters).await)
-                        .await
-                })
-            }
+            ReadPool::Sqlite(_) => Box::pin(async { Err(not_offered("prepare")) }),
         }
     }
 
     fn describe<'e>(self, sql: SqlStr) -> BoxFuture<'e, Result<Describe<Any>, sqlx::Error>> {
         match self {
             ReadPool::Postgres(p) => p.describe(sql),
-            ReadPool::Sqlite(r) => {
-                let r = r.clone();
-                Box::pin(async move {
-                    r.lease()
-                        .await?
-                        .run(async move |c| c.describe(sql).await)
-                        .await
-                })
-            }
+            ReadPool::Sqlite(_) => Box::pin(async { Err(not_offered("describe")) }),
         }
     }
 }

@@ -33,6 +33,58 @@ async fn a_sqlite_writer_past_its_wait_is_busy_then_goes_through() {
     t.teardown().await;
 }
 
+/// Another connection (a migration, another process) holds SQLite's write lock: the writer's
+/// `BEGIN IMMEDIATE` waits for it without holding the thread (this runtime has one thread,
+/// and the lock is released by a task on it), and gives `Busy` once `write_wait` has passed.
+#[tokio::test(flavor = "current_thread")]
+async fn a_writer_waits_for_another_connection_s_lock_without_holding_the_thread() {
+    use sqlx::{Connection, Executor};
+    let t = sqlite().await;
+    let url = format!(
+        "sqlite://{}",
+        t.data_dir().join(beian_store::db::SQLITE_FILE).display()
+    );
+    let mut other = sqlx::AnyConnection::connect(&url).await.unwrap();
+    other.execute("BEGIN IMMEDIATE").await.unwrap();
+    let released = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let store = t.store.clone();
+    let seen = released.clone();
+    let writer = tokio::spawn(async move {
+        let mut tx = store.begin().await.unwrap();
+        // The lock was released by the main task before BEGIN got through.
+        assert!(seen.load(Ordering::SeqCst));
+        tx.append_audit(AuditEntry::new("system", "test.after_lock", "x:1".into()));
+        tx.commit().await.unwrap();
+    });
+    // Let the writer try (and fail) a few times; it must not block this thread.
+    for _ in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    assert!(!writer.is_finished());
+    released.store(true, Ordering::SeqCst);
+    other.execute("COMMIT").await.unwrap();
+    writer.await.unwrap();
+    t.store.flush_audit_head().await;
+    let report = verify_audit(&t.store, &head_file_path(&t.store))
+        .await
+        .unwrap();
+    assert_eq!(report.records, 1);
+
+    // Held past the wait: Busy.
+    let mut config = t.config();
+    config.write_wait = Some(std::time::Duration::from_millis(50));
+    let short = Store::open(config).await.unwrap();
+    other.execute("BEGIN IMMEDIATE").await.unwrap();
+    match short.begin().await {
+        Err(StoreError::Busy) => {}
+        other => panic!("expected Busy, got {other:?}"),
+    }
+    other.execute("ROLLBACK").await.unwrap();
+    short.begin().await.unwrap().rollback().await.unwrap();
+    short.close().await;
+    t.teardown().await;
+}
+
 #[tokio::test]
 async fn a_transition_keeps_the_entry_instant_and_names_missing_and_moved_orders() {
     each_backend(async |t| {
