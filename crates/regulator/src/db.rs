@@ -256,13 +256,13 @@ async fn seal_mobiles(conn: &mut SqliteConnection, crypto: &RegistryCrypto) -> R
     Ok(count)
 }
 
-/// The registry's read connections: lent by [`crate::Regulator`]'s reads (the public query
-/// above all) and put back as they are. sqlx's pool returns each connection through a spawned
-/// task that pings it first: a round trip to the connection's worker thread after every read,
-/// as costly as the read itself on the public query's hot path (issue 14). A connection is a
-/// file handle in this process; a read left unfinished (its future dropped) is reset by the
-/// worker before the next command, and the name query's budget disarms itself on drop
-/// ([`crate::query`]), so nothing carries over to the next borrower.
+/// The registry's read connections: lent by [`crate::Regulator`]'s reads (the bureau's lists,
+/// the APP query; the public ICP query has its own, [`QueryConns`]) and put back as they are.
+/// sqlx's pool returns each connection through a spawned task that pings it first: a round
+/// trip to the connection's worker thread after every read, as costly as a small read itself
+/// (issue 14). A connection is a file handle in this process; a read left unfinished (its
+/// future dropped) is reset by the worker before the next command, so nothing carries over
+/// to the next borrower.
 pub(crate) struct ReadConns {
     options: SqliteConnectOptions,
     permits: Arc<tokio::sync::Semaphore>,
@@ -354,6 +354,122 @@ impl std::ops::DerefMut for ReadConn {
                 Some(c) => c,
                 None => unreachable!("a read lease is used after its drop"),
             },
+        }
+    }
+}
+
+/// The public query's own connections (issue 14): rusqlite connections to the registry's
+/// file, used on the calling thread ([`crate::query`]). Through sqlx, every statement was a
+/// hand-off to the connection's worker thread and every row one more through a channel: on
+/// one CPU, more time in those switches than in SQLite. A connection is taken from the idle
+/// list (or opened) for one query and put back after it; a query runs to its end without
+/// yielding, so there are about as many as runtime threads and the blocking threads of
+/// queries past their inline slice. Each has the budget's progress handler installed once,
+/// when it is opened ([`crate::query::Deadline`]), and is `query_only`.
+pub(crate) struct QueryConns {
+    path: std::path::PathBuf,
+    idle: Mutex<Vec<QueryConn>>,
+    /// The most idle connections kept; more are closed when put back.
+    keep: usize,
+    /// Name searches on blocking threads at once (past their inline slice): at most
+    /// [`QUERY_BLOCKING`], as many as the registry had read connections for them before.
+    pub(crate) blocking: Arc<tokio::sync::Semaphore>,
+}
+
+/// At most this many name searches run on blocking threads at once ([`QueryConns`]).
+const QUERY_BLOCKING: usize = 4;
+
+/// One of [`QueryConns`]: the connection and the deadline its progress handler reads.
+pub(crate) struct QueryConn {
+    pub(crate) conn: rusqlite::Connection,
+    pub(crate) deadline: crate::query::Deadline,
+}
+
+impl QueryConns {
+    /// Connections to the registry file at `path`, opened when first needed.
+    pub(crate) fn new(path: std::path::PathBuf) -> QueryConns {
+        // About one per runtime thread and blocking search.
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        QueryConns {
+            path,
+            idle: Mutex::new(Vec::new()),
+            keep: threads + QUERY_BLOCKING,
+            blocking: Arc::new(tokio::sync::Semaphore::new(QUERY_BLOCKING)),
+        }
+    }
+
+    /// An idle connection, or a new one.
+    pub(crate) fn lend(self: &Arc<Self>) -> Result<QueryLease, Error> {
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open()?,
+        };
+        Ok(QueryLease {
+            conn: Some(conn),
+            home: self.clone(),
+        })
+    }
+
+    fn open(&self) -> Result<QueryConn, Error> {
+        use rusqlite::OpenFlags;
+        // Not created: the registry is opened (and migrated) by [`open`] first.
+        let conn = rusqlite::Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(
+            None,
+            "mmap_size",
+            i64::try_from(MMAP_SIZE).unwrap_or(i64::MAX),
+        )?;
+        conn.pragma_update(None, "query_only", true)?;
+        let deadline = crate::query::Deadline::install(&conn)?;
+        Ok(QueryConn { conn, deadline })
+    }
+}
+
+/// A lent [`QueryConn`]; back in the idle list when dropped.
+pub(crate) struct QueryLease {
+    conn: Option<QueryConn>,
+    home: Arc<QueryConns>,
+}
+
+impl QueryLease {
+    /// Where the connection goes back.
+    pub(crate) fn home(&self) -> &Arc<QueryConns> {
+        &self.home
+    }
+}
+
+impl std::ops::Deref for QueryLease {
+    type Target = QueryConn;
+
+    fn deref(&self) -> &QueryConn {
+        match &self.conn {
+            Some(c) => c,
+            // `conn` is taken only by the lease's drop.
+            None => unreachable!("a query lease is used after its drop"),
+        }
+    }
+}
+
+impl Drop for QueryLease {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let mut idle = self
+                .home
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if idle.len() < self.home.keep {
+                idle.push(conn);
+            }
         }
     }
 }

@@ -50,6 +50,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 pub enum Error {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The public query's own connections (`db::QueryConns`).
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored JSON: {0}")]

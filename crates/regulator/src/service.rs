@@ -71,6 +71,9 @@ struct Inner {
     /// The read connections of a registry opened from its file ([`db::ReadConns`]); reads
     /// of one opened over a pool use the pool.
     reads: Option<Arc<db::ReadConns>>,
+    /// The public query's own connections, of a registry opened from its file
+    /// ([`crate::query`]); one opened over a pool answers it through sqlx.
+    queries: Option<Arc<db::QueryConns>>,
 }
 
 /// The simulated regulator. Cheap to clone.
@@ -105,6 +108,7 @@ impl Regulator {
         if let Some(inner) = Arc::get_mut(&mut regulator.inner) {
             inner.dir = Some(data_dir.to_path_buf());
             inner.reads = Some(Arc::new(reads));
+            inner.queries = Some(Arc::new(db::QueryConns::new(data_dir.join(db::FILE_NAME))));
         }
         Ok(regulator)
     }
@@ -133,6 +137,7 @@ impl Regulator {
                 crypto,
                 dir: None,
                 reads: None,
+                queries: None,
             }),
         }
     }
@@ -506,6 +511,9 @@ impl Regulator {
 
     /// The public ICP query.
     pub async fn public_query(&self, q: &PublicQuery) -> Result<Vec<PublicRecord>, Error> {
+        if let Some(conns) = &self.inner.queries {
+            return query::run_inline(conns, q).await;
+        }
         let mut conn = self.read().await?;
         query::run(&mut conn, q).await
     }

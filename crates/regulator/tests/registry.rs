@@ -623,9 +623,9 @@ async fn a_record_received_again_is_one_submission() {
     assert_eq!(mine.len(), 1, "{mine:?}");
 }
 
-/// The public query's read connections are lent and put back without sqlx's pool (issue 14):
-/// more queries at once than connections wait their turn, and queries whose futures are
-/// dropped half-way (clients that went away) leave nothing behind for the next borrower.
+/// The public query's connections are lent and put back without sqlx's pool (issue 14): many
+/// queries at once all answer, and queries whose futures are dropped half-way (clients that
+/// went away) leave nothing behind for the next borrower.
 #[tokio::test]
 async fn queries_beyond_the_read_connections_wait_and_dropped_ones_leave_nothing_behind() {
     let sim = sim(manual_without_sms()).await;
