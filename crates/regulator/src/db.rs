@@ -288,12 +288,7 @@ impl ReadConns {
         .await
         .map_err(|_| sqlx::Error::PoolTimedOut)?
         .map_err(|_| sqlx::Error::PoolClosed)?;
-        let idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let conn = match idle {
+        let conn = match pop_idle(&self.idle) {
             Some(conn) => conn,
             None => self.options.connect().await?,
         };
@@ -358,6 +353,11 @@ impl std::ops::DerefMut for ReadConn {
     }
 }
 
+/// The last connection put back in an idle list (of [`ReadConns`] or [`QueryConns`]).
+fn pop_idle<T>(idle: &Mutex<Vec<T>>) -> Option<T> {
+    idle.lock().unwrap_or_else(PoisonError::into_inner).pop()
+}
+
 /// The public query's own connections (issue 14): rusqlite connections to the registry's
 /// file, used on the calling thread ([`crate::query`]). Through sqlx, every statement was a
 /// hand-off to the connection's worker thread and every row one more through a channel: on
@@ -400,12 +400,7 @@ impl QueryConns {
 
     /// An idle connection, or a new one.
     pub(crate) fn lend(self: &Arc<Self>) -> Result<QueryLease, Error> {
-        let idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let conn = match idle {
+        let conn = match pop_idle(&self.idle) {
             Some(conn) => conn,
             None => self.open()?,
         };
