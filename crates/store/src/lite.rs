@@ -23,7 +23,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use rusqlite::types::ValueRef;
 use sqlx::Either;
@@ -45,7 +46,20 @@ pub struct LiteConn {
     conn: rusqlite::Connection,
     /// The columns of each statement run so far, keyed by its SQL (rows share them).
     columns: HashMap<Box<str>, Arc<Columns>>,
+    /// A read connection's deadline ([`LiteConn::run_within`]); none on the writer.
+    deadline: Option<Deadline>,
 }
+
+/// A deadline read by the progress handler installed on a read connection when it is opened:
+/// while armed, a statement past it is interrupted (`SQLITE_INTERRUPT`); 0 is disarmed.
+struct Deadline {
+    /// Nanoseconds from `base`.
+    at: Arc<AtomicU64>,
+    base: Instant,
+}
+
+/// `SQLITE_INTERRUPT`, as [`LiteError`]'s primary code.
+const INTERRUPTED: i32 = rusqlite::ffi::SQLITE_INTERRUPT;
 
 impl fmt::Debug for LiteConn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -78,7 +92,58 @@ impl LiteConn {
         Ok(LiteConn {
             conn,
             columns: HashMap::new(),
+            deadline: None,
         })
+    }
+
+    /// [`LiteConn::open`], for reads: with the progress handler [`LiteConn::run_within`] arms.
+    pub(crate) fn open_reader(path: &Path, busy: Duration) -> Result<LiteConn, sqlx::Error> {
+        let mut conn = LiteConn::open(path, busy)?;
+        let at = Arc::new(AtomicU64::new(0));
+        let base = Instant::now();
+        let read = at.clone();
+        conn.conn
+            .progress_handler(
+                1_000,
+                Some(move || {
+                    let at = read.load(Ordering::Relaxed);
+                    at != 0 && nanos(base.elapsed()) >= at
+                }),
+            )
+            .map_err(from_rusqlite)?;
+        conn.deadline = Some(Deadline { at, base });
+        Ok(conn)
+    }
+
+    /// Runs a read, interrupted at `slice` from now: `None` when it was (nothing is lost, a
+    /// read can be run again in full elsewhere), else what [`LiteConn::run_values`] answers.
+    pub(crate) fn run_within(
+        &mut self,
+        sql: &str,
+        values: &[AnyValueKind],
+        limit: Option<usize>,
+        slice: Duration,
+    ) -> Option<Result<Output, sqlx::Error>> {
+        let Some(deadline) = &self.deadline else {
+            return Some(self.run_values(sql, values, limit));
+        };
+        let at = deadline.at.clone();
+        at.store(
+            nanos(deadline.base.elapsed() + slice).max(1),
+            Ordering::Relaxed,
+        );
+        let out = self.run_values(sql, values, limit);
+        at.store(0, Ordering::Relaxed);
+        match out {
+            Err(sqlx::Error::Database(db))
+                if db
+                    .try_downcast_ref::<LiteError>()
+                    .is_some_and(|l| l.primary() == INTERRUPTED) =>
+            {
+                None
+            }
+            out => Some(out),
+        }
     }
 
     /// Runs a statement without arguments or rows (`BEGIN IMMEDIATE`, `COMMIT`, `ROLLBACK`).
@@ -109,7 +174,16 @@ impl LiteConn {
         args: Option<AnyArguments>,
         limit: Option<usize>,
     ) -> Result<Output, sqlx::Error> {
-        let values = args.map(|a| a.values.0).unwrap_or_default();
+        self.run_values(sql, &args.map(|a| a.values.0).unwrap_or_default(), limit)
+    }
+
+    /// [`LiteConn::run`] with the arguments' values.
+    pub(crate) fn run_values(
+        &mut self,
+        sql: &str,
+        values: &[AnyValueKind],
+        limit: Option<usize>,
+    ) -> Result<Output, sqlx::Error> {
         let mut stmt = match self.conn.prepare_cached(sql) {
             Ok(stmt) => stmt,
             // Several statements in one string (a script): sqlx runs them all; so does this,
@@ -123,7 +197,7 @@ impl LiteConn {
             }
             Err(e) => return Err(from_rusqlite(e)),
         };
-        bind(&mut stmt, &values)?;
+        bind(&mut stmt, values)?;
         let columns = match self.columns.get(sql) {
             Some(c) => c.clone(),
             None => {
@@ -224,6 +298,10 @@ fn columns_of(stmt: &rusqlite::Statement<'_>) -> Columns {
         names: Arc::new(names),
         list,
     }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// A value by its storage class, as sqlx's SQLite driver maps it to `Any`.

@@ -7,10 +7,14 @@
 //! statement, and its pool a third round trip to ping each connection it takes back; on a
 //! 2-core machine thread switching was the largest cost of a request, issue 14). A connection
 //! is taken from the idle list for the time of one statement and put back at once, so there
-//! are never more open than threads running statements at the same moment. A statement that
-//! writes (a few single-statement updates run outside transactions) may wait for SQLite's
-//! write lock, so it runs on the blocking pool instead of an async thread. A connection that
-//! failed with an I/O error is dropped, and a new one opened when needed.
+//! are never more open than threads running statements at the same moment.
+//!
+//! A read that runs past [`INLINE_SLICE`] (a report over every order, say) is interrupted
+//! and run again in full on the blocking pool: a read has no effect, so running it again is
+//! safe, and no read holds an async thread for long. A statement that writes (a few
+//! single-statement updates run outside transactions) may wait for SQLite's write lock, so it
+//! runs on the blocking pool from the start. A connection that failed with an I/O error is
+//! dropped, and a new one opened when needed.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -43,6 +47,11 @@ impl fmt::Debug for ReadPool {
         }
     }
 }
+
+/// How long a read may run on an async thread: one that needs longer (a report over every
+/// order, say) is interrupted there and run again in full on the blocking pool, so no read
+/// holds an async thread for long.
+pub const INLINE_SLICE: Duration = Duration::from_millis(10);
 
 /// SQLite's read connections: the idle ones in a list (at most `max_idle` kept).
 pub struct SqliteReads {
@@ -113,7 +122,7 @@ impl SqliteReads {
         match idle {
             Some(conn) => Ok(conn),
             None => {
-                let conn = LiteConn::open(&self.path, self.busy)?;
+                let conn = LiteConn::open_reader(&self.path, self.busy)?;
                 self.open.fetch_add(1, Ordering::Relaxed);
                 Ok(conn)
             }
@@ -133,21 +142,24 @@ impl SqliteReads {
         self.open.fetch_sub(1, Ordering::Relaxed);
     }
 
-    /// Runs one query: a read here and now, a write on the blocking pool.
+    /// Runs one query: a read here and now, for at most [`INLINE_SLICE`]; a read that needs
+    /// longer, again in full on the blocking pool; a write on the blocking pool.
     async fn run(
         self: Arc<Self>,
         sql: SqlStr,
         args: Option<AnyArguments>,
         limit: Option<usize>,
     ) -> Result<Output, sqlx::Error> {
+        let values = args.map(|a| a.values.0).unwrap_or_default();
         let mut conn = self.take()?;
-        if conn.reads_only(sql.as_str()) {
-            let out = conn.run(sql.as_str(), args, limit);
+        if conn.reads_only(sql.as_str())
+            && let Some(out) = conn.run_within(sql.as_str(), &values, limit, INLINE_SLICE)
+        {
             self.give(conn, &out);
             return out;
         }
         tokio::task::spawn_blocking(move || {
-            let out = conn.run(sql.as_str(), args, limit);
+            let out = conn.run_values(sql.as_str(), &values, limit);
             self.give(conn, &out);
             out
         })

@@ -285,3 +285,39 @@ async fn sqlite_connections_use_wal_full_sync_foreign_keys_and_busy_timeout() {
     })
     .await;
 }
+
+/// A read that needs longer than the inline slice does not hold the async thread (here the
+/// only one): it is interrupted and run again in full on the blocking pool, so a task spawned
+/// after it runs first, and its answer is whole.
+#[tokio::test(flavor = "current_thread")]
+async fn a_long_read_moves_off_the_async_thread_and_answers_in_full() {
+    let t = beian_store::testing::sqlite().await;
+    let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (store, seen) = (t.store.clone(), order.clone());
+    let long = tokio::spawn(async move {
+        let row = sqlx::query(
+            "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1000000) \
+             SELECT count(*) AS n, sum(n) AS s FROM c",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        seen.lock().unwrap().push("long");
+        (
+            row.try_get::<i64, _>("n").unwrap(),
+            row.try_get::<i64, _>("s").unwrap(),
+        )
+    });
+    let seen = order.clone();
+    let short = tokio::spawn(async move { seen.lock().unwrap().push("short") });
+    assert_eq!(long.await.unwrap(), (1_000_000, 500_000_500_000));
+    short.await.unwrap();
+    assert_eq!(*order.lock().unwrap(), vec!["short", "long"]);
+    // A short read on the same connections runs inline again, whole.
+    let row = sqlx::query("SELECT 41 + 1 AS n")
+        .fetch_one(t.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(row.try_get::<i64, _>("n").unwrap(), 42);
+    t.teardown().await;
+}
