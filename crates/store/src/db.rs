@@ -428,13 +428,15 @@ impl Drop for WriterTx {
 /// connections (on the blocking pool).
 pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The pragmas of sqlx's pooled SQLite connections (the store's own connections get the
-/// same in [`LiteConn::open`]).
+/// The pragmas of sqlx's pooled SQLite connections: the store's own ([`crate::lite::PRAGMAS`])
+/// and [`SQLITE_BUSY_TIMEOUT`].
 async fn sqlite_pragmas(conn: &mut AnyConnection) -> std::result::Result<(), sqlx::Error> {
-    conn.execute("PRAGMA journal_mode = WAL").await?;
-    conn.execute("PRAGMA synchronous = FULL").await?;
-    conn.execute("PRAGMA foreign_keys = ON").await?;
-    conn.execute("PRAGMA busy_timeout = 5000").await?;
+    conn.execute(crate::lite::PRAGMAS).await?;
+    conn.execute(sqlx::AssertSqlSafe(format!(
+        "PRAGMA busy_timeout = {}",
+        SQLITE_BUSY_TIMEOUT.as_millis()
+    )))
+    .await?;
     Ok(())
 }
 

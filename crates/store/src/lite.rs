@@ -8,7 +8,9 @@
 //! where they are awaited. A read or a statement inside a write transaction takes tens of
 //! microseconds from the page cache; statements that may wait for SQLite's write lock never
 //! run here on an async thread (the writer begins without a busy timeout and waits its turn
-//! asynchronously; a write outside a transaction goes to the blocking pool).
+//! asynchronously; a write outside a transaction goes to the blocking pool), and a read
+//! connection interrupts a read that runs past a short slice so that the read pool can run
+//! it again on the blocking pool ([`LiteConn::run_within`]).
 //!
 //! The queries are unchanged: they are still sqlx queries against sqlx's `Any` database, run
 //! through the [`sqlx::Executor`]s of [`crate::read_pool::ReadPool`] and [`crate::db::TxExec`].
@@ -37,6 +39,11 @@ use sqlx_core::ext::ustr::UStr;
 
 /// What a query answered: its rows, then one result per statement (as sqlx streams them).
 pub(crate) type Output = Vec<Either<AnyQueryResult, AnyRow>>;
+
+/// The pragmas of every SQLite connection the store opens, its own and sqlx's pooled ones
+/// (each also gets a busy timeout: see [`crate::db`]).
+pub(crate) const PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
 /// Statements whose column lists are remembered per connection before the list is cleared.
 const COLUMN_CACHE: usize = 512;
@@ -83,10 +90,7 @@ impl LiteConn {
     /// foreign keys) and a busy timeout of `busy`.
     pub(crate) fn open(path: &Path, busy: Duration) -> Result<LiteConn, sqlx::Error> {
         let conn = rusqlite::Connection::open(path).map_err(from_rusqlite)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-        )
-        .map_err(from_rusqlite)?;
+        conn.execute_batch(PRAGMAS).map_err(from_rusqlite)?;
         conn.busy_timeout(busy).map_err(from_rusqlite)?;
         conn.set_prepared_statement_cache_capacity(256);
         Ok(LiteConn {

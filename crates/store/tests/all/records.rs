@@ -268,7 +268,9 @@ async fn sqlite_connections_use_wal_full_sync_foreign_keys_and_busy_timeout() {
                 .or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string()))
                 .unwrap()
         };
-        // The read connections (several at once) and the writer connection.
+        // A read connection and the writer connection. (A read runs to its end inside one
+        // poll, so these four share one connection; every read connection is opened alike,
+        // by `LiteConn::open_reader`.)
         for (pragma, want, writer_want) in cases {
             let reads = futures_util::future::join_all(
                 (0..4).map(|_| sqlx::query(pragma).fetch_one(t.store.pool())),
