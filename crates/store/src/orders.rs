@@ -83,6 +83,55 @@ pub struct TimelineEntry {
     pub note: Value,
 }
 
+/// A timeline entry of an order's view: its note stays the stored JSON text, passed through
+/// to the answer without being parsed into a [`Value`] and written out again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecentEntry {
+    pub at: i64,
+    pub actor: String,
+    pub event: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub version: i64,
+    pub note: Note,
+}
+
+/// The same entry read whole ([`Store::order_timeline`]): its note equal as JSON.
+impl PartialEq<TimelineEntry> for RecentEntry {
+    fn eq(&self, e: &TimelineEntry) -> bool {
+        self.at == e.at
+            && self.actor == e.actor
+            && self.event == e.event
+            && self.from_state == e.from_state
+            && self.to_state == e.to_state
+            && self.version == e.version
+            && self.note.value() == e.note
+    }
+}
+
+/// A timeline entry's note as stored: a JSON object's text, checked to be JSON when read.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(transparent)]
+pub struct Note(Box<serde_json::value::RawValue>);
+
+impl Note {
+    /// The note as a JSON value.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl PartialEq for Note {
+    fn eq(&self, other: &Note) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
 /// What a transition may also change besides the state.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransitionExtras {
@@ -603,47 +652,59 @@ impl Store {
         &self,
         order_id: &str,
         limit: i64,
-    ) -> Result<(Vec<TimelineEntry>, i64)> {
-        const RECENT: &str = "SELECT at, actor, event, from_state, to_state, version, note \
-             FROM order_events WHERE order_id = $2 ORDER BY version DESC LIMIT $3";
+    ) -> Result<(Vec<RecentEntry>, i64)> {
+        // The limit is written into the statement: bound, it made SQLite prepare the
+        // statement again on every run. The notes go into the array as JSON, not as strings
+        // of JSON, so that they are read without a second parse.
+        let recent = format!(
+            "SELECT at, actor, event, from_state, to_state, version, note \
+             FROM order_events WHERE order_id = $2 ORDER BY version DESC LIMIT {}",
+            limit.max(0)
+        );
         let sql = match self.backend() {
             Backend::Sqlite => format!(
                 "SELECT (SELECT COUNT(*) FROM order_events WHERE order_id = $1) AS total, \
                  (SELECT json_group_array(json_array(at, actor, event, from_state, to_state, \
-                 version, note)) FROM ({RECENT}) AS e) AS entries"
+                 version, json(note))) FROM ({recent}) AS e) AS entries"
             ),
             Backend::Postgres => format!(
                 "SELECT (SELECT COUNT(*) FROM order_events WHERE order_id = $1) AS total, \
                  COALESCE((SELECT json_agg(json_build_array(at, actor, event, from_state, \
-                 to_state, version, note))::text FROM ({RECENT}) AS e), '[]') AS entries"
+                 to_state, version, note::json))::text FROM ({recent}) AS e), '[]') AS entries"
             ),
         };
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(order_id)
             .bind(order_id)
-            .bind(limit)
             .fetch_one(self.pool())
             .await?;
         let total: i64 = row.try_get("total")?;
         let text: String = row.try_get("entries")?;
-        type Raw = (i64, String, String, Option<String>, String, i64, String);
+        type Raw = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            String,
+            i64,
+            Box<serde_json::value::RawValue>,
+        );
         let raw: Vec<Raw> = serde_json::from_str(&text)
             .map_err(|_| StoreError::Corrupt("order_events (aggregated)"))?;
-        let mut entries = raw
+        let mut entries: Vec<RecentEntry> = raw
             .into_iter()
-            .map(|(at, actor, event, from_state, to_state, version, note)| {
-                Ok(TimelineEntry {
+            .map(
+                |(at, actor, event, from_state, to_state, version, note)| RecentEntry {
                     at,
                     actor,
                     event,
                     from_state,
                     to_state,
                     version,
-                    note: serde_json::from_str(&note)
-                        .map_err(|_| StoreError::Corrupt("order_events.note"))?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+                    note: Note(note),
+                },
+            )
+            .collect();
         entries.sort_by_key(|e| e.version);
         Ok((entries, total))
     }

@@ -127,7 +127,8 @@ pub struct TimelineItem {
     pub event: String,
     pub from_state: Option<String>,
     pub to_state: String,
-    pub note: Value,
+    /// The entry's note as stored (a JSON object).
+    pub note: beian_store::orders::Note,
 }
 
 /// The party behind a timeline actor string, seen from the order's owner.

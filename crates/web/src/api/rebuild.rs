@@ -303,8 +303,13 @@ async fn abandoned(
         .iter()
         .rev()
         .find(|t| t.to_state == next)
-        .and_then(|t| t.note.get("bureau_upload"))
-        .and_then(|o| serde_json::from_value::<UploadWithdrawal>(o.clone()).ok())
+        .and_then(|t| {
+            t.note
+                .value()
+                .get_mut("bureau_upload")
+                .map(serde_json::Value::take)
+        })
+        .and_then(|o| serde_json::from_value::<UploadWithdrawal>(o).ok())
         .map(BureauUpload::from);
     let warning = view
         .kind
