@@ -5,21 +5,18 @@
 //! # Writers take turns
 //! On SQLite only one transaction can write at a time. Rather than letting several pooled
 //! connections race for the database lock (SQLite's busy handler then sleeps and polls), the
-//! store keeps ONE writer connection behind a fair async mutex: [`Store::begin`] waits in its
-//! queue and never busy-sleeps. Reads use the pool, which WAL lets run beside the writer. A
-//! writer that waits longer than [`StoreConfig::write_wait`] (default 2 s) gets
-//! [`StoreError::Busy`], which the surfaces answer with 503 and `Retry-After`: under overload a
-//! request is refused quickly instead of holding on for the 10 s busy timeout.
+//! store keeps ONE writer connection ([`crate::writer`]) behind a fair async mutex:
+//! [`Store::begin`] waits in its queue and never busy-sleeps, and writers queued together
+//! share one COMMIT (group commit). Reads use the read connections, which WAL lets run beside
+//! the writer. A writer that waits longer than [`StoreConfig::write_wait`] (default 2 s) gets
+//! [`StoreError::Busy`], which the surfaces answer with 503 and `Retry-After`: under overload
+//! a request is refused quickly instead of holding on for the 10 s busy timeout.
 //!
 //! The writer is not a pooled connection on purpose: a pool returns a connection through a
 //! spawned task that pings it first, which kept the next writer waiting for two scheduler
 //! hops after every commit (issue 14). The mutex hands the connection straight to the next
 //! writer. It is one of the store's own connections ([`crate::lite`]): its statements run on
-//! the thread of the transaction's task, with no hand-off to a connection thread. It has no
-//! busy timeout: when another connection (a migration, another process) holds SQLite's write
-//! lock, `BEGIN IMMEDIATE` fails at once and is tried again after an async sleep, so no async
-//! thread ever sleeps in SQLite's busy handler. A transaction dropped without commit or
-//! rollback is rolled back as it is dropped.
+//! the thread of the transaction's task, with no hand-off to a connection thread.
 //!
 //! On PostgreSQL row locks do this work; writers share the one pool, whose acquire timeout
 //! is also `write_wait`-bounded for writes.
@@ -36,13 +33,13 @@ use sqlx::any::{
     AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo,
 };
 use sqlx::{Any, AnyConnection, AnyPool, Describe, Either, Execute, Executor, SqlStr};
-use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 
 use crate::audit::{self, AuditEntry, HeadWriter};
 use crate::crypto::{Crypto, DataKey};
 use crate::error::{Result, StoreError};
 use crate::lite::LiteConn;
 use crate::read_pool::{ReadPool, first_row, not_offered, parts, stream_of};
+use crate::writer::{Writer, WriterTx};
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -248,9 +245,7 @@ impl Store {
                     config.max_connections.unwrap_or(8),
                     SQLITE_BUSY_TIMEOUT,
                 );
-                let conn = LiteConn::open(&path, Duration::ZERO)?;
-                let writer = Arc::new(Mutex::new(Some(WriterSlot { conn, path })));
-                (reads, Some(writer))
+                (reads, Some(Writer::open(path)?))
             }
             Backend::Postgres => (ReadPool::Postgres(pool.clone()), None),
         };
@@ -301,6 +296,12 @@ impl Store {
         self.now().timestamp_millis()
     }
 
+    /// How SQLite's writer has committed since the store opened (transactions, the COMMITs
+    /// they shared, writers waiting); `None` on PostgreSQL.
+    pub fn write_stats(&self) -> Option<crate::WriteStats> {
+        self.inner.writer.as_ref().map(Writer::stats)
+    }
+
     /// Whether the database answers (for `/healthz`).
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.inner.pool).await?;
@@ -313,7 +314,7 @@ impl Store {
         self.flush_audit_head().await;
         if let Some(writer) = &self.inner.writer {
             // Waits for the writer in turn, like a transaction.
-            drop(writer.lock().await.take());
+            writer.close().await;
         }
         self.inner.reads.close().await;
         self.inner.pool.close().await;
@@ -335,18 +336,13 @@ impl Store {
     }
 
     /// Starts a write transaction: on SQLite it waits its turn for the one writer connection
-    /// (at most `write_wait`, then [`StoreError::Busy`]) and begins `IMMEDIATE`.
+    /// (at most `write_wait`, then [`StoreError::Busy`]) and begins `IMMEDIATE` (or joins the
+    /// open group commit, see [`crate::writer`]).
     pub async fn begin(&self) -> Result<Tx> {
         let conn = match &self.inner.writer {
             Some(writer) => {
                 let deadline = tokio::time::Instant::now() + self.inner.write_wait;
-                let guard = tokio::time::timeout_at(deadline, writer.clone().lock_owned())
-                    .await
-                    .map_err(|_| StoreError::Busy)?;
-                let mut slot = OwnedMutexGuard::try_map(guard, Option::as_mut)
-                    .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
-                begin_immediate(&mut slot, deadline).await?;
-                TxConn::Sqlite(WriterTx { slot, open: true })
+                TxConn::Sqlite(writer.begin(deadline).await?)
             }
             None => TxConn::Postgres(
                 tokio::time::timeout(self.inner.write_wait, self.inner.pool.begin())
@@ -359,67 +355,6 @@ impl Store {
             store: self.clone(),
             audit: Vec::new(),
         })
-    }
-}
-
-/// `BEGIN IMMEDIATE` on the writer. While another connection holds SQLite's write lock it is
-/// tried again after a short async sleep, until `deadline` ([`StoreError::Busy`]). A writer
-/// connection that fails otherwise is reopened once.
-async fn begin_immediate(slot: &mut WriterSlot, deadline: tokio::time::Instant) -> Result<()> {
-    if slot.conn.in_transaction() {
-        // Not expected (a dropped transaction rolls back as it is dropped), but never build
-        // on what another transaction left open.
-        slot.conn.exec("ROLLBACK")?;
-    }
-    let mut pause = Duration::from_millis(1);
-    let mut reopened = false;
-    loop {
-        let err = match slot.conn.exec("BEGIN IMMEDIATE") {
-            Ok(()) => return Ok(()),
-            Err(e) => StoreError::from(e),
-        };
-        if matches!(err, StoreError::Busy) {
-            if tokio::time::Instant::now() + pause >= deadline {
-                return Err(err);
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(20));
-        } else if reopened {
-            return Err(err);
-        } else {
-            tracing::warn!(error = %err, "the writer connection is reopened");
-            slot.conn = LiteConn::open(&slot.path, Duration::ZERO)?;
-            reopened = true;
-        }
-    }
-}
-
-/// SQLite's writer: the connection behind the writers' mutex.
-pub(crate) type Writer = Arc<Mutex<Option<WriterSlot>>>;
-
-/// The writer connection.
-pub(crate) struct WriterSlot {
-    conn: LiteConn,
-    /// To reopen the connection if it broke.
-    path: PathBuf,
-}
-
-/// An SQLite write transaction's hold on the writer connection.
-pub(crate) struct WriterTx {
-    slot: OwnedMappedMutexGuard<Option<WriterSlot>, WriterSlot>,
-    /// Inside `BEGIN IMMEDIATE` (no COMMIT or ROLLBACK ran yet).
-    open: bool,
-}
-
-impl Drop for WriterTx {
-    /// Dropped while open (an error path, a cancelled request): rolled back here, before the
-    /// next writer gets the connection.
-    fn drop(&mut self) {
-        if self.open
-            && let Err(e) = self.slot.conn.exec("ROLLBACK")
-        {
-            tracing::warn!(error = %e, "rolling back a dropped transaction failed");
-        }
     }
 }
 
@@ -469,7 +404,7 @@ impl Tx {
     pub fn conn(&mut self) -> TxExec<'_> {
         match &mut self.conn {
             TxConn::Postgres(tx) => TxExec::Postgres(tx),
-            TxConn::Sqlite(w) => TxExec::Sqlite(&mut w.slot.conn),
+            TxConn::Sqlite(w) => TxExec::Sqlite(w.conn()),
         }
     }
 
@@ -498,12 +433,11 @@ impl Tx {
         };
         match self.conn {
             TxConn::Postgres(tx) => tx.commit().await?,
-            TxConn::Sqlite(mut w) => {
-                // A failed COMMIT leaves `open` set: dropping `w` rolls back what is open.
-                w.slot.conn.exec("COMMIT")?;
-                w.open = false;
+            TxConn::Sqlite(w) => {
                 if let Some(head) = head {
-                    // Still this writer's turn (`w` holds it), so the next append sees it.
+                    // Still this writer's turn, so the next append (in this commit's group or
+                    // after it) builds on it. Should the commit fail, the next append finds
+                    // `audit_head` elsewhere and reads it (see `audit::append_entries`).
                     *self
                         .store
                         .inner
@@ -511,6 +445,7 @@ impl Tx {
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(head);
                 }
+                w.commit().await?;
             }
         }
         if claimed {
@@ -521,6 +456,17 @@ impl Tx {
             // detection until the next append, so the writer logs it.
             self.store.inner.head_writer.submit(head);
         }
+        if self
+            .store
+            .inner
+            .writer
+            .as_ref()
+            .is_some_and(Writer::has_waiting)
+        {
+            // Let the next writer, woken on this thread, take its turn before this task goes
+            // on to answer (which would keep the writer idle meanwhile).
+            tokio::task::yield_now().await;
+        }
         Ok(())
     }
 
@@ -528,10 +474,7 @@ impl Tx {
     pub async fn rollback(self) -> Result<()> {
         match self.conn {
             TxConn::Postgres(tx) => tx.rollback().await?,
-            TxConn::Sqlite(mut w) => {
-                w.slot.conn.exec("ROLLBACK")?;
-                w.open = false;
-            }
+            TxConn::Sqlite(mut w) => w.rollback()?,
         }
         Ok(())
     }

@@ -80,8 +80,10 @@ pub mod storefront;
 pub mod testing;
 pub mod throttle;
 pub mod workflow_support;
+pub(crate) mod writer;
 
 pub use audit::{AuditBreak, AuditEntry, AuditReport, verify_audit};
 pub use crypto::DataKey;
 pub use db::{Backend, Store, StoreConfig, Tx, TxExec};
 pub use error::StoreError;
+pub use writer::WriteStats;

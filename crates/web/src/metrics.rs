@@ -98,6 +98,8 @@ pub struct Metrics {
     gate_domains: IntGauge,
     pool_size: IntGauge,
     pool_idle: IntGauge,
+    write_transactions: IntGauge,
+    write_commits: IntGauge,
     scrape_errors: Counter,
 }
 
@@ -131,6 +133,8 @@ impl Metrics {
             gate_domains: IntGauge::default(),
             pool_size: IntGauge::default(),
             pool_idle: IntGauge::default(),
+            write_transactions: IntGauge::default(),
+            write_commits: IntGauge::default(),
             scrape_errors: Counter::default(),
             registry: Registry::default(),
         };
@@ -195,6 +199,17 @@ impl Metrics {
             "db_pool_idle_connections",
             "Database connections idle in the pool",
             m.pool_idle.clone(),
+        );
+        registry.register(
+            "db_write_transactions",
+            "SQLite write transactions committed since start",
+            m.write_transactions.clone(),
+        );
+        registry.register(
+            "db_write_commits",
+            "SQLite COMMITs (disk waits) since start: fewer than the transactions when \
+             writers queued together shared one (group commit)",
+            m.write_commits.clone(),
         );
         registry.register(
             "metrics_scrape_errors",
@@ -286,6 +301,12 @@ impl Metrics {
         self.pool_size.set(i64::from(pool.size()));
         self.pool_idle
             .set(i64::try_from(pool.num_idle()).unwrap_or(i64::MAX));
+        if let Some(w) = store.write_stats() {
+            self.write_transactions
+                .set(i64::try_from(w.transactions).unwrap_or(i64::MAX));
+            self.write_commits
+                .set(i64::try_from(w.commits).unwrap_or(i64::MAX));
+        }
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ mod concurrency;
 mod encryption;
 mod fixtures;
 mod gate;
+mod group_commit;
 mod jobs;
 mod key_rotation;
 mod objects_s3;
