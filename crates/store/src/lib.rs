@@ -56,6 +56,7 @@ pub mod backup;
 pub mod bureau;
 pub mod bureau_records;
 pub mod cancel_codes;
+pub(crate) mod checkpoint;
 pub mod credentials;
 pub mod crypto;
 pub mod data_keys;

@@ -157,6 +157,23 @@ impl LiteConn {
         Ok(())
     }
 
+    /// A PASSIVE checkpoint (it waits for no reader and no writer): the WAL's frames, and how
+    /// many of them are now in the database file.
+    pub(crate) fn checkpoint_passive(&mut self) -> Result<(i64, i64), sqlx::Error> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            })
+            .map_err(from_rusqlite)
+    }
+
+    /// SQLite's own checkpoint after a commit once the WAL holds `pages` (0: never).
+    pub(crate) fn set_autocheckpoint(&mut self, pages: u32) -> Result<(), sqlx::Error> {
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", pages)
+            .map_err(from_rusqlite)
+    }
+
     /// Inside a transaction (BEGIN ran, and no COMMIT or ROLLBACK yet).
     pub(crate) fn in_transaction(&self) -> bool {
         !self.conn.is_autocommit()

@@ -25,8 +25,8 @@
 //! which is before its `commit` returns. With nobody queued a transaction commits at once,
 //! as before (no savepoint), so a lone writer pays nothing.
 //!
-//! The second turn runs in a spawned task: a caller that goes away while waiting for it
-//! still has its group committed (or rolled back) by that task, never left open.
+//! A caller that goes away while waiting for its second turn still has it taken, by a task
+//! spawned as its wait is dropped: the group is never left open.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -36,6 +36,7 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 
+use crate::checkpoint::{BACKSTOP_PAGES, Checkpointer, Poke};
 use crate::error::{Result, StoreError};
 use crate::lite::LiteConn;
 
@@ -52,6 +53,8 @@ pub(crate) struct Writer {
     /// outcome).
     waiting: Arc<AtomicUsize>,
     counts: Arc<Counts>,
+    /// The background checkpoints ([`crate::checkpoint`]); taken when the store closes.
+    checkpointer: Arc<std::sync::Mutex<Option<Checkpointer>>>,
 }
 
 /// What the writer committed since the store opened.
@@ -80,6 +83,8 @@ pub(crate) struct WriterSlot {
     path: PathBuf,
     group: Group,
     counts: Arc<Counts>,
+    /// Tells the checkpoint thread after each COMMIT.
+    poke: Poke,
 }
 
 /// The open group and the outcomes still owed to members of finished ones.
@@ -128,7 +133,8 @@ fn group_failed() -> StoreError {
 
 impl Writer {
     pub(crate) fn open(path: PathBuf) -> Result<Writer> {
-        let conn = LiteConn::open(&path, Duration::ZERO)?;
+        let conn = open_conn(&path)?;
+        let (checkpointer, poke) = Checkpointer::start(&path)?;
         let counts = Arc::new(Counts::default());
         Ok(Writer {
             slot: Arc::new(Mutex::new(Some(WriterSlot {
@@ -136,9 +142,11 @@ impl Writer {
                 path,
                 group: Group::default(),
                 counts: counts.clone(),
+                poke,
             }))),
             waiting: Arc::new(AtomicUsize::new(0)),
             counts,
+            checkpointer: Arc::new(std::sync::Mutex::new(Some(checkpointer))),
         })
     }
 
@@ -157,7 +165,18 @@ impl Writer {
 
     /// Takes the connection away for good (the store closes), after those queued before.
     pub(crate) async fn close(&self) {
+        // Dropping the slot drops its `Poke`: the checkpoint thread ends.
         drop(self.slot.lock().await.take());
+        let checkpointer = self
+            .checkpointer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(c) = checkpointer
+            && tokio::task::spawn_blocking(move || c.join()).await.is_err()
+        {
+            tracing::error!("waiting for the checkpoint thread failed");
+        }
     }
 
     /// Waits for a turn, counted among the waiting.
@@ -210,6 +229,14 @@ async fn start(slot: &mut WriterSlot, deadline: tokio::time::Instant) -> Result<
     Ok(false)
 }
 
+/// The writer's connection: no busy timeout (see the module doc), and SQLite's own
+/// checkpoint only as the backstop of the background one.
+fn open_conn(path: &std::path::Path) -> Result<LiteConn> {
+    let mut conn = LiteConn::open(path, Duration::ZERO)?;
+    conn.set_autocheckpoint(BACKSTOP_PAGES)?;
+    Ok(conn)
+}
+
 /// `BEGIN IMMEDIATE` on the writer. While another connection holds SQLite's write lock it is
 /// tried again after a short async sleep, until `deadline` ([`StoreError::Busy`]). A writer
 /// connection that fails otherwise is reopened once.
@@ -231,7 +258,7 @@ async fn begin_immediate(slot: &mut WriterSlot, deadline: tokio::time::Instant) 
             return Err(err);
         } else {
             tracing::warn!(error = %err, "the writer connection is reopened");
-            slot.conn = LiteConn::open(&slot.path, Duration::ZERO)?;
+            slot.conn = open_conn(&slot.path)?;
             reopened = true;
         }
     }
@@ -248,6 +275,7 @@ impl WriterSlot {
                     .transactions
                     .fetch_add(members, Ordering::SeqCst);
                 self.counts.commits.fetch_add(1, Ordering::SeqCst);
+                self.poke.after_commit();
                 self.group.id += 1;
                 self.group.members = 0;
                 Ok(())
@@ -294,6 +322,51 @@ fn off_the_workers<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// A group member's second turn, to learn its group's outcome (and COMMIT the group if
+/// nobody did yet). It is awaited where the member committed, so the next writer, woken on
+/// this thread as the member let go, runs next; if the caller goes away before the turn
+/// came, it is taken in a task of its own, so that the group never stays open.
+struct SecondTurn {
+    writer: Writer,
+    group: u64,
+    done: bool,
+}
+
+impl SecondTurn {
+    async fn take(&mut self) -> Result<()> {
+        let result = Self::run(&self.writer, self.group).await;
+        self.done = true;
+        result
+    }
+
+    async fn run(writer: &Writer, group: u64) -> Result<()> {
+        let mut guard = writer.lock().await;
+        match guard.as_mut() {
+            Some(slot) => slot.finish(group),
+            None => Err(StoreError::Database(sqlx::Error::PoolClosed)),
+        }
+    }
+}
+
+impl Drop for SecondTurn {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let (writer, group) = (self.writer.clone(), self.group);
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    if let Err(e) = Self::run(&writer, group).await {
+                        tracing::warn!(error = %e, "a group commit left by its caller failed");
+                    }
+                });
+            }
+            Err(_) => tracing::error!("a group commit was left open: no runtime to finish it"),
+        }
+    }
+}
+
 /// An SQLite write transaction's hold on the writer connection.
 pub(crate) struct WriterTx {
     slot: OwnedMappedMutexGuard<Option<WriterSlot>, WriterSlot>,
@@ -329,19 +402,14 @@ impl WriterTx {
         if self.writer.waiting.load(Ordering::SeqCst) == 0 || self.slot.group.members >= MAX_GROUP {
             return self.slot.commit_group();
         }
-        // Hand the open group to the next writer; learn its outcome on a second turn, in a
-        // task of its own so that the group is finished even if this caller goes away.
-        let id = self.slot.group.id;
-        let writer = self.writer.clone();
+        // Hand the open group to the next writer; learn its outcome on a second turn.
+        let mut second = SecondTurn {
+            writer: self.writer.clone(),
+            group: self.slot.group.id,
+            done: false,
+        };
         drop(self);
-        let second = tokio::spawn(async move {
-            let mut guard = writer.lock().await;
-            match guard.as_mut() {
-                Some(slot) => slot.finish(id),
-                None => Err(StoreError::Database(sqlx::Error::PoolClosed)),
-            }
-        });
-        second.await.map_err(|_| group_failed())?
+        second.take().await
     }
 
     /// Rolls back this transaction's work (its savepoint, or the whole SQLite transaction

@@ -525,12 +525,21 @@ async fn writes(a: &Args) -> Result<(), BoxError> {
     let (raw, raw_text) = raw_commits(&b, a.seconds).await?;
     header();
     for c in [1usize, 8, 32] {
+        let before = b.store.write_stats();
         let (mut t, secs) = put_load(&b, &ws, c, a.seconds).await?;
         let rate = t.ok as f64 / secs;
+        // SQLite: how many transactions one COMMIT made durable, on average (group commit).
+        let group = match (before, b.store.write_stats()) {
+            (Some(x), Some(y)) if y.commits > x.commits => format!(
+                "; {:.1} transactions per COMMIT",
+                (y.transactions - x.transactions) as f64 / (y.commits - x.commits) as f64
+            ),
+            _ => String::new(),
+        };
         row(
             &format!("{backend}: `PUT /orders/{{id}}/sponsor` (one transition commit), c={c}"),
             &format!(
-                "{rate:.0}/s; p50 {:.1} ms, p99 {:.1} ms; non-2xx {}",
+                "{rate:.0}/s; p50 {:.1} ms, p99 {:.1} ms; non-2xx {}{group}",
                 t.pct(0.5),
                 t.pct(0.99),
                 t.server_errors + t.busy_with_retry_after + t.busy_without + t.other

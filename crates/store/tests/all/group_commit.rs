@@ -2,7 +2,8 @@
 //! COMMIT; each `commit` returns only once its work is durable (visible to the read
 //! connections); a member that rolls back leaves the others' work; a member whose caller went
 //! away still has its group committed; and when the group's COMMIT fails, every member gets
-//! an error and nothing of the group is kept.
+//! an error and nothing of the group is kept. Commits reach the database file by the
+//! background checkpoint (crates/store/src/checkpoint.rs).
 
 use std::time::Duration;
 
@@ -261,5 +262,29 @@ async fn when_the_group_s_commit_fails_every_member_fails_and_nothing_is_kept() 
     s.flush_audit_head().await;
     assert_eq!(group_records(s).await, 1, "only the last order's record");
     verify_audit(s, &head_file_path(s)).await.unwrap();
+    t.teardown().await;
+}
+
+#[tokio::test]
+async fn commits_are_checkpointed_into_the_database_file_off_the_writer() {
+    let t = sqlite().await;
+    let s = &t.store;
+    let file = t.data_dir().join(beian_store::db::SQLITE_FILE);
+    let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap();
+    let before = size();
+    // Far below the writer's own checkpoint (10,000 pages): without the checkpoint thread
+    // these pages would stay in the -wal file.
+    for i in 0..200 {
+        let mut tx = s.begin().await.unwrap();
+        write_order(&mut tx, &format!("ckpt-{i}")).await;
+        tx.commit().await.unwrap();
+    }
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while size() <= before {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the commits never reached the database file");
     t.teardown().await;
 }
