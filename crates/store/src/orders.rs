@@ -71,46 +71,47 @@ impl TimelineEvent {
     }
 }
 
-/// A stored timeline entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TimelineEntry {
+/// A stored timeline entry, its note parsed ([`Value`]) or, in an order's view
+/// ([`RecentEntry`]), kept as stored. (It reads from a JSON array of its fields in order.)
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct TimelineEntry<N = Value> {
     pub at: i64,
     pub actor: String,
     pub event: String,
     pub from_state: Option<String>,
     pub to_state: String,
     pub version: i64,
-    pub note: Value,
+    pub note: N,
 }
 
 /// A timeline entry of an order's view: its note stays the stored JSON text, passed through
 /// to the answer without being parsed into a [`Value`] and written out again.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RecentEntry {
-    pub at: i64,
-    pub actor: String,
-    pub event: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
-    pub version: i64,
-    pub note: Note,
-}
+pub type RecentEntry = TimelineEntry<Note>;
 
 /// The same entry read whole ([`Store::order_timeline`]): its note equal as JSON.
 impl PartialEq<TimelineEntry> for RecentEntry {
     fn eq(&self, e: &TimelineEntry) -> bool {
-        self.at == e.at
-            && self.actor == e.actor
-            && self.event == e.event
-            && self.from_state == e.from_state
-            && self.to_state == e.to_state
-            && self.version == e.version
-            && self.note.value() == e.note
+        let TimelineEntry {
+            at,
+            actor,
+            event,
+            from_state,
+            to_state,
+            version,
+            note,
+        } = e;
+        self.at == *at
+            && self.actor == *actor
+            && self.event == *event
+            && self.from_state == *from_state
+            && self.to_state == *to_state
+            && self.version == *version
+            && self.note.value() == *note
     }
 }
 
 /// A timeline entry's note as stored: a JSON object's text, checked to be JSON when read.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Note(Box<serde_json::value::RawValue>);
 
@@ -680,31 +681,9 @@ impl Store {
             .await?;
         let total: i64 = row.try_get("total")?;
         let text: String = row.try_get("entries")?;
-        type Raw = (
-            i64,
-            String,
-            String,
-            Option<String>,
-            String,
-            i64,
-            Box<serde_json::value::RawValue>,
-        );
-        let raw: Vec<Raw> = serde_json::from_str(&text)
+        // Each entry is the array of its fields, in the struct's order.
+        let mut entries: Vec<RecentEntry> = serde_json::from_str(&text)
             .map_err(|_| StoreError::Corrupt("order_events (aggregated)"))?;
-        let mut entries: Vec<RecentEntry> = raw
-            .into_iter()
-            .map(
-                |(at, actor, event, from_state, to_state, version, note)| RecentEntry {
-                    at,
-                    actor,
-                    event,
-                    from_state,
-                    to_state,
-                    version,
-                    note: Note(note),
-                },
-            )
-            .collect();
         entries.sort_by_key(|e| e.version);
         Ok((entries, total))
     }
