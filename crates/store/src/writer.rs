@@ -314,7 +314,9 @@ impl WriterSlot {
 /// Runs `f`, which waits for the disk, without keeping a runtime worker from its other tasks:
 /// on a multi-thread runtime the worker's queue goes to another thread meanwhile
 /// (`block_in_place`). With two cores and two workers, a worker stuck in `fsync` would
-/// otherwise idle half the machine for the commit's disk wait.
+/// otherwise idle half the machine for the commit's disk wait. (`block_in_place` would panic
+/// inside a `LocalSet`; nothing here runs the store in one. A current-thread runtime runs `f`
+/// as it is.)
 fn off_the_workers<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
