@@ -120,11 +120,6 @@ impl Note {
     pub fn value(&self) -> Value {
         serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
     }
-
-    /// The JSON text.
-    pub fn as_str(&self) -> &str {
-        self.0.get()
-    }
 }
 
 impl PartialEq for Note {

@@ -2,7 +2,7 @@
 //!
 //! # Turns
 //! Only one SQLite transaction can write at a time. The store keeps one writer connection
-//! behind a fair async mutex: [`Writer::turn`] waits in its queue (at most the store's
+//! behind a fair async mutex: [`Writer::begin`] waits in its queue (at most the store's
 //! `write_wait`, then [`StoreError::Busy`]) and never busy-sleeps. The connection has no busy
 //! timeout: when another connection (a migration, another process) holds SQLite's write lock,
 //! `BEGIN IMMEDIATE` fails at once and is tried again after an async sleep.
@@ -106,6 +106,12 @@ impl Group {
         }
         self.id += 1;
         self.members = 0;
+    }
+
+    /// [`Group::lost`], told now to the member at hand (one of the open group's members).
+    fn lost_telling_one(&mut self) {
+        self.members = self.members.saturating_sub(1);
+        self.lost();
     }
 
     /// What a member of the finished group `id` learns.
@@ -288,9 +294,7 @@ impl WriterSlot {
                 {
                     tracing::warn!(error = %e, "rolling back a failed group commit failed");
                 }
-                // The caller learns it now.
-                self.group.members = self.group.members.saturating_sub(1);
-                self.group.lost();
+                self.group.lost_telling_one();
                 Err(err)
             }
         }
@@ -303,8 +307,7 @@ impl WriterSlot {
         }
         if !self.conn.in_transaction() {
             tracing::warn!("an open group commit was rolled back by the database");
-            self.group.members = self.group.members.saturating_sub(1);
-            self.group.lost();
+            self.group.lost_telling_one();
             return Err(group_failed());
         }
         self.commit_group()
@@ -401,7 +404,7 @@ impl WriterTx {
         }
         self.open = false;
         self.slot.group.members += 1;
-        if self.writer.waiting.load(Ordering::SeqCst) == 0 || self.slot.group.members >= MAX_GROUP {
+        if !self.writer.has_waiting() || self.slot.group.members >= MAX_GROUP {
             return self.slot.commit_group();
         }
         // Hand the open group to the next writer; learn its outcome on a second turn.
