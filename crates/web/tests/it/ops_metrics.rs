@@ -148,6 +148,17 @@ async fn a_scrape_after_a_flow_counts_orders_jobs_and_requests() {
         }
         assert!(value(&text, "beian_db_pool_connections").is_some(), "{text}");
         assert!(value(&text, "beian_gate_domains").is_some(), "{text}");
+        // SQLite's writer: the transactions it committed and the COMMITs they shared, as the
+        // store counts them (at the scrape); PostgreSQL has no such writer and reports 0.
+        let written = value(&text, "beian_db_write_transactions").unwrap_or(-1.0);
+        let commits = value(&text, "beian_db_write_commits").unwrap_or(-1.0);
+        match api.store.write_stats() {
+            Some(w) => {
+                assert!(written >= 1.0 && written <= w.transactions as f64, "{text}");
+                assert!(commits >= 1.0 && commits <= written, "{text}");
+            }
+            None => assert_eq!((written, commits), (0.0, 0.0), "{text}"),
+        }
         for secret in ["alice", "bob", "rita", "metrics-one", "13800138000", &ids[0]] {
             assert!(!text.contains(secret), "{secret} in the metrics");
         }
